@@ -1,0 +1,55 @@
+"""Configuration classes; the only module that reads the environment."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+
+
+class Config:
+    # Database URL; an SQLite file under instance/ when unset, postgresql+psycopg://... in production
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'instance' / 'workflow.sqlite'}"
+    # Signs session cookies and CSRF tokens; production refuses to start with the default
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # Run the timer worker in a thread of the web process (the one-command demo)
+    INPROCESS_WORKER = os.environ.get("INPROCESS_WORKER", "0") == "1"
+    # Seconds the worker sleeps between passes when nothing is due
+    WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
+    # Folder of BPMN/DMN files deployed by `flask processes deploy` without arguments
+    BPMN_DIR = os.environ.get("BPMN_DIR", str(BASE_DIR / "bpmn"))
+    # Time zone in which times are shown to users (always stored in UTC)
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+    # Password given to demo users by `flask seed-demo`
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_ENABLED = True
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # Database URL for the test run (tests pick SQLite or PostgreSQL themselves)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # PostgreSQL URL used by the PostgreSQL half of the test suite
+    TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    # When "1", a missing PostgreSQL fails the suite instead of skipping (CI sets it)
+    REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "0") == "1"
+    WTF_CSRF_ENABLED = False
+    INPROCESS_WORKER = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+# Which configuration class create_app() uses when none is passed
+APP_ENV = os.environ.get("APP_ENV", "development")

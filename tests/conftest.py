@@ -1,0 +1,156 @@
+"""Fixtures: an app per database (SQLite and PostgreSQL), schema made by the migrations.
+
+Every test that takes `app` runs twice, once per database. PostgreSQL is required when
+REQUIRE_POSTGRES=1 (CI); otherwise a missing server skips its half with the reason.
+"""
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestingConfig
+from workflow_app import create_app
+from workflow_app.extensions import db
+
+DATA = Path(__file__).parent / "data"
+PASSWORD = "secret-pass-1"
+
+
+def _postgres_admin_url():
+    return TestingConfig.TEST_POSTGRES_URL
+
+
+def _make_postgres_database():
+    admin = sa.create_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"workflow_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        reason = f"PostgreSQL not reachable at {_postgres_admin_url()}: {str(exc.orig).splitlines()[0]}"
+        if TestingConfig.REQUIRE_POSTGRES:
+            pytest.fail(reason + " (REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    url = sa.engine.make_url(_postgres_admin_url()).set(database=name)
+    return url.render_as_string(hide_password=False), admin, name
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    url, admin, name = _make_postgres_database()
+    yield url
+
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_for_database(database_url):
+    config = type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(config)
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_for_database):
+    """The app with an empty database and the base org units; an app context is active."""
+    with app_for_database.app_context():
+        _empty_all_tables()
+        _seed_org_units()
+        db.session.commit()
+        yield app_for_database
+        db.session.remove()
+
+
+def _empty_all_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def _seed_org_units():
+    from workflow_app.auth.operations import create_org_unit
+    city = create_org_unit("weifang", "潍坊市人力资源和社会保障局", "city", None)
+    create_org_unit("kuiwen", "奎文区", "county", city)
+    create_org_unit("shouguang", "寿光市", "county", city)
+
+
+@pytest.fixture
+def db_name(app):
+    return db.engine.dialect.name
+
+
+@pytest.fixture
+def org_unit(app):
+    from workflow_app.auth.queries import find_org_unit
+    return find_org_unit("kuiwen")
+
+
+@pytest.fixture
+def city_unit(app):
+    from workflow_app.auth.queries import find_org_unit
+    return find_org_unit("weifang")
+
+
+@pytest.fixture
+def create_user(app):
+    from workflow_app.auth.operations import create_user as create
+
+    def factory(username="handler", roles=("clerk",), org="kuiwen", **kwargs):
+        user = create(username, list(roles), org, PASSWORD, **kwargs)
+        db.session.commit()
+        return user
+    return factory
+
+
+@pytest.fixture
+def user(create_user):
+    return create_user()
+
+
+@pytest.fixture
+def deploy(app):
+    """Deploy files from tests/data (by name) or {name: text} sources; commit."""
+    from workflow_app.engine.operations import deploy_sources
+
+    def factory(*names, sources=None):
+        files = dict(sources or {})
+        for name in names:
+            files[name] = (DATA / name).read_bytes()
+        result = deploy_sources({k: v.encode() if isinstance(v, str) else v for k, v in files.items()})
+        db.session.commit()
+        return result
+    return factory
+
+
+@pytest.fixture
+def create_case(app, org_unit):
+    from workflow_app.cases.operations import start_case
+
+    def factory(process_id, data=None, actor_id=None, title="Test case", **kwargs):
+        case = start_case(process_id, data or {}, org_unit.id, actor_id, title, **kwargs)
+        db.session.commit()
+        return case
+    return factory
+
+
+@pytest.fixture
+def case(deploy, create_case):
+    deploy("straight_line.bpmn")
+    return create_case("straight_line", {"amount": "10.50"})

@@ -1,0 +1,63 @@
+"""The Flask application factory."""
+import logging
+
+from flask import Flask, has_request_context, redirect, request, session, url_for
+
+import config as app_config
+from workflow_app.core.errors import DomainError
+from workflow_app.extensions import babel, csrf, db, login_manager, migrate
+
+LANGUAGES = ("zh_Hans_CN", "en")
+
+
+def select_locale():
+    """Use the language the user picked, else Chinese."""
+    chosen = session.get("lang") if has_request_context() else None
+    return chosen if chosen in LANGUAGES else LANGUAGES[0]
+
+
+def create_app(config_class=None):
+    """Build the app: config, extensions, blueprints, CLI and (optionally) the in-process worker."""
+    app = Flask(__name__, instance_relative_config=True)
+    config_class = config_class or app_config.CONFIGS[app_config.APP_ENV]
+    app.config.from_object(config_class)
+    if app.config.get("ENV_NAME") == "production" or config_class is app_config.ProductionConfig:
+        if app.config["SECRET_KEY"] == app_config.DEFAULT_SECRET_KEY:
+            raise RuntimeError("SECRET_KEY is the development default; set SECRET_KEY before running in production")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        from pathlib import Path
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app_config.BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+
+    from workflow_app import models  # noqa: F401  (register every table with the metadata)
+    from workflow_app.core import database
+    database.configure_engine_events(app)
+
+    from workflow_app.auth.routes import bp as auth_bp
+    from workflow_app.home.routes import bp as home_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+
+    from workflow_app.core.time import format_local
+    app.jinja_env.filters["localtime"] = format_local
+
+    from workflow_app.cli import register_cli
+    register_cli(app)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        from flask import flash
+        flash(str(exc), "danger")
+        return redirect(request.referrer or url_for("home.index"))
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config.get("INPROCESS_WORKER"):
+        from workflow_app.engine.worker import start_worker_thread
+        app.extensions["timer_worker"] = start_worker_thread(app)
+    return app

@@ -1,0 +1,1 @@
+"""Users, roles, org units and enterprises; login and permission checks."""

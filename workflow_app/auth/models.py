@@ -1,0 +1,84 @@
+"""Who works in the system and where: org units, roles, users, enterprises."""
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow_app.core.models import CreatedAtMixin
+from workflow_app.extensions import db
+
+ORG_LEVELS = ("city", "county", "street", "community")
+
+user_role = sa.Table(
+    "user_role",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role_id", sa.ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class OrgUnit(db.Model):
+    """A unit of the bureau's tree: city → county/zone → street/town → community."""
+
+    __tablename__ = "org_unit"
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(40), nullable=False, unique=True)
+    name = sa.Column(sa.String(100), nullable=False)
+    level = sa.Column(sa.String(20), nullable=False)
+    parent_id = sa.Column(sa.ForeignKey("org_unit.id"), nullable=True, index=True)
+    parent = relationship("OrgUnit", remote_side=[id])
+
+    def __repr__(self):
+        return f"<OrgUnit {self.code}>"
+
+
+class Role(db.Model):
+    """A role; BPMN lanes are named after roles, so roles are data, not code."""
+
+    __tablename__ = "role"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(60), nullable=False, unique=True)
+    label = sa.Column(sa.String(100), nullable=True)
+
+
+class Enterprise(db.Model, CreatedAtMixin):
+    """An employer, identified by its unified social credit code, located in one county."""
+
+    __tablename__ = "enterprise"
+    id = sa.Column(sa.Integer, primary_key=True)
+    uscc = sa.Column(sa.String(18), nullable=False, unique=True)
+    name = sa.Column(sa.String(200), nullable=False)
+    county_id = sa.Column(sa.ForeignKey("org_unit.id"), nullable=False, index=True)
+    specialist_id = sa.Column(sa.ForeignKey("user_account.id", use_alter=True), nullable=True)
+    county = relationship("OrgUnit")
+
+
+class User(db.Model, UserMixin, CreatedAtMixin):
+    """A person who logs in: bureau staff, bank officers and enterprise users."""
+
+    __tablename__ = "user_account"
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(80), nullable=False, unique=True)
+    display_name = sa.Column(sa.String(100), nullable=False)
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    org_unit_id = sa.Column(sa.ForeignKey("org_unit.id"), nullable=False, index=True)
+    enterprise_id = sa.Column(sa.ForeignKey("enterprise.id"), nullable=True, index=True)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+
+    org_unit = relationship("OrgUnit")
+    enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
+    roles = relationship("Role", secondary=user_role, lazy="selectin")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.name for r in self.roles}
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,1 @@
+"""Cases: the business face of a process instance (number, enterprise, title, priority)."""

@@ -1,0 +1,34 @@
+"""The case record and its yearly number sequences."""
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+
+from workflow_app.core.models import CreatedAtMixin
+from workflow_app.extensions import db
+
+PRIORITIES = ("normal", "urgent")
+
+
+class Case(db.Model, CreatedAtMixin):
+    """A case, one to one with a process instance, numbered like ZB-2026-000123."""
+
+    __tablename__ = "case_record"
+    id = sa.Column(sa.Integer, primary_key=True)
+    number = sa.Column(sa.String(30), nullable=False, unique=True)
+    instance_id = sa.Column(sa.ForeignKey("process_instance.id"), nullable=False, unique=True)
+    process_id = sa.Column(sa.String(100), nullable=False, index=True)
+    enterprise_id = sa.Column(sa.ForeignKey("enterprise.id"), nullable=True, index=True)
+    title = sa.Column(sa.String(300), nullable=False)
+    priority = sa.Column(sa.String(10), nullable=False, default="normal")
+    created_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
+
+    instance = relationship("ProcessInstance")
+    enterprise = relationship("Enterprise")
+
+
+class CaseNumberSequence(db.Model):
+    """The last number given per prefix and year."""
+
+    __tablename__ = "case_number_sequence"
+    prefix = sa.Column(sa.String(10), primary_key=True)
+    year = sa.Column(sa.Integer, primary_key=True)
+    last_value = sa.Column(sa.Integer, nullable=False, default=0)

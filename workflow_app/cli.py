@@ -1,0 +1,122 @@
+"""The `flask --app wsgi ...` commands; each is one transaction and fails with one clear line."""
+import functools
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from workflow_app.core.errors import DomainError
+from workflow_app.extensions import db
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+def command_errors(function):
+    """Turn domain and database errors into one-line messages and a non-zero exit."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except DomainError as exc:
+            db.session.rollback()
+            lines = [str(exc)] + [str(d) for d in exc.details]
+            _fail("\n".join([lines[0]] + [f"  {line}" for line in lines[1:]]))
+        except (OperationalError, ProgrammingError) as exc:
+            db.session.rollback()
+            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+            _fail(f"database error: {reason} (is the database reachable and migrated? run `flask --app wsgi db upgrade`)")
+    return wrapper
+
+
+processes = AppGroup("processes", help="Deploy and list BPMN processes.")
+users = AppGroup("users", help="Manage users.")
+
+
+@processes.command("deploy")
+@click.argument("paths", nargs=-1, type=click.Path())
+@command_errors
+def deploy_command(paths):
+    """Deploy BPMN/DMN files or folders (default: bpmn/)."""
+    from workflow_app.engine.operations import deploy_sources, read_sources
+    sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
+    if not sources:
+        _fail(f"no .bpmn or .dmn files found in {', '.join(paths or [current_app.config['BPMN_DIR']])}")
+    result = deploy_sources(sources)
+    db.session.commit()
+    for version in result.created:
+        click.echo(f"deployed {version.process_id} version {version.version} ({version.source_file})")
+    for process_id in result.unchanged:
+        click.echo(f"unchanged {process_id}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@processes.command("list")
+@command_errors
+def list_command():
+    """List deployed processes (newest version of each)."""
+    from workflow_app.engine.queries import count_instances_by_version, list_latest_versions
+    versions = list_latest_versions()
+    counts = count_instances_by_version()
+    if not versions:
+        click.echo("no processes deployed")
+    for v in versions:
+        click.echo(f"{v.process_id}\tversion {v.version}\t{v.name or ''}\t{counts.get(v.id, 0)} instances\t{v.source_file}")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="Role name; repeat for several; new roles are created.")
+@click.option("--org", "org_code", required=True, help="Org unit code, e.g. weifang or kuiwen.")
+@click.option("--password", default=None, help="Password (asked for when omitted).")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@command_errors
+def create_user_command(username, roles, org_code, password, display_name):
+    """Create a user with roles in an org unit."""
+    from workflow_app.auth.operations import create_user
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = create_user(username, list(roles), org_code, password, display_name)
+    db.session.commit()
+    click.echo(f"created user {user.username} in {user.org_unit.code} with roles {', '.join(sorted(user.role_names))}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+@command_errors
+def worker_command(once):
+    """Fire due timers and run sweeps, until stopped (Ctrl-C or SIGTERM)."""
+    from workflow_app.engine.worker import run_worker, run_worker_pass
+    if once:
+        counts = run_worker_pass()
+        click.echo(f"fired {counts['fired']} timer(s) in {counts['instances']} case(s); {counts['failed']} failed")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("worker running; Ctrl-C to stop")
+    try:
+        run_worker(current_app._get_current_object(), stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@click.command("seed-demo")
+@command_errors
+def seed_demo_command():
+    """Create the demo org units, users and enterprises (safe to run again)."""
+    from workflow_app.demo import seed_demo
+    counts = seed_demo(current_app.config["DEMO_PASSWORD"])
+    db.session.commit()
+    click.echo("demo data: " + ", ".join(f"{n} new {what}" for what, n in counts.items()))
+
+
+def register_cli(app):
+    app.cli.add_command(processes)
+    app.cli.add_command(users)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(seed_demo_command)

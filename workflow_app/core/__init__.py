@@ -1,0 +1,1 @@
+"""Shared plumbing: column types, errors, time, durations, identifiers."""

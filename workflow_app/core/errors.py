@@ -1,0 +1,33 @@
+"""Errors that carry a message meant for the user (translatable, one line)."""
+
+
+class DomainError(Exception):
+    """A refusal the user can understand and act on; never a traceback."""
+
+    status_code = 400
+
+    def __init__(self, message, details=None):
+        super().__init__(str(message))
+        self.message = message
+        self.details = details or []
+
+    def __str__(self):
+        return str(self.message)
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class ConflictError(DomainError):
+    """Someone else changed the thing first (optimistic locking, a task already done)."""
+
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    status_code = 422

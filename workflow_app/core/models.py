@@ -1,0 +1,42 @@
+"""Column types and mixins shared by every domain's models."""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+from workflow_app.core.time import utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """Store a UTC timestamp; always hand back an aware UTC datetime.
+
+    SQLite keeps no zone, so values are normalised to naive UTC on the way in and
+    marked UTC on the way out; PostgreSQL gets `timestamptz`.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class CreatedAtMixin:
+    created_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return an aware UTC datetime for an aware or naive-UTC value."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -1,0 +1,321 @@
+"""Writes: deploy processes, start instances, complete tasks, fire timers, deliver messages.
+
+Every change to a running workflow goes through `_apply`: lock the instance row, restore
+the workflow, apply the change, run engine steps, save the state and sync the projections,
+all in the caller's transaction.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from forms import known_form_keys
+from workflow_app.auth.queries import roles_without_users
+from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
+from workflow_app.core.time import utcnow
+from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
+from workflow_app.engine.parsing import DeployRefused, parse_sources
+from workflow_app.engine.projections import _audit, json_safe, sync_projections, waiting_timers
+from workflow_app.engine.queries import latest_version
+from workflow_app.engine.serialization import SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow, new_workflow
+from workflow_app.engine.signals import instance_status_changed
+from workflow_app.extensions import db
+
+
+@dataclass
+class DeployResult:
+    created: list = field(default_factory=list)      # ProcessVersion rows added
+    unchanged: list = field(default_factory=list)    # process ids whose newest version is identical
+    warnings: list = field(default_factory=list)
+
+
+def read_sources(paths) -> dict[str, bytes]:
+    """Collect .bpmn/.dmn files from files and folders; raise InvalidInput for a bad path."""
+    sources = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".bpmn", ".dmn"))
+        elif path.is_file():
+            files = [path]
+        else:
+            raise InvalidInput(_l("No such file or folder: %(path)s", path=str(path)))
+        for file in files:
+            sources[file.name] = file.read_bytes()
+    return sources
+
+
+def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> DeployResult:
+    """Validate and store new versions of the processes in `sources`; nothing is stored on error."""
+    if not sources:
+        raise InvalidInput(_l("No BPMN or DMN files were given"))
+    try:
+        parsed = parse_sources(sources, known_form_keys())
+    except DeployRefused as exc:
+        raise InvalidInput(_l("The process files cannot be deployed"), details=exc.problems) from None
+    result = DeployResult()
+    lanes = set()
+    for process in parsed:
+        lanes.update(process.lanes)
+        latest = latest_version(process.process_id)
+        if latest is not None and latest.sha256 == process.sha256:
+            result.unchanged.append(process.process_id)
+            continue
+        version = ProcessVersion(
+            process_id=process.process_id, version=(latest.version + 1) if latest else 1, name=process.name,
+            sha256=process.sha256, source_file=process.source_file, files=process.files,
+            spec_json=process.spec_json, lanes=process.lanes, deployed_by_id=actor_id)
+        db.session.add(version)
+        result.created.append(version)
+    db.session.flush()
+    for version in result.created:
+        db.session.add(AuditEvent(kind="process_deployed", actor_id=actor_id, at=utcnow(),
+                                  data={"process_id": version.process_id, "version": version.version}))
+    for role in sorted(roles_without_users(lanes)) if lanes else []:
+        result.warnings.append(str(_l("Lane '%(role)s': no user holds this role yet; its tasks wait in the "
+                                      "role's queue until someone does", role=role)))
+    return result
+
+
+def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int | None = None) -> ProcessInstance:
+    """Start the newest version of a process with initial data, owned by an org unit."""
+    version = latest_version(process_id)
+    if version is None:
+        raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
+    now = utcnow()
+    workflow = new_workflow(load_specs(version.sha256, lambda: version.spec_json), dict(data))
+    instance = ProcessInstance(process_version_id=version.id, process_id=process_id, status="running",
+                               org_unit_id=org_unit_id, state_json="{}", serializer_version=SERIALIZER_VERSION,
+                               started_by_id=actor_id, created_at=now, updated_at=now)
+    db.session.add(instance)
+    db.session.flush()
+    _audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
+                                                                "data": json_safe(data)})
+    _run_and_save(instance, workflow, now, actor_id)
+    return instance
+
+
+def _lock_instance(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
+    query = (sa.select(ProcessInstance).where(ProcessInstance.id == instance_id)
+             .with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True))
+    return db.session.scalar(query)
+
+
+def _set_status(instance, status, now, actor_id=None, data=None):
+    old = instance.status
+    if old == status:
+        return
+    instance.status = status
+    if status in ("completed", "cancelled"):
+        instance.finished_at = now
+    if status != "error":
+        instance.error_message = instance.error_task_id = None
+    _audit(instance, f"instance_{status}", actor_id, now, data=data)
+    instance_status_changed.send(instance, old=old, new=status)
+
+
+def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None):
+    """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
+    try:
+        if change is not None:
+            change(workflow)
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        failed = getattr(exc, "task", None)
+        where = failed.task_spec.bpmn_name or failed.task_spec.bpmn_id if failed is not None else "?"
+        instance.error_message = f"{where}: {exc}"[:2000]
+        instance.error_task_id = str(failed.id) if failed is not None else None
+        _set_status(instance, "error", now, actor_id, {"message": instance.error_message})
+    else:
+        if workflow.is_completed():
+            _set_status(instance, "completed", now, actor_id)
+        elif instance.status == "error":
+            _set_status(instance, "running", now, actor_id)
+    instance.state_json = dump_workflow(workflow)
+    instance.serializer_version = SERIALIZER_VERSION
+    instance.updated_at = now
+    sync_projections(instance, workflow, now, actor_id, completed_spiff_id)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+
+
+def _load(instance: ProcessInstance):
+    version = instance.process_version
+    return load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
+
+
+def _require_running(instance):
+    if instance.status == "suspended":
+        raise ConflictError(_l("The case is suspended; resume it first"))
+    if instance.status in ("completed", "cancelled"):
+        raise ConflictError(_l("The case is already closed"))
+    if instance.status == "error":
+        raise ConflictError(_l("The case is stopped by an error; an administrator must retry it first"))
+
+
+def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
+    """Complete an open human task with form data; a second completion gets a ConflictError."""
+    row = db.session.get(Task, task_id)
+    if row is None:
+        raise NotFound(_l("No such task"))
+    instance = _lock_instance(row.instance_id)
+    row = db.session.scalar(sa.select(Task).where(Task.id == task_id).execution_options(populate_existing=True))
+    if row.state != "open":
+        who = row.completed_by.display_name if row.completed_by else _l("the system")
+        when = row.completed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if row.completed_at else "?"
+        if row.state == "completed":
+            raise ConflictError(_l("This task was already completed by %(who)s at %(when)s", who=who, when=when))
+        raise ConflictError(_l("This task was cancelled at %(when)s", when=when))
+    _require_running(instance)
+    now = utcnow()
+
+    def change(workflow):
+        spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        if spiff_task is None or not spiff_task.has_state(TaskState.READY):
+            raise ConflictError(_l("This task is no longer waiting for input"))
+        spiff_task.data.update(data)
+        spiff_task.run()
+
+    _audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
+    _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id)
+    return row
+
+
+def _message_definitions(workflow, name):
+    for spiff_task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(spiff_task.task_spec, "event_definition", None)
+        candidates = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        for candidate in candidates:
+            if isinstance(candidate, MessageEventDefinition) and candidate.name == name:
+                yield candidate
+
+
+def deliver_message(instance_id: int, name: str, payload, actor_id: int | None = None) -> ProcessInstance:
+    """Deliver a message from outside to a case that waits for it."""
+    instance = _lock_instance(instance_id)
+    if instance is None:
+        raise NotFound(_l("No such case"))
+    _require_running(instance)
+    now = utcnow()
+    workflow = _load(instance)
+    definition = next(_message_definitions(workflow, name), None)
+    if definition is None:
+        raise ConflictError(_l("The case is not waiting for the message '%(name)s'", name=name))
+
+    def change(wf):
+        try:
+            wf.send_event(BpmnEvent(definition, payload=payload))
+        except WorkflowException as exc:
+            raise ConflictError(str(exc)) from None
+
+    _audit(instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)})
+    _run_and_save(instance, workflow, now, actor_id, change)
+    return instance
+
+
+def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[str]:
+    """Fire the due timers of one running instance; return the BPMN ids of those fired."""
+    instance = _lock_instance(instance_id, skip_locked=skip_locked)
+    if instance is None or instance.status != "running":
+        return []
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance.id, Timer.due_at <= now)).all()
+    if not due:
+        return []
+    workflow = _load(instance)
+    before = waiting_timers(workflow)
+    _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers())
+    after = waiting_timers(workflow)
+    fired = [bpmn_id for spiff_id, (bpmn_id, due_at) in before.items()
+             if spiff_id not in after or after[spiff_id][1] != due_at]
+    for bpmn_id in fired:
+        _audit(instance, "timer_fired", None, now, bpmn_id)
+    return fired
+
+
+def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
+    instance = _lock_for_admin(instance_id, reason)
+    if instance.status not in ("running", "error"):
+        raise ConflictError(_l("Only a running case can be suspended"))
+    _set_status(instance, "suspended", utcnow(), actor_id, {"reason": reason, "was": instance.status})
+    _flush(instance)
+    return instance
+
+
+def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
+    instance = _lock_for_admin(instance_id, reason)
+    if instance.status != "suspended":
+        raise ConflictError(_l("Only a suspended case can be resumed"))
+    was = next((e.data or {}).get("was") for e in reversed(_status_events(instance.id)) if e.kind == "instance_suspended")
+    _set_status(instance, "error" if was == "error" and instance.error_message else "running", utcnow(), actor_id,
+                {"reason": reason})
+    _flush(instance)
+    return instance
+
+
+def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
+    instance = _lock_for_admin(instance_id, reason)
+    if instance.status in ("completed", "cancelled"):
+        raise ConflictError(_l("The case is already closed"))
+    now = utcnow()
+    workflow = _load(instance)
+    workflow.cancel()
+    _set_status(instance, "cancelled", now, actor_id, {"reason": reason})
+    instance.state_json = dump_workflow(workflow)
+    instance.updated_at = now
+    sync_projections(instance, workflow, now, actor_id)
+    _flush(instance)
+    return instance
+
+
+def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None) -> ProcessInstance:
+    """Run the failed step of a case in error again, after an optional fix of its input data."""
+    instance = _lock_instance(instance_id)
+    if instance is None:
+        raise NotFound(_l("No such case"))
+    if instance.status != "error" or not instance.error_task_id:
+        raise ConflictError(_l("Only a case stopped by an error can be retried"))
+    now = utcnow()
+    workflow = _load(instance)
+    failed = workflow.get_task_from_id(UUID(instance.error_task_id))
+
+    def change(wf):
+        data = dict(failed.parent.data) if failed.parent is not None else {}
+        data.update(data_fix or {})
+        wf.reset_from_task_id(failed.id, data=data)
+
+    _audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
+    _run_and_save(instance, workflow, now, actor_id, change)
+    return instance
+
+
+def _lock_for_admin(instance_id, reason):
+    if not (reason or "").strip():
+        raise InvalidInput(_l("Give a reason"))
+    instance = _lock_instance(instance_id)
+    if instance is None:
+        raise NotFound(_l("No such case"))
+    return instance
+
+
+def _status_events(instance_id):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                          AuditEvent.kind.like("instance_%"))
+                              .order_by(AuditEvent.id)).all()
+
+
+def _flush(instance):
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+

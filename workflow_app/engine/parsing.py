@@ -1,0 +1,179 @@
+"""Parse and validate BPMN/DMN sources into deployable process specs.
+
+Every refusal names the file and the element, so whoever edits the model can find it.
+"""
+import hashlib
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from workflow_app.core.durations import parse_sla
+from workflow_app.engine.scripting import ScriptRefused, compile_script
+from workflow_app.engine.serialization import dump_specs
+
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                            remove_comments=False)
+
+
+@dataclass
+class ParsedProcess:
+    process_id: str
+    name: str | None
+    source_file: str
+    files: dict
+    spec_json: str
+    sha256: str
+    lanes: list = field(default_factory=list)
+
+
+class DeployRefused(Exception):
+    """The sources cannot be deployed; `problems` lists every reason, one line each."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _where(file_name, element_id=None, tag=None, line=None):
+    parts = [file_name or "?"]
+    if line:
+        parts[0] += f":{line}"
+    if element_id or tag:
+        parts.append(f"{tag or 'element'} '{element_id}'" if element_id else tag)
+    return ", ".join(parts)
+
+
+def _read_xml(name: str, content: bytes):
+    if len(content) > MAX_FILE_BYTES:
+        raise DeployRefused([f"{name}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"])
+    if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
+        raise DeployRefused([f"{name}: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files"])
+    try:
+        return etree.fromstring(content, parser=_SAFE_XML)
+    except etree.XMLSyntaxError as exc:
+        raise DeployRefused([f"{name}:{exc.lineno or '?'}: not well-formed XML: {exc.msg}"]) from None
+
+
+def _validation_problem(exc: ValidationException, default_file: str | None = None) -> str:
+    where = _where(getattr(exc, "file_name", None) or default_file, getattr(exc, "id", None),
+                   getattr(exc, "tag", None), getattr(exc, "line_number", None))
+    message = str(exc).split("\n")[0] or exc.__class__.__name__
+    return f"{where}: {message}"
+
+
+def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
+    """Check one process spec's tasks: form keys, SLA properties, scripts, timers."""
+    problems = []
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue  # Spiff's own bookkeeping specs (Start, End, ...)
+        where = _where(file_name, bpmn_id, type(task_spec).__name__)
+        properties = (task_spec.extensions or {}).get("properties", {})
+        form_key = properties.get("formKey")
+        if form_key and form_key not in form_keys:
+            problems.append(f"{where}: formKey '{form_key}' names no form class (known: {', '.join(sorted(form_keys)) or 'none'})")
+        for name in ("sla", "slaUrgent"):
+            if properties.get(name):
+                try:
+                    parse_sla(properties[name])
+                except ValueError as exc:
+                    problems.append(f"{where}: property {name}: {exc}")
+        scripts = [("script", getattr(task_spec, "script", None)),
+                   ("preScript", getattr(task_spec, "prescript", None)),
+                   ("postScript", getattr(task_spec, "postscript", None))]
+        for label, source in scripts:
+            if source:
+                try:
+                    compile_script(source, "exec")
+                except ScriptRefused as exc:
+                    problems.append(f"{where}: {label}: {exc}")
+        for condition, target in getattr(task_spec, "cond_task_specs", []) or []:
+            expression = getattr(condition, "args", [condition])[0] if condition is not None else None
+            if isinstance(expression, str):
+                try:
+                    compile_script(expression, "eval")
+                except ScriptRefused as exc:
+                    problems.append(f"{where}: condition to '{target}': {exc}")
+        event_definition = getattr(task_spec, "event_definition", None)
+        for definition in getattr(event_definition, "event_definitions", [event_definition]):
+            if isinstance(definition, TimerEventDefinition):
+                try:
+                    compile_script(definition.expression, "eval")
+                except ScriptRefused as exc:
+                    problems.append(f"{where}: timer expression {definition.expression!r} (quote ISO literals, e.g. \"PT1H\"): {exc}")
+    return problems
+
+
+def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[ParsedProcess]:
+    """Parse named BPMN/DMN sources; return every executable process or raise DeployRefused."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    problems = []
+    texts = {}
+    for name, content in sorted(sources.items()):
+        if not name.endswith((".bpmn", ".dmn")):
+            problems.append(f"{name}: only .bpmn and .dmn files can be deployed")
+            continue
+        try:
+            root = _read_xml(name, content)
+            texts[name] = content.decode("utf-8")
+            if name.endswith(".dmn"):
+                parser.add_dmn_xml(root, filename=name)
+            else:
+                parser.add_bpmn_xml(etree.ElementTree(root), filename=name)
+        except DeployRefused as exc:
+            problems.extend(exc.problems)
+        except ValidationException as exc:
+            problems.append(_validation_problem(exc, name))
+        except UnicodeDecodeError:
+            problems.append(f"{name}: the file is not UTF-8 text")
+        except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            problems.append(f"{name}: cannot be parsed: {exc.__class__.__name__}: {exc}")
+    if problems:
+        raise DeployRefused(problems)
+
+    process_ids = parser.get_process_ids()
+    if not process_ids:
+        raise DeployRefused([f"{', '.join(sorted(sources)) or 'no files'}: no executable bpmn:process found"])
+    parsed = []
+    for process_id in process_ids:
+        process_parser = parser.get_process_parser(process_id)
+        file_name = process_parser.filename
+        try:
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            problems.append(_validation_problem(exc, file_name))
+            continue
+        except (SpiffWorkflowException, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+            problems.append(f"{_where(file_name, process_id, 'bpmn:process')}: {exc.__class__.__name__}: {exc}")
+            continue
+        task_problems = _task_problems(spec, file_name, form_keys)
+        for sub in subprocess_specs.values():
+            task_problems += _task_problems(sub, parser.get_process_parser(sub.name).filename
+                                            if sub.name in parser.process_parsers else file_name, form_keys)
+        if task_problems:
+            problems.extend(dict.fromkeys(task_problems))
+            continue
+        spec_json = dump_specs(spec, subprocess_specs)
+        own_text = texts.get(file_name, "")
+        lanes = sorted({ts.lane for s in [spec, *subprocess_specs.values()] for ts in s.task_specs.values()
+                        if getattr(ts, "lane", None)})
+        parsed.append(ParsedProcess(
+            process_id=process_id,
+            name=process_parser.get_name(),
+            source_file=file_name,
+            files={file_name: own_text},
+            spec_json=spec_json,
+            sha256=hashlib.sha256((spec_json + "\n" + own_text).encode("utf-8")).hexdigest(),
+            lanes=lanes,
+        ))
+    if problems:
+        raise DeployRefused(list(dict.fromkeys(problems)))
+    return parsed

@@ -1,0 +1,123 @@
+"""Keep the task, timer and instance rows in step with the workflow state."""
+import json
+from uuid import UUID
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from workflow_app.auth.queries import find_city_unit, find_org_unit
+from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
+from workflow_app.engine.signals import task_closed, task_opened
+from workflow_app.extensions import db
+
+# A task may set this data key to an org unit code to move the case (e.g. routing to a county).
+CASE_ORG_UNIT_KEY = "case_org_unit"
+
+
+def json_safe(data):
+    """Return a JSON-storable copy of task data (Decimal, dates and UUIDs as text)."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def task_properties(spiff_task) -> dict:
+    return (spiff_task.task_spec.extensions or {}).get("properties", {})
+
+
+def ready_human_tasks(workflow):
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def waiting_timers(workflow) -> dict[str, tuple]:
+    """Return {spiff task id: (bpmn id, due datetime)} for every timer the workflow waits on."""
+    timers = {}
+    for spiff_task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(spiff_task.task_spec, "event_definition", None)
+        is_timer = isinstance(definition, TimerEventDefinition) or (
+            isinstance(definition, MultipleEventDefinition)
+            and any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions))
+        if not is_timer:
+            continue
+        value = spiff_task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value = value["next"] if value.get("cycles") != 0 else None
+        if value:
+            timers[str(spiff_task.id)] = (spiff_task.task_spec.bpmn_id, TimerEventDefinition.get_datetime(value))
+    return timers
+
+
+def _task_org_unit_id(instance: ProcessInstance, properties: dict) -> int:
+    wanted = properties.get("orgUnit")
+    if not wanted:
+        return instance.org_unit_id
+    unit = find_city_unit() if wanted == "city" else find_org_unit(wanted)
+    return unit.id if unit is not None else instance.org_unit_id
+
+
+def _audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
+    db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor_id, kind=kind, task_bpmn_id=task_bpmn_id,
+                              task_name=task_name, data=data, at=now))
+
+
+def _follow_case_org_unit(instance, ready, actor_id, now):
+    for spiff_task in ready:
+        code = spiff_task.data.get(CASE_ORG_UNIT_KEY)
+        if not code:
+            continue
+        unit = find_org_unit(str(code))
+        if unit is not None and unit.id != instance.org_unit_id:
+            _audit(instance, "org_unit_changed", actor_id, now, data={"org_unit": unit.code})
+            instance.org_unit_id = unit.id
+        return
+
+
+def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, completed_spiff_id=None):
+    """Bring task rows, timer rows and the instance's current step up to date."""
+    ready = ready_human_tasks(workflow)
+    _follow_case_org_unit(instance, ready, actor_id, now)
+    ready_by_id = {str(t.id): t for t in ready}
+    open_rows = {row.spiff_task_id: row for row in db.session.scalars(
+        sa.select(Task).where(Task.instance_id == instance.id, Task.state == "open"))}
+
+    for spiff_id, row in open_rows.items():
+        if spiff_id in ready_by_id:
+            continue
+        spiff_task = workflow.get_task_from_id(UUID(spiff_id))
+        finished = spiff_task is not None and spiff_task.has_state(TaskState.COMPLETED)
+        row.state = "completed" if finished else "cancelled"
+        row.completed_at = now
+        if spiff_id == completed_spiff_id:
+            row.completed_by_id = actor_id
+        if row.state == "cancelled":
+            _audit(instance, "task_cancelled", None, now, row.bpmn_id, row.name)
+        task_closed.send(instance, task=row)
+
+    for spiff_id, spiff_task in ready_by_id.items():
+        if spiff_id in open_rows:
+            continue
+        properties = task_properties(spiff_task)
+        row = Task(
+            instance_id=instance.id, spiff_task_id=spiff_id, bpmn_id=spiff_task.task_spec.bpmn_id,
+            name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+            role=spiff_task.task_spec.lane, org_unit_id=_task_org_unit_id(instance, properties),
+            form_key=properties.get("formKey"), sla=properties.get("sla"), sla_urgent=properties.get("slaUrgent"),
+            state="open", created_at=now)
+        db.session.add(row)
+        _audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
+        task_opened.send(instance, task=row, workflow_data=spiff_task.data)
+
+    timers = waiting_timers(workflow)
+    existing = {row.spiff_task_id: row for row in db.session.scalars(
+        sa.select(Timer).where(Timer.instance_id == instance.id))}
+    for spiff_id, row in existing.items():
+        if spiff_id not in timers:
+            db.session.delete(row)
+        elif row.due_at != timers[spiff_id][1]:
+            row.due_at = timers[spiff_id][1]
+    for spiff_id, (bpmn_id, due) in timers.items():
+        if spiff_id not in existing:
+            db.session.add(Timer(instance_id=instance.id, spiff_task_id=spiff_id, bpmn_id=bpmn_id, due_at=due))
+
+    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
+    instance.current_step = ", ".join(dict.fromkeys(names))[:500] or None

@@ -1,0 +1,76 @@
+"""Reads of process versions, instances, tasks, timers and audit events."""
+import sqlalchemy as sa
+
+from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
+from workflow_app.extensions import db
+
+
+def latest_version(process_id: str) -> ProcessVersion | None:
+    return db.session.scalar(
+        sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def list_latest_versions() -> list[ProcessVersion]:
+    """Return the newest version of every deployed process, by process id."""
+    newest = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
+              .group_by(ProcessVersion.process_id).subquery())
+    return list(db.session.scalars(
+        sa.select(ProcessVersion).join(newest, sa.and_(ProcessVersion.process_id == newest.c.process_id,
+                                                       ProcessVersion.version == newest.c.version))
+        .order_by(ProcessVersion.process_id)))
+
+
+def count_instances_by_version() -> dict[int, int]:
+    rows = db.session.execute(sa.select(ProcessInstance.process_version_id, sa.func.count())
+                              .group_by(ProcessInstance.process_version_id))
+    return dict(rows.all())
+
+
+def get_instance(instance_id: int) -> ProcessInstance | None:
+    return db.session.get(ProcessInstance, instance_id)
+
+
+def open_tasks(instance_id: int) -> list[Task]:
+    return list(db.session.scalars(
+        sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open").order_by(Task.id)))
+
+
+def instance_tasks(instance_id: int) -> list[Task]:
+    return list(db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id).order_by(Task.id)))
+
+
+def instance_timers(instance_id: int) -> list[Timer]:
+    return list(db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)))
+
+
+def audit_trail(instance_id: int) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)))
+
+
+def due_timer_instance_ids(now, limit: int = 50) -> list[int]:
+    """Return running instances that have a timer due at `now`, most overdue first."""
+    rows = db.session.execute(
+        sa.select(Timer.instance_id, sa.func.min(Timer.due_at).label("first_due"))
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.due_at <= now, ProcessInstance.status == "running")
+        .group_by(Timer.instance_id).order_by(sa.text("first_due")).limit(limit))
+    return [row.instance_id for row in rows]
+
+
+def next_timer_due():
+    return db.session.scalar(
+        sa.select(sa.func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(ProcessInstance.status == "running"))
+
+
+def current_data(instance: ProcessInstance) -> dict:
+    """Return the workflow data as of the latest step (the end data once completed)."""
+    from workflow_app.engine.serialization import load_workflow
+    version = instance.process_version
+    workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
+    if workflow.is_completed():
+        return dict(workflow.data)
+    task = workflow.last_task or workflow.task_tree
+    return dict(task.data)

@@ -1,0 +1,110 @@
+"""Workflow state <-> JSON, with the spec stored once per process version.
+
+The serializer's workflow converter is replaced by one that leaves `spec` and
+`subprocess_specs` out when saving and takes already-restored specs when loading, so
+a step neither writes nor re-parses the whole process definition.
+"""
+import json
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from workflow_app.engine import spiff_limits  # noqa: F401  (must run before any workflow is used)
+from workflow_app.engine.scripting import SCRIPT_ENGINE
+
+
+class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+    """Serialize a workflow without its specs; restore it with specs handed in."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        specs = dct.pop("_specs", None)
+        if specs is None:  # a full serialization (e.g. one that needed migrating)
+            return super().from_dict(dct)
+        spec, subprocess_specs = specs
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _registry():
+    registry = DefaultRegistry()
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    return registry
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = SpecFreeWorkflowConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config, _registry()))
+# A plain serializer for specs (the spec converters are the same in both configurations).
+SPEC_SERIALIZER = SERIALIZER
+
+_spec_cache: dict[str, tuple] = {}
+
+
+def dump_specs(spec, subprocess_specs) -> str:
+    """Return the JSON stored on a ProcessVersion for a parsed process."""
+    return json.dumps({
+        "spec": SPEC_SERIALIZER.to_dict(spec),
+        "subprocess_specs": {name: SPEC_SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
+    }, sort_keys=True, ensure_ascii=False)
+
+
+def load_specs(spec_key: str, read_spec_json) -> tuple:
+    """Return (spec, subprocess_specs) of a process version, restored once per process.
+
+    `spec_key` is the version's sha256; `read_spec_json()` is called only on a cache miss,
+    so the (large) spec column is not read on every step.
+    """
+    specs = _spec_cache.get(spec_key)
+    if specs is None:
+        dct = json.loads(read_spec_json())
+        specs = (SPEC_SERIALIZER.from_dict(dct["spec"]),
+                 {name: SPEC_SERIALIZER.from_dict(s) for name, s in dct["subprocess_specs"].items()})
+        _spec_cache[spec_key] = specs
+    return specs
+
+
+def new_workflow(specs, data: dict) -> BpmnWorkflow:
+    spec, subprocess_specs = specs
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+    workflow.task_tree.data.update(data)
+    return workflow
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """Serialize a workflow's state without its spec."""
+    return SERIALIZER.serialize_json(workflow)
+
+
+def load_workflow(state_json: str, spec_key: str, read_spec_json) -> BpmnWorkflow:
+    """Restore a workflow from its stored state and its version's spec."""
+    dct = json.loads(state_json)
+    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER_VERSION:
+        # Older format: rebuild the full serialization so the library's migrations can run.
+        full = json.loads(read_spec_json())
+        dct.update(spec=full["spec"], subprocess_specs=full["subprocess_specs"])
+        SERIALIZER.migrate(dct)
+    else:
+        dct.pop(SERIALIZER.VERSION_KEY)
+        dct["_specs"] = load_specs(spec_key, read_spec_json)
+    workflow = SERIALIZER.from_dict(dct)
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow

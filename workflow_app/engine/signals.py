@@ -1,0 +1,11 @@
+"""What the engine tells the domains; receivers run in the same transaction."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the ProcessInstance; kwargs: task (the new Task row), workflow_data (its data)
+task_opened = _signals.signal("task-opened")
+# sender: the ProcessInstance; kwargs: task (the Task row, state completed or cancelled)
+task_closed = _signals.signal("task-closed")
+# sender: the ProcessInstance; kwargs: old, new (statuses)
+instance_status_changed = _signals.signal("instance-status-changed")
