@@ -17,8 +17,10 @@ from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getit
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-_EXTRA_BUILTINS = ("dict", "list", "set", "frozenset", "min", "max", "sum", "any", "all", "enumerate",
-                   "reversed", "map", "filter", "KeyError", "IndexError")
+_EXTRA_BUILTINS = ("dict", "list", "set", "frozenset", "tuple", "sorted", "zip", "min", "max", "sum", "any", "all",
+                   "enumerate", "reversed", "map", "filter", "KeyError", "IndexError")
+# RestrictedPython's safe set, less what a BPMN script has no business doing.
+_DROPPED_BUILTINS = ("__build_class__", "setattr", "delattr", "id", "callable")
 
 _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
             "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "|=": operator.ior,
@@ -64,7 +66,7 @@ def register_script_helper(name: str, function) -> None:
 
 
 def _builtins() -> dict:
-    allowed = dict(safe_builtins)
+    allowed = {name: value for name, value in safe_builtins.items() if name not in _DROPPED_BUILTINS}
     allowed.update({name: getattr(builtins, name) for name in _EXTRA_BUILTINS})
     return allowed
 
