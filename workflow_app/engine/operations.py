@@ -4,6 +4,7 @@ Every change to a running workflow goes through `_apply`: lock the instance row,
 the workflow, apply the change, run engine steps, save the state and sync the projections,
 all in the caller's transaction.
 """
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -28,6 +29,17 @@ from workflow_app.engine.queries import latest_version
 from workflow_app.engine.serialization import SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow, new_workflow
 from workflow_app.engine.signals import instance_status_changed
 from workflow_app.extensions import db
+
+
+def _refuse_stale(function):
+    """Turn a lost optimistic-lock race (found at any flush) into a ConflictError."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except StaleDataError:
+            raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+    return wrapper
 
 
 @dataclass
@@ -138,14 +150,12 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
             _set_status(instance, "completed", now, actor_id)
         elif instance.status == "error":
             _set_status(instance, "running", now, actor_id)
-    instance.state_json = dump_workflow(workflow)
-    instance.serializer_version = SERIALIZER_VERSION
-    instance.updated_at = now
-    sync_projections(instance, workflow, now, actor_id, completed_spiff_id)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+    with db.session.no_autoflush:  # one UPDATE of the instance row, so one lock_version step
+        instance.state_json = dump_workflow(workflow)
+        instance.serializer_version = SERIALIZER_VERSION
+        instance.updated_at = now
+        sync_projections(instance, workflow, now, actor_id, completed_spiff_id)
+    db.session.flush()
 
 
 def _load(instance: ProcessInstance):
@@ -162,6 +172,7 @@ def _require_running(instance):
         raise ConflictError(_l("The case is stopped by an error; an administrator must retry it first"))
 
 
+@_refuse_stale
 def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     """Complete an open human task with form data; a second completion gets a ConflictError."""
     row = db.session.get(Task, task_id)
@@ -199,6 +210,7 @@ def _message_definitions(workflow, name):
                 yield candidate
 
 
+@_refuse_stale
 def deliver_message(instance_id: int, name: str, payload, actor_id: int | None = None) -> ProcessInstance:
     """Deliver a message from outside to a case that waits for it."""
     instance = _lock_instance(instance_id)
@@ -222,6 +234,7 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
     return instance
 
 
+@_refuse_stale
 def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[str]:
     """Fire the due timers of one running instance; return the BPMN ids of those fired."""
     instance = _lock_instance(instance_id, skip_locked=skip_locked)
@@ -242,6 +255,7 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     return fired
 
 
+@_refuse_stale
 def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
     instance = _lock_for_admin(instance_id, reason)
     if instance.status not in ("running", "error"):
@@ -251,6 +265,7 @@ def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> Pro
     return instance
 
 
+@_refuse_stale
 def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
     instance = _lock_for_admin(instance_id, reason)
     if instance.status != "suspended":
@@ -262,6 +277,7 @@ def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     return instance
 
 
+@_refuse_stale
 def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
     instance = _lock_for_admin(instance_id, reason)
     if instance.status in ("completed", "cancelled"):
@@ -277,6 +293,7 @@ def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     return instance
 
 
+@_refuse_stale
 def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None) -> ProcessInstance:
     """Run the failed step of a case in error again, after an optional fix of its input data."""
     instance = _lock_instance(instance_id)
@@ -314,8 +331,5 @@ def _status_events(instance_id):
 
 
 def _flush(instance):
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+    db.session.flush()
 
