@@ -306,9 +306,10 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
     failed = workflow.get_task_from_id(UUID(instance.error_task_id))
 
     def change(wf):
-        data = dict(failed.parent.data) if failed.parent is not None else {}
-        data.update(data_fix or {})
-        wf.reset_from_task_id(failed.id, data=data)
+        # The task re-inherits its parent's data when it becomes ready again, so the fix goes there.
+        if data_fix and failed.parent is not None:
+            failed.parent.data.update(data_fix)
+        wf.reset_from_task_id(failed.id)
 
     _audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
     _run_and_save(instance, workflow, now, actor_id, change)
