@@ -79,6 +79,7 @@ def _empty_all_tables():
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
+        db.session.execute(sa.text("UPDATE enterprise SET specialist_id = NULL"))  # the one FK cycle
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()

@@ -46,6 +46,8 @@ def create_app(config_class=None):
 
     from workflow_app.core.time import format_local
     app.jinja_env.filters["localtime"] = format_local
+    from flask_babel import get_locale
+    app.jinja_env.globals["get_locale"] = get_locale
 
     from workflow_app.cli import register_cli
     register_cli(app)

@@ -6,6 +6,7 @@ import threading
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from workflow_app.core.errors import DomainError
@@ -29,7 +30,8 @@ def command_errors(function):
         except (OperationalError, ProgrammingError) as exc:
             db.session.rollback()
             reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-            _fail(f"database error: {reason} (is the database reachable and migrated? run `flask --app wsgi db upgrade`)")
+            _fail(_("database error: %(reason)s (is the database reachable and migrated? run `flask --app wsgi db upgrade`)",
+                    reason=reason))
     return wrapper
 
 
@@ -45,15 +47,15 @@ def deploy_command(paths):
     from workflow_app.engine.operations import deploy_sources, read_sources
     sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
     if not sources:
-        _fail(f"no .bpmn or .dmn files found in {', '.join(paths or [current_app.config['BPMN_DIR']])}")
+        _fail(_("No .bpmn or .dmn files found in %(path)s", path=", ".join(paths or [current_app.config["BPMN_DIR"]])))
     result = deploy_sources(sources)
     db.session.commit()
     for version in result.created:
-        click.echo(f"deployed {version.process_id} version {version.version} ({version.source_file})")
+        click.echo(_("deployed %(id)s version %(v)d (%(file)s)", id=version.process_id, v=version.version, file=version.source_file))
     for process_id in result.unchanged:
-        click.echo(f"unchanged {process_id}")
+        click.echo(_("unchanged %(id)s", id=process_id))
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: %(text)s", text=warning), err=True)
 
 
 @processes.command("list")
@@ -64,9 +66,10 @@ def list_command():
     versions = list_latest_versions()
     counts = count_instances_by_version()
     if not versions:
-        click.echo("no processes deployed")
+        click.echo(_("No process is deployed yet."))
     for v in versions:
-        click.echo(f"{v.process_id}\tversion {v.version}\t{v.name or ''}\t{counts.get(v.id, 0)} instances\t{v.source_file}")
+        click.echo("\t".join([v.process_id, _("version %(v)d", v=v.version), v.name or "",
+                               _("%(n)d cases", n=counts.get(v.id, 0)), v.source_file]))
 
 
 @users.command("create")
@@ -83,7 +86,8 @@ def create_user_command(username, roles, org_code, password, display_name):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = create_user(username, list(roles), org_code, password, display_name)
     db.session.commit()
-    click.echo(f"created user {user.username} in {user.org_unit.code} with roles {', '.join(sorted(user.role_names))}")
+    click.echo(_("created user %(name)s in %(org)s with roles %(roles)s", name=user.username, org=user.org_unit.code,
+                 roles=", ".join(sorted(user.role_names))))
 
 
 @click.command("worker")
@@ -94,11 +98,12 @@ def worker_command(once):
     from workflow_app.engine.worker import run_worker, run_worker_pass
     if once:
         counts = run_worker_pass()
-        click.echo(f"fired {counts['fired']} timer(s) in {counts['instances']} case(s); {counts['failed']} failed")
+        click.echo(_("fired %(fired)d timer(s) in %(cases)d case(s); %(failed)d failed", fired=counts["fired"],
+                     cases=counts["instances"], failed=counts["failed"]))
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo("worker running; Ctrl-C to stop")
+    click.echo(_("worker running; Ctrl-C to stop"))
     try:
         run_worker(current_app._get_current_object(), stop)
     except KeyboardInterrupt:
@@ -112,7 +117,8 @@ def seed_demo_command():
     from workflow_app.demo import seed_demo
     counts = seed_demo(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
-    click.echo("demo data: " + ", ".join(f"{n} new {what}" for what, n in counts.items()))
+    click.echo(_("demo data: %(users)d new users, %(units)d new org units, %(roles)d new roles, %(ents)d new enterprises",
+                 users=counts["users"], units=counts["org units"], roles=counts["roles"], ents=counts["enterprises"]))
 
 
 def register_cli(app):

@@ -1,0 +1,91 @@
+"""The flask commands: clear one-line errors, non-zero exits, idempotent seeding."""
+import sqlalchemy as sa
+
+from tests.conftest import DATA
+from workflow_app.auth.models import Enterprise, Role, User
+from workflow_app.engine.models import ProcessVersion
+from workflow_app.extensions import db
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_deploy_then_redeploy_then_list(app):
+    result = run(app, "processes", "deploy", str(DATA / "straight_line.bpmn"))
+    assert result.exit_code == 0, result.output
+    assert "已部署 straight_line 第 1 版" in result.output
+    assert "警告：泳道“clerk”" in result.output  # the CLI speaks the default language, Chinese
+    again = run(app, "processes", "deploy", str(DATA / "straight_line.bpmn"))
+    assert again.exit_code == 0 and "未变更 straight_line" in again.output
+    listing = run(app, "processes", "list")
+    assert "straight_line\t第 1 版" in listing.output
+
+
+def test_deploy_errors_are_clear_lines_without_traceback(app, tmp_path):
+    missing = run(app, "processes", "deploy", str(tmp_path / "nope.bpmn"))
+    assert missing.exit_code != 0
+    assert missing.output.strip().splitlines() == [f"Error: 文件或文件夹不存在：{tmp_path / 'nope.bpmn'}"]
+    bad = tmp_path / "broken.bpmn"
+    bad.write_text("<bpmn:definitions")
+    broken = run(app, "processes", "deploy", str(bad))
+    assert broken.exit_code != 0 and "Traceback" not in broken.output
+    assert "Error: 流程文件无法部署" in broken.output
+    assert "broken.bpmn:1: not well-formed XML" in broken.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == 0
+    (tmp_path / "empty").mkdir()
+    empty = run(app, "processes", "deploy", str(tmp_path / "empty"))
+    assert empty.exit_code != 0 and "没有找到 .bpmn 或 .dmn 文件" in empty.output
+
+
+def test_users_create_makes_new_roles_and_refuses_bad_input(app):
+    result = run(app, "users", "create", "zhang", "--role", "labour_inspector", "--org", "kuiwen", "--password", "long-enough")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(Role).where(Role.name == "labour_inspector")) is not None
+    user = db.session.scalar(sa.select(User).where(User.username == "zhang"))
+    assert user.org_unit.code == "kuiwen" and user.check_password("long-enough")
+    for args, message in [
+        (["zhang", "--role", "x", "--org", "kuiwen", "--password", "long-enough"], "Error: 用户“zhang”已存在"),
+        (["li", "--role", "x", "--org", "mars", "--password", "long-enough"], "Error: 未知的机构代码“mars”"),
+        (["li", "--role", "x", "--org", "kuiwen", "--password", "short"], "Error: 密码至少需要 8 个字符"),
+        (["li", "--role", "bad role!", "--org", "kuiwen", "--password", "long-enough"], "Error: 角色名“bad role!”"),
+    ]:
+        refused = run(app, "users", "create", *args)
+        assert refused.exit_code != 0
+        lines = refused.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(message), refused.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "li")) == 0
+
+
+def test_seed_demo_is_idempotent(app):
+    first = run(app, "seed-demo")
+    assert first.exit_code == 0, first.output
+    counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for name, model in
+              [("users", User), ("roles", Role), ("enterprises", Enterprise)]}
+    assert counts["users"] >= 10 and counts["roles"] >= 9 and counts["enterprises"] >= 4
+    second = run(app, "seed-demo")
+    assert second.exit_code == 0 and "新增用户 0 个" in second.output
+    assert counts == {name: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for name, model in
+                      [("users", User), ("roles", Role), ("enterprises", Enterprise)]}
+    ent = db.session.scalar(sa.select(User).where(User.username == "ent_huayu"))
+    assert ent.enterprise is not None and ent.enterprise.specialist_id is not None
+
+
+def test_worker_once_fires_due_timers(app, deploy, create_case):
+    import time
+    deploy("intermediate_timer.bpmn")
+    create_case("intermediate_timer", {"wait_for": "PT0.1S"})
+    time.sleep(0.2)
+    result = run(app, "worker", "--once")
+    assert result.exit_code == 0 and "已在 1 个案件中触发 1 个定时器；失败 0 个" in result.output
+
+
+def test_database_not_reachable_is_one_line(tmp_path):
+    from config import TestingConfig
+    from workflow_app import create_app
+    config = type("Broken", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.sqlite"})
+    app = create_app(config)
+    result = app.test_cli_runner().invoke(args=["processes", "list"])
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: 数据库错误：no such table")

@@ -1,0 +1,38 @@
+"""Every user-facing string has a Chinese translation, and the compiled catalogues are current."""
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "workflow_app" / "translations"
+METHODS = [("workflow_app/**.py", "python"), ("forms/**.py", "python"), ("workflow_app/templates/**.html", "jinja2")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def source_messages():
+    ids = set()
+    for sub in ("workflow_app", "forms"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                ROOT / sub, method_map=[(m.removeprefix(f"{sub}/"), k) for m, k in METHODS if m.startswith(sub)],
+                keywords=KEYWORDS):
+            ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def test_every_message_has_a_chinese_translation():
+    with open(TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    translated = {m.id for m in catalog if m.id and m.string}
+    missing = sorted(source_messages() - translated)
+    assert not missing, f"untranslated (run `make translations` and fill messages.po): {missing}"
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    folder = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as f:
+        po = {m.id: m.string for m in read_po(f) if m.id}
+    with open(folder / "messages.mo", "rb") as f:
+        mo = {m.id: m.string for m in read_mo(f) if m.id}
+    assert po == mo, "messages.mo is stale: run `make translations`"
