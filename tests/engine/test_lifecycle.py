@@ -25,7 +25,7 @@ def test_suspended_case_refuses_work_and_its_timers_wait(deploy, create_case, us
     suspend_instance(case.instance_id, "waiting for the court", user.id)
     db.session.commit()
     [task] = open_tasks(case.instance_id)
-    with pytest.raises(ConflictError, match="suspended"):
+    with pytest.raises(ConflictError, match="案件已挂起"):
         complete_task(task.id, {}, user.id)
     db.session.rollback()
     time.sleep(0.2)
@@ -71,5 +71,5 @@ def test_failed_script_marks_the_case_and_retry_after_a_data_fix_continues(deplo
     check_round_trip(case.instance_id)
     history = kinds(case.instance_id)
     assert history.index("instance_error") < history.index("instance_retried") < history.index("instance_running")
-    with pytest.raises(ConflictError, match="Only a case stopped by an error"):
+    with pytest.raises(ConflictError, match="只有因错误停止的案件可以重试"):
         retry_instance(case.instance_id, None, user.id)

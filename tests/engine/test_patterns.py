@@ -135,7 +135,7 @@ def test_message_from_outside_is_caught(deploy, create_case, open_bpmn_ids, chec
     deploy("message_catch.bpmn")
     case = create_case("message_catch")
     assert open_bpmn_ids(case.instance_id) == []
-    with pytest.raises(ConflictError, match="not waiting for the message 'wrong_name'"):
+    with pytest.raises(ConflictError, match="没有在等待消息“wrong_name”"):
         deliver_message(case.instance_id, "wrong_name", {})
     db.session.rollback()
     deliver_message(case.instance_id, "docs_received", {"doc_ids": [1, 2]})

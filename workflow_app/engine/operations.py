@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from forms import known_form_keys
 from workflow_app.auth.queries import roles_without_users
 from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
-from workflow_app.core.time import utcnow
+from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import _audit, json_safe, sync_projections, waiting_timers
@@ -182,7 +182,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     row = db.session.scalar(sa.select(Task).where(Task.id == task_id).execution_options(populate_existing=True))
     if row.state != "open":
         who = row.completed_by.display_name if row.completed_by else _l("the system")
-        when = row.completed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if row.completed_at else "?"
+        when = format_local(row.completed_at, "%Y-%m-%d %H:%M:%S") if row.completed_at else "?"
         if row.state == "completed":
             raise ConflictError(_l("This task was already completed by %(who)s at %(when)s", who=who, when=when))
         raise ConflictError(_l("This task was cancelled at %(when)s", when=when))
