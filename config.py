@@ -6,9 +6,16 @@ BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 
 
+def _database_url(url: str | None) -> str | None:
+    """Accept postgres:// and postgresql:// URLs and use the installed psycopg 3 driver for them."""
+    if url and url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 class Config:
-    # Database URL; an SQLite file under instance/ when unset, postgresql+psycopg://... in production
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'instance' / 'workflow.sqlite'}"
+    # Database URL; an SQLite file under instance/ when unset, postgresql://user@host/db for PostgreSQL
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL")) or f"sqlite:///{BASE_DIR / 'instance' / 'workflow.sqlite'}"
     # Signs session cookies and CSRF tokens; production refuses to start with the default
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     # Run the timer worker in a thread of the web process (the one-command demo)
@@ -38,8 +45,11 @@ class TestingConfig(Config):
     TESTING = True
     # Database URL for the test run (tests pick SQLite or PostgreSQL themselves)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    # PostgreSQL URL used by the PostgreSQL half of the test suite
-    TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    # PostgreSQL server for the PostgreSQL half of the suite (each run makes and drops its own database there);
+    # defaults to DATABASE_URL when that is PostgreSQL, else the local server's `test` database
+    TEST_POSTGRES_URL = _database_url(os.environ.get("TEST_POSTGRES_URL")) or (
+        Config.SQLALCHEMY_DATABASE_URI if Config.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+        else "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     # When "1", a missing PostgreSQL fails the suite instead of skipping (CI sets it)
     REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "0") == "1"
     WTF_CSRF_ENABLED = False

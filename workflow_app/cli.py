@@ -46,6 +46,9 @@ def deploy_command(paths):
     """Deploy BPMN/DMN files or folders (default: bpmn/)."""
     from workflow_app.engine.operations import deploy_sources, read_sources
     sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
+    if not sources and not paths:  # an empty default folder is not an error (a fresh install)
+        click.echo(_("No .bpmn or .dmn files found in %(path)s", path=current_app.config["BPMN_DIR"]))
+        return
     if not sources:
         _fail(_("No .bpmn or .dmn files found in %(path)s", path=", ".join(paths or [current_app.config["BPMN_DIR"]])))
     result = deploy_sources(sources)

@@ -1,0 +1,40 @@
+# Two commands for a new machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: install run test bench translations clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: install, migrate, seed the demo, deploy bpmn/, serve on http://127.0.0.1:$(PORT) with the timer worker
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask processes deploy
+	INPROCESS_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## test: install and run the whole suite (SQLite and PostgreSQL)
+test: install
+	$(BIN)/pytest
+
+## bench: print the benchmark figures as JSON
+bench: install
+	$(BIN)/python bench/engine_step.py
+
+## translations: extract messages, update the catalogues, compile them (fill new msgstr in messages.po first)
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/workflow-messages.pot .
+	$(BIN)/pybabel update -i /tmp/workflow-messages.pot -d workflow_app/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d workflow_app/translations
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,181 @@
+"""Median cost of one complete-task on a 20-step case: bare SpiffWorkflow vs the engine with persistence.
+
+bare_ms:        deserialize (spec cached, as the engine does) + set data + run + engine steps + serialize,
+                all in memory: the floor any persistence sits on.
+bare_full_spec_ms: the same with SpiffWorkflow's stock serializer, which (de)serializes the spec every time.
+sqlite_ms / postgresql_ms: workflow_app.engine.operations.complete_task + commit (lock, load, run,
+                save, task/timer projections, audit rows).
+Prints one JSON document. Usage: python bench/engine_step.py [--cases N]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+STEPS = 20
+
+
+def process_xml(steps=STEPS):
+    nodes, flows = [], []
+    previous = "start"
+    for i in range(1, steps + 1):
+        nodes.append(f'<bpmn:userTask id="step_{i}" name="Step {i}"><bpmn:incoming>f{i}</bpmn:incoming>'
+                     f'<bpmn:outgoing>f{i + 1}</bpmn:outgoing></bpmn:userTask>')
+        flows.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{previous}" targetRef="step_{i}" />')
+        previous = f"step_{i}"
+    flows.append(f'<bpmn:sequenceFlow id="f{steps + 1}" sourceRef="{previous}" targetRef="end" />')
+    return f'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="bench_steps" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="clerk" /></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    {"".join(nodes)}
+    <bpmn:endEvent id="end"><bpmn:incoming>f{steps + 1}</bpmn:incoming></bpmn:endEvent>
+    {"".join(flows)}
+  </bpmn:process>
+</bpmn:definitions>'''
+
+
+FORM_DATA = {"decision": "approve", "comment": "checked the documents", "amount": "1234.50"}
+
+
+def bare(cases):
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+    from SpiffWorkflow.util.task import TaskState
+
+    from workflow_app.engine.scripting import SCRIPT_ENGINE
+    from workflow_app.engine.serialization import dump_workflow, load_specs, new_workflow, load_workflow, dump_specs
+
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(process_xml().encode())
+    spec = parser.get_spec("bench_steps")
+    spec_json = dump_specs(spec, {})
+    key = uuid.uuid4().hex
+    stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    cached_times, stock_times = [], []
+    for _ in range(cases):
+        workflow = new_workflow(load_specs(key, lambda: spec_json), {})
+        workflow.do_engine_steps()
+        state = dump_workflow(workflow)
+        full = stock.serialize_json(workflow)
+        for _step in range(STEPS):
+            started = time.perf_counter()
+            wf = load_workflow(state, key, lambda: spec_json)
+            task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+            task.data.update(FORM_DATA)
+            task.run()
+            wf.do_engine_steps()
+            state = dump_workflow(wf)
+            cached_times.append(time.perf_counter() - started)
+
+            started = time.perf_counter()
+            wf2 = stock.deserialize_json(full)
+            wf2.script_engine = SCRIPT_ENGINE
+            task = wf2.get_tasks(state=TaskState.READY, manual=True)[0]
+            task.data.update(FORM_DATA)
+            task.run()
+            wf2.do_engine_steps()
+            full = stock.serialize_json(wf2)
+            stock_times.append(time.perf_counter() - started)
+        assert wf.is_completed() and wf2.is_completed()
+    return cached_times, stock_times
+
+
+def persisted(database_url, cases):
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from config import TestingConfig
+    from workflow_app import create_app
+    from workflow_app.auth.operations import create_org_unit
+    from workflow_app.cases.operations import start_case
+    from workflow_app.engine.operations import complete_task, deploy_sources
+    from workflow_app.engine.queries import open_tasks
+    from workflow_app.extensions import db
+
+    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(config)
+    times = []
+    with app.app_context():
+        upgrade()
+        unit = create_org_unit("bench", "Bench county", "county", None)
+        deploy_sources({"bench_steps.bpmn": process_xml().encode()})
+        db.session.commit()
+        for n in range(cases):
+            case = start_case("bench_steps", {}, unit.id, None, f"bench {n}")
+            db.session.commit()
+            for _step in range(STEPS):
+                [task] = open_tasks(case.instance_id)
+                task_id = task.id
+                db.session.expire_all()
+                started = time.perf_counter()
+                complete_task(task_id, dict(FORM_DATA), None)
+                db.session.commit()
+                times.append(time.perf_counter() - started)
+            assert case.instance.status == "completed"
+        db.session.remove()
+        db.engine.dispose()
+    return times
+
+
+def postgres_database():
+    import sqlalchemy as sa
+
+    from config import TestingConfig
+    admin = sa.create_engine(TestingConfig.TEST_POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"workflow_bench_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(TestingConfig.TEST_POSTGRES_URL).set(database=name)
+    return url.render_as_string(hide_password=False), admin, name
+
+
+def ms(values):
+    return round(statistics.median(values) * 1000, 3)
+
+
+def p95(values):
+    return round(sorted(values)[int(len(values) * 0.95) - 1] * 1000, 3)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=30)
+    args = parser.parse_args()
+    import logging
+    logging.disable(logging.INFO)
+
+    bare(3)  # warm up imports and caches
+    cached, stock = bare(args.cases)
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_times = persisted(f"sqlite:///{folder}/bench.sqlite", args.cases)
+    url, admin, name = postgres_database()
+    try:
+        pg_times = persisted(url, args.cases)
+    finally:
+        import sqlalchemy as sa
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    result = {
+        "bare_ms": ms(cached), "sqlite_ms": ms(sqlite_times), "postgresql_ms": ms(pg_times), "steps": STEPS,
+        "bare_full_spec_ms": ms(stock),
+        "p95_ms": {"bare": p95(cached), "sqlite": p95(sqlite_times), "postgresql": p95(pg_times)},
+        "ratio": {"sqlite": round(ms(sqlite_times) / ms(cached), 2), "postgresql": round(ms(pg_times) / ms(cached), 2)},
+        "samples": len(cached), "cpu_count": os.cpu_count(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
