@@ -103,7 +103,7 @@ def persisted(database_url, cases):
     from workflow_app.engine.queries import open_tasks
     from workflow_app.extensions import db
 
-    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
     app = create_app(config)
     times = []
     with app.app_context():

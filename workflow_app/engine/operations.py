@@ -26,7 +26,8 @@ from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersi
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import _audit, json_safe, sync_projections, waiting_timers
 from workflow_app.engine.queries import latest_version
-from workflow_app.engine.serialization import SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow, new_workflow
+from workflow_app.engine.serialization import (SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow,
+                                               new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_status_changed
 from workflow_app.extensions import db
 
@@ -108,16 +109,29 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
                                started_by_id=actor_id, created_at=now, updated_at=now)
     db.session.add(instance)
     db.session.flush()
+    instance.spec_key = version.sha256
     _audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
                                                                 "data": json_safe(data)})
     _run_and_save(instance, workflow, now, actor_id)
     return instance
 
 
-def _lock_instance(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
-    query = (sa.select(ProcessInstance).where(ProcessInstance.id == instance_id)
-             .with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True))
-    return db.session.scalar(query)
+def _lock_instance(instance_id, skip_locked: bool = False) -> ProcessInstance | None:
+    """Load an instance row FOR UPDATE (PostgreSQL; SQLite serialises writers and checks lock_version).
+
+    The version's sha256 (the key of the cached spec) comes along in the same query.
+    """
+    query = (sa.select(ProcessInstance, ProcessVersion.sha256)
+             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+             .where(ProcessInstance.id == instance_id)
+             .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
+             .execution_options(populate_existing=True))
+    found = db.session.execute(query).first()
+    if found is None:
+        return None
+    instance, found_key = found
+    instance.spec_key = found_key
+    return instance
 
 
 def _set_status(instance, status, now, actor_id=None, data=None):
@@ -133,7 +147,7 @@ def _set_status(instance, status, now, actor_id=None, data=None):
     instance_status_changed.send(instance, old=old, new=status)
 
 
-def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None):
+def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None):
     """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
     try:
         if change is not None:
@@ -154,13 +168,23 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
         instance.state_json = dump_workflow(workflow)
         instance.serializer_version = SERIALIZER_VERSION
         instance.updated_at = now
-        sync_projections(instance, workflow, now, actor_id, completed_spiff_id)
+        sync_projections(instance, workflow, now, actor_id, completed_spiff_id, open_rows,
+                         spec_has_timers(_spec_key(instance)))
     db.session.flush()
 
 
+def _spec_key(instance: ProcessInstance) -> str:
+    key = getattr(instance, "spec_key", None)
+    if key is None:
+        key = instance.spec_key = db.session.scalar(
+            sa.select(ProcessVersion.sha256).where(ProcessVersion.id == instance.process_version_id))
+    return key
+
+
 def _load(instance: ProcessInstance):
-    version = instance.process_version
-    return load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
+    version_id = instance.process_version_id
+    return load_workflow(instance.state_json, _spec_key(instance), lambda: db.session.scalar(
+        sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)))
 
 
 def _require_running(instance):
@@ -175,12 +199,14 @@ def _require_running(instance):
 @_refuse_stale
 def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     """Complete an open human task with form data; a second completion gets a ConflictError."""
-    row = db.session.get(Task, task_id)
-    if row is None:
+    instance = _lock_instance(sa.select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+    if instance is None:
         raise NotFound(_l("No such task"))
-    instance = _lock_instance(row.instance_id)
-    row = db.session.scalar(sa.select(Task).where(Task.id == task_id).execution_options(populate_existing=True))
-    if row.state != "open":
+    # read after the lock: a writer that waited sees the other's completion
+    open_rows = _open_tasks(instance.id)
+    row = next((r for r in open_rows if r.id == task_id), None)
+    if row is None:
+        row = db.session.get(Task, task_id)
         who = row.completed_by.display_name if row.completed_by else _l("the system")
         when = format_local(row.completed_at, "%Y-%m-%d %H:%M:%S") if row.completed_at else "?"
         if row.state == "completed":
@@ -197,8 +223,14 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
         spiff_task.run()
 
     _audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
-    _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id)
+    _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id,
+                  open_rows=open_rows)
     return row
+
+
+def _open_tasks(instance_id):
+    return list(db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open")
+                                   .execution_options(populate_existing=True)))
 
 
 def _message_definitions(workflow, name):

@@ -72,13 +72,19 @@ def _follow_case_org_unit(instance, ready, actor_id, now):
         return
 
 
-def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, completed_spiff_id=None):
-    """Bring task rows, timer rows and the instance's current step up to date."""
+def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, completed_spiff_id=None,
+                     open_rows=None, has_timers=True):
+    """Bring task rows, timer rows and the instance's current step up to date.
+
+    `open_rows` may pass the instance's open task rows when the caller already holds them;
+    `has_timers=False` (a process without any timer event) skips the timer table.
+    """
     ready = ready_human_tasks(workflow)
     _follow_case_org_unit(instance, ready, actor_id, now)
     ready_by_id = {str(t.id): t for t in ready}
-    open_rows = {row.spiff_task_id: row for row in db.session.scalars(
-        sa.select(Task).where(Task.instance_id == instance.id, Task.state == "open"))}
+    if open_rows is None:
+        open_rows = db.session.scalars(sa.select(Task).where(Task.instance_id == instance.id, Task.state == "open"))
+    open_rows = {row.spiff_task_id: row for row in open_rows}
 
     for spiff_id, row in open_rows.items():
         if spiff_id in ready_by_id:
@@ -107,6 +113,13 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
         _audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
         task_opened.send(instance, task=row, workflow_data=spiff_task.data)
 
+    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
+    instance.current_step = ", ".join(dict.fromkeys(names))[:500] or None
+    if has_timers:
+        _sync_timers(instance, workflow)
+
+
+def _sync_timers(instance, workflow):
     timers = waiting_timers(workflow)
     existing = {row.spiff_task_id: row for row in db.session.scalars(
         sa.select(Timer).where(Timer.instance_id == instance.id))}
@@ -118,6 +131,3 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
     for spiff_id, (bpmn_id, due) in timers.items():
         if spiff_id not in existing:
             db.session.add(Timer(instance_id=instance.id, spiff_task_id=spiff_id, bpmn_id=bpmn_id, due_at=due))
-
-    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
-    instance.current_step = ", ".join(dict.fromkeys(names))[:500] or None

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from workflow_app.engine import spiff_limits  # noqa: F401  (must run before any workflow is used)
@@ -57,6 +58,7 @@ SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config, _r
 SPEC_SERIALIZER = SERIALIZER
 
 _spec_cache: dict[str, tuple] = {}
+_timer_free: set[str] = set()  # spec keys whose processes contain no timer event at all
 
 
 def dump_specs(spec, subprocess_specs) -> str:
@@ -78,8 +80,20 @@ def load_specs(spec_key: str, read_spec_json) -> tuple:
         dct = json.loads(read_spec_json())
         specs = (SPEC_SERIALIZER.from_dict(dct["spec"]),
                  {name: SPEC_SERIALIZER.from_dict(s) for name, s in dct["subprocess_specs"].items()})
+        if not any(_has_timer(task_spec) for s in [specs[0], *specs[1].values()] for task_spec in s.task_specs.values()):
+            _timer_free.add(spec_key)
         _spec_cache[spec_key] = specs
     return specs
+
+
+def _has_timer(task_spec) -> bool:
+    definition = getattr(task_spec, "event_definition", None)
+    return any(isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", [definition]))
+
+
+def spec_has_timers(spec_key: str) -> bool:
+    """Whether any timer event exists in a (loaded) process version; timer-free ones skip the timer table."""
+    return spec_key not in _timer_free
 
 
 def new_workflow(specs, data: dict) -> BpmnWorkflow:
