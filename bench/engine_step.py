@@ -1,8 +1,9 @@
 """Median cost of one complete-task on a 20-step case: bare SpiffWorkflow vs the engine with persistence.
 
-bare_ms:        deserialize (spec cached, as the engine does) + set data + run + engine steps + serialize,
-                all in memory: the floor any persistence sits on.
-bare_full_spec_ms: the same with SpiffWorkflow's stock serializer, which (de)serializes the spec every time.
+bare_ms:        SpiffWorkflow alone, in memory, with its stock serializer: deserialize + set data + run +
+                engine steps + serialize (the stock serializer carries the spec in every document).
+engine_floor_ms: the same in-memory step the way the engine does it (spec kept out of the state and
+                cached per process version): the floor under our persistence.
 sqlite_ms / postgresql_ms: workflow_app.engine.operations.complete_task + commit (lock, load, run,
                 save, task/timer projections, audit rows).
 Prints one JSON document. Usage: python bench/engine_step.py [--cases N]
@@ -103,7 +104,7 @@ def persisted(database_url, cases):
     from workflow_app.engine.queries import open_tasks
     from workflow_app.extensions import db
 
-    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
     app = create_app(config)
     times = []
     with app.app_context():
@@ -168,10 +169,12 @@ def main():
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     result = {
-        "bare_ms": ms(cached), "sqlite_ms": ms(sqlite_times), "postgresql_ms": ms(pg_times), "steps": STEPS,
-        "bare_full_spec_ms": ms(stock),
-        "p95_ms": {"bare": p95(cached), "sqlite": p95(sqlite_times), "postgresql": p95(pg_times)},
-        "ratio": {"sqlite": round(ms(sqlite_times) / ms(cached), 2), "postgresql": round(ms(pg_times) / ms(cached), 2)},
+        "bare_ms": ms(stock), "sqlite_ms": ms(sqlite_times), "postgresql_ms": ms(pg_times), "steps": STEPS,
+        "engine_floor_ms": ms(cached),
+        "p95_ms": {"bare": p95(stock), "engine_floor": p95(cached), "sqlite": p95(sqlite_times),
+                   "postgresql": p95(pg_times)},
+        "ratio_to_bare": {"sqlite": round(ms(sqlite_times) / ms(stock), 2),
+                          "postgresql": round(ms(pg_times) / ms(stock), 2)},
         "samples": len(cached), "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))

@@ -18,4 +18,6 @@ def configure_engine_events(app) -> None:
             cursor.execute("PRAGMA busy_timeout=15000")
             if engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: consistent after any crash; only a power cut may lose the last commits
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
