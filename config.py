@@ -52,6 +52,10 @@ class TestingConfig(Config):
         else "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     # When "1", a missing PostgreSQL fails the suite instead of skipping (CI sets it)
     REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "0") == "1"
+    # When "1", a missing Chromium fails the browser tests instead of skipping them (CI sets it)
+    REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER", "0") == "1"
+    # The Chromium that Playwright drives in the browser tests (Debian's package)
+    CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     WTF_CSRF_ENABLED = False
     INPROCESS_WORKER = False
 
