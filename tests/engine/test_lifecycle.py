@@ -73,3 +73,12 @@ def test_failed_script_marks_the_case_and_retry_after_a_data_fix_continues(deplo
     assert history.index("instance_error") < history.index("instance_retried") < history.index("instance_running")
     with pytest.raises(ConflictError, match="只有因错误停止的案件可以重试"):
         retry_instance(case.instance_id, None, user.id)
+
+
+def test_a_case_in_error_suspended_and_resumed_is_still_in_error(deploy, create_case, user):
+    deploy(sources=process("result = 1 / 0"))
+    case = create_case("scripted")
+    suspend_instance(case.instance_id, "investigating", user.id)
+    resume_instance(case.instance_id, "investigated", user.id)
+    db.session.commit()
+    assert case.instance.status == "error" and "division by zero" in case.instance.error_message

@@ -1,8 +1,8 @@
 """Writes: deploy processes, start instances, complete tasks, fire timers, deliver messages.
 
-Every change to a running workflow goes through `_apply`: lock the instance row, restore
-the workflow, apply the change, run engine steps, save the state and sync the projections,
-all in the caller's transaction.
+Every change to a running workflow locks the instance row, restores the workflow, applies the
+change and runs engine steps (`_run_and_save`), then saves the state and syncs the projections,
+all in the caller's transaction; the caller commits.
 """
 import functools
 from dataclasses import dataclass, field
@@ -24,7 +24,7 @@ from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import _audit, json_safe, sync_projections, waiting_timers
+from workflow_app.engine.projections import record_audit, json_safe, sync_projections, waiting_timers
 from workflow_app.engine.queries import latest_version
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
@@ -110,7 +110,7 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
     db.session.add(instance)
     db.session.flush()
     instance.spec_key = version.sha256
-    _audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
+    record_audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
                                                                 "data": json_safe(data)})
     _run_and_save(instance, workflow, now, actor_id)
     return instance
@@ -141,9 +141,9 @@ def _set_status(instance, status, now, actor_id=None, data=None):
     instance.status = status
     if status in ("completed", "cancelled"):
         instance.finished_at = now
-    if status != "error":
+    if status in ("running", "completed", "cancelled"):  # a suspended case remembers its error
         instance.error_message = instance.error_task_id = None
-    _audit(instance, f"instance_{status}", actor_id, now, data=data)
+    record_audit(instance, f"instance_{status}", actor_id, now, data=data)
     instance_status_changed.send(instance, old=old, new=status)
 
 
@@ -222,7 +222,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
         spiff_task.data.update(data)
         spiff_task.run()
 
-    _audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
+    record_audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
     _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id,
                   open_rows=open_rows)
     return row
@@ -261,7 +261,7 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
         except WorkflowException as exc:
             raise ConflictError(str(exc)) from None
 
-    _audit(instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)})
+    record_audit(instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)})
     _run_and_save(instance, workflow, now, actor_id, change)
     return instance
 
@@ -283,7 +283,7 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     fired = [bpmn_id for spiff_id, (bpmn_id, due_at) in before.items()
              if spiff_id not in after or after[spiff_id][1] != due_at]
     for bpmn_id in fired:
-        _audit(instance, "timer_fired", None, now, bpmn_id)
+        record_audit(instance, "timer_fired", None, now, bpmn_id)
     return fired
 
 
@@ -292,8 +292,8 @@ def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> Pro
     instance = _lock_for_admin(instance_id, reason)
     if instance.status not in ("running", "error"):
         raise ConflictError(_l("Only a running case can be suspended"))
-    _set_status(instance, "suspended", utcnow(), actor_id, {"reason": reason, "was": instance.status})
-    _flush(instance)
+    _set_status(instance, "suspended", utcnow(), actor_id, {"reason": reason})
+    db.session.flush()
     return instance
 
 
@@ -302,10 +302,8 @@ def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     instance = _lock_for_admin(instance_id, reason)
     if instance.status != "suspended":
         raise ConflictError(_l("Only a suspended case can be resumed"))
-    was = next((e.data or {}).get("was") for e in reversed(_status_events(instance.id)) if e.kind == "instance_suspended")
-    _set_status(instance, "error" if was == "error" and instance.error_message else "running", utcnow(), actor_id,
-                {"reason": reason})
-    _flush(instance)
+    _set_status(instance, "error" if instance.error_message else "running", utcnow(), actor_id, {"reason": reason})
+    db.session.flush()
     return instance
 
 
@@ -321,7 +319,7 @@ def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     instance.state_json = dump_workflow(workflow)
     instance.updated_at = now
     sync_projections(instance, workflow, now, actor_id)
-    _flush(instance)
+    db.session.flush()
     return instance
 
 
@@ -343,7 +341,7 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
             failed.parent.data.update(data_fix)
         wf.reset_from_task_id(failed.id)
 
-    _audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
+    record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
     _run_and_save(instance, workflow, now, actor_id, change)
     return instance
 
@@ -355,14 +353,3 @@ def _lock_for_admin(instance_id, reason):
     if instance is None:
         raise NotFound(_l("No such case"))
     return instance
-
-
-def _status_events(instance_id):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id,
-                                                          AuditEvent.kind.like("instance_%"))
-                              .order_by(AuditEvent.id)).all()
-
-
-def _flush(instance):
-    db.session.flush()
-

@@ -55,7 +55,8 @@ def _task_org_unit_id(instance: ProcessInstance, properties: dict) -> int:
     return unit.id if unit is not None else instance.org_unit_id
 
 
-def _audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
+def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
+    """Append an audit event of an instance (written with the rest of the step)."""
     db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor_id, kind=kind, task_bpmn_id=task_bpmn_id,
                               task_name=task_name, data=data, at=now))
 
@@ -67,7 +68,7 @@ def _follow_case_org_unit(instance, ready, actor_id, now):
             continue
         unit = find_org_unit(str(code))
         if unit is not None and unit.id != instance.org_unit_id:
-            _audit(instance, "org_unit_changed", actor_id, now, data={"org_unit": unit.code})
+            record_audit(instance, "org_unit_changed", actor_id, now, data={"org_unit": unit.code})
             instance.org_unit_id = unit.id
         return
 
@@ -96,7 +97,7 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
         if spiff_id == completed_spiff_id:
             row.completed_by_id = actor_id
         if row.state == "cancelled":
-            _audit(instance, "task_cancelled", None, now, row.bpmn_id, row.name)
+            record_audit(instance, "task_cancelled", None, now, row.bpmn_id, row.name)
         task_closed.send(instance, task=row)
 
     for spiff_id, spiff_task in ready_by_id.items():
@@ -110,7 +111,7 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
             form_key=properties.get("formKey"), sla=properties.get("sla"), sla_urgent=properties.get("slaUrgent"),
             state="open", created_at=now)
         db.session.add(row)
-        _audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
+        record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
         task_opened.send(instance, task=row, workflow_data=spiff_task.data)
 
     names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
