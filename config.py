@@ -29,6 +29,9 @@ class Config:
     # Password given to demo users by `flask seed-demo`
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
 
+    # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -58,6 +61,7 @@ class TestingConfig(Config):
     CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     WTF_CSRF_ENABLED = False
     INPROCESS_WORKER = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -37,3 +37,7 @@ def form_class_for(form_key: str | None) -> type[FlaskForm]:
     if not form_key:
         return ConfirmForm
     return FORM_CLASSES[form_key]
+
+
+# Each process's forms register themselves on import.
+from forms import referral  # noqa: E402,F401

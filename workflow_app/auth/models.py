@@ -1,5 +1,6 @@
 """Who works in the system and where: org units, roles, users, enterprises."""
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -78,7 +79,7 @@ class User(db.Model, UserMixin, CreatedAtMixin):
         return {r.name for r in self.roles}
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

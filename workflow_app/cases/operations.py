@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from workflow_app.auth.models import Enterprise, User
 from workflow_app.cases.models import PRIORITIES, Case, CaseNumberSequence
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.time import SHANGHAI, utcnow
@@ -25,6 +26,16 @@ def next_case_number(process_id: str, now=None) -> str:
     return f"{prefix}-{year}-{sequence.last_value:06d}"
 
 
+def enterprise_snapshot(enterprise_id: int) -> dict:
+    """The enterprise facts a process needs (county, specialist), as they are when the case starts."""
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise InvalidInput(_l("Unknown enterprise"))
+    specialist = db.session.get(User, enterprise.specialist_id) if enterprise.specialist_id else None
+    return {"id": enterprise.id, "uscc": enterprise.uscc, "name": enterprise.name, "county": enterprise.county.code,
+            "specialist": specialist.username if specialist is not None and specialist.active else None}
+
+
 def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | None, title: str,
                enterprise_id: int | None = None, priority: str = "normal") -> Case:
     """Start a process and record the case that tracks it."""
@@ -34,9 +45,29 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
         raise InvalidInput(_l("A case needs a title"))
     number = next_case_number(process_id)
     instance_data = {"case_number": number, "priority": priority, **data}
+    if enterprise_id is not None:
+        instance_data["enterprise"] = enterprise_snapshot(enterprise_id)
     instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
     case = Case(number=number, instance_id=instance.id, process_id=process_id, enterprise_id=enterprise_id,
                 title=title.strip()[:300], priority=priority, created_by_id=actor_id)
     db.session.add(case)
     db.session.flush()
     return case
+
+
+def register_referral(form_data: dict, actor, settings: dict | None = None) -> Case:
+    """Register a problem/need referral (问题需求转办) from the dispatcher's form data.
+
+    `settings` may carry process settings such as `follow_up_delay` (an ISO duration).
+    """
+    uscc = form_data["enterprise_uscc"].strip().upper()
+    enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc))
+    if enterprise is None:
+        raise InvalidInput(_l("No enterprise with the unified social credit code %(code)s is registered", code=uscc))
+    data = {key: form_data[key] for key in ("category", "description", "labour_shortage", "source", "contact")
+            if key in form_data}
+    data["labour_shortage"] = bool(data.get("labour_shortage"))
+    data.update(settings or {})
+    title = f"{enterprise.name}：{form_data['category']}"
+    return start_case("referral", data, actor.org_unit_id, actor.id, title, enterprise_id=enterprise.id,
+                      priority="urgent" if data["labour_shortage"] else "normal")

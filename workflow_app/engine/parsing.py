@@ -85,6 +85,11 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                     parse_sla(properties[name])
                 except ValueError as exc:
                     problems.append(f"{where}: property {name}: {exc}")
+        if properties.get("assignee"):
+            try:
+                compile_script(properties["assignee"], "eval")
+            except ScriptRefused as exc:
+                problems.append(f"{where}: property assignee: {exc}")
         scripts = [("script", getattr(task_spec, "script", None)),
                    ("preScript", getattr(task_spec, "prescript", None)),
                    ("postScript", getattr(task_spec, "postscript", None))]

@@ -7,7 +7,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from workflow_app.auth.queries import find_city_unit, find_org_unit
+from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
 from workflow_app.engine.signals import task_closed, task_opened
 from workflow_app.extensions import db
@@ -53,6 +53,25 @@ def _task_org_unit_id(instance: ProcessInstance, properties: dict) -> int:
         return instance.org_unit_id
     unit = find_city_unit() if wanted == "city" else find_org_unit(wanted)
     return unit.id if unit is not None else instance.org_unit_id
+
+
+def _assignee_id(instance, spiff_task, properties, now):
+    """Evaluate a task's `assignee` property (an expression giving a user name) to a user id."""
+    expression = properties.get("assignee")
+    if not expression:
+        return None
+    try:
+        username = spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
+    except Exception as exc:  # a model error must not stop the case: the task goes to the queue
+        record_audit(instance, "assignee_unresolved", None, now, spiff_task.task_spec.bpmn_id,
+                     data={"expression": expression, "error": str(exc)[:300]})
+        return None
+    user = find_user(str(username)) if username else None
+    if username and (user is None or not user.active):
+        record_audit(instance, "assignee_unresolved", None, now, spiff_task.task_spec.bpmn_id,
+                     data={"expression": expression, "user": str(username)})
+        return None
+    return user.id if user else None
 
 
 def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
@@ -109,7 +128,7 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
             name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
             role=spiff_task.task_spec.lane, org_unit_id=_task_org_unit_id(instance, properties),
             form_key=properties.get("formKey"), sla=properties.get("sla"), sla_urgent=properties.get("slaUrgent"),
-            state="open", created_at=now)
+            assignee_id=_assignee_id(instance, spiff_task, properties, now), state="open", created_at=now)
         db.session.add(row)
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
         task_opened.send(instance, task=row, workflow_data=spiff_task.data)

@@ -1,0 +1,54 @@
+"""The base of task forms: knows the case's data (for rules that depend on it) and yields task data."""
+from datetime import date
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms.validators import StopValidation, ValidationError
+
+__all__ = ["TaskForm", "ValidationError", "required_when"]
+
+
+class TaskForm(FlaskForm):
+    """A form whose rules may look at the case (`case_data`); `task_data()` is what the engine receives."""
+
+    def __init__(self, *args, case_data=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case_data = case_data or {}
+
+    def task_data(self) -> dict:
+        """Return the submitted values keyed by field name (Decimal, date and int kept, never float)."""
+        data = {}
+        for name, field in self._fields.items():
+            if name == "csrf_token":
+                continue
+            value = field.data
+            if isinstance(value, str):
+                value = value.strip()
+            if isinstance(value, float):  # pragma: no cover - no float fields are declared
+                value = Decimal(str(value))
+            data[name] = value
+        return data
+
+
+def required_when(condition, message):
+    """Validator: the field must be filled when `condition(form)` holds, and is optional otherwise.
+
+    An empty field stops the chain either way (with `message` when it was required), so put
+    this first, in place of DataRequired/Optional.
+    """
+    def check(form, field):
+        if field.raw_data is not None:  # submitted: judge what was typed (a bad number is not "empty")
+            empty = not any(str(value).strip() for value in field.raw_data)
+        else:
+            empty = field.data is None or (isinstance(field.data, str) and not field.data.strip())
+        if empty:
+            raise StopValidation(message if condition(form) else None)
+    return check
+
+
+def not_in_future(message):
+    def check(form, field):
+        from workflow_app.core.time import SHANGHAI, utcnow
+        if isinstance(field.data, date) and field.data > utcnow().astimezone(SHANGHAI).date():
+            raise ValidationError(message)
+    return check

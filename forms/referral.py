@@ -1,0 +1,118 @@
+"""Forms of the problem/need referral (问题需求转办)."""
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from forms import register_form
+from forms.base import TaskForm, ValidationError, not_in_future, required_when
+
+CATEGORIES = [SelectChoice("用工", _l("Employment (用工)")), SelectChoice("社保", _l("Social insurance (社保)")),
+              SelectChoice("融资", _l("Financing (融资)")), SelectChoice("人才", _l("Talent (人才)")), SelectChoice("培训", _l("Training (培训)")),
+              SelectChoice("劳动关系", _l("Labour relations (劳动关系)")), SelectChoice("其他", _l("Other (其他)"))]
+
+
+def county_choices():
+    """(code, name) of every county/zone, for re-dispatching."""
+    import sqlalchemy as sa
+    from workflow_app.auth.models import OrgUnit
+    from workflow_app.extensions import db
+    return [SelectChoice(u.code, u.name) for u in db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.id))]
+
+
+@register_form("referral_register")
+class ReferralRegistrationForm(TaskForm):
+    """Registration by the city dispatcher (the start of a referral)."""
+
+    enterprise_uscc = StringField(_l("Enterprise (unified social credit code)"),
+                                  validators=[DataRequired(), Length(min=18, max=18)],
+                                  description=_l("The 18-character code of the enterprise that raised the problem."))
+    category = SelectField(_l("Category"), choices=CATEGORIES, validators=[DataRequired()])
+    description = TextAreaField(_l("Problem or need"), validators=[DataRequired(), Length(max=4000)])
+    labour_shortage = BooleanField(_l("Large-scale labour shortage (规模性缺工): urgent"),
+                                   description=_l("Urgent cases have shorter deadlines and need a 一企一策 plan."))
+    source = StringField(_l("Reported by"), default="市工业运行指挥部", validators=[Length(max=100)])
+    contact = StringField(_l("Enterprise contact (name and phone)"), validators=[Optional(), Length(max=100)])
+
+    def validate_enterprise_uscc(self, field):
+        from workflow_app.core.uscc import uscc_problem
+        if uscc_problem(field.data):
+            raise ValidationError(_l("Not a valid unified social credit code (18 characters with a correct check character)"))
+
+
+@register_form("referral_sign_for")
+class SignForForm(TaskForm):
+    sign_decision = RadioField(_l("Decision"), choices=[SelectChoice("sign", _l("Sign for it (签收)")),
+                                                      SelectChoice("return", _l("Return it: not our jurisdiction (退回)"))],
+                               validators=[InputRequired()])
+    return_reason = TextAreaField(_l("Reason for returning"), validators=[
+        required_when(lambda f: f.sign_decision.data == "return", _l("Give the reason for returning the referral")),
+        Length(max=2000)])
+
+
+@register_form("referral_redispatch")
+class RedispatchForm(TaskForm):
+    county = SelectField(_l("Dispatch to"), validators=[DataRequired()])
+    redispatch_note = TextAreaField(_l("Note to the county"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county.choices = county_choices()
+
+
+@register_form("referral_handle")
+class HandleForm(TaskForm):
+    handle_outcome = RadioField(_l("Outcome"), choices=[SelectChoice("resolved", _l("Resolved: report the result")),
+                                                       SelectChoice("extension", _l("Ask the city for more time (延期申请)"))],
+                                validators=[InputRequired()])
+    measures = TextAreaField(_l("Measures taken and result"), validators=[
+        required_when(lambda f: f.handle_outcome.data == "resolved", _l("Describe the measures and the result")),
+        Length(max=4000)])
+    plan_positions = StringField(_l("一企一策: positions to fill"), validators=[Length(max=500)])
+    plan_headcount = IntegerField(_l("一企一策: head-count needed"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    plan_measures = TextAreaField(_l("一企一策: measures"), validators=[Length(max=4000)])
+    extension_days = IntegerField(_l("Extra working days asked"), validators=[
+        required_when(lambda f: f.handle_outcome.data == "extension", _l("Say how many working days (1 to 30) are needed")),
+        NumberRange(min=1, max=30)])
+    extension_reason = TextAreaField(_l("Why more time is needed"), validators=[
+        required_when(lambda f: f.handle_outcome.data == "extension", _l("Give the reason for the extension")),
+        Length(max=2000)])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.handle_outcome.data == "resolved" and self.case_data.get("labour_shortage"):
+            for field in (self.plan_positions, self.plan_headcount, self.plan_measures):
+                if not field.data:
+                    field.errors.append(_l("A labour-shortage case needs its 一企一策 plan"))
+                    valid = False
+        return valid
+
+
+@register_form("referral_extension_review")
+class ExtensionReviewForm(TaskForm):
+    extension_decision = RadioField(_l("Decision on the extension"), choices=[SelectChoice("approve", _l("Approve")),
+                                                                           SelectChoice("refuse", _l("Refuse"))],
+                                    validators=[InputRequired()])
+    extension_comment = TextAreaField(_l("Comment"), validators=[
+        required_when(lambda f: f.extension_decision.data == "refuse", _l("Give the reason for refusing")),
+        Length(max=2000)])
+
+
+@register_form("referral_review")
+class ReviewForm(TaskForm):
+    review_decision = RadioField(_l("Review"), choices=[SelectChoice("accept", _l("Accept the result")),
+                                                       SelectChoice("send_back", _l("Send back for more handling (退回)"))],
+                                 validators=[InputRequired()])
+    review_reason = TextAreaField(_l("Reason"), validators=[
+        required_when(lambda f: f.review_decision.data == "send_back", _l("Give the reason for sending it back")),
+        Length(max=2000)])
+
+
+@register_form("referral_follow_up")
+class FollowUpForm(TaskForm):
+    visit_date = DateField(_l("Visit date"), validators=[DataRequired(), not_in_future(_l("The visit date cannot be in the future"))])
+    visit_record = TextAreaField(_l("Visit record"), validators=[DataRequired(), Length(max=4000)])
+    satisfaction = RadioField(_l("Enterprise's satisfaction"), choices=[
+        SelectChoice("满意", _l("Satisfied (满意)")), SelectChoice("基本满意", _l("Basically satisfied (基本满意)")),
+        SelectChoice("不满意", _l("Dissatisfied (不满意)"))], validators=[InputRequired()])

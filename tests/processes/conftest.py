@@ -1,0 +1,95 @@
+"""Fixtures for driving the bureau's processes as their users would, through the forms and the engine."""
+import time
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from forms import form_class_for
+from tests.conftest import PASSWORD
+from workflow_app.auth.models import User
+from workflow_app.auth.queries import find_org_unit
+from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.operations import complete_task, deploy_sources, read_sources
+from workflow_app.engine.queries import current_data
+from workflow_app.engine.worker import run_worker_pass
+from workflow_app.extensions import db
+
+
+@pytest.fixture
+def bureau(app):
+    """The demo bureau (org units, one user per role, enterprises) and all of bpmn/ deployed; users by name."""
+    from workflow_app.demo import seed_demo
+    seed_demo(PASSWORD)
+    result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
+    db.session.commit()
+    assert result.warnings == []
+    return {u.username: u for u in db.session.scalars(sa.select(User))}
+
+
+def open_task(case, bpmn_id):
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(Task).where(Task.instance_id == case.instance_id, Task.state == "open",
+                                                    Task.bpmn_id == bpmn_id)).all()
+    assert len(rows) == 1, f"expected one open {bpmn_id}; open: {open_steps(case)}"
+    return rows[0]
+
+
+def open_steps(case):
+    return sorted(db.session.scalars(sa.select(Task.bpmn_id).where(
+        Task.instance_id == case.instance_id, Task.state == "open")))
+
+
+def may_act(user, task) -> bool:
+    """The rule the inbox applies: the assignee, or (unassigned) a holder of the role in the task's unit."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return task.role in user.role_names and task.org_unit_id == user.org_unit_id
+
+
+def assert_task_for(case, bpmn_id, role, org_code, assignee=None):
+    task = open_task(case, bpmn_id)
+    assert task.role == role
+    assert task.org_unit_id == find_org_unit(org_code).id, f"{bpmn_id} is in the wrong unit"
+    assert task.assignee_id == (assignee.id if assignee else None)
+    return task
+
+
+def form_for(case, bpmn_id, data):
+    task = open_task(case, bpmn_id)
+    return task, form_class_for(task.form_key)(formdata=MultiDict(data), case_data=current_data(case.instance))
+
+
+def submit(case, bpmn_id, user, data):
+    """Fill the task's form as `user` and complete the task, as the task page does."""
+    task, form = form_for(case, bpmn_id, data)
+    assert may_act(user, task), f"{user.username} may not act on {bpmn_id} ({task.role}, unit {task.org_unit_id})"
+    assert form.validate(), form.errors
+    complete_task(task.id, form.task_data(), user.id)
+    db.session.commit()
+    return task
+
+
+def form_errors(case, bpmn_id, data):
+    _task, form = form_for(case, bpmn_id, data)
+    assert not form.validate()
+    return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+
+
+def fire_timers_when_due(seconds=0.15):
+    time.sleep(seconds)
+    fired = run_worker_pass()["fired"]
+    db.session.expire_all()
+    return fired
+
+
+def audit_kinds(case):
+    return db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == case.instance_id)
+                              .order_by(AuditEvent.id)).all()
+
+
+def completed_steps(case):
+    """BPMN ids of completed tasks with who completed them, in order."""
+    rows = db.session.execute(sa.select(AuditEvent.task_bpmn_id, AuditEvent.actor_id).where(
+        AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "task_completed").order_by(AuditEvent.id))
+    return [(bpmn_id, actor_id) for bpmn_id, actor_id in rows]
