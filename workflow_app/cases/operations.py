@@ -71,3 +71,13 @@ def register_referral(form_data: dict, actor, settings: dict | None = None) -> C
     title = f"{enterprise.name}：{form_data['category']}"
     return start_case("referral", data, actor.org_unit_id, actor.id, title, enterprise_id=enterprise.id,
                       priority="urgent" if data["labour_shortage"] else "normal")
+
+
+def apply_for_loan_extension(form_data: dict, actor) -> Case:
+    """Start a loan extension (贷款展期) from an enterprise user's application."""
+    if actor.enterprise_id is None:
+        raise InvalidInput(_l("Only an enterprise account can apply for its own loan extension"))
+    enterprise = db.session.get(Enterprise, actor.enterprise_id)
+    title = f"{enterprise.name}：贷款展期 {form_data['months_requested']} 个月"
+    return start_case("loan_extension", dict(form_data), enterprise.county_id, actor.id, title,
+                      enterprise_id=enterprise.id)
