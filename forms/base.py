@@ -48,7 +48,7 @@ def required_when(condition, message):
 
 def not_in_future(message):
     def check(form, field):
-        from workflow_app.core.time import SHANGHAI, utcnow
-        if isinstance(field.data, date) and field.data > utcnow().astimezone(SHANGHAI).date():
+        from workflow_app.core.time import local_today
+        if isinstance(field.data, date) and field.data > local_today():
             raise ValidationError(message)
     return check

@@ -51,8 +51,8 @@ class LoanExtensionApplicationForm(TaskForm):
             raise ValidationError(_l("Give the amount in yuan with at most two decimals (fen)"))
 
     def validate_maturity_date(self, field):
-        from workflow_app.core.time import SHANGHAI, utcnow
-        if field.data and field.data < utcnow().astimezone(SHANGHAI).date():
+        from workflow_app.core.time import local_today
+        if field.data and field.data < local_today():
             raise ValidationError(_l("The loan has already matured; an extension must be asked before the maturity date"))
         if field.data and self.founded_date.data and field.data <= self.founded_date.data:
             raise ValidationError(_l("The maturity date must be after the founding date"))

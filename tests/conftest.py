@@ -155,3 +155,11 @@ def create_case(app, org_unit):
 def case(deploy, create_case):
     deploy("straight_line.bpmn")
     return create_case("straight_line", {"amount": "10.50"})
+
+
+@pytest.fixture
+def clock():
+    """The application's clock, to move forward in a test (reset afterwards)."""
+    from workflow_app.core import time as app_time
+    yield app_time
+    app_time.reset_clock()

@@ -33,7 +33,8 @@ def register(app, bureau):
         from werkzeug.datastructures import MultiDict
         form = ReferralRegistrationForm(formdata=MultiDict(data))
         assert form.validate(), form.errors
-        case = register_referral(form.task_data(), bureau["dispatcher"], {"follow_up_delay": follow_up_delay})
+        settings = {"follow_up_delay": follow_up_delay} if follow_up_delay else None
+        case = register_referral(form.task_data(), bureau["dispatcher"], settings)
         db.session.commit()
         return case
     return factory
@@ -192,3 +193,18 @@ def test_a_mistyped_number_is_reported_not_taken_as_empty(register, bureau):
     assert list(errors) == ["extension_days"] and errors["extension_days"]
     errors = form_errors(case, "handle", {"handle_outcome": "extension", "extension_days": "45", "extension_reason": "x"})
     assert list(errors) == ["extension_days"]
+
+
+def test_follow_up_visit_comes_30_days_after_acceptance_by_default(register, bureau, clock):
+    from datetime import timedelta
+    case = register(LVYUAN, follow_up_delay=None)
+    handler = bureau["shouguang_handler"]
+    submit(case, "sign_for", handler, {"sign_decision": "sign"})
+    resolve(case, "handle", handler)
+    submit(case, "city_review", bureau["reviewer"], {"review_decision": "accept"})
+    assert current_data(case.instance)["follow_up_delay"] == "P30D"
+    clock.shift_clock(timedelta(days=29))
+    assert fire_timers_when_due(0) == 0
+    clock.shift_clock(timedelta(days=1, minutes=1))
+    assert fire_timers_when_due(0) == 1
+    assert open_steps(case) == ["follow_up"]

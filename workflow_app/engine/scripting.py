@@ -8,7 +8,7 @@ import ast
 import builtins
 import calendar
 import operator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -16,6 +16,8 @@ from RestrictedPython import compile_restricted_eval, compile_restricted_exec, s
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from workflow_app.core.time import local_today, utcnow
 
 _EXTRA_BUILTINS = ("dict", "list", "set", "frozenset", "tuple", "sorted", "zip", "min", "max", "sum", "any", "all",
                    "enumerate", "reversed", "map", "filter", "KeyError", "IndexError")
@@ -45,17 +47,8 @@ def add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _today() -> date:
-    from workflow_app.core.time import SHANGHAI
-    return datetime.now(SHANGHAI).date()
-
-
 SCRIPT_HELPERS = {
-    "now": _now, "today": _today, "timedelta": timedelta, "date": date, "datetime": datetime,
+    "now": utcnow, "today": local_today, "timedelta": timedelta, "date": date, "datetime": datetime,
     "Decimal": Decimal, "money": money, "add_months": add_months,
 }
 

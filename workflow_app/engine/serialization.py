@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from workflow_app.engine import spiff_limits  # noqa: F401  (must run before any workflow is used)
+from workflow_app.engine import spiff_patches  # noqa: F401  (must run before any workflow is used)
 from workflow_app.engine.scripting import SCRIPT_ENGINE
 
 
