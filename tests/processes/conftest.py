@@ -9,6 +9,7 @@ from forms import form_class_for
 from tests.conftest import PASSWORD
 from workflow_app.auth.models import User
 from workflow_app.auth.queries import find_org_unit
+from workflow_app.cases.permissions import may_act_on
 from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.engine.operations import complete_task, deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
@@ -40,13 +41,6 @@ def open_steps(case):
         Task.instance_id == case.instance_id, Task.state == "open")))
 
 
-def may_act(user, task) -> bool:
-    """The rule the inbox applies: the assignee, or (unassigned) a holder of the role in the task's unit."""
-    if task.assignee_id is not None:
-        return task.assignee_id == user.id
-    return task.role in user.role_names and task.org_unit_id == user.org_unit_id
-
-
 def assert_task_for(case, bpmn_id, role, org_code, assignee=None):
     task = open_task(case, bpmn_id)
     assert task.role == role
@@ -63,7 +57,7 @@ def form_for(case, bpmn_id, data):
 def submit(case, bpmn_id, user, data):
     """Fill the task's form as `user` and complete the task, as the task page does."""
     task, form = form_for(case, bpmn_id, data)
-    assert may_act(user, task), f"{user.username} may not act on {bpmn_id} ({task.role}, unit {task.org_unit_id})"
+    assert may_act_on(user, task), f"{user.username} may not act on {bpmn_id} ({task.role}, unit {task.org_unit_id})"
     assert form.validate(), form.errors
     complete_task(task.id, form.task_data(), user.id)
     db.session.commit()

@@ -81,3 +81,20 @@ def apply_for_loan_extension(form_data: dict, actor) -> Case:
     title = f"{enterprise.name}：贷款展期 {form_data['months_requested']} 个月"
     return start_case("loan_extension", dict(form_data), enterprise.county_id, actor.id, title,
                       enterprise_id=enterprise.id)
+
+
+def start_health_check(enterprise_id: int, actor) -> Case:
+    """Start a labour-rules health check: planned by the county, or asked for by the enterprise itself."""
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise InvalidInput(_l("Unknown enterprise"))
+    if actor.enterprise_id is not None:
+        if actor.enterprise_id != enterprise.id:
+            raise InvalidInput(_l("An enterprise account can ask for a health check of its own enterprise only"))
+        requested_by = "enterprise"
+    elif actor.org_unit_id != enterprise.county_id:
+        raise InvalidInput(_l("%(name)s is not in your county", name=enterprise.name))
+    else:
+        requested_by = "county"
+    return start_case("health_check", {"requested_by": requested_by}, enterprise.county_id, actor.id,
+                      f"{enterprise.name}：劳动规章制度体检", enterprise_id=enterprise.id)

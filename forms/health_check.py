@@ -1,0 +1,97 @@
+"""Forms of the labour-rules health check (劳动规章制度“体检+提升”)."""
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from forms import register_form
+from forms.base import TaskForm, ValidationError, required_when
+
+DOCUMENTS = [("doc_rules", _l("Workplace rules (规章制度)")), ("doc_contract", _l("Labour contract template")),
+             ("doc_hours_wages", _l("Working-time and wage rules")), ("doc_insurance", _l("Social-insurance records"))]
+CHECKLIST = [("contract_signing", _l("Labour contracts signed in time")),
+             ("rules_procedure", _l("Rules adopted by a democratic procedure")),
+             ("working_hours", _l("Working hours and overtime")), ("wage_payment", _l("Wage payment")),
+             ("social_insurance", _l("Social insurance")), ("female_protection", _l("Protection of female workers")),
+             ("injury_prevention", _l("Work-injury prevention"))]
+SEVERITIES = [SelectChoice("none", _l("No risk")), SelectChoice("low", _l("Low")), SelectChoice("medium", _l("Medium")),
+              SelectChoice("high", _l("High"))]
+SEVERITY_ORDER = {"none": 0, "low": 1, "medium": 2, "high": 3}
+MAX_RECTIFICATION_DAYS = 180
+
+
+def _future_deadline(form, field):
+    from workflow_app.core.time import local_today
+    if field.data is None:
+        return
+    today = local_today()
+    if field.data <= today:
+        raise ValidationError(_l("The deadline must be after today"))
+    if field.data > today + timedelta(days=MAX_RECTIFICATION_DAYS):
+        raise ValidationError(_l("The deadline can be at most %(n)d days ahead", n=MAX_RECTIFICATION_DAYS))
+
+
+class DocumentsForm(TaskForm):
+    """The enterprise says which documents it provides (the files themselves are attached to the case)."""
+
+    documents_note = TextAreaField(_l("Notes on the documents"), validators=[Length(max=2000)])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not any(getattr(self, key).data for key, _label in DOCUMENTS):
+            self.documents_note.errors.append(_l("Provide at least one document"))
+            valid = False
+        return valid
+
+
+for _key, _label in DOCUMENTS:
+    setattr(DocumentsForm, _key, BooleanField(_label))
+register_form("health_check_documents")(DocumentsForm)
+
+
+class InspectionForm(TaskForm):
+    """The inspector's checklist: a severity and a finding per item; risks are the items not 'none'."""
+
+    inspection_summary = TextAreaField(_l("Summary of the inspection"), validators=[DataRequired(), Length(max=4000)])
+
+    def task_data(self):
+        checklist = {key: {"severity": getattr(self, f"{key}_severity").data,
+                           "note": (getattr(self, f"{key}_note").data or "").strip()} for key, _label in CHECKLIST}
+        risks = [{"item": key, **value} for key, value in checklist.items() if value["severity"] != "none"]
+        return {"checklist": checklist, "risks": risks, "risk_count": len(risks),
+                "max_severity": max((r["severity"] for r in risks), key=SEVERITY_ORDER.get, default="none"),
+                "inspection_summary": self.inspection_summary.data.strip()}
+
+
+for _key, _label in CHECKLIST:
+    setattr(InspectionForm, f"{_key}_severity", SelectField(_label, choices=SEVERITIES, default="none",
+                                                              validators=[DataRequired()]))
+    setattr(InspectionForm, f"{_key}_note", TextAreaField(_l("Finding"), validators=[
+        required_when(lambda f, k=_key: getattr(f, f"{k}_severity").data != "none", _l("Describe the risk found")),
+        Length(max=2000)]))
+register_form("health_check_inspection")(InspectionForm)
+
+
+@register_form("health_check_suggestions")
+class SuggestionsForm(TaskForm):
+    suggestions = TextAreaField(_l("Suggestions to prevent and resolve the risks (风险防范和化解建议)"),
+                                validators=[DataRequired(), Length(max=4000)])
+    rectification_deadline = DateField(_l("Rectification deadline"), validators=[DataRequired(), _future_deadline])
+
+
+@register_form("health_check_rectification")
+class RectificationForm(TaskForm):
+    rectification_report = TextAreaField(_l("What was rectified"), validators=[DataRequired(), Length(max=4000)])
+
+
+@register_form("health_check_verification")
+class VerificationForm(TaskForm):
+    verification = RadioField(_l("Verification"), choices=[SelectChoice("pass", _l("Rectified: pass")),
+                                                           SelectChoice("fail", _l("Not rectified"))],
+                              validators=[InputRequired()])
+    verification_findings = TextAreaField(_l("Findings"), validators=[
+        required_when(lambda f: f.verification.data == "fail", _l("Describe what is still wrong")), Length(max=4000)])
+    new_deadline = DateField(_l("New rectification deadline (after a first failure)"), validators=[
+        required_when(lambda f: f.verification.data == "fail" and not f.case_data.get("verification_failures"),
+                      _l("Give a new deadline for the second round")), _future_deadline])
