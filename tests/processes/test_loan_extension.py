@@ -9,7 +9,7 @@ from forms.loan_extension import LoanExtensionApplicationForm
 from tests.processes.conftest import assert_task_for, audit_kinds, completed_steps, form_errors, open_steps, submit
 from workflow_app.cases.operations import apply_for_loan_extension
 from workflow_app.engine.queries import current_data
-from workflow_app.engine.scripting import add_months
+from workflow_app.core.dates import add_months
 from workflow_app.extensions import db
 
 MATURITY = date.today() + timedelta(days=40)

@@ -6,7 +6,6 @@ start with an underscore (so no dunder escapes), and only the builtins and helpe
 """
 import ast
 import builtins
-import calendar
 import operator
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +16,7 @@ from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getit
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from workflow_app.core.dates import add_months
 from workflow_app.core.time import local_today, utcnow
 
 _EXTRA_BUILTINS = ("dict", "list", "set", "frozenset", "tuple", "sorted", "zip", "min", "max", "sum", "any", "all",
@@ -38,13 +38,6 @@ def money(value) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money() refuses float; pass a string, int or Decimal")
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def add_months(day: date, months: int) -> date:
-    """Return the same day `months` later, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 SCRIPT_HELPERS = {

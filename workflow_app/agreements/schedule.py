@@ -1,0 +1,44 @@
+"""Build an installment schedule: monthly due dates up to the policy deadline, amounts in fen that add up."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from workflow_app.core.dates import add_months
+from workflow_app.core.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ScheduledInstallment:
+    seq: int
+    due_date: date
+    amount_fen: int
+
+
+class ScheduleError(InvalidInput):
+    """The schedule asked for cannot be made; the message says why."""
+
+
+def build_schedule(total_fen: int, count: int, first_due: date, deadline: date) -> list[ScheduledInstallment]:
+    """Split `total_fen` into `count` monthly installments from `first_due`, none after `deadline`.
+
+    Amounts differ by at most one fen (the first ones carry the remainder), so they add up exactly.
+    """
+    if not isinstance(total_fen, int) or isinstance(total_fen, bool) or total_fen <= 0:
+        raise ScheduleError(_l("The deferred total must be a positive amount"))
+    if not isinstance(count, int) or count < 1:
+        raise ScheduleError(_l("There must be at least one installment"))
+    if count > total_fen:
+        raise ScheduleError(_l("%(n)d installments of %(total)d fen would leave some of them empty", n=count, total=total_fen))
+    if first_due > deadline:
+        raise ScheduleError(_l("The first installment (%(first)s) would fall after the policy deadline %(deadline)s",
+                               first=first_due.isoformat(), deadline=deadline.isoformat()))
+    due_dates = [add_months(first_due, k) for k in range(count)]
+    if due_dates[-1] > deadline:
+        fitting = sum(1 for day in due_dates if day <= deadline)
+        raise ScheduleError(_l("%(n)d monthly installments from %(first)s end on %(last)s, after the policy deadline "
+                               "%(deadline)s; at most %(fit)d fit", n=count, first=first_due.isoformat(),
+                               last=due_dates[-1].isoformat(), deadline=deadline.isoformat(), fit=fitting))
+    base, remainder = divmod(total_fen, count)
+    return [ScheduledInstallment(seq=k + 1, due_date=due, amount_fen=base + (1 if k < remainder else 0))
+            for k, due in enumerate(due_dates)]
