@@ -40,4 +40,4 @@ def form_class_for(form_key: str | None) -> type[FlaskForm]:
 
 
 # Each process's forms register themselves on import.
-from forms import health_check, loan_extension, referral  # noqa: E402,F401
+from forms import health_check, installment_agreement, loan_extension, referral  # noqa: E402,F401

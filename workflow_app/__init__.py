@@ -36,6 +36,7 @@ def create_app(config_class=None):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)
+    from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)
     from workflow_app.core import database
     database.configure_engine_events(app)
 

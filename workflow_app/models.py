@@ -2,3 +2,4 @@
 from workflow_app.auth.models import Enterprise, OrgUnit, Role, User  # noqa: F401
 from workflow_app.cases.models import Case, CaseNumberSequence  # noqa: F401
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer  # noqa: F401
+from workflow_app.agreements.models import Agreement, Installment  # noqa: F401,E402

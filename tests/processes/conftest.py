@@ -11,7 +11,8 @@ from workflow_app.auth.models import User
 from workflow_app.auth.queries import find_org_unit
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.engine.models import AuditEvent, Task
-from workflow_app.engine.operations import complete_task, deploy_sources, read_sources
+from workflow_app.cases.task_handlers import submit_task
+from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
@@ -55,11 +56,11 @@ def form_for(case, bpmn_id, data):
 
 
 def submit(case, bpmn_id, user, data):
-    """Fill the task's form as `user` and complete the task, as the task page does."""
+    """Fill the task's form as `user` and submit it, as the task page does."""
     task, form = form_for(case, bpmn_id, data)
     assert may_act_on(user, task), f"{user.username} may not act on {bpmn_id} ({task.role}, unit {task.org_unit_id})"
     assert form.validate(), form.errors
-    complete_task(task.id, form.task_data(), user.id)
+    submit_task(task.id, form.task_data(), user, client_ip="127.0.0.1")
     db.session.commit()
     return task
 

@@ -134,7 +134,7 @@ def _lock_instance(instance_id, skip_locked: bool = False) -> ProcessInstance | 
     return instance
 
 
-def _set_status(instance, status, now, actor_id=None, data=None):
+def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
     old = instance.status
     if old == status:
         return
@@ -144,7 +144,8 @@ def _set_status(instance, status, now, actor_id=None, data=None):
     if status in ("running", "completed", "cancelled"):  # a suspended case remembers its error
         instance.error_message = instance.error_task_id = None
     record_audit(instance, f"instance_{status}", actor_id, now, data=data)
-    instance_status_changed.send(instance, old=old, new=status)
+    instance_status_changed.send(instance, old=old, new=status,
+                                 workflow_data=dict(workflow.data) if workflow is not None else None)
 
 
 def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None):
@@ -161,7 +162,7 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
         _set_status(instance, "error", now, actor_id, {"message": instance.error_message})
     else:
         if workflow.is_completed():
-            _set_status(instance, "completed", now, actor_id)
+            _set_status(instance, "completed", now, actor_id, workflow=workflow)
         elif instance.status == "error":
             _set_status(instance, "running", now, actor_id)
     with db.session.no_autoflush:  # one UPDATE of the instance row, so one lock_version step

@@ -1,0 +1,138 @@
+"""Writes of the installment agreement: apply, draft, sign, countersign, record payments.
+
+The four task steps are registered as task handlers: each writes the agreement records and
+completes the engine task in the same transaction.
+"""
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from workflow_app.agreements.models import Agreement, Installment
+from workflow_app.agreements.schedule import build_schedule
+from workflow_app.agreements.text import render_agreement_text, text_hash
+from workflow_app.auth.models import Enterprise
+from workflow_app.cases.models import Case
+from workflow_app.cases.operations import start_case
+from workflow_app.cases.task_handlers import register_task_handler
+from workflow_app.core.errors import ConflictError, InvalidInput
+from workflow_app.core.money import format_yuan, yuan_to_fen
+from workflow_app.core.time import utcnow
+from workflow_app.engine.operations import complete_task
+from workflow_app.engine.queries import current_data
+from workflow_app.engine.signals import instance_status_changed
+from workflow_app.extensions import db
+
+INSURANCES = ("pension", "unemployment", "injury")
+
+
+def apply_for_installment_agreement(form_data: dict, actor, settings: dict | None = None) -> Case:
+    """Start an installment agreement from an enterprise user's application (amounts in yuan → fen)."""
+    if actor.enterprise_id is None:
+        raise InvalidInput(_l("Only an enterprise account can apply for its own installment agreement"))
+    enterprise = db.session.get(Enterprise, actor.enterprise_id)
+    data = {f"{name}_fen": yuan_to_fen(form_data[f"{name}_yuan"] or 0) for name in INSURANCES}
+    data["deferred_total_fen"] = sum(data.values())
+    if data["deferred_total_fen"] <= 0:
+        raise InvalidInput(_l("The deferred amounts add up to nothing"))
+    data.update({key: form_data[key] for key in ("deferral_end_date", "hardship_reason", "proposed_installments")})
+    data.update(settings or {})
+    title = f"{enterprise.name}：缓缴社保费分期补缴 {format_yuan(data['deferred_total_fen'])} 元"
+    return start_case("installment_agreement", data, enterprise.county_id, actor.id, title, enterprise_id=enterprise.id)
+
+
+def case_of(task) -> Case:
+    return db.session.scalar(sa.select(Case).where(Case.instance_id == task.instance_id))
+
+
+def agreement_of(data) -> Agreement:
+    agreement = db.session.get(Agreement, data.get("agreement_id"))
+    if agreement is None:
+        raise ConflictError(_l("This case has no drafted agreement"))
+    return agreement
+
+
+@register_task_handler("installment_schedule")
+def draft_agreement(task, form_data, actor, client_ip=None):
+    """Build the schedule, render and hash the agreement text, then complete the drafting step."""
+    case = case_of(task)
+    data = current_data(case.instance)
+    deadline = date.fromisoformat(str(data["policy_deadline"]))
+    schedule = build_schedule(data["deferred_total_fen"], form_data["installment_count"], form_data["first_due_date"],
+                              deadline)
+    for earlier in db.session.scalars(sa.select(Agreement).where(Agreement.case_id == case.id,
+                                                                 Agreement.status == "awaiting_signature")):
+        earlier.status = "declined"
+    amounts = {key: data[key] for key in ("pension_fen", "unemployment_fen", "injury_fen")}
+    amounts["total_fen"] = data["deferred_total_fen"]
+    agreement = Agreement(case_id=case.id, enterprise_id=case.enterprise_id, policy_deadline=deadline,
+                          drafted_by_id=actor.id, text="", text_sha256="", status="awaiting_signature", **amounts)
+    db.session.add(agreement)
+    db.session.flush()
+    number = f"{case.number}-{agreement.id}"
+    agreement.text = render_agreement_text(number, case.enterprise, amounts, schedule, deadline, data["grace_days"])
+    agreement.text_sha256 = text_hash(agreement.text)
+    for item in schedule:
+        db.session.add(Installment(agreement_id=agreement.id, seq=item.seq, due_date=item.due_date,
+                                   amount_fen=item.amount_fen))
+    installments = [{"seq": i.seq, "due": i.due_date.isoformat(), "amount_fen": i.amount_fen} for i in schedule]
+    return complete_task(task.id, {**form_data, "agreement_id": agreement.id, "agreement_number": number,
+                                   "installments": installments, "installment_count": len(installments),
+                                   "text_sha256": agreement.text_sha256}, actor.id)
+
+
+@register_task_handler("installment_sign")
+def sign_agreement(task, form_data, actor, client_ip=None):
+    """The enterprise signs (signer, time, IP, hash of the exact text) or declines with a reason."""
+    agreement = agreement_of(current_data(case_of(task).instance))
+    if agreement.status != "awaiting_signature":
+        raise ConflictError(_l("This agreement is not waiting for a signature"))
+    if form_data["sign_decision"] == "decline":
+        agreement.status = "declined"
+        return complete_task(task.id, form_data, actor.id)
+    if text_hash(agreement.text) != agreement.text_sha256:
+        raise ConflictError(_l("The agreement text does not match its fingerprint; it cannot be signed. "
+                               "Ask the agency to draft it again"))
+    agreement.signer_id, agreement.signer_name = actor.id, form_data["legal_rep_name"]
+    agreement.signed_at, agreement.signed_ip, agreement.status = utcnow(), client_ip, "signed"
+    return complete_task(task.id, {**form_data, "signed_at": agreement.signed_at.isoformat(),
+                                   "signed_text_sha256": agreement.text_sha256}, actor.id)
+
+
+@register_task_handler("installment_countersign")
+def countersign_agreement(task, form_data, actor, client_ip=None):
+    agreement = agreement_of(current_data(case_of(task).instance))
+    if agreement.status != "signed":
+        raise ConflictError(_l("Only a signed agreement can be countersigned"))
+    agreement.countersigned_by_id, agreement.countersigned_at, agreement.status = actor.id, utcnow(), "active"
+    return complete_task(task.id, form_data, actor.id)
+
+
+@register_task_handler("installment_payment")
+def record_payment(task, form_data, actor, client_ip=None):
+    """Record the payment of the current installment (it must be paid in full)."""
+    data = current_data(case_of(task).instance)
+    agreement = agreement_of(data)
+    installment = agreement.installments[data["i"]]
+    paid_fen = yuan_to_fen(form_data["paid_amount"])
+    if paid_fen != installment.amount_fen:
+        raise InvalidInput(_l("Installment %(seq)d is %(amount)s yuan; record the full amount",
+                              seq=installment.seq, amount=format_yuan(installment.amount_fen)))
+    installment.paid_fen, installment.paid_on = paid_fen, form_data["paid_on"]
+    installment.receipt_no, installment.recorded_by_id, installment.recorded_at = (
+        form_data.get("receipt_no") or None, actor.id, utcnow())
+    return complete_task(task.id, {**form_data, "paid_fen": paid_fen, "paid_seq": installment.seq}, actor.id)
+
+
+@instance_status_changed.connect
+def _close_agreement(instance, old, new, workflow_data=None, **_):
+    """When the process ends, the agreement ends with it: completed (all paid) or defaulted."""
+    if instance.process_id != "installment_agreement" or new != "completed":
+        return
+    outcome = (workflow_data or {}).get("outcome")
+    if outcome not in ("completed", "defaulted"):
+        return
+    case_id = db.session.scalar(sa.select(Case.id).where(Case.instance_id == instance.id))
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.case_id == case_id, Agreement.status == "active"))
+    if agreement is not None:
+        agreement.status = outcome
