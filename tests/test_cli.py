@@ -3,7 +3,9 @@ import sqlalchemy as sa
 
 from tests.conftest import DATA
 from workflow_app.auth.models import Enterprise, Role, User
-from workflow_app.engine.models import ProcessVersion
+from workflow_app.agreements.models import Agreement
+from workflow_app.cases.models import Case
+from workflow_app.engine.models import ProcessInstance, ProcessVersion
 from workflow_app.extensions import db
 
 
@@ -69,6 +71,18 @@ def test_seed_demo_is_idempotent(app):
                       [("users", User), ("roles", Role), ("enterprises", Enterprise)]}
     ent = db.session.scalar(sa.select(User).where(User.username == "ent_huayu"))
     assert ent.enterprise is not None and ent.enterprise.specialist_id is not None
+    # every process deployed without warnings, with demo cases in several states
+    assert "警告" not in first.output
+    states = db.session.execute(sa.select(Case.process_id, ProcessInstance.status, ProcessInstance.current_step)
+                                .join(ProcessInstance, ProcessInstance.id == Case.instance_id)).all()
+    by_process = {}
+    for process_id, status, step in states:
+        by_process.setdefault(process_id, set()).add(step or status)
+    assert set(by_process) == {"referral", "loan_extension", "health_check", "installment_agreement"}
+    assert all(len(steps) >= 2 for steps in by_process.values()), by_process
+    assert {"县级签收", "服务专员协调解决", "市级审核", "市级重新派发", "completed"} <= by_process["referral"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement).where(Agreement.status == "active")) == 1
+    assert "新增 0 个" in second.output
 
 
 def test_worker_once_fires_due_timers(app, deploy, create_case):

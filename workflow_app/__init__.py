@@ -60,6 +60,7 @@ def create_app(config_class=None):
         return redirect(request.referrer or url_for("home.index"))
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change at INFO
     if app.config.get("INPROCESS_WORKER"):
         from workflow_app.engine.worker import start_worker_thread
         app.extensions["timer_worker"] = start_worker_thread(app)

@@ -116,12 +116,23 @@ def worker_command(once):
 @click.command("seed-demo")
 @command_errors
 def seed_demo_command():
-    """Create the demo org units, users and enterprises (safe to run again)."""
-    from workflow_app.demo import seed_demo
+    """Create the demo org units, users, enterprises, processes and cases (safe to run again)."""
+    from workflow_app.demo import seed_demo, seed_demo_cases
+    from workflow_app.engine.operations import deploy_sources, read_sources
     counts = seed_demo(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
     click.echo(_("demo data: %(users)d new users, %(units)d new org units, %(roles)d new roles, %(ents)d new enterprises",
                  users=counts["users"], units=counts["org units"], roles=counts["roles"], ents=counts["enterprises"]))
+    sources = read_sources([current_app.config["BPMN_DIR"]])
+    if sources:
+        result = deploy_sources(sources)
+        db.session.commit()
+        for version in result.created:
+            click.echo(_("deployed %(id)s version %(v)d (%(file)s)", id=version.process_id, v=version.version,
+                         file=version.source_file))
+        cases = seed_demo_cases()
+        db.session.commit()
+        click.echo(_("demo cases: %(n)d new", n=cases))
 
 
 def register_cli(app):

@@ -1,7 +1,7 @@
 """Demo data: Weifang's org units, one user per role, sample enterprises (idempotent)."""
 import sqlalchemy as sa
 
-from workflow_app.auth.models import Enterprise, Role
+from workflow_app.auth.models import Enterprise, Role, User
 from workflow_app.auth.operations import create_enterprise, create_org_unit, create_user, ensure_role
 from workflow_app.auth.queries import find_org_unit, find_user
 from workflow_app.core.uscc import uscc_check_char
@@ -72,3 +72,89 @@ def seed_demo(password: str) -> dict:
         enterprise.specialist_id = find_user("kuiwen_specialist").id
     db.session.flush()
     return counts
+
+
+def seed_demo_cases() -> int:
+    """Create demo cases of every process in several states, once (when there are no cases yet)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from workflow_app.agreements.operations import apply_for_installment_agreement
+    from workflow_app.cases.models import Case
+    from workflow_app.cases.operations import apply_for_loan_extension, register_referral, start_health_check
+    from workflow_app.cases.task_handlers import submit_task
+    from workflow_app.core.time import local_today
+    from workflow_app.engine.operations import fire_timers
+    from workflow_app.engine.queries import open_tasks
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Case)):
+        return 0
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    ent = {e.name: e for e in db.session.scalars(sa.select(Enterprise))}
+    today = local_today()
+
+    def step(case, bpmn_id, username, data):
+        [task] = [t for t in open_tasks(case.instance_id) if t.bpmn_id == bpmn_id]
+        submit_task(task.id, data, users[username], client_ip="127.0.0.1")
+
+    def referral(name, category, description, shortage=False, delay=None):
+        return register_referral({"enterprise_uscc": ent[name].uscc, "category": category, "description": description,
+                                  "labour_shortage": shortage, "source": "市工业运行指挥部", "contact": ""},
+                                 users["dispatcher"], {"follow_up_delay": delay} if delay else None)
+
+    huayu, lvyuan, hengtong = "潍坊华宇精密机械有限公司", "寿光市绿源食品加工有限公司", "潍坊恒通纺织有限公司"
+    referral(hengtong, "社保", "企业咨询阶段性降费率政策的适用条件")                       # awaiting sign-for
+    urgent = referral(huayu, "用工", "新增订单需招聘数控车工、装配工约120人", shortage=True)   # with the specialist
+    step(urgent, "sign_for", "kuiwen_handler", {"sign_decision": "sign", "return_reason": ""})
+    review = referral(lvyuan, "培训", "希望组织食品加工岗位技能培训")                        # awaiting city review
+    step(review, "sign_for", "shouguang_handler", {"sign_decision": "sign", "return_reason": ""})
+    step(review, "handle", "shouguang_handler", {"handle_outcome": "resolved", "measures": "已对接职业技能培训学校，下月开班"})
+    returned = referral(huayu, "人才", "企业反映高层次人才落户政策问题")                      # returned, to re-dispatch
+    step(returned, "sign_for", "kuiwen_handler", {"sign_decision": "return", "return_reason": "该问题属市级人才政策，请市人才开发科处理"})
+    closed = referral(lvyuan, "劳动关系", "企业咨询劳动合同续签问题", delay="PT0S")            # closed
+    step(closed, "sign_for", "shouguang_handler", {"sign_decision": "sign", "return_reason": ""})
+    step(closed, "handle", "shouguang_handler", {"handle_outcome": "resolved", "measures": "已上门讲解劳动合同法相关规定"})
+    step(closed, "city_review", "reviewer", {"review_decision": "accept", "review_reason": ""})
+    fire_timers(closed.instance_id)
+    step(closed, "follow_up", "shouguang_handler", {"visit_date": today, "visit_record": "企业已完成续签", "satisfaction": "满意"})
+
+    loan = {"loan_type": "entrepreneurship", "contract_no": "WF-CDB-2026-0318", "bank": "中国银行潍坊分行",
+            "principal": Decimal("1200000.00"), "maturity_date": today + timedelta(days=45), "months_requested": 6,
+            "reason": "主要客户回款延迟，流动资金暂时紧张"}
+    apply_for_loan_extension(loan, users["ent_huayu"])                                         # awaiting county review
+    at_bank = apply_for_loan_extension({**loan, "contract_no": "WF-CDB-2026-0401", "months_requested": 9}, users["ent_huayu"])
+    step(at_bank, "county_review", "kuiwen_handler", {"county_decision": "approve", "county_opinion": "情况属实"})
+    ineligible = {**loan, "loan_type": "weigangdai", "contract_no": "WGD-2026-0077", "principal": Decimal("8000000.00"),
+                  "founded_date": today - timedelta(days=200), "employees": 45, "headcount_last_year_end": 40,
+                  "wages_paid": True, "contributions_paid": True}
+    apply_for_loan_extension(ineligible, users["ent_huayu"])                                   # refused by the rules
+
+    start_health_check(ent[huayu].id, users["kuiwen_handler"])                                 # awaiting documents
+    hc = start_health_check(ent[huayu].id, users["ent_huayu"])                                 # awaiting rectification
+    step(hc, "upload_documents", "ent_huayu", {"doc_rules": True, "doc_contract": True, "doc_hours_wages": True,
+                                               "doc_insurance": False, "documents_note": ""})
+    checklist = {"checklist": {}, "risks": [{"item": "working_hours", "severity": "high", "note": "部分岗位加班超过法定上限"}],
+                 "risk_count": 1, "max_severity": "high", "inspection_summary": "总体规范，工时管理存在风险"}
+    step(hc, "inspect", "kuiwen_handler", checklist)
+    step(hc, "suggestions", "kuiwen_handler", {"suggestions": "申请综合计算工时制，调整排班", "rectification_deadline": today + timedelta(days=30)})
+
+    deadline = {"policy_deadline": f"{today.year + 1}-12-31"}   # the notice's 2023-12-31 has passed; demo uses a later one
+    application = {"pension_yuan": Decimal("86000.00"), "unemployment_yuan": Decimal("4300.00"),
+                   "injury_yuan": Decimal("2150.00"), "deferral_end_date": today - timedelta(days=20),
+                   "hardship_reason": "订单减少，一次性补缴有困难", "proposed_installments": 4}
+    apply_for_installment_agreement(application, users["ent_huayu"], deadline)                 # awaiting the agency
+    to_sign = apply_for_installment_agreement(application, users["ent_huayu"], deadline)       # awaiting signature
+    step(to_sign, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True, "check_opinion": ""})
+    step(to_sign, "draft_schedule", "agency", {"installment_count": 4, "first_due_date": today + timedelta(days=25)})
+    active = apply_for_installment_agreement(application, users["ent_huayu"], deadline)        # active, 1 paid
+    step(active, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True, "check_opinion": ""})
+    step(active, "draft_schedule", "agency", {"installment_count": 3, "first_due_date": today + timedelta(days=3)})
+    step(active, "sign", "ent_huayu", {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华",
+                                       "decline_reason": ""})
+    step(active, "countersign", "agency", {"countersign_confirmed": True})
+    from workflow_app.engine.queries import current_data
+    first = current_data(active.instance)["current"]
+    step(active, "record_payment", "agency", {"paid_amount": Decimal(first["amount_fen"]) / 100, "paid_on": today,
+                                              "receipt_no": "SB2026110001"})
+    db.session.flush()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
