@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from forms.installment_agreement import InstallmentApplicationForm
-from tests.processes.conftest import (assert_task_for, fire_timers_when_due, form_errors, open_steps, open_task,
-                                      submit)
+from tests.processes.conftest import (assert_task_for, audit_kinds, completed_steps, fire_timers_when_due,
+                                      form_errors, open_steps, submit)
 from workflow_app.agreements.models import Agreement
 from workflow_app.agreements.operations import apply_for_installment_agreement
 from workflow_app.agreements.text import text_hash
@@ -83,6 +83,10 @@ def test_all_installments_paid_with_reminders_completes_the_agreement(apply, bur
     db.session.refresh(agreement)
     assert agreement.status == "completed"
     assert all(i.state_on(local_today()) == "paid" for i in agreement.installments)
+    steps = completed_steps(case)
+    assert [s for s, _ in steps] == ["agency_check", "draft_schedule", "sign", "countersign"] + ["record_payment"] * 3
+    assert [a for _, a in steps][2] == bureau["ent_huayu"].id
+    assert audit_kinds(case).count("timer_fired") == 3 and audit_kinds(case)[-1] == "instance_completed"
 
 
 def test_missed_installment_gets_a_notice_and_is_paid_within_grace(apply, bureau, clock):
