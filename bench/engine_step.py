@@ -48,7 +48,6 @@ FORM_DATA = {"decision": "approve", "comment": "checked the documents", "amount"
 
 
 def bare(cases):
-    from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
     from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -93,7 +92,6 @@ def bare(cases):
 
 
 def persisted(database_url, cases):
-    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from config import TestingConfig

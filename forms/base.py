@@ -3,9 +3,10 @@ from datetime import date
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
-__all__ = ["TaskForm", "ValidationError", "required_when"]
+__all__ = ["TaskForm", "ValidationError", "decision_with_reason", "not_in_future", "required_when"]
 
 
 class TaskForm(FlaskForm):
@@ -52,3 +53,15 @@ def not_in_future(message):
         if isinstance(field.data, date) and field.data > local_today():
             raise ValidationError(message)
     return check
+
+
+def decision_with_reason(decision_name, label, choices, reason_label, reason_needed_for, message):
+    """A decision (radio buttons) and a reason that choosing `reason_needed_for` makes required.
+
+    Use as `x_decision, x_reason = decision_with_reason("x_decision", ...)` in a form class.
+    """
+    decision = RadioField(label, choices=[SelectChoice(value, text) for value, text in choices],
+                          validators=[InputRequired()])
+    reason = TextAreaField(reason_label, validators=[
+        required_when(lambda form: getattr(form, decision_name).data == reason_needed_for, message), Length(max=2000)])
+    return decision, reason

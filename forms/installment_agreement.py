@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, not_in_future, required_when
+from forms.base import TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
 
 MAX_INSTALLMENTS = 12
 
@@ -45,12 +45,11 @@ class InstallmentApplicationForm(TaskForm):
 
 @register_form("installment_check")
 class AgencyCheckForm(TaskForm):
-    check_decision = RadioField(_l("Check"), choices=[SelectChoice("approve", _l("Eligible: draw up the schedule")),
-                                                      SelectChoice("reject", _l("Not eligible"))],
-                                validators=[InputRequired()])
+    check_decision, check_opinion = decision_with_reason(
+        "check_decision", _l("Check"),
+        [("approve", _l("Eligible: draw up the schedule")), ("reject", _l("Not eligible"))],
+        _l("Opinion"), "reject", _l("Give the reason for rejecting"))
     deferral_confirmed = BooleanField(_l("The enterprise had a deferral that has ended, and the amounts are right"))
-    check_opinion = TextAreaField(_l("Opinion"), validators=[
-        required_when(lambda f: f.check_decision.data == "reject", _l("Give the reason for rejecting")), Length(max=2000)])
 
     def validate_deferral_confirmed(self, field):
         if self.check_decision.data == "approve" and not field.data:

@@ -2,12 +2,12 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectChoice, SelectField,
+from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, not_in_future, required_when
+from forms.base import TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
 
 # Loan programmes and their ceilings (潍人社字〔2023〕17号: 创业担保贷款 up to 300万 for small manufacturers;
 # 潍岗贷 up to 3000万).
@@ -58,31 +58,25 @@ class LoanExtensionApplicationForm(TaskForm):
             raise ValidationError(_l("The maturity date must be after the founding date"))
 
 
-def _decision_form(prefix, approve_label, refuse_label, reason_message):
-    """Fields of a review step: approve or refuse, with an opinion that refusing requires."""
-    decision = RadioField(_l("Decision"), choices=[SelectChoice("approve", approve_label), SelectChoice("refuse", refuse_label)],
-                          validators=[InputRequired()])
-    opinion = TextAreaField(_l("Opinion"), validators=[
-        required_when(lambda f: getattr(f, f"{prefix}_decision").data == "refuse", reason_message), Length(max=2000)])
-    return decision, opinion
-
-
 @register_form("loan_extension_exception")
 class ExceptionApprovalForm(TaskForm):
-    exception_decision, exception_opinion = _decision_form(
-        "exception", _l("Approve as an exception"), _l("Refuse"), _l("Give the reason for refusing"))
+    exception_decision, exception_opinion = decision_with_reason(
+        "exception_decision", _l("Decision"), [("approve", _l("Approve as an exception")), ("refuse", _l("Refuse"))],
+        _l("Opinion"), "refuse", _l("Give the reason for refusing"))
 
 
 @register_form("loan_extension_county_review")
 class CountyReviewForm(TaskForm):
-    county_decision, county_opinion = _decision_form(
-        "county", _l("Agree"), _l("Disagree"), _l("Give the reason for disagreeing"))
+    county_decision, county_opinion = decision_with_reason(
+        "county_decision", _l("Decision"), [("approve", _l("Agree")), ("refuse", _l("Disagree"))],
+        _l("Opinion"), "refuse", _l("Give the reason for disagreeing"))
 
 
 @register_form("loan_extension_bank_review")
 class BankReviewForm(TaskForm):
-    bank_decision, bank_opinion = _decision_form(
-        "bank", _l("Agree to extend"), _l("Refuse"), _l("Give the reason for refusing"))
+    bank_decision, bank_opinion = decision_with_reason(
+        "bank_decision", _l("Decision"), [("approve", _l("Agree to extend")), ("refuse", _l("Refuse"))],
+        _l("Opinion"), "refuse", _l("Give the reason for refusing"))
     months_granted = IntegerField(_l("Months granted"), validators=[
         required_when(lambda f: f.bank_decision.data == "approve", _l("Give the number of months granted")),
         NumberRange(min=1, max=MAX_MONTHS)])

@@ -5,7 +5,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectCh
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, not_in_future, required_when
+from forms.base import TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
 
 CATEGORIES = [SelectChoice("用工", _l("Employment (用工)")), SelectChoice("社保", _l("Social insurance (社保)")),
               SelectChoice("融资", _l("Financing (融资)")), SelectChoice("人才", _l("Talent (人才)")), SelectChoice("培训", _l("Training (培训)")),
@@ -43,12 +43,10 @@ class ReferralRegistrationForm(TaskForm):
 
 @register_form("referral_sign_for")
 class SignForForm(TaskForm):
-    sign_decision = RadioField(_l("Decision"), choices=[SelectChoice("sign", _l("Sign for it (签收)")),
-                                                      SelectChoice("return", _l("Return it: not our jurisdiction (退回)"))],
-                               validators=[InputRequired()])
-    return_reason = TextAreaField(_l("Reason for returning"), validators=[
-        required_when(lambda f: f.sign_decision.data == "return", _l("Give the reason for returning the referral")),
-        Length(max=2000)])
+    sign_decision, return_reason = decision_with_reason(
+        "sign_decision", _l("Decision"),
+        [("sign", _l("Sign for it (签收)")), ("return", _l("Return it: not our jurisdiction (退回)"))],
+        _l("Reason for returning"), "return", _l("Give the reason for returning the referral"))
 
 
 @register_form("referral_redispatch")
@@ -91,22 +89,17 @@ class HandleForm(TaskForm):
 
 @register_form("referral_extension_review")
 class ExtensionReviewForm(TaskForm):
-    extension_decision = RadioField(_l("Decision on the extension"), choices=[SelectChoice("approve", _l("Approve")),
-                                                                           SelectChoice("refuse", _l("Refuse"))],
-                                    validators=[InputRequired()])
-    extension_comment = TextAreaField(_l("Comment"), validators=[
-        required_when(lambda f: f.extension_decision.data == "refuse", _l("Give the reason for refusing")),
-        Length(max=2000)])
+    extension_decision, extension_comment = decision_with_reason(
+        "extension_decision", _l("Decision on the extension"), [("approve", _l("Approve")), ("refuse", _l("Refuse"))],
+        _l("Comment"), "refuse", _l("Give the reason for refusing"))
 
 
 @register_form("referral_review")
 class ReviewForm(TaskForm):
-    review_decision = RadioField(_l("Review"), choices=[SelectChoice("accept", _l("Accept the result")),
-                                                       SelectChoice("send_back", _l("Send back for more handling (退回)"))],
-                                 validators=[InputRequired()])
-    review_reason = TextAreaField(_l("Reason"), validators=[
-        required_when(lambda f: f.review_decision.data == "send_back", _l("Give the reason for sending it back")),
-        Length(max=2000)])
+    review_decision, review_reason = decision_with_reason(
+        "review_decision", _l("Review"),
+        [("accept", _l("Accept the result")), ("send_back", _l("Send back for more handling (退回)"))],
+        _l("Reason"), "send_back", _l("Give the reason for sending it back"))
 
 
 @register_form("referral_follow_up")

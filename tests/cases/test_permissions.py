@@ -1,5 +1,4 @@
 """Who may act on a task."""
-from tests.conftest import DATA
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.engine.queries import open_tasks
 
