@@ -45,10 +45,12 @@ def case_of(task) -> Case:
     return db.session.scalar(sa.select(Case).where(Case.instance_id == task.instance_id))
 
 
-def agreement_of(data) -> Agreement:
-    agreement = db.session.get(Agreement, data.get("agreement_id"))
+def agreement_in(task, status: str, message) -> Agreement:
+    """The case's agreement in `status` (at most one is: drafting declines the earlier one)."""
+    agreement = db.session.scalar(sa.select(Agreement).join(Case, Case.id == Agreement.case_id).where(
+        Case.instance_id == task.instance_id, Agreement.status == status))
     if agreement is None:
-        raise ConflictError(_l("This case has no drafted agreement"))
+        raise ConflictError(message)
     return agreement
 
 
@@ -84,9 +86,7 @@ def draft_agreement(task, form_data, actor, client_ip=None):
 @register_task_handler("installment_sign")
 def sign_agreement(task, form_data, actor, client_ip=None):
     """The enterprise signs (signer, time, IP, hash of the exact text) or declines with a reason."""
-    agreement = agreement_of(current_data(case_of(task).instance))
-    if agreement.status != "awaiting_signature":
-        raise ConflictError(_l("This agreement is not waiting for a signature"))
+    agreement = agreement_in(task, "awaiting_signature", _l("This agreement is not waiting for a signature"))
     if form_data["sign_decision"] == "decline":
         agreement.status = "declined"
         return complete_task(task.id, form_data, actor.id)
@@ -101,19 +101,18 @@ def sign_agreement(task, form_data, actor, client_ip=None):
 
 @register_task_handler("installment_countersign")
 def countersign_agreement(task, form_data, actor, client_ip=None):
-    agreement = agreement_of(current_data(case_of(task).instance))
-    if agreement.status != "signed":
-        raise ConflictError(_l("Only a signed agreement can be countersigned"))
+    agreement = agreement_in(task, "signed", _l("Only a signed agreement can be countersigned"))
     agreement.countersigned_by_id, agreement.countersigned_at, agreement.status = actor.id, utcnow(), "active"
     return complete_task(task.id, form_data, actor.id)
 
 
 @register_task_handler("installment_payment")
 def record_payment(task, form_data, actor, client_ip=None):
-    """Record the payment of the current installment (it must be paid in full)."""
-    data = current_data(case_of(task).instance)
-    agreement = agreement_of(data)
-    installment = agreement.installments[data["i"]]
+    """Record the payment of the current installment (the first unpaid; it must be paid in full)."""
+    agreement = agreement_in(task, "active", _l("This case has no agreement in force"))
+    installment = next((i for i in agreement.installments if i.paid_on is None), None)
+    if installment is None:
+        raise ConflictError(_l("Every installment of this agreement is already paid"))
     paid_fen = yuan_to_fen(form_data["paid_amount"])
     if paid_fen != installment.amount_fen:
         raise InvalidInput(_l("Installment %(seq)d is %(amount)s yuan; record the full amount",

@@ -24,8 +24,8 @@ from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import record_audit, json_safe, sync_projections, waiting_timers
-from workflow_app.engine.queries import latest_version
+from workflow_app.engine.projections import json_safe, record_audit, sync_projections
+from workflow_app.engine.queries import latest_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_status_changed
@@ -204,7 +204,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     if instance is None:
         raise NotFound(_l("No such task"))
     # read after the lock: a writer that waited sees the other's completion
-    open_rows = _open_tasks(instance.id)
+    open_rows = open_tasks(instance.id)
     row = next((r for r in open_rows if r.id == task_id), None)
     if row is None:
         row = db.session.get(Task, task_id)
@@ -227,11 +227,6 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id,
                   open_rows=open_rows)
     return row
-
-
-def _open_tasks(instance_id):
-    return list(db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open")
-                                   .execution_options(populate_existing=True)))
 
 
 def _message_definitions(workflow, name):
@@ -277,14 +272,10 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     due = db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance.id, Timer.due_at <= now)).all()
     if not due:
         return []
-    workflow = _load(instance)
-    before = waiting_timers(workflow)
-    _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers())
-    after = waiting_timers(workflow)
-    fired = [bpmn_id for spiff_id, (bpmn_id, due_at) in before.items()
-             if spiff_id not in after or after[spiff_id][1] != due_at]
+    fired = [timer.bpmn_id for timer in due]  # refresh_timers fires every timer due by now
     for bpmn_id in fired:
         record_audit(instance, "timer_fired", None, now, bpmn_id)
+    _run_and_save(instance, _load(instance), now, None, lambda wf: wf.refresh_timers())
     return fired
 
 

@@ -3,12 +3,12 @@ import json
 from uuid import UUID
 
 import sqlalchemy as sa
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
+from workflow_app.engine.serialization import catches_timer
 from workflow_app.engine.signals import task_closed, task_opened
 from workflow_app.extensions import db
 
@@ -33,11 +33,7 @@ def waiting_timers(workflow) -> dict[str, tuple]:
     """Return {spiff task id: (bpmn id, due datetime)} for every timer the workflow waits on."""
     timers = {}
     for spiff_task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(spiff_task.task_spec, "event_definition", None)
-        is_timer = isinstance(definition, TimerEventDefinition) or (
-            isinstance(definition, MultipleEventDefinition)
-            and any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions))
-        if not is_timer:
+        if not catches_timer(spiff_task.task_spec):
             continue
         value = spiff_task.internal_data.get("event_value")
         if isinstance(value, dict):

@@ -32,8 +32,10 @@ def get_instance(instance_id: int) -> ProcessInstance | None:
 
 
 def open_tasks(instance_id: int) -> list[Task]:
+    """Open tasks of an instance, read fresh from the database (not from the session's cache)."""
     return list(db.session.scalars(
-        sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open").order_by(Task.id)))
+        sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open").order_by(Task.id)
+        .execution_options(populate_existing=True)))
 
 
 def instance_tasks(instance_id: int) -> list[Task]:

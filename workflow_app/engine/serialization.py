@@ -80,13 +80,14 @@ def load_specs(spec_key: str, read_spec_json) -> tuple:
         dct = json.loads(read_spec_json())
         specs = (SPEC_SERIALIZER.from_dict(dct["spec"]),
                  {name: SPEC_SERIALIZER.from_dict(s) for name, s in dct["subprocess_specs"].items()})
-        if not any(_has_timer(task_spec) for s in [specs[0], *specs[1].values()] for task_spec in s.task_specs.values()):
+        if not any(catches_timer(task_spec) for s in [specs[0], *specs[1].values()] for task_spec in s.task_specs.values()):
             _timer_free.add(spec_key)
         _spec_cache[spec_key] = specs
     return specs
 
 
-def _has_timer(task_spec) -> bool:
+def catches_timer(task_spec) -> bool:
+    """Whether a task spec waits on a timer (alone or among the events of an event-based gateway)."""
     definition = getattr(task_spec, "event_definition", None)
     return any(isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", [definition]))
 
