@@ -29,6 +29,18 @@ class Config:
     # Password given to demo users by `flask seed-demo`
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
 
+    # Largest file a user may attach to a case, in bytes
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    # Largest request body accepted at all (uploads included), in bytes
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024)))
+    # Rows per page of the inbox and the case list
+    PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+
+    # Working hours of a working day in Asia/Shanghai (periods separated by commas); working-hour SLAs count only these
+    WORKING_HOURS = os.environ.get("WORKING_HOURS", "09:00-12:00,13:30-17:30")
+    # Share of a task's SLA time after which it is "at risk" (its warn_at), e.g. 0.75
+    SLA_WARN_RATIO = float(os.environ.get("SLA_WARN_RATIO", "0.75"))
+
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 

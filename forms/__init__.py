@@ -3,10 +3,16 @@
 A user task without a formKey gets `ConfirmForm`. Each process has its own module here
 that registers its forms with `@register_form("key")`.
 """
+from datetime import date
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional
+
+from forms.base import TaskForm
 
 FORM_CLASSES: dict[str, type[FlaskForm]] = {}
 
@@ -22,7 +28,7 @@ def register_form(key: str):
     return decorate
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TaskForm):
     """The plain form of a user task that names no formKey: confirm, with an optional comment."""
 
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
@@ -37,6 +43,44 @@ def form_class_for(form_key: str | None) -> type[FlaskForm]:
     if not form_key:
         return ConfirmForm
     return FORM_CLASSES[form_key]
+
+
+def describe_data(form_key: str | None, data: dict) -> list[tuple[str, str]]:
+    """Return (label, shown value) pairs of task data, in the order of the form's fields.
+
+    Values of choice fields are shown by their labels; keys the form does not declare are
+    shown under their own name, after the form's fields.
+    """
+    form_class = FORM_CLASSES.get(form_key) if form_key else ConfirmForm
+    described, seen = [], set()
+    unbound_fields = sorted(((name, value) for name in dir(form_class)
+                             if isinstance(value := getattr(form_class, name), UnboundField)),
+                            key=lambda item: item[1].creation_counter)
+    for name, unbound in unbound_fields:
+        if name not in data or name == "csrf_token" or data[name] in (None, ""):
+            continue  # a field left empty (e.g. one the chosen outcome does not need) says nothing
+        seen.add(name)
+        value = data[name]
+        choices = unbound.kwargs.get("choices") or []
+        labels = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)):
+                  getattr(c, "label", c[1] if isinstance(c, tuple) else c) for c in choices}
+        described.append((str(unbound.args[0]) if unbound.args else name, _show(labels.get(str(value), value))))
+    for name, value in data.items():
+        if name not in seen and not isinstance(value, (dict, list)) and value not in (None, ""):
+            described.append((name, _show(value)))
+    return described
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return str(_l("Yes"))
+    if value is False:
+        return str(_l("No"))
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    return str(value)
 
 
 # Each process's forms register themselves on import.

@@ -43,6 +43,7 @@ def required_when(condition, message):
         else:
             empty = field.data is None or (isinstance(field.data, str) and not field.data.strip())
         if empty:
+            field.errors[:] = []  # as Optional does: an empty number field is not "not a valid integer"
             raise StopValidation(message if condition(form) else None)
     return check
 

@@ -95,3 +95,18 @@ class VerificationForm(TaskForm):
     new_deadline = DateField(_l("New rectification deadline (after a first failure)"), validators=[
         required_when(lambda f: f.verification.data == "fail" and not f.case_data.get("verification_failures"),
                       _l("Give a new deadline for the second round")), _future_deadline])
+
+
+class HealthCheckStartForm(TaskForm):
+    """A county plans a health check of one of its enterprises."""
+
+    enterprise = SelectField(_l("Enterprise"), coerce=int, validators=[DataRequired()],
+                             description=_l("Enterprises registered in your county."))
+
+    def __init__(self, *args, county_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        import sqlalchemy as sa
+        from workflow_app.auth.models import Enterprise
+        from workflow_app.extensions import db
+        self.enterprise.choices = [(e.id, f"{e.name}（{e.uscc}）") for e in db.session.scalars(
+            sa.select(Enterprise).where(Enterprise.county_id == county_id).order_by(Enterprise.name))]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from config import TestingConfig
 from workflow_app import create_app
@@ -51,10 +53,24 @@ def database_url(request, tmp_path_factory):
     admin.dispose()
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The tests hold an app context, which Flask reuses for the client's requests; without this,
+    `g` (and Flask-Login's cached user in it) would carry over from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app_for_database(database_url):
     config = type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
     app = create_app(config)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         from flask_migrate import upgrade
         upgrade()
@@ -163,3 +179,28 @@ def clock():
     from workflow_app.core import time as app_time
     yield app_time
     app_time.reset_clock()
+
+
+@pytest.fixture
+def bureau(app):
+    """The demo bureau (org units, one user per role, enterprises) and all of bpmn/ deployed; users by name."""
+    from workflow_app.auth.models import User
+    from workflow_app.demo import seed_demo
+    from workflow_app.engine.operations import deploy_sources, read_sources
+    seed_demo(PASSWORD)
+    result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
+    db.session.commit()
+    assert result.warnings == []
+    return {u.username: u for u in db.session.scalars(sa.select(User))}
+
+
+@pytest.fixture
+def client_as(app):
+    """A test client signed in as a user (by user name); `client_as(None)` is anonymous."""
+    def factory(username):
+        client = app.test_client()
+        if username is not None:
+            response = client.post("/login", data={"username": username, "password": PASSWORD})
+            assert response.status_code == 302, f"{username} could not sign in"
+        return client
+    return factory

@@ -37,21 +37,49 @@ def create_app(config_class=None):
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)
     from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)
+    from workflow_app.sla import operations as sla_operations  # noqa: F401  (its task_opened receiver: deadlines)
     from workflow_app.core import database
     database.configure_engine_events(app)
 
+    from workflow_app.admin.routes import bp as admin_bp
     from workflow_app.auth.routes import bp as auth_bp
+    from workflow_app.cases.routes import bp as cases_bp
     from workflow_app.home.routes import bp as home_bp
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home_bp)
+    from workflow_app.inbox.routes import bp as inbox_bp
+    from workflow_app.sla.routes import bp as sla_bp
+    for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, sla_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
     from workflow_app.core.time import format_local
     app.jinja_env.filters["localtime"] = format_local
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
+    from workflow_app.home.navigation import nav_items
+    app.jinja_env.globals["nav_items"] = nav_items
+    from workflow_app.sla.queries import task_clock
+    app.jinja_env.globals["task_clock"] = task_clock
+    from workflow_app.auth.queries import role_label
+    app.jinja_env.globals["role_label"] = role_label
 
     from workflow_app.cli import register_cli
     register_cli(app)
+
+    from flask import render_template
+    from flask_babel import lazy_gettext as _l
+    from werkzeug.exceptions import HTTPException
+    error_messages = {
+        403: _l("You may not open this page."),
+        404: _l("There is no such page, or it is not yours to see."),
+        405: _l("This page cannot be used that way."),
+        413: _l("The upload is too large."),
+        400: _l("The request was not understood (the form may have expired: reload the page and try again)."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code not in error_messages:
+            return exc
+        return render_template("errors.html", code=exc.code, message=error_messages[exc.code]), exc.code
 
     @app.errorhandler(DomainError)
     def domain_error(exc):

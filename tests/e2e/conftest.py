@@ -4,6 +4,7 @@ Chromium missing: skipped with the reason on a laptop, a failure when REQUIRE_BR
 """
 import os
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -26,8 +27,10 @@ def live_server(tmp_path_factory):
     with app.app_context():
         from flask_migrate import upgrade
         from workflow_app.demo import seed_demo
+        from workflow_app.engine.operations import deploy_sources, read_sources
         upgrade()
         seed_demo(DEMO_PASSWORD)
+        deploy_sources(read_sources([app.config["BPMN_DIR"]]))
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -52,9 +55,28 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def artifacts():
+    """Where browser tests leave their screenshots (kept after the run, for people to look at)."""
+    folder = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request, artifacts):
+    """A fresh browser page; a failing test leaves a screenshot of where it stopped."""
     context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
     page = context.new_page()
     yield page
+    if getattr(request.node, "failed_call", False):
+        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
     context.close()

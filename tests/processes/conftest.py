@@ -6,27 +6,13 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from forms import form_class_for
-from tests.conftest import PASSWORD
-from workflow_app.auth.models import User
 from workflow_app.auth.queries import find_org_unit
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.cases.task_handlers import submit_task
-from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
-
-
-@pytest.fixture
-def bureau(app):
-    """The demo bureau (org units, one user per role, enterprises) and all of bpmn/ deployed; users by name."""
-    from workflow_app.demo import seed_demo
-    seed_demo(PASSWORD)
-    result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
-    db.session.commit()
-    assert result.warnings == []
-    return {u.username: u for u in db.session.scalars(sa.select(User))}
 
 
 def open_task(case, bpmn_id):

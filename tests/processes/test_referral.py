@@ -208,3 +208,13 @@ def test_follow_up_visit_comes_30_days_after_acceptance_by_default(register, bur
     clock.shift_clock(timedelta(days=1, minutes=1))
     assert fire_timers_when_due(0) == 1
     assert open_steps(case) == ["follow_up"]
+
+
+def test_empty_optional_numbers_sent_by_a_browser_are_not_errors(register, bureau):
+    """A browser sends every field, empty ones as "": an unneeded number left empty is fine."""
+    case = register(LVYUAN, "社保")
+    submit(case, "sign_for", bureau["shouguang_handler"], {"sign_decision": "sign"})
+    submit(case, "handle", bureau["shouguang_handler"], {
+        "handle_outcome": "resolved", "measures": "已协调", "plan_positions": "", "plan_headcount": "",
+        "plan_measures": "", "extension_days": "", "extension_reason": ""})
+    assert open_steps(case) == ["city_review"]

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import ORG_LEVELS, Enterprise, OrgUnit, Role, User
-from workflow_app.auth.queries import find_org_unit, find_user
+from workflow_app.auth.queries import count_role_holders, find_enterprise, find_org_unit, find_role, find_user
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.extensions import db
@@ -70,5 +70,171 @@ def create_enterprise(uscc: str, name: str, county_code: str) -> Enterprise:
         raise InvalidInput(_l("Unknown county code '%(code)s'", code=county_code))
     enterprise = Enterprise(uscc=uscc, name=name, county=county)
     db.session.add(enterprise)
+    db.session.flush()
+    return enterprise
+
+
+_ORG_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def _existing_roles(role_names) -> list[Role]:
+    roles = []
+    for name in dict.fromkeys(role_names or []):
+        role = find_role(name)
+        if role is None:
+            raise InvalidInput(_l("Unknown role '%(name)s'", name=name))
+        roles.append(role)
+    if not roles:
+        raise InvalidInput(_l("Give the user at least one role"))
+    return roles
+
+
+def update_user(user: User, display_name: str, org_code: str, role_names: list[str],
+                enterprise: Enterprise | None, actor_id: int | None = None) -> User:
+    """Change a user's display name, org unit, roles (existing ones) and enterprise."""
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise InvalidInput(_l("Give a display name"))
+    unit = find_org_unit(org_code)
+    if unit is None:
+        raise InvalidInput(_l("Unknown org unit code '%(code)s'", code=org_code))
+    roles = _existing_roles(role_names)
+    if user.id == actor_id and "admin" in user.role_names and "admin" not in {r.name for r in roles}:
+        raise InvalidInput(_l("You cannot take the admin role away from yourself"))
+    user.display_name = display_name[:100]
+    user.org_unit = unit
+    user.roles = roles
+    user.enterprise = enterprise
+    db.session.flush()
+    return user
+
+
+def set_user_active(user: User, active: bool, actor_id: int | None = None) -> User:
+    """Enable or disable a user's login; nobody can disable their own account."""
+    if not active and user.id == actor_id:
+        raise InvalidInput(_l("You cannot disable your own account"))
+    user.active = bool(active)
+    db.session.flush()
+    return user
+
+
+def reset_password(user: User, password: str) -> User:
+    """Give a user a new password."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_l("The password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH))
+    user.set_password(password)
+    db.session.flush()
+    return user
+
+
+def _checked_org_unit_fields(unit: OrgUnit | None, code: str, name: str, level: str,
+                             parent_code: str | None) -> tuple[str, str, OrgUnit | None]:
+    """Return the stripped code and name and the parent, refusing bad codes, duplicates and cycles."""
+    code, name = (code or "").strip(), (name or "").strip()
+    if not _ORG_CODE.match(code):
+        raise InvalidInput(_l("Org unit code '%(code)s' must use only letters, digits, _ . - (at most 40)", code=code))
+    if not name:
+        raise InvalidInput(_l("Give the org unit a name"))
+    if level not in ORG_LEVELS:
+        raise InvalidInput(_l("Unknown org level '%(level)s'", level=level))
+    same_code = find_org_unit(code)
+    if same_code is not None and same_code is not unit:
+        raise InvalidInput(_l("The org unit code '%(code)s' is already used by %(name)s", code=code, name=same_code.name))
+    parent = None
+    if parent_code:
+        parent = find_org_unit(parent_code)
+        if parent is None:
+            raise InvalidInput(_l("Unknown org unit code '%(code)s'", code=parent_code))
+        ancestor, seen = parent, set()
+        while ancestor is not None and ancestor.id not in seen:
+            if unit is not None and ancestor.id == unit.id:
+                raise InvalidInput(_l("%(parent)s is %(name)s itself or one of its sub-units, so it cannot be its "
+                                      "parent", parent=parent.name, name=unit.name))
+            seen.add(ancestor.id)
+            ancestor = ancestor.parent
+    return code, name, parent
+
+
+def add_org_unit(code: str, name: str, level: str, parent_code: str | None) -> OrgUnit:
+    """Create an org unit after checking that its code is new and its parent exists."""
+    code, name, parent = _checked_org_unit_fields(None, code, name, level, parent_code)
+    return create_org_unit(code, name[:100], level, parent)
+
+
+def update_org_unit(unit: OrgUnit, code: str, name: str, level: str, parent_code: str | None) -> OrgUnit:
+    """Change an org unit's code, name, level and parent; refuse duplicate codes and parent cycles."""
+    unit.code, name, unit.parent = _checked_org_unit_fields(unit, code, name, level, parent_code)
+    unit.name, unit.level = name[:100], level
+    db.session.flush()
+    return unit
+
+
+def add_role(name: str, label: str | None) -> Role:
+    """Create a new role; refuse a name that is taken."""
+    name = (name or "").strip()
+    if find_role(name) is not None:
+        raise InvalidInput(_l("The role '%(name)s' already exists", name=name))
+    return ensure_role(name, (label or "").strip()[:100] or None)
+
+
+def update_role(role: Role, label: str | None) -> Role:
+    """Change the label users see for a role (its name stays: BPMN lanes use it)."""
+    role.label = (label or "").strip()[:100] or None
+    db.session.flush()
+    return role
+
+
+def delete_role(role: Role) -> None:
+    """Delete a role that no user holds."""
+    holders = count_role_holders(role.id)
+    if holders:
+        raise InvalidInput(_l("The role '%(name)s' is held by %(n)d user(s); take it away from them first",
+                              name=role.name, n=holders))
+    db.session.delete(role)
+    db.session.flush()
+
+
+def _checked_enterprise_fields(enterprise: Enterprise | None, uscc: str, name: str, county_code: str,
+                               specialist_username: str | None) -> tuple[str, str, OrgUnit, User | None]:
+    """Return the normalised USCC and name, the county and the specialist, refusing what does not fit."""
+    uscc, name = (uscc or "").strip().upper(), (name or "").strip()
+    if uscc_problem(uscc):
+        raise InvalidInput(_l("'%(code)s' is not a valid unified social credit code (18 characters with a correct check character)", code=uscc))
+    same = find_enterprise(uscc)
+    if same is not None and same is not enterprise:
+        raise InvalidInput(_l("The unified social credit code %(code)s is already registered for %(name)s",
+                              code=uscc, name=same.name))
+    if not name:
+        raise InvalidInput(_l("Give the enterprise's name"))
+    county = find_org_unit(county_code)
+    if county is None or county.level != "county":
+        raise InvalidInput(_l("Unknown county code '%(code)s'", code=county_code))
+    specialist = None
+    if specialist_username:
+        specialist = find_user(specialist_username)
+        if specialist is None or not specialist.active or "specialist" not in specialist.role_names:
+            raise InvalidInput(_l("'%(name)s' is not an active user with the role specialist", name=specialist_username))
+        if specialist.org_unit_id != county.id:
+            raise InvalidInput(_l("The specialist %(name)s works in %(unit)s, not in %(county)s",
+                                  name=specialist.display_name, unit=specialist.org_unit.name, county=county.name))
+    return uscc, name[:200], county, specialist
+
+
+def register_enterprise(uscc: str, name: str, county_code: str, specialist_username: str | None = None) -> Enterprise:
+    """Register an enterprise with its county and optional one-to-one specialist; refuse a known USCC."""
+    uscc, name, county, specialist = _checked_enterprise_fields(None, uscc, name, county_code, specialist_username)
+    enterprise = create_enterprise(uscc, name, county.code)
+    enterprise.specialist_id = specialist.id if specialist else None
+    db.session.flush()
+    return enterprise
+
+
+def update_enterprise(enterprise: Enterprise, uscc: str, name: str, county_code: str,
+                      specialist_username: str | None = None) -> Enterprise:
+    """Change an enterprise's USCC, name, county and specialist."""
+    uscc, name, county, specialist = _checked_enterprise_fields(enterprise, uscc, name, county_code,
+                                                                specialist_username)
+    enterprise.uscc, enterprise.name, enterprise.county = uscc, name, county
+    enterprise.specialist_id = specialist.id if specialist else None
     db.session.flush()
     return enterprise

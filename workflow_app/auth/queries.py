@@ -1,7 +1,8 @@
 """Reads of users, roles, org units and enterprises."""
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
-from workflow_app.auth.models import OrgUnit, Role, User, user_role
+from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
 from workflow_app.extensions import db
 
 
@@ -32,3 +33,135 @@ def roles_without_users(names: set[str]) -> set[str]:
         .distinct()
     ).all()
     return set(names) - set(held)
+
+
+def get_org_unit(unit_id: int) -> OrgUnit | None:
+    return db.session.get(OrgUnit, unit_id)
+
+
+def org_unit_tree() -> list[tuple[OrgUnit, int]]:
+    """Return every org unit with its depth, parents before their children, siblings by code."""
+    units = db.session.scalars(sa.select(OrgUnit).order_by(OrgUnit.code)).all()
+    children: dict[int | None, list[OrgUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    tree, seen = [], set()
+
+    def walk(parent_id, depth):
+        for unit in children.get(parent_id, []):
+            if unit.id not in seen:
+                seen.add(unit.id)
+                tree.append((unit, depth))
+                walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    tree.extend((unit, 0) for unit in units if unit.id not in seen)  # units outside the tree (should not exist)
+    return tree
+
+
+def list_units_of_level(level: str) -> list[OrgUnit]:
+    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level == level).order_by(OrgUnit.code)))
+
+
+def count_org_units() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OrgUnit))
+
+
+def get_role(role_id: int) -> Role | None:
+    return db.session.get(Role, role_id)
+
+
+def find_role(name: str) -> Role | None:
+    return db.session.scalar(sa.select(Role).where(Role.name == name))
+
+
+def list_roles() -> list[Role]:
+    return list(db.session.scalars(sa.select(Role).order_by(Role.name)))
+
+
+def roles_with_holder_counts() -> list[tuple[Role, int]]:
+    """Return every role with the number of users (active or not) who hold it."""
+    rows = db.session.execute(
+        sa.select(Role, sa.func.count(user_role.c.user_id))
+        .outerjoin(user_role, user_role.c.role_id == Role.id)
+        .group_by(Role.id).order_by(Role.name))
+    return [(role, count) for role, count in rows]
+
+
+def count_role_holders(role_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(user_role).where(user_role.c.role_id == role_id))
+
+
+def search_users(org_code: str | None = None, role_name: str | None = None, text: str | None = None,
+                 active: bool | None = None, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
+    """Return one page of users matching the filters (by user name) and how many match in all."""
+    query = sa.select(User)
+    if org_code:
+        query = query.join(OrgUnit, OrgUnit.id == User.org_unit_id).where(OrgUnit.code == org_code)
+    if role_name:
+        query = query.where(User.roles.any(Role.name == role_name))
+    if text:
+        query = query.where(sa.or_(User.username.icontains(text, autoescape=True),
+                                   User.display_name.icontains(text, autoescape=True)))
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    users = db.session.scalars(query.options(sa.orm.selectinload(User.org_unit), sa.orm.selectinload(User.enterprise))
+                               .order_by(User.username).limit(per_page).offset((page - 1) * per_page)).all()
+    return list(users), total
+
+
+def count_users(active: bool | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(User)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return db.session.scalar(query)
+
+
+def list_specialists() -> list[User]:
+    """Return the active users with the role `specialist`, by org unit and name."""
+    return list(db.session.scalars(
+        sa.select(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.active.is_(True), User.roles.any(Role.name == "specialist"))
+        .order_by(OrgUnit.code, User.username)))
+
+
+def get_enterprise(enterprise_id: int) -> Enterprise | None:
+    return db.session.get(Enterprise, enterprise_id)
+
+
+def find_enterprise(uscc: str) -> Enterprise | None:
+    return db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == (uscc or "").strip().upper()))
+
+
+def search_enterprises(text: str | None = None, county_code: str | None = None, page: int = 1,
+                       per_page: int = 50) -> tuple[list[tuple[Enterprise, User | None]], int]:
+    """Return one page of enterprises (with their specialist) by name or USCC, and how many match in all."""
+    specialist = sa.orm.aliased(User)
+    query = sa.select(Enterprise, specialist).outerjoin(specialist, specialist.id == Enterprise.specialist_id)
+    if text:
+        query = query.where(sa.or_(Enterprise.name.icontains(text, autoescape=True),
+                                   Enterprise.uscc.icontains(text.strip(), autoescape=True)))
+    if county_code:
+        query = query.join(OrgUnit, OrgUnit.id == Enterprise.county_id).where(OrgUnit.code == county_code)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.order_by(Enterprise.name, Enterprise.id)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return [(enterprise, user) for enterprise, user in rows], total
+
+
+def count_enterprises() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
+
+
+def role_label(name: str | None) -> str:
+    """Return the display label of a role (cached for the request), or its name when it has none."""
+    from flask import g, has_app_context
+    if not name:
+        return ""
+    labels = g.get("role_labels") if has_app_context() else None
+    if labels is None:
+        labels = dict(db.session.execute(sa.select(Role.name, Role.label)).all())
+        if has_app_context():
+            g.role_labels = labels
+    return labels.get(name) or name

@@ -32,3 +32,41 @@ class CaseNumberSequence(db.Model):
     prefix = sa.Column(sa.String(10), primary_key=True)
     year = sa.Column(sa.Integer, primary_key=True)
     last_value = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class Comment(db.Model, CreatedAtMixin):
+    """A note on a case, optionally written on one of its tasks."""
+
+    __tablename__ = "case_comment"
+    id = sa.Column(sa.Integer, primary_key=True)
+    case_id = sa.Column(sa.ForeignKey("case_record.id", ondelete="CASCADE"), nullable=False, index=True)
+    task_id = sa.Column(sa.ForeignKey("task.id", ondelete="SET NULL"), nullable=True)
+    author_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=False)
+    body = sa.Column(sa.Text, nullable=False)
+
+    author = relationship("User")
+
+
+class StoredFile(db.Model):
+    """File content, stored once per SHA-256 (in the database, so app hosts stay stateless)."""
+
+    __tablename__ = "stored_file"
+    sha256 = sa.Column(sa.String(64), primary_key=True)
+    size = sa.Column(sa.Integer, nullable=False)
+    content = sa.orm.deferred(sa.Column(sa.LargeBinary, nullable=False))
+
+
+class Attachment(db.Model, CreatedAtMixin):
+    """A file attached to a case (by a handler, or by the enterprise in the portal)."""
+
+    __tablename__ = "attachment"
+    id = sa.Column(sa.Integer, primary_key=True)
+    case_id = sa.Column(sa.ForeignKey("case_record.id", ondelete="CASCADE"), nullable=False, index=True)
+    task_id = sa.Column(sa.ForeignKey("task.id", ondelete="SET NULL"), nullable=True)
+    uploaded_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=False)
+    file_name = sa.Column(sa.String(200), nullable=False)
+    content_type = sa.Column(sa.String(100), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    sha256 = sa.Column(sa.ForeignKey("stored_file.sha256"), nullable=False, index=True)
+
+    uploaded_by = relationship("User")

@@ -1,9 +1,12 @@
-"""Writes: start a case (a numbered record over a new process instance)."""
+"""Writes: start a case (a numbered record over a new process instance), comments, attachments."""
+import hashlib
+import unicodedata
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import Enterprise, User
-from workflow_app.cases.models import PRIORITIES, Case, CaseNumberSequence
+from workflow_app.cases.models import PRIORITIES, Attachment, Case, CaseNumberSequence, Comment, StoredFile
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.operations import start_instance
@@ -98,3 +101,70 @@ def start_health_check(enterprise_id: int, actor) -> Case:
         requested_by = "county"
     return start_case("health_check", {"requested_by": requested_by}, enterprise.county_id, actor.id,
                       f"{enterprise.name}：劳动规章制度体检", enterprise_id=enterprise.id)
+
+
+# Attachments: the types a bureau exchanges, each with the bytes its files start with (when it has such).
+ATTACHMENT_TYPES = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+    "ofd": ("application/ofd", (b"PK\x03\x04",)),
+    "txt": ("text/plain; charset=utf-8", ()),
+}
+
+
+def clean_file_name(name: str) -> str:
+    """Keep only the last path part of an uploaded name, without control or path characters."""
+    base = (name or "").replace("\\", "/").split("/")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C" and ch not in '<>:"|?*')
+    return base.strip().lstrip(".")[:200]
+
+
+def add_comment(case: Case, body: str, author, task_id: int | None = None) -> Comment:
+    """Add a comment to a case."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_l("A comment cannot be empty"))
+    if len(body) > 4000:
+        raise InvalidInput(_l("A comment can have at most %(n)d characters", n=4000))
+    comment = Comment(case_id=case.id, task_id=task_id, author_id=author.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_bytes: int,
+                   task_id: int | None = None) -> Attachment:
+    """Attach a file to a case after checking its name, size and type (content stored once per SHA-256)."""
+    name = clean_file_name(file_name)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if not name or extension not in ATTACHMENT_TYPES:
+        raise InvalidInput(_l("Files of this type cannot be attached; allowed: %(types)s",
+                              types=", ".join(sorted(ATTACHMENT_TYPES))))
+    if not content:
+        raise InvalidInput(_l("The file '%(name)s' is empty", name=name))
+    if len(content) > max_bytes:
+        raise InvalidInput(_l("The file '%(name)s' is larger than %(mb)s MB", name=name, mb=f"{max_bytes / 1048576:g}"))
+    content_type, signatures = ATTACHMENT_TYPES[extension]
+    if signatures and not content.startswith(signatures):
+        raise InvalidInput(_l("The file '%(name)s' is not a real .%(ext)s file", name=name, ext=extension))
+    if extension == "txt":
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(_l("The text file '%(name)s' must be UTF-8", name=name)) from None
+    digest = hashlib.sha256(content).hexdigest()
+    if db.session.get(StoredFile, digest) is None:
+        db.session.add(StoredFile(sha256=digest, size=len(content), content=content))
+        db.session.flush()  # no relationship orders the two inserts, so the content goes first
+    attachment = Attachment(case_id=case.id, task_id=task_id, uploaded_by_id=uploader.id, file_name=name,
+                            content_type=content_type, size=len(content), sha256=digest)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+

@@ -62,6 +62,7 @@ class Task(db.Model, CreatedAtMixin):
         # the group queue: open tasks of a role in a unit, by due date
         sa.Index("ix_task_queue", "state", "org_unit_id", "role", "due_at"),
         sa.Index("ix_task_assignee", "assignee_id", "state", "due_at"),
+        sa.Index("ix_task_state_due_at", "state", "due_at"),  # open tasks by deadline (calendar recompute, sweeps)
     )
     id = sa.Column(sa.Integer, primary_key=True)
     instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -77,6 +78,7 @@ class Task(db.Model, CreatedAtMixin):
     sla_urgent = sa.Column(sa.String(20), nullable=True)
     due_at = sa.Column(UTCDateTime(), nullable=True)
     warn_at = sa.Column(UTCDateTime(), nullable=True)
+    due_provisional = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())  # due_at uses a non-official year
     sla_state = sa.Column(sa.String(20), nullable=True)
     state = sa.Column(sa.String(20), nullable=False, default="open")
     completed_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)

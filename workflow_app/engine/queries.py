@@ -76,3 +76,26 @@ def current_data(instance: ProcessInstance) -> dict:
         return dict(workflow.data)
     task = workflow.last_task or workflow.task_tree
     return dict(task.data)
+
+
+def step_states(instance: ProcessInstance) -> dict[str, list[str]]:
+    """Return the BPMN ids of the steps done and the steps active now (for the diagram)."""
+    from SpiffWorkflow.util.task import TaskState
+    from workflow_app.engine.serialization import load_workflow
+    version = instance.process_version
+    workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
+    done, active = set(), set()
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id or task.workflow is not workflow:
+            continue
+        if task.has_state(TaskState.COMPLETED):
+            done.add(bpmn_id)
+        elif task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR):
+            active.add(bpmn_id)
+    return {"done": sorted(done - active), "active": sorted(active)}
+
+
+def diagram_source(version: ProcessVersion) -> str | None:
+    """Return the BPMN XML of the version's main file (the one that defines the process)."""
+    return (version.files or {}).get(version.source_file)

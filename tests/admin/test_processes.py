@@ -1,0 +1,93 @@
+"""Process versions: the list, the files of a version, and uploading BPMN/DMN files."""
+import io
+import re
+
+import sqlalchemy as sa
+from markupsafe import escape
+
+from workflow_app.engine.models import ProcessVersion
+from workflow_app.extensions import db
+from tests.admin.conftest import field_errors, shown
+from tests.conftest import DATA
+from tests.engine.test_deploy import one_task
+from tests.engine.test_scripts import process
+
+
+def upload(client, files: dict, **kwargs):
+    data = {"files": [(io.BytesIO(content.encode() if isinstance(content, str) else content), name)
+                      for name, content in files.items()]}
+    return client.post("/admin/processes/deploy", data=data, content_type="multipart/form-data", **kwargs)
+
+
+def stored_versions():
+    return db.session.execute(sa.select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.deployed_by_id)
+                              .order_by(ProcessVersion.process_id, ProcessVersion.version)).all()
+
+
+def listed_versions(html):
+    return re.findall(r'<tr data-process="([^"]+)" data-version="(\d+)">.*?data-instances="(\d+)"', html, re.S)
+
+
+def test_upload_of_good_files_creates_versions_listed_with_their_cases(client, admin, create_case):
+    response = upload(client, {"straight_line.bpmn": (DATA / "straight_line.bpmn").read_bytes(),
+                               "one_task.bpmn": one_task(lane="clerk")}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert shown("Deployed %(process)s version %(version)d", process="straight_line", version=1) in html
+    assert shown("Deployed %(process)s version %(version)d", process="one_task", version=1) in html
+    assert any("clerk" in m for m in re.findall(r'<div class="alert[^>]*>([^<]*)</div>', html))  # lane warning
+    assert stored_versions() == [("one_task", 1, admin.id), ("straight_line", 1, admin.id)]
+    create_case("one_task")
+    create_case("one_task")
+    response = upload(client, {"one_task.bpmn": one_task(lane="clerk", name="Changed"),
+                               "straight_line.bpmn": (DATA / "straight_line.bpmn").read_bytes()},
+                      follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert shown("%(process)s is unchanged; no new version was made", process="straight_line") in html
+    assert listed_versions(html) == [("one_task", "2", "0"), ("one_task", "1", "2"), ("straight_line", "1", "0")]
+    assert "系统管理员" in html  # deployed by
+
+
+def test_a_version_shows_its_files_escaped(client, deploy):
+    deploy("dmn_task.bpmn", "category_section.dmn")
+    version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_id == "dmn_task"))
+    html = client.get(f"/admin/processes/{version.id}").get_data(as_text=True)
+    assert "<code>dmn_task.bpmn</code>" in html  # (the engine stores only the process's own file, not the DMN)
+    assert str(escape('<bpmn:process id="dmn_task"')) in html and '<bpmn:process id="dmn_task"' not in html
+    assert client.get("/admin/processes/9999").status_code == 404
+
+
+def test_a_script_that_does_not_compile_is_shown_with_its_element_and_nothing_is_stored(client):
+    response = upload(client, {**process("result = = 1"), "straight_line.bpmn": (DATA / "straight_line.bpmn").read_bytes()})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert shown("The process files cannot be deployed") in html
+    details = re.findall(r'<li><code class="text-danger text-wrap">(.*?)</code></li>', html, re.S)
+    assert any(d.startswith("scripted.bpmn, ScriptTask &#39;run&#39;: script") for d in details), details
+    assert stored_versions() == []
+
+
+def test_xml_with_a_doctype_is_refused(client):
+    evil = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&xxe;</bpmn:definitions>')
+    response = upload(client, {"evil.bpmn": evil})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "evil.bpmn" in html and "DOCTYPE and ENTITY declarations are not allowed" in html
+    assert "root:" not in html and stored_versions() == []
+
+
+def test_files_that_are_not_bpmn_or_dmn_or_too_large_are_refused(client):
+    response = upload(client, {"notes.txt": "hello", "straight_line.bpmn": (DATA / "straight_line.bpmn").read_bytes()})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "files") == [
+        shown("%(name)s: only .bpmn and .dmn files can be deployed", name="notes.txt")]
+    big = (DATA / "straight_line.bpmn").read_text().replace("</bpmn:definitions>",
+                                                             "<!--" + "x" * (2 * 1024 * 1024) + "--></bpmn:definitions>")
+    response = upload(client, {"straight_line.bpmn": big})
+    assert field_errors(response.get_data(as_text=True), "files") == [
+        shown("%(name)s is larger than 2 MB", name="straight_line.bpmn")]
+    response = upload(client, {"<i onclick=x>.txt": "hello"})
+    assert "&lt;i onclick=x&gt;.txt" in response.get_data(as_text=True)  # a file name is shown escaped
+    response = client.post("/admin/processes/deploy", data={}, content_type="multipart/form-data")
+    assert field_errors(response.get_data(as_text=True), "files") == [shown("Choose at least one .bpmn or .dmn file")]
+    assert stored_versions() == []

@@ -1,0 +1,113 @@
+"""The case list, CSV export, starting a case, and the case page with its timeline, comments and files."""
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+
+from tests.inbox.conftest import HUAYU, LVYUAN, create_referral, open_task_of, referral  # noqa: F401 (fixtures)
+from workflow_app.auth.models import Enterprise
+from workflow_app.cases.models import Attachment, Case, Comment
+from workflow_app.extensions import db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def html_of(response):
+    return response.get_data(as_text=True)
+
+
+def test_case_page_shows_header_open_task_diagram_data_and_timeline(referral, client_as):
+    html = html_of(client_as("kuiwen_handler").get(f"/cases/{referral.id}"))
+    assert referral.number in html and referral.title in html and 'data-status="running"' in html
+    assert 'data-active="sign_for"' in html                       # the diagram marks the active step
+    done = re.search(r'data-done="([^"]*)"', html).group(1).split()
+    assert "sign_for" not in done and len(done) >= 2               # the start event and the routing are done
+    kinds = re.findall(r'<li data-kind="([a-z_]+)"', html)
+    assert kinds == ["instance_started", "org_unit_changed", "task_opened"]
+    assert "企业反映社保补贴问题" in html                         # the registration data, labelled by its form
+    diagram = client_as("kuiwen_handler").get(f"/cases/{referral.id}/diagram.bpmn")
+    assert diagram.status_code == 200 and diagram.mimetype == "application/xml" and b'id="sign_for"' in diagram.data
+
+
+def test_comments_are_added_and_empty_ones_refused(referral, client_as):
+    client = client_as("kuiwen_handler")
+    assert client.post(f"/cases/{referral.id}/comments", data={"body": "   "}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+    client.post(f"/cases/{referral.id}/comments", data={"body": "<script>alert(1)</script>已联系"})
+    html = html_of(client.get(f"/cases/{referral.id}"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;已联系" in html and "<script>alert(1)" not in html
+    assert 'data-kind="comment"' in html
+
+
+def test_attachments_are_checked_stored_once_and_downloaded_safely(app, referral, client_as):
+    client = client_as("kuiwen_handler")
+    for name, content in (("photo.png", PNG), ("again.png", PNG)):
+        response = client.post(f"/cases/{referral.id}/attachments", data={"file": (io.BytesIO(content), name)},
+                               content_type="multipart/form-data")
+        assert response.status_code == 302
+    attachments = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).all()
+    assert [a.file_name for a in attachments] == ["photo.png", "again.png"]
+    assert len({a.sha256 for a in attachments}) == 1
+    download = client.get(f"/cases/{referral.id}/attachments/{attachments[0].id}")
+    assert download.data == PNG and download.mimetype == "image/png"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    # refused: a type not on the list, a file that lies about its type, an oversized one
+    app.config["ATTACHMENT_MAX_BYTES"] = 40
+    try:
+        for name, content, message in (("run.sh", b"#!/bin/sh", "不能"), ("fake.pdf", b"hello", "不是"),
+                                       ("big.png", PNG + b"\x00" * 100, "MB")):
+            response = client.post(f"/cases/{referral.id}/attachments", data={"file": (io.BytesIO(content), name)},
+                                   content_type="multipart/form-data", follow_redirects=True)
+            assert response.status_code == 200
+    finally:
+        app.config["ATTACHMENT_MAX_BYTES"] = 10 * 1024 * 1024
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 2
+
+
+def test_another_county_cannot_see_the_case_its_files_or_diagram(referral, client_as):
+    client = client_as("shouguang_handler")
+    client_as("kuiwen_handler").post(f"/cases/{referral.id}/attachments",
+                                     data={"file": (io.BytesIO(PNG), "a.png")}, content_type="multipart/form-data")
+    attachment = db.session.scalars(sa.select(Attachment)).one()
+    for url in (f"/cases/{referral.id}", f"/cases/{referral.id}/diagram.bpmn", f"/cases/{referral.id}/steps.json",
+                f"/cases/{referral.id}/attachments/{attachment.id}"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/cases/{referral.id}/comments", data={"body": "x"}).status_code == 404
+    assert referral.number not in html_of(client.get("/cases/"))
+
+
+def test_case_list_filters_and_csv_export(create_referral, client_as):
+    kuiwen = create_referral(HUAYU)
+    shouguang = create_referral(LVYUAN, category="用工")
+    client = client_as("city_supervisor")
+    listed = re.findall(r'data-case="([^"]+)"', html_of(client.get("/cases/")))
+    assert sorted(listed) == sorted([kuiwen.number, shouguang.number])
+    assert re.findall(r'data-case="([^"]+)"', html_of(client.get("/cases/?county=shouguang"))) == [shouguang.number]
+    assert re.findall(r'data-case="([^"]+)"', html_of(client.get(f"/cases/?q={kuiwen.number}"))) == [kuiwen.number]
+    export = client.get("/cases/export.csv?county=kuiwen")
+    assert export.mimetype == "text/csv"
+    text = export.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 2 and rows[1][0] == kuiwen.number and rows[1][3] == HUAYU
+
+
+def test_the_dispatcher_registers_a_referral_from_the_page(bureau, client_as):
+    client = client_as("dispatcher")
+    assert "/cases/new/referral" in html_of(client.get("/cases/"))
+    bad = client.post("/cases/new/referral", data={"enterprise_uscc": "91370705MA3C0A0119", "category": "社保",
+                                                    "description": "问题"})
+    assert bad.status_code == 422 and "invalid-feedback" in html_of(bad)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == HUAYU))
+    response = client.post("/cases/new/referral", data={"enterprise_uscc": uscc, "category": "社保",
+                                                         "description": "企业反映问题", "source": "市工业运行指挥部"})
+    assert response.status_code == 302
+    case = db.session.scalars(sa.select(Case)).one()
+    assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert open_task_of(case).bpmn_id == "sign_for"
+    # a county handler may not register referrals
+    assert client_as("kuiwen_handler").get("/cases/new/referral").status_code == 403
+    assert client_as("dispatcher").get("/cases/new/nothing").status_code == 404

@@ -1,0 +1,133 @@
+"""Every route, as every kind of user: 200, 302 to the login page, 403 or 404 as it should be.
+
+A route added without a line here fails `test_every_route_is_in_the_matrix`, so the matrix
+stays complete. Ids point at a Kuiwen referral: Shouguang's handler must get 404 for it,
+even knowing its ids.
+"""
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.inbox.conftest import create_referral, open_task_of  # noqa: F401 (fixture)
+from workflow_app.auth.models import Enterprise, OrgUnit, Role, User
+from workflow_app.cases.models import Attachment
+from workflow_app.engine.models import ProcessVersion
+from workflow_app.extensions import db
+
+USERS = ["anonymous", "admin", "dispatcher", "city_supervisor", "reviewer", "agency", "bank", "kuiwen_handler",
+         "kuiwen_specialist", "kuiwen_supervisor", "shouguang_handler", "ent_huayu"]
+STAFF = set(USERS) - {"anonymous", "ent_huayu"}
+# who may see the Kuiwen referral: the county's handlers (their role's task), supervisors above it,
+# the dispatcher who registered it, and admins (oversight of the whole city)
+SEES_CASE = {"admin", "dispatcher", "city_supervisor", "kuiwen_handler", "kuiwen_supervisor"}
+
+# rule -> {user: status} for GET; "staff" pages give 200 to all staff
+ADMIN_ONLY = {u: (200 if u == "admin" else 403) for u in STAFF | {"ent_huayu"}}
+STAFF_PAGE = {u: 200 for u in STAFF} | {"ent_huayu": 403}
+CASE_PAGE = {u: (200 if u in SEES_CASE else 404) for u in STAFF} | {"ent_huayu": 403}
+GET_MATRIX = {
+    "/": {u: 200 for u in STAFF | {"ent_huayu"}},
+    "/inbox": STAFF_PAGE,
+    "/cases/": STAFF_PAGE,
+    "/cases/export.csv": STAFF_PAGE,
+    "/cases/new/<process_id>": {u: (200 if u == "dispatcher" else 403) for u in STAFF} | {"ent_huayu": 403},
+    "/cases/<int:case_id>": CASE_PAGE,
+    "/cases/<int:case_id>/diagram.bpmn": CASE_PAGE,
+    "/cases/<int:case_id>/steps.json": CASE_PAGE,
+    "/cases/<int:case_id>/attachments/<int:attachment_id>": CASE_PAGE,
+    "/tasks/<int:task_id>": CASE_PAGE,
+}
+POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 200, never 500
+    "/cases/<int:case_id>/comments": CASE_PAGE | {u: 302 for u in SEES_CASE},
+    "/cases/<int:case_id>/attachments": CASE_PAGE | {u: 302 for u in SEES_CASE},
+    "/tasks/<int:task_id>/claim": CASE_PAGE | {u: 302 for u in SEES_CASE},
+    "/tasks/<int:task_id>/release": CASE_PAGE | {u: 302 for u in SEES_CASE},
+    "/tasks/<int:task_id>/reassign": CASE_PAGE | {u: (302 if u in {"admin", "city_supervisor", "kuiwen_supervisor"}
+                                                       else 403) for u in SEES_CASE},
+}
+# open to all, or only changing the visitor's own session (tests/auth covers them)
+PUBLIC = {"/login", "/static/<path:filename>", "/logout", "/language/<code>"}
+
+
+@pytest.fixture
+def ids(bureau, create_referral, client_as):
+    case = create_referral()
+    client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
+                                     content_type="multipart/form-data")
+    return {
+        "case_id": case.id, "task_id": open_task_of(case).id, "process_id": "referral", "code": "en",
+        "attachment_id": db.session.scalar(sa.select(Attachment.id)),
+        "user_id": bureau["kuiwen_handler"].id, "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
+        "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
+        "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),
+        "version_id": db.session.scalar(sa.select(ProcessVersion.id)), "instance_id": case.instance_id,
+        "action": None, "filename": "app.css",
+    }
+
+
+def url_for_rule(rule, ids):
+    def fill(match):
+        name = match.group(1).split(":")[-1]
+        if name == "action":
+            return re.search(r"any\(([^,)]+)", match.group(1)).group(1).strip()
+        return str(ids[name])
+    return re.sub(r"<([^>]+)>", fill, rule)
+
+
+def all_rules(app):
+    return {rule.rule: rule.methods for rule in app.url_map.iter_rules()}
+
+
+def is_admin_rule(rule):
+    return rule.startswith("/admin")
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = [rule for rule in all_rules(app) if not (rule in GET_MATRIX or rule in POST_ONLY or rule in PUBLIC
+                                                          or is_admin_rule(rule))]
+    assert missing == []
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_each_route_as(username, app, ids, client_as):
+    client = client_as(None if username == "anonymous" else username)
+    problems = []
+    for rule, methods in sorted(all_rules(app).items()):
+        if rule in PUBLIC:
+            continue
+        url = url_for_rule(rule, ids)
+        if "GET" in methods:
+            expected = ADMIN_ONLY if is_admin_rule(rule) else GET_MATRIX.get(rule)
+            response = client.get(url)
+            if username == "anonymous":
+                ok = response.status_code == 302 and "/login" in response.headers["Location"]
+            elif expected is None:
+                ok = response.status_code in (302, 403, 404, 405)
+            else:
+                ok = response.status_code == expected[username]
+            if not ok:
+                problems.append(f"GET {url}: {response.status_code}, expected {expected and expected.get(username)}")
+        else:
+            response = client.post(url, data={})
+            expected = (POST_ONLY.get(rule) or {}).get(username)
+            if username == "anonymous":
+                ok = response.status_code == 302 and "/login" in response.headers["Location"]
+            elif expected is not None:
+                ok = response.status_code == expected
+            else:
+                ok = response.status_code in (302, 400, 403, 404, 422)
+            if response.status_code >= 500:
+                ok = False
+            if not ok:
+                problems.append(f"POST {url}: {response.status_code}, expected {expected}")
+    assert problems == []
+    # nobody's POST without a form changed the task
+    assert open_task_of_case(ids).state == "open"
+
+
+def open_task_of_case(ids):
+    from workflow_app.engine.models import Task
+    db.session.expire_all()
+    return db.session.get(Task, ids["task_id"])

@@ -1,0 +1,1 @@
+"""Administration of users, org units, roles, enterprises, processes and failed cases."""

@@ -1,0 +1,195 @@
+"""Forms of the administration pages."""
+import json
+from pathlib import PurePosixPath
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+
+from workflow_app.auth.models import ORG_LEVELS
+from workflow_app.auth.operations import MIN_PASSWORD_LENGTH
+from workflow_app.auth.queries import find_enterprise, list_roles, list_specialists, list_units_of_level, org_unit_tree
+from workflow_app.core.uscc import uscc_problem
+
+ORG_LEVEL_LABELS = {"city": _l("City"), "county": _l("County / district"), "street": _l("Street / town"),
+                    "community": _l("Community")}
+DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn")
+MAX_DEPLOY_FILE_BYTES = 2 * 1024 * 1024
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$"
+PASSWORD_RULE = _l("Use %(min)d to %(max)d characters")
+NAME_RULE = _l("Start with a letter; use only letters, digits, _ . - (2 to 60 characters)")
+
+
+def org_unit_choices(blank=None) -> list[SelectChoice]:
+    """Return a choice per org unit (by code), indented by depth, in tree order."""
+    choices = [SelectChoice("", blank)] if blank is not None else []
+    return choices + [SelectChoice(unit.code, "\u3000" * depth + f"{unit.name} ({unit.code})")
+                      for unit, depth in org_unit_tree()]
+
+
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.name, f"{role.label} ({role.name})" if role.label else role.name) for role in list_roles()]
+
+
+class FilterForm(FlaskForm):
+    """A GET form of list filters (no CSRF token: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (carries only the CSRF token)."""
+
+
+class UserFilterForm(FilterForm):
+    org_unit = SelectField(_l("Org unit"), validators=[Optional()])
+    role = SelectField(_l("Role"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[SelectChoice("", _l("All")), SelectChoice("active", _l("Active")),
+                                                SelectChoice("disabled", _l("Disabled"))], validators=[Optional()])
+    text = StringField(_l("User name or display name"), validators=[Optional(), Length(max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org_unit.choices = org_unit_choices(blank=_l("All org units"))
+        self.role.choices = [SelectChoice("", _l("All roles"))] + role_choices()
+
+
+class UserForm(FlaskForm):
+    """What an administrator may change about a user."""
+
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    org_unit = SelectField(_l("Org unit"), validators=[DataRequired()])
+    roles = SelectMultipleField(_l("Roles"), validators=[DataRequired(message=_l("Choose at least one role"))])
+    enterprise_uscc = StringField(
+        _l("Enterprise (unified social credit code)"), validators=[Optional(), Length(max=18)],
+        description=_l("Only for enterprise users: the enterprise this account acts for."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org_unit.choices = org_unit_choices()
+        self.roles.choices = role_choices()
+        self.enterprise = None
+
+    def validate_enterprise_uscc(self, field):
+        if field.data:
+            self.enterprise = find_enterprise(field.data)
+            if self.enterprise is None:
+                raise ValidationError(_("No enterprise with this unified social credit code is registered"))
+
+
+class UserCreateForm(UserForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=60),
+                                                        Regexp(NAME_PATTERN, message=NAME_RULE)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                                                                                message=PASSWORD_RULE)])
+    confirm = PasswordField(_l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ"))])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                                                                                    message=PASSWORD_RULE)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("password", message=_l("The passwords differ"))])
+
+
+class OrgUnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("Letters, digits, _ . -; processes refer to units by this code."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    level = SelectField(_l("Level"), choices=[SelectChoice(level, ORG_LEVEL_LABELS[level]) for level in ORG_LEVELS])
+    parent = SelectField(_l("Parent unit"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent.choices = org_unit_choices(blank=_l("None (top of the tree)"))
+
+
+class RoleCreateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Regexp(NAME_PATTERN, message=NAME_RULE)],
+                       description=_l("BPMN lanes name roles by this name; it cannot be changed later."))
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=100)])
+
+
+class RoleEditForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=100)])
+
+
+class EnterpriseFilterForm(FilterForm):
+    text = StringField(_l("Name or unified social credit code"), validators=[Optional(), Length(max=200)])
+    county = SelectField(_l("County"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county.choices = [SelectChoice("", _l("All counties"))] + [
+            SelectChoice(u.code, u.name) for u in list_units_of_level("county")]
+
+
+class EnterpriseForm(FlaskForm):
+    uscc = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=18)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    county = SelectField(_l("County"), validators=[DataRequired()])
+    specialist = SelectField(_l("Service specialist"), validators=[Optional()],
+                             description=_l("A user with the role specialist in the enterprise's county."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county.choices = [SelectChoice(u.code, u.name) for u in list_units_of_level("county")]
+        self.specialist.choices = [SelectChoice("", _l("None"))] + [
+            SelectChoice(u.username, f"{u.display_name} ({u.username}, {u.org_unit.name})") for u in list_specialists()]
+
+    def validate_uscc(self, field):
+        if uscc_problem(field.data):
+            raise ValidationError(_("Not a valid unified social credit code (18 characters with a correct check character)"))
+
+
+class DeployForm(FlaskForm):
+    files = MultipleFileField(_l("BPMN and DMN files"),
+                              description=_l("One or more .bpmn or .dmn files of at most 2 MB each."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources: dict[str, bytes] = {}
+
+    def validate_files(self, field):
+        # gettext, not lazy_gettext: a lazy string is rendered unescaped, and these messages carry file names
+        uploads = [f for f in field.data or [] if f and f.filename]
+        if not uploads:
+            raise ValidationError(_("Choose at least one .bpmn or .dmn file"))
+        for upload in uploads:
+            name = PurePosixPath(upload.filename.replace("\\", "/")).name
+            if PurePosixPath(name).suffix not in DEPLOYABLE_SUFFIXES:
+                raise ValidationError(_("%(name)s: only .bpmn and .dmn files can be deployed", name=name))
+            content = upload.stream.read(MAX_DEPLOY_FILE_BYTES + 1)
+            if len(content) > MAX_DEPLOY_FILE_BYTES:
+                raise ValidationError(_("%(name)s is larger than 2 MB", name=name))
+            if name in self.sources:
+                raise ValidationError(_("%(name)s was chosen twice", name=name))
+            self.sources[name] = content
+
+
+class RetryForm(FlaskForm):
+    data_fix = TextAreaField(
+        _l("Data fix (JSON object, optional)"), validators=[Optional(), Length(max=100_000)],
+        description=_l('Values to set in the workflow data before the failed step runs again, e.g. {"divisor": 4}.'))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.data_fix_object: dict | None = None
+
+    def validate_data_fix(self, field):
+        try:
+            value = json.loads(field.data)
+        except ValueError as exc:
+            raise ValidationError(_("The data fix is not valid JSON (line %(line)d, column %(column)d)",
+                                     line=getattr(exc, "lineno", 1), column=getattr(exc, "colno", 1))) from None
+        if not isinstance(value, dict):
+            raise ValidationError(_("The data fix must be a JSON object in braces, like {\"divisor\": 4}"))
+        self.data_fix_object = value
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give a reason")), Length(max=500)])

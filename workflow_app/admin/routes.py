@@ -1,0 +1,382 @@
+"""Administration: users, org units, roles, enterprises, process versions, case repair."""
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflow_app.admin import queries
+from workflow_app.admin.forms import (ORG_LEVEL_LABELS, ActionForm, DeployForm, EnterpriseFilterForm, EnterpriseForm,
+                                      OrgUnitForm, PasswordResetForm, ReasonForm, RetryForm, RoleCreateForm,
+                                      RoleEditForm, UserCreateForm, UserFilterForm, UserForm)
+from workflow_app.auth import operations as auth_operations
+from workflow_app.auth import queries as auth_queries
+from workflow_app.core.errors import DomainError
+from workflow_app.engine import operations as engine_operations
+from workflow_app.engine.queries import count_instances_by_version, current_data, get_instance
+from workflow_app.extensions import db, login_manager
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 50
+REASON_ACTIONS = {
+    "suspend": engine_operations.suspend_instance,
+    "resume": engine_operations.resume_instance,
+    "cancel": engine_operations.cancel_instance,
+}
+
+
+@bp.before_request
+def require_admin():
+    """Let only signed-in staff with the role admin into any admin page."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if "admin" not in current_user.role_names or current_user.enterprise_id is not None:
+        abort(403)
+    return None
+
+
+def _commit(write, *args, **kwargs):
+    """Run one write and commit; on a refusal roll back and return it as the second value."""
+    try:
+        result = write(*args, **kwargs)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc
+    return result, None
+
+
+def _or_404(found):
+    if found is None:
+        abort(404)
+    return found
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int))
+
+
+@bp.route("/")
+def index():
+    counts = {
+        "users": auth_queries.count_users(), "disabled_users": auth_queries.count_users(active=False),
+        "org_units": auth_queries.count_org_units(), "roles": len(auth_queries.list_roles()),
+        "enterprises": auth_queries.count_enterprises(), "processes": queries.count_processes(),
+        "error": queries.count_instances_with_status("error"),
+        "suspended": queries.count_instances_with_status("suspended"),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# users
+
+@bp.route("/users")
+def users():
+    form = UserFilterForm(formdata=request.args)
+    filters = {}
+    if form.validate():
+        filters = {key: value for key, value in (("org_unit", form.org_unit.data), ("role", form.role.data),
+                                                 ("status", form.status.data), ("text", (form.text.data or "").strip()))
+                   if value}
+    found, total = auth_queries.search_users(
+        org_code=filters.get("org_unit"), role_name=filters.get("role"), text=filters.get("text"),
+        active={"active": True, "disabled": False}.get(filters.get("status")), page=_page_number(), per_page=PER_PAGE)
+    page = queries.Page(found, _page_number(), PER_PAGE, total)
+    return render_template("admin/users.html", form=form, page=page,
+                           page_url=lambda n: url_for("admin.users", page=n, **filters))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = UserCreateForm()
+    error = None
+    if form.validate_on_submit():
+        user, error = _commit(auth_operations.create_user, form.username.data.strip(), form.roles.data,
+                              form.org_unit.data, form.password.data, display_name=form.display_name.data.strip(),
+                              enterprise=form.enterprise)
+        if error is None:
+            flash(_("User %(name)s created", name=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_new.html", form=form, error=error), 422 if form.errors or error else 200
+
+
+def _user_page(user, form=None, password_form=None, error=None):
+    status = 422 if error or (form and form.errors) or (password_form and password_form.errors) else 200
+    if form is None:
+        form = UserForm(data={"display_name": user.display_name, "org_unit": user.org_unit.code,
+                              "roles": sorted(user.role_names),
+                              "enterprise_uscc": user.enterprise.uscc if user.enterprise else ""})
+    return render_template("admin/user_edit.html", user=user, form=form, error=error,
+                           password_form=password_form or PasswordResetForm(formdata=None),
+                           action_form=ActionForm()), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id):
+    user = _or_404(auth_queries.get_user(user_id))
+    if request.method == "GET":
+        return _user_page(user)
+    form = UserForm()
+    if form.validate():
+        error = _commit(auth_operations.update_user, user, form.display_name.data, form.org_unit.data,
+                           form.roles.data, form.enterprise, actor_id=current_user.id)[1]
+        if error is None:
+            flash(_("User %(name)s saved", name=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+        return _user_page(user, form=form, error=error)
+    return _user_page(user, form=form)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id):
+    user = _or_404(auth_queries.get_user(user_id))
+    form = PasswordResetForm()
+    if not form.validate():
+        return _user_page(user, password_form=form)
+    error = _commit(auth_operations.reset_password, user, form.password.data)[1]
+    if error is not None:
+        return _user_page(user, error=error)
+    flash(_("The password of %(name)s was reset", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/<any(enable, disable):action>", methods=["POST"])
+def set_user_active(user_id, action):
+    user = _or_404(auth_queries.get_user(user_id))
+    if ActionForm().validate():
+        error = _commit(auth_operations.set_user_active, user, action == "enable", actor_id=current_user.id)[1]
+        if error is not None:
+            flash(str(error), "danger")
+        elif user.active:
+            flash(_("User %(name)s can sign in again", name=user.username), "success")
+        else:
+            flash(_("User %(name)s is disabled and can no longer sign in", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# org units
+
+@bp.route("/org-units")
+def org_units():
+    return render_template("admin/org_units.html", tree=auth_queries.org_unit_tree())
+
+
+@bp.route("/org-units/new", methods=["GET", "POST"])
+def new_org_unit():
+    form = OrgUnitForm()
+    error = None
+    if form.validate_on_submit():
+        unit, error = _commit(auth_operations.add_org_unit, form.code.data, form.name.data, form.level.data,
+                              form.parent.data or None)
+        if error is None:
+            flash(_("Org unit %(name)s created", name=unit.name), "success")
+            return redirect(url_for("admin.org_units"))
+    return render_template("admin/org_unit_form.html", form=form, unit=None, error=error), \
+        422 if form.errors or error else 200
+
+
+@bp.route("/org-units/<int:unit_id>", methods=["GET", "POST"])
+def edit_org_unit(unit_id):
+    unit = _or_404(auth_queries.get_org_unit(unit_id))
+    form = OrgUnitForm(data={"code": unit.code, "name": unit.name, "level": unit.level,
+                             "parent": unit.parent.code if unit.parent else ""})
+    error = None
+    if form.validate_on_submit():
+        error = _commit(auth_operations.update_org_unit, unit, form.code.data, form.name.data, form.level.data,
+                           form.parent.data or None)[1]
+        if error is None:
+            flash(_("Org unit %(name)s saved", name=unit.name), "success")
+            return redirect(url_for("admin.org_units"))
+    return render_template("admin/org_unit_form.html", form=form, unit=unit, error=error), \
+        422 if form.errors or error else 200
+
+
+# roles
+
+@bp.route("/roles")
+def roles():
+    return render_template("admin/roles.html", roles=auth_queries.roles_with_holder_counts(), action_form=ActionForm())
+
+
+@bp.route("/roles/new", methods=["GET", "POST"])
+def new_role():
+    form = RoleCreateForm()
+    error = None
+    if form.validate_on_submit():
+        role, error = _commit(auth_operations.add_role, form.name.data, form.label.data)
+        if error is None:
+            flash(_("Role %(name)s created", name=role.name), "success")
+            return redirect(url_for("admin.roles"))
+    return render_template("admin/role_form.html", form=form, role=None, error=error), \
+        422 if form.errors or error else 200
+
+
+@bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
+def edit_role(role_id):
+    role = _or_404(auth_queries.get_role(role_id))
+    form = RoleEditForm(data={"label": role.label or ""})
+    error = None
+    if form.validate_on_submit():
+        error = _commit(auth_operations.update_role, role, form.label.data)[1]
+        if error is None:
+            flash(_("Role %(name)s saved", name=role.name), "success")
+            return redirect(url_for("admin.roles"))
+    return render_template("admin/role_form.html", form=form, role=role, error=error), \
+        422 if form.errors or error else 200
+
+
+@bp.route("/roles/<int:role_id>/delete", methods=["POST"])
+def delete_role(role_id):
+    role = _or_404(auth_queries.get_role(role_id))
+    name = role.name
+    if ActionForm().validate():
+        error = _commit(auth_operations.delete_role, role)[1]
+        if error is not None:
+            flash(str(error), "danger")
+        else:
+            flash(_("Role %(name)s deleted", name=name), "success")
+    return redirect(url_for("admin.roles"))
+
+
+# enterprises
+
+@bp.route("/enterprises")
+def enterprises():
+    form = EnterpriseFilterForm(formdata=request.args)
+    filters = {}
+    if form.validate():
+        filters = {key: value for key, value in (("text", (form.text.data or "").strip()), ("county", form.county.data))
+                   if value}
+    rows, total = auth_queries.search_enterprises(text=filters.get("text"), county_code=filters.get("county"),
+                                                  page=_page_number(), per_page=PER_PAGE)
+    page = queries.Page(rows, _page_number(), PER_PAGE, total)
+    return render_template("admin/enterprises.html", form=form, page=page,
+                           page_url=lambda n: url_for("admin.enterprises", page=n, **filters))
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+def new_enterprise():
+    form = EnterpriseForm()
+    error = None
+    if form.validate_on_submit():
+        enterprise, error = _commit(auth_operations.register_enterprise, form.uscc.data, form.name.data,
+                                    form.county.data, form.specialist.data or None)
+        if error is None:
+            flash(_("Enterprise %(name)s registered", name=enterprise.name), "success")
+            return redirect(url_for("admin.enterprises"))
+    return render_template("admin/enterprise_form.html", form=form, enterprise=None, error=error), \
+        422 if form.errors or error else 200
+
+
+@bp.route("/enterprises/<int:enterprise_id>", methods=["GET", "POST"])
+def edit_enterprise(enterprise_id):
+    enterprise = _or_404(auth_queries.get_enterprise(enterprise_id))
+    specialist = auth_queries.get_user(enterprise.specialist_id) if enterprise.specialist_id else None
+    form = EnterpriseForm(data={"uscc": enterprise.uscc, "name": enterprise.name, "county": enterprise.county.code,
+                                "specialist": specialist.username if specialist else ""})
+    error = None
+    if form.validate_on_submit():
+        error = _commit(auth_operations.update_enterprise, enterprise, form.uscc.data, form.name.data,
+                           form.county.data, form.specialist.data or None)[1]
+        if error is None:
+            flash(_("Enterprise %(name)s saved", name=enterprise.name), "success")
+            return redirect(url_for("admin.enterprises"))
+    return render_template("admin/enterprise_form.html", form=form, enterprise=enterprise, error=error), \
+        422 if form.errors or error else 200
+
+
+# process versions
+
+@bp.route("/processes")
+def processes():
+    return render_template("admin/processes.html", versions=queries.list_process_versions(),
+                           instance_counts=count_instances_by_version())
+
+
+@bp.route("/processes/<int:version_id>")
+def process_version(version_id):
+    version = _or_404(queries.get_process_version_with_files(version_id))
+    return render_template("admin/process_version.html", version=version)
+
+
+@bp.route("/processes/deploy", methods=["GET", "POST"])
+def deploy():
+    form = DeployForm()
+    error = None
+    if form.validate_on_submit():
+        result, error = _commit(engine_operations.deploy_sources, form.sources, current_user.id)
+        if error is None:
+            for version in result.created:
+                flash(_("Deployed %(process)s version %(version)d", process=version.process_id,
+                        version=version.version), "success")
+            for process_id in result.unchanged:
+                flash(_("%(process)s is unchanged; no new version was made", process=process_id), "info")
+            for warning in result.warnings:
+                flash(warning, "warning")
+            return redirect(url_for("admin.processes"))
+    return render_template("admin/deploy.html", form=form, error=error), 422 if form.errors or error else 200
+
+
+# case repair
+
+@bp.route("/repair")
+def repair_list():
+    return render_template("admin/repair_list.html", failed=queries.stopped_cases("error"),
+                           suspended=queries.stopped_cases("suspended"))
+
+
+def _repair_page(instance, retry_form=None, reason_forms=None, status=200):
+    forms = {action: ReasonForm(formdata=None, prefix=action) for action in REASON_ACTIONS}
+    forms.update(reason_forms or {})
+    data = json.dumps(current_data(instance), ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    return render_template("admin/repair.html", instance=instance, case=queries.case_of_instance(instance.id),
+                           data=data, retry_form=retry_form or RetryForm(formdata=None),
+                           reason_forms=forms), status
+
+
+@bp.route("/repair/<int:instance_id>")
+def repair(instance_id):
+    return _repair_page(_or_404(get_instance(instance_id)))
+
+
+@bp.route("/repair/<int:instance_id>/retry", methods=["POST"])
+def retry(instance_id):
+    instance = _or_404(get_instance(instance_id))
+    form = RetryForm()
+    if not form.validate():
+        return _repair_page(instance, retry_form=form, status=422)
+    error = _commit(engine_operations.retry_instance, instance.id, form.data_fix_object, current_user.id)[1]
+    if error is not None:
+        flash(str(error), "danger")
+    elif instance.status == "error":
+        flash(_("The step failed again: %(message)s", message=instance.error_message), "danger")
+    else:
+        flash(_("The case was retried and is %(status)s now", status=status_label(instance.status)), "success")
+    return redirect(url_for("admin.repair", instance_id=instance.id))
+
+
+@bp.route("/repair/<int:instance_id>/<any(suspend, resume, cancel):action>", methods=["POST"])
+def change_status(instance_id, action):
+    instance = _or_404(get_instance(instance_id))
+    form = ReasonForm(prefix=action)
+    if not form.validate():
+        return _repair_page(instance, reason_forms={action: form}, status=422)
+    error = _commit(REASON_ACTIONS[action], instance.id, form.reason.data.strip(), current_user.id)[1]
+    if error is not None:
+        flash(str(error), "danger")
+    else:
+        flash(_("The case is %(status)s now", status=status_label(instance.status)), "success")
+    return redirect(url_for("admin.repair", instance_id=instance.id))
+
+
+def status_label(status: str) -> str:
+    """Return the user-facing name of an instance status."""
+    return {"running": _("running"), "suspended": _("suspended"), "error": _("in error"),
+            "completed": _("completed"), "cancelled": _("cancelled")}.get(status, status)
+
+
+@bp.context_processor
+def admin_helpers():
+    """Give the admin templates the status names and org level labels."""
+    return {"status_label": status_label, "level_labels": ORG_LEVEL_LABELS}

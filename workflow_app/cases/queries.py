@@ -1,0 +1,157 @@
+"""Reads of cases: who may see which, the case list with filters, a case's timeline and files."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from flask_babel import gettext as _
+
+from forms import describe_data
+
+from workflow_app.auth.models import Enterprise, OrgUnit
+from workflow_app.auth.scopes import units_below
+from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
+from workflow_app.core.pagination import paginate
+from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
+from workflow_app.extensions import db
+
+# Roles that oversee every case of their part of the org tree (the city sees all counties).
+OVERSIGHT_ROLES = {"admin", "supervisor"}
+
+
+def visible_case_clause(user):
+    """Return the SQL condition for the cases `user` may see (needs ProcessInstance joined).
+
+    Enterprise users see their enterprise's cases. Staff see a case they started, a case with a
+    task they hold or did, or a task of one of their roles in their unit or below; supervisors
+    and admins see every case in their unit or below.
+    """
+    if user.enterprise_id is not None:
+        return Case.enterprise_id == user.enterprise_id
+    scope = units_below(user.org_unit_id)
+    other = aliased(Task)  # not the outer query's Task (the task page selects one)
+    involved = sa.exists().where(
+        other.instance_id == Case.instance_id,
+        sa.or_(other.assignee_id == user.id, other.completed_by_id == user.id,
+               sa.and_(other.role.in_(user.role_names), other.org_unit_id.in_(scope))))
+    conditions = [Case.created_by_id == user.id, involved]
+    if user.role_names & OVERSIGHT_ROLES:
+        conditions.append(ProcessInstance.org_unit_id.in_(scope))
+    return sa.or_(*conditions)
+
+
+def visible_case(user, case_id: int) -> Case | None:
+    """Return the case if it exists and `user` may see it (else None: a 404, whichever it was)."""
+    return db.session.scalar(
+        sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .where(Case.id == case_id, visible_case_clause(user)))
+
+
+def case_for_instance(instance_id: int) -> Case | None:
+    return db.session.scalar(sa.select(Case).where(Case.instance_id == instance_id))
+
+
+@dataclass
+class CaseFilter:
+    process: str = ""
+    status: str = ""
+    county: str = ""   # org unit code of the case
+    q: str = ""        # number, title or enterprise name
+
+
+def _case_list_statement(user, filters: CaseFilter):
+    statement = (
+        sa.select(Case, ProcessInstance, OrgUnit, Enterprise)
+        .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+        .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
+        .where(visible_case_clause(user)))
+    if filters.process:
+        statement = statement.where(Case.process_id == filters.process)
+    if filters.status:
+        statement = statement.where(ProcessInstance.status == filters.status)
+    if filters.county:
+        statement = statement.where(OrgUnit.code == filters.county)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(sa.or_(Case.number.ilike(pattern, escape="\\"), Case.title.ilike(pattern, escape="\\"),
+                                           Enterprise.name.ilike(pattern, escape="\\")))
+    return statement.order_by(Case.created_at.desc(), Case.id.desc())
+
+
+def list_cases(user, filters: CaseFilter, page: int = 1, per_page: int = 25):
+    """Return a page of (Case, ProcessInstance, OrgUnit, Enterprise|None) rows, newest first."""
+    return paginate(_case_list_statement(user, filters), page, per_page)
+
+
+def export_cases(user, filters: CaseFilter, limit: int = 50000):
+    """Return every row of the filtered list (for the CSV export), newest first."""
+    return db.session.execute(_case_list_statement(user, filters).limit(limit)).all()
+
+
+def case_comments(case_id: int) -> list[Comment]:
+    return list(db.session.scalars(sa.select(Comment).where(Comment.case_id == case_id).order_by(Comment.id)))
+
+
+def case_attachments(case_id: int) -> list[Attachment]:
+    return list(db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
+
+
+def case_attachment(case_id: int, attachment_id: int) -> Attachment | None:
+    return db.session.scalar(sa.select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id))
+
+
+@dataclass
+class TimelineEntry:
+    kind: str          # "audit", "comment" or "attachment"
+    at: object
+    item: object       # the AuditEvent, Comment or Attachment
+    described: list    # (label, value) pairs of the event's data
+
+
+# The form whose data starts each process (the registration or the enterprise's application).
+START_FORM_KEYS = {"referral": "referral_register", "loan_extension": "loan_extension_apply",
+                   "installment_agreement": "installment_apply"}
+# Start data the case header shows already
+HIDDEN_START_KEYS = {"case_number", "priority"}
+
+
+def described_audit_events(instance_id: int, kinds=None) -> list[TimelineEntry]:
+    """Return an instance's audit events with their data labelled by the forms that produced it."""
+    form_keys = dict(db.session.execute(sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == instance_id)).all())
+    statement = sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    if kinds:
+        statement = statement.where(AuditEvent.kind.in_(kinds))
+    entries = []
+    for event in db.session.scalars(statement):
+        data = event.data or {}
+        if event.kind == "instance_started":
+            start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}
+            described = describe_data(START_FORM_KEYS.get(data.get("process_id")), start_data)
+        elif event.kind == "task_opened":
+            described = []
+        elif event.kind == "org_unit_changed":
+            unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == data.get("org_unit")))
+            described = [(_("Now handled by"), unit.name if unit else data.get("org_unit"))]
+        elif event.kind == "task_completed":
+            described = describe_data(form_keys.get(event.task_bpmn_id), data)
+        else:
+            described = [(key, value) for key, value in data.items() if not isinstance(value, (dict, list))]
+        entries.append(TimelineEntry("audit", event.at, event, described))
+    return entries
+
+
+def timeline(case: Case) -> list[TimelineEntry]:
+    """Return the case's history: audit events, comments and attachments, oldest first."""
+    entries = described_audit_events(case.instance_id)
+    entries += [TimelineEntry("comment", c.created_at, c, []) for c in case_comments(case.id)]
+    entries += [TimelineEntry("attachment", a.created_at, a, []) for a in case_attachments(case.id)]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def case_processes() -> list[str]:
+    return list(db.session.scalars(sa.select(Case.process_id).distinct().order_by(Case.process_id)))
+
+
+def attachment_content(attachment: Attachment) -> bytes:
+    return db.session.scalar(sa.select(StoredFile.content).where(StoredFile.sha256 == attachment.sha256))

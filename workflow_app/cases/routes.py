@@ -1,0 +1,172 @@
+"""Case pages: the list with filters and CSV export, starting a case, the case page, comments, files."""
+import csv
+import io
+from urllib.parse import quote
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflow_app.auth.access import staff_required
+from workflow_app.cases import operations
+from workflow_app.cases.forms import AttachmentForm, CommentForm
+from workflow_app.cases.permissions import may_act_on
+from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
+                                        case_comments, case_processes, export_cases, list_cases, timeline,
+                                        visible_case)
+from workflow_app.cases.starting import STARTABLE, startable_by
+from workflow_app.core.errors import DomainError
+from workflow_app.core.time import format_local, utcnow
+from workflow_app.engine.models import INSTANCE_STATUSES
+from workflow_app.engine.queries import diagram_source, instance_tasks, step_states
+from workflow_app.extensions import db
+from workflow_app.inbox.queries import counties
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def _case_filter(args) -> CaseFilter:
+    status = args.get("status", "")
+    return CaseFilter(process=args.get("process", "").strip(), status=status if status in INSTANCE_STATUSES else "",
+                      county=args.get("county", "").strip(), q=args.get("q", "").strip()[:100])
+
+
+@bp.route("/")
+@staff_required
+def list_cases_page():
+    filters = _case_filter(request.args)
+    page = list_cases(current_user, filters, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    return render_template("cases/list.html", page=page, filters=filters, processes=case_processes(),
+                           statuses=INSTANCE_STATUSES, counties=counties(), startable=startable_by(current_user))
+
+
+@bp.route("/export.csv")
+@staff_required
+def export_csv():
+    rows = export_cases(current_user, _case_filter(request.args))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Case number"), _("Title"), _("Process"), _("Enterprise"), _("USCC"), _("County"),
+                     _("Status"), _("Current step"), _("Priority"), _("Created")])
+    for case, instance, county, enterprise in rows:
+        writer.writerow([case.number, _csv_safe(case.title), case.process_id, _csv_safe(enterprise.name if enterprise else ""),
+                         enterprise.uscc if enterprise else "", county.name, instance.status,
+                         _csv_safe(instance.current_step or ""), case.priority, format_local(case.created_at)])
+    name = f"cases-{format_local(utcnow(), '%Y%m%d-%H%M')}.csv"
+    # UTF-8 with BOM so that Excel in a Chinese office opens it without garbling
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+def _csv_safe(text: str) -> str:
+    """Keep a spreadsheet from reading a cell as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.route("/new/<process_id>", methods=["GET", "POST"])
+@staff_required
+def start(process_id):
+    process = STARTABLE.get(process_id)
+    if process is None:
+        abort(404)
+    if not process.roles & current_user.role_names:
+        abort(403)
+    form = process.form_class(**process.form_kwargs(current_user))
+    if form.validate_on_submit():
+        try:
+            case = process.start(form, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Case %(number)s has been registered.", number=case.number), "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return render_template("cases/start.html", process=process, form=form), 200 if request.method == "GET" else 422
+
+
+@bp.route("/<int:case_id>")
+@staff_required
+def case_page(case_id):
+    case = visible_case(current_user, case_id) or abort(404)
+    tasks = instance_tasks(case.instance_id)
+    open_tasks = [t for t in tasks if t.state == "open"]
+    now = utcnow()
+    overdue = sorted({t.bpmn_id for t in open_tasks if t.due_at is not None and t.due_at <= now})
+    return render_template("cases/case.html", case=case, instance=case.instance, open_tasks=open_tasks,
+                           may_act={t.id: may_act_on(current_user, t) for t in open_tasks},
+                           timeline=timeline(case), comments=case_comments(case.id),
+                           attachments=case_attachments(case.id), steps=step_states(case.instance),
+                           overdue=overdue, comment_form=CommentForm(), attachment_form=AttachmentForm())
+
+
+@bp.route("/<int:case_id>/diagram.bpmn")
+@staff_required
+def diagram(case_id):
+    case = visible_case(current_user, case_id) or abort(404)
+    source = diagram_source(case.instance.process_version)
+    if source is None:
+        abort(404)
+    return Response(source, mimetype="application/xml")
+
+
+@bp.route("/<int:case_id>/steps.json")
+@staff_required
+def steps(case_id):
+    case = visible_case(current_user, case_id) or abort(404)
+    return jsonify(step_states(case.instance))
+
+
+@bp.route("/<int:case_id>/comments", methods=["POST"])
+@staff_required
+def add_comment(case_id):
+    case = visible_case(current_user, case_id) or abort(404)
+    form = CommentForm()
+    if form.validate_on_submit():
+        return _write(lambda: operations.add_comment(case, form.body.data, current_user), case,
+                      _("Your comment has been added."))
+    _flash_errors(form)
+    return redirect(url_for("cases.case_page", case_id=case.id, _anchor="comments"))
+
+
+@bp.route("/<int:case_id>/attachments", methods=["POST"])
+@staff_required
+def add_attachment(case_id):
+    case = visible_case(current_user, case_id) or abort(404)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        return _write(lambda: operations.add_attachment(case, upload.filename, upload.read(), current_user,
+                                                        current_app.config["ATTACHMENT_MAX_BYTES"]),
+                      case, _("The file has been attached."))
+    _flash_errors(form)
+    return redirect(url_for("cases.case_page", case_id=case.id, _anchor="attachments"))
+
+
+@bp.route("/<int:case_id>/attachments/<int:attachment_id>")
+@staff_required
+def download(case_id, attachment_id):
+    case = visible_case(current_user, case_id) or abort(404)
+    attachment = case_attachment(case.id, attachment_id) or abort(404)
+    return Response(attachment_content(attachment), content_type=attachment.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.file_name)}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+def _write(operation, case, message):
+    try:
+        operation()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))
+
+
+def _flash_errors(form):
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "danger")

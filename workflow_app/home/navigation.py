@@ -1,0 +1,52 @@
+"""The top navigation: the pages this user may open, with the counts of their queues."""
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+@dataclass
+class NavItem:
+    key: str
+    label: str
+    url: str
+    active: bool
+    count: int | None = None
+
+
+# (key, endpoint, label, who may see it: a role name, "staff" (not an enterprise user) or None for all)
+NAV_ENTRIES = [
+    ("inbox", "inbox.index", _l("Inbox"), "staff"),
+    ("cases", "cases.list_cases_page", _l("Cases"), "staff"),
+    ("supervision", "supervision.dashboard", _l("Supervision"), "supervisor"),
+    ("portal", "portal.index", _l("My enterprise"), "enterprise"),
+    ("notifications", "sla.notifications", _l("Notifications"), None),
+    ("admin", "admin.index", _l("Administration"), "admin"),
+]
+
+
+def _may_see(who) -> bool:
+    if who is None:
+        return True
+    if who == "staff":
+        return current_user.enterprise_id is None
+    return who in current_user.role_names
+
+
+def nav_items() -> list[NavItem]:
+    """Return the navigation entries of the signed-in user (only those whose blueprint is installed)."""
+    if not current_user.is_authenticated:
+        return []
+    from workflow_app.inbox.queries import queue_counts
+    items = []
+    for key, endpoint, label, who in NAV_ENTRIES:
+        if endpoint not in current_app.view_functions or not _may_see(who):
+            continue
+        blueprint = endpoint.split(".")[0]
+        count = None
+        if key == "inbox":
+            counts = queue_counts(current_user)
+            count = counts["mine"] + counts["group"]
+        items.append(NavItem(key, str(label), url_for(endpoint), request.blueprint == blueprint, count))
+    return items

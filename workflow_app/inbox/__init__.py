@@ -1,0 +1,1 @@
+"""Who sees and acts on which task: queues, claim, release, reassign."""

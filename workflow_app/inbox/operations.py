@@ -1,0 +1,88 @@
+"""Writes of the inbox: claim, release and reassign a task (each audited on its case)."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from workflow_app.auth.models import User
+from workflow_app.cases.operations import add_attachment, add_comment
+from workflow_app.cases.permissions import may_act_on
+from workflow_app.cases.queries import case_for_instance
+from workflow_app.cases.task_handlers import submit_task
+from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput
+from workflow_app.core.time import utcnow
+from workflow_app.engine.models import Task
+from workflow_app.engine.projections import record_audit
+from workflow_app.extensions import db
+from workflow_app.inbox.queries import may_reassign
+
+
+def _open_task(task: Task) -> None:
+    if task.state != "open":
+        raise ConflictError(_l("This task is already closed"))
+
+
+def claim_task(task: Task, user) -> Task:
+    """Take an unassigned task of the group queue; two people claiming at once: one wins."""
+    _open_task(task)
+    if task.assignee_id == user.id:
+        return task
+    if task.assignee_id is not None:
+        raise ConflictError(_l("%(who)s has already claimed this task", who=task.assignee.display_name))
+    if not may_act_on(user, task):
+        raise Forbidden(_l("You may not work on this task"))
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Task).where(Task.id == task.id, Task.state == "open", Task.assignee_id.is_(None))
+        .values(assignee_id=user.id, claimed_at=now).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.refresh(task)
+        holder = task.assignee.display_name if task.assignee else "?"
+        raise ConflictError(_l("%(who)s has already claimed this task", who=holder))
+    record_audit(task.instance, "task_claimed", user.id, now, task.bpmn_id, task.name)
+    db.session.flush()
+    db.session.refresh(task)
+    return task
+
+
+def release_task(task: Task, user) -> Task:
+    """Put a task I hold back into the group queue."""
+    _open_task(task)
+    if task.assignee_id != user.id:
+        raise Forbidden(_l("Only the person holding a task can release it"))
+    task.assignee_id = None
+    task.claimed_at = None
+    record_audit(task.instance, "task_released", user.id, utcnow(), task.bpmn_id, task.name)
+    db.session.flush()
+    return task
+
+
+def reassign_task(task: Task, to_user_id: int, reason: str, supervisor) -> Task:
+    """A supervisor gives a task to another holder of its role in its unit, with a reason."""
+    _open_task(task)
+    if not may_reassign(supervisor, task):
+        raise Forbidden(_l("Only a supervisor of this unit can reassign its tasks"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Give a reason for reassigning"))
+    target = db.session.get(User, to_user_id)
+    if target is None or not target.active or task.role not in target.role_names or target.org_unit_id != task.org_unit_id:
+        raise InvalidInput(_l("The new assignee must be an active holder of the task's role in its unit"))
+    previous = task.assignee
+    task.assignee_id = target.id
+    task.claimed_at = utcnow()
+    record_audit(task.instance, "task_reassigned", supervisor.id, task.claimed_at, task.bpmn_id, task.name,
+                 {"from": previous.display_name if previous else None, "to": target.display_name, "reason": reason[:1000]})
+    db.session.flush()
+    return task
+
+
+def submit_task_with_notes(task: Task, form_data: dict, actor, note: str = "", files=(), client_ip=None,
+                           max_file_bytes: int = 10 * 1024 * 1024):
+    """Complete a task and add the comment and files sent with it: all of it, or (on any refusal) none."""
+    case = case_for_instance(task.instance_id)
+    task_id = task.id
+    submit_task(task_id, form_data, actor, client_ip)
+    if (note or "").strip():
+        add_comment(case, note, actor, task_id=task_id)
+    for file_name, content in files:
+        add_attachment(case, file_name, content, actor, max_file_bytes, task_id=task_id)
+    return case

@@ -1,0 +1,138 @@
+"""Reads of the inbox: the three queues with their filters, counts, and who can take a task."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
+from workflow_app.auth.scopes import units_below
+from workflow_app.cases.models import Case
+from workflow_app.cases.permissions import ENTERPRISE_ROLE
+from workflow_app.cases.queries import OVERSIGHT_ROLES, visible_case_clause
+from workflow_app.core.pagination import paginate
+from workflow_app.core.time import utcnow
+from workflow_app.engine.models import ProcessInstance, Task
+from workflow_app.extensions import db
+
+QUEUES = ("mine", "group", "unit")
+SLA_STATES = ("on_track", "at_risk", "overdue", "none")
+SORTS = ("due", "created", "case")
+
+County = aliased(OrgUnit, name="county")
+
+
+def may_oversee(user) -> bool:
+    """Supervisors and admins see all open work of their unit and the units below it."""
+    return bool(user.role_names & OVERSIGHT_ROLES)
+
+
+def queues_of(user) -> tuple[str, ...]:
+    return QUEUES if may_oversee(user) else QUEUES[:2]
+
+
+@dataclass
+class TaskFilter:
+    process: str = ""
+    step: str = ""
+    sla: str = ""
+    county: str = ""
+    q: str = ""
+    sort: str = "due"
+
+
+def _queue_condition(user, queue: str):
+    if queue == "mine":
+        return Task.assignee_id == user.id
+    if queue == "group":
+        roles = user.role_names - {ENTERPRISE_ROLE}
+        return sa.and_(Task.assignee_id.is_(None), Task.role.in_(roles), Task.org_unit_id == user.org_unit_id)
+    if queue == "unit" and may_oversee(user):
+        return Task.org_unit_id.in_(units_below(user.org_unit_id))
+    return sa.false()
+
+
+def sla_condition(state: str, now):
+    """SQL for the tasks in an SLA state at `now` (from the stored due and warning times)."""
+    if state == "overdue":
+        return Task.due_at <= now
+    if state == "at_risk":
+        return sa.and_(Task.warn_at <= now, Task.due_at > now)
+    if state == "on_track":
+        return sa.and_(Task.due_at > now, sa.or_(Task.warn_at.is_(None), Task.warn_at > now))
+    if state == "none":
+        return Task.due_at.is_(None)
+    return sa.true()
+
+
+def queue_statement(user, queue: str, filters: TaskFilter, now=None):
+    """Return the select of open tasks in a queue: (Task, Case, ProcessInstance, county, Enterprise|None)."""
+    now = now or utcnow()
+    statement = (
+        sa.select(Task, Case, ProcessInstance, County, Enterprise)
+        .join(Case, Case.instance_id == Task.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .join(County, County.id == ProcessInstance.org_unit_id)
+        .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
+        .where(Task.state == "open", _queue_condition(user, queue)))
+    if filters.process:
+        statement = statement.where(Case.process_id == filters.process)
+    if filters.step:
+        statement = statement.where(Task.name == filters.step)
+    if filters.sla in SLA_STATES:
+        statement = statement.where(sla_condition(filters.sla, now))
+    if filters.county:
+        statement = statement.where(County.code == filters.county)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(sa.or_(Case.number.ilike(pattern, escape="\\"), Case.title.ilike(pattern, escape="\\"),
+                                           Enterprise.name.ilike(pattern, escape="\\")))
+    if filters.sort == "created":
+        return statement.order_by(Task.created_at.desc(), Task.id.desc())
+    if filters.sort == "case":
+        return statement.order_by(Case.number, Task.id)
+    return statement.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+
+
+def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None):
+    return paginate(queue_statement(user, queue, filters, now), page, per_page)
+
+
+def queue_counts(user) -> dict[str, int]:
+    """Return the number of open tasks in each of the user's queues (the navigation shows them)."""
+    counts = {}
+    for queue in queues_of(user):
+        counts[queue] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", _queue_condition(user, queue)))
+    counts.setdefault("unit", 0)
+    return counts
+
+
+def queue_steps(user, queue: str) -> list[str]:
+    """The step names present in a queue (the choices of the step filter)."""
+    return list(db.session.scalars(
+        sa.select(Task.name).where(Task.state == "open", _queue_condition(user, queue)).distinct().order_by(Task.name)))
+
+
+def counties() -> list[OrgUnit]:
+    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id)))
+
+
+def reassign_candidates(task: Task) -> list[User]:
+    """Active users who hold the task's role in the task's org unit."""
+    return list(db.session.scalars(
+        sa.select(User).join(user_role, user_role.c.user_id == User.id).join(Role, Role.id == user_role.c.role_id)
+        .where(Role.name == task.role, User.org_unit_id == task.org_unit_id, User.active.is_(True))
+        .order_by(User.display_name)))
+
+
+def may_reassign(user, task: Task) -> bool:
+    return task.state == "open" and may_oversee(user) and task.org_unit_id in units_below(user.org_unit_id)
+
+
+def visible_task(user, task_id: int) -> Task | None:
+    """Return the task if the user may see its case (else None: 404)."""
+    return db.session.scalar(
+        sa.select(Task).join(Case, Case.instance_id == Task.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(Task.id == task_id, visible_case_clause(user)))
+

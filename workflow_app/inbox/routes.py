@@ -1,0 +1,128 @@
+"""The inbox (my tasks, my group's queue, all in my unit) and the task page."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forms import form_class_for
+from workflow_app.auth.access import staff_required
+from workflow_app.cases.permissions import may_act_on
+from workflow_app.cases.queries import case_for_instance, case_processes, described_audit_events
+from workflow_app.core.errors import ConflictError, DomainError
+from workflow_app.engine.queries import current_data
+from workflow_app.extensions import db
+from workflow_app.inbox import operations
+from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
+from workflow_app.inbox.queries import (QUEUES, SLA_STATES, SORTS, TaskFilter, counties, may_reassign, queue_counts,
+                                        queue_page, queue_steps, queues_of, reassign_candidates, visible_task)
+
+bp = Blueprint("inbox", __name__)
+
+
+def _task_filter(args) -> TaskFilter:
+    sort = args.get("sort", "due")
+    return TaskFilter(process=args.get("process", "").strip(), step=args.get("step", "").strip(),
+                      sla=args.get("sla", "") if args.get("sla") in SLA_STATES else "",
+                      county=args.get("county", "").strip(), q=args.get("q", "").strip()[:100],
+                      sort=sort if sort in SORTS else "due")
+
+
+@bp.route("/inbox")
+@staff_required
+def index():
+    counts = queue_counts(current_user)
+    queue = request.args.get("queue")
+    if queue not in queues_of(current_user):
+        queue = "mine" if counts["mine"] or not counts["group"] else "group"
+    filters = _task_filter(request.args)
+    page = queue_page(current_user, queue, filters, request.args.get("page", 1, type=int),
+                      current_app.config["PAGE_SIZE"])
+    return render_template("inbox/index.html", queue=queue, queues=queues_of(current_user), counts=counts,
+                           filters=filters, page=page, steps=queue_steps(current_user, queue),
+                           processes=case_processes(), counties=counties(), sla_states=SLA_STATES)
+
+
+def _render_task(task, form, extras, status=200, stale=None):
+    case = case_for_instance(task.instance_id)
+    reassign = None
+    if may_reassign(current_user, task):
+        reassign = ReassignForm()
+        reassign.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
+    return render_template("inbox/task.html", task=task, case=case, form=form, extras=extras,
+                           may_act=may_act_on(current_user, task), reassign=reassign, stale=stale,
+                           instructions=getattr(type(form), "instructions", None),
+                           earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed"))), status
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@staff_required
+def task_page(task_id):
+    task = visible_task(current_user, task_id) or abort(404)
+    form = form_class_for(task.form_key)(case_data=current_data(task.instance))
+    extras = TaskExtrasForm(prefix="extra")
+    if request.method == "GET":
+        return _render_task(task, form, extras)
+    if task.state == "open" and not may_act_on(current_user, task):
+        abort(403)
+    if not (form.validate_on_submit() & extras.validate()):
+        return _render_task(task, form, extras, 422)
+    files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
+    try:
+        case = operations.submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
+                                                 request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"])
+    except ConflictError as exc:
+        db.session.rollback()
+        task = visible_task(current_user, task_id) or abort(404)
+        return _render_task(task, form, extras, 409, stale=str(exc))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _render_task(visible_task(current_user, task_id), form, extras, 422)
+    db.session.commit()
+    flash(_("“%(step)s” of case %(number)s is done.", step=task.name, number=case.number), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _task_action(task_id, action, *args):
+    task = visible_task(current_user, task_id) or abort(404)
+    try:
+        action(task, *args)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return None
+    db.session.commit()
+    return task
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@staff_required
+def claim(task_id):
+    if _task_action(task_id, operations.claim_task, current_user):
+        flash(_("The task is yours now."), "success")
+    return redirect(url_for("inbox.task_page", task_id=task_id))
+
+
+@bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@staff_required
+def release(task_id):
+    if _task_action(task_id, operations.release_task, current_user):
+        flash(_("The task is back in the group queue."), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
+@staff_required
+def reassign(task_id):
+    task = visible_task(current_user, task_id) or abort(404)
+    if not may_reassign(current_user, task):
+        abort(403)
+    form = ReassignForm()
+    form.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("inbox.task_page", task_id=task_id))
+    if _task_action(task_id, operations.reassign_task, form.assignee.data, form.reason.data, current_user):
+        flash(_("The task has been reassigned."), "success")
+    return redirect(url_for("inbox.task_page", task_id=task_id))

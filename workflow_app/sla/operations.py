@@ -1,0 +1,195 @@
+"""Writes of the SLA package: task deadlines as tasks open, and entering a year's calendar.
+
+Imported by create_app so that its engine-signal receiver is connected.
+"""
+import logging
+from datetime import date, datetime, time, timezone
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+
+from workflow_app.cases.models import Case
+from workflow_app.core.errors import InvalidInput
+from workflow_app.core.time import SHANGHAI, utcnow
+from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.signals import task_opened
+from workflow_app.extensions import db
+from workflow_app.sla import calendar as sla_calendar
+from workflow_app.sla.calendar import WorkCalendar
+from workflow_app.sla.models import YEAR_STATUSES, CalendarDay, CalendarYear
+
+log = logging.getLogger(__name__)
+DEFAULT_WARN_RATIO = 0.75
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+class CalendarRefused(InvalidInput):
+    """A calendar entry that cannot be stored; `problems` lists every reason (the message joins them)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(_l("The calendar was not saved: %(reasons)s", reasons="; ".join(problems)))
+        self.problems = problems
+
+
+def warn_ratio() -> float:
+    if not has_app_context():
+        return DEFAULT_WARN_RATIO
+    return float(current_app.config.get("SLA_WARN_RATIO", DEFAULT_WARN_RATIO))
+
+
+def applicable_sla(task: Task, urgent: bool) -> str | None:
+    """The SLA that runs for a task: its urgent one on an urgent case (when it has one), else its normal one."""
+    return (task.sla_urgent or task.sla) if urgent else task.sla
+
+
+def compute_deadline(task: Task, urgent: bool, calendar: WorkCalendar | None = None) -> bool:
+    """Set task.due_at, warn_at and due_provisional from its SLA and created_at; return whether any changed."""
+    calendar = calendar or WorkCalendar()
+    sla_text = applicable_sla(task, urgent)
+    start = task.created_at or utcnow()
+    due, warn, provisional = None, None, False
+    if sla_text:
+        try:
+            due, provisional = calendar.deadline_for(start, sla_text)
+            warn = calendar.warn_time(start, due, sla_text, warn_ratio())
+        except ValueError as exc:  # deploy refuses bad SLAs; an old version's task keeps no deadline
+            log.warning("task %s: no deadline for SLA %r: %s", task.bpmn_id, sla_text, exc)
+            due, warn, provisional = None, None, False
+    changed = (task.due_at, task.warn_at, bool(task.due_provisional)) != (due, warn, provisional)
+    task.due_at, task.warn_at, task.due_provisional = due, warn, provisional
+    return changed
+
+
+@task_opened.connect
+def _set_task_deadline(instance, task=None, workflow_data=None, **_):
+    """A new task gets its deadline: `slaUrgent` on an urgent case (data priority "urgent"), else `sla`."""
+    if task is None or not (task.sla or task.sla_urgent):
+        return
+    with db.session.no_autoflush:  # reading the calendar must not flush the half-built step early
+        compute_deadline(task, urgent=(workflow_data or {}).get("priority") == "urgent")
+
+
+# ------------------------------------------------------------------------------- calendar years
+
+def _year_bounds_utc(year: int) -> tuple[datetime, datetime]:
+    start = datetime.combine(date(year, 1, 1), time(0), SHANGHAI).astimezone(timezone.utc)
+    end = datetime.combine(date(year + 1, 1, 1), time(0), SHANGHAI).astimezone(timezone.utc)
+    return start, end
+
+
+def recompute_open_tasks(first_year: int, last_year: int | None = None, calendar: WorkCalendar | None = None,
+                         only_provisional: bool = False) -> tuple[int, int]:
+    """Recompute the deadlines of open tasks that count days of the years first_year..last_year.
+
+    A task's deadline reads exactly the days from its creation day to its due day, so it
+    depends on a year when it was created before the year's end and is due on or after its
+    start; the (state, due_at) index finds those without reading any case. Returns (tasks
+    recomputed, tasks whose deadline changed).
+    """
+    last_year = last_year or first_year
+    year_start, _ = _year_bounds_utc(first_year)
+    _, year_end = _year_bounds_utc(last_year)
+    calendar = calendar or WorkCalendar()
+    query = (sa.select(Task, Case.priority).outerjoin(Case, Case.instance_id == Task.instance_id)
+             .where(Task.state == "open", Task.due_at >= year_start, Task.created_at < year_end)
+             .order_by(Task.id))
+    if only_provisional:
+        query = query.where(Task.due_provisional.is_(True))
+    examined = changed = 0
+    for task, priority in db.session.execute(query):
+        examined += 1
+        changed += compute_deadline(task, urgent=priority == "urgent", calendar=calendar)
+    return examined, changed
+
+
+def validate_calendar_year(year, holidays, workdays, status) -> list[str]:
+    """Every reason the entry cannot be stored (empty when it can), as translated one-line messages."""
+    errors = []
+    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        return [str(_l("The year must be a number from %(first)d to %(last)d", first=MIN_YEAR, last=MAX_YEAR))]
+    if status not in YEAR_STATUSES:
+        errors.append(str(_l("Unknown status '%(status)s'; use official or provisional", status=status)))
+    for label, days in ((_l("holiday"), holidays), (_l("working day"), workdays)):
+        for day in days:
+            if day.year != year:
+                errors.append(str(_l("The %(kind)s %(day)s is not in %(year)d", kind=label, day=day.isoformat(),
+                                     year=year)))
+    for day in sorted(set(holidays) & set(workdays)):
+        errors.append(str(_l("%(day)s is listed both as a holiday and as a working day", day=day.isoformat())))
+    for day in sorted(set(workdays)):
+        if day.year == year and day.weekday() < 5 and day not in holidays:
+            errors.append(str(_l("%(day)s is a weekday; only a Saturday or Sunday can be an adjusted working day",
+                                 day=day.isoformat())))
+    return errors
+
+
+def enter_calendar_year(year: int, holidays: list[date], workdays: list[date], status: str, actor_id: int | None,
+                        source: str | None = None, notes: dict[date, str] | None = None) -> dict:
+    """Replace a year's calendar, recompute the open tasks that depend on it, and audit the change.
+
+    `holidays` may include weekend days (notices list whole periods; only weekday holidays are
+    stored, as the exceptions); `workdays` are the adjusted working weekend days (调休).
+    Raises CalendarRefused (an InvalidInput listing every problem) before writing anything.
+    Returns {"year", "stored_days", "tasks_recomputed", "tasks_changed"}.
+    """
+    holidays, workdays = sorted(set(holidays)), sorted(set(workdays))
+    errors = validate_calendar_year(year, holidays, workdays, status)
+    if errors:
+        raise CalendarRefused(errors)
+    notes = notes or {}
+    db.session.execute(sa.delete(CalendarDay).where(CalendarDay.year == year))
+    row = db.session.get(CalendarYear, year, with_for_update=True)
+    if row is None:
+        row = CalendarYear(year=year)
+        db.session.add(row)
+    row.status, row.source = status, (source or "").strip() or None
+    row.updated_at, row.updated_by_id = utcnow(), actor_id
+    db.session.flush()
+    stored = 0
+    for day in holidays:
+        if day.weekday() < 5:
+            db.session.add(CalendarDay(date=day, is_workday=False, kind="holiday", year=year,
+                                       note=(notes.get(day) or None) and notes[day][:100]))
+            stored += 1
+    for day in workdays:
+        db.session.add(CalendarDay(date=day, is_workday=True, kind="adjusted_workday", year=year,
+                                   note=(notes.get(day) or None) and notes[day][:100]))
+        stored += 1
+    db.session.flush()
+    examined, changed = recompute_open_tasks(year)
+    db.session.add(AuditEvent(instance_id=None, actor_id=actor_id, kind="calendar_changed", at=utcnow(), data={
+        "year": year, "holidays": [d.isoformat() for d in holidays], "workdays": [d.isoformat() for d in workdays],
+        "status": status, "source": row.source, "tasks_recomputed": examined, "tasks_changed": changed}))
+    return {"year": year, "stored_days": stored, "tasks_recomputed": examined, "tasks_changed": changed}
+
+
+def load_builtin_calendar(actor_id: int | None = None) -> dict:
+    """Store the years the chinese-calendar package knows and the tables do not hold yet.
+
+    Never overwrites a year already in the tables (an admin's entry wins). The calendar already
+    reads these years from the package when they are missing, so storing them changes no
+    deadline computed with the same package; open tasks flagged provisional in the stored years
+    (computed before the package knew them) are recomputed. Returns {"years", "tasks_recomputed",
+    "tasks_changed"}.
+    """
+    present = set(db.session.scalars(sa.select(CalendarYear.year)))
+    added = []
+    for year, data in sorted(sla_calendar.builtin_years().items()):
+        if year in present:
+            continue
+        db.session.add(CalendarYear(year=year, status=data.status, source=data.source, updated_at=utcnow(),
+                                    updated_by_id=actor_id))
+        db.session.flush()
+        for day, (is_workday, note) in sorted(data.exceptions.items()):
+            db.session.add(CalendarDay(date=day, is_workday=is_workday, year=year, note=note,
+                                       kind="adjusted_workday" if is_workday else "holiday"))
+        added.append(year)
+    db.session.flush()
+    examined = changed = 0
+    if added:
+        examined, changed = recompute_open_tasks(added[0], added[-1], only_provisional=True)
+        db.session.add(AuditEvent(instance_id=None, actor_id=actor_id, kind="calendar_builtin_loaded", at=utcnow(),
+                                  data={"years": added, "source": sla_calendar.builtin_years()[added[0]].source,
+                                        "tasks_recomputed": examined, "tasks_changed": changed}))
+    return {"years": added, "tasks_recomputed": examined, "tasks_changed": changed}

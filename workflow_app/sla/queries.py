@@ -1,0 +1,123 @@
+"""Reads of the SLA package: a task's deadline state and remaining time, and the calendar's years."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from workflow_app.extensions import db
+from workflow_app.sla import calendar as sla_calendar
+from workflow_app.sla.calendar import WorkCalendar, working_day_length
+from workflow_app.sla.models import CalendarDay, CalendarYear
+
+SLA_STATES = ("on_track", "at_risk", "overdue")
+
+
+def sla_state(task, now: datetime) -> str | None:
+    """"on_track", "at_risk" (from warn_at) or "overdue" (from due_at) at `now`; None for a task without a deadline.
+
+    A closed task is judged at its completion time (so a task done late stays "overdue").
+    """
+    if task.due_at is None:
+        return None
+    moment = task.completed_at if task.state != "open" and task.completed_at is not None else now
+    if moment >= task.due_at:
+        return "overdue"
+    if task.warn_at is not None and moment >= task.warn_at:
+        return "at_risk"
+    return "on_track"
+
+
+def remaining_working_time(task, now: datetime, calendar: WorkCalendar | None = None) -> timedelta | None:
+    """The working time from `now` to the task's deadline; negative when overdue, None without a deadline.
+
+    Pass one WorkCalendar when computing it for a page of tasks (it caches the calendar's years).
+    """
+    if task.due_at is None:
+        return None
+    return (calendar or WorkCalendar()).working_time_between(now, task.due_at)
+
+
+def format_working_time(value: timedelta, day_length: timedelta | None = None) -> str:
+    """Say a working time in working days (of the configured working hours), hours and minutes.
+
+    "2 working days 3 h", "45 min", and for a negative value "overdue by 1 working day 2 h".
+    Minutes are shown only under one working day; the value is rounded down to the minute.
+    """
+    day_length = day_length or working_day_length()
+    overdue = value < timedelta(0)
+    minutes = int(abs(value).total_seconds() // 60)
+    day_minutes = int(day_length.total_seconds() // 60) or 1
+    days, rest = divmod(minutes, day_minutes)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
+    if hours:
+        parts.append(_("%(num)d h", num=hours))
+    if (minutes and not days) or not parts:
+        parts.append(_("%(num)d min", num=minutes))
+    text = " ".join(parts)
+    return _("overdue by %(time)s", time=text) if overdue else text
+
+
+@dataclass
+class YearSummary:
+    year: int
+    status: str  # "official" or "provisional"
+    source: str | None
+    stored: bool  # in the calendar tables (else read from the built-in package data)
+    holidays: int  # weekday holidays
+    workdays: int  # adjusted working weekend days
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+def calendar_years() -> list[YearSummary]:
+    """Every known year, newest first: the stored ones and the built-in ones not stored."""
+    counts = {(year, is_workday): n for year, is_workday, n in db.session.execute(
+        sa.select(CalendarDay.year, CalendarDay.is_workday, sa.func.count()).group_by(
+            CalendarDay.year, CalendarDay.is_workday))}
+    years = {}
+    for row in db.session.scalars(sa.select(CalendarYear)):
+        years[row.year] = YearSummary(row.year, row.status, row.source, True, counts.get((row.year, False), 0),
+                                      counts.get((row.year, True), 0), row.updated_at,
+                                      row.updated_by.username if row.updated_by else None)
+    for year, data in sla_calendar.builtin_years().items():
+        if year not in years:
+            workdays = sum(1 for is_workday, _note in data.exceptions.values() if is_workday)
+            years[year] = YearSummary(year, data.status, data.source, False, len(data.exceptions) - workdays, workdays)
+    return [years[year] for year in sorted(years, reverse=True)]
+
+
+def year_exceptions(year: int) -> dict:
+    """A year's entry as the admin form shows it: status, source, and its holiday/workday lines."""
+    data = WorkCalendar().year(year)
+    holidays = [f"{day.isoformat()} {note}".strip() if note else day.isoformat()
+                for day, (is_workday, note) in sorted(data.exceptions.items()) if not is_workday]
+    workdays = [f"{day.isoformat()} {note}".strip() if note else day.isoformat()
+                for day, (is_workday, note) in sorted(data.exceptions.items()) if is_workday]
+    return {"year": year, "status": data.status, "source": data.source, "holidays": holidays, "workdays": workdays}
+
+
+@dataclass
+class TaskClock:
+    state: str            # on_track / at_risk / overdue / none
+    remaining: str        # the remaining (or overdue) working time in words; "" without a deadline
+    provisional: bool     # the deadline reaches into a year whose holidays are not known yet
+
+
+def task_clock(task, now: datetime | None = None) -> TaskClock:
+    """Return an open task's SLA state and remaining working time in words, for the pages.
+
+    One WorkCalendar serves a whole request (kept in `g`), so a page of tasks reads the calendar once.
+    """
+    from flask import g, has_app_context
+    from workflow_app.core.time import utcnow
+    if task.due_at is None or task.state != "open":
+        return TaskClock("none", "", False)
+    now = now or utcnow()
+    calendar = g.setdefault("work_calendar", WorkCalendar()) if has_app_context() else WorkCalendar()
+    remaining = remaining_working_time(task, now, calendar)
+    return TaskClock(sla_state(task, now) or "none", format_working_time(remaining), bool(task.due_provisional))
