@@ -34,6 +34,8 @@ def _future_deadline(form, field):
 
 class DocumentsForm(TaskForm):
     """The enterprise says which documents it provides (the files themselves are attached to the case)."""
+    instructions = _l("Tick the documents the enterprise provides; the county checks them against the labour rules.")
+
 
     documents_note = TextAreaField(_l("Notes on the documents"), validators=[Length(max=2000)])
 
@@ -52,6 +54,8 @@ register_form("health_check_documents")(DocumentsForm)
 
 class InspectionForm(TaskForm):
     """The inspector's checklist: a severity and a finding per item; risks are the items not 'none'."""
+    instructions = _l("Go through the checklist item by item and rate the risk of each; the highest risk decides what follows.")
+
 
     inspection_summary = TextAreaField(_l("Summary of the inspection"), validators=[DataRequired(), Length(max=4000)])
 
@@ -75,6 +79,8 @@ register_form("health_check_inspection")(InspectionForm)
 
 @register_form("health_check_suggestions")
 class SuggestionsForm(TaskForm):
+    instructions = _l("Write the suggestions for preventing and resolving each risk found, and set a deadline for the rectification.")
+
     suggestions = TextAreaField(_l("Suggestions to prevent and resolve the risks (风险防范和化解建议)"),
                                 validators=[DataRequired(), Length(max=4000)])
     rectification_deadline = DateField(_l("Rectification deadline"), validators=[DataRequired(), _future_deadline])
@@ -82,11 +88,15 @@ class SuggestionsForm(TaskForm):
 
 @register_form("health_check_rectification")
 class RectificationForm(TaskForm):
+    instructions = _l("Report what the enterprise has changed, before the deadline, with the supporting files.")
+
     rectification_report = TextAreaField(_l("What was rectified"), validators=[DataRequired(), Length(max=4000)])
 
 
 @register_form("health_check_verification")
 class VerificationForm(TaskForm):
+    instructions = _l("Check the rectification on site or on the files, and confirm it or ask for more.")
+
     verification = RadioField(_l("Verification"), choices=[SelectChoice("pass", _l("Rectified: pass")),
                                                            SelectChoice("fail", _l("Not rectified"))],
                               validators=[InputRequired()])

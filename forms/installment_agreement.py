@@ -45,6 +45,8 @@ class InstallmentApplicationForm(TaskForm):
 
 @register_form("installment_check")
 class AgencyCheckForm(TaskForm):
+    instructions = _l("Check the deferred amounts per insurance against the records before a schedule is drafted.")
+
     check_decision, check_opinion = decision_with_reason(
         "check_decision", _l("Check"),
         [("approve", _l("Eligible: draw up the schedule")), ("reject", _l("Not eligible"))],
@@ -58,6 +60,8 @@ class AgencyCheckForm(TaskForm):
 
 @register_form("installment_schedule")
 class ScheduleForm(TaskForm):
+    instructions = _l("Draft the installments; they must add up to the total and end within the policy deadline. The enterprise then signs the agreement.")
+
     installment_count = IntegerField(_l("Number of installments"), validators=[
         InputRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)])
     first_due_date = DateField(_l("First installment due on"), validators=[DataRequired()])
@@ -94,11 +98,15 @@ class SignForm(TaskForm):
 
 @register_form("installment_countersign")
 class CountersignForm(TaskForm):
+    instructions = _l("Countersign the agreement the enterprise has signed; its text can no longer change.")
+
     countersign_confirmed = BooleanField(_l("The agency confirms the signed agreement"), validators=[DataRequired()])
 
 
 @register_form("installment_payment")
 class PaymentForm(TaskForm):
+    instructions = _l("Record the payment received for this installment.")
+
     paid_amount = DecimalField(_l("Amount paid (yuan)"), places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.01")), _whole_fen])
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(), not_in_future(_l("The payment date cannot be in the future"))])
     receipt_no = StringField(_l("Receipt number"), validators=[Optional(), Length(max=60)])

@@ -60,6 +60,8 @@ class LoanExtensionApplicationForm(TaskForm):
 
 @register_form("loan_extension_exception")
 class ExceptionApprovalForm(TaskForm):
+    instructions = _l("The application falls outside the standard rules; decide whether an exception is justified.")
+
     exception_decision, exception_opinion = decision_with_reason(
         "exception_decision", _l("Decision"), [("approve", _l("Approve as an exception")), ("refuse", _l("Refuse"))],
         _l("Opinion"), "refuse", _l("Give the reason for refusing"))
@@ -67,6 +69,8 @@ class ExceptionApprovalForm(TaskForm):
 
 @register_form("loan_extension_county_review")
 class CountyReviewForm(TaskForm):
+    instructions = _l("Check the enterprise's application against the policy and the loan records before the bank decides.")
+
     county_decision, county_opinion = decision_with_reason(
         "county_decision", _l("Decision"), [("approve", _l("Agree")), ("refuse", _l("Disagree"))],
         _l("Opinion"), "refuse", _l("Give the reason for disagreeing"))
@@ -74,6 +78,8 @@ class CountyReviewForm(TaskForm):
 
 @register_form("loan_extension_bank_review")
 class BankReviewForm(TaskForm):
+    instructions = _l("Decide on the extension and, if granted, set the new maturity date.")
+
     bank_decision, bank_opinion = decision_with_reason(
         "bank_decision", _l("Decision"), [("approve", _l("Agree to extend")), ("refuse", _l("Refuse"))],
         _l("Opinion"), "refuse", _l("Give the reason for refusing"))

@@ -24,6 +24,8 @@ def county_choices():
 @register_form("referral_register")
 class ReferralRegistrationForm(TaskForm):
     """Registration by the city dispatcher (the start of a referral)."""
+    instructions = _l("Register the problem or need as the command centre reported it. The referral goes at once to the county of the enterprise, which must sign for it within its deadline.")
+
 
     enterprise_uscc = StringField(_l("Enterprise (unified social credit code)"),
                                   validators=[DataRequired(), Length(min=18, max=18)],
@@ -43,6 +45,8 @@ class ReferralRegistrationForm(TaskForm):
 
 @register_form("referral_sign_for")
 class SignForForm(TaskForm):
+    instructions = _l("Sign for the referral if the enterprise is in your county; otherwise return it with the reason, and the city dispatches it again.")
+
     sign_decision, return_reason = decision_with_reason(
         "sign_decision", _l("Decision"),
         [("sign", _l("Sign for it (签收)")), ("return", _l("Return it: not our jurisdiction (退回)"))],
@@ -51,6 +55,8 @@ class SignForForm(TaskForm):
 
 @register_form("referral_redispatch")
 class RedispatchForm(TaskForm):
+    instructions = _l("The county returned this referral. Read its reason and choose the county or zone that is responsible.")
+
     county = SelectField(_l("Dispatch to"), validators=[DataRequired()])
     redispatch_note = TextAreaField(_l("Note to the county"), validators=[Optional(), Length(max=2000)])
 
@@ -61,6 +67,8 @@ class RedispatchForm(TaskForm):
 
 @register_form("referral_handle")
 class HandleForm(TaskForm):
+    instructions = _l("Coordinate with the enterprise and the departments concerned, then report the measures and the result. If the deadline cannot be met, ask the city for more time instead.")
+
     handle_outcome = RadioField(_l("Outcome"), choices=[SelectChoice("resolved", _l("Resolved: report the result")),
                                                        SelectChoice("extension", _l("Ask the city for more time (延期申请)"))],
                                 validators=[InputRequired()])
@@ -89,6 +97,8 @@ class HandleForm(TaskForm):
 
 @register_form("referral_extension_review")
 class ExtensionReviewForm(TaskForm):
+    instructions = _l("Decide whether the county may have the extra working days it asks for.")
+
     extension_decision, extension_comment = decision_with_reason(
         "extension_decision", _l("Decision on the extension"), [("approve", _l("Approve")), ("refuse", _l("Refuse"))],
         _l("Comment"), "refuse", _l("Give the reason for refusing"))
@@ -96,6 +106,8 @@ class ExtensionReviewForm(TaskForm):
 
 @register_form("referral_review")
 class ReviewForm(TaskForm):
+    instructions = _l("Check that the measures solve the problem. Accept the result, or send it back to the county with what is still missing.")
+
     review_decision, review_reason = decision_with_reason(
         "review_decision", _l("Review"),
         [("accept", _l("Accept the result")), ("send_back", _l("Send back for more handling (退回)"))],
@@ -104,6 +116,8 @@ class ReviewForm(TaskForm):
 
 @register_form("referral_follow_up")
 class FollowUpForm(TaskForm):
+    instructions = _l("Visit or call the enterprise, record what it said and how satisfied it is. Dissatisfaction reopens the handling once.")
+
     visit_date = DateField(_l("Visit date"), validators=[DataRequired(), not_in_future(_l("The visit date cannot be in the future"))])
     visit_record = TextAreaField(_l("Visit record"), validators=[DataRequired(), Length(max=4000)])
     satisfaction = RadioField(_l("Enterprise's satisfaction"), choices=[

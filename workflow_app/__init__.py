@@ -39,6 +39,8 @@ def create_app(config_class=None):
     from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)
     from workflow_app.sla import operations as sla_operations  # noqa: F401  (its task_opened receiver: deadlines)
     from workflow_app.core import database
+    from workflow_app.core.i18n import escape_lazy_strings
+    escape_lazy_strings()
     database.configure_engine_events(app)
 
     from workflow_app.admin.routes import bp as admin_bp
