@@ -124,3 +124,13 @@ def test_adding_working_time_and_measuring_it_agree(app, start, minutes):
     end = calendar.add_working_time(start, amount)
     assert calendar.working_time_between(start, end) == amount
     assert end > start
+
+
+def test_bpmn_scripts_count_working_days_with_the_calendar(app, deploy, create_case):
+    from tests.engine.test_scripts import process
+    from workflow_app.engine.queries import current_data
+    deploy(sources=process("deadline = working_days_after(date(2026, 9, 30), 3)"))
+    case = create_case("scripted")
+    deadline = current_data(case.instance)["deadline"]
+    # 10-01..10-07 are National Day holidays; 10-08, 10-09 and Saturday 10-10 are working days
+    assert deadline.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") == "2026-10-10 17:30"

@@ -13,6 +13,7 @@ from workflow_app.cases.models import Case
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.scripting import register_script_helper
 from workflow_app.engine.signals import task_opened
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
@@ -59,6 +60,21 @@ def compute_deadline(task: Task, urgent: bool, calendar: WorkCalendar | None = N
     changed = (task.due_at, task.warn_at, bool(task.due_provisional)) != (due, warn, provisional)
     task.due_at, task.warn_at, task.due_provisional = due, warn, provisional
     return changed
+
+
+def working_days_after(start, days: int) -> datetime:
+    """Script helper: the end of the working day `days` working days after `start`, as UTC.
+
+    `start` may be an aware datetime, a naive one (read as Shanghai time) or a date (its start).
+    """
+    if isinstance(start, date) and not isinstance(start, datetime):
+        start = datetime.combine(start, time(0, 0))
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=SHANGHAI)
+    return sla_calendar.add_working_days(start, int(days))
+
+
+register_script_helper("working_days_after", working_days_after)
 
 
 @task_opened.connect
