@@ -3,9 +3,6 @@
 A user task without a formKey gets `ConfirmForm`. Each process has its own module here
 that registers its forms with `@register_form("key")`.
 """
-from datetime import date
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -78,8 +75,6 @@ def _show(value) -> str:
         return str(_l("Yes"))
     if value is False:
         return str(_l("No"))
-    if isinstance(value, (date, Decimal)):
-        return str(value)
     return str(value)
 
 

@@ -3,6 +3,7 @@
 Every test that takes `app` runs twice, once per database. PostgreSQL is required when
 REQUIRE_POSTGRES=1 (CI); otherwise a missing server skips its half with the reason.
 """
+import io
 import os
 import uuid
 from pathlib import Path
@@ -12,8 +13,15 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
+from werkzeug.datastructures import MultiDict
+
 from config import TestingConfig
+from forms.referral import ReferralRegistrationForm
 from workflow_app import create_app
+from workflow_app.auth.models import Enterprise, OrgUnit, Role
+from workflow_app.cases.models import Attachment
+from workflow_app.cases.operations import register_referral
+from workflow_app.engine.models import ProcessVersion, Task
 from workflow_app.extensions import db
 
 DATA = Path(__file__).parent / "data"
@@ -204,3 +212,53 @@ def client_as(app):
             assert response.status_code == 302, f"{username} could not sign in"
         return client
     return factory
+
+
+# Referrals registered by the demo dispatcher (the inbox, case-page and route tests use them)
+HUAYU = "潍坊华宇精密机械有限公司"      # kuiwen
+LVYUAN = "寿光市绿源食品加工有限公司"   # shouguang
+
+
+@pytest.fixture
+def create_referral(bureau):
+    def factory(enterprise=HUAYU, category="社保", labour_shortage=False, description="企业反映社保补贴问题"):
+        uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == enterprise))
+        data = {"enterprise_uscc": uscc, "category": category, "description": description, "source": "市工业运行指挥部"}
+        if labour_shortage:
+            data["labour_shortage"] = "y"
+        form = ReferralRegistrationForm(formdata=MultiDict(data))
+        assert form.validate(), form.errors
+        case = register_referral(form.task_data(), bureau["dispatcher"])
+        db.session.commit()
+        return case
+    return factory
+
+
+@pytest.fixture
+def referral(create_referral):
+    return create_referral()
+
+
+def open_task_of(case, bpmn_id=None):
+    db.session.expire_all()
+    statement = sa.select(Task).where(Task.instance_id == case.instance_id, Task.state == "open")
+    if bpmn_id:
+        statement = statement.where(Task.bpmn_id == bpmn_id)
+    return db.session.scalars(statement).one()
+
+
+@pytest.fixture
+def route_ids(bureau, create_referral, client_as):
+    """Ids for every URL variable, pointing at a Kuiwen referral with one attachment."""
+    case = create_referral()
+    client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
+                                     content_type="multipart/form-data")
+    return {
+        "case_id": case.id, "task_id": open_task_of(case).id, "process_id": "referral", "code": "en",
+        "attachment_id": db.session.scalar(sa.select(Attachment.id)),
+        "user_id": bureau["kuiwen_handler"].id, "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
+        "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
+        "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),
+        "version_id": db.session.scalar(sa.select(ProcessVersion.id)), "instance_id": case.instance_id,
+        "action": None, "filename": "app.css",
+    }

@@ -7,11 +7,9 @@ import re
 from html import unescape
 from pathlib import Path
 
-import pytest
 from babel.messages.pofile import read_po
 
-from tests.inbox.conftest import create_referral  # noqa: F401 (fixture)
-from tests.test_route_matrix import GET_MATRIX, ids, url_for_rule  # noqa: F401 (fixture)
+from tests.test_route_matrix import GET_MATRIX, url_for_rule
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "workflow_app/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 # short or technical words that may rightly stay as they are in a Chinese page
@@ -60,12 +58,12 @@ def pages(app):
                 ("/cases/<int:case_id>", "kuiwen_handler")]
 
 
-def test_every_page_renders_in_both_languages_with_no_english_left_in_chinese(app, ids, client_as):
+def test_every_page_renders_in_both_languages_with_no_english_left_in_chinese(app, route_ids, client_as):
     fragments = english_fragments()
     assert len(fragments) > 200      # the catalogue was read
     problems = []
     for rule, user in pages(app):
-        url = url_for_rule(rule, ids)
+        url = url_for_rule(rule, route_ids)
         client = client_as(user)
         chinese = client.get(url)
         assert chinese.status_code == 200, f"{url} as {user}: {chinese.status_code}"

@@ -4,16 +4,10 @@ A route added without a line here fails `test_every_route_is_in_the_matrix`, so 
 stays complete. Ids point at a Kuiwen referral: Shouguang's handler must get 404 for it,
 even knowing its ids.
 """
-import io
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from tests.inbox.conftest import create_referral, open_task_of  # noqa: F401 (fixture)
-from workflow_app.auth.models import Enterprise, OrgUnit, Role, User
-from workflow_app.cases.models import Attachment
-from workflow_app.engine.models import ProcessVersion
 from workflow_app.extensions import db
 
 USERS = ["anonymous", "admin", "dispatcher", "city_supervisor", "reviewer", "agency", "bank", "kuiwen_handler",
@@ -51,22 +45,6 @@ POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 2
 PUBLIC = {"/login", "/static/<path:filename>", "/logout", "/language/<code>"}
 
 
-@pytest.fixture
-def ids(bureau, create_referral, client_as):
-    case = create_referral()
-    client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
-                                     content_type="multipart/form-data")
-    return {
-        "case_id": case.id, "task_id": open_task_of(case).id, "process_id": "referral", "code": "en",
-        "attachment_id": db.session.scalar(sa.select(Attachment.id)),
-        "user_id": bureau["kuiwen_handler"].id, "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
-        "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
-        "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),
-        "version_id": db.session.scalar(sa.select(ProcessVersion.id)), "instance_id": case.instance_id,
-        "action": None, "filename": "app.css",
-    }
-
-
 def url_for_rule(rule, ids):
     def fill(match):
         name = match.group(1).split(":")[-1]
@@ -91,13 +69,13 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_each_route_as(username, app, ids, client_as):
+def test_each_route_as(username, app, route_ids, client_as):
     client = client_as(None if username == "anonymous" else username)
     problems = []
     for rule, methods in sorted(all_rules(app).items()):
         if rule in PUBLIC:
             continue
-        url = url_for_rule(rule, ids)
+        url = url_for_rule(rule, route_ids)
         if "GET" in methods:
             expected = ADMIN_ONLY if is_admin_rule(rule) else GET_MATRIX.get(rule)
             response = client.get(url)
@@ -124,7 +102,7 @@ def test_each_route_as(username, app, ids, client_as):
                 problems.append(f"POST {url}: {response.status_code}, expected {expected}")
     assert problems == []
     # nobody's POST without a form changed the task
-    assert open_task_of_case(ids).state == "open"
+    assert open_task_of_case(route_ids).state == "open"
 
 
 def open_task_of_case(ids):

@@ -58,8 +58,10 @@ def create_app(config_class=None):
     app.jinja_env.globals["get_locale"] = get_locale
     from workflow_app.home.navigation import nav_items
     app.jinja_env.globals["nav_items"] = nav_items
-    from workflow_app.sla.queries import task_clock
-    app.jinja_env.globals["task_clock"] = task_clock
+    from workflow_app.cases.queries import INSTANCE_STATUS_LABELS, process_label
+    from workflow_app.sla.queries import SLA_STATE_LABELS, task_clock
+    app.jinja_env.globals.update(task_clock=task_clock, sla_state_labels=SLA_STATE_LABELS,
+                                 instance_status_labels=INSTANCE_STATUS_LABELS, process_label=process_label)
     from workflow_app.auth.queries import role_label
     app.jinja_env.globals["role_label"] = role_label
 

@@ -158,3 +158,13 @@ def test_reset_password(app, client, create_user):
 
 def test_unknown_user_is_404(client):
     assert client.get("/admin/users/9999").status_code == 404
+
+
+def test_a_long_user_list_pages_with_its_filters_kept(client, create_user):
+    for number in range(51):
+        create_user(f"clerk{number:02d}", roles=["clerk"], org="kuiwen")
+    first = client.get("/admin/users?role=clerk").get_data(as_text=True)
+    assert len(listed_users(first)) == 50
+    assert 'href="/admin/users?page=2&amp;role=clerk"' in first
+    second = client.get("/admin/users?role=clerk&page=2").get_data(as_text=True)
+    assert listed_users(second) == ["clerk50"]

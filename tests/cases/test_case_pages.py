@@ -5,7 +5,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.inbox.conftest import HUAYU, LVYUAN, create_referral, open_task_of, referral  # noqa: F401 (fixtures)
+from tests.conftest import HUAYU, LVYUAN, open_task_of
 from workflow_app.auth.models import Enterprise
 from workflow_app.cases.models import Attachment, Case, Comment
 from workflow_app.extensions import db

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.inbox.conftest import HUAYU, LVYUAN, open_task_of
+from tests.conftest import HUAYU, LVYUAN, open_task_of
 from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput
 from workflow_app.engine.models import AuditEvent
 from workflow_app.extensions import db

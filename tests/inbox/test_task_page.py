@@ -3,7 +3,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.inbox.conftest import open_task_of
+from tests.conftest import open_task_of
 from workflow_app.cases.models import Attachment, Comment
 from workflow_app.engine.models import Task
 from workflow_app.extensions import db

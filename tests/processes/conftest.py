@@ -1,7 +1,6 @@
 """Fixtures for driving the bureau's processes as their users would, through the forms and the engine."""
 import time
 
-import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 

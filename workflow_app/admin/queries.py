@@ -1,5 +1,4 @@
 """Reads for the administration pages: process versions, stopped cases, pages of results."""
-import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -9,20 +8,6 @@ from workflow_app.auth.models import User
 from workflow_app.cases.models import Case
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion
 from workflow_app.extensions import db
-
-
-@dataclass
-class Page:
-    """One page of a longer list, shaped for the `pagination` macro."""
-
-    items: list
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 @dataclass

@@ -79,12 +79,10 @@ def users():
         filters = {key: value for key, value in (("org_unit", form.org_unit.data), ("role", form.role.data),
                                                  ("status", form.status.data), ("text", (form.text.data or "").strip()))
                    if value}
-    found, total = auth_queries.search_users(
+    page = auth_queries.search_users(
         org_code=filters.get("org_unit"), role_name=filters.get("role"), text=filters.get("text"),
         active={"active": True, "disabled": False}.get(filters.get("status")), page=_page_number(), per_page=PER_PAGE)
-    page = queries.Page(found, _page_number(), PER_PAGE, total)
-    return render_template("admin/users.html", form=form, page=page,
-                           page_url=lambda n: url_for("admin.users", page=n, **filters))
+    return render_template("admin/users.html", form=form, page=page, filters=filters)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -248,11 +246,9 @@ def enterprises():
     if form.validate():
         filters = {key: value for key, value in (("text", (form.text.data or "").strip()), ("county", form.county.data))
                    if value}
-    rows, total = auth_queries.search_enterprises(text=filters.get("text"), county_code=filters.get("county"),
-                                                  page=_page_number(), per_page=PER_PAGE)
-    page = queries.Page(rows, _page_number(), PER_PAGE, total)
-    return render_template("admin/enterprises.html", form=form, page=page,
-                           page_url=lambda n: url_for("admin.enterprises", page=n, **filters))
+    page = auth_queries.search_enterprises(text=filters.get("text"), county_code=filters.get("county"),
+                                           page=_page_number(), per_page=PER_PAGE)
+    return render_template("admin/enterprises.html", form=form, page=page, filters=filters)
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
 from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
+from workflow_app.core.pagination import Page, paginate
 from workflow_app.extensions import db
 
 
@@ -93,8 +94,8 @@ def count_role_holders(role_id: int) -> int:
 
 
 def search_users(org_code: str | None = None, role_name: str | None = None, text: str | None = None,
-                 active: bool | None = None, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
-    """Return one page of users matching the filters (by user name) and how many match in all."""
+                 active: bool | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """Return one page of users matching the filters, by user name."""
     query = sa.select(User)
     if org_code:
         query = query.join(OrgUnit, OrgUnit.id == User.org_unit_id).where(OrgUnit.code == org_code)
@@ -105,10 +106,8 @@ def search_users(org_code: str | None = None, role_name: str | None = None, text
                                    User.display_name.icontains(text, autoescape=True)))
     if active is not None:
         query = query.where(User.active.is_(active))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    users = db.session.scalars(query.options(sa.orm.selectinload(User.org_unit), sa.orm.selectinload(User.enterprise))
-                               .order_by(User.username).limit(per_page).offset((page - 1) * per_page)).all()
-    return list(users), total
+    query = query.options(sa.orm.selectinload(User.org_unit), sa.orm.selectinload(User.enterprise))
+    return paginate(query.order_by(User.username), page, per_page, scalars=True)
 
 
 def count_users(active: bool | None = None) -> int:
@@ -135,8 +134,8 @@ def find_enterprise(uscc: str) -> Enterprise | None:
 
 
 def search_enterprises(text: str | None = None, county_code: str | None = None, page: int = 1,
-                       per_page: int = 50) -> tuple[list[tuple[Enterprise, User | None]], int]:
-    """Return one page of enterprises (with their specialist) by name or USCC, and how many match in all."""
+                       per_page: int = 50) -> Page:
+    """Return one page of (enterprise, its specialist or None) by name or USCC."""
     specialist = sa.orm.aliased(User)
     query = sa.select(Enterprise, specialist).outerjoin(specialist, specialist.id == Enterprise.specialist_id)
     if text:
@@ -144,10 +143,7 @@ def search_enterprises(text: str | None = None, county_code: str | None = None, 
                                    Enterprise.uscc.icontains(text.strip(), autoescape=True)))
     if county_code:
         query = query.join(OrgUnit, OrgUnit.id == Enterprise.county_id).where(OrgUnit.code == county_code)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Enterprise.name, Enterprise.id)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return [(enterprise, user) for enterprise, user in rows], total
+    return paginate(query.order_by(Enterprise.name, Enterprise.id), page, per_page)
 
 
 def count_enterprises() -> int:
@@ -165,3 +161,8 @@ def role_label(name: str | None) -> str:
         if has_app_context():
             g.role_labels = labels
     return labels.get(name) or name
+
+
+def city_and_counties() -> list[OrgUnit]:
+    """The city and its counties/zones, in tree order (the choices of the county filters)."""
+    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id)))

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from forms import describe_data
 
@@ -13,6 +14,7 @@ from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
+from workflow_app.engine.queries import list_latest_versions
 from workflow_app.extensions import db
 
 # Roles that oversee every case of their part of the org tree (the city sees all counties).
@@ -59,6 +61,12 @@ class CaseFilter:
     q: str = ""        # number, title or enterprise name
 
 
+def case_text_condition(text: str):
+    """SQL: the case number, title or enterprise name contains `text` (needs Enterprise joined)."""
+    return sa.or_(Case.number.icontains(text, autoescape=True), Case.title.icontains(text, autoescape=True),
+                  Enterprise.name.icontains(text, autoescape=True))
+
+
 def _case_list_statement(user, filters: CaseFilter):
     statement = (
         sa.select(Case, ProcessInstance, OrgUnit, Enterprise)
@@ -73,9 +81,7 @@ def _case_list_statement(user, filters: CaseFilter):
     if filters.county:
         statement = statement.where(OrgUnit.code == filters.county)
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(sa.or_(Case.number.ilike(pattern, escape="\\"), Case.title.ilike(pattern, escape="\\"),
-                                           Enterprise.name.ilike(pattern, escape="\\")))
+        statement = statement.where(case_text_condition(filters.q))
     return statement.order_by(Case.created_at.desc(), Case.id.desc())
 
 
@@ -149,8 +155,19 @@ def timeline(case: Case) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
-def case_processes() -> list[str]:
-    return list(db.session.scalars(sa.select(Case.process_id).distinct().order_by(Case.process_id)))
+PROCESS_LABELS = {"referral": _l("Problem/need referral"), "installment_agreement": _l("Installment agreement"),
+                  "loan_extension": _l("Loan extension"), "health_check": _l("Labour-rules health check")}
+INSTANCE_STATUS_LABELS = {"running": _l("In progress"), "suspended": _l("Suspended"), "error": _l("Stopped by an error"),
+                          "completed": _l("Completed"), "cancelled": _l("Cancelled")}
+
+
+def process_label(process_id: str) -> str:
+    return str(PROCESS_LABELS.get(process_id, process_id))
+
+
+def process_options() -> list[tuple[str, str]]:
+    """(id, label) of the deployed processes, the choices of the process filters."""
+    return [(version.process_id, process_label(version.process_id)) for version in list_latest_versions()]
 
 
 def attachment_content(attachment: Attachment) -> bytes:

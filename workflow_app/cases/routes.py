@@ -9,19 +9,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflow_app.auth.access import staff_required
+from workflow_app.auth.queries import city_and_counties
 from workflow_app.cases import operations
 from workflow_app.cases.forms import AttachmentForm, CommentForm
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
-                                        case_comments, case_processes, export_cases, list_cases, timeline,
-                                        visible_case)
+                                        case_comments, export_cases, list_cases, timeline,
+                                        process_options, visible_case)
 from workflow_app.cases.starting import STARTABLE, startable_by
 from workflow_app.core.errors import DomainError
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.queries import diagram_source, instance_tasks, step_states
 from workflow_app.extensions import db
-from workflow_app.inbox.queries import counties
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -37,8 +37,8 @@ def _case_filter(args) -> CaseFilter:
 def list_cases_page():
     filters = _case_filter(request.args)
     page = list_cases(current_user, filters, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
-    return render_template("cases/list.html", page=page, filters=filters, processes=case_processes(),
-                           statuses=INSTANCE_STATUSES, counties=counties(), startable=startable_by(current_user))
+    return render_template("cases/list.html", page=page, filters=filters, processes=process_options(),
+                           counties=[(c.code, c.name) for c in city_and_counties()], startable=startable_by(current_user))
 
 
 @bp.route("/export.csv")

@@ -1,7 +1,7 @@
 """The top navigation: the pages this user may open, with the counts of their queues."""
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,13 +15,11 @@ class NavItem:
     count: int | None = None
 
 
-# (key, endpoint, label, who may see it: a role name, "staff" (not an enterprise user) or None for all)
+# (key, endpoint, label, who may see it: a role name, "staff" (not an enterprise user) or None for all);
+# an entry shows only once its blueprint is installed
 NAV_ENTRIES = [
     ("inbox", "inbox.index", _l("Inbox"), "staff"),
     ("cases", "cases.list_cases_page", _l("Cases"), "staff"),
-    ("supervision", "supervision.dashboard", _l("Supervision"), "supervisor"),
-    ("portal", "portal.index", _l("My enterprise"), "enterprise"),
-    ("notifications", "sla.notifications", _l("Notifications"), None),
     ("admin", "admin.index", _l("Administration"), "admin"),
 ]
 
@@ -46,7 +44,7 @@ def nav_items() -> list[NavItem]:
         blueprint = endpoint.split(".")[0]
         count = None
         if key == "inbox":
-            counts = queue_counts(current_user)
+            counts = g.get("queue_counts") or queue_counts(current_user)  # the inbox page has them already
             count = counts["mine"] + counts["group"]
         items.append(NavItem(key, str(label), url_for(endpoint), request.blueprint == blueprint, count))
     return items

@@ -8,7 +8,7 @@ from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
-from workflow_app.cases.queries import OVERSIGHT_ROLES, visible_case_clause
+from workflow_app.cases.queries import OVERSIGHT_ROLES, case_text_condition, visible_case_clause
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import ProcessInstance, Task
@@ -83,9 +83,7 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None):
     if filters.county:
         statement = statement.where(County.code == filters.county)
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(sa.or_(Case.number.ilike(pattern, escape="\\"), Case.title.ilike(pattern, escape="\\"),
-                                           Enterprise.name.ilike(pattern, escape="\\")))
+        statement = statement.where(case_text_condition(filters.q))
     if filters.sort == "created":
         return statement.order_by(Task.created_at.desc(), Task.id.desc())
     if filters.sort == "case":
@@ -111,10 +109,6 @@ def queue_steps(user, queue: str) -> list[str]:
     """The step names present in a queue (the choices of the step filter)."""
     return list(db.session.scalars(
         sa.select(Task.name).where(Task.state == "open", _queue_condition(user, queue)).distinct().order_by(Task.name)))
-
-
-def counties() -> list[OrgUnit]:
-    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id)))
 
 
 def reassign_candidates(task: Task) -> list[User]:

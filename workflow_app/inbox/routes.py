@@ -1,18 +1,19 @@
 """The inbox (my tasks, my group's queue, all in my unit) and the task page."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms import form_class_for
 from workflow_app.auth.access import staff_required
+from workflow_app.auth.queries import city_and_counties
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.queries import case_for_instance, case_processes, described_audit_events
+from workflow_app.cases.queries import case_for_instance, described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
 from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
-from workflow_app.inbox.queries import (QUEUES, SLA_STATES, SORTS, TaskFilter, counties, may_reassign, queue_counts,
+from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
                                         queue_page, queue_steps, queues_of, reassign_candidates, visible_task)
 
 bp = Blueprint("inbox", __name__)
@@ -29,7 +30,7 @@ def _task_filter(args) -> TaskFilter:
 @bp.route("/inbox")
 @staff_required
 def index():
-    counts = queue_counts(current_user)
+    counts = g.queue_counts = queue_counts(current_user)
     queue = request.args.get("queue")
     if queue not in queues_of(current_user):
         queue = "mine" if counts["mine"] or not counts["group"] else "group"
@@ -37,8 +38,8 @@ def index():
     page = queue_page(current_user, queue, filters, request.args.get("page", 1, type=int),
                       current_app.config["PAGE_SIZE"])
     return render_template("inbox/index.html", queue=queue, queues=queues_of(current_user), counts=counts,
-                           filters=filters, page=page, steps=queue_steps(current_user, queue),
-                           processes=case_processes(), counties=counties(), sla_states=SLA_STATES)
+                           filters=filters, page=page, steps=[(s, s) for s in queue_steps(current_user, queue)],
+                           processes=process_options(), counties=[(c.code, c.name) for c in city_and_counties()])
 
 
 def _render_task(task, form, extras, status=200, stale=None):

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from workflow_app.extensions import db
@@ -12,6 +13,9 @@ from workflow_app.sla.calendar import WorkCalendar, working_day_length
 from workflow_app.sla.models import CalendarDay, CalendarYear
 
 SLA_STATES = ("on_track", "at_risk", "overdue")
+# what the pages call each state of a task's clock ("none": no deadline); text beside the colour
+SLA_STATE_LABELS = {"on_track": _l("On track"), "at_risk": _l("At risk"), "overdue": _l("Overdue"),
+                    "none": _l("No deadline")}
 
 
 def sla_state(task, now: datetime) -> str | None:
