@@ -40,6 +40,14 @@ class Config:
     WORKING_HOURS = os.environ.get("WORKING_HOURS", "09:00-12:00,13:30-17:30")
     # Share of a task's SLA time after which it is "at risk" (its warn_at), e.g. 0.75
     SLA_WARN_RATIO = float(os.environ.get("SLA_WARN_RATIO", "0.75"))
+    # Lanes whose open tasks mean "the case waits on the enterprise": every other clock of the case pauses
+    SLA_PAUSE_LANES = tuple(os.environ.get("SLA_PAUSE_LANES", "enterprise").split(","))
+    # How long past its deadline an overdue task escalates from the county to the city (a task's escalateAfter wins)
+    SLA_ESCALATE_AFTER = os.environ.get("SLA_ESCALATE_AFTER", "2wd")
+    # The role whose holders receive supervision notices (督办单) for their unit
+    SUPERVISOR_ROLE = os.environ.get("SUPERVISOR_ROLE", "supervisor")
+    # Clocks the SLA sweep takes per transaction
+    SLA_SWEEP_BATCH = int(os.environ.get("SLA_SWEEP_BATCH", "500"))
 
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -37,7 +37,9 @@ def create_app(config_class=None):
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)
     from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)
-    from workflow_app.sla import operations as sla_operations  # noqa: F401  (its task_opened receiver: deadlines)
+    from workflow_app.sla import clocks as sla_clocks  # noqa: F401  (its engine-signal receivers: the SLA clocks)
+    from workflow_app.sla import escalation  # noqa: F401  (registers the SLA sweep with the worker)
+    from workflow_app.sla import operations as sla_operations  # noqa: F401  (registers working_days_after)
     from workflow_app.core import database
     from workflow_app.core.i18n import escape_lazy_strings
     escape_lazy_strings()

@@ -4,3 +4,5 @@ from workflow_app.cases.models import Attachment, Case, CaseNumberSequence, Comm
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer  # noqa: F401
 from workflow_app.agreements.models import Agreement, Installment  # noqa: F401,E402
 from workflow_app.sla.models import CalendarDay, CalendarYear  # noqa: F401,E402
+from workflow_app.notifications.models import Notification  # noqa: F401,E402
+from workflow_app.sla.models import SlaClock, SupervisionNotice  # noqa: F401,E402

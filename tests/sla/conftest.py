@@ -14,9 +14,9 @@ def sh(text: str) -> datetime:
 
 @pytest.fixture
 def set_clock(clock):
-    """Move the application's clock to a Shanghai wall-clock time."""
+    """Stop the application's clock at a Shanghai wall-clock time."""
     def move(text):
-        clock.shift_clock(sh(text) - clock.utcnow())
+        clock.freeze_clock(sh(text))
     return move
 
 

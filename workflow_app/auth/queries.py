@@ -166,3 +166,24 @@ def role_label(name: str | None) -> str:
 def city_and_counties() -> list[OrgUnit]:
     """The city and its counties/zones, in tree order (the choices of the county filters)."""
     return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id)))
+
+
+def role_holder_ids(role_name: str, unit_id: int) -> list[int]:
+    """The active users of one unit that hold a role, by id."""
+    return list(db.session.scalars(
+        sa.select(User.id).join(user_role, user_role.c.user_id == User.id).join(Role, Role.id == user_role.c.role_id)
+        .where(Role.name == role_name, User.org_unit_id == unit_id, User.active.is_(True)).order_by(User.id)))
+
+
+def nearest_role_holders(role_name: str, unit_id: int) -> tuple[int, list[int]]:
+    """Walk up the tree from a unit to the first unit where someone holds the role: (that unit, its holders).
+
+    Without any holder up to the top, returns the starting unit and no one.
+    """
+    current = unit_id
+    while current is not None:
+        holders = role_holder_ids(role_name, current)
+        if holders:
+            return current, holders
+        current = db.session.scalar(sa.select(OrgUnit.parent_id).where(OrgUnit.id == current))
+    return unit_id, []

@@ -18,7 +18,11 @@ CASE_PREFIXES = {"referral": "ZB", "installment_agreement": "FQ", "loan_extensio
 
 def next_case_number(process_id: str, now=None) -> str:
     """Return the next number in the process's yearly sequence (row-locked, so no duplicates)."""
-    prefix = CASE_PREFIXES.get(process_id, "AJ")
+    return next_number(CASE_PREFIXES.get(process_id, "AJ"), now)
+
+
+def next_number(prefix: str, now=None) -> str:
+    """Return the next number like ZB-2026-000123 of a prefix's yearly sequence (row-locked, so no duplicates)."""
     year = (now or utcnow()).astimezone(SHANGHAI).year
     key = {"prefix": prefix, "year": year}
     sequence = db.session.scalar(sa.select(CaseNumberSequence).filter_by(**key).with_for_update())

@@ -4,11 +4,20 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _offset = timedelta(0)  # moved only by tests and demos that need "30 days later" now
+_frozen: datetime | None = None  # set only by tests that need the same "now" to the microsecond
 
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (the engine's timers use this clock too)."""
+    if _frozen is not None:
+        return _frozen
     return datetime.now(timezone.utc) + _offset
+
+
+def freeze_clock(moment: datetime) -> None:
+    """Stop the application's clock at `moment` (tests: exact times for pauses and escalations)."""
+    global _frozen
+    _frozen = moment.astimezone(timezone.utc)
 
 
 def shift_clock(delta: timedelta) -> None:
@@ -18,8 +27,8 @@ def shift_clock(delta: timedelta) -> None:
 
 
 def reset_clock() -> None:
-    global _offset
-    _offset = timedelta(0)
+    global _offset, _frozen
+    _offset, _frozen = timedelta(0), None
 
 
 def local_today():

@@ -150,6 +150,7 @@ def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
 
 def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None):
     """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
+    completed = False
     try:
         if change is not None:
             change(workflow)
@@ -161,9 +162,8 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
         instance.error_task_id = str(failed.id) if failed is not None else None
         _set_status(instance, "error", now, actor_id, {"message": instance.error_message})
     else:
-        if workflow.is_completed():
-            _set_status(instance, "completed", now, actor_id, workflow=workflow)
-        elif instance.status == "error":
+        completed = workflow.is_completed()
+        if instance.status == "error" and not completed:
             _set_status(instance, "running", now, actor_id)
     with db.session.no_autoflush:  # one UPDATE of the instance row, so one lock_version step
         instance.state_json = dump_workflow(workflow)
@@ -171,6 +171,8 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
         instance.updated_at = now
         sync_projections(instance, workflow, now, actor_id, completed_spiff_id, open_rows,
                          spec_has_timers(_spec_key(instance)))
+        if completed:  # after the last task's events: the history ends here
+            _set_status(instance, "completed", now, actor_id, workflow=workflow)
     db.session.flush()
 
 

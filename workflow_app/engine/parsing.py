@@ -67,6 +67,10 @@ def _validation_problem(exc: ValidationException, default_file: str | None = Non
     return f"{where}: {message}"
 
 
+# task properties that hold Python expressions (evaluated on the task's data; see README "Writing processes")
+EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason")
+
+
 def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
     """Check one process spec's tasks: form keys, SLA properties, scripts, timers."""
     problems = []
@@ -79,17 +83,18 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
         form_key = properties.get("formKey")
         if form_key and form_key not in form_keys:
             problems.append(f"{where}: formKey '{form_key}' names no form class (known: {', '.join(sorted(form_keys)) or 'none'})")
-        for name in ("sla", "slaUrgent"):
+        for name in ("sla", "slaUrgent", "escalateAfter"):
             if properties.get(name):
                 try:
                     parse_sla(properties[name])
                 except ValueError as exc:
                     problems.append(f"{where}: property {name}: {exc}")
-        if properties.get("assignee"):
-            try:
-                compile_script(properties["assignee"], "eval")
-            except ScriptRefused as exc:
-                problems.append(f"{where}: property assignee: {exc}")
+        for name in EXPRESSION_PROPERTIES:
+            if properties.get(name):
+                try:
+                    compile_script(properties[name], "eval")
+                except ScriptRefused as exc:
+                    problems.append(f"{where}: property {name}: {exc}")
         scripts = [("script", getattr(task_spec, "script", None)),
                    ("preScript", getattr(task_spec, "prescript", None)),
                    ("postScript", getattr(task_spec, "postscript", None))]

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
 from workflow_app.engine.serialization import catches_timer
-from workflow_app.engine.signals import task_closed, task_opened
+from workflow_app.engine.signals import projections_synced, task_closed, task_opened
 from workflow_app.extensions import db
 
 # A task may set this data key to an org unit code to move the case (e.g. routing to a county).
@@ -41,6 +41,13 @@ def waiting_timers(workflow) -> dict[str, tuple]:
         if value:
             timers[str(spiff_task.id)] = (spiff_task.task_spec.bpmn_id, TimerEventDefinition.get_datetime(value))
     return timers
+
+
+def _evaluator(spiff_task):
+    """Return a function that evaluates a property's expression on the (completed) task's data."""
+    def evaluate(expression):
+        return spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
+    return evaluate
 
 
 def _task_org_unit_id(instance: ProcessInstance, properties: dict) -> int:
@@ -113,7 +120,9 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
             row.completed_by_id = actor_id
         if row.state == "cancelled":
             record_audit(instance, "task_cancelled", None, now, row.bpmn_id, row.name)
-        task_closed.send(instance, task=row)
+        task_closed.send(instance, task=row, now=now, actor_id=actor_id,
+                         properties=task_properties(spiff_task) if spiff_task is not None else {},
+                         evaluate=_evaluator(spiff_task) if finished else None)
 
     for spiff_id, spiff_task in ready_by_id.items():
         if spiff_id in open_rows:
@@ -127,12 +136,13 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
             assignee_id=_assignee_id(instance, spiff_task, properties, now), state="open", created_at=now)
         db.session.add(row)
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
-        task_opened.send(instance, task=row, workflow_data=spiff_task.data)
+        task_opened.send(instance, task=row, workflow_data=spiff_task.data, properties=properties, now=now)
 
     names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
     instance.current_step = ", ".join(dict.fromkeys(names))[:500] or None
     if has_timers:
         _sync_timers(instance, workflow)
+    projections_synced.send(instance, now=now)
 
 
 def _sync_timers(instance, workflow):

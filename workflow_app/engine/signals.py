@@ -3,9 +3,14 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the ProcessInstance; kwargs: task (the new Task row), workflow_data (its data)
+# sender: the ProcessInstance; kwargs: task (the new Task row), workflow_data (its data), properties (its
+# spiffworkflow properties), now
 task_opened = _signals.signal("task-opened")
-# sender: the ProcessInstance; kwargs: task (the Task row, state completed or cancelled)
+# sender: the ProcessInstance; kwargs: task (the Task row, state completed or cancelled), now, actor_id,
+# properties, evaluate (a completed task: evaluate(expression) on its data, raising what the expression raises;
+# None for a cancelled task)
 task_closed = _signals.signal("task-closed")
 # sender: the ProcessInstance; kwargs: old, new (statuses), workflow_data (the end data on completion, else None)
 instance_status_changed = _signals.signal("instance-status-changed")
+# sender: the ProcessInstance; kwargs: now. Sent after every step's task rows are up to date (before the flush).
+projections_synced = _signals.signal("projections-synced")

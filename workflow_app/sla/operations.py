@@ -1,23 +1,18 @@
-"""Writes of the SLA package: task deadlines as tasks open, and entering a year's calendar.
-
-Imported by create_app so that its engine-signal receiver is connected.
-"""
+"""Writes of the SLA package: entering a year's calendar (the clocks live in clocks.py)."""
 import logging
 from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from workflow_app.cases.models import Case
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.time import SHANGHAI, utcnow
-from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.models import AuditEvent
 from workflow_app.engine.scripting import register_script_helper
-from workflow_app.engine.signals import task_opened
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
 from workflow_app.sla.calendar import WorkCalendar
+from workflow_app.sla.clocks import recompute_running_clocks
 from workflow_app.sla.models import YEAR_STATUSES, CalendarDay, CalendarYear
 
 log = logging.getLogger(__name__)
@@ -31,35 +26,6 @@ class CalendarRefused(InvalidInput):
     def __init__(self, problems: list[str]):
         super().__init__(_l("The calendar was not saved: %(reasons)s", reasons="; ".join(problems)))
         self.problems = problems
-
-
-def warn_ratio() -> float:
-    if not has_app_context():
-        return DEFAULT_WARN_RATIO
-    return float(current_app.config.get("SLA_WARN_RATIO", DEFAULT_WARN_RATIO))
-
-
-def applicable_sla(task: Task, urgent: bool) -> str | None:
-    """The SLA that runs for a task: its urgent one on an urgent case (when it has one), else its normal one."""
-    return (task.sla_urgent or task.sla) if urgent else task.sla
-
-
-def compute_deadline(task: Task, urgent: bool, calendar: WorkCalendar | None = None) -> bool:
-    """Set task.due_at, warn_at and due_provisional from its SLA and created_at; return whether any changed."""
-    calendar = calendar or WorkCalendar()
-    sla_text = applicable_sla(task, urgent)
-    start = task.created_at or utcnow()
-    due, warn, provisional = None, None, False
-    if sla_text:
-        try:
-            due, provisional = calendar.deadline_for(start, sla_text)
-            warn = calendar.warn_time(start, due, sla_text, warn_ratio())
-        except ValueError as exc:  # deploy refuses bad SLAs; an old version's task keeps no deadline
-            log.warning("task %s: no deadline for SLA %r: %s", task.bpmn_id, sla_text, exc)
-            due, warn, provisional = None, None, False
-    changed = (task.due_at, task.warn_at, bool(task.due_provisional)) != (due, warn, provisional)
-    task.due_at, task.warn_at, task.due_provisional = due, warn, provisional
-    return changed
 
 
 def working_days_after(start, days: int) -> datetime:
@@ -77,15 +43,6 @@ def working_days_after(start, days: int) -> datetime:
 register_script_helper("working_days_after", working_days_after)
 
 
-@task_opened.connect
-def _set_task_deadline(instance, task=None, workflow_data=None, **_):
-    """A new task gets its deadline: `slaUrgent` on an urgent case (data priority "urgent"), else `sla`."""
-    if task is None or not (task.sla or task.sla_urgent):
-        return
-    with db.session.no_autoflush:  # reading the calendar must not flush the half-built step early
-        compute_deadline(task, urgent=(workflow_data or {}).get("priority") == "urgent")
-
-
 # ------------------------------------------------------------------------------- calendar years
 
 def _year_bounds_utc(year: int) -> tuple[datetime, datetime]:
@@ -96,27 +53,15 @@ def _year_bounds_utc(year: int) -> tuple[datetime, datetime]:
 
 def recompute_open_tasks(first_year: int, last_year: int | None = None, calendar: WorkCalendar | None = None,
                          only_provisional: bool = False) -> tuple[int, int]:
-    """Recompute the deadlines of open tasks that count days of the years first_year..last_year.
+    """Recompute the deadlines of running clocks that count days of the years first_year..last_year.
 
-    A task's deadline reads exactly the days from its creation day to its due day, so it
-    depends on a year when it was created before the year's end and is due on or after its
-    start; the (state, due_at) index finds those without reading any case. Returns (tasks
-    recomputed, tasks whose deadline changed).
+    A deadline reads exactly the days from its clock's start to its due day, so it depends on a
+    year when it started before the year's end and is due on or after its start; an index finds
+    those without reading any case. Returns (task deadlines recomputed, task deadlines changed).
     """
-    last_year = last_year or first_year
     year_start, _ = _year_bounds_utc(first_year)
-    _, year_end = _year_bounds_utc(last_year)
-    calendar = calendar or WorkCalendar()
-    query = (sa.select(Task, Case.priority).outerjoin(Case, Case.instance_id == Task.instance_id)
-             .where(Task.state == "open", Task.due_at >= year_start, Task.created_at < year_end)
-             .order_by(Task.id))
-    if only_provisional:
-        query = query.where(Task.due_provisional.is_(True))
-    examined = changed = 0
-    for task, priority in db.session.execute(query):
-        examined += 1
-        changed += compute_deadline(task, urgent=priority == "urgent", calendar=calendar)
-    return examined, changed
+    _, year_end = _year_bounds_utc(last_year or first_year)
+    return recompute_running_clocks(year_start, year_end, only_provisional, calendar)
 
 
 def validate_calendar_year(year, holidays, workdays, status) -> list[str]:

@@ -1,0 +1,171 @@
+"""SLA clocks with a controllable clock: task, phase and case clocks; pauses; extensions; send-backs."""
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import HUAYU, LVYUAN, open_task_of
+from tests.sla.conftest import sh
+from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.operations import complete_task, resume_instance, suspend_instance
+from workflow_app.extensions import db
+from workflow_app.sla.clocks import clock_state, elapsed
+from workflow_app.sla.models import SlaClock
+
+HOUR = timedelta(hours=1)
+
+
+def clocks(case, kind, phase=None):
+    db.session.expire_all()
+    query = sa.select(SlaClock).where(SlaClock.instance_id == case.instance_id, SlaClock.kind == kind)
+    if phase:
+        query = query.where(SlaClock.phase == phase)
+    return list(db.session.scalars(query.order_by(SlaClock.id)))
+
+
+def task_clock(case, bpmn_id):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(SlaClock).join(Task, Task.id == SlaClock.task_id).where(
+        SlaClock.instance_id == case.instance_id, Task.bpmn_id == bpmn_id).order_by(SlaClock.id.desc()))
+
+
+def complete(case, bpmn_id, user, data=None):
+    task = open_task_of(case, bpmn_id)
+    complete_task(task.id, data or {}, user.id)
+    db.session.commit()
+
+
+@pytest.fixture
+def pause_case(deploy, create_case, create_user, set_clock):
+    deploy("sla_pause.bpmn")
+    clerk = create_user("clerk1", roles=("clerk",))
+    clerk_ent = create_user("ent1", roles=("enterprise",))
+    set_clock("2026-11-23 09:00")  # Monday
+    return create_case("sla_pause"), clerk, clerk_ent
+
+
+def test_the_phase_and_case_clocks_pause_while_the_enterprise_has_the_case(app, pause_case, set_clock, clock):
+    case, clerk, enterprise = pause_case
+    (phase,) = clocks(case, "phase", "handling")
+    assert phase.due_at == sh("2026-11-26 17:30")  # 3 wd from Monday 09:00
+    set_clock("2026-11-24 09:00")
+    complete(case, "prepare", clerk)
+    phase, (case_clock,) = clocks(case, "phase")[0], clocks(case, "case")
+    assert phase.paused_since == sh("2026-11-24 09:00") and phase.pause_reason == "enterprise"
+    assert case_clock.paused_since == sh("2026-11-24 09:00")
+    supply = task_clock(case, "supply")
+    assert supply.paused_since is None and supply.escalates is False  # the enterprise's own clock runs, quietly
+    assert supply.due_at == sh("2026-12-01 17:30")
+
+    set_clock("2026-11-26 09:00")  # two working days (Tue, Wed) later the enterprise supplies them
+    complete(case, "supply", enterprise)
+    phase, case_clock = clocks(case, "phase")[0], clocks(case, "case")[0]
+    assert phase.paused_since is None and case_clock.paused_since is None
+    (pause,) = phase.pauses
+    assert (datetime.fromisoformat(pause["from"]), datetime.fromisoformat(pause["to"]), pause["reason"]) == (
+        sh("2026-11-24 09:00"), sh("2026-11-26 09:00"), "enterprise")
+    assert phase.paused_seconds == int((14 * HOUR).total_seconds())
+    # Thursday 17:30 moved on by the 14 working hours paused: Friday and Monday
+    assert phase.due_at == sh("2026-11-30 17:30")
+    finish = task_clock(case, "finish")
+    assert finish.due_at == sh("2026-11-30 17:30")  # joins its phase: the phase's deadline governs
+    assert open_task_of(case, "finish").due_at == sh("2026-11-30 17:30")  # and the inbox sees it
+
+    set_clock("2026-11-26 12:00")
+    assert elapsed(phase, clock.utcnow()) == 7 * HOUR + 3 * HOUR  # Monday and Thursday morning; not the pause
+    set_clock("2026-11-27 10:00")
+    complete(case, "finish", clerk)
+    phase, case_clock = clocks(case, "phase")[0], clocks(case, "case")[0]
+    assert phase.stopped_at == sh("2026-11-27 10:00") and clock_state(phase, clock.utcnow()) == "on_track"
+    assert case_clock.stopped_at == sh("2026-11-27 10:00")
+    assert len(case_clock.pauses) == 1
+
+
+def test_a_pause_after_the_deadline_does_not_wipe_out_the_breach(app, pause_case, set_clock, clock):
+    case, clerk, enterprise = pause_case
+    set_clock("2026-11-27 10:00")  # past Thursday 17:30: the phase is overdue
+    complete(case, "prepare", clerk)
+    set_clock("2026-12-02 10:00")
+    complete(case, "supply", enterprise)
+    (phase,) = clocks(case, "phase")
+    assert phase.due_at == sh("2026-11-26 17:30")
+    assert clock_state(phase, clock.utcnow()) == "overdue"
+
+
+def test_suspending_a_case_pauses_its_clocks_and_resuming_moves_the_deadline(app, deploy, create_case, user, set_clock):
+    deploy("sla_deadline.bpmn")
+    set_clock("2026-11-23 08:00")
+    case = create_case("sla_deadline")
+    assert task_clock(case, "handle").due_at == sh("2026-11-26 17:30")
+    set_clock("2026-11-24 09:00")
+    suspend_instance(case.instance_id, "waiting for the court", user.id)
+    db.session.commit()
+    assert task_clock(case, "handle").pause_reason == "suspended"
+    assert task_clock(case, "handle").next_escalation_at is None
+    set_clock("2026-11-25 09:00")  # one working day suspended
+    resume_instance(case.instance_id, "the court decided", user.id)
+    db.session.commit()
+    clock_row = task_clock(case, "handle")
+    assert clock_row.paused_since is None and clock_row.due_at == sh("2026-11-27 17:30")
+    assert open_task_of(case, "handle").due_at == sh("2026-11-27 17:30")
+
+
+# --------------------------------------------------------------------------- the referral's clocks
+
+def test_referral_phases_extension_and_send_backs(app, bureau, create_referral, set_clock, clock):
+    set_clock("2026-11-23 09:00")
+    case = create_referral(LVYUAN)  # Shouguang's enterprise, no specialist → the county handler pool
+    handler, reviewer = bureau["shouguang_handler"], bureau["reviewer"]
+    (sign_phase,) = clocks(case, "phase", "sign_for")
+    assert sign_phase.due_at == sh("2026-11-24 17:30")  # 1 wd
+    set_clock("2026-11-23 15:00")
+    complete(case, "sign_for", handler, {"sign_decision": "sign"})
+    sign_phase, (handling,) = clocks(case, "phase", "sign_for")[0], clocks(case, "phase", "handling")
+    assert sign_phase.stopped_at == sh("2026-11-23 15:00") and clock_state(sign_phase, clock.utcnow()) == "on_track"
+    assert handling.due_at == sh("2026-11-30 17:30")  # 5 wd from Monday 15:00
+
+    set_clock("2026-11-26 10:00")
+    complete(case, "handle", handler, {"handle_outcome": "extension", "extension_days": 3,
+                                       "extension_reason": "企业招聘会排在下周"})
+    (handling,) = clocks(case, "phase", "handling")
+    assert handling.stopped_at is None  # the extension review holds the handling phase
+    set_clock("2026-11-26 15:00")
+    complete(case, "extension_review", reviewer, {"extension_decision": "approve"})
+    (handling,) = clocks(case, "phase", "handling")
+    assert handling.extension_days == 3 and handling.extensions[0]["reason"] == "企业招聘会排在下周"
+    assert handling.due_at == sh("2026-12-03 17:30")  # Monday 30th + 3 working days
+    handle = open_task_of(case, "handle")
+    assert handle.due_at == sh("2026-12-03 17:30")  # the handler's new task carries the moved deadline
+    extended = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id,
+                                                             AuditEvent.kind == "deadline_extended"))
+    assert extended.data["days"] == 3 and extended.data["reason"] == "企业招聘会排在下周"
+
+    set_clock("2026-11-27 10:00")
+    complete(case, "handle", handler, HANDLED)
+    (handling,) = clocks(case, "phase", "handling")
+    assert handling.stopped_at == sh("2026-11-27 10:00")
+    complete(case, "city_review", reviewer, {"review_decision": "send_back", "review_reason": "措施不具体"})
+    handling_rounds = clocks(case, "phase", "handling")
+    assert len(handling_rounds) == 2 and handling_rounds[1].stopped_at is None  # a send-back starts a new round
+    assert handling_rounds[1].due_at == sh("2026-12-04 17:30")  # a fresh 5 wd, no extension carried over
+    (case_clock,) = clocks(case, "case")
+    assert case_clock.send_backs == 1
+    complete(case, "handle", handler, HANDLED)
+    complete(case, "city_review", reviewer, {"review_decision": "accept"})
+    review_rounds = clocks(case, "phase", "review")
+    assert len(review_rounds) == 2 and all(c.stopped_at is not None for c in review_rounds)
+    assert clocks(case, "case")[0].send_backs == 1
+
+
+def test_a_county_return_counts_as_a_send_back(app, bureau, create_referral, set_clock):
+    set_clock("2026-11-23 09:00")
+    case = create_referral(HUAYU)
+    complete(case, "sign_for", bureau["kuiwen_handler"], {"sign_decision": "return",
+                                                          "return_reason": "企业已迁至寿光"})
+    assert clocks(case, "case")[0].send_backs == 1
+    kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == case.instance_id)).all()
+    assert "sent_back" in kinds
+
+
+HANDLED = {"handle_outcome": "resolved", "measures": "已协调社保补贴发放"}
+

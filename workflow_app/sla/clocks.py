@@ -1,0 +1,422 @@
+"""SLA clocks: started, paused, extended and stopped as the engine opens and closes tasks.
+
+Three kinds of clock run for a case (see models.SlaClock):
+- a task clock for each human task with an `sla` (or `slaUrgent` on an urgent case); its
+  deadline is mirrored on the task row, which the inbox sorts by;
+- a phase clock for each round of a phase (task property `phase`, e.g. referral's `sign_for`,
+  `handling`, `review`): it starts with the first task of the phase, runs on the SLA of that
+  task, and stops when a task of another phase opens or the case ends. A task that opens while
+  its phase's clock runs (handling again after an extension decision) takes the phase's
+  deadline instead of a fresh one, so an approved extension moves the handler's due date;
+- one case clock from start to end, which counts send-backs (退回) and reopenings.
+
+Every clock pauses while the case waits on the enterprise (an open task in a lane of
+SLA_PAUSE_LANES) or is suspended; a pause that starts before a deadline moves it by the time
+paused, one that starts after it (the work was already late) does not.
+
+Imported by create_app so that the receivers are connected.
+"""
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from flask import current_app, g, has_app_context, has_request_context
+
+from workflow_app.core.durations import parse_sla
+from workflow_app.core.time import SHANGHAI, utcnow
+from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.signals import instance_status_changed, projections_synced, task_closed, task_opened
+from workflow_app.extensions import db
+from workflow_app.sla.calendar import WorkCalendar
+from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaClock
+
+log = logging.getLogger(__name__)
+DEFAULTS = {"SLA_WARN_RATIO": 0.75, "SLA_PAUSE_LANES": ("enterprise",), "SLA_ESCALATE_AFTER": "2wd"}
+SECTION_KEY = "section"  # the case data key that names the responsible section (the referral routing sets it)
+
+
+def setting(key):
+    return current_app.config.get(key, DEFAULTS[key]) if has_app_context() else DEFAULTS[key]
+
+
+def work_calendar() -> WorkCalendar:
+    """One calendar per request (it caches the years it reads); a fresh one elsewhere."""
+    if has_request_context():
+        return g.setdefault("work_calendar", WorkCalendar())
+    return WorkCalendar()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# --------------------------------------------------------------------------------- clock arithmetic
+
+def counts_working_time(sla_text: str | None) -> bool:
+    return sla_text is not None and parse_sla(sla_text).unit in ("wd", "wh")
+
+
+def _between(clock, a, b, calendar) -> timedelta:
+    """The time from a to b in the clock's own kind of time (working time for wd/wh SLAs)."""
+    if b <= a:
+        return timedelta(0)
+    return calendar.working_time_between(a, b) if counts_working_time(clock.sla) else b - a
+
+
+def _after(clock, moment, amount: timedelta, calendar) -> datetime:
+    if amount <= timedelta(0):
+        return moment
+    return calendar.add_working_time(moment, amount) if counts_working_time(clock.sla) else moment + amount
+
+
+def offset(moment: datetime, sla_text: str, calendar: WorkCalendar) -> datetime:
+    """`moment` moved on by an SLA-like amount (`2wd`: two working days' working time; `3d`: three days)."""
+    duration = parse_sla(sla_text)
+    if duration.unit == "wd":
+        return calendar.add_working_time(moment, calendar.hours.day_length * float(duration.amount))
+    if duration.unit == "wh":
+        return calendar.add_working_time(moment, timedelta(hours=float(duration.amount)))
+    return moment + (timedelta(days=float(duration.amount)) if duration.unit == "d"
+                     else timedelta(hours=float(duration.amount)))
+
+
+def _closed_pauses(clock):
+    return sorted(((_parse(p["from"]), _parse(p["to"])) for p in clock.pauses or []), key=lambda p: p[0])
+
+
+def _shift_by_pauses(clock, moment, calendar):
+    """Move a deadline on by each pause that began before it (as moved by the pauses before)."""
+    for begin, end in _closed_pauses(clock):
+        if begin < moment:
+            moment = _after(clock, moment, _between(clock, begin, end, calendar), calendar)
+    return moment
+
+
+def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> bool:
+    """Recompute the clock's deadline, warning and next escalation; return whether the deadline moved."""
+    calendar = calendar or work_calendar()
+    before = (clock.due_at, clock.warn_at, bool(clock.due_provisional))
+    if clock.sla is None:
+        clock.base_due_at = clock.due_at = clock.warn_at = None
+        clock.due_provisional = False
+    else:
+        base, provisional = calendar.deadline_for(clock.counted_from, clock.sla)
+        extended = calendar.add_working_time(base, calendar.hours.day_length * clock.extension_days)
+        allowed = _between(clock, clock.counted_from, extended, calendar)
+        warn = _after(clock, clock.counted_from, allowed * float(setting("SLA_WARN_RATIO")), calendar)
+        clock.base_due_at = base
+        clock.due_at = _shift_by_pauses(clock, extended, calendar)
+        clock.warn_at = min(_shift_by_pauses(clock, warn, calendar), clock.due_at)
+        clock.due_provisional = provisional or (clock.due_at != base and calendar.any_provisional(
+            base.astimezone(SHANGHAI).date(), clock.due_at.astimezone(SHANGHAI).date()))
+    clock.next_escalation_at = next_escalation(clock, calendar)
+    if clock.task is not None:
+        clock.task.due_at, clock.task.warn_at = clock.due_at, clock.warn_at
+        clock.task.due_provisional = clock.due_provisional
+    return before != (clock.due_at, clock.warn_at, bool(clock.due_provisional))
+
+
+def next_escalation(clock: SlaClock, calendar: WorkCalendar) -> datetime | None:
+    """When the sweep must take the clock's next ladder step (None: no step will come)."""
+    if (not clock.escalates or clock.due_at is None or clock.stopped_at is not None
+            or clock.paused_since is not None):
+        return None
+    if clock.level == LEVEL_NONE:
+        return clock.warn_at or clock.due_at
+    if clock.level == LEVEL_WARNED:
+        return clock.due_at
+    if clock.level == LEVEL_NOTICE:
+        return offset(clock.due_at, clock.escalate_after or setting("SLA_ESCALATE_AFTER"), calendar)
+    return None
+
+
+# ------------------------------------------------------------------------------- clock state changes
+
+def pause_clock(clock: SlaClock, now: datetime, reason: str) -> None:
+    if clock.stopped_at is not None or clock.paused_since is not None:
+        return
+    clock.paused_since, clock.pause_reason = now, reason
+    clock.next_escalation_at = None
+
+
+def resume_clock(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None) -> None:
+    calendar = calendar or work_calendar()
+    if clock.paused_since is None:
+        return
+    begin = clock.paused_since
+    clock.pauses = [*(clock.pauses or []), {"from": _iso(begin), "to": _iso(now), "reason": clock.pause_reason}]
+    clock.paused_seconds = (clock.paused_seconds or 0) + int(_between(clock, begin, now, calendar).total_seconds())
+    clock.paused_since = clock.pause_reason = None
+    refresh_deadline(clock, calendar)
+
+
+def stop_clock(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None) -> None:
+    if clock.stopped_at is not None:
+        return
+    if clock.paused_since is not None:
+        resume_clock(clock, now, calendar)
+    clock.stopped_at = now
+    clock.next_escalation_at = None
+
+
+def extend_clock(clock: SlaClock, days: int, reason: str, actor_id: int | None, now: datetime,
+                 calendar: WorkCalendar | None = None) -> tuple[datetime | None, datetime | None]:
+    """Move the clock's deadline on by `days` working days and record why; return (due before, due after)."""
+    before = clock.due_at
+    clock.extension_days = (clock.extension_days or 0) + days
+    clock.extensions = [*(clock.extensions or []), {"days": days, "reason": reason, "by": actor_id, "at": _iso(now)}]
+    refresh_deadline(clock, calendar)
+    return before, clock.due_at
+
+
+def clock_state(clock: SlaClock, now: datetime) -> str:
+    """"on_track", "at_risk", "overdue" or "none", judged when the clock stopped or paused, else now."""
+    if clock.due_at is None:
+        return "none"
+    moment = clock.stopped_at or clock.paused_since or now
+    if moment >= clock.due_at:
+        return "overdue"
+    if clock.warn_at is not None and moment >= clock.warn_at:
+        return "at_risk"
+    return "on_track"
+
+
+def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None) -> timedelta:
+    """The clock's running time so far, pauses left out (working time for a working-time SLA or none)."""
+    calendar = calendar or work_calendar()
+    end = clock.stopped_at or clock.paused_since or now
+    measure = calendar.working_time_between if clock.sla is None or counts_working_time(clock.sla) else (
+        lambda a, b: b - a)
+    total = measure(clock.started_at, end) if end > clock.started_at else timedelta(0)
+    for begin, finish in _closed_pauses(clock):
+        total -= measure(max(begin, clock.started_at), finish) if finish > begin else timedelta(0)
+    return max(total, timedelta(0))
+
+
+# ----------------------------------------------------------------------------- finding a case's clocks
+
+def _pending(kind):
+    return [obj for obj in db.session.new if isinstance(obj, kind)]
+
+
+def clocks_of(instance_id: int, running_only: bool = True) -> list[SlaClock]:
+    """The instance's clocks, including those created earlier in this (unflushed) step."""
+    with db.session.no_autoflush:
+        query = sa.select(SlaClock).where(SlaClock.instance_id == instance_id)
+        if running_only:
+            query = query.where(SlaClock.stopped_at.is_(None))
+        rows = list(db.session.scalars(query))
+    rows += [c for c in _pending(SlaClock) if c.instance_id == instance_id and c not in rows]
+    return [c for c in rows if not running_only or c.stopped_at is None]
+
+
+def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
+    lanes = tuple(setting("SLA_PAUSE_LANES"))
+    with db.session.no_autoflush:
+        rows = list(db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open",
+                                                              Task.role.in_(lanes))))
+    rows += [t for t in _pending(Task) if t.instance_id == instance_id and t.role in lanes and t not in rows]
+    return [t for t in rows if t.state == "open" and t is not except_task]
+
+
+def _new_clock(instance, kind, now, **values) -> SlaClock:
+    clock = SlaClock(instance_id=instance.id, kind=kind, process_id=instance.process_id, started_at=now,
+                     counted_from=now, level=LEVEL_NONE, pauses=[], extensions=[], paused_seconds=0,
+                     extension_days=0, send_backs=0, reopens=0, **values)
+    db.session.add(clock)
+    return clock
+
+
+def case_clock(instance, now=None) -> SlaClock:
+    """The instance's case clock, started (from the instance's start) when first needed."""
+    for clock in clocks_of(instance.id, running_only=False):
+        if clock.kind == "case":
+            return clock
+    return _new_clock(instance, "case", instance.created_at or now, org_unit_id=instance.org_unit_id,
+                      escalates=False)
+
+
+def _audit(instance, kind, actor_id, now, task=None, data=None):
+    db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor_id, kind=kind, at=now, data=data,
+                              task_bpmn_id=task.bpmn_id if task is not None else None,
+                              task_name=task.name if task is not None else None))
+
+
+# ------------------------------------------------------------------------------------ the receivers
+
+@task_opened.connect
+def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=None, **_):
+    """Start the clocks of a newly opened task (joining its phase's); pause the others if it is the enterprise's."""
+    if task is None:
+        return
+    data, properties = workflow_data or {}, properties or {}
+    calendar = work_calendar()
+    now = now or task.created_at
+    urgent = data.get("priority") == "urgent"
+    sla_text = _valid((task.sla_urgent or task.sla) if urgent else task.sla)
+    section = str(data.get(SECTION_KEY))[:60] if data.get(SECTION_KEY) else None
+    pausing = task.role in tuple(setting("SLA_PAUSE_LANES"))
+    phase = properties.get("phase")
+    with db.session.no_autoflush:
+        case = case_clock(instance, now)
+        case.org_unit_id = instance.org_unit_id
+        case.section = section or case.section
+        running = clocks_of(instance.id)
+        phase_clock = next((c for c in running if c.kind == "phase" and c.phase == phase), None) if phase else None
+        joined = phase_clock is not None
+        if phase and phase_clock is None:
+            phase_clock = _new_clock(instance, "phase", now, phase=phase, org_unit_id=task.org_unit_id,
+                                     section=section, sla=sla_text, escalates=False)
+            refresh_deadline(phase_clock, calendar)
+        clock = _new_clock(instance, "task", now, task=task, phase=phase or properties.get("holdsPhase"),
+                           org_unit_id=task.org_unit_id, section=section, sla=sla_text,
+                           escalates=bool(sla_text) and not pausing,
+                           escalate_after=_valid(properties.get("escalateAfter")))
+        if joined and phase_clock.sla and sla_text:
+            # the phase's deadline governs: same start, SLA, pauses and extensions
+            clock.counted_from, clock.sla = phase_clock.counted_from, phase_clock.sla
+            clock.pauses = list(phase_clock.pauses or [])
+            clock.extension_days, clock.extensions = phase_clock.extension_days, list(phase_clock.extensions or [])
+        refresh_deadline(clock, calendar)
+        if pausing:
+            for other in running:
+                pause_clock(other, now, "enterprise")
+        elif _open_pausing_tasks(instance.id, except_task=task):
+            for other in (clock, None if joined else phase_clock):
+                if other is not None:
+                    pause_clock(other, now, "enterprise")
+        if instance.status == "suspended":
+            for other in (clock, phase_clock):
+                if other is not None:
+                    pause_clock(other, now, "suspended")
+
+
+@projections_synced.connect
+def _stop_finished_phases(instance, now=None, **_):
+    """Stop each phase clock that no open task holds any more (the case has moved on)."""
+    with db.session.no_autoflush:
+        running = clocks_of(instance.id)
+        held = {c.phase for c in running if c.kind == "task" and c.phase}
+        for clock in running:
+            if clock.kind == "phase" and clock.phase not in held:
+                stop_clock(clock, now or utcnow())
+
+
+def _valid(sla_text):
+    """The SLA text if it parses (deploy refuses bad ones; an old version's task then runs without)."""
+    if not sla_text:
+        return None
+    try:
+        parse_sla(sla_text)
+    except ValueError as exc:
+        log.warning("ignoring SLA %r: %s", sla_text, exc)
+        return None
+    return sla_text
+
+
+@task_closed.connect
+def _stop_task_clock(instance, task=None, now=None, actor_id=None, properties=None, evaluate=None, **_):
+    """Stop the task's clock; count send-backs and reopenings; apply an approved extension; resume paused clocks."""
+    if task is None:
+        return
+    now = now or task.completed_at
+    calendar = work_calendar()
+    properties = properties or {}
+    with db.session.no_autoflush:
+        running = clocks_of(instance.id)
+        for clock in running:
+            if clock.kind == "task" and clock.task is task:
+                stop_clock(clock, now, calendar)
+        if evaluate is not None:
+            _record_outcomes(instance, task, properties, evaluate, actor_id, now, running, calendar)
+        if task.role in tuple(setting("SLA_PAUSE_LANES")) and not _open_pausing_tasks(instance.id, except_task=task):
+            for clock in running:
+                if clock.pause_reason == "enterprise" and clock.stopped_at is None:
+                    resume_clock(clock, now, calendar)
+
+
+def _evaluated(instance, task, properties, evaluate, name, now):
+    expression = properties.get(name)
+    if not expression:
+        return None
+    try:
+        return evaluate(expression)
+    except Exception as exc:  # a model's expression must not lose the user's completed step
+        _audit(instance, "sla_property_failed", None, now, task, {"property": name, "error": str(exc)[:300]})
+        return None
+
+
+def _record_outcomes(instance, task, properties, evaluate, actor_id, now, running, calendar):
+    phase = properties.get("phase")
+    case = case_clock(instance, now)
+    if _evaluated(instance, task, properties, evaluate, "sendBack", now):
+        case.send_backs = (case.send_backs or 0) + 1
+        _audit(instance, "sent_back", actor_id, now, task, {"phase": phase, "count": case.send_backs})
+    if _evaluated(instance, task, properties, evaluate, "reopen", now):
+        case.reopens = (case.reopens or 0) + 1
+        _audit(instance, "reopened", actor_id, now, task, {"phase": phase, "count": case.reopens})
+    satisfaction = _evaluated(instance, task, properties, evaluate, "satisfaction", now)
+    if satisfaction:
+        _audit(instance, "satisfaction_recorded", actor_id, now, task, {"value": str(satisfaction)[:20]})
+    target = properties.get("extendsPhase")
+    days = _evaluated(instance, task, properties, evaluate, "extensionDays", now) if target else None
+    if target and days:
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            days = 0
+        phase_clock = next((c for c in running if c.kind == "phase" and c.phase == target), None)
+        if days > 0 and phase_clock is not None:
+            reason = str(_evaluated(instance, task, properties, evaluate, "extensionReason", now) or "")[:500]
+            before, after = extend_clock(phase_clock, days, reason, actor_id, now, calendar)
+            _audit(instance, "deadline_extended", actor_id, now, task, {
+                "phase": target, "days": days, "reason": reason,
+                "due_before": _iso(before) if before else None, "due_after": _iso(after) if after else None})
+
+
+@instance_status_changed.connect
+def _follow_instance_status(instance, old=None, new=None, **_):
+    """Stop every clock when the case ends; pause them while it is suspended."""
+    now = instance.finished_at if new in ("completed", "cancelled") and instance.finished_at else utcnow()
+    calendar = work_calendar()
+    with db.session.no_autoflush:
+        for clock in clocks_of(instance.id):
+            if new in ("completed", "cancelled"):
+                stop_clock(clock, now, calendar)
+            elif new == "suspended":
+                pause_clock(clock, now, "suspended")
+            elif old == "suspended" and clock.pause_reason == "suspended":
+                resume_clock(clock, now, calendar)
+                if _open_pausing_tasks(instance.id) and not (clock.task is not None and clock.task.role in tuple(
+                        setting("SLA_PAUSE_LANES"))):
+                    pause_clock(clock, now, "enterprise")
+
+
+# ------------------------------------------------------------------------------- calendar changes
+
+def recompute_running_clocks(since: datetime, until: datetime, only_provisional: bool = False,
+                             calendar: WorkCalendar | None = None) -> tuple[int, int]:
+    """Recompute running clocks whose deadline reads days from `since` to `until` (UTC).
+
+    Returns (task clocks recomputed, task clocks whose deadline changed); phase clocks are
+    recomputed too but not counted.
+    """
+    calendar = calendar or WorkCalendar()
+    query = (sa.select(SlaClock).options(selectinload(SlaClock.task))
+             .where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= since, SlaClock.counted_from < until)
+             .order_by(SlaClock.id))
+    if only_provisional:
+        query = query.where(SlaClock.due_provisional.is_(True))
+    examined = changed = 0
+    for clock in db.session.scalars(query):
+        moved = refresh_deadline(clock, calendar)
+        if clock.kind == "task":
+            examined += 1
+            changed += moved
+    return examined, changed
+
