@@ -250,10 +250,24 @@ def open_task_of(case, bpmn_id=None):
 @pytest.fixture
 def route_ids(bureau, create_referral, client_as):
     """Ids for every URL variable, pointing at a Kuiwen referral with one attachment."""
+    from datetime import timedelta
+
+    from workflow_app.core import time as app_time
+    from workflow_app.notifications.models import Notification
+    from workflow_app.sla.escalation import run_sla_sweep
+    from workflow_app.sla.models import SupervisionNotice
     case = create_referral()
     client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
                                      content_type="multipart/form-data")
+    app_time.freeze_clock(app_time.utcnow() + timedelta(days=30))  # the sign-for is long overdue: notices
+    try:
+        run_sla_sweep()
+    finally:
+        app_time.reset_clock()
     return {
+        "notice_id": db.session.scalar(sa.select(SupervisionNotice.id).where(SupervisionNotice.level == "county")),
+        "notification_id": db.session.scalar(sa.select(Notification.id).where(
+            Notification.user_id == bureau["kuiwen_supervisor"].id)),
         "case_id": case.id, "task_id": open_task_of(case).id, "process_id": "referral", "code": "en",
         "attachment_id": db.session.scalar(sa.select(Attachment.id)),
         "user_id": bureau["kuiwen_handler"].id, "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),

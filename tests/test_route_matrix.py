@@ -21,6 +21,9 @@ SEES_CASE = {"admin", "dispatcher", "city_supervisor", "kuiwen_handler", "kuiwen
 ADMIN_ONLY = {u: (200 if u == "admin" else 403) for u in STAFF | {"ent_huayu"}}
 STAFF_PAGE = {u: 200 for u in STAFF} | {"ent_huayu": 403}
 CASE_PAGE = {u: (200 if u in SEES_CASE else 404) for u in STAFF} | {"ent_huayu": 403}
+SUPERVISORS = {"admin", "city_supervisor", "kuiwen_supervisor"}
+SUPERVISION_PAGE = {u: (200 if u in SUPERVISORS else 403) for u in STAFF} | {"ent_huayu": 403}
+EVERYONE = {u: 200 for u in STAFF | {"ent_huayu"}}
 GET_MATRIX = {
     "/": {u: 200 for u in STAFF | {"ent_huayu"}},
     "/inbox": STAFF_PAGE,
@@ -32,6 +35,14 @@ GET_MATRIX = {
     "/cases/<int:case_id>/steps.json": CASE_PAGE,
     "/cases/<int:case_id>/attachments/<int:attachment_id>": CASE_PAGE,
     "/tasks/<int:task_id>": CASE_PAGE,
+    "/notifications": EVERYONE,
+    "/supervision": SUPERVISION_PAGE,
+    "/supervision/work": SUPERVISION_PAGE,
+    "/supervision/work.csv": SUPERVISION_PAGE,
+    "/supervision/work.xlsx": SUPERVISION_PAGE,
+    "/supervision/ranking.csv": SUPERVISION_PAGE,
+    "/supervision/ranking.xlsx": SUPERVISION_PAGE,
+    "/supervision/notices": SUPERVISION_PAGE,
 }
 POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 200, never 500
     "/cases/<int:case_id>/comments": CASE_PAGE | {u: 302 for u in SEES_CASE},
@@ -40,6 +51,12 @@ POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 2
     "/tasks/<int:task_id>/release": CASE_PAGE | {u: 302 for u in SEES_CASE},
     "/tasks/<int:task_id>/reassign": CASE_PAGE | {u: (302 if u in {"admin", "city_supervisor", "kuiwen_supervisor"}
                                                        else 403) for u in SEES_CASE},
+    # one's own notification only: Kuiwen's supervisor's
+    "/notifications/<int:notification_id>/open": {u: (302 if u == "kuiwen_supervisor" else 404)
+                                                   for u in STAFF | {"ent_huayu"}},
+    "/notifications/read-all": {u: 302 for u in STAFF | {"ent_huayu"}},
+    "/supervision/notices/<int:notice_id>/acknowledge": {u: (302 if u in SUPERVISORS else 403) for u in STAFF}
+    | {"ent_huayu": 403},
 }
 # open to all, or only changing the visitor's own session (tests/auth covers them)
 PUBLIC = {"/login", "/static/<path:filename>", "/logout", "/language/<code>"}

@@ -50,19 +50,23 @@ def create_app(config_class=None):
     from workflow_app.cases.routes import bp as cases_bp
     from workflow_app.home.routes import bp as home_bp
     from workflow_app.inbox.routes import bp as inbox_bp
+    from workflow_app.notifications.routes import bp as notifications_bp
     from workflow_app.sla.routes import bp as sla_bp
-    for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, sla_bp, admin_bp):
+    from workflow_app.supervision.routes import bp as supervision_bp
+    for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, sla_bp, supervision_bp, notifications_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     from workflow_app.core.time import format_local
     app.jinja_env.filters["localtime"] = format_local
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
-    from workflow_app.home.navigation import nav_items
+    from workflow_app.home.navigation import nav_items, unread_notifications
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
     from workflow_app.cases.queries import INSTANCE_STATUS_LABELS, process_label
-    from workflow_app.sla.queries import SLA_STATE_LABELS, task_clock
-    app.jinja_env.globals.update(task_clock=task_clock, sla_state_labels=SLA_STATE_LABELS,
+    from workflow_app.sla.queries import PAUSE_REASON_LABELS, SLA_STATE_LABELS, case_clocks, task_clock
+    app.jinja_env.globals.update(task_clock=task_clock, sla_state_labels=SLA_STATE_LABELS, case_clocks=case_clocks,
+                                 pause_reason_labels=PAUSE_REASON_LABELS,
                                  instance_status_labels=INSTANCE_STATUS_LABELS, process_label=process_label)
     from workflow_app.auth.queries import role_label
     app.jinja_env.globals["role_label"] = role_label

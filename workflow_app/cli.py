@@ -133,6 +133,8 @@ def seed_demo_command():
         cases = seed_demo_cases()
         db.session.commit()
         click.echo(_("demo cases: %(n)d new", n=cases))
+        from workflow_app.sla.escalation import run_sla_sweep
+        run_sla_sweep()  # the late demo cases get their warnings and supervision notices at once
 
 
 def register_cli(app):

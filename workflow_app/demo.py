@@ -118,6 +118,8 @@ def seed_demo_cases() -> int:
     fire_timers(closed.instance_id)
     step(closed, "follow_up", "shouguang_handler", {"visit_date": today, "visit_record": "企业已完成续签", "satisfaction": "满意"})
 
+    seed_late_referrals()
+
     loan = {"loan_type": "entrepreneurship", "contract_no": "WF-CDB-2026-0318", "bank": "中国银行潍坊分行",
             "principal": Decimal("1200000.00"), "maturity_date": today + timedelta(days=45), "months_requested": 6,
             "reason": "主要客户回款延迟，流动资金暂时紧张"}
@@ -158,3 +160,36 @@ def seed_demo_cases() -> int:
                                               "receipt_no": "SB2026110001"})
     db.session.flush()
     return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+
+
+def seed_late_referrals() -> list:
+    """Register two referrals in the past, so that supervision has work to show: one overdue in Kuiwen (with its
+    specialist: a supervision notice and, 2 working days on, the city's), one at risk in Shouguang.
+
+    The application's clock is moved back while they are registered and signed for.
+    """
+    from datetime import timedelta
+
+    from workflow_app.cases.operations import register_referral
+    from workflow_app.cases.task_handlers import submit_task
+    from workflow_app.core.time import shift_clock
+    from workflow_app.engine.queries import open_tasks
+
+    dispatcher = db.session.scalar(sa.select(User).where(User.username == "dispatcher"))
+    late = []
+    for days_ago, name, category, description, handler in (
+            (12, "潍坊华宇精密机械有限公司", "社保", "企业反映社保补贴申领进度缓慢，需协调经办机构", "kuiwen_handler"),
+            (5, "寿光市绿源食品加工有限公司", "融资", "企业咨询稳岗扩岗专项贷款申请条件", "shouguang_handler")):
+        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
+        shift_clock(-timedelta(days=days_ago))
+        try:
+            case = register_referral({"enterprise_uscc": enterprise.uscc, "category": category,
+                                      "description": description, "labour_shortage": False,
+                                      "source": "市工业运行指挥部", "contact": ""}, dispatcher)
+            [task] = [t for t in open_tasks(case.instance_id) if t.bpmn_id == "sign_for"]
+            submit_task(task.id, {"sign_decision": "sign", "return_reason": ""},
+                        db.session.scalar(sa.select(User).where(User.username == handler)), client_ip="127.0.0.1")
+        finally:
+            shift_clock(timedelta(days=days_ago))
+        late.append(case)
+    return late

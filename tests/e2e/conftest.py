@@ -19,6 +19,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
+def live_app(live_server):
+    """The application behind the live server (to set up data in its database)."""
+    return live_server.app
+
+
+class LiveServer(str):
+    """The live server's base URL, which also knows its app."""
+    app = None
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
     config = type("E2EConfig", (TestingConfig,), {
@@ -36,7 +47,9 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = LiveServer(f"http://127.0.0.1:{server.server_port}")
+    url.app = app
+    yield url
     server.shutdown()
 
 

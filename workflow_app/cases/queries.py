@@ -1,4 +1,5 @@
 """Reads of cases: who may see which, the case list with filters, a case's timeline and files."""
+from datetime import datetime
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from workflow_app.auth.models import Enterprise, OrgUnit
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
+from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
 from workflow_app.engine.queries import list_latest_versions
 from workflow_app.extensions import db
@@ -122,6 +124,27 @@ START_FORM_KEYS = {"referral": "referral_register", "loan_extension": "loan_exte
 HIDDEN_START_KEYS = {"case_number", "priority"}
 
 
+# What the SLA clocks write into the history, field by field (time fields are shown in local time)
+SLA_EVENT_FIELDS = {
+    "sent_back": (("count", _l("Send-backs so far")),),
+    "reopened": (("count", _l("Reopenings so far")),),
+    "satisfaction_recorded": (("value", _l("Satisfaction")),),
+    "deadline_extended": (("days", _l("Extra working days")), ("reason", _l("Reason")),
+                          ("due_before", _l("Deadline before")), ("due_after", _l("New deadline"))),
+    "notice_acknowledged": (("notice", _l("Supervision notice")), ("response", _l("What is being done"))),
+    "sla_property_failed": (("property", _l("Property")), ("error", _l("Error"))),
+}
+
+
+def _local_if_time(key, value):
+    if key.startswith("due_") and isinstance(value, str):
+        try:
+            return format_local(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
 def described_audit_events(instance_id: int, kinds=None) -> list[TimelineEntry]:
     """Return an instance's audit events with their data labelled by the forms that produced it."""
     form_keys = dict(db.session.execute(sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == instance_id)).all())
@@ -141,6 +164,9 @@ def described_audit_events(instance_id: int, kinds=None) -> list[TimelineEntry]:
             described = [(_("Now handled by"), unit.name if unit else data.get("org_unit"))]
         elif event.kind == "task_completed":
             described = describe_data(form_keys.get(event.task_bpmn_id), data)
+        elif event.kind in SLA_EVENT_FIELDS:
+            described = [(label, _local_if_time(key, data.get(key))) for key, label in SLA_EVENT_FIELDS[event.kind]
+                         if data.get(key) not in (None, "")]
         else:
             described = [(key, value) for key, value in data.items() if not isinstance(value, (dict, list))]
         entries.append(TimelineEntry("audit", event.at, event, described))

@@ -1,6 +1,4 @@
 """Case pages: the list with filters and CSV export, starting a case, the case page, comments, files."""
-import csv
-import io
 from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
@@ -18,6 +16,7 @@ from workflow_app.cases.queries import (CaseFilter, attachment_content, case_att
                                         process_options, visible_case)
 from workflow_app.cases.starting import STARTABLE, startable_by
 from workflow_app.core.errors import DomainError
+from workflow_app.core.spreadsheets import csv_response
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.queries import diagram_source, instance_tasks, step_states
@@ -45,23 +44,12 @@ def list_cases_page():
 @staff_required
 def export_csv():
     rows = export_cases(current_user, _case_filter(request.args))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Case number"), _("Title"), _("Process"), _("Enterprise"), _("USCC"), _("County"),
-                     _("Status"), _("Current step"), _("Priority"), _("Created")])
-    for case, instance, county, enterprise in rows:
-        writer.writerow([case.number, _csv_safe(case.title), case.process_id, _csv_safe(enterprise.name if enterprise else ""),
-                         enterprise.uscc if enterprise else "", county.name, instance.status,
-                         _csv_safe(instance.current_step or ""), case.priority, format_local(case.created_at)])
-    name = f"cases-{format_local(utcnow(), '%Y%m%d-%H%M')}.csv"
-    # UTF-8 with BOM so that Excel in a Chinese office opens it without garbling
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
-
-
-def _csv_safe(text: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    header = [_("Case number"), _("Title"), _("Process"), _("Enterprise"), _("USCC"), _("County"), _("Status"),
+              _("Current step"), _("Priority"), _("Created")]
+    table = ([case.number, case.title, case.process_id, enterprise.name if enterprise else "",
+              enterprise.uscc if enterprise else "", county.name, instance.status, instance.current_step or "",
+              case.priority, format_local(case.created_at)] for case, instance, county, enterprise in rows)
+    return csv_response(f"cases-{format_local(utcnow(), '%Y%m%d-%H%M')}.csv", header, table)
 
 
 @bp.route("/new/<process_id>", methods=["GET", "POST"])

@@ -15,11 +15,13 @@ class NavItem:
     count: int | None = None
 
 
-# (key, endpoint, label, who may see it: a role name, "staff" (not an enterprise user) or None for all);
+# (key, endpoint, label, who may see it: a role name or a tuple of them, "staff" (not an enterprise user) or None
+# for all);
 # an entry shows only once its blueprint is installed
 NAV_ENTRIES = [
     ("inbox", "inbox.index", _l("Inbox"), "staff"),
     ("cases", "cases.list_cases_page", _l("Cases"), "staff"),
+    ("supervision", "supervision.dashboard", _l("Supervision"), ("supervisor", "admin")),
     ("admin", "admin.index", _l("Administration"), "admin"),
 ]
 
@@ -29,7 +31,7 @@ def _may_see(who) -> bool:
         return True
     if who == "staff":
         return current_user.enterprise_id is None
-    return who in current_user.role_names
+    return bool(current_user.role_names & ({who} if isinstance(who, str) else set(who)))
 
 
 def nav_items() -> list[NavItem]:
@@ -43,8 +45,19 @@ def nav_items() -> list[NavItem]:
             continue
         blueprint = endpoint.split(".")[0]
         count = None
+        if key == "supervision":
+            from workflow_app.supervision.queries import open_notice_count
+            count = open_notice_count(current_user)
         if key == "inbox":
             counts = g.get("queue_counts") or queue_counts(current_user)  # the inbox page has them already
             count = counts["mine"] + counts["group"]
         items.append(NavItem(key, str(label), url_for(endpoint), request.blueprint == blueprint, count))
     return items
+
+
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications (the bell in the top bar)."""
+    if not current_user.is_authenticated:
+        return 0
+    from workflow_app.notifications.queries import unread_count
+    return unread_count(current_user.id)

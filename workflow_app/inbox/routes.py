@@ -6,6 +6,7 @@ from flask_login import current_user
 from forms import form_class_for
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import city_and_counties
+from workflow_app.auth.scopes import units_below
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import case_for_instance, described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
@@ -13,6 +14,7 @@ from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
 from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
+from workflow_app.sla.queries import open_notices
 from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
                                         queue_page, queue_steps, queues_of, reassign_candidates, visible_task)
 
@@ -37,7 +39,11 @@ def index():
     filters = _task_filter(request.args)
     page = queue_page(current_user, queue, filters, request.args.get("page", 1, type=int),
                       current_app.config["PAGE_SIZE"])
+    notices, notice_total = ([], 0)
+    if current_user.role_names & {current_app.config["SUPERVISOR_ROLE"], "admin"}:
+        notices, notice_total = open_notices(units_below(current_user.org_unit_id), limit=5)
     return render_template("inbox/index.html", queue=queue, queues=queues_of(current_user), counts=counts,
+                           notices=notices, notice_total=notice_total,
                            filters=filters, page=page, steps=[(s, s) for s in queue_steps(current_user, queue)],
                            processes=process_options(), counties=[(c.code, c.name) for c in city_and_counties()])
 

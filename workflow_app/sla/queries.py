@@ -125,3 +125,70 @@ def task_clock(task, now: datetime | None = None) -> TaskClock:
     calendar = g.setdefault("work_calendar", WorkCalendar()) if has_app_context() else WorkCalendar()
     remaining = remaining_working_time(task, now, calendar)
     return TaskClock(sla_state(task, now) or "none", format_working_time(remaining), bool(task.due_provisional))
+
+
+@dataclass
+class ClockView:
+    """One clock of a case as its page shows it."""
+    kind: str             # case / phase
+    phase: str | None
+    state: str            # on_track / at_risk / overdue / none
+    running: bool
+    paused: bool
+    started_at: datetime
+    stopped_at: datetime | None
+    due_at: datetime | None
+    provisional: bool
+    elapsed: str          # working time run so far (pauses left out), in words
+    pauses: list          # [(from, to or None, reason)]
+    extensions: list      # [(days, reason, at)]
+    send_backs: int
+    reopens: int
+
+
+@dataclass
+class CaseClocks:
+    case: ClockView | None
+    phases: list
+    notices: list         # SupervisionNotice rows, oldest first
+
+
+PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
+
+
+def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
+    """The case clock, the phase clocks and the supervision notices of a case (oldest first)."""
+    from workflow_app.core.time import utcnow
+    from workflow_app.sla.clocks import clock_state, elapsed, work_calendar
+    from workflow_app.sla.models import SlaClock, SupervisionNotice
+    now = now or utcnow()
+    calendar = work_calendar()
+    views = []
+    for clock in db.session.scalars(sa.select(SlaClock).where(SlaClock.instance_id == instance_id,
+                                                              SlaClock.kind.in_(("case", "phase")))
+                                    .order_by(SlaClock.started_at, SlaClock.id)):
+        pauses = [(datetime.fromisoformat(p["from"]), datetime.fromisoformat(p["to"]), p.get("reason"))
+                  for p in clock.pauses or []]
+        if clock.paused_since is not None:
+            pauses.append((clock.paused_since, None, clock.pause_reason))
+        extensions = [(e.get("days"), e.get("reason"), datetime.fromisoformat(e["at"])) for e in clock.extensions or []]
+        views.append(ClockView(clock.kind, clock.phase, clock_state(clock, now), clock.stopped_at is None,
+                               clock.paused_since is not None, clock.started_at, clock.stopped_at, clock.due_at,
+                               bool(clock.due_provisional), format_working_time(elapsed(clock, now, calendar)),
+                               pauses, extensions, clock.send_backs or 0, clock.reopens or 0))
+    notices = list(db.session.scalars(sa.select(SupervisionNotice).where(SupervisionNotice.instance_id == instance_id)
+                                      .order_by(SupervisionNotice.id)))
+    case = next((v for v in views if v.kind == "case"), None)
+    return CaseClocks(case, [v for v in views if v.kind == "phase"], notices)
+
+
+def open_notices(unit_ids, limit: int = 10) -> tuple[list, int]:
+    """Unacknowledged supervision notices addressed to these units, newest first: (notices with their case, total)."""
+    from workflow_app.cases.models import Case
+    from workflow_app.sla.models import SupervisionNotice
+    where = (SupervisionNotice.org_unit_id.in_(unit_ids), SupervisionNotice.acknowledged_at.is_(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice).where(*where))
+    rows = db.session.execute(sa.select(SupervisionNotice, Case).join(Case, Case.instance_id == SupervisionNotice.instance_id)
+                              .where(*where).order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
+                              .limit(limit)).all() if total else []
+    return rows, total

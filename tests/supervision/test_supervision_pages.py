@@ -1,0 +1,120 @@
+"""Supervision pages: work by county/section/person, drill-down, exports, ranking, notices, notifications."""
+import csv
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import HUAYU, LVYUAN, open_task_of
+from tests.sla.conftest import sh
+from workflow_app.engine.models import AuditEvent
+from workflow_app.engine.operations import complete_task
+from workflow_app.extensions import db
+from workflow_app.notifications.models import Notification
+from workflow_app.sla.escalation import run_sla_sweep
+from workflow_app.sla.models import SupervisionNotice
+from workflow_app.supervision.queries import county_ranking
+
+
+
+
+@pytest.fixture
+def late_referrals(bureau, create_referral, clock):
+    """A Kuiwen referral overdue at sign-for (registered 2026-11-02) and a Shouguang one on time, swept on 11-20."""
+    clock.freeze_clock(sh("2026-11-02 09:00"))
+    kuiwen = create_referral(HUAYU)
+    clock.freeze_clock(sh("2026-11-20 10:00"))
+    shouguang = create_referral(LVYUAN, category="融资", description="企业咨询贷款贴息")
+    run_sla_sweep()
+    return kuiwen, shouguang
+
+
+def test_the_dashboard_counts_overdue_work_by_county_and_drills_down(app, late_referrals, client_as):
+    kuiwen, shouguang = late_referrals
+    page = client_as("city_supervisor").get("/supervision").get_data(as_text=True)
+    assert 'data-key="kuiwen"' in page and 'id="total-overdue">1<' in page
+    work = client_as("city_supervisor").get("/supervision/work?state=overdue&county=kuiwen").get_data(as_text=True)
+    assert kuiwen.number in work and shouguang.number not in work
+    # a county supervisor sees only the county's work
+    assert kuiwen.number in client_as("kuiwen_supervisor").get("/supervision/work").get_data(as_text=True)
+    assert client_as("shouguang_handler").get("/supervision").status_code == 403
+
+
+def test_the_exports_hold_the_rows_of_the_list(app, late_referrals, client_as):
+    kuiwen, _ = late_referrals
+    client = client_as("city_supervisor")
+    response = client.get("/supervision/work.xlsx?state=late")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "attachment" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "案件编号" and [r[0] for r in rows[1:]] == [kuiwen.number]
+    assert rows[1][4] == "奎文区" and rows[1][9] == "超期"
+    text = client.get("/supervision/work.csv?state=late").get_data(as_text=True).lstrip("\ufeff")
+    assert [r[0] for r in csv.reader(io.StringIO(text))][1:] == [kuiwen.number]
+
+
+def test_the_ranking_rates_on_time_sign_for_and_send_backs(app, late_referrals, bureau, client_as, clock):
+    kuiwen, shouguang = late_referrals
+    complete_task(open_task_of(kuiwen, "sign_for").id, {"sign_decision": "sign"}, bureau["kuiwen_handler"].id)
+    complete_task(open_task_of(shouguang, "sign_for").id, {"sign_decision": "sign"}, bureau["shouguang_handler"].id)
+    complete_task(open_task_of(shouguang, "handle").id, {"handle_outcome": "resolved", "measures": "已对接银行"},
+                  bureau["shouguang_handler"].id)
+    complete_task(open_task_of(shouguang, "city_review").id, {"review_decision": "send_back", "review_reason": "不具体"},
+                  bureau["reviewer"].id)
+    db.session.commit()
+    ranking = {row.county_code: row for row in county_ranking(bureau["city_supervisor"], date(2026, 11, 1))}
+    assert (ranking["kuiwen"].sign_for_on_time.hits, ranking["kuiwen"].sign_for_on_time.total) == (0, 1)
+    assert (ranking["shouguang"].sign_for_on_time.hits, ranking["shouguang"].sign_for_on_time.total) == (1, 1)
+    assert (ranking["shouguang"].send_back.hits, ranking["shouguang"].send_back.total) == (1, 1)
+    assert ranking["shouguang"].completion_on_time.value == 1.0
+    assert list(ranking)[0] == "shouguang"  # the better county first
+    sheet = openpyxl.load_workbook(io.BytesIO(client_as("city_supervisor").get(
+        "/supervision/ranking.xlsx?month=2026-11").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][1] == "寿光市" and rows[1][2] == "100.0%" and rows[1][3] == "100.0%"
+
+
+def test_a_notice_reaches_the_county_supervisor_who_acknowledges_it(app, late_referrals, client_as):
+    kuiwen, _ = late_referrals
+    notice = db.session.scalar(sa.select(SupervisionNotice).where(SupervisionNotice.level == "county"))
+    supervisor = client_as("kuiwen_supervisor")
+    inbox = supervisor.get("/inbox").get_data(as_text=True)
+    assert 'id="inbox-notices"' in inbox and notice.number in inbox and kuiwen.number in inbox
+    refused = supervisor.post(f"/supervision/notices/{notice.id}/acknowledge", data={"response": "  "},
+                              follow_redirects=True)
+    assert "请填写对超期事项的督办落实情况" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SupervisionNotice, notice.id).acknowledged_at is None
+    supervisor.post(f"/supervision/notices/{notice.id}/acknowledge", data={"response": "已电话督促经办人今日签收"})
+    db.session.expire_all()
+    assert db.session.get(SupervisionNotice, notice.id).response == "已电话督促经办人今日签收"
+    assert db.session.scalar(sa.select(AuditEvent.kind).where(AuditEvent.kind == "notice_acknowledged"))
+    case_page = supervisor.get(f"/cases/{kuiwen.id}").get_data(as_text=True)
+    assert notice.number in case_page and "已电话督促经办人今日签收" in case_page
+
+
+def test_notifications_count_unread_and_open_the_case(app, late_referrals, bureau, client_as):
+    kuiwen, _ = late_referrals
+    client = client_as("kuiwen_supervisor")
+    unread = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == bureau["kuiwen_supervisor"].id, Notification.read_at.is_(None)))
+    assert unread >= 1
+    assert 'id="unread-count" ' in client.get("/inbox").get_data(as_text=True)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "督办单" in page and kuiwen.number in page
+    first = db.session.scalar(sa.select(Notification).where(Notification.user_id == bureau["kuiwen_supervisor"].id))
+    response = client.post(f"/notifications/{first.id}/open")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{kuiwen.id}")
+    assert client_as("kuiwen_handler").post(f"/notifications/{first.id}/open").status_code == 404
+    client.post("/notifications/read-all")
+    assert 'id="unread-count"' not in client.get("/inbox").get_data(as_text=True)
+
+
+def test_the_case_page_shows_its_clocks(app, late_referrals, client_as):
+    kuiwen, _ = late_referrals
+    page = client_as("kuiwen_supervisor").get(f"/cases/{kuiwen.id}").get_data(as_text=True)
+    assert 'id="clocks"' in page and 'data-phase="sign_for"' in page and 'data-sla="overdue"' in page
+    assert 'data-send-backs="0"' in page

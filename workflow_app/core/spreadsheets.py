@@ -1,0 +1,40 @@
+"""Tables as downloads: CSV (UTF-8 with BOM, for Excel in a Chinese office) and XLSX (openpyxl)."""
+import csv
+import io
+from urllib.parse import quote
+
+from flask import Response
+from openpyxl import Workbook
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def defuse(value):
+    """Keep a spreadsheet from reading a text cell as a formula (CSV/formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _attachment(name: str) -> dict:
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "X-Content-Type-Options": "nosniff"}
+
+
+def csv_response(name: str, header: list, rows) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([defuse(value) for value in row])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=_attachment(name))
+
+
+def xlsx_response(name: str, sheet_title: str, header: list, rows) -> Response:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet.append([str(h) for h in header])
+    for row in rows:
+        sheet.append([defuse(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), mimetype=XLSX_TYPE, headers=_attachment(name))

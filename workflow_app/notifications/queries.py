@@ -1,0 +1,56 @@
+"""Reads of notifications: a user's list, the unread count, and each one's text in the reader's language."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from workflow_app.core.pagination import Page, paginate
+from workflow_app.core.time import format_local
+from workflow_app.extensions import db
+from workflow_app.notifications.models import Notification
+
+NOTIFICATION_KINDS = ("task_at_risk", "task_overdue", "supervision_notice", "supervision_escalated")
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def notifications_page(user_id: int, number: int, per_page: int, unread_only: bool = False) -> Page:
+    """A user's notifications, unread first, newest first."""
+    query = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    query = query.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
+    return paginate(query, number, per_page, scalars=True)
+
+
+def own_notification(user_id: int, notification_id: int) -> Notification | None:
+    return db.session.scalar(sa.select(Notification).where(Notification.id == notification_id,
+                                                           Notification.user_id == user_id))
+
+
+def _due(data) -> str:
+    try:
+        return format_local(datetime.fromisoformat(data.get("due", "")))
+    except ValueError:
+        return ""
+
+
+def notification_text(notification: Notification) -> str:
+    """Say what the notification is about, in the reader's language."""
+    data = notification.data or {}
+    facts = {"case": data.get("case", ""), "step": data.get("step", ""), "due": _due(data),
+             "notice": data.get("notice", "")}
+    if notification.kind == "task_at_risk":
+        return _("Case %(case)s: the step “%(step)s” is at risk; it is due %(due)s.", **facts)
+    if notification.kind == "task_overdue":
+        return _("Case %(case)s: the step “%(step)s” is overdue since %(due)s; a supervision notice has been issued.",
+                 **facts)
+    if notification.kind == "supervision_notice":
+        return _("Supervision notice %(notice)s: case %(case)s, step “%(step)s”, overdue since %(due)s.", **facts)
+    if notification.kind == "supervision_escalated":
+        return _("Escalated to the city: supervision notice %(notice)s, case %(case)s, step “%(step)s”, "
+                 "overdue since %(due)s.", **facts)
+    return _("Case %(case)s: %(step)s", **facts)

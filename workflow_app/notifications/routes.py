@@ -1,0 +1,40 @@
+"""A user's notifications: the list, opening one (marks it read), marking all read."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from workflow_app.extensions import db
+from workflow_app.notifications import operations
+from workflow_app.notifications.queries import notification_text, notifications_page, own_notification
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    unread_only = request.args.get("unread") == "1"
+    page = notifications_page(current_user.id, request.args.get("page", 1, type=int),
+                              current_app.config["PAGE_SIZE"], unread_only)
+    return render_template("notifications/index.html", page=page, unread_only=unread_only, text=notification_text)
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_notification(notification_id):
+    notification = own_notification(current_user.id, notification_id) or abort(404)
+    operations.mark_read(notification)
+    db.session.commit()
+    case_id = (notification.data or {}).get("case_id")
+    if case_id:
+        return redirect(url_for("cases.case_page", case_id=case_id))
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all():
+    count = operations.mark_all_read(current_user.id)
+    db.session.commit()
+    flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count), "success")
+    return redirect(url_for("notifications.index"))

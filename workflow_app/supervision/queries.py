@@ -1,0 +1,280 @@
+"""Reads for supervision (督办): open work by county, section and person; the monthly county ranking; trends.
+
+Everything reads the SLA clocks through their indexes: open task clocks by (kind, stopped_at,
+due_at), finished phase clocks by the same index, and the month's audit events by `at`.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from workflow_app.auth.models import Enterprise, OrgUnit, User
+from workflow_app.auth.queries import find_city_unit
+from workflow_app.auth.scopes import units_below
+from workflow_app.cases.models import Case
+from workflow_app.core.time import SHANGHAI
+from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
+from workflow_app.extensions import db
+from workflow_app.sla.models import SlaClock, SupervisionNotice
+
+WORK_STATES = ("overdue", "at_risk", "late")  # "late": overdue or at risk
+# the referral's phases (bpmn/referral.bpmn, task property `phase`) that the ranking measures
+SIGN_FOR_PHASE, HANDLING_PHASE, REVIEW_PHASE = "sign_for", "handling", "review"
+SATISFIED = ("满意", "基本满意")
+
+
+def supervised_units(user) -> set[int]:
+    """The units a supervisor (or admin) oversees: their own and every unit below (admins: all)."""
+    if "admin" in user.role_names:
+        city = find_city_unit()
+        return units_below(city.id) if city is not None else {user.org_unit_id}
+    return units_below(user.org_unit_id)
+
+
+@dataclass
+class WorkFilter:
+    state: str = "late"
+    county: str = ""     # org unit code
+    section: str = ""
+    person: int | None = None  # assignee id; 0 = unclaimed
+
+    def args(self) -> dict:
+        values = {"state": self.state, "county": self.county, "section": self.section,
+                  "person": "" if self.person is None else self.person}
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def _running_task_clocks(units):
+    return (SlaClock.kind == "task", SlaClock.stopped_at.is_(None), SlaClock.due_at.is_not(None),
+            SlaClock.paused_since.is_(None), SlaClock.org_unit_id.in_(units))
+
+
+def _state_condition(state, now):
+    if state == "overdue":
+        return SlaClock.due_at <= now
+    if state == "at_risk":
+        return sa.and_(SlaClock.warn_at <= now, SlaClock.due_at > now)
+    return SlaClock.warn_at <= now
+
+
+def work_statement(user, filters: WorkFilter, now):
+    """The overdue / at-risk open tasks in the user's units, most overdue first."""
+    county = aliased(OrgUnit)
+    assignee = aliased(User)
+    query = (sa.select(SlaClock, Task, Case, county, assignee, Enterprise)
+             .join(Task, Task.id == SlaClock.task_id)
+             .join(Case, Case.instance_id == SlaClock.instance_id)
+             .join(county, county.id == SlaClock.org_unit_id)
+             .outerjoin(assignee, assignee.id == Task.assignee_id)
+             .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
+             .where(*_running_task_clocks(supervised_units(user)), _state_condition(filters.state, now)))
+    if filters.county:
+        query = query.where(county.code == filters.county)
+    if filters.section:
+        query = query.where(SlaClock.section == filters.section)
+    if filters.person is not None:
+        query = query.where(Task.assignee_id.is_(None) if filters.person == 0 else Task.assignee_id == filters.person)
+    return query.order_by(SlaClock.due_at, SlaClock.id)
+
+
+@dataclass
+class WorkCount:
+    key: str | int | None
+    label: str
+    overdue: int = 0
+    at_risk: int = 0
+    open: int = 0
+
+
+def _counts(user, now, group_column, label_of) -> list[WorkCount]:
+    overdue = sa.func.sum(sa.case((SlaClock.due_at <= now, 1), else_=0))
+    at_risk = sa.func.sum(sa.case((sa.and_(SlaClock.warn_at <= now, SlaClock.due_at > now), 1), else_=0))
+    rows = db.session.execute(sa.select(group_column, overdue, at_risk, sa.func.count())
+                              .select_from(SlaClock).join(Task, Task.id == SlaClock.task_id)
+                              .where(*_running_task_clocks(supervised_units(user))).group_by(group_column)).all()
+    counts = [WorkCount(key, label_of(key), int(o or 0), int(r or 0), n) for key, o, r, n in rows]
+    return sorted(counts, key=lambda c: (-c.overdue, -c.at_risk, c.label))
+
+
+def work_by_county(user, now) -> list[WorkCount]:
+    names = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.name)).all())
+    codes = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.code)).all())
+    counts = _counts(user, now, SlaClock.org_unit_id, lambda key: names.get(key, "?"))
+    for count in counts:
+        count.key = codes.get(count.key, "")
+    return counts
+
+
+def work_by_section(user, now, unnamed: str) -> list[WorkCount]:
+    return _counts(user, now, SlaClock.section, lambda key: key or unnamed)
+
+
+def work_by_person(user, now, unclaimed: str) -> list[WorkCount]:
+    counts = _counts(user, now, Task.assignee_id, lambda key: key)
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(
+        User.id.in_([c.key for c in counts if c.key is not None]))).all())
+    for count in counts:
+        count.label = names.get(count.key, "?") if count.key is not None else unclaimed
+        count.key = count.key if count.key is not None else 0
+    return [c for c in counts if c.overdue or c.at_risk]
+
+
+def section_options(user) -> list[str]:
+    return sorted(s for s in db.session.scalars(sa.select(SlaClock.section).where(
+        *_running_task_clocks(supervised_units(user)), SlaClock.section.is_not(None)).distinct()) if s)
+
+
+# -------------------------------------------------------------------------------------- the ranking
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The first instant of a month and of the next, in UTC (months are Shanghai's)."""
+    start = datetime.combine(month.replace(day=1), time(0), SHANGHAI)
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return start.astimezone(timezone.utc), datetime.combine(following, time(0), SHANGHAI).astimezone(timezone.utc)
+
+
+@dataclass
+class Rate:
+    hits: int = 0
+    total: int = 0
+
+    @property
+    def value(self) -> float | None:
+        return self.hits / self.total if self.total else None
+
+
+@dataclass
+class CountyRanking:
+    county_code: str
+    county: str
+    sign_for_on_time: Rate = field(default_factory=Rate)
+    send_back: Rate = field(default_factory=Rate)
+    reopen: Rate = field(default_factory=Rate)
+    completion_on_time: Rate = field(default_factory=Rate)
+    satisfaction: Rate = field(default_factory=Rate)
+
+    @property
+    def score(self) -> float:
+        """For the order of the table: the mean of the rates that count up, less those that count down."""
+        ups = [r.value for r in (self.sign_for_on_time, self.completion_on_time, self.satisfaction) if r.value is not None]
+        downs = [r.value for r in (self.send_back, self.reopen) if r.value is not None]
+        return (sum(ups) / len(ups) if ups else 0) - (sum(downs) / len(downs) if downs else 0) / 2
+
+
+def county_ranking(user, month: date) -> list[CountyRanking]:
+    """Each county's rates for a month (Shanghai time) over its referral cases.
+
+    on-time sign-for: sign-for phases finished in the month before their deadline / all finished;
+    send-back: city-review send-backs / reviews finished; reopen: reopenings / follow-ups recorded;
+    on-time completion: handling phases finished before their (extended) deadline / all finished;
+    satisfaction: 满意 or 基本满意 / follow-ups recorded.
+    """
+    start, end = month_bounds(month)
+    units = supervised_units(user)
+    counties = {u.id: u for u in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(units),
+                                                                            OrgUnit.level == "county"))}
+    table = {uid: CountyRanking(unit.code, unit.name) for uid, unit in counties.items()}
+    phases = db.session.execute(
+        sa.select(ProcessInstance.org_unit_id, SlaClock.phase, SlaClock.stopped_at <= SlaClock.due_at)
+        .join(ProcessInstance, ProcessInstance.id == SlaClock.instance_id)
+        .where(SlaClock.kind == "phase", SlaClock.stopped_at >= start, SlaClock.stopped_at < end,
+               SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE, REVIEW_PHASE)),
+               ProcessInstance.org_unit_id.in_(list(table)))).all()
+    for unit_id, phase, on_time in phases:
+        row = table[unit_id]
+        if phase == SIGN_FOR_PHASE:
+            row.sign_for_on_time.total += 1
+            row.sign_for_on_time.hits += bool(on_time)
+        elif phase == HANDLING_PHASE:
+            row.completion_on_time.total += 1
+            row.completion_on_time.hits += bool(on_time)
+        else:
+            row.send_back.total += 1
+    events = db.session.execute(
+        sa.select(ProcessInstance.org_unit_id, AuditEvent.kind, AuditEvent.data)
+        .join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
+        .where(AuditEvent.at >= start, AuditEvent.at < end,
+               AuditEvent.kind.in_(("sent_back", "reopened", "satisfaction_recorded")),
+               ProcessInstance.org_unit_id.in_(list(table)))).all()
+    for unit_id, kind, data in events:
+        row, data = table[unit_id], data or {}
+        if kind == "sent_back" and data.get("phase") == REVIEW_PHASE:
+            row.send_back.hits += 1
+        elif kind == "reopened":
+            row.reopen.hits += 1
+        elif kind == "satisfaction_recorded":
+            row.reopen.total += 1
+            row.satisfaction.total += 1
+            row.satisfaction.hits += data.get("value") in SATISFIED
+    return sorted(table.values(), key=lambda r: (-r.score, r.county_code))
+
+
+@dataclass
+class TrendPoint:
+    month: str  # YYYY-MM
+    sign_for_on_time: float | None
+    completion_on_time: float | None
+    notices: int
+
+
+def trend(user, last_month: date, months: int = 12) -> list[TrendPoint]:
+    """Month by month up to `last_month`: the on-time rates over all counties, and the notices issued."""
+    units = list(supervised_units(user))
+    month_starts = []
+    year, month = last_month.year, last_month.month
+    for _ in range(months):
+        month_starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    month_starts.reverse()
+    start, _ = month_bounds(month_starts[0])
+    _, end = month_bounds(month_starts[-1])
+
+    def key(moment):
+        local = moment.astimezone(SHANGHAI)
+        return f"{local.year:04d}-{local.month:02d}"
+
+    rates = defaultdict(lambda: {SIGN_FOR_PHASE: Rate(), HANDLING_PHASE: Rate()})
+    for phase, stopped, on_time in db.session.execute(
+            sa.select(SlaClock.phase, SlaClock.stopped_at, SlaClock.stopped_at <= SlaClock.due_at)
+            .join(ProcessInstance, ProcessInstance.id == SlaClock.instance_id)
+            .where(SlaClock.kind == "phase", SlaClock.stopped_at >= start, SlaClock.stopped_at < end,
+                   SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE)), ProcessInstance.org_unit_id.in_(units))):
+        rate = rates[key(stopped)][phase]
+        rate.total += 1
+        rate.hits += bool(on_time)
+    notices = defaultdict(int)
+    for (issued,) in db.session.execute(sa.select(SupervisionNotice.issued_at).join(
+            SlaClock, SlaClock.id == SupervisionNotice.clock_id).where(
+            SupervisionNotice.issued_at >= start, SupervisionNotice.issued_at < end,
+            SupervisionNotice.level == "county", SlaClock.org_unit_id.in_(units))):
+        notices[key(issued)] += 1
+    points = []
+    for month_start in month_starts:
+        label = f"{month_start.year:04d}-{month_start.month:02d}"
+        points.append(TrendPoint(label, rates[label][SIGN_FOR_PHASE].value, rates[label][HANDLING_PHASE].value,
+                                 notices[label]))
+    return points
+
+
+# ----------------------------------------------------------------------------- supervision notices
+
+def notices_statement(user, open_only: bool = True):
+    """Supervision notices addressed to the user's units, newest first."""
+    query = (sa.select(SupervisionNotice, Case, Task).join(Case, Case.instance_id == SupervisionNotice.instance_id)
+             .outerjoin(Task, Task.id == SupervisionNotice.task_id)
+             .where(SupervisionNotice.org_unit_id.in_(supervised_units(user))))
+    if open_only:
+        query = query.where(SupervisionNotice.acknowledged_at.is_(None))
+    return query.order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
+
+
+def open_notice_count(user) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice).where(
+        SupervisionNotice.org_unit_id.in_(supervised_units(user)), SupervisionNotice.acknowledged_at.is_(None)))
+
+
+def visible_notice(user, notice_id: int) -> SupervisionNotice | None:
+    return db.session.scalar(sa.select(SupervisionNotice).where(
+        SupervisionNotice.id == notice_id, SupervisionNotice.org_unit_id.in_(supervised_units(user))))

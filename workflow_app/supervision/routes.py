@@ -1,0 +1,154 @@
+"""Supervision pages: the dashboard, the overdue/at-risk list with exports, the ranking export, notices."""
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflow_app.auth.access import roles_required
+from workflow_app.auth.queries import city_and_counties
+from workflow_app.cases.queries import process_label
+from workflow_app.core.errors import InvalidInput
+from workflow_app.core.pagination import paginate
+from workflow_app.core.spreadsheets import csv_response, xlsx_response
+from workflow_app.core.time import format_local, local_today, utcnow
+from workflow_app.extensions import db
+from workflow_app.sla.clocks import work_calendar
+from workflow_app.sla.queries import SLA_STATE_LABELS, format_working_time
+from workflow_app.supervision import operations
+from workflow_app.supervision.forms import AcknowledgeForm
+from workflow_app.supervision.queries import (WORK_STATES, WorkFilter, county_ranking, notices_statement,
+                                              open_notice_count, section_options, trend, visible_notice,
+                                              work_by_county, work_by_person, work_by_section, work_statement)
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+SUPERVISORS = ("supervisor", "admin")
+
+
+def _work_filter(args) -> WorkFilter:
+    person = args.get("person", "")
+    return WorkFilter(state=args.get("state") if args.get("state") in WORK_STATES else "late",
+                      county=args.get("county", "").strip()[:40], section=args.get("section", "").strip()[:60],
+                      person=int(person) if person.isdigit() else None)
+
+
+def _month(args) -> date:
+    text = args.get("month", "")
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        today = local_today()
+        return date(today.year, today.month, 1)
+
+
+@bp.route("")
+@roles_required(*SUPERVISORS)
+def dashboard():
+    now, month = utcnow(), _month(request.args)
+    return render_template(
+        "supervision/dashboard.html", month=month, by_county=work_by_county(current_user, now),
+        by_section=work_by_section(current_user, now, _("No section")),
+        by_person=work_by_person(current_user, now, _("Unclaimed")), ranking=county_ranking(current_user, month),
+        trend=trend(current_user, month), open_notices=open_notice_count(current_user))
+
+
+def _describe(items, now) -> list[dict]:
+    """The rows of the work list as the page and the exports show them."""
+    calendar = work_calendar()
+    return [{"clock": clock, "task": task, "case": case, "county": county, "assignee": assignee,
+             "enterprise": enterprise, "state": "overdue" if clock.due_at <= now else "at_risk",
+             "remaining": format_working_time(calendar.working_time_between(now, clock.due_at))}
+            for clock, task, case, county, assignee, enterprise in items]
+
+
+@bp.route("/work")
+@roles_required(*SUPERVISORS)
+def work():
+    filters, now = _work_filter(request.args), utcnow()
+    page = paginate(work_statement(current_user, filters, now), request.args.get("page", 1, type=int),
+                    current_app.config["PAGE_SIZE"])
+    return render_template("supervision/work.html", filters=filters, page=page, rows=_describe(page.items, now),
+                           counties=[(c.code, c.name) for c in city_and_counties()],
+                           sections=section_options(current_user))
+
+
+def _work_table(filters):
+    now = utcnow()
+    header = [_("Case number"), _("Process"), _("Enterprise"), _("Step"), _("County"), _("Section"), _("Assignee"),
+              _("Due"), _("Remaining working time"), _("SLA state")]
+    rows = [[r["case"].number, str(process_label(r["case"].process_id)), r["enterprise"].name if r["enterprise"] else "",
+             r["task"].name, r["county"].name, r["clock"].section or "",
+             r["assignee"].display_name if r["assignee"] else _("Unclaimed"), format_local(r["clock"].due_at),
+             r["remaining"], str(SLA_STATE_LABELS[r["state"]])]
+            for r in _describe(db.session.execute(work_statement(current_user, filters, now)), now)]
+    return header, rows, f"overdue-work-{format_local(now, '%Y%m%d-%H%M')}"
+
+
+@bp.route("/work.csv")
+@roles_required(*SUPERVISORS)
+def work_csv():
+    header, rows, name = _work_table(_work_filter(request.args))
+    return csv_response(name + ".csv", header, rows)
+
+
+@bp.route("/work.xlsx")
+@roles_required(*SUPERVISORS)
+def work_xlsx():
+    header, rows, name = _work_table(_work_filter(request.args))
+    return xlsx_response(name + ".xlsx", _("Overdue and at-risk work"), header, rows)
+
+
+def _percent(rate) -> str:
+    return "" if rate.value is None else f"{rate.value * 100:.1f}%"
+
+
+def _ranking_table(month):
+    header = [_("Rank"), _("County"), _("On-time sign-for rate"), _("Send-back rate"), _("Reopen rate"),
+              _("On-time completion rate"), _("Satisfaction rate")]
+    rows = [[rank, r.county, _percent(r.sign_for_on_time), _percent(r.send_back), _percent(r.reopen),
+             _percent(r.completion_on_time), _percent(r.satisfaction)]
+            for rank, r in enumerate(county_ranking(current_user, month), start=1)]
+    return header, rows, f"county-ranking-{month.year:04d}-{month.month:02d}"
+
+
+@bp.route("/ranking.csv")
+@roles_required(*SUPERVISORS)
+def ranking_csv():
+    header, rows, name = _ranking_table(_month(request.args))
+    return csv_response(name + ".csv", header, rows)
+
+
+@bp.route("/ranking.xlsx")
+@roles_required(*SUPERVISORS)
+def ranking_xlsx():
+    header, rows, name = _ranking_table(_month(request.args))
+    return xlsx_response(name + ".xlsx", _("County ranking"), header, rows)
+
+
+@bp.route("/notices")
+@roles_required(*SUPERVISORS)
+def notices():
+    open_only = request.args.get("all") != "1"
+    page = paginate(notices_statement(current_user, open_only), request.args.get("page", 1, type=int),
+                    current_app.config["PAGE_SIZE"])
+    return render_template("supervision/notices.html", page=page, open_only=open_only, form=AcknowledgeForm())
+
+
+@bp.route("/notices/<int:notice_id>/acknowledge", methods=["POST"])
+@roles_required(*SUPERVISORS)
+def acknowledge(notice_id):
+    notice = visible_notice(current_user, notice_id) or abort(404)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.response.errors) or _("The form has expired; please try again."), "danger")
+        return redirect(url_for("supervision.notices"))
+    try:
+        operations.acknowledge_notice(notice, current_user.id, form.response.data)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("supervision.notices"))
+    db.session.commit()
+    flash(_("Supervision notice %(number)s acknowledged.", number=notice.number), "success")
+    return redirect(url_for("supervision.notices"))
