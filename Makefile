@@ -29,6 +29,7 @@ test: install
 ## bench: print the benchmark figures as JSON
 bench: install
 	$(BIN)/python bench/engine_step.py
+	$(BIN)/python bench/sla_sweep.py
 
 ## translations: extract messages, update the catalogues, compile them (fill new msgstr in messages.po first)
 translations: install

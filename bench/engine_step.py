@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scratch_database import create_postgres_database, drop_postgres_database  # noqa: E402
+
 STEPS = 20
 
 
@@ -127,19 +129,6 @@ def persisted(database_url, cases):
     return times
 
 
-def postgres_database():
-    import sqlalchemy as sa
-
-    from config import TestingConfig
-    admin = sa.create_engine(TestingConfig.TEST_POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"workflow_bench_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(TestingConfig.TEST_POSTGRES_URL).set(database=name)
-    return url.render_as_string(hide_password=False), admin, name
-
-
 def ms(values):
     return round(statistics.median(values) * 1000, 3)
 
@@ -159,13 +148,11 @@ def main():
     cached, stock = bare(args.cases)
     with tempfile.TemporaryDirectory() as folder:
         sqlite_times = persisted(f"sqlite:///{folder}/bench.sqlite", args.cases)
-    url, admin, name = postgres_database()
+    url, admin, name = create_postgres_database("workflow_bench")
     try:
         pg_times = persisted(url, args.cases)
     finally:
-        import sqlalchemy as sa
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_postgres_database(admin, name)
     result = {
         "bare_ms": ms(stock), "sqlite_ms": ms(sqlite_times), "postgresql_ms": ms(pg_times), "steps": STEPS,
         "engine_floor_ms": ms(cached),

@@ -43,32 +43,58 @@ def _claim_due_clocks(now, batch: int) -> list[SlaClock]:
     if not ids:
         return []
     return list(db.session.scalars(
-        sa.select(SlaClock).options(selectinload(SlaClock.task).selectinload(Task.instance))
+        sa.select(SlaClock).options(selectinload(SlaClock.task))
         .where(SlaClock.id.in_(ids)).order_by(SlaClock.next_escalation_at)))
 
 
 def _take_step(clock: SlaClock, level: int) -> bool:
     """Move the clock to `level` if it still stands one below; True when this transaction did."""
+    # synchronize_session=False: the clock's new level is set just below; the session need not search itself
     moved = db.session.execute(sa.update(SlaClock).where(SlaClock.id == clock.id, SlaClock.level == level - 1)
-                               .values(level=level)).rowcount == 1
+                               .values(level=level).execution_options(synchronize_session=False)).rowcount == 1
     if moved:
         set_committed_value(clock, "level", level)
     return moved
 
 
-def _facts(clock: SlaClock) -> dict:
-    case = db.session.scalar(sa.select(Case).where(Case.instance_id == clock.instance_id))
+class BatchLookups:
+    """What a batch asks again and again: the cases of its clocks, role holders per unit, the city."""
+
+    def __init__(self, clocks):
+        instance_ids = {c.instance_id for c in clocks}
+        self.cases = {case.instance_id: case for case in db.session.scalars(
+            sa.select(Case).where(Case.instance_id.in_(instance_ids)))} if instance_ids else {}
+        self._holders, self._nearest, self._city = {}, {}, None
+
+    def holders(self, role, unit_id):
+        if (role, unit_id) not in self._holders:
+            self._holders[(role, unit_id)] = role_holder_ids(role, unit_id)
+        return self._holders[(role, unit_id)]
+
+    def nearest(self, role, unit_id):
+        if (role, unit_id) not in self._nearest:
+            self._nearest[(role, unit_id)] = nearest_role_holders(role, unit_id)
+        return self._nearest[(role, unit_id)]
+
+    def city(self):
+        if self._city is None:
+            self._city = find_city_unit() or False
+        return self._city or None
+
+
+def _facts(clock: SlaClock, lookups: BatchLookups) -> dict:
+    case = lookups.cases.get(clock.instance_id)
     task = clock.task
     return {"case": case.number if case else str(clock.instance_id), "case_id": case.id if case else None,
             "step": task.name if task else (clock.phase or ""), "due": clock.due_at.isoformat()}
 
 
-def _people_of_task(task: Task) -> list[int]:
+def _people_of_task(task: Task, lookups: BatchLookups) -> list[int]:
     if task is None:
         return []
     if task.assignee_id is not None:
         return [task.assignee_id]
-    return role_holder_ids(task.role, task.org_unit_id) if task.role else []
+    return lookups.holders(task.role, task.org_unit_id) if task.role else []
 
 
 def _issue_notice(clock, level_name, unit_id, now) -> SupervisionNotice:
@@ -76,12 +102,13 @@ def _issue_notice(clock, level_name, unit_id, now) -> SupervisionNotice:
                                instance_id=clock.instance_id, task_id=clock.task_id, org_unit_id=unit_id,
                                level=level_name, due_at=clock.due_at, issued_at=now)
     db.session.add(notice)
-    db.session.flush()
     return notice
 
 
-def escalate_clock(clock: SlaClock, now, calendar: WorkCalendar, counts: dict) -> None:
+def escalate_clock(clock: SlaClock, now, calendar: WorkCalendar, counts: dict,
+                   lookups: BatchLookups | None = None) -> None:
     """Take every ladder step of the clock that has come by `now`, in order, each once."""
+    lookups = lookups or BatchLookups([clock])
     role = current_app.config.get("SUPERVISOR_ROLE", "supervisor")
     for _ in range(3):
         due_step = clock.next_escalation_at
@@ -91,25 +118,25 @@ def escalate_clock(clock: SlaClock, now, calendar: WorkCalendar, counts: dict) -
         if not _take_step(clock, level):
             db.session.refresh(clock)  # another worker took it: go on from where that one left the clock
             continue
-        facts = _facts(clock)
+        facts = _facts(clock, lookups)
         task_id = clock.task_id
         if level == LEVEL_WARNED:
-            notify(_people_of_task(clock.task), "task_at_risk", facts, clock.instance_id, task_id, clock.id, now)
+            notify(_people_of_task(clock.task, lookups), "task_at_risk", facts, clock.instance_id, task_id, clock.id, now)
             counts["warned"] += 1
         elif level == LEVEL_NOTICE:
-            unit_id, supervisors = nearest_role_holders(role, clock.org_unit_id)
+            unit_id, supervisors = lookups.nearest(role, clock.org_unit_id)
             notice = _issue_notice(clock, "county", unit_id, now)
-            facts["notice"], facts["notice_id"] = notice.number, notice.id
+            facts["notice"] = notice.number
             notify(supervisors, "supervision_notice", facts, clock.instance_id, task_id, clock.id, now)
-            notify([uid for uid in _people_of_task(clock.task) if uid not in supervisors], "task_overdue", facts,
+            notify([uid for uid in _people_of_task(clock.task, lookups) if uid not in supervisors], "task_overdue", facts,
                    clock.instance_id, task_id, clock.id, now)
             counts["notices"] += 1
         elif level == LEVEL_ESCALATED:
-            city = find_city_unit()
+            city = lookups.city()
             unit_id = city.id if city is not None else clock.org_unit_id
             notice = _issue_notice(clock, "city", unit_id, now)
-            facts["notice"], facts["notice_id"] = notice.number, notice.id
-            notify(role_holder_ids(role, unit_id), "supervision_escalated", facts, clock.instance_id, task_id,
+            facts["notice"] = notice.number
+            notify(lookups.holders(role, unit_id), "supervision_escalated", facts, clock.instance_id, task_id,
                    clock.id, now)
             counts["escalated"] += 1
         clock.next_escalation_at = next_escalation(clock, calendar)
@@ -121,9 +148,11 @@ def sweep_batch(now=None, batch: int | None = None) -> dict:
     batch = batch or current_app.config.get("SLA_SWEEP_BATCH", 500)
     counts = {"clocks": 0, "warned": 0, "notices": 0, "escalated": 0}
     calendar = WorkCalendar()
-    for clock in _claim_due_clocks(now, batch):
+    clocks = _claim_due_clocks(now, batch)
+    lookups = BatchLookups(clocks)
+    for clock in clocks:
         counts["clocks"] += 1
-        escalate_clock(clock, now, calendar, counts)
+        escalate_clock(clock, now, calendar, counts, lookups)
     db.session.flush()
     return counts
 
