@@ -4,7 +4,6 @@ import sqlalchemy as sa
 
 from tests.conftest import open_task_of
 from tests.engine.test_concurrency import run_together
-from tests.sla.conftest import sh
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db

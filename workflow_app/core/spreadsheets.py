@@ -38,3 +38,10 @@ def xlsx_response(name: str, sheet_title: str, header: list, rows) -> Response:
     out = io.BytesIO()
     workbook.save(out)
     return Response(out.getvalue(), mimetype=XLSX_TYPE, headers=_attachment(name))
+
+
+def table_response(kind: str, name: str, sheet_title: str, header: list, rows) -> Response:
+    """The table as a download named `name`.csv or `name`.xlsx (`kind`: "csv" or "xlsx")."""
+    if kind == "xlsx":
+        return xlsx_response(f"{name}.xlsx", sheet_title, header, rows)
+    return csv_response(f"{name}.csv", header, rows)

@@ -14,9 +14,9 @@ from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
 from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
-from workflow_app.sla.queries import open_notices
 from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
                                         queue_page, queue_steps, queues_of, reassign_candidates, visible_task)
+from workflow_app.sla.queries import open_notices
 
 bp = Blueprint("inbox", __name__)
 

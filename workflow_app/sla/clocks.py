@@ -107,8 +107,7 @@ def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> b
     else:
         base, provisional = calendar.deadline_for(clock.counted_from, clock.sla)
         extended = calendar.add_working_time(base, calendar.hours.day_length * clock.extension_days)
-        allowed = _between(clock, clock.counted_from, extended, calendar)
-        warn = _after(clock, clock.counted_from, allowed * float(setting("SLA_WARN_RATIO")), calendar)
+        warn = calendar.warn_time(clock.counted_from, extended, clock.sla, float(setting("SLA_WARN_RATIO")))
         clock.base_due_at = base
         clock.due_at = _shift_by_pauses(clock, extended, calendar)
         clock.warn_at = min(_shift_by_pauses(clock, warn, calendar), clock.due_at)
@@ -200,28 +199,45 @@ def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None
 
 # ----------------------------------------------------------------------------- finding a case's clocks
 
-def _pending(kind):
-    return [obj for obj in db.session.new if isinstance(obj, kind)]
+_STEP_CLOCKS = "sla_step_clocks"  # session.info key: {instance id: its running clocks and its case clock}
 
 
-def clocks_of(instance_id: int, running_only: bool = True) -> list[SlaClock]:
-    """The instance's clocks, including those created earlier in this (unflushed) step."""
-    with db.session.no_autoflush:
-        query = sa.select(SlaClock).where(SlaClock.instance_id == instance_id)
-        if running_only:
-            query = query.where(SlaClock.stopped_at.is_(None))
-        rows = list(db.session.scalars(query))
-    rows += [c for c in _pending(SlaClock) if c.instance_id == instance_id and c not in rows]
-    return [c for c in rows if not running_only or c.stopped_at is None]
+def _step_clocks(instance_id: int) -> list[SlaClock]:
+    """The instance's running clocks and its case clock, read once per step (new ones are added as made).
+
+    The receivers of one engine step all need them; the cache ends with the step (projections
+    synced) and with the transaction (commit or rollback), so no later step sees stale rows.
+    """
+    cache = db.session.info.setdefault(_STEP_CLOCKS, {})
+    if instance_id not in cache:
+        with db.session.no_autoflush:
+            cache[instance_id] = list(db.session.scalars(
+                sa.select(SlaClock).options(selectinload(SlaClock.task))
+                .where(SlaClock.instance_id == instance_id,
+                       sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))))
+    return cache[instance_id]
+
+
+def _end_step(instance_id: int) -> None:
+    db.session.info.get(_STEP_CLOCKS, {}).pop(instance_id, None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _forget_step_clocks(session, *_):
+    session.info.pop(_STEP_CLOCKS, None)
+
+
+def clocks_of(instance_id: int) -> list[SlaClock]:
+    """The instance's running clocks, including those created earlier in this (unflushed) step."""
+    return [c for c in _step_clocks(instance_id) if c.stopped_at is None]
 
 
 def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
+    """The instance's open tasks in a pausing lane (every human task has a clock, so its clocks tell)."""
     lanes = tuple(setting("SLA_PAUSE_LANES"))
-    with db.session.no_autoflush:
-        rows = list(db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open",
-                                                              Task.role.in_(lanes))))
-    rows += [t for t in _pending(Task) if t.instance_id == instance_id and t.role in lanes and t not in rows]
-    return [t for t in rows if t.state == "open" and t is not except_task]
+    return [c.task for c in clocks_of(instance_id) if c.kind == "task" and c.task is not None
+            and c.task is not except_task and c.task.state == "open" and c.task.role in lanes]
 
 
 def _new_clock(instance, kind, now, **values) -> SlaClock:
@@ -229,12 +245,13 @@ def _new_clock(instance, kind, now, **values) -> SlaClock:
                      counted_from=now, level=LEVEL_NONE, pauses=[], extensions=[], paused_seconds=0,
                      extension_days=0, send_backs=0, reopens=0, **values)
     db.session.add(clock)
+    _step_clocks(instance.id).append(clock)
     return clock
 
 
 def case_clock(instance, now=None) -> SlaClock:
     """The instance's case clock, started (from the instance's start) when first needed."""
-    for clock in clocks_of(instance.id, running_only=False):
+    for clock in _step_clocks(instance.id):
         if clock.kind == "case":
             return clock
     return _new_clock(instance, "case", instance.created_at or now, org_unit_id=instance.org_unit_id,
@@ -305,6 +322,7 @@ def _stop_finished_phases(instance, now=None, **_):
         for clock in running:
             if clock.kind == "phase" and clock.phase not in held:
                 stop_clock(clock, now or utcnow())
+    _end_step(instance.id)
 
 
 def _valid(sla_text):

@@ -1,5 +1,4 @@
 """Writes of the SLA package: entering a year's calendar (the clocks live in clocks.py)."""
-import logging
 from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
@@ -15,8 +14,6 @@ from workflow_app.sla.calendar import WorkCalendar
 from workflow_app.sla.clocks import recompute_running_clocks
 from workflow_app.sla.models import YEAR_STATUSES, CalendarDay, CalendarYear
 
-log = logging.getLogger(__name__)
-DEFAULT_WARN_RATIO = 0.75
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 

@@ -182,13 +182,25 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     return CaseClocks(case, [v for v in views if v.kind == "phase"], notices)
 
 
+def _open_notice_conditions(unit_ids):
+    from workflow_app.sla.models import SupervisionNotice
+    return (SupervisionNotice.org_unit_id.in_(unit_ids), SupervisionNotice.acknowledged_at.is_(None))
+
+
+def open_notice_count(unit_ids) -> int:
+    """How many supervision notices addressed to these units nobody has acknowledged yet."""
+    from workflow_app.sla.models import SupervisionNotice
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice)
+                             .where(*_open_notice_conditions(unit_ids)))
+
+
 def open_notices(unit_ids, limit: int = 10) -> tuple[list, int]:
     """Unacknowledged supervision notices addressed to these units, newest first: (notices with their case, total)."""
     from workflow_app.cases.models import Case
     from workflow_app.sla.models import SupervisionNotice
-    where = (SupervisionNotice.org_unit_id.in_(unit_ids), SupervisionNotice.acknowledged_at.is_(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice).where(*where))
+    total = open_notice_count(unit_ids)
     rows = db.session.execute(sa.select(SupervisionNotice, Case).join(Case, Case.instance_id == SupervisionNotice.instance_id)
-                              .where(*where).order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
+                              .where(*_open_notice_conditions(unit_ids))
+                              .order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
                               .limit(limit)).all() if total else []
     return rows, total

@@ -14,9 +14,11 @@ from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.queries import find_city_unit
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import Case
+from workflow_app.core.dates import add_months
 from workflow_app.core.time import SHANGHAI
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
 from workflow_app.extensions import db
+from workflow_app.sla import queries as sla_queries
 from workflow_app.sla.models import SlaClock, SupervisionNotice
 
 WORK_STATES = ("overdue", "at_risk", "late")  # "late": overdue or at risk
@@ -99,11 +101,11 @@ def _counts(user, now, group_column, label_of) -> list[WorkCount]:
 
 
 def work_by_county(user, now) -> list[WorkCount]:
-    names = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.name)).all())
-    codes = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.code)).all())
-    counts = _counts(user, now, SlaClock.org_unit_id, lambda key: names.get(key, "?"))
+    units = {unit_id: (code, name) for unit_id, code, name in db.session.execute(
+        sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name))}
+    counts = _counts(user, now, SlaClock.org_unit_id, lambda key: units.get(key, ("", "?"))[1])
     for count in counts:
-        count.key = codes.get(count.key, "")
+        count.key = units.get(count.key, ("", "?"))[0]
     return counts
 
 
@@ -130,9 +132,9 @@ def section_options(user) -> list[str]:
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The first instant of a month and of the next, in UTC (months are Shanghai's)."""
-    start = datetime.combine(month.replace(day=1), time(0), SHANGHAI)
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return start.astimezone(timezone.utc), datetime.combine(following, time(0), SHANGHAI).astimezone(timezone.utc)
+    first = month.replace(day=1)
+    return tuple(datetime.combine(day, time(0), SHANGHAI).astimezone(timezone.utc)
+                 for day in (first, add_months(first, 1)))
 
 
 @dataclass
@@ -222,12 +224,7 @@ class TrendPoint:
 def trend(user, last_month: date, months: int = 12) -> list[TrendPoint]:
     """Month by month up to `last_month`: the on-time rates over all counties, and the notices issued."""
     units = list(supervised_units(user))
-    month_starts = []
-    year, month = last_month.year, last_month.month
-    for _ in range(months):
-        month_starts.append(date(year, month, 1))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    month_starts.reverse()
+    month_starts = [add_months(last_month.replace(day=1), -back) for back in reversed(range(months))]
     start, _ = month_bounds(month_starts[0])
     _, end = month_bounds(month_starts[-1])
 
@@ -271,8 +268,7 @@ def notices_statement(user, open_only: bool = True):
 
 
 def open_notice_count(user) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice).where(
-        SupervisionNotice.org_unit_id.in_(supervised_units(user)), SupervisionNotice.acknowledged_at.is_(None)))
+    return sla_queries.open_notice_count(supervised_units(user))
 
 
 def visible_notice(user, notice_id: int) -> SupervisionNotice | None:

@@ -10,7 +10,7 @@ from workflow_app.auth.queries import city_and_counties
 from workflow_app.cases.queries import process_label
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.pagination import paginate
-from workflow_app.core.spreadsheets import csv_response, xlsx_response
+from workflow_app.core.spreadsheets import table_response
 from workflow_app.core.time import format_local, local_today, utcnow
 from workflow_app.extensions import db
 from workflow_app.sla.clocks import work_calendar
@@ -85,18 +85,12 @@ def _work_table(filters):
     return header, rows, f"overdue-work-{format_local(now, '%Y%m%d-%H%M')}"
 
 
-@bp.route("/work.csv")
+@bp.route("/work.csv", defaults={"kind": "csv"})
+@bp.route("/work.xlsx", defaults={"kind": "xlsx"})
 @roles_required(*SUPERVISORS)
-def work_csv():
+def work_download(kind):
     header, rows, name = _work_table(_work_filter(request.args))
-    return csv_response(name + ".csv", header, rows)
-
-
-@bp.route("/work.xlsx")
-@roles_required(*SUPERVISORS)
-def work_xlsx():
-    header, rows, name = _work_table(_work_filter(request.args))
-    return xlsx_response(name + ".xlsx", _("Overdue and at-risk work"), header, rows)
+    return table_response(kind, name, _("Overdue and at-risk work"), header, rows)
 
 
 def _percent(rate) -> str:
@@ -112,18 +106,12 @@ def _ranking_table(month):
     return header, rows, f"county-ranking-{month.year:04d}-{month.month:02d}"
 
 
-@bp.route("/ranking.csv")
+@bp.route("/ranking.csv", defaults={"kind": "csv"})
+@bp.route("/ranking.xlsx", defaults={"kind": "xlsx"})
 @roles_required(*SUPERVISORS)
-def ranking_csv():
+def ranking_download(kind):
     header, rows, name = _ranking_table(_month(request.args))
-    return csv_response(name + ".csv", header, rows)
-
-
-@bp.route("/ranking.xlsx")
-@roles_required(*SUPERVISORS)
-def ranking_xlsx():
-    header, rows, name = _ranking_table(_month(request.args))
-    return xlsx_response(name + ".xlsx", _("County ranking"), header, rows)
+    return table_response(kind, name, _("County ranking"), header, rows)
 
 
 @bp.route("/notices")
