@@ -23,14 +23,21 @@ def next_case_number(process_id: str, now=None) -> str:
 
 def next_number(prefix: str, now=None) -> str:
     """Return the next number like ZB-2026-000123 of a prefix's yearly sequence (row-locked, so no duplicates)."""
+    return reserve_numbers(prefix, 1, now)[0]
+
+
+def reserve_numbers(prefix: str, count: int, now=None) -> list[str]:
+    """Return the next `count` numbers of a prefix's yearly sequence, reserved with one row lock."""
     year = (now or utcnow()).astimezone(SHANGHAI).year
     key = {"prefix": prefix, "year": year}
     sequence = db.session.scalar(sa.select(CaseNumberSequence).filter_by(**key).with_for_update())
     if sequence is None:
         sequence = CaseNumberSequence(**key, last_value=0)
         db.session.add(sequence)
-    sequence.last_value += 1
-    return f"{prefix}-{year}-{sequence.last_value:06d}"
+        db.session.flush()  # so that the next reservation finds it, autoflush or not
+    first = sequence.last_value + 1
+    sequence.last_value += count
+    return [f"{prefix}-{year}-{value:06d}" for value in range(first, first + count)]
 
 
 def enterprise_snapshot(enterprise_id: int) -> dict:

@@ -6,15 +6,17 @@ from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
 
 
-def notify(user_ids, kind: str, data: dict, instance_id=None, task_id=None, clock_id=None, now=None) -> int:
-    """Send one notification to each of `user_ids` (each user once); return how many were sent."""
+def send_notifications(messages: list[dict], now=None) -> int:
+    """Send many notifications in one INSERT; each message names `user_ids`, `kind`, `data` and what it is about."""
     now = now or utcnow()
-    sent = 0
-    for user_id in dict.fromkeys(uid for uid in user_ids if uid is not None):
-        db.session.add(Notification(user_id=user_id, kind=kind, data=data, instance_id=instance_id, task_id=task_id,
-                                    clock_id=clock_id, created_at=now))
-        sent += 1
-    return sent
+    rows = [{"user_id": user_id, "kind": message["kind"], "data": message["data"],
+             "instance_id": message.get("instance_id"), "task_id": message.get("task_id"),
+             "clock_id": message.get("clock_id"), "created_at": now}
+            for message in messages
+            for user_id in dict.fromkeys(uid for uid in message["user_ids"] if uid is not None)]
+    if rows:
+        db.session.execute(sa.insert(Notification.__table__), rows)
+    return len(rows)
 
 
 def mark_read(notification: Notification, now=None) -> None:

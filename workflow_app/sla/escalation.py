@@ -13,6 +13,10 @@ has come (an index), on PostgreSQL it locks them with SKIP LOCKED so that a seco
 passes them by, and each step is a conditional UPDATE of the clock's level (only the
 transaction that moves it from N to N+1 sends anything); the unique (clock, level) of the
 notice table would refuse a duplicate even then.
+
+A batch is escalated as a set: one UPDATE per level moves the batch's clocks standing one
+below it, the notice numbers are reserved at once, the notices and notifications are
+inserted with one statement each; the per-clock work left is choosing the recipients.
 """
 import sqlalchemy as sa
 from flask import current_app
@@ -21,12 +25,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow_app.auth.queries import find_city_unit, nearest_role_holders, role_holder_ids
 from workflow_app.cases.models import Case
-from workflow_app.cases.operations import next_number
+from workflow_app.cases.operations import reserve_numbers
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import Task
 from workflow_app.engine.worker import register_sweep
 from workflow_app.extensions import db
-from workflow_app.notifications.operations import notify
+from workflow_app.notifications.operations import send_notifications
 from workflow_app.sla.calendar import WorkCalendar
 from workflow_app.sla.clocks import next_escalation
 from workflow_app.sla.models import LEVEL_ESCALATED, LEVEL_NOTICE, LEVEL_WARNED, SlaClock, SupervisionNotice
@@ -47,13 +51,21 @@ def _claim_due_clocks(now, batch: int) -> list[SlaClock]:
         .where(SlaClock.id.in_(ids)).order_by(SlaClock.next_escalation_at)))
 
 
-def _take_step(clock: SlaClock, level: int) -> bool:
-    """Move the clock to `level` if it still stands one below; True when this transaction did."""
-    # synchronize_session=False: the clock's new level is set just below; the session need not search itself
-    moved = db.session.execute(sa.update(SlaClock).where(SlaClock.id == clock.id, SlaClock.level == level - 1)
-                               .values(level=level).execution_options(synchronize_session=False)).rowcount == 1
-    if moved:
-        set_committed_value(clock, "level", level)
+def _take_steps(clocks: list[SlaClock], level: int) -> list[SlaClock]:
+    """Move the clocks still standing one below `level` to it; return those this transaction moved."""
+    if not clocks:
+        return []
+    table = SlaClock.__table__
+    moved_ids = set(db.session.scalars(
+        sa.update(table).where(table.c.id.in_([c.id for c in clocks]), table.c.level == level - 1)
+        .values(level=level).returning(table.c.id)))
+    moved = []
+    for clock in clocks:
+        if clock.id in moved_ids:
+            set_committed_value(clock, "level", level)
+            moved.append(clock)
+        else:
+            db.session.refresh(clock)  # another worker took this step: go on from where it left the clock
     return moved
 
 
@@ -97,62 +109,79 @@ def _people_of_task(task: Task, lookups: BatchLookups) -> list[int]:
     return lookups.holders(task.role, task.org_unit_id) if task.role else []
 
 
-def _issue_notice(clock, level_name, unit_id, now) -> SupervisionNotice:
-    notice = SupervisionNotice(number=next_number(NOTICE_PREFIX, now), clock_id=clock.id,
-                               instance_id=clock.instance_id, task_id=clock.task_id, org_unit_id=unit_id,
-                               level=level_name, due_at=clock.due_at, issued_at=now)
-    db.session.add(notice)
-    return notice
+class Step:
+    """The notices and notifications of one ladder round, written with one INSERT each."""
+
+    def __init__(self, now):
+        self.now, self.notices, self.messages = now, [], []
+
+    def notice(self, clock: SlaClock, level_name: str, unit_id: int, number: str) -> None:
+        self.notices.append({"number": number, "clock_id": clock.id, "instance_id": clock.instance_id,
+                             "task_id": clock.task_id, "org_unit_id": unit_id, "level": level_name,
+                             "due_at": clock.due_at, "issued_at": self.now})
+
+    def message(self, clock: SlaClock, user_ids, kind: str, facts: dict) -> None:
+        self.messages.append({"user_ids": user_ids, "kind": kind, "data": facts, "instance_id": clock.instance_id,
+                              "task_id": clock.task_id, "clock_id": clock.id})
+
+    def write(self) -> None:
+        if self.notices:
+            db.session.execute(sa.insert(SupervisionNotice.__table__), self.notices)
+        send_notifications(self.messages, self.now)
 
 
-def escalate_clock(clock: SlaClock, now, calendar: WorkCalendar, counts: dict,
-                   lookups: BatchLookups | None = None) -> None:
-    """Take every ladder step of the clock that has come by `now`, in order, each once."""
-    lookups = lookups or BatchLookups([clock])
+def _escalate(clocks: list[SlaClock], level: int, step: Step, lookups: BatchLookups, counts: dict) -> None:
+    """Write what reaching `level` sends for each of the clocks (all just moved there)."""
     role = current_app.config.get("SUPERVISOR_ROLE", "supervisor")
-    for _ in range(3):
-        due_step = clock.next_escalation_at
-        if due_step is None or due_step > now:
-            break
-        level = clock.level + 1
-        if not _take_step(clock, level):
-            db.session.refresh(clock)  # another worker took it: go on from where that one left the clock
-            continue
+    numbers = iter(reserve_numbers(NOTICE_PREFIX, len(clocks), step.now) if level != LEVEL_WARNED else ())
+    for clock in clocks:
         facts = _facts(clock, lookups)
-        task_id = clock.task_id
         if level == LEVEL_WARNED:
-            notify(_people_of_task(clock.task, lookups), "task_at_risk", facts, clock.instance_id, task_id, clock.id, now)
+            step.message(clock, _people_of_task(clock.task, lookups), "task_at_risk", facts)
             counts["warned"] += 1
         elif level == LEVEL_NOTICE:
             unit_id, supervisors = lookups.nearest(role, clock.org_unit_id)
-            notice = _issue_notice(clock, "county", unit_id, now)
-            facts["notice"] = notice.number
-            notify(supervisors, "supervision_notice", facts, clock.instance_id, task_id, clock.id, now)
-            notify([uid for uid in _people_of_task(clock.task, lookups) if uid not in supervisors], "task_overdue", facts,
-                   clock.instance_id, task_id, clock.id, now)
+            facts["notice"] = next(numbers)
+            step.notice(clock, "county", unit_id, facts["notice"])
+            step.message(clock, supervisors, "supervision_notice", facts)
+            step.message(clock, [uid for uid in _people_of_task(clock.task, lookups) if uid not in supervisors],
+                         "task_overdue", facts)
             counts["notices"] += 1
         elif level == LEVEL_ESCALATED:
             city = lookups.city()
             unit_id = city.id if city is not None else clock.org_unit_id
-            notice = _issue_notice(clock, "city", unit_id, now)
-            facts["notice"] = notice.number
-            notify(lookups.holders(role, unit_id), "supervision_escalated", facts, clock.instance_id, task_id,
-                   clock.id, now)
+            facts["notice"] = next(numbers)
+            step.notice(clock, "city", unit_id, facts["notice"])
+            step.message(clock, lookups.holders(role, unit_id), "supervision_escalated", facts)
             counts["escalated"] += 1
-        clock.next_escalation_at = next_escalation(clock, calendar)
 
 
 def sweep_batch(now=None, batch: int | None = None) -> dict:
-    """Escalate one batch of clocks whose next step has come; the caller commits. Returns counts."""
+    """Escalate one batch of clocks whose next step has come, every step due, in order; the caller commits.
+
+    Returns counts of the clocks and of the steps taken.
+    """
     now = now or utcnow()
     batch = batch or current_app.config.get("SLA_SWEEP_BATCH", 500)
-    counts = {"clocks": 0, "warned": 0, "notices": 0, "escalated": 0}
     calendar = WorkCalendar()
     clocks = _claim_due_clocks(now, batch)
+    counts = {"clocks": len(clocks), "warned": 0, "notices": 0, "escalated": 0}
     lookups = BatchLookups(clocks)
-    for clock in clocks:
-        counts["clocks"] += 1
-        escalate_clock(clock, now, calendar, counts, lookups)
+    with db.session.no_autoflush:
+        # each round takes one step of every clock still due; a late sweep climbs several rounds
+        for _ in range(2 * LEVEL_ESCALATED):
+            due = [c for c in clocks if c.next_escalation_at is not None and c.next_escalation_at <= now]
+            if not due:
+                break
+            step = Step(now)
+            standing = {level: [c for c in due if c.level == level - 1]
+                        for level in (LEVEL_WARNED, LEVEL_NOTICE, LEVEL_ESCALATED)}
+            for level, group in standing.items():
+                moved = _take_steps(group, level)
+                _escalate(moved, level, step, lookups, counts)
+                for clock in moved:
+                    clock.next_escalation_at = next_escalation(clock, calendar)
+            step.write()
     db.session.flush()
     return counts
 
