@@ -247,8 +247,61 @@ def open_task_of(case, bpmn_id=None):
     return db.session.scalars(statement).one()
 
 
+# The stages of an installment agreement a test can ask for, in order
+AGREEMENT_STAGES = ("applied", "drafted", "signed", "active", "paid_once")
+
+
 @pytest.fixture
-def route_ids(bureau, create_referral, client_as):
+def create_agreement_case(bureau):
+    """An enterprise's installment agreement case driven to `stage` by the same operations the pages call."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from workflow_app.agreements.operations import apply_for_installment_agreement
+    from workflow_app.auth.models import User
+    from workflow_app.cases.task_handlers import submit_task
+    from workflow_app.core.time import local_today
+
+    def step(case, bpmn_id, username, data):
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        submit_task(open_task_of(case, bpmn_id).id, data, user, client_ip="127.0.0.1")
+        db.session.commit()
+
+    def factory(stage="drafted", username="ent_huayu", installments=3, pension="1000.00"):
+        today = local_today()
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        case = apply_for_installment_agreement(
+            {"pension_yuan": Decimal(pension), "unemployment_yuan": Decimal("200.00"), "injury_yuan": None,
+             "deferral_end_date": today - timedelta(days=10), "hardship_reason": "订单减少",
+             "proposed_installments": installments}, user, {"policy_deadline": f"{today.year + 1}-12-31"})
+        db.session.commit()
+        stages = AGREEMENT_STAGES[1:AGREEMENT_STAGES.index(stage) + 1]
+        if "drafted" in stages:
+            step(case, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True,
+                                                  "check_opinion": ""})
+            step(case, "draft_schedule", "agency", {"installment_count": installments,
+                                                    "first_due_date": today + timedelta(days=20)})
+        if "signed" in stages:
+            step(case, "sign", username, {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华",
+                                          "decline_reason": ""})
+        if "active" in stages:
+            step(case, "countersign", "agency", {"countersign_confirmed": True})
+        if "paid_once" in stages:
+            from workflow_app.agreements.queries import current_agreement
+            first = current_agreement(case.id).installments[0]
+            step(case, "record_payment", "agency", {"paid_amount": Decimal(first.amount_fen) / 100, "paid_on": today,
+                                                    "receipt_no": "SB-1"})
+        return case
+    return factory
+
+
+@pytest.fixture
+def agreement_case(create_agreement_case):
+    return create_agreement_case()
+
+
+@pytest.fixture
+def route_ids(bureau, create_referral, client_as, create_agreement_case):
     """Ids for every URL variable, pointing at a Kuiwen referral with one attachment."""
     from datetime import timedelta
 
@@ -259,6 +312,9 @@ def route_ids(bureau, create_referral, client_as):
     case = create_referral()
     client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
                                      content_type="multipart/form-data")
+    from workflow_app.agreements.queries import current_agreement
+    agreement_case = create_agreement_case("drafted")
+    agreement = current_agreement(agreement_case.id)
     app_time.freeze_clock(app_time.utcnow() + timedelta(days=30))  # the sign-for is long overdue: notices
     try:
         run_sla_sweep()
@@ -270,6 +326,8 @@ def route_ids(bureau, create_referral, client_as):
             Notification.user_id == bureau["kuiwen_supervisor"].id)),
         "case_id": case.id, "task_id": open_task_of(case).id, "process_id": "referral", "code": "en",
         "attachment_id": db.session.scalar(sa.select(Attachment.id)),
+        "agreement_id": agreement.id, "installment_id": agreement.installments[0].id,
+        "agreement_case_id": agreement_case.id, "sign_task_id": open_task_of(agreement_case).id,
         "user_id": bureau["kuiwen_handler"].id, "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
         "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
         "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),

@@ -11,25 +11,33 @@ import pytest
 from workflow_app.extensions import db
 
 USERS = ["anonymous", "admin", "dispatcher", "city_supervisor", "reviewer", "agency", "bank", "kuiwen_handler",
-         "kuiwen_specialist", "kuiwen_supervisor", "shouguang_handler", "ent_huayu"]
-STAFF = set(USERS) - {"anonymous", "ent_huayu"}
+         "kuiwen_specialist", "kuiwen_supervisor", "shouguang_handler", "ent_huayu", "ent_lvyuan"]
+ENTERPRISE_USERS = {"ent_huayu", "ent_lvyuan"}  # the referral and the agreement are Huayu's, not Lvyuan's
+STAFF = set(USERS) - {"anonymous"} - ENTERPRISE_USERS
+NO_ENTERPRISE = {u: 403 for u in ENTERPRISE_USERS}
+# who may see Huayu's installment agreement: the agency's officers (their tasks), oversight of Kuiwen and the city
+SEES_AGREEMENT = {"admin", "agency", "city_supervisor", "kuiwen_supervisor", "ent_huayu"}
+AGREEMENT_PAGE = {u: (200 if u in SEES_AGREEMENT else 404) for u in STAFF | ENTERPRISE_USERS}
+# the portal: the enterprise's own things only (404 for another's), 403 for staff
+PORTAL_PAGE = {u: 403 for u in STAFF} | {"ent_huayu": 200, "ent_lvyuan": 200}
+OWN_IN_PORTAL = {u: 403 for u in STAFF} | {"ent_huayu": 200, "ent_lvyuan": 404}
 # who may see the Kuiwen referral: the county's handlers (their role's task), supervisors above it,
 # the dispatcher who registered it, and admins (oversight of the whole city)
 SEES_CASE = {"admin", "dispatcher", "city_supervisor", "kuiwen_handler", "kuiwen_supervisor"}
 
 # rule -> {user: status} for GET; "staff" pages give 200 to all staff
-ADMIN_ONLY = {u: (200 if u == "admin" else 403) for u in STAFF | {"ent_huayu"}}
-STAFF_PAGE = {u: 200 for u in STAFF} | {"ent_huayu": 403}
-CASE_PAGE = {u: (200 if u in SEES_CASE else 404) for u in STAFF} | {"ent_huayu": 403}
+ADMIN_ONLY = {u: (200 if u == "admin" else 403) for u in STAFF | ENTERPRISE_USERS}
+STAFF_PAGE = {u: 200 for u in STAFF} | NO_ENTERPRISE
+CASE_PAGE = {u: (200 if u in SEES_CASE else 404) for u in STAFF} | NO_ENTERPRISE
 SUPERVISORS = {"admin", "city_supervisor", "kuiwen_supervisor"}
-SUPERVISION_PAGE = {u: (200 if u in SUPERVISORS else 403) for u in STAFF} | {"ent_huayu": 403}
-EVERYONE = {u: 200 for u in STAFF | {"ent_huayu"}}
+SUPERVISION_PAGE = {u: (200 if u in SUPERVISORS else 403) for u in STAFF} | NO_ENTERPRISE
+EVERYONE = {u: 200 for u in STAFF | ENTERPRISE_USERS}
 GET_MATRIX = {
-    "/": {u: 200 for u in STAFF | {"ent_huayu"}},
+    "/": {u: 200 for u in STAFF} | {u: 302 for u in ENTERPRISE_USERS},  # an enterprise goes on to its portal
     "/inbox": STAFF_PAGE,
     "/cases/": STAFF_PAGE,
     "/cases/export.csv": STAFF_PAGE,
-    "/cases/new/<process_id>": {u: (200 if u == "dispatcher" else 403) for u in STAFF} | {"ent_huayu": 403},
+    "/cases/new/<process_id>": {u: (200 if u == "dispatcher" else 403) for u in STAFF} | NO_ENTERPRISE,
     "/cases/<int:case_id>": CASE_PAGE,
     "/cases/<int:case_id>/diagram.bpmn": CASE_PAGE,
     "/cases/<int:case_id>/steps.json": CASE_PAGE,
@@ -43,6 +51,14 @@ GET_MATRIX = {
     "/supervision/ranking.csv": SUPERVISION_PAGE,
     "/supervision/ranking.xlsx": SUPERVISION_PAGE,
     "/supervision/notices": SUPERVISION_PAGE,
+    "/account/password": EVERYONE,
+    "/agreements/<int:agreement_id>": AGREEMENT_PAGE,
+    "/agreements/<int:agreement_id>/verify": AGREEMENT_PAGE,
+    "/portal/": PORTAL_PAGE,
+    "/portal/apply/<process_id>": {u: 403 for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},  # a referral: not theirs to apply for
+    "/portal/cases/<int:case_id>": OWN_IN_PORTAL,  # the referral is about Huayu: Huayu follows it
+    "/portal/tasks/<int:task_id>": {u: 403 for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},  # the county's task
+    "/portal/files/<int:attachment_id>": OWN_IN_PORTAL,
 }
 POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 200, never 500
     "/cases/<int:case_id>/comments": CASE_PAGE | {u: 302 for u in SEES_CASE},
@@ -53,10 +69,11 @@ POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 2
                                                        else 403) for u in SEES_CASE},
     # one's own notification only: Kuiwen's supervisor's
     "/notifications/<int:notification_id>/open": {u: (302 if u == "kuiwen_supervisor" else 404)
-                                                   for u in STAFF | {"ent_huayu"}},
-    "/notifications/read-all": {u: 302 for u in STAFF | {"ent_huayu"}},
+                                                   for u in STAFF | ENTERPRISE_USERS},
+    "/notifications/read-all": {u: 302 for u in STAFF | ENTERPRISE_USERS},
+    "/portal/installments/<int:installment_id>/proof": {u: 403 for u in STAFF} | {"ent_huayu": 302, "ent_lvyuan": 404},
     "/supervision/notices/<int:notice_id>/acknowledge": {u: (302 if u in SUPERVISORS else 403) for u in STAFF}
-    | {"ent_huayu": 403},
+    | NO_ENTERPRISE,
 }
 # open to all, or only changing the visitor's own session (tests/auth covers them)
 PUBLIC = {"/login", "/static/<path:filename>", "/logout", "/language/<code>"}

@@ -46,18 +46,27 @@ def create_app(config_class=None):
     database.configure_engine_events(app)
 
     from workflow_app.admin.routes import bp as admin_bp
+    from workflow_app.agreements.routes import bp as agreements_bp
     from workflow_app.auth.routes import bp as auth_bp
     from workflow_app.cases.routes import bp as cases_bp
     from workflow_app.home.routes import bp as home_bp
     from workflow_app.inbox.routes import bp as inbox_bp
     from workflow_app.notifications.routes import bp as notifications_bp
+    from workflow_app.portal.routes import bp as portal_bp
     from workflow_app.sla.routes import bp as sla_bp
     from workflow_app.supervision.routes import bp as supervision_bp
-    for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, sla_bp, supervision_bp, notifications_bp, admin_bp):
+    for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, agreements_bp, sla_bp, supervision_bp, notifications_bp,
+                      portal_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     from workflow_app.core.time import format_local
     app.jinja_env.filters["localtime"] = format_local
+    from workflow_app.core.money import format_yuan
+    app.jinja_env.filters["yuan"] = format_yuan
+    from workflow_app.agreements.queries import case_agreements
+    app.jinja_env.globals["case_agreements"] = case_agreements
+    from workflow_app.core.time import local_today
+    app.jinja_env.globals["local_today"] = local_today
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
     from workflow_app.home.navigation import nav_items, unread_notifications

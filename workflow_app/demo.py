@@ -37,7 +37,8 @@ ENTERPRISES = [  # first 17 characters of the USCC, name, county code
     ("91370702MA3E2C033", "潍坊恒通纺织有限公司", "weicheng"),
     ("91370782MA3F3D044", "诸城市宏达汽车零部件有限公司", "zhucheng"),
 ]
-ENTERPRISE_USER = ("ent_huayu", "91370705MA3C0A011", "华宇机械（企业经办）")
+ENTERPRISE_USERS = [("ent_huayu", "91370705MA3C0A011", "华宇机械（企业经办）"),
+                    ("ent_lvyuan", "91370783MA3D1B022", "绿源食品（企业经办）")]
 
 
 def seed_demo(password: str) -> dict:
@@ -63,13 +64,14 @@ def seed_demo(password: str) -> dict:
         if find_user(username) is None:
             create_user(username, [role], org, password, display)
             counts["users"] += 1
-    username, first17, display = ENTERPRISE_USER
-    enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == first17 + uscc_check_char(first17)))
-    if find_user(username) is None:
-        create_user(username, ["enterprise"], enterprise.county.code, password, display, enterprise=enterprise)
-        counts["users"] += 1
-    if enterprise.specialist_id is None:
-        enterprise.specialist_id = find_user("kuiwen_specialist").id
+    for username, first17, display in ENTERPRISE_USERS:
+        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == first17 + uscc_check_char(first17)))
+        if find_user(username) is None:
+            create_user(username, ["enterprise"], enterprise.county.code, password, display, enterprise=enterprise)
+            counts["users"] += 1
+    huayu = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc.startswith(ENTERPRISE_USERS[0][1])))
+    if huayu.specialist_id is None:
+        huayu.specialist_id = find_user("kuiwen_specialist").id
     db.session.flush()
     return counts
 

@@ -51,8 +51,12 @@ class Installment(db.Model):
     receipt_no = sa.Column(sa.String(60), nullable=True)
     recorded_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
     recorded_at = sa.Column(UTCDateTime(), nullable=True)
+    # the enterprise's latest proof of payment (a file on the case), for the agency to check before recording
+    proof_attachment_id = sa.Column(sa.ForeignKey("attachment.id", ondelete="SET NULL"), nullable=True)
+    proof_uploaded_at = sa.Column(UTCDateTime(), nullable=True)
 
     agreement = relationship("Agreement", back_populates="installments")
+    proof = relationship("Attachment")
 
     def state_on(self, day) -> str:
         """paid, paid_late, overdue or due, as of `day`."""

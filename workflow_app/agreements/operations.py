@@ -13,12 +13,13 @@ from workflow_app.agreements.schedule import build_schedule
 from workflow_app.agreements.text import render_agreement_text, text_hash
 from workflow_app.auth.models import Enterprise
 from workflow_app.cases.models import Case
-from workflow_app.cases.operations import start_case
+from workflow_app.cases.operations import add_attachment, start_case
 from workflow_app.cases.task_handlers import register_task_handler
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.money import format_yuan, yuan_to_fen
 from workflow_app.core.time import utcnow
 from workflow_app.engine.operations import complete_task
+from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import current_data
 from workflow_app.engine.signals import instance_status_changed
 from workflow_app.extensions import db
@@ -135,3 +136,19 @@ def _close_agreement(instance, old, new, workflow_data=None, **_):
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.case_id == case_id, Agreement.status == "active"))
     if agreement is not None:
         agreement.status = outcome
+
+
+def upload_payment_proof(installment: Installment, file_name: str, content: bytes, actor, max_bytes: int):
+    """Attach the enterprise's proof of paying an installment to the case and link it to the installment."""
+    agreement = installment.agreement
+    if agreement.status != "active":
+        raise ConflictError(_l("Proofs can be uploaded only while the agreement is in force"))
+    if installment.paid_on is not None:
+        raise ConflictError(_l("Installment %(seq)d is already recorded as paid", seq=installment.seq))
+    case = db.session.get(Case, agreement.case_id)
+    attachment = add_attachment(case, file_name, content, actor, max_bytes)
+    installment.proof_attachment_id, installment.proof_uploaded_at = attachment.id, utcnow()
+    record_audit(case.instance, "payment_proof_uploaded", actor.id, installment.proof_uploaded_at,
+                 data={"seq": installment.seq, "file": attachment.file_name})
+    db.session.flush()
+    return attachment

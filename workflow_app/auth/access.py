@@ -1,4 +1,4 @@
-"""Route guards: signed-in staff only, or holders of given roles."""
+"""Route guards: signed-in staff only, holders of given roles, or enterprise users only."""
 import functools
 
 from flask import abort
@@ -27,3 +27,14 @@ def roles_required(*roles):
             return view(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def enterprise_required(view):
+    """Enterprise users only: staff get 403 (the portal is the enterprise's side)."""
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.enterprise_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper

@@ -127,6 +127,15 @@ def reset_password(user: User, password: str) -> User:
     return user
 
 
+def change_password(user: User, current: str, new: str) -> User:
+    """Let a user replace their own password, proving the current one first."""
+    if not user.check_password(current or ""):
+        raise InvalidInput(_l("The current password is wrong"))
+    if new == current:
+        raise InvalidInput(_l("The new password must differ from the current one"))
+    return reset_password(user, new)
+
+
 def _checked_org_unit_fields(unit: OrgUnit | None, code: str, name: str, level: str,
                              parent_code: str | None) -> tuple[str, str, OrgUnit | None]:
     """Return the stripped code and name and the parent, refusing bad codes, duplicates and cycles."""

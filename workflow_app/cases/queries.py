@@ -124,8 +124,8 @@ START_FORM_KEYS = {"referral": "referral_register", "loan_extension": "loan_exte
 HIDDEN_START_KEYS = {"case_number", "priority"}
 
 
-# What the SLA clocks write into the history, field by field (time fields are shown in local time)
-SLA_EVENT_FIELDS = {
+# What the SLA clocks and the agreements write into the history, field by field (time fields are shown in local time)
+EVENT_FIELDS = {
     "sent_back": (("count", _l("Send-backs so far")),),
     "reopened": (("count", _l("Reopenings so far")),),
     "satisfaction_recorded": (("value", _l("Satisfaction")),),
@@ -133,6 +133,7 @@ SLA_EVENT_FIELDS = {
                           ("due_before", _l("Deadline before")), ("due_after", _l("New deadline"))),
     "notice_acknowledged": (("notice", _l("Supervision notice")), ("response", _l("What is being done"))),
     "sla_property_failed": (("property", _l("Property")), ("error", _l("Error"))),
+    "payment_proof_uploaded": (("seq", _l("Installment")), ("file", _l("File"))),
 }
 
 
@@ -164,8 +165,8 @@ def described_audit_events(instance_id: int, kinds=None) -> list[TimelineEntry]:
             described = [(_("Now handled by"), unit.name if unit else data.get("org_unit"))]
         elif event.kind == "task_completed":
             described = describe_data(form_keys.get(event.task_bpmn_id), data)
-        elif event.kind in SLA_EVENT_FIELDS:
-            described = [(label, _local_if_time(key, data.get(key))) for key, label in SLA_EVENT_FIELDS[event.kind]
+        elif event.kind in EVENT_FIELDS:
+            described = [(label, _local_if_time(key, data.get(key))) for key, label in EVENT_FIELDS[event.kind]
                          if data.get(key) not in (None, "")]
         else:
             described = [(key, value) for key, value in data.items() if not isinstance(value, (dict, list))]

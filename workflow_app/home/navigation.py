@@ -15,10 +15,11 @@ class NavItem:
     count: int | None = None
 
 
-# (key, endpoint, label, who may see it: a role name or a tuple of them, "staff" (not an enterprise user) or None
-# for all);
+# (key, endpoint, label, who may see it: a role name or a tuple of them, "staff" (not an enterprise user),
+# "enterprise" (an enterprise user) or None for all);
 # an entry shows only once its blueprint is installed
 NAV_ENTRIES = [
+    ("portal", "portal.home", _l("My cases"), "enterprise"),
     ("inbox", "inbox.index", _l("Inbox"), "staff"),
     ("cases", "cases.list_cases_page", _l("Cases"), "staff"),
     ("supervision", "supervision.dashboard", _l("Supervision"), ("supervisor", "admin")),
@@ -31,6 +32,8 @@ def _may_see(who) -> bool:
         return True
     if who == "staff":
         return current_user.enterprise_id is None
+    if who == "enterprise":
+        return current_user.enterprise_id is not None
     return bool(current_user.role_names & ({who} if isinstance(who, str) else set(who)))
 
 

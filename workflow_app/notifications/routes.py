@@ -27,7 +27,8 @@ def open_notification(notification_id):
     db.session.commit()
     case_id = (notification.data or {}).get("case_id")
     if case_id:
-        return redirect(url_for("cases.case_page", case_id=case_id))
+        endpoint = "portal.case_page" if current_user.enterprise_id is not None else "cases.case_page"
+        return redirect(url_for(endpoint, case_id=case_id))
     return redirect(url_for("notifications.index"))
 
 

@@ -1,0 +1,1 @@
+"""The enterprise portal: apply, sign, pay, rectify."""

@@ -1,0 +1,163 @@
+"""Reads of the portal: only the signed-in enterprise's own cases, tasks, agreements and files."""
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from workflow_app.agreements.models import Agreement, Installment
+from workflow_app.agreements.queries import current_agreement, next_unpaid
+from workflow_app.cases.models import Attachment, Case
+from workflow_app.cases.permissions import ENTERPRISE_ROLE
+from workflow_app.core.money import format_yuan
+from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
+from workflow_app.engine.queries import current_data
+from workflow_app.extensions import db
+
+# What the enterprise is asked to do, by the form of its open task
+TODO_TEXT = {
+    "installment_sign": _l("Please read and sign the installment agreement"),
+    "health_check_documents": _l("Please upload your labour-rules documents"),
+    "health_check_rectification": _l("Please report your rectification"),
+}
+# Who the enterprise is waiting for, by the step the agency is at
+WAITING_TEXT = {
+    "agency_check": _l("Awaiting the agency's review"),
+    "draft_schedule": _l("The agency is drafting the installment schedule"),
+    "countersign": _l("Signed; awaiting the agency's countersignature"),
+    "county_review": _l("Awaiting the county's review"),
+    "exception_approval": _l("Awaiting the city's exception approval"),
+    "bank_review": _l("Awaiting the bank's decision"),
+    "inspect": _l("The county is inspecting your documents"),
+    "suggestions": _l("The county is writing its suggestions"),
+    "verify": _l("The county is checking your rectification"),
+}
+
+
+@dataclass
+class PortalCase:
+    """A case as the enterprise sees it: what it is, where it stands, in words."""
+    case: Case
+    instance: ProcessInstance
+    state: str
+    todo: list = field(default_factory=list)  # the enterprise's open tasks
+    attention: bool = False  # something waits for the enterprise (or is overdue)
+
+
+def own_case(user, case_id: int) -> Case | None:
+    """The case if it belongs to the user's enterprise (else None: 404)."""
+    if user.enterprise_id is None:
+        return None
+    return db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.enterprise_id == user.enterprise_id))
+
+
+def own_task(user, task_id: int) -> Task | None:
+    """An enterprise-lane task of one of the enterprise's cases (else None: 404)."""
+    if user.enterprise_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Task).join(Case, Case.instance_id == Task.instance_id)
+        .where(Task.id == task_id, Task.role == ENTERPRISE_ROLE, Case.enterprise_id == user.enterprise_id))
+
+
+def own_installment(user, installment_id: int) -> Installment | None:
+    if user.enterprise_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Installment).join(Agreement, Agreement.id == Installment.agreement_id)
+        .where(Installment.id == installment_id, Agreement.enterprise_id == user.enterprise_id))
+
+
+def own_attachment(user, attachment_id: int) -> Attachment | None:
+    if user.enterprise_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Attachment).join(Case, Case.id == Attachment.case_id)
+        .where(Attachment.id == attachment_id, Case.enterprise_id == user.enterprise_id))
+
+
+def enterprise_tasks(instance_ids) -> dict[int, list[Task]]:
+    """The open enterprise-lane tasks of the instances, by instance."""
+    found = {}
+    if not instance_ids:
+        return found
+    for task in db.session.scalars(sa.select(Task).where(
+            Task.instance_id.in_(instance_ids), Task.state == "open", Task.role == ENTERPRISE_ROLE).order_by(Task.id)):
+        found.setdefault(task.instance_id, []).append(task)
+    return found
+
+
+def case_state(case: Case, instance: ProcessInstance, todo: list[Task], data: dict | None,
+               today: date) -> tuple[str, bool]:
+    """The case's state in the enterprise's words, and whether it needs the enterprise's attention."""
+    if todo:
+        task = todo[0]
+        text = str(TODO_TEXT.get(task.form_key, _l("Please complete “%(step)s”", step=task.name)))
+        if task.form_key == "health_check_rectification" and data and data.get("rectification_deadline"):
+            text = str(_l("Please report your rectification by %(day)s", day=data["rectification_deadline"]))
+        return text, True
+    if instance.status == "cancelled":
+        return str(_l("Withdrawn")), False
+    if instance.status in ("error", "suspended"):
+        return str(_l("On hold at the agency")), False
+    if case.process_id == "installment_agreement":
+        agreement = current_agreement(case.id)
+        if agreement is not None and agreement.status == "active":
+            unpaid = next_unpaid(agreement)
+            if unpaid is not None:
+                words = dict(seq=unpaid.seq, day=unpaid.due_date.isoformat(), amount=format_yuan(unpaid.amount_fen))
+                if unpaid.due_date < today:
+                    return str(_l("Installment %(seq)d (%(amount)s yuan) was due on %(day)s: overdue", **words)), True
+                return str(_l("Installment %(seq)d (%(amount)s yuan) due on %(day)s", **words)), False
+        if instance.status == "completed":
+            outcome = (data or {}).get("outcome")
+            return str({"completed": _l("All installments paid; late fees waived"),
+                        "defaulted": _l("Ended: an installment was not paid in time"),
+                        "rejected": _l("Not accepted by the agency")}.get(outcome, _l("Closed"))), False
+    if case.process_id == "loan_extension" and instance.status == "completed":
+        if (data or {}).get("decision") == "approved":
+            return str(_l("Extension granted: the new maturity date is %(day)s", day=data.get("new_maturity_date"))), False
+        return str(_l("Extension refused")), False
+    if case.process_id == "health_check" and instance.status == "completed":
+        return str({"no_risks": _l("Health check done: no risk found"), "rectified": _l("Rectification accepted"),
+                    "referred_to_inspection": _l("Handed to labour inspection")}.get(
+            (data or {}).get("outcome"), _l("Closed"))), False
+    if instance.status == "completed":
+        return str(_l("Closed")), False
+    steps = db.session.scalars(sa.select(Task.bpmn_id).where(Task.instance_id == instance.id, Task.state == "open"))
+    for step in steps:
+        if step in WAITING_TEXT:
+            return str(WAITING_TEXT[step]), False
+    return str(_l("Being handled by the agency")), False
+
+
+def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
+    """The enterprise's cases, newest first, each with its state in words."""
+    rows = db.session.execute(
+        sa.select(Case, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .where(Case.enterprise_id == enterprise_id).order_by(Case.id.desc())).all()
+    todo = enterprise_tasks([instance.id for _case, instance in rows])
+    cases = []
+    for case, instance in rows:
+        # the data is read only where the words need it (decisions, deadlines): it costs a workflow load
+        needs_data = instance.status == "completed" or any(
+            t.form_key == "health_check_rectification" for t in todo.get(instance.id, []))
+        state, attention = case_state(case, instance, todo.get(instance.id, []),
+                                      current_data(instance) if needs_data else None, today)
+        cases.append(PortalCase(case, instance, state, todo.get(instance.id, []), attention))
+    return cases
+
+
+def own_attachments(case_id: int) -> list[Attachment]:
+    return list(db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
+
+
+def case_id_of(task: Task) -> int | None:
+    return db.session.scalar(sa.select(Case.id).where(Case.instance_id == task.instance_id))
+
+
+def steps_done(instance_id: int) -> list:
+    """The case's finished steps, oldest first: (name, when), without the handlers' internal data."""
+    return list(db.session.execute(
+        sa.select(AuditEvent.task_name, AuditEvent.at).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.kind == "task_completed").order_by(AuditEvent.id)))

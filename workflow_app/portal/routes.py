@@ -1,0 +1,137 @@
+"""The enterprise portal: my cases, applying, my tasks (sign, upload, rectify), payment proofs, my files."""
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forms import form_class_for
+from forms.health_check import CHECKLIST
+from workflow_app.agreements.operations import upload_payment_proof
+from workflow_app.agreements.queries import case_agreements, current_agreement, installment_reminders
+from workflow_app.auth.access import enterprise_required
+from workflow_app.cases.permissions import may_act_on
+from workflow_app.cases.queries import attachment_content
+from workflow_app.core.errors import ConflictError, DomainError
+from workflow_app.core.time import local_today
+from workflow_app.engine.queries import current_data
+from workflow_app.extensions import db
+from workflow_app.inbox.forms import TaskExtrasForm
+from workflow_app.inbox.operations import submit_task_with_notes
+from workflow_app.portal import queries
+from workflow_app.portal.applications import APPLICATIONS
+from workflow_app.portal.forms import PaymentProofForm
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.route("/")
+@enterprise_required
+def home():
+    today = local_today()
+    return render_template("portal/home.html", cases=queries.enterprise_cases(current_user.enterprise_id, today),
+                           reminders=installment_reminders(current_user.enterprise_id, today),
+                           applications=APPLICATIONS.values(), today=today)
+
+
+@bp.route("/apply/<process_id>", methods=["GET", "POST"])
+@enterprise_required
+def apply(process_id):
+    application = APPLICATIONS.get(process_id) or abort(404)
+    form = application.form_class()
+    if form.validate_on_submit():
+        try:
+            case = application.start(form, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
+            return redirect(url_for("portal.case_page", case_id=case.id))
+    return render_template("portal/apply.html", application=application, form=form), \
+        200 if request.method == "GET" else 422
+
+
+@bp.route("/cases/<int:case_id>")
+@enterprise_required
+def case_page(case_id):
+    case = queries.own_case(current_user, case_id) or abort(404)
+    instance = case.instance
+    data = current_data(instance)
+    todo = queries.enterprise_tasks([instance.id]).get(instance.id, [])
+    state, attention = queries.case_state(case, instance, todo, data, local_today())
+    return render_template("portal/case.html", case=case, instance=instance, data=data, todo=todo, state=state,
+                           attention=attention, agreements=case_agreements(case.id), proof_form=PaymentProofForm(),
+                           files=queries.own_attachments(case.id), steps=queries.steps_done(instance.id),
+                           checklist=dict(CHECKLIST), today=local_today())
+
+
+def _render_task(task, form, extras, status=200, stale=None):
+    case = queries.own_case(current_user, queries.case_id_of(task)) or abort(404)
+    agreement = current_agreement(case.id) if task.form_key == "installment_sign" else None
+    return render_template("portal/task.html", task=task, case=case, form=form, extras=extras,
+                           data=current_data(task.instance), agreement=agreement, stale=stale,
+                           may_act=may_act_on(current_user, task), today=local_today()), status
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@enterprise_required
+def task_page(task_id):
+    task = queries.own_task(current_user, task_id) or abort(404)
+    form = form_class_for(task.form_key)(case_data=current_data(task.instance))
+    extras = TaskExtrasForm(prefix="extra")
+    if request.method == "GET":
+        return _render_task(task, form, extras)
+    if not may_act_on(current_user, task):
+        return _render_task(task, form, extras, 409, stale=_("This step is already done."))
+    if not (form.validate_on_submit() & extras.validate()):
+        return _render_task(task, form, extras, 422)
+    files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
+    try:
+        case = submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
+                                      request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"])
+    except ConflictError as exc:
+        db.session.rollback()
+        task = queries.own_task(current_user, task_id) or abort(404)
+        return _render_task(task, form, extras, 409, stale=str(exc))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _render_task(queries.own_task(current_user, task_id), form, extras, 422)
+    db.session.commit()
+    flash(_("“%(step)s” is done. Thank you.", step=task.name), "success")
+    return redirect(url_for("portal.case_page", case_id=case.id))
+
+
+@bp.route("/installments/<int:installment_id>/proof", methods=["POST"])
+@enterprise_required
+def upload_proof(installment_id):
+    installment = queries.own_installment(current_user, installment_id) or abort(404)
+    case_id = installment.agreement.case_id
+    form = PaymentProofForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("portal.case_page", case_id=case_id, _anchor="schedule"))
+    upload = form.proof.data
+    try:
+        upload_payment_proof(installment, upload.filename, upload.read(), current_user,
+                             current_app.config["ATTACHMENT_MAX_BYTES"])
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("The proof for installment %(seq)d has been sent to the agency.", seq=installment.seq), "success")
+    return redirect(url_for("portal.case_page", case_id=case_id, _anchor="schedule"))
+
+
+@bp.route("/files/<int:attachment_id>")
+@enterprise_required
+def download(attachment_id):
+    attachment = queries.own_attachment(current_user, attachment_id) or abort(404)
+    return Response(attachment_content(attachment), content_type=attachment.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.file_name)}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
