@@ -49,6 +49,10 @@ class Config:
     # Clocks the SLA sweep takes per transaction
     SLA_SWEEP_BATCH = int(os.environ.get("SLA_SWEEP_BATCH", "500"))
 
+    # The last day an installment may fall on, given to portal applications (the notice 潍人社字〔2023〕17号 set
+    # 2023-12-31; the bureau sets a later day when the policy is extended); applications after it are refused
+    INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2023-12-31")
+
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
@@ -62,6 +66,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # The demo's policy is still open, so that the portal can be tried (the notice's own day has passed)
+    INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2099-12-31")
 
 
 class TestingConfig(Config):
@@ -82,6 +88,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     INPROCESS_WORKER = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Tests apply under an open policy unless they set one (tests/processes cover the notice's 2023-12-31)
+    INSTALLMENT_POLICY_DEADLINE = "2099-12-31"
 
 
 class ProductionConfig(Config):

@@ -332,3 +332,16 @@ def test_a_disabled_enterprise_account_cannot_sign_in(bureau, client_as, app):
     response = client.post("/login", data={"username": "ent_lvyuan", "password": PASSWORD})
     assert response.status_code == 200  # the form again, with the refusal
     assert "/login" in client.get("/portal/").headers["Location"]
+
+
+def test_after_the_policy_deadline_applications_are_refused_with_the_reason(bureau, client_as, app):
+    app.config["INSTALLMENT_POLICY_DEADLINE"] = "2023-12-31"  # the notice's own day, long past
+    try:
+        response = english(client_as("ent_huayu")).post("/portal/apply/installment_agreement", data={
+            "pension_yuan": "1000", "deferral_end_date": "2026-01-31", "hardship_reason": "x",
+            "proposed_installments": "3"})
+    finally:
+        app.config["INSTALLMENT_POLICY_DEADLINE"] = "2099-12-31"
+    assert response.status_code == 422
+    assert "only until 2023-12-31; the policy has ended" in response.get_data(as_text=True)
+    assert count(Case) == 0

@@ -17,7 +17,7 @@ from workflow_app.cases.operations import add_attachment, start_case
 from workflow_app.cases.task_handlers import register_task_handler
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.money import format_yuan, yuan_to_fen
-from workflow_app.core.time import utcnow
+from workflow_app.core.time import local_today, utcnow
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import current_data
@@ -31,6 +31,10 @@ def apply_for_installment_agreement(form_data: dict, actor, settings: dict | Non
     """Start an installment agreement from an enterprise user's application (amounts in yuan → fen)."""
     if actor.enterprise_id is None:
         raise InvalidInput(_l("Only an enterprise account can apply for its own installment agreement"))
+    deadline = (settings or {}).get("policy_deadline")
+    if deadline and local_today() > date.fromisoformat(str(deadline)):
+        raise InvalidInput(_l("Deferred contributions could be paid in installments only until %(day)s; "
+                              "the policy has ended", day=str(deadline)))
     enterprise = db.session.get(Enterprise, actor.enterprise_id)
     data = {f"{name}_fen": yuan_to_fen(form_data[f"{name}_yuan"] or 0) for name in INSURANCES}
     data["deferred_total_fen"] = sum(data.values())

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from forms.installment_agreement import InstallmentApplicationForm
@@ -25,7 +26,8 @@ APPLICATIONS = {
         "installment_agreement", _l("Pay deferred social insurance in installments"),
         _l("If paying the deferred contributions at once is hard, sign an agreement with the agency and pay them in "
            "installments; no late fees are charged during the installment period."),
-        InstallmentApplicationForm, lambda form, user: apply_for_installment_agreement(form.task_data(), user)),
+        InstallmentApplicationForm, lambda form, user: apply_for_installment_agreement(
+            form.task_data(), user, {"policy_deadline": current_app.config["INSTALLMENT_POLICY_DEADLINE"]})),
     "loan_extension": Application(
         "loan_extension", _l("Extend the repayment of a loan"),
         _l("If a temporary difficulty keeps you from repaying an entrepreneurship guarantee loan or a 潍岗贷 loan "
