@@ -237,6 +237,7 @@ def test_a_health_check_documents_findings_and_rectification_with_files(bureau, 
                                                            "rectification_deadline": deadline.isoformat()})
     page = client.get(f"/portal/cases/{case.id}").get_data(as_text=True)
     assert "加班超过法定上限" in page and "申请综合计算工时制" in page and "High" in page
+    assert f"please by {deadline.isoformat()}" in page  # the county's deadline, not the step's service time
     home = client.get("/portal/").get_data(as_text=True)
     assert f"Please report your rectification by {deadline.isoformat()}" in home
     rectify = open_task_of(case, "rectify")
