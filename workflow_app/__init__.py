@@ -59,6 +59,9 @@ def create_app(config_class=None):
                       portal_bp, admin_bp):
         app.register_blueprint(blueprint)
 
+    from workflow_app.core.security_headers import add_security_headers
+    app.after_request(add_security_headers)
+
     from workflow_app.core.time import format_local
     app.jinja_env.filters["localtime"] = format_local
     from workflow_app.core.money import format_yuan

@@ -86,10 +86,18 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def page(browser, request, artifacts):
-    """A fresh browser page; a failing test leaves a screenshot of where it stopped."""
+    """A fresh browser page; a failing test leaves a screenshot of where it stopped.
+
+    Anything the Content-Security-Policy blocked, or a script error, fails the test.
+    """
     context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
     page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     if getattr(request.node, "failed_call", False):
         page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
     context.close()
+    assert problems == [], "blocked by the Content-Security-Policy or a script error"
