@@ -142,9 +142,9 @@ def test_the_enterprise_uploads_a_payment_proof_and_the_schedule_shows_states(cr
     agreement = current_agreement(case.id)
     first, second = agreement.installments[0], agreement.installments[1]
     page = client.get(f"/portal/cases/{case.id}").get_data(as_text=True)
-    assert f'data-seq="1" data-state="paid"' in page and f'data-seq="2" data-state="due"' in page
+    assert 'data-seq="1" data-state="paid"' in page and 'data-seq="2" data-state="due"' in page
     assert f"Installment 2 (400.00 yuan) due on {second.due_date.isoformat()}" in page
-    assert f'id="proof-form-2"' in page and 'id="proof-form-1"' not in page  # only the next unpaid one
+    assert 'id="proof-form-2"' in page and 'id="proof-form-1"' not in page  # only the next unpaid one
     response = client.post(f"/portal/installments/{second.id}/proof", data={"proof": (io.BytesIO(PDF), "回单.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 302

@@ -29,25 +29,36 @@ def fingerprint(agreement: Agreement) -> Fingerprint:
     return Fingerprint(agreement.text_sha256, text_hash(agreement.text))
 
 
-def case_agreements(case_id: int) -> list[Agreement]:
-    """A case's agreements, newest first (a redrafted schedule leaves the earlier one declined)."""
+def _agreements_of(case_ids) -> list[Agreement]:
     return list(db.session.scalars(
         sa.select(Agreement).options(selectinload(Agreement.installments).selectinload(Installment.proof))
-        .where(Agreement.case_id == case_id).order_by(Agreement.id.desc())))
+        .where(Agreement.case_id.in_(case_ids)).order_by(Agreement.id.desc())))
+
+
+def case_agreements(case_id: int) -> list[Agreement]:
+    """A case's agreements, newest first (a redrafted schedule leaves the earlier one declined)."""
+    return _agreements_of([case_id])
+
+
+def current_of(agreements: list[Agreement]) -> Agreement | None:
+    """Of a case's agreements (newest first), the one that counts: the newest not declined, else the newest."""
+    return next((a for a in agreements if a.status != "declined"), agreements[0] if agreements else None)
 
 
 def current_agreement(case_id: int) -> Agreement | None:
-    """The agreement that counts for a case: the newest one not declined (else the newest)."""
-    agreements = case_agreements(case_id)
-    return next((a for a in agreements if a.status != "declined"), agreements[0] if agreements else None)
+    return current_of(case_agreements(case_id))
+
+
+def current_agreements(case_ids) -> dict[int, Agreement]:
+    """The agreement that counts for each of the cases that has one (one query for them all)."""
+    by_case = {}
+    for agreement in _agreements_of(case_ids):
+        by_case.setdefault(agreement.case_id, []).append(agreement)
+    return {case_id: current_of(agreements) for case_id, agreements in by_case.items()}
 
 
 def get_agreement(agreement_id: int) -> Agreement | None:
     return db.session.get(Agreement, agreement_id)
-
-
-def get_installment(installment_id: int) -> Installment | None:
-    return db.session.get(Installment, installment_id)
 
 
 def next_unpaid(agreement: Agreement) -> Installment | None:

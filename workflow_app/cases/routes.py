@@ -1,6 +1,4 @@
 """Case pages: the list with filters and CSV export, starting a case, the case page, comments, files."""
-from urllib.parse import quote
-
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from workflow_app.cases.queries import (CaseFilter, attachment_content, case_att
                                         case_comments, export_cases, list_cases, timeline,
                                         process_options, visible_case)
 from workflow_app.cases.starting import STARTABLE, startable_by
+from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import DomainError
 from workflow_app.core.spreadsheets import csv_response
 from workflow_app.core.time import format_local, utcnow
@@ -137,9 +136,7 @@ def add_attachment(case_id):
 def download(case_id, attachment_id):
     case = visible_case(current_user, case_id) or abort(404)
     attachment = case_attachment(case.id, attachment_id) or abort(404)
-    return Response(attachment_content(attachment), content_type=attachment.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.file_name)}",
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return file_download(attachment_content(attachment), attachment.content_type, attachment.file_name)
 
 
 def _write(operation, case, message):

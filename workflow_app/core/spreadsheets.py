@@ -1,10 +1,11 @@
 """Tables as downloads: CSV (UTF-8 with BOM, for Excel in a Chinese office) and XLSX (openpyxl)."""
 import csv
 import io
-from urllib.parse import quote
 
 from flask import Response
 from openpyxl import Workbook
+
+from workflow_app.core.downloads import download_headers
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -16,17 +17,13 @@ def defuse(value):
     return value
 
 
-def _attachment(name: str) -> dict:
-    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "X-Content-Type-Options": "nosniff"}
-
-
 def csv_response(name: str, header: list, rows) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
         writer.writerow([defuse(value) for value in row])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=_attachment(name))
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=download_headers(name))
 
 
 def xlsx_response(name: str, sheet_title: str, header: list, rows) -> Response:
@@ -37,7 +34,7 @@ def xlsx_response(name: str, sheet_title: str, header: list, rows) -> Response:
         sheet.append([defuse(value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
-    return Response(out.getvalue(), mimetype=XLSX_TYPE, headers=_attachment(name))
+    return Response(out.getvalue(), mimetype=XLSX_TYPE, headers=download_headers(name))
 
 
 def table_response(kind: str, name: str, sheet_title: str, header: list, rows) -> Response:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.agreements.models import Agreement, Installment
-from workflow_app.agreements.queries import current_agreement, next_unpaid
+from workflow_app.agreements.queries import current_agreements, next_unpaid
 from workflow_app.cases.models import Attachment, Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.core.money import format_yuan
@@ -76,20 +76,26 @@ def own_attachment(user, attachment_id: int) -> Attachment | None:
         .where(Attachment.id == attachment_id, Case.enterprise_id == user.enterprise_id))
 
 
-def enterprise_tasks(instance_ids) -> dict[int, list[Task]]:
-    """The open enterprise-lane tasks of the instances, by instance."""
+def open_tasks_by_instance(instance_ids) -> dict[int, list[Task]]:
+    """The open tasks of the instances (the enterprise's and the agency's), by instance, in one query."""
     found = {}
     if not instance_ids:
         return found
-    for task in db.session.scalars(sa.select(Task).where(
-            Task.instance_id.in_(instance_ids), Task.state == "open", Task.role == ENTERPRISE_ROLE).order_by(Task.id)):
+    for task in db.session.scalars(sa.select(Task).where(Task.instance_id.in_(instance_ids), Task.state == "open")
+                                   .order_by(Task.id)):
         found.setdefault(task.instance_id, []).append(task)
     return found
 
 
-def case_state(case: Case, instance: ProcessInstance, todo: list[Task], data: dict | None,
-               today: date) -> tuple[str, bool]:
+def enterprise_todo(open_tasks: list[Task]) -> list[Task]:
+    """Of a case's open tasks, those that wait for the enterprise."""
+    return [task for task in open_tasks if task.role == ENTERPRISE_ROLE]
+
+
+def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], agreement: Agreement | None,
+               data: dict | None, today: date) -> tuple[str, bool]:
     """The case's state in the enterprise's words, and whether it needs the enterprise's attention."""
+    todo = enterprise_todo(open_tasks)
     if todo:
         task = todo[0]
         text = str(TODO_TEXT.get(task.form_key, _l("Please complete “%(step)s”", step=task.name)))
@@ -101,7 +107,6 @@ def case_state(case: Case, instance: ProcessInstance, todo: list[Task], data: di
     if instance.status in ("error", "suspended"):
         return str(_l("On hold at the agency")), False
     if case.process_id == "installment_agreement":
-        agreement = current_agreement(case.id)
         if agreement is not None and agreement.status == "active":
             unpaid = next_unpaid(agreement)
             if unpaid is not None:
@@ -124,10 +129,9 @@ def case_state(case: Case, instance: ProcessInstance, todo: list[Task], data: di
             (data or {}).get("outcome"), _l("Closed"))), False
     if instance.status == "completed":
         return str(_l("Closed")), False
-    steps = db.session.scalars(sa.select(Task.bpmn_id).where(Task.instance_id == instance.id, Task.state == "open"))
-    for step in steps:
-        if step in WAITING_TEXT:
-            return str(WAITING_TEXT[step]), False
+    for task in open_tasks:
+        if task.bpmn_id in WAITING_TEXT:
+            return str(WAITING_TEXT[task.bpmn_id]), False
     return str(_l("Being handled by the agency")), False
 
 
@@ -136,24 +140,18 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
     rows = db.session.execute(
         sa.select(Case, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
         .where(Case.enterprise_id == enterprise_id).order_by(Case.id.desc())).all()
-    todo = enterprise_tasks([instance.id for _case, instance in rows])
+    open_tasks = open_tasks_by_instance([instance.id for _case, instance in rows])
+    agreements = current_agreements([case.id for case, _instance in rows if case.process_id == "installment_agreement"])
     cases = []
     for case, instance in rows:
+        tasks = open_tasks.get(instance.id, [])
         # the data is read only where the words need it (decisions, deadlines): it costs a workflow load
         needs_data = instance.status == "completed" or any(
-            t.form_key == "health_check_rectification" for t in todo.get(instance.id, []))
-        state, attention = case_state(case, instance, todo.get(instance.id, []),
+            t.form_key == "health_check_rectification" for t in tasks)
+        state, attention = case_state(case, instance, tasks, agreements.get(case.id),
                                       current_data(instance) if needs_data else None, today)
-        cases.append(PortalCase(case, instance, state, todo.get(instance.id, []), attention))
+        cases.append(PortalCase(case, instance, state, enterprise_todo(tasks), attention))
     return cases
-
-
-def own_attachments(case_id: int) -> list[Attachment]:
-    return list(db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
-
-
-def case_id_of(task: Task) -> int | None:
-    return db.session.scalar(sa.select(Case.id).where(Case.instance_id == task.instance_id))
 
 
 def steps_done(instance_id: int) -> list:

@@ -1,17 +1,16 @@
 """The enterprise portal: my cases, applying, my tasks (sign, upload, rectify), payment proofs, my files."""
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms import form_class_for
 from forms.health_check import CHECKLIST
 from workflow_app.agreements.operations import upload_payment_proof
-from workflow_app.agreements.queries import case_agreements, current_agreement, installment_reminders
+from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
 from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.queries import attachment_content
+from workflow_app.cases.queries import attachment_content, case_attachments, case_for_instance
+from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data
@@ -59,46 +58,47 @@ def case_page(case_id):
     case = queries.own_case(current_user, case_id) or abort(404)
     instance = case.instance
     data = current_data(instance)
-    todo = queries.enterprise_tasks([instance.id]).get(instance.id, [])
-    state, attention = queries.case_state(case, instance, todo, data, local_today())
-    return render_template("portal/case.html", case=case, instance=instance, data=data, todo=todo, state=state,
-                           attention=attention, agreements=case_agreements(case.id), proof_form=PaymentProofForm(),
-                           files=queries.own_attachments(case.id), steps=queries.steps_done(instance.id),
-                           checklist=dict(CHECKLIST), today=local_today())
+    open_tasks = queries.open_tasks_by_instance([instance.id]).get(instance.id, [])
+    agreements = case_agreements(case.id)
+    state, attention = queries.case_state(case, instance, open_tasks, current_of(agreements), data, local_today())
+    return render_template("portal/case.html", case=case, instance=instance, data=data,
+                           todo=queries.enterprise_todo(open_tasks), state=state, attention=attention,
+                           agreements=agreements, proof_form=PaymentProofForm(), files=case_attachments(case.id),
+                           steps=queries.steps_done(instance.id), checklist=dict(CHECKLIST), today=local_today())
 
 
-def _render_task(task, form, extras, status=200, stale=None):
-    case = queries.own_case(current_user, queries.case_id_of(task)) or abort(404)
+def _render_task(task, data, form, extras, status=200, stale=None):
+    case = case_for_instance(task.instance_id)
     agreement = current_agreement(case.id) if task.form_key == "installment_sign" else None
-    return render_template("portal/task.html", task=task, case=case, form=form, extras=extras,
-                           data=current_data(task.instance), agreement=agreement, stale=stale,
-                           may_act=may_act_on(current_user, task), today=local_today()), status
+    return render_template("portal/task.html", task=task, case=case, form=form, extras=extras, data=data,
+                           agreement=agreement, stale=stale, may_act=may_act_on(current_user, task),
+                           today=local_today()), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @enterprise_required
 def task_page(task_id):
     task = queries.own_task(current_user, task_id) or abort(404)
-    form = form_class_for(task.form_key)(case_data=current_data(task.instance))
+    data = current_data(task.instance)
+    form = form_class_for(task.form_key)(case_data=data)
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
-        return _render_task(task, form, extras)
+        return _render_task(task, data, form, extras)
     if not may_act_on(current_user, task):
-        return _render_task(task, form, extras, 409, stale=_("This step is already done."))
+        return _render_task(task, data, form, extras, 409, stale=_("This step is already done."))
     if not (form.validate_on_submit() & extras.validate()):
-        return _render_task(task, form, extras, 422)
+        return _render_task(task, data, form, extras, 422)
     files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
         case = submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
                                       request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"])
-    except ConflictError as exc:
-        db.session.rollback()
-        task = queries.own_task(current_user, task_id) or abort(404)
-        return _render_task(task, form, extras, 409, stale=str(exc))
     except DomainError as exc:
         db.session.rollback()
+        task = queries.own_task(current_user, task_id) or abort(404)
+        if isinstance(exc, ConflictError):
+            return _render_task(task, current_data(task.instance), form, extras, 409, stale=str(exc))
         flash(str(exc), "danger")
-        return _render_task(queries.own_task(current_user, task_id), form, extras, 422)
+        return _render_task(task, data, form, extras, 422)
     db.session.commit()
     flash(_("“%(step)s” is done. Thank you.", step=task.name), "success")
     return redirect(url_for("portal.case_page", case_id=case.id))
@@ -132,6 +132,4 @@ def upload_proof(installment_id):
 @enterprise_required
 def download(attachment_id):
     attachment = queries.own_attachment(current_user, attachment_id) or abort(404)
-    return Response(attachment_content(attachment), content_type=attachment.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.file_name)}",
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return file_download(attachment_content(attachment), attachment.content_type, attachment.file_name)
