@@ -315,6 +315,8 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
     from workflow_app.agreements.queries import current_agreement
     agreement_case = create_agreement_case("drafted")
     agreement = current_agreement(agreement_case.id)
+    from workflow_app.auth.operations import create_api_token
+    token, _secret = create_api_token(bureau["kuiwen_handler"], "route matrix")
     app_time.freeze_clock(app_time.utcnow() + timedelta(days=30))  # the sign-for is long overdue: notices
     try:
         run_sla_sweep()
@@ -332,5 +334,5 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
         "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
         "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),
         "version_id": db.session.scalar(sa.select(ProcessVersion.id)), "instance_id": case.instance_id,
-        "action": None, "filename": "app.css",
+        "action": None, "filename": "app.css", "token_id": token.id,
     }

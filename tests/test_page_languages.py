@@ -60,7 +60,8 @@ def pages(app):
                 ("/supervision/notices?all=1", "city_supervisor"), ("/notifications", "kuiwen_supervisor"),
                 ("/portal/apply/installment_agreement", "ent_huayu"), ("/portal/apply/loan_extension", "ent_huayu"),
                 ("/portal/apply/health_check", "ent_huayu"), ("/portal/tasks/<int:sign_task_id>", "ent_huayu"),
-                ("/portal/cases/<int:agreement_case_id>", "ent_huayu"), ("/cases/<int:agreement_case_id>", "agency")]
+                ("/portal/cases/<int:agreement_case_id>", "ent_huayu"), ("/cases/<int:agreement_case_id>", "agency"),
+                ("/account/tokens", "kuiwen_handler")]
 
 
 def test_every_page_renders_in_both_languages_with_no_english_left_in_chinese(app, route_ids, client_as):

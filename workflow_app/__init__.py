@@ -11,7 +11,9 @@ LANGUAGES = ("zh_Hans_CN", "en")
 
 
 def select_locale():
-    """Use the language the user picked, else Chinese."""
+    """Use the language the user picked (API clients: Accept-Language), else Chinese."""
+    if has_request_context() and request.path.startswith("/api/"):
+        return "en" if request.accept_languages.best_match(["zh", "en"], "zh") == "en" else LANGUAGES[0]
     chosen = session.get("lang") if has_request_context() else None
     return chosen if chosen in LANGUAGES else LANGUAGES[0]
 
@@ -46,6 +48,7 @@ def create_app(config_class=None):
     database.configure_engine_events(app)
 
     from workflow_app.admin.routes import bp as admin_bp
+    from workflow_app.api.routes import bp as api_bp
     from workflow_app.agreements.routes import bp as agreements_bp
     from workflow_app.auth.routes import bp as auth_bp
     from workflow_app.cases.routes import bp as cases_bp
@@ -56,11 +59,14 @@ def create_app(config_class=None):
     from workflow_app.sla.routes import bp as sla_bp
     from workflow_app.supervision.routes import bp as supervision_bp
     for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, agreements_bp, sla_bp, supervision_bp, notifications_bp,
-                      portal_bp, admin_bp):
+                      portal_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request can carry one
 
     from workflow_app.core.security_headers import add_security_headers
     app.after_request(add_security_headers)
+    from workflow_app.core.input_guard import refuse_nul_characters
+    app.before_request(refuse_nul_characters)
 
     from workflow_app.core.time import format_local
     app.jinja_env.filters["localtime"] = format_local
@@ -95,16 +101,24 @@ def create_app(config_class=None):
         405: _l("This page cannot be used that way."),
         413: _l("The upload is too large."),
         400: _l("The request was not understood (the form may have expired: reload the page and try again)."),
+        500: _l("Something went wrong on our side; it has been logged. Please try again later."),
     }
+    from workflow_app.api import errors as api_errors
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        if exc.code == 500:
+            db.session.rollback()  # the page itself reads the database
+        if request.path.startswith("/api/"):
+            return api_errors.http_error(exc)
         if exc.code not in error_messages:
             return exc
         return render_template("errors.html", code=exc.code, message=error_messages[exc.code]), exc.code
 
     @app.errorhandler(DomainError)
     def domain_error(exc):
+        if request.path.startswith("/api/"):
+            return api_errors.domain_error(exc)
         from flask import flash
         flash(str(exc), "danger")
         return redirect(request.referrer or url_for("home.index"))

@@ -143,6 +143,7 @@ def register_cli(app):
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(tokens)
 
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar: list, import and load years.")
@@ -195,3 +196,59 @@ def calendar_load_builtin_command():
         return
     click.echo(_("stored the built-in years %(first)d-%(last)d; %(n)d open task(s) recomputed, %(changed)d changed",
                  first=years[0], last=years[-1], n=result["tasks_recomputed"], changed=result["tasks_changed"]))
+
+
+tokens = AppGroup("tokens", help="Bearer tokens of the JSON API.")
+
+
+def _find_user_or_fail(username):
+    from workflow_app.auth.queries import find_user
+    user = find_user(username)
+    if user is None:
+        _fail(_("No user '%(name)s'", name=username))
+    return user
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", help="What the token is for, e.g. the client system's name.")
+@click.option("--system", is_flag=True, help="A token of a system client (the user is its service account).")
+@command_errors
+def tokens_create_command(username, name, system):
+    """Create a token for USERNAME and print it (it is shown this once only)."""
+    from workflow_app.auth.operations import create_api_token
+    token, secret = create_api_token(_find_user_or_fail(username), name, "system" if system else "personal")
+    db.session.commit()
+    click.echo(secret)
+    click.echo(_("token %(id)d (%(name)s) of %(user)s; store it now, it cannot be shown again", id=token.id,
+                 name=token.name, user=username), err=True)
+
+
+@tokens.command("list")
+@click.argument("username")
+@command_errors
+def tokens_list_command(username):
+    """List the tokens of USERNAME."""
+    from workflow_app.auth.queries import user_tokens
+    from workflow_app.core.time import format_local
+    for token in user_tokens(_find_user_or_fail(username).id):
+        state = _("revoked %(at)s", at=format_local(token.revoked_at)) if token.revoked_at else _("active")
+        click.echo("\t".join([str(token.id), token.prefix + "…", token.kind, token.name, state,
+                               _("last used %(at)s", at=format_local(token.last_used_at)) if token.last_used_at else
+                               _("never used")]))
+
+
+@tokens.command("revoke")
+@click.argument("username")
+@click.argument("token_id", type=int)
+@command_errors
+def tokens_revoke_command(username, token_id):
+    """Revoke token TOKEN_ID of USERNAME."""
+    from workflow_app.auth.operations import revoke_api_token
+    from workflow_app.auth.queries import get_user_token
+    token = get_user_token(_find_user_or_fail(username).id, token_id)
+    if token is None:
+        _fail(_("User %(name)s has no token %(id)d", name=username, id=token_id))
+    revoke_api_token(token)
+    db.session.commit()
+    click.echo(_("token %(id)d revoked", id=token_id))

@@ -17,3 +17,8 @@ class PasswordChangeForm(FlaskForm):
                                  description=_l("At least 8 characters."))
     repeat_password = PasswordField(_l("New password again"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ"))])
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("e.g. the script or system that will use it"))

@@ -5,7 +5,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workflow_app.core.models import CreatedAtMixin
+from workflow_app.core.models import CreatedAtMixin, UTCDateTime
 from workflow_app.extensions import db
 
 ORG_LEVELS = ("city", "county", "street", "community")
@@ -83,3 +83,27 @@ class User(db.Model, UserMixin, CreatedAtMixin):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+API_TOKEN_KINDS = ("personal", "system")
+
+
+class ApiToken(db.Model, CreatedAtMixin):
+    """A bearer token of the JSON API, acting as its user; only its SHA-256 is stored.
+
+    "personal" tokens are made by users for themselves; "system" tokens by an admin for the
+    service account of another system (the command centre's), which holds the roles it needs.
+    """
+
+    __tablename__ = "api_token"
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = sa.Column(sa.String(100), nullable=False)
+    kind = sa.Column(sa.String(20), nullable=False, default="personal")
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    prefix = sa.Column(sa.String(12), nullable=False)  # the first characters, so that a user can tell tokens apart
+    created_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
+    last_used_at = sa.Column(UTCDateTime(), nullable=True)
+    revoked_at = sa.Column(UTCDateTime(), nullable=True)
+
+    user = relationship("User", foreign_keys=[user_id])

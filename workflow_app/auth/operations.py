@@ -1,12 +1,15 @@
 """Writes: roles, users, org units, enterprises."""
+import hashlib
 import re
+import secrets
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from workflow_app.auth.models import ORG_LEVELS, Enterprise, OrgUnit, Role, User
+from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, OrgUnit, Role, User
 from workflow_app.auth.queries import count_role_holders, find_enterprise, find_org_unit, find_role, find_user
-from workflow_app.core.errors import InvalidInput
+from workflow_app.core.errors import ConflictError, InvalidInput
+from workflow_app.core.time import utcnow
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.extensions import db
 
@@ -247,3 +250,45 @@ def update_enterprise(enterprise: Enterprise, uscc: str, name: str, county_code:
     enterprise.specialist_id = specialist.id if specialist else None
     db.session.flush()
     return enterprise
+
+
+TOKEN_PREFIX = "wf_"
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token (tokens are long and random, so a plain SHA-256 suffices)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str, kind: str = "personal", created_by: User | None = None) -> tuple[ApiToken, str]:
+    """Make a bearer token for `user`; return the row and the token itself (shown once, never stored)."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_l("Give the token a name (what it is for)"))
+    if len(name) > 100:
+        raise InvalidInput(_l("A token name can have at most %(n)d characters", n=100))
+    if kind not in API_TOKEN_KINDS:
+        raise InvalidInput(_l("Unknown token kind '%(kind)s'", kind=kind))
+    if not user.active:
+        raise InvalidInput(_l("User '%(name)s' is disabled", name=user.username))
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, kind=kind, token_hash=hash_token(token), prefix=token[:10],
+                   created_by_id=(created_by or user).id)
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def revoke_api_token(token: ApiToken) -> ApiToken:
+    """Stop a token from working (kept, so that its use stays explained)."""
+    if token.revoked_at is not None:
+        raise ConflictError(_l("This token is already revoked"))
+    token.revoked_at = utcnow()
+    db.session.flush()
+    return token
+
+
+def note_token_use(token: ApiToken, now, every_seconds: int = 300) -> None:
+    """Record when a token was last used, at most every few minutes (not a write per request)."""
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= every_seconds:
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))

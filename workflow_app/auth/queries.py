@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
-from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
+from workflow_app.auth.models import ApiToken, Enterprise, OrgUnit, Role, User, user_role
 from workflow_app.core.pagination import Page, paginate
 from workflow_app.extensions import db
 
@@ -187,3 +187,21 @@ def nearest_role_holders(role_name: str, unit_id: int) -> tuple[int, list[int]]:
             return current, holders
         current = db.session.scalar(sa.select(OrgUnit.parent_id).where(OrgUnit.id == current))
     return unit_id, []
+
+
+def user_for_token(token_hash: str):
+    """Return (ApiToken, User) of a live token of an active user, or None."""
+    found = db.session.execute(
+        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active.is_(True))).first()
+    return tuple(found) if found else None
+
+
+def user_tokens(user_id: int) -> list:
+    """A user's tokens, newest first (revoked ones too)."""
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id)
+                                   .order_by(ApiToken.id.desc())))
+
+
+def get_user_token(user_id: int, token_id: int):
+    return db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))

@@ -1,14 +1,14 @@
 """Login, logout, the password change and the language switch."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from workflow_app.auth.forms import LoginForm, PasswordChangeForm
-from workflow_app.auth.operations import change_password
+from workflow_app.auth.forms import ApiTokenForm, LoginForm, PasswordChangeForm
+from workflow_app.auth.operations import change_password, create_api_token, revoke_api_token
 from workflow_app.core.errors import DomainError
-from workflow_app.auth.queries import find_user, get_user
+from workflow_app.auth.queries import find_user, get_user, get_user_token, user_tokens
 from workflow_app.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -61,6 +61,40 @@ def password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form), 200 if request.method == "GET" else 422
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = ApiTokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _row, new_token = create_api_token(current_user, form.name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    status = 422 if request.method == "POST" and new_token is None else 200
+    return render_template("auth/tokens.html", form=form, tokens=user_tokens(current_user.id),
+                           new_token=new_token), status
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id):
+    token = get_user_token(current_user.id, token_id) or abort(404)
+    try:
+        revoke_api_token(token)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("The token “%(name)s” no longer works.", name=token.name), "success")
+    return redirect(url_for("auth.tokens"))
 
 
 @bp.route("/language/<code>", methods=["POST"])

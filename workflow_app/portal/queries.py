@@ -10,6 +10,7 @@ from workflow_app.agreements.queries import current_agreements, next_unpaid
 from workflow_app.cases.models import Attachment, Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.core.money import format_yuan
+from workflow_app.core.pagination import paginate
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
@@ -85,6 +86,14 @@ def open_tasks_by_instance(instance_ids) -> dict[int, list[Task]]:
                                    .order_by(Task.id)):
         found.setdefault(task.instance_id, []).append(task)
     return found
+
+
+def enterprise_open_tasks(user, page: int = 1, per_page: int = 25):
+    """A page of (Task, Case) rows: the open enterprise-lane tasks of the user's enterprise, oldest first."""
+    return paginate(sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
+                    .where(Task.state == "open", Task.role == ENTERPRISE_ROLE,
+                           Case.enterprise_id == (user.enterprise_id if user.enterprise_id is not None else -1))
+                    .order_by(Task.id), page, per_page)
 
 
 def enterprise_todo(open_tasks: list[Task]) -> list[Task]:

@@ -1,0 +1,123 @@
+"""What every API call goes through: the bearer token, the JSON body, the Idempotency-Key, one transaction."""
+import functools
+import hashlib
+import json
+
+from flask import Response, g, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from workflow_app.api.errors import domain_error
+from workflow_app.api.operations import keep_response, reserve_idempotency_key
+from workflow_app.api.queries import find_idempotency_key
+from workflow_app.auth.operations import hash_token, note_token_use
+from workflow_app.auth.queries import user_for_token
+from workflow_app.core.input_guard import contains_nul
+from workflow_app.core.errors import ConflictError, DomainError, InvalidInput
+from workflow_app.core.time import utcnow
+from workflow_app.extensions import db
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class BadRequest(DomainError):
+    status_code = 400
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+
+
+def api_user():
+    """The user the request's token acts for."""
+    return g.api_user
+
+
+def _authenticate():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(_l("Send a valid API token as 'Authorization: Bearer <token>'"))
+    found = user_for_token(hash_token(token))
+    if found is None:
+        raise Unauthorized(_l("The API token is unknown, revoked, or its user is disabled"))
+    token_row, g.api_user = found
+    note_token_use(token_row, utcnow())
+
+
+def json_body() -> dict:
+    """The request's JSON object (400 for broken JSON, 415 for another type, 422 for JSON that is no object)."""
+    if not request.is_json:
+        raise UnsupportedMediaType(_l("The body must be JSON (Content-Type: application/json)"))
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest(_l("The body is not valid JSON"))
+    if not isinstance(body, dict):
+        raise InvalidInput(_l("The body must be a JSON object"))
+    if contains_nul(body):
+        raise InvalidInput(_l("Text must not contain NUL characters"))
+    return body
+
+
+def _request_hash() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(row, request_hash):
+    if row.request_hash != request_hash:
+        raise InvalidInput(_l("This Idempotency-Key was used for a different request"))
+    if row.status_code is None:
+        raise ConflictError(_l("A request with this Idempotency-Key is still being processed; retry later"))
+    response = Response(row.response_body, row.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _idempotency_key(user):
+    """Return (kept response or None, reserved row or None) for the request's Idempotency-Key."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None, None
+    key = key.strip()
+    if not 1 <= len(key) <= 200:
+        raise BadRequest(_l("An Idempotency-Key has 1 to 200 characters"))
+    request_hash = _request_hash()
+    row = find_idempotency_key(user.id, key)
+    if row is not None:
+        return _replay(row, request_hash), None
+    try:
+        return None, reserve_idempotency_key(user.id, key, request_hash)
+    except IntegrityError:  # the same key, sent again while the first was being processed
+        db.session.rollback()
+        return _replay(find_idempotency_key(user.id, key), request_hash), None
+
+
+def endpoint(view):
+    """Authenticate, run the view (which returns (body, status)), commit once; errors as JSON, nothing half-stored."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            _authenticate()
+            kept, reserved = (None, None)
+            if request.method == "POST":
+                kept, reserved = _idempotency_key(g.api_user)
+                if kept is not None:
+                    db.session.commit()
+                    return kept
+            body, status = view(*args, **kwargs)
+            text = json.dumps(body, ensure_ascii=False, default=str)
+            if reserved is not None:
+                keep_response(reserved, status, text)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            return domain_error(exc)
+        except Exception:
+            db.session.rollback()
+            raise
+        return Response(text, status, mimetype="application/json")
+    return wrapper

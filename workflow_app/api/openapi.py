@@ -1,0 +1,231 @@
+"""The OpenAPI 3 document of the API (served at /api/v1/openapi.json; schemathesis tests the API against it)."""
+from workflow_app.engine.models import INSTANCE_STATUSES
+
+ID_MAX = 2147483647
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema):
+    return {**schema, "nullable": True}
+
+
+STRING = {"type": "string"}
+TIME = {"type": "string", "format": "date-time"}
+TASK_STATES = ["open", "completed", "cancelled"]
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error", "message", "details"],
+        "properties": {
+            "error": {"type": "string", "description": "A stable code: bad_request, unauthorized, forbidden, not_found, "
+                                                       "conflict, invalid_input, ..."},
+            "message": {"type": "string", "description": "What is wrong, in the request's language (Accept-Language)"},
+            "details": {"type": "array", "items": {
+                "type": "object", "required": ["field", "message"],
+                "properties": {"field": _nullable(STRING), "message": STRING}}},
+        },
+    },
+    "Enterprise": {
+        "type": "object", "required": ["id", "name", "uscc"],
+        "properties": {"id": {"type": "integer"}, "name": STRING, "uscc": STRING},
+    },
+    "CaseSummary": {
+        "type": "object",
+        "required": ["id", "number", "title", "process", "status", "priority", "org_unit", "enterprise", "current_step",
+                     "created_at", "updated_at", "finished_at"],
+        "properties": {
+            "id": {"type": "integer"}, "number": {"type": "string", "example": "ZB-2026-000123"}, "title": STRING,
+            "process": STRING, "status": {"type": "string", "enum": list(INSTANCE_STATUSES)},
+            "priority": {"type": "string", "enum": ["normal", "urgent"]}, "org_unit": STRING,
+            "enterprise": _nullable(_ref("Enterprise")), "current_step": _nullable(STRING), "created_at": TIME,
+            "updated_at": TIME, "finished_at": _nullable(TIME),
+        },
+    },
+    "Task": {
+        "type": "object",
+        "required": ["id", "case_id", "case_number", "name", "step", "role", "org_unit", "assignee", "state",
+                     "form_key", "created_at", "due_at", "warn_at", "sla_state", "completed_at", "completed_by"],
+        "properties": {
+            "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_number": STRING, "name": STRING,
+            "step": {"type": "string", "description": "The BPMN id of the user task"}, "role": _nullable(STRING),
+            "org_unit": STRING, "assignee": _nullable(STRING), "state": {"type": "string", "enum": TASK_STATES},
+            "form_key": _nullable(STRING), "created_at": TIME, "due_at": _nullable(TIME), "warn_at": _nullable(TIME),
+            "sla_state": {"type": "string", "enum": ["on_track", "at_risk", "overdue", "none"]},
+            "completed_at": _nullable(TIME), "completed_by": _nullable(STRING),
+        },
+    },
+    "HistoryEntry": {
+        "type": "object", "required": ["at", "kind", "actor", "step", "step_name", "data"],
+        "properties": {"at": TIME, "kind": STRING, "actor": _nullable(STRING), "step": _nullable(STRING),
+                       "step_name": _nullable(STRING), "data": {"nullable": True}},
+    },
+    "Comment": {
+        "type": "object", "required": ["id", "case_id", "task_id", "author", "body", "created_at"],
+        "properties": {"id": {"type": "integer"}, "case_id": {"type": "integer"}, "task_id": _nullable({"type": "integer"}),
+                       "author": _nullable(STRING), "body": STRING, "created_at": TIME},
+    },
+    "CaseDetail": {
+        "allOf": [_ref("CaseSummary"), {
+            "type": "object", "required": ["due_at", "current_steps", "history", "comments"],
+            "properties": {
+                "due_at": _nullable({**TIME, "description": "The case's SLA deadline"}),
+                "current_steps": {"type": "array", "items": _ref("Task")},
+                "history": {"type": "array", "items": _ref("HistoryEntry")},
+                "comments": {"type": "array", "items": _ref("Comment")},
+            }}],
+    },
+    "Form": {
+        "type": "object", "required": ["key", "instructions", "schema"],
+        "properties": {"key": _nullable(STRING), "instructions": _nullable(STRING),
+                       "schema": {"type": "object", "description": "JSON Schema of the form's fields"}},
+    },
+    "TaskDetail": {
+        "allOf": [_ref("Task"), {
+            "type": "object", "required": ["may_complete", "form", "case"],
+            "properties": {"may_complete": {"type": "boolean"}, "form": _ref("Form"), "case": _ref("CaseSummary")}}],
+    },
+    "Process": {
+        "type": "object", "required": ["id", "label", "form"],
+        "properties": {"id": STRING, "label": STRING, "form": _ref("Form")},
+    },
+    "CasePage": {
+        "type": "object", "required": ["items", "page", "per_page", "total"],
+        "properties": {"items": {"type": "array", "items": _ref("CaseSummary")}, "page": {"type": "integer"},
+                       "per_page": {"type": "integer"}, "total": {"type": "integer"}},
+    },
+    "TaskPage": {
+        "type": "object", "required": ["items", "page", "per_page", "total"],
+        "properties": {"items": {"type": "array", "items": _ref("Task")}, "page": {"type": "integer"},
+                       "per_page": {"type": "integer"}, "total": {"type": "integer"}},
+    },
+    "NewCase": {
+        "type": "object", "required": ["process"], "additionalProperties": False,
+        "properties": {"process": {"type": "string", "description": "A process id from GET /processes"},
+                       "data": {"type": "object", "description": "The fields of the process's start form"}},
+    },
+    "Completion": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"data": {"type": "object", "description": "The fields of the task's form (GET /tasks/{id})"},
+                       "comment": {"type": "string", "maxLength": 4000}},
+    },
+    "Message": {
+        "type": "object", "required": ["name"], "additionalProperties": False,
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "payload": {"description": "Any JSON; the case receives it with the message"}},
+    },
+    "NewComment": {
+        "type": "object", "required": ["body"], "additionalProperties": False,
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000}},
+    },
+}
+
+ERROR_TEXT = {400: "Broken JSON, a bad Idempotency-Key, or NUL characters", 401: "No valid token",
+              403: "Not allowed for this user", 404: "No such thing, or not yours to see",
+              409: "Conflict: already done, changed by someone else, or not waiting for this",
+              413: "Body too large", 415: "Body is not JSON", 422: "Invalid input; details name the fields"}
+
+
+def _errors(*codes):
+    responses = {}
+    for code in codes:
+        responses[str(code)] = {"description": ERROR_TEXT[code],
+                                "content": {"application/json": {"schema": _ref("Error")}}}
+    responses["401"]["headers"] = {"WWW-Authenticate": {"schema": STRING}}
+    return responses
+
+
+def _ok(code, schema, description):
+    return {str(code): {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def _id(name):
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}
+
+
+def _query(name, schema, description):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "Page number"),
+          _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Rows per page")]
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]+$"},
+                   "description": "Send the same key again to retry safely: the first response is replayed"}
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def _json_body(schema):
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def openapi_document() -> dict:
+    """Return the OpenAPI 3.0 document."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Weifang HR & social security case API", "version": "1",
+                 "description": "Cases, tasks, messages and comments of the ten '+' actions processes. Every call "
+                                "needs `Authorization: Bearer <token>` (personal tokens: account page or "
+                                "`flask tokens create USER`). A token can do what its user can do in the UI."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "paths": {
+            "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
+                                      "responses": _ok(200, {"type": "object"}, "The OpenAPI document")}},
+            "/processes": {"get": {
+                "operationId": "listProcesses", "summary": "The processes I may start, with their start forms",
+                "responses": {**_ok(200, {"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": _ref("Process")}}}, "Processes"), **_errors(400, 401)}}},
+            "/cases": {
+                "post": {"operationId": "createCase", "summary": "Start a case", "parameters": [IDEMPOTENCY_KEY],
+                         "requestBody": _json_body("NewCase"),
+                         "responses": {**_ok(201, _ref("CaseDetail"), "The new case"), **_errors(*WRITE_ERRORS)}},
+                "get": {"operationId": "listCases", "summary": "Cases I may see, newest first",
+                        "parameters": [_query("process", STRING, "Process id"),
+                                       _query("status", {"type": "string", "enum": list(INSTANCE_STATUSES)}, "Status"),
+                                       _query("county", STRING, "Org unit code of the case"),
+                                       _query("q", STRING, "Text in the number, title or enterprise name"), *PAGING],
+                        "responses": {**_ok(200, _ref("CasePage"), "A page of cases"), **_errors(400, 401, 422)}},
+            },
+            "/cases/{case_id}": {"get": {
+                "operationId": "getCase", "summary": "A case: status, current steps, due date, history",
+                "parameters": [_id("case_id")],
+                "responses": {**_ok(200, _ref("CaseDetail"), "The case"), **_errors(400, 401, 404)}}},
+            "/cases/{case_id}/messages": {"post": {
+                "operationId": "deliverMessage", "summary": "Deliver a message the case waits for",
+                "parameters": [_id("case_id"), IDEMPOTENCY_KEY], "requestBody": _json_body("Message"),
+                "responses": {**_ok(200, _ref("CaseDetail"), "The case after the message"),
+                              **_errors(*WRITE_ERRORS)}}},
+            "/cases/{case_id}/comments": {"post": {
+                "operationId": "addComment", "summary": "Add a comment to a case",
+                "parameters": [_id("case_id"), IDEMPOTENCY_KEY], "requestBody": _json_body("NewComment"),
+                "responses": {**_ok(201, _ref("Comment"), "The comment"), **_errors(*WRITE_ERRORS)}}},
+            "/tasks": {"get": {
+                "operationId": "listTasks", "summary": "My open tasks (or my group's, or my unit's), soonest due first",
+                "parameters": [_query("queue", {"type": "string", "enum": ["mine", "group", "unit"]},
+                                      "mine (default), group (unclaimed tasks of my roles), unit (supervisors)"),
+                               _query("process", STRING, "Process id"), _query("step", STRING, "Step name"),
+                               _query("sla", {"type": "string", "enum": ["on_track", "at_risk", "overdue", "none"]},
+                                      "SLA state"),
+                               _query("county", STRING, "Org unit code of the case"),
+                               _query("q", STRING, "Text in the case number, title or enterprise name"),
+                               _query("sort", {"type": "string", "enum": ["due", "created", "case"]}, "Order"), *PAGING],
+                "responses": {**_ok(200, _ref("TaskPage"), "A page of tasks"), **_errors(400, 401, 422)}}},
+            "/tasks/{task_id}": {"get": {
+                "operationId": "getTask", "summary": "A task with the JSON Schema of its form",
+                "parameters": [_id("task_id")],
+                "responses": {**_ok(200, _ref("TaskDetail"), "The task"), **_errors(400, 401, 404)}}},
+            "/tasks/{task_id}/complete": {"post": {
+                "operationId": "completeTask", "summary": "Complete a task with its form's data (validated as in the UI)",
+                "parameters": [_id("task_id"), IDEMPOTENCY_KEY], "requestBody": _json_body("Completion"),
+                "responses": {**_ok(200, _ref("TaskDetail"), "The completed task"), **_errors(*WRITE_ERRORS)}}},
+            "/tasks/{task_id}/claim": {"post": {
+                "operationId": "claimTask", "summary": "Take an unclaimed task of my group",
+                "parameters": [_id("task_id"), IDEMPOTENCY_KEY],
+                "responses": {**_ok(200, _ref("TaskDetail"), "The claimed task"), **_errors(*WRITE_ERRORS)}}},
+        },
+    }

@@ -1,0 +1,49 @@
+"""How cases, tasks and events look in JSON: times in UTC (ISO 8601, "Z"), money and dates as strings."""
+from datetime import timezone
+
+from workflow_app.engine.projections import json_safe
+from workflow_app.sla.queries import sla_state
+
+
+def iso(value):
+    """An aware datetime as ISO 8601 in UTC with a Z, or None."""
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _username(user):
+    return user.username if user is not None else None
+
+
+def case_summary(case, instance) -> dict:
+    enterprise = case.enterprise
+    return {
+        "id": case.id, "number": case.number, "title": case.title, "process": case.process_id,
+        "status": instance.status, "priority": case.priority, "org_unit": instance.org_unit.code,
+        "enterprise": {"id": enterprise.id, "name": enterprise.name, "uscc": enterprise.uscc} if enterprise else None,
+        "current_step": instance.current_step, "created_at": iso(case.created_at), "updated_at": iso(instance.updated_at),
+        "finished_at": iso(instance.finished_at),
+    }
+
+
+def task_summary(task, case, now) -> dict:
+    return {
+        "id": task.id, "case_id": case.id, "case_number": case.number, "name": task.name, "step": task.bpmn_id,
+        "role": task.role, "org_unit": task.org_unit.code, "assignee": _username(task.assignee),
+        "state": task.state, "form_key": task.form_key, "created_at": iso(task.created_at), "due_at": iso(task.due_at),
+        "warn_at": iso(task.warn_at), "sla_state": sla_state(task, now) or "none",
+        "completed_at": iso(task.completed_at), "completed_by": _username(task.completed_by),
+    }
+
+
+def audit_entry(event) -> dict:
+    return {"at": iso(event.at), "kind": event.kind, "actor": _username(event.actor), "step": event.task_bpmn_id,
+            "step_name": event.task_name, "data": json_safe(event.data) if event.data is not None else None}
+
+
+def comment_entry(comment) -> dict:
+    return {"id": comment.id, "case_id": comment.case_id, "task_id": comment.task_id,
+            "author": _username(comment.author), "body": comment.body, "created_at": iso(comment.created_at)}
+
+
+def page_of(page, items) -> dict:
+    return {"items": items, "page": page.number, "per_page": page.per_page, "total": page.total}

@@ -1,0 +1,266 @@
+"""The JSON API v1: cases, tasks, messages and comments, with the UI's forms and the UI's permissions.
+
+Enterprise tokens see what the portal shows (their enterprise's cases, their own steps, the names
+of the steps done); staff tokens see what the handler pages show.
+"""
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
+
+from forms import form_class_for
+from workflow_app.api.endpoint import api_user, endpoint, json_body
+from workflow_app.api.forms import form_description, formdata_from_json
+from workflow_app.api.openapi import openapi_document
+from workflow_app.api.representations import (audit_entry, case_summary, comment_entry, iso, page_of,
+                                              task_summary)
+from workflow_app.cases.operations import add_comment
+from workflow_app.cases.permissions import may_act_on
+from workflow_app.cases.queries import CaseFilter, case_comments, case_for_instance, list_cases, visible_case
+from workflow_app.cases.starting import STARTABLE, startable_by
+from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput, NotFound
+from workflow_app.core.time import format_local, utcnow
+from workflow_app.engine.models import INSTANCE_STATUSES
+from workflow_app.engine.operations import deliver_message
+from workflow_app.engine.queries import audit_trail, current_data, open_tasks
+from workflow_app.inbox.operations import claim_task, submit_task_with_notes
+from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task
+from workflow_app.portal.applications import APPLICATIONS
+from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task, steps_done
+from workflow_app.sla.queries import case_clocks
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 100
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= maximum:
+        raise InvalidInput(_l("'%(name)s' must be a whole number from %(min)d to %(max)d", name=name, min=minimum,
+                              max=maximum), [{"field": name, "message": str(_l("Not a valid number here"))}])
+    return value
+
+
+def _choice_arg(name: str, choices, default: str = "") -> str:
+    value = request.args.get(name, default).strip()
+    if value and value not in choices:
+        raise InvalidInput(_l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(choices)),
+                           [{"field": name, "message": str(_l("Not one of the allowed values"))}])
+    return value
+
+
+def _text_arg(name: str) -> str:
+    return request.args.get(name, "").strip()[:100]
+
+
+def _only_keys(body: dict, allowed: set) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidInput(_l("Unknown fields: %(names)s", names=", ".join(unknown)),
+                           [{"field": name, "message": str(_l("Not a field of this request"))} for name in unknown])
+
+
+def _is_enterprise(user) -> bool:
+    return user.enterprise_id is not None
+
+
+def _case_or_404(user, case_id):
+    case = own_case(user, case_id) if _is_enterprise(user) else visible_case(user, case_id)
+    if case is None:
+        raise NotFound(_l("No such case, or it is not yours to see"))
+    return case
+
+
+def _task_or_404(user, task_id):
+    task = own_task(user, task_id) if _is_enterprise(user) else visible_task(user, task_id)
+    if task is None:
+        raise NotFound(_l("No such task, or it is not yours to see"))
+    return task
+
+
+def _staff_only(user):
+    if _is_enterprise(user):
+        raise Forbidden(_l("Enterprise accounts cannot do this; the agency does"))
+
+
+def _start_options(user) -> dict:
+    """process id -> (form class, form kwargs, start function(form, user))."""
+    if _is_enterprise(user):
+        return {a.process_id: (a.form_class, {}, a.start) for a in APPLICATIONS.values()}
+    return {p.process_id: (p.form_class, p.form_kwargs(user), p.start) for p in startable_by(user)}
+
+
+@bp.route("/processes")
+@endpoint
+def list_processes():
+    user = api_user()
+    items = []
+    for process_id, (form_class, kwargs, _start) in _start_options(user).items():
+        label = APPLICATIONS[process_id].label if _is_enterprise(user) else STARTABLE[process_id].label
+        form = form_class(formdata=None, meta={"csrf": False}, **kwargs)
+        items.append({"id": process_id, "label": str(label), "form": form_description(form)})
+    return {"items": items}, 200
+
+
+@bp.route("/cases", methods=["POST"])
+@endpoint
+def create_case():
+    user = api_user()
+    body = json_body()
+    _only_keys(body, {"process", "data"})
+    process_id = body.get("process")
+    options = _start_options(user)
+    if not isinstance(process_id, str) or process_id not in options:
+        raise InvalidInput(_l("'process' must be one of the processes you may start: %(ids)s",
+                              ids=", ".join(options) or "—"),
+                           [{"field": "process", "message": str(_l("Not a process you may start"))}])
+    form_class, kwargs, start = options[process_id]
+    form = formdata_from_json(body.get("data"), form_class, **kwargs)
+    case = start(form, user)
+    return _case_detail(user, case), 201
+
+
+@bp.route("/cases")
+@endpoint
+def list_cases_endpoint():
+    user = api_user()
+    filters = CaseFilter(process=_text_arg("process"), status=_choice_arg("status", INSTANCE_STATUSES),
+                         county=_text_arg("county"), q=_text_arg("q"))
+    page = list_cases(user, filters, _int_arg("page", 1, 1, 100000), _int_arg("per_page", 25, 1, MAX_PER_PAGE))
+    return page_of(page, [case_summary(case, instance) for case, instance, _unit, _enterprise in page.items]), 200
+
+
+def _case_detail(user, case) -> dict:
+    instance = case.instance
+    now = utcnow()
+    detail = case_summary(case, instance)
+    clock = case_clocks(instance.id, now).case
+    detail["due_at"] = iso(clock.due_at) if clock is not None else None
+    tasks = open_tasks(instance.id)
+    if _is_enterprise(user):
+        detail["current_steps"] = [task_summary(t, case, now) for t in enterprise_todo(tasks)]
+        detail["history"] = [{"at": iso(at), "kind": "task_completed", "actor": None, "step": None, "step_name": name,
+                              "data": None} for name, at in steps_done(instance.id)]
+        detail["comments"] = []
+    else:
+        detail["current_steps"] = [task_summary(t, case, now) for t in tasks]
+        detail["history"] = [audit_entry(event) for event in audit_trail(instance.id)]
+        detail["comments"] = [comment_entry(c) for c in case_comments(case.id)]
+    return detail
+
+
+@bp.route("/cases/<int:case_id>")
+@endpoint
+def get_case(case_id):
+    user = api_user()
+    return _case_detail(user, _case_or_404(user, case_id)), 200
+
+
+@bp.route("/cases/<int:case_id>/messages", methods=["POST"])
+@endpoint
+def deliver_message_endpoint(case_id):
+    user = api_user()
+    case = _case_or_404(user, case_id)
+    _staff_only(user)
+    body = json_body()
+    _only_keys(body, {"name", "payload"})
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InvalidInput(_l("'name' must be the message's name (1 to 200 characters)"),
+                           [{"field": "name", "message": str(_l("Required"))}])
+    deliver_message(case.instance_id, name.strip(), body.get("payload"), user.id)
+    return _case_detail(user, case), 200
+
+
+@bp.route("/cases/<int:case_id>/comments", methods=["POST"])
+@endpoint
+def add_comment_endpoint(case_id):
+    user = api_user()
+    case = _case_or_404(user, case_id)
+    _staff_only(user)
+    body = json_body()
+    _only_keys(body, {"body"})
+    if not isinstance(body.get("body"), str):
+        raise InvalidInput(_l("'body' must be the comment's text"), [{"field": "body", "message": str(_l("Required"))}])
+    return comment_entry(add_comment(case, body["body"], user)), 201
+
+
+@bp.route("/tasks")
+@endpoint
+def list_tasks():
+    user = api_user()
+    page_number, per_page = _int_arg("page", 1, 1, 100000), _int_arg("per_page", 25, 1, MAX_PER_PAGE)
+    now = utcnow()
+    if _is_enterprise(user):
+        _choice_arg("queue", ("mine",))
+        page = enterprise_open_tasks(user, page_number, per_page)
+        return page_of(page, [task_summary(task, case, now) for task, case in page.items]), 200
+    queue = _choice_arg("queue", queues_of(user), "mine") or "mine"
+    filters = TaskFilter(process=_text_arg("process"), step=_text_arg("step"), sla=_choice_arg("sla", SLA_STATES),
+                         county=_text_arg("county"), q=_text_arg("q"), sort=_choice_arg("sort", SORTS, "due") or "due")
+    page = queue_page(user, queue, filters, page_number, per_page, now)
+    return page_of(page, [task_summary(task, case, now) for task, case, *_rest in page.items]), 200
+
+
+def _task_detail(user, task) -> dict:
+    case = case_for_instance(task.instance_id)
+    detail = task_summary(task, case, utcnow())
+    detail["may_complete"] = may_act_on(user, task)
+    form = form_class_for(task.form_key)(formdata=None, meta={"csrf": False}, case_data=current_data(task.instance))
+    detail["form"] = form_description(form)
+    detail["case"] = case_summary(case, case.instance)
+    return detail
+
+
+@bp.route("/tasks/<int:task_id>")
+@endpoint
+def get_task(task_id):
+    user = api_user()
+    return _task_detail(user, _task_or_404(user, task_id)), 200
+
+
+def _refuse_closed(task):
+    if task.state == "completed":
+        who = task.completed_by.display_name if task.completed_by else _l("the system")
+        raise ConflictError(_l("This task was already completed by %(who)s at %(when)s", who=who,
+                               when=format_local(task.completed_at, "%Y-%m-%d %H:%M:%S")))
+    if task.state != "open":
+        raise ConflictError(_l("This task is already closed"))
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@endpoint
+def complete_task_endpoint(task_id):
+    user = api_user()
+    task = _task_or_404(user, task_id)
+    body = json_body()
+    _only_keys(body, {"data", "comment"})
+    _refuse_closed(task)
+    if not may_act_on(user, task):
+        raise Forbidden(_l("You may not work on this task"))
+    comment = body.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidInput(_l("'comment' must be text"), [{"field": "comment", "message": str(_l("Must be text"))}])
+    form = formdata_from_json(body.get("data"), form_class_for(task.form_key), case_data=current_data(task.instance))
+    submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
+                           current_app.config["ATTACHMENT_MAX_BYTES"])
+    return _task_detail(user, task), 200
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@endpoint
+def claim_task_endpoint(task_id):
+    user = api_user()
+    task = _task_or_404(user, task_id)
+    _staff_only(user)
+    claim_task(task, user)
+    return _task_detail(user, task), 200
