@@ -53,6 +53,13 @@ class Config:
     # 2023-12-31; the bureau sets a later day when the policy is extended); applications after it are refused
     INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2023-12-31")
 
+    # Failed sign-ins for one user name within LOGIN_FAILURE_WINDOW_MINUTES that block its sign-in until they age out
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    # Failed sign-ins from one address (any user names) within the window that block sign-ins from it
+    LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))
+    # Minutes a failed sign-in counts against its user name and address
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
@@ -61,6 +68,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
 
 
@@ -93,7 +102,9 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Cookies only over HTTPS in production (the session and the "keep me signed in" cookie)
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

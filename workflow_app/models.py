@@ -1,5 +1,5 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
-from workflow_app.auth.models import ApiToken, Enterprise, OrgUnit, Role, User  # noqa: F401
+from workflow_app.auth.models import ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User  # noqa: F401
 from workflow_app.cases.models import Attachment, Case, CaseNumberSequence, Comment, StoredFile  # noqa: F401
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer  # noqa: F401
 from workflow_app.agreements.models import Agreement, Installment  # noqa: F401,E402

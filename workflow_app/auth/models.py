@@ -107,3 +107,15 @@ class ApiToken(db.Model, CreatedAtMixin):
     revoked_at = sa.Column(UTCDateTime(), nullable=True)
 
     user = relationship("User", foreign_keys=[user_id])
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in: enough of them for a user name or an address blocks signing in for a while."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index("ix_login_failure_username_at", "username", "at"),
+                      sa.Index("ix_login_failure_ip_at", "ip", "at"))
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(80), nullable=False)
+    ip = sa.Column(sa.String(45), nullable=False)
+    at = sa.Column(UTCDateTime(), nullable=False)

@@ -6,7 +6,7 @@ import secrets
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, OrgUnit, Role, User
+from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User
 from workflow_app.auth.queries import count_role_holders, find_enterprise, find_org_unit, find_role, find_user
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.time import utcnow
@@ -122,10 +122,11 @@ def set_user_active(user: User, active: bool, actor_id: int | None = None) -> Us
 
 
 def reset_password(user: User, password: str) -> User:
-    """Give a user a new password."""
+    """Give a user a new password (and lift a block of its sign-in after failed attempts)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidInput(_l("The password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH))
     user.set_password(password)
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.username == user.username))
     db.session.flush()
     return user
 
@@ -292,3 +293,15 @@ def note_token_use(token: ApiToken, now, every_seconds: int = 300) -> None:
     """Record when a token was last used, at most every few minutes (not a write per request)."""
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= every_seconds:
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+
+
+def record_login_failure(username: str, ip: str, now) -> None:
+    """Remember a failed sign-in (the throttle counts them)."""
+    db.session.add(LoginFailure(username=(username or "")[:80], ip=(ip or "?")[:45], at=now))
+    db.session.flush()
+
+
+def clear_login_failures(username: str, before) -> None:
+    """Forget a user name's failures after it signs in, and everyone's that are too old to count."""
+    db.session.execute(sa.delete(LoginFailure).where(sa.or_(LoginFailure.username == username,
+                                                            LoginFailure.at < before)))

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
-from workflow_app.auth.models import ApiToken, Enterprise, OrgUnit, Role, User, user_role
+from workflow_app.auth.models import ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, user_role
 from workflow_app.core.pagination import Page, paginate
 from workflow_app.extensions import db
 
@@ -205,3 +205,18 @@ def user_tokens(user_id: int) -> list:
 
 def get_user_token(user_id: int, token_id: int):
     return db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
+
+
+def login_blocked_until(username: str, ip: str, now, window, max_per_user: int, max_per_ip: int):
+    """When the sign-in of `username` from `ip` is allowed again (None: now), from the failures within `window`.
+
+    Too many failures for one user name (someone guessing its password) or from one address
+    (someone trying many names) block it until the oldest counted failure leaves the window.
+    """
+    until = None
+    for column, value, limit in ((LoginFailure.username, username, max_per_user), (LoginFailure.ip, ip, max_per_ip)):
+        times = db.session.scalars(sa.select(LoginFailure.at).where(column == value, LoginFailure.at > now - window)
+                                   .order_by(LoginFailure.at.desc()).limit(limit)).all()
+        if len(times) >= limit:
+            until = max(until or times[-1] + window, times[-1] + window)
+    return until

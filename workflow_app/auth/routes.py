@@ -1,14 +1,18 @@
 """Login, logout, the password change and the language switch."""
+import math
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from workflow_app.auth.forms import ApiTokenForm, LoginForm, PasswordChangeForm
-from workflow_app.auth.operations import change_password, create_api_token, revoke_api_token
+from workflow_app.auth.operations import (change_password, clear_login_failures, create_api_token,
+                                         record_login_failure, revoke_api_token)
 from workflow_app.core.errors import DomainError
-from workflow_app.auth.queries import find_user, get_user, get_user_token, user_tokens
+from workflow_app.auth.queries import find_user, get_user, get_user_token, login_blocked_until, user_tokens
+from workflow_app.core.time import utcnow
 from workflow_app.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -29,10 +33,24 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user(form.username.data.strip())
+        username, ip, now = form.username.data.strip(), request.remote_addr or "?", utcnow()
+        config = current_app.config
+        window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+        blocked_until = login_blocked_until(username, ip, now, window, config["LOGIN_MAX_FAILURES"],
+                                            config["LOGIN_MAX_FAILURES_PER_IP"])
+        if blocked_until is not None:
+            minutes = max(1, math.ceil((blocked_until - now).total_seconds() / 60))
+            flash(_("Too many failed sign-ins. Try again in %(n)d minutes, or ask an administrator to reset "
+                    "the password.", n=minutes), "danger")
+            return render_template("auth/login.html", form=form), 429
+        user = find_user(username)
         if user is None or not user.active or not user.check_password(form.password.data):
+            record_login_failure(username, ip, now)
+            db.session.commit()
             flash(_("Wrong user name or password."), "danger")
         else:
+            clear_login_failures(username, now - window)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
