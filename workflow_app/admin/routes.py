@@ -13,7 +13,7 @@ from workflow_app.auth import operations as auth_operations
 from workflow_app.auth import queries as auth_queries
 from workflow_app.core.errors import DomainError
 from workflow_app.engine import operations as engine_operations
-from workflow_app.engine.queries import count_instances_by_version, current_data, get_instance
+from workflow_app.engine.queries import count_instances_by_version, get_instance, stored_data_or_problem
 from workflow_app.extensions import db, login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -325,7 +325,11 @@ def repair_list():
 def _repair_page(instance, retry_form=None, reason_forms=None, status=200):
     forms = {action: ReasonForm(formdata=None, prefix=action) for action in REASON_ACTIONS}
     forms.update(reason_forms or {})
-    data = json.dumps(current_data(instance), ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    data, problem = stored_data_or_problem(instance)
+    if problem is None:
+        data = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    else:
+        data = _("The stored workflow state cannot be read: %(problem)s", problem=problem)
     return render_template("admin/repair.html", instance=instance, case=queries.case_of_instance(instance.id),
                            data=data, retry_form=retry_form or RetryForm(formdata=None),
                            reason_forms=forms), status

@@ -323,9 +323,18 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
     instance = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
-    if instance.status != "error" or not instance.error_task_id:
+    if instance.status != "error":
         raise ConflictError(_l("Only a case stopped by an error can be retried"))
     now = utcnow()
+    if not instance.error_task_id:  # it failed outside any task (e.g. loading it to fire a timer): run it again
+        try:
+            workflow = _load(instance)
+        except (SpiffWorkflowException, ValueError, KeyError, TypeError) as exc:
+            raise ConflictError(_l("The stored workflow state cannot be read: %(problem)s",
+                                   problem=f"{type(exc).__name__}: {exc}")) from None
+        record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
+        _run_and_save(instance, workflow, now, actor_id, lambda wf: wf.data.update(data_fix or {}))
+        return instance
     workflow = _load(instance)
     failed = workflow.get_task_from_id(UUID(instance.error_task_id))
 
@@ -337,6 +346,19 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
 
     record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
     _run_and_save(instance, workflow, now, actor_id, change)
+    return instance
+
+
+@_refuse_stale
+def mark_instance_failed(instance_id: int, message: str, now=None) -> ProcessInstance | None:
+    """Stop a case that failed outside the engine's own error handling, with the message, for an admin to see."""
+    instance = _lock_instance(instance_id)
+    if instance is None or instance.status != "running":
+        return instance
+    instance.error_message = message[:2000]
+    instance.error_task_id = None
+    _set_status(instance, "error", now or utcnow(), None, {"message": instance.error_message})
+    db.session.flush()
     return instance
 
 

@@ -78,6 +78,15 @@ def current_data(instance: ProcessInstance) -> dict:
     return dict(task.data)
 
 
+def stored_data_or_problem(instance: ProcessInstance) -> tuple[dict | None, str | None]:
+    """The workflow data, or (None, why it cannot be read) when the stored state is broken (the repair page)."""
+    from SpiffWorkflow.exceptions import SpiffWorkflowException
+    try:
+        return current_data(instance), None
+    except (SpiffWorkflowException, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 def step_states(instance: ProcessInstance) -> dict[str, list[str]]:
     """Return the BPMN ids of the steps done and the steps active now (for the diagram)."""
     from SpiffWorkflow.util.task import TaskState

@@ -2,13 +2,14 @@
 
 Each instance is fired in its own transaction under its row lock; on PostgreSQL a
 worker skips instances another worker holds (`SKIP LOCKED`), so any number of workers
-can run. A failing instance is rolled back and logged; the worker goes on.
+can run. A failing instance is rolled back, logged and stopped in error with the message (an
+admin retries it from the repair page); the worker goes on with the others.
 """
 import logging
 import threading
 
 from workflow_app.core.time import utcnow
-from workflow_app.engine.operations import fire_timers
+from workflow_app.engine.operations import fire_timers, mark_instance_failed
 from workflow_app.engine.queries import due_timer_instance_ids
 from workflow_app.extensions import db
 
@@ -31,10 +32,11 @@ def run_worker_pass(now=None, limit: int = 100) -> dict:
         try:
             fired += len(fire_timers(instance_id, now, skip_locked=True))
             db.session.commit()
-        except Exception:  # a broken instance must not stop the others
+        except Exception as exc:  # a broken instance must not stop the others
             db.session.rollback()
             failed += 1
             log.exception("firing timers of instance %s failed", instance_id)
+            _mark_failed(instance_id, exc, now)
     for sweep in SWEEPS:
         try:
             sweep(now)
@@ -44,6 +46,16 @@ def run_worker_pass(now=None, limit: int = 100) -> dict:
             failed += 1
             log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
     return {"instances": len(instance_ids), "fired": fired, "failed": failed}
+
+
+def _mark_failed(instance_id, exc, now) -> None:
+    """Stop the case in error (so that an admin sees why, and the worker stops retrying it every pass)."""
+    try:
+        mark_instance_failed(instance_id, f"timer: {type(exc).__name__}: {exc}", now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not mark instance %s as failed", instance_id)
 
 
 def run_worker(app, stop: threading.Event, poll_seconds: float | None = None) -> None:
