@@ -3,6 +3,7 @@
 Every refusal names the file and the element, so whoever edits the model can find it.
 """
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -60,13 +61,51 @@ def _read_xml(name: str, content: bytes):
         raise DeployRefused([f"{name}:{exc.lineno or '?'}: not well-formed XML: {exc.msg}"]) from None
 
 
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _clean_message(message: str) -> str:
+    """SpiffWorkflow's message without Python object reprs (an lxml element becomes its tag)."""
+    message = re.sub(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-f]+>", r"(its \1)", message)
+    return message.strip().rstrip(".").rstrip() or "invalid"
+
+
 def _validation_problem(exc: ValidationException, default_file: str | None = None) -> str:
     where = _where(getattr(exc, "file_name", None) or default_file, getattr(exc, "id", None),
                    getattr(exc, "tag", None), getattr(exc, "line_number", None))
-    message = str(exc).split("\n")[0] or exc.__class__.__name__
+    message = _clean_message(str(exc).split("\n")[0] or exc.__class__.__name__)
     return f"{where}: {message}"
 
 
+def _unsupported_elements(name: str, root) -> list[str]:
+    """Elements this system cannot run, named before SpiffWorkflow trips over them."""
+    problems = []
+    for store in root.iter(f"{{{BPMN_NS}}}dataStore"):
+        label = " ".join((store.get("name") or "").split())
+        problems.append(f"{_where(name, store.get('id'), 'bpmn:dataStore', store.sourceline)}: data stores "
+                        f"{'(' + repr(label) + ') ' if label else ''}are not supported; keep the data in process "
+                        f"variables instead")
+    return problems
+
+
+def _no_executable_process(roots: dict) -> list[str]:
+    """Why a set of files holds nothing to run: name each process that is not executable."""
+    problems = []
+    for name, root in sorted(roots.items()):
+        processes = list(root.iter(f"{{{BPMN_NS}}}process"))
+        for process in processes:
+            if process.get("isExecutable") != "true":
+                problems.append(f"{_where(name, process.get('id'), 'bpmn:process', process.sourceline)}: "
+                                f"isExecutable is not \"true\", so there is nothing to run (a model for "
+                                f"documentation only)")
+        if not processes:
+            problems.append(f"{name}: holds no bpmn:process")
+    return problems or ["no files: no executable bpmn:process found"]
+
+
+# an unquoted ISO 8601 duration, cycle or date-time: valid Python (R6/P1D divides two names) but not what was meant
+ISO_LITERAL = re.compile(r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-][\d:]+)?)"
+                         r"(/P[\dYMWDTHS.]+)?$")
 # task properties that hold Python expressions (evaluated on the task's data; see README "Writing processes")
 EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason")
 
@@ -114,6 +153,10 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
         event_definition = getattr(task_spec, "event_definition", None)
         for definition in getattr(event_definition, "event_definitions", [event_definition]):
             if isinstance(definition, TimerEventDefinition):
+                if ISO_LITERAL.match((definition.expression or "").strip()):
+                    problems.append(f"{where}: timer expression {definition.expression!r} is an ISO 8601 literal, "
+                                    f"but timer expressions are Python: quote it (\"{definition.expression.strip()}\")")
+                    continue
                 try:
                     compile_script(definition.expression, "eval")
                 except ScriptRefused as exc:
@@ -125,14 +168,23 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
     """Parse named BPMN/DMN sources; return every executable process or raise DeployRefused."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     problems = []
-    texts = {}
+    texts, roots = {}, {}
     for name, content in sorted(sources.items()):
         if not name.endswith((".bpmn", ".dmn")):
             problems.append(f"{name}: only .bpmn and .dmn files can be deployed")
             continue
         try:
             root = _read_xml(name, content)
-            texts[name] = content.decode("utf-8")
+            try:
+                texts[name] = content.decode("utf-8")
+            except UnicodeDecodeError:  # another declared encoding (e.g. ISO-8859-1): lxml has read it
+                texts[name] = etree.tostring(root, encoding="unicode")
+            if name.endswith(".bpmn"):
+                roots[name] = root
+                unsupported = _unsupported_elements(name, root)
+                if unsupported:
+                    problems.extend(unsupported)
+                    continue
             if name.endswith(".dmn"):
                 parser.add_dmn_xml(root, filename=name)
             else:
@@ -141,16 +193,14 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
             problems.extend(exc.problems)
         except ValidationException as exc:
             problems.append(_validation_problem(exc, name))
-        except UnicodeDecodeError:
-            problems.append(f"{name}: the file is not UTF-8 text")
         except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            problems.append(f"{name}: cannot be parsed: {exc.__class__.__name__}: {exc}")
+            problems.append(f"{name}: cannot be parsed: {exc.__class__.__name__}: {_clean_message(str(exc))}")
     if problems:
         raise DeployRefused(problems)
 
     process_ids = parser.get_process_ids()
     if not process_ids:
-        raise DeployRefused([f"{', '.join(sorted(sources)) or 'no files'}: no executable bpmn:process found"])
+        raise DeployRefused(_no_executable_process(roots))
     parsed = []
     for process_id in process_ids:
         process_parser = parser.get_process_parser(process_id)
@@ -162,7 +212,8 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
             problems.append(_validation_problem(exc, file_name))
             continue
         except (SpiffWorkflowException, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
-            problems.append(f"{_where(file_name, process_id, 'bpmn:process')}: {exc.__class__.__name__}: {exc}")
+            problems.append(f"{_where(file_name, process_id, 'bpmn:process')}: {exc.__class__.__name__}: "
+                            f"{_clean_message(str(exc))}")
             continue
         task_problems = _task_problems(spec, file_name, form_keys)
         for sub in subprocess_specs.values():
