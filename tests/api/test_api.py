@@ -316,3 +316,27 @@ def test_the_tokens_cli_creates_lists_and_revokes(app, bureau):
     assert unknown.exit_code != 0 and "nobody" in unknown.output and "Traceback" not in unknown.output
     again = runner.invoke(args=["tokens", "revoke", "dispatcher", str(token_id)])
     assert again.exit_code != 0 and "Traceback" not in again.output
+
+
+def test_any_deployed_process_is_started_by_its_start_lanes_role(app, deploy, create_user, client_as):
+    from workflow_app.auth.operations import create_api_token
+    deploy("straight_line.bpmn")  # its start event is in the lane "clerk"
+    clerk, outsider = create_user("clerk1", roles=("clerk",)), create_user("other1", roles=("reviewer",))
+    client = app.test_client()
+
+    def post(user, body):
+        _row, token = create_api_token(user, "t")
+        db.session.commit()
+        return client.post("/api/v1/cases", json=body, headers={"Authorization": f"Bearer {token}"})
+    response = post(clerk, {"process": "straight_line", "data": {"amount": "10.50", "title": "申请 1"}})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["title"] == "申请 1" and response.get_json()["current_steps"][0]["step"] == "enter"
+    _is_error(post(clerk, {"process": "straight_line", "data": {"__class__": 1}}), 422, "invalid_input")
+    _is_error(post(outsider, {"process": "straight_line", "data": {}}), 422, "invalid_input")
+    assert _count(Case) == 1
+    # the same from the case list's start page
+    page = client_as("clerk1")
+    assert page.get("/cases/new/straight_line").status_code == 200
+    assert page.post("/cases/new/straight_line", data={"title": ""}).status_code == 302
+    assert client_as("other1").get("/cases/new/straight_line").status_code == 403
+    assert _count(Case) == 2

@@ -12,10 +12,10 @@ from workflow_app.api.forms import form_description, formdata_from_json
 from workflow_app.api.openapi import openapi_document
 from workflow_app.api.representations import (audit_entry, case_summary, comment_entry, iso, page_of,
                                               task_summary)
-from workflow_app.cases.operations import add_comment
+from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, case_for_instance, list_cases, visible_case
-from workflow_app.cases.starting import STARTABLE, startable_by
+from workflow_app.cases.starting import startable_by
 from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
@@ -93,10 +93,14 @@ def _staff_only(user):
 
 
 def _start_options(user) -> dict:
-    """process id -> (form class, form kwargs, start function(form, user))."""
+    """process id -> (label, form class, form kwargs, start function(form, user), free data?)."""
     if _is_enterprise(user):
-        return {a.process_id: (a.form_class, {}, a.start) for a in APPLICATIONS.values()}
-    return {p.process_id: (p.form_class, p.form_kwargs(user), p.start) for p in startable_by(user)}
+        return {a.process_id: (a.label, a.form_class, {}, a.start, False) for a in APPLICATIONS.values()}
+    return {p.process_id: (p.label, p.form_class, p.form_kwargs(user), p.start, p.free_data) for p in startable_by(user)}
+
+
+FREE_DATA_SCHEMA = {"type": "object", "description": "Start variables of the process (names are identifiers); "
+                                                     "'title' names the case"}
 
 
 @bp.route("/processes")
@@ -104,10 +108,11 @@ def _start_options(user) -> dict:
 def list_processes():
     user = api_user()
     items = []
-    for process_id, (form_class, kwargs, _start) in _start_options(user).items():
-        label = APPLICATIONS[process_id].label if _is_enterprise(user) else STARTABLE[process_id].label
-        form = form_class(formdata=None, meta={"csrf": False}, **kwargs)
-        items.append({"id": process_id, "label": str(label), "form": form_description(form)})
+    for process_id, (label, form_class, kwargs, _start, free_data) in _start_options(user).items():
+        form = form_description(form_class(formdata=None, meta={"csrf": False}, **kwargs))
+        if free_data:
+            form["schema"] = FREE_DATA_SCHEMA
+        items.append({"id": process_id, "label": str(label), "form": form})
     return {"items": items}, 200
 
 
@@ -123,9 +128,14 @@ def create_case():
         raise InvalidInput(_l("'process' must be one of the processes you may start: %(ids)s",
                               ids=", ".join(options) or "—"),
                            [{"field": "process", "message": str(_l("Not a process you may start"))}])
-    form_class, kwargs, start = options[process_id]
-    form = formdata_from_json(body.get("data"), form_class, **kwargs)
-    case = start(form, user)
+    _label, form_class, kwargs, start, free_data = options[process_id]
+    if free_data:
+        data = body.get("data") or {}
+        if not isinstance(data, dict):
+            raise InvalidInput(_l("'data' must be a JSON object of form fields"))
+        case = start_generic_case(process_id, data, user)
+    else:
+        case = start(formdata_from_json(body.get("data"), form_class, **kwargs), user)
     return _case_detail(user, case), 201
 
 

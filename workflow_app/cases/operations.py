@@ -97,6 +97,17 @@ def apply_for_loan_extension(form_data: dict, actor) -> Case:
                       enterprise_id=enterprise.id)
 
 
+def start_generic_case(process_id: str, data: dict, actor) -> Case:
+    """Start any deployed process with start variables; `title` (optional) names the case."""
+    data = dict(data or {})
+    for key in data:
+        if not (isinstance(key, str) and key.isidentifier() and not key.startswith("_")):
+            raise InvalidInput(_l("Start variable names must be identifiers without a leading underscore: %(key)s",
+                                  key=str(key)[:50]))
+    title = str(data.pop("title", "") or "").strip() or process_id
+    return start_case(process_id, data, actor.org_unit_id, actor.id, title[:300])
+
+
 def start_health_check(enterprise_id: int, actor) -> Case:
     """Start a labour-rules health check: planned by the county, or asked for by the enterprise itself."""
     enterprise = db.session.get(Enterprise, enterprise_id)

@@ -12,7 +12,7 @@ from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
                                         case_comments, export_cases, list_cases, timeline,
                                         process_options, visible_case)
-from workflow_app.cases.starting import STARTABLE, startable_by
+from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import DomainError
 from workflow_app.core.spreadsheets import csv_response
@@ -54,7 +54,7 @@ def export_csv():
 @bp.route("/new/<process_id>", methods=["GET", "POST"])
 @staff_required
 def start(process_id):
-    process = STARTABLE.get(process_id)
+    process = startable_process(process_id)
     if process is None:
         abort(404)
     if not process.roles & current_user.role_names:

@@ -21,6 +21,14 @@ def list_latest_versions() -> list[ProcessVersion]:
         .order_by(ProcessVersion.process_id)))
 
 
+def start_lane(version: ProcessVersion) -> str | None:
+    """The lane (role) of a process version's start event; None when the process has no lanes."""
+    from workflow_app.engine.serialization import load_specs
+    spec = load_specs(version.sha256, lambda: version.spec_json)[0]
+    starts = [ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent"]
+    return next((ts.lane for ts in starts if getattr(ts, "lane", None)), None)
+
+
 def count_instances_by_version() -> dict[int, int]:
     rows = db.session.execute(sa.select(ProcessInstance.process_version_id, sa.func.count())
                               .group_by(ProcessInstance.process_version_id))
