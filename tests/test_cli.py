@@ -85,6 +85,18 @@ def test_seed_demo_is_idempotent(app):
     assert "新增 0 个" in second.output
 
 
+def test_processes_check_finds_every_demo_case_consistent_and_names_a_broken_one(app):
+    assert run(app, "seed-demo").exit_code == 0
+    checked = run(app, "processes", "check")
+    assert checked.exit_code == 0, checked.output
+    instance = db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.status == "running")).first()
+    from workflow_app.engine.models import Task
+    db.session.execute(sa.delete(Task).where(Task.instance_id == instance.id, Task.state == "open"))
+    db.session.commit()
+    broken = run(app, "processes", "check")
+    assert broken.exit_code == 1 and f"instance {instance.id}: open task rows [] != ready user tasks" in broken.output
+
+
 def test_worker_once_fires_due_timers(app, deploy, create_case):
     import time
     deploy("intermediate_timer.bpmn")

@@ -75,6 +75,28 @@ def list_command():
                                _("%(n)d cases", n=counts.get(v.id, 0)), v.source_file]))
 
 
+@processes.command("check")
+@click.option("--status", default=None, help="Only instances with this status (e.g. running).")
+@command_errors
+def check_command(status):
+    """Check every instance: stored workflow, task and timer rows, status and audit agree (exit 1 if not)."""
+    import sqlalchemy as sa
+    from workflow_app.engine.models import ProcessInstance
+    from workflow_app.engine.queries import instance_inconsistencies
+    statement = sa.select(ProcessInstance).order_by(ProcessInstance.id)
+    if status:
+        statement = statement.where(ProcessInstance.status == status)
+    checked, bad = 0, 0
+    for instance in db.session.scalars(statement):
+        checked += 1
+        for problem in instance_inconsistencies(instance):
+            bad += 1
+            click.echo(f"instance {instance.id}: {problem}")
+    click.echo(_("%(n)d instance(s) checked, %(bad)d problem(s)", n=checked, bad=bad))
+    if bad:
+        raise SystemExit(1)
+
+
 @users.command("create")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="Role name; repeat for several; new roles are created.")

@@ -22,6 +22,8 @@ def check_round_trip(app):
         open_ids = set(db.session.scalars(sa.select(Task.spiff_task_id).where(
             Task.instance_id == instance_id, Task.state == "open")))
         assert open_ids == {str(t.id) for t in ready_human_tasks(workflow)}
+        from workflow_app.engine.queries import instance_inconsistencies
+        assert instance_inconsistencies(instance) == []
         return workflow
     return check
 

@@ -116,3 +116,39 @@ def step_states(instance: ProcessInstance) -> dict[str, list[str]]:
 def diagram_source(version: ProcessVersion) -> str | None:
     """Return the BPMN XML of the version's main file (the one that defines the process)."""
     return (version.files or {}).get(version.source_file)
+
+
+def instance_inconsistencies(instance: ProcessInstance) -> list[str]:
+    """What disagrees between an instance's stored workflow, its task and timer rows, its status and its audit.
+
+    Empty for a consistent instance; used after crashes (`flask processes check`) and by the crash tests.
+    """
+    from workflow_app.engine.projections import ready_human_tasks, waiting_timers
+    from workflow_app.engine.serialization import load_workflow, spec_has_timers
+    version = instance.process_version
+    try:
+        workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
+    except Exception as exc:  # noqa: BLE001  (any failure to read it is the finding)
+        return [f"stored workflow cannot be read: {type(exc).__name__}: {exc}"]
+    problems = []
+    rows = db.session.scalars(sa.select(Task).where(Task.instance_id == instance.id)).all()
+    open_ids = {row.spiff_task_id for row in rows if row.state == "open"}
+    ready_ids = {str(t.id) for t in ready_human_tasks(workflow)}
+    if instance.status in ("running", "suspended", "error") and open_ids != ready_ids:
+        problems.append(f"open task rows {sorted(open_ids)} != ready user tasks {sorted(ready_ids)}")
+    if instance.status in ("completed", "cancelled") and open_ids:
+        problems.append(f"{instance.status} but task rows are open: {sorted(open_ids)}")
+    timer_ids = set(db.session.scalars(sa.select(Timer.spiff_task_id).where(Timer.instance_id == instance.id)))
+    waiting = set(waiting_timers(workflow)) if instance.status != "cancelled" and spec_has_timers(version.sha256) else set()
+    if timer_ids != waiting:
+        problems.append(f"timer rows {sorted(timer_ids)} != waiting timers {sorted(waiting)}")
+    if (instance.status == "completed") != workflow.is_completed():
+        problems.append(f"status {instance.status} but the workflow is {'' if workflow.is_completed() else 'not '}completed")
+    counts = dict(db.session.execute(sa.select(AuditEvent.kind, sa.func.count()).where(
+        AuditEvent.instance_id == instance.id).group_by(AuditEvent.kind)).all())
+    for kind, state in (("task_opened", None), ("task_completed", "completed"), ("task_cancelled", "cancelled")):
+        rows_in_state = sum(1 for row in rows if state is None or row.state == state)
+        if counts.get(kind, 0) != rows_in_state:
+            problems.append(f"{counts.get(kind, 0)} {kind} audit events but {rows_in_state} task rows"
+                            f"{' ' + state if state else ''}")
+    return problems
