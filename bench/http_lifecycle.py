@@ -1,0 +1,170 @@
+"""One-user-task case lifecycles through the JSON API on a running app, beside the bare engine's floor.
+
+A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /tasks/{id}/complete.
+- sqlite: the development server (`flask run`, threads), an SQLite file; postgresql: gunicorn, 2 workers.
+- p50/p95 of each call with one client; lifecycles per second with 1 and 4 clients.
+- bare_engine: SpiffWorkflow alone, in memory, the same lifecycle (spec parsed once; create, run, serialize;
+  deserialize, complete the task, run, serialize) with its stock serializer.
+- timer_latency_s: a running `flask worker` (default WORKER_POLL_SECONDS) firing 40 timers; delay from
+  each timer's due time to its firing.
+
+Prints one JSON document. Usage: python bench/http_lifecycle.py [--lifecycles 300] [--seconds 15]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from live_stack import LiveStack, one_step_bpmn  # noqa: E402
+
+TIMER_SECONDS = 2
+
+
+def _percentiles(values):
+    values = sorted(values)
+    return {"p50_ms": round(statistics.median(values) * 1000, 2),
+            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2)}
+
+
+def lifecycle(session, url, timings=None):
+    """Start a case, read the group queue, complete the case's task; return the three durations."""
+    t0 = time.perf_counter()
+    created = session.post(f"{url}/api/v1/cases", json={"process": "one_step", "data": {}})
+    t1 = time.perf_counter()
+    assert created.status_code == 201, created.text
+    inbox = session.get(f"{url}/api/v1/tasks", params={"queue": "group"})
+    t2 = time.perf_counter()
+    assert inbox.status_code == 200, inbox.text
+    task_id = created.json()["current_steps"][0]["id"]
+    done = session.post(f"{url}/api/v1/tasks/{task_id}/complete", json={"data": {}})
+    t3 = time.perf_counter()
+    assert done.status_code == 200, done.text
+    if timings is not None:
+        timings["create"].append(t1 - t0)
+        timings["inbox"].append(t2 - t1)
+        timings["complete"].append(t3 - t2)
+        timings["lifecycle"].append(t3 - t0)
+
+
+def _session(token):
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def measure_server(stack, lifecycles, seconds):
+    one = _session(stack.tokens[0])
+    for _ in range(20):  # warm up: caches, connections, the parsed spec
+        lifecycle(one, stack.url)
+    timings = {"create": [], "inbox": [], "complete": [], "lifecycle": []}
+    started = time.perf_counter()
+    for _ in range(lifecycles):
+        lifecycle(one, stack.url, timings)
+    single_rate = lifecycles / (time.perf_counter() - started)
+    counts = [0] * 4
+
+    def client(n):
+        session = _session(stack.tokens[n])
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            lifecycle(session, stack.url)
+            counts[n] += 1
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    four_rate = sum(counts) / (time.perf_counter() - started)
+    return {**{name: _percentiles(values) for name, values in timings.items()},
+            "lifecycles_per_s": {"1": round(single_rate, 1), "4": round(four_rate, 1)}}
+
+
+def timer_latency(stack, count=40):
+    """Start cases whose timers fall due TIMER_SECONDS later, staggered; return the delays to their firing."""
+    session = _session(stack.tokens[0])
+    stack.start_worker()
+    for _ in range(count):
+        assert session.post(f"{stack.url}/api/v1/cases", json={"process": "timed_step"}).status_code == 201
+        time.sleep(0.05)
+    engine = stack.engine()
+    deadline = time.monotonic() + 60
+    with engine.connect() as conn:
+        while conn.scalar(sa.text("SELECT count(*) FROM timer")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        rows = conn.execute(sa.text(
+            "SELECT i.created_at, a.at FROM audit_event a JOIN process_instance i ON i.id = a.instance_id "
+            "WHERE a.kind = 'timer_fired' AND i.process_id = 'timed_step'")).all()
+    engine.dispose()
+    delays = sorted((fired - created - timedelta(seconds=TIMER_SECONDS)).total_seconds() for created, fired in rows)
+    return {"p50": round(statistics.median(delays), 3), "max": round(delays[-1], 3), "timers": len(delays)}
+
+
+def bare_engine(lifecycles):
+    """The same lifecycle in SpiffWorkflow alone, in memory (the floor)."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+    from SpiffWorkflow.util.task import TaskState
+    from lxml import etree
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.ElementTree(etree.fromstring(one_step_bpmn().encode())), filename="one_step.bpmn")
+    spec = parser.get_spec("one_step")
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    durations = []
+    for n in range(lifecycles + 20):
+        t0 = time.perf_counter()
+        workflow = BpmnWorkflow(spec)
+        workflow.do_engine_steps()
+        state = serializer.serialize_json(workflow)
+        workflow = serializer.deserialize_json(state)
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update({"comment": ""})
+        task.run()
+        workflow.do_engine_steps()
+        serializer.serialize_json(workflow)
+        if n >= 20:
+            durations.append(time.perf_counter() - t0)
+    return _percentiles(durations) | {"lifecycles_per_s": round(1 / statistics.median(durations), 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lifecycles", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    result = {"cpus": os.cpu_count(), "bare_engine": bare_engine(args.lifecycles)}
+    sources = {"one_step.bpmn": one_step_bpmn(), "timed_step.bpmn": one_step_bpmn("timed_step", timer=f"PT{TIMER_SECONDS}S")}
+    for database in args.databases.split(","):
+        stack = LiveStack(database, clients=4, sources=sources)
+        try:
+            stack.start_web("gunicorn" if database == "postgresql" else "flask")
+            result[database] = {"server": "gunicorn -w 2" if database == "postgresql" else "flask run (threaded)",
+                                **measure_server(stack, args.lifecycles, args.seconds)}
+            if database == "postgresql":
+                result["timer_latency_s"] = timer_latency(stack)
+        finally:
+            stack.stop()
+    pg = result.get("postgresql", {})
+    result["targets"] = {
+        "complete_p50_ms_sqlite_le_7": result.get("sqlite", {}).get("complete", {}).get("p50_ms", 1e9) <= 7,
+        "complete_p50_ms_postgresql_le_9": pg.get("complete", {}).get("p50_ms", 1e9) <= 9,
+        "lifecycles_per_s_4_clients_postgresql_ge_80": pg.get("lifecycles_per_s", {}).get("4", 0) >= 80,
+        "timer_latency_p50_s_le_2": result.get("timer_latency_s", {}).get("p50", 1e9) <= 2,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
