@@ -12,22 +12,11 @@ from workflow_app.api.operations import keep_response, reserve_idempotency_key
 from workflow_app.api.queries import find_idempotency_key
 from workflow_app.auth.operations import hash_token, note_token_use
 from workflow_app.auth.queries import user_for_token
+from workflow_app.core.errors import (BadRequest, ConflictError, DomainError, InvalidInput, Unauthorized,
+                                      UnsupportedMediaType)
 from workflow_app.core.input_guard import contains_nul
-from workflow_app.core.errors import ConflictError, DomainError, InvalidInput
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db
-
-
-class Unauthorized(DomainError):
-    status_code = 401
-
-
-class BadRequest(DomainError):
-    status_code = 400
-
-
-class UnsupportedMediaType(DomainError):
-    status_code = 415
 
 
 def api_user():

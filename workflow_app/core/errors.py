@@ -31,3 +31,19 @@ class ConflictError(DomainError):
 
 class InvalidInput(DomainError):
     status_code = 422
+
+
+class Unauthorized(DomainError):
+    """No valid credentials (the API's bearer token)."""
+
+    status_code = 401
+
+
+class BadRequest(DomainError):
+    """A request that cannot be read at all (broken JSON, a malformed header)."""
+
+    status_code = 400
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
