@@ -42,6 +42,13 @@ def form_class_for(form_key: str | None) -> type[FlaskForm]:
     return FORM_CLASSES[form_key]
 
 
+def declared_fields(form_class) -> list[tuple[str, UnboundField]]:
+    """(name, unbound field) of the fields a form class declares, in declaration order (no CSRF token)."""
+    return sorted(((name, value) for name in dir(form_class)
+                   if isinstance(value := getattr(form_class, name), UnboundField) and name != "csrf_token"),
+                  key=lambda item: item[1].creation_counter)
+
+
 def describe_data(form_key: str | None, data: dict) -> list[tuple[str, str]]:
     """Return (label, shown value) pairs of task data, in the order of the form's fields.
 
@@ -50,11 +57,8 @@ def describe_data(form_key: str | None, data: dict) -> list[tuple[str, str]]:
     """
     form_class = FORM_CLASSES.get(form_key) if form_key else ConfirmForm
     described, seen = [], set()
-    unbound_fields = sorted(((name, value) for name in dir(form_class)
-                             if isinstance(value := getattr(form_class, name), UnboundField)),
-                            key=lambda item: item[1].creation_counter)
-    for name, unbound in unbound_fields:
-        if name not in data or name == "csrf_token" or data[name] in (None, ""):
+    for name, unbound in declared_fields(form_class):
+        if name not in data or data[name] in (None, ""):
             continue  # a field left empty (e.g. one the chosen outcome does not need) says nothing
         seen.add(name)
         value = data[name]

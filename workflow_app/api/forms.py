@@ -8,6 +8,7 @@ from wtforms import (BooleanField, DateField, DateTimeField, DecimalField, Float
                      SelectField, SelectMultipleField)
 from wtforms.validators import Length, NumberRange
 
+from forms import declared_fields
 from workflow_app.core.errors import InvalidInput
 
 
@@ -94,9 +95,8 @@ def formdata_from_json(data, form_class, **form_kwargs):
         data = {}
     if not isinstance(data, dict):
         raise InvalidInput(_l("'data' must be a JSON object of form fields"))
-    form = form_class(formdata=MultiDict(), meta={"csrf": False}, **form_kwargs)
-    known = set(_field_names(form))
-    unknown = sorted(set(data) - known)
+    fields = dict(declared_fields(form_class))
+    unknown = sorted(set(data) - set(fields))
     if unknown:
         raise InvalidInput(_l("Unknown fields: %(names)s", names=", ".join(map(str, unknown))),
                            [{"field": name, "message": str(_l("This form has no such field"))} for name in unknown])
@@ -109,7 +109,7 @@ def formdata_from_json(data, form_class, **form_kwargs):
             posted.add(name, "y")
         elif isinstance(value, (str, int, float)):
             posted.add(name, str(value))
-        elif isinstance(value, list) and isinstance(form[name], SelectMultipleField) \
+        elif isinstance(value, list) and issubclass(fields[name].field_class, SelectMultipleField) \
                 and all(isinstance(v, (str, int)) for v in value):
             for item in value:
                 posted.add(name, str(item))

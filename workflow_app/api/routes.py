@@ -16,16 +16,16 @@ from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, case_for_instance, list_cases, visible_case
 from workflow_app.cases.starting import startable_by
-from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput, NotFound
-from workflow_app.core.time import format_local, utcnow
+from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
+from workflow_app.core.time import utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
-from workflow_app.engine.operations import deliver_message
+from workflow_app.engine.operations import closed_task_conflict, deliver_message
 from workflow_app.engine.queries import audit_trail, current_data, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
 from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task
 from workflow_app.portal.applications import APPLICATIONS
 from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task, steps_done
-from workflow_app.sla.queries import case_clocks
+from workflow_app.sla.queries import case_due_at
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
@@ -153,8 +153,7 @@ def _case_detail(user, case) -> dict:
     instance = case.instance
     now = utcnow()
     detail = case_summary(case, instance)
-    clock = case_clocks(instance.id, now).case
-    detail["due_at"] = iso(clock.due_at) if clock is not None else None
+    detail["due_at"] = iso(case_due_at(instance.id))
     tasks = open_tasks(instance.id)
     if _is_enterprise(user):
         detail["current_steps"] = [task_summary(t, case, now) for t in enterprise_todo(tasks)]
@@ -238,15 +237,6 @@ def get_task(task_id):
     return _task_detail(user, _task_or_404(user, task_id)), 200
 
 
-def _refuse_closed(task):
-    if task.state == "completed":
-        who = task.completed_by.display_name if task.completed_by else _l("the system")
-        raise ConflictError(_l("This task was already completed by %(who)s at %(when)s", who=who,
-                               when=format_local(task.completed_at, "%Y-%m-%d %H:%M:%S")))
-    if task.state != "open":
-        raise ConflictError(_l("This task is already closed"))
-
-
 @bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @endpoint
 def complete_task_endpoint(task_id):
@@ -254,7 +244,8 @@ def complete_task_endpoint(task_id):
     task = _task_or_404(user, task_id)
     body = json_body()
     _only_keys(body, {"data", "comment"})
-    _refuse_closed(task)
+    if task.state != "open":
+        raise closed_task_conflict(task)
     if not may_act_on(user, task):
         raise Forbidden(_l("You may not work on this task"))
     comment = body.get("comment")

@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 from forms.health_check import HealthCheckStartForm
 from forms.referral import ReferralRegistrationForm
 from workflow_app.cases.operations import CASE_PREFIXES, register_referral, start_generic_case, start_health_check
-from workflow_app.engine.queries import list_latest_versions, start_lane
+from workflow_app.engine.queries import latest_version, list_latest_versions, start_lane
 
 
 @dataclass(frozen=True)
@@ -72,5 +72,5 @@ def startable_process(process_id: str) -> StartableProcess | None:
         return STARTABLE[process_id]
     if process_id in CASE_PREFIXES:
         return None
-    version = next((v for v in list_latest_versions() if v.process_id == process_id), None)
+    version = latest_version(process_id)
     return _generic(version) if version is not None else None

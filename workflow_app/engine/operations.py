@@ -26,7 +26,7 @@ from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersi
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import json_safe, record_audit, sync_projections
 from workflow_app.engine.queries import latest_version, open_tasks
-from workflow_app.engine.serialization import (SERIALIZER_VERSION, dump_workflow, load_specs, load_workflow,
+from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_status_changed
 from workflow_app.extensions import db
@@ -199,6 +199,15 @@ def _require_running(instance):
         raise ConflictError(_l("The case is stopped by an error; an administrator must retry it first"))
 
 
+def closed_task_conflict(row: Task) -> ConflictError:
+    """The refusal for working on a task that is closed: who completed it and when, or when it was cancelled."""
+    who = row.completed_by.display_name if row.completed_by else _l("the system")
+    when = format_local(row.completed_at, "%Y-%m-%d %H:%M:%S") if row.completed_at else "?"
+    if row.state == "completed":
+        return ConflictError(_l("This task was already completed by %(who)s at %(when)s", who=who, when=when))
+    return ConflictError(_l("This task was cancelled at %(when)s", when=when))
+
+
 @_refuse_stale
 def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     """Complete an open human task with form data; a second completion gets a ConflictError."""
@@ -209,12 +218,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     open_rows = open_tasks(instance.id)
     row = next((r for r in open_rows if r.id == task_id), None)
     if row is None:
-        row = db.session.get(Task, task_id)
-        who = row.completed_by.display_name if row.completed_by else _l("the system")
-        when = format_local(row.completed_at, "%Y-%m-%d %H:%M:%S") if row.completed_at else "?"
-        if row.state == "completed":
-            raise ConflictError(_l("This task was already completed by %(who)s at %(when)s", who=who, when=when))
-        raise ConflictError(_l("This task was cancelled at %(when)s", when=when))
+        raise closed_task_conflict(db.session.get(Task, task_id))
     _require_running(instance)
     now = utcnow()
 
@@ -329,7 +333,7 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
     if not instance.error_task_id:  # it failed outside any task (e.g. loading it to fire a timer): run it again
         try:
             workflow = _load(instance)
-        except (SpiffWorkflowException, ValueError, KeyError, TypeError) as exc:
+        except STATE_READ_ERRORS as exc:
             raise ConflictError(_l("The stored workflow state cannot be read: %(problem)s",
                                    problem=f"{type(exc).__name__}: {exc}")) from None
         record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})

@@ -88,10 +88,10 @@ def current_data(instance: ProcessInstance) -> dict:
 
 def stored_data_or_problem(instance: ProcessInstance) -> tuple[dict | None, str | None]:
     """The workflow data, or (None, why it cannot be read) when the stored state is broken (the repair page)."""
-    from SpiffWorkflow.exceptions import SpiffWorkflowException
+    from workflow_app.engine.serialization import STATE_READ_ERRORS
     try:
         return current_data(instance), None
-    except (SpiffWorkflowException, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except STATE_READ_ERRORS as exc:
         return None, f"{type(exc).__name__}: {exc}"
 
 
@@ -124,11 +124,11 @@ def instance_inconsistencies(instance: ProcessInstance) -> list[str]:
     Empty for a consistent instance; used after crashes (`flask processes check`) and by the crash tests.
     """
     from workflow_app.engine.projections import ready_human_tasks, waiting_timers
-    from workflow_app.engine.serialization import load_workflow, spec_has_timers
+    from workflow_app.engine.serialization import STATE_READ_ERRORS, load_workflow, spec_has_timers
     version = instance.process_version
     try:
         workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
-    except Exception as exc:  # noqa: BLE001  (any failure to read it is the finding)
+    except STATE_READ_ERRORS as exc:
         return [f"stored workflow cannot be read: {type(exc).__name__}: {exc}"]
     problems = []
     rows = db.session.scalars(sa.select(Task).where(Task.instance_id == instance.id)).all()

@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from workflow_app.engine import spiff_patches  # noqa: F401  (must run before any workflow is used)
@@ -42,6 +43,10 @@ class SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+# what restoring a broken stored state raises (bad JSON, a missing key, a spec it does not fit)
+STATE_READ_ERRORS = (SpiffWorkflowException, ValueError, KeyError, TypeError, AttributeError)
 
 
 def _registry():

@@ -92,7 +92,7 @@ def enterprise_open_tasks(user, page: int = 1, per_page: int = 25):
     """A page of (Task, Case) rows: the open enterprise-lane tasks of the user's enterprise, oldest first."""
     return paginate(sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
                     .where(Task.state == "open", Task.role == ENTERPRISE_ROLE,
-                           Case.enterprise_id == (user.enterprise_id if user.enterprise_id is not None else -1))
+                           Case.enterprise_id == user.enterprise_id if user.enterprise_id is not None else sa.false())
                     .order_by(Task.id), page, per_page)
 
 

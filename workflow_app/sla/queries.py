@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
 from workflow_app.sla.calendar import WorkCalendar, working_day_length
-from workflow_app.sla.models import CalendarDay, CalendarYear
+from workflow_app.sla.models import CalendarDay, CalendarYear, SlaClock
 
 SLA_STATES = ("on_track", "at_risk", "overdue")
 # what the pages call each state of a task's clock ("none": no deadline); text beside the colour
@@ -154,6 +154,12 @@ class CaseClocks:
 
 
 PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
+
+
+def case_due_at(instance_id: int) -> datetime | None:
+    """The deadline of a case's case clock (None when the process sets none)."""
+    return db.session.scalar(sa.select(SlaClock.due_at).where(SlaClock.instance_id == instance_id,
+                                                              SlaClock.kind == "case").limit(1))
 
 
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
