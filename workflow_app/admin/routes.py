@@ -11,10 +11,10 @@ from workflow_app.admin.forms import (ORG_LEVEL_LABELS, ActionForm, DeployForm, 
                                       RoleEditForm, UserCreateForm, UserFilterForm, UserForm)
 from workflow_app.auth import operations as auth_operations
 from workflow_app.auth import queries as auth_queries
-from workflow_app.core.errors import DomainError
+from workflow_app.core.transactions import commit_write
 from workflow_app.engine import operations as engine_operations
 from workflow_app.engine.queries import count_instances_by_version, get_instance, stored_data_or_problem
-from workflow_app.extensions import db, login_manager
+from workflow_app.extensions import login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,17 +34,6 @@ def require_admin():
     if "admin" not in current_user.role_names or current_user.enterprise_id is not None:
         abort(403)
     return None
-
-
-def _commit(write, *args, **kwargs):
-    """Run one write and commit; on a refusal roll back and return it as the second value."""
-    try:
-        result = write(*args, **kwargs)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return None, exc
-    return result, None
 
 
 def _or_404(found):
@@ -90,7 +79,7 @@ def new_user():
     form = UserCreateForm()
     error = None
     if form.validate_on_submit():
-        user, error = _commit(auth_operations.create_user, form.username.data.strip(), form.roles.data,
+        user, error = commit_write(auth_operations.create_user, form.username.data.strip(), form.roles.data,
                               form.org_unit.data, form.password.data, display_name=form.display_name.data.strip(),
                               enterprise=form.enterprise)
         if error is None:
@@ -117,7 +106,7 @@ def edit_user(user_id):
         return _user_page(user)
     form = UserForm()
     if form.validate():
-        error = _commit(auth_operations.update_user, user, form.display_name.data, form.org_unit.data,
+        error = commit_write(auth_operations.update_user, user, form.display_name.data, form.org_unit.data,
                            form.roles.data, form.enterprise, actor_id=current_user.id)[1]
         if error is None:
             flash(_("User %(name)s saved", name=user.username), "success")
@@ -132,7 +121,7 @@ def reset_password(user_id):
     form = PasswordResetForm()
     if not form.validate():
         return _user_page(user, password_form=form)
-    error = _commit(auth_operations.reset_password, user, form.password.data)[1]
+    error = commit_write(auth_operations.reset_password, user, form.password.data)[1]
     if error is not None:
         return _user_page(user, error=error)
     flash(_("The password of %(name)s was reset", name=user.username), "success")
@@ -143,7 +132,7 @@ def reset_password(user_id):
 def set_user_active(user_id, action):
     user = _or_404(auth_queries.get_user(user_id))
     if ActionForm().validate():
-        error = _commit(auth_operations.set_user_active, user, action == "enable", actor_id=current_user.id)[1]
+        error = commit_write(auth_operations.set_user_active, user, action == "enable", actor_id=current_user.id)[1]
         if error is not None:
             flash(str(error), "danger")
         elif user.active:
@@ -165,7 +154,7 @@ def new_org_unit():
     form = OrgUnitForm()
     error = None
     if form.validate_on_submit():
-        unit, error = _commit(auth_operations.add_org_unit, form.code.data, form.name.data, form.level.data,
+        unit, error = commit_write(auth_operations.add_org_unit, form.code.data, form.name.data, form.level.data,
                               form.parent.data or None)
         if error is None:
             flash(_("Org unit %(name)s created", name=unit.name), "success")
@@ -181,7 +170,7 @@ def edit_org_unit(unit_id):
                              "parent": unit.parent.code if unit.parent else ""})
     error = None
     if form.validate_on_submit():
-        error = _commit(auth_operations.update_org_unit, unit, form.code.data, form.name.data, form.level.data,
+        error = commit_write(auth_operations.update_org_unit, unit, form.code.data, form.name.data, form.level.data,
                            form.parent.data or None)[1]
         if error is None:
             flash(_("Org unit %(name)s saved", name=unit.name), "success")
@@ -202,7 +191,7 @@ def new_role():
     form = RoleCreateForm()
     error = None
     if form.validate_on_submit():
-        role, error = _commit(auth_operations.add_role, form.name.data, form.label.data)
+        role, error = commit_write(auth_operations.add_role, form.name.data, form.label.data)
         if error is None:
             flash(_("Role %(name)s created", name=role.name), "success")
             return redirect(url_for("admin.roles"))
@@ -216,7 +205,7 @@ def edit_role(role_id):
     form = RoleEditForm(data={"label": role.label or ""})
     error = None
     if form.validate_on_submit():
-        error = _commit(auth_operations.update_role, role, form.label.data)[1]
+        error = commit_write(auth_operations.update_role, role, form.label.data)[1]
         if error is None:
             flash(_("Role %(name)s saved", name=role.name), "success")
             return redirect(url_for("admin.roles"))
@@ -229,7 +218,7 @@ def delete_role(role_id):
     role = _or_404(auth_queries.get_role(role_id))
     name = role.name
     if ActionForm().validate():
-        error = _commit(auth_operations.delete_role, role)[1]
+        error = commit_write(auth_operations.delete_role, role)[1]
         if error is not None:
             flash(str(error), "danger")
         else:
@@ -256,7 +245,7 @@ def new_enterprise():
     form = EnterpriseForm()
     error = None
     if form.validate_on_submit():
-        enterprise, error = _commit(auth_operations.register_enterprise, form.uscc.data, form.name.data,
+        enterprise, error = commit_write(auth_operations.register_enterprise, form.uscc.data, form.name.data,
                                     form.county.data, form.specialist.data or None)
         if error is None:
             flash(_("Enterprise %(name)s registered", name=enterprise.name), "success")
@@ -273,7 +262,7 @@ def edit_enterprise(enterprise_id):
                                 "specialist": specialist.username if specialist else ""})
     error = None
     if form.validate_on_submit():
-        error = _commit(auth_operations.update_enterprise, enterprise, form.uscc.data, form.name.data,
+        error = commit_write(auth_operations.update_enterprise, enterprise, form.uscc.data, form.name.data,
                            form.county.data, form.specialist.data or None)[1]
         if error is None:
             flash(_("Enterprise %(name)s saved", name=enterprise.name), "success")
@@ -301,7 +290,7 @@ def deploy():
     form = DeployForm()
     error = None
     if form.validate_on_submit():
-        result, error = _commit(engine_operations.deploy_sources, form.sources, current_user.id)
+        result, error = commit_write(engine_operations.deploy_sources, form.sources, current_user.id)
         if error is None:
             for version in result.created:
                 flash(_("Deployed %(process)s version %(version)d", process=version.process_id,
@@ -346,7 +335,7 @@ def retry(instance_id):
     form = RetryForm()
     if not form.validate():
         return _repair_page(instance, retry_form=form, status=422)
-    error = _commit(engine_operations.retry_instance, instance.id, form.data_fix_object, current_user.id)[1]
+    error = commit_write(engine_operations.retry_instance, instance.id, form.data_fix_object, current_user.id)[1]
     if error is not None:
         flash(str(error), "danger")
     elif instance.status == "error":
@@ -362,7 +351,7 @@ def change_status(instance_id, action):
     form = ReasonForm(prefix=action)
     if not form.validate():
         return _repair_page(instance, reason_forms={action: form}, status=422)
-    error = _commit(REASON_ACTIONS[action], instance.id, form.reason.data.strip(), current_user.id)[1]
+    error = commit_write(REASON_ACTIONS[action], instance.id, form.reason.data.strip(), current_user.id)[1]
     if error is not None:
         flash(str(error), "danger")
     else:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from workflow_app.auth.forms import ApiTokenForm, LoginForm, PasswordChangeForm
 from workflow_app.auth.operations import (change_password, clear_login_failures, create_api_token,
                                          record_login_failure, revoke_api_token)
-from workflow_app.core.errors import DomainError
+from workflow_app.core.transactions import commit_write
 from workflow_app.auth.queries import find_user, get_user, get_user_token, login_blocked_until, user_tokens
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db, login_manager
@@ -69,15 +69,11 @@ def logout():
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        refused = commit_write(change_password, current_user, form.current_password.data, form.new_password.data)[1]
+        if refused is None:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
+        flash(str(refused), "danger")
     return render_template("auth/password.html", form=form), 200 if request.method == "GET" else 422
 
 
@@ -87,14 +83,12 @@ def tokens():
     form = ApiTokenForm()
     new_token = None
     if form.validate_on_submit():
-        try:
-            _row, new_token = create_api_token(current_user, form.name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        created, refused = commit_write(create_api_token, current_user, form.name.data)
+        if refused is None:
+            new_token = created[1]
             form = ApiTokenForm(formdata=None)
+        else:
+            flash(str(refused), "danger")
     status = 422 if request.method == "POST" and new_token is None else 200
     return render_template("auth/tokens.html", form=form, tokens=user_tokens(current_user.id),
                            new_token=new_token), status
@@ -104,13 +98,10 @@ def tokens():
 @login_required
 def revoke_token(token_id):
     token = get_user_token(current_user.id, token_id) or abort(404)
-    try:
-        revoke_api_token(token)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    refused = commit_write(revoke_api_token, token)[1]
+    if refused:
+        flash(str(refused), "danger")
     else:
-        db.session.commit()
         flash(_("The token “%(name)s” no longer works.", name=token.name), "success")
     return redirect(url_for("auth.tokens"))
 

@@ -14,12 +14,11 @@ from workflow_app.cases.queries import (CaseFilter, attachment_content, case_att
                                         process_options, visible_case)
 from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
-from workflow_app.core.errors import DomainError
+from workflow_app.core.transactions import commit_write
 from workflow_app.core.spreadsheets import csv_response
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.queries import diagram_source, instance_tasks, step_states
-from workflow_app.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -61,15 +60,11 @@ def start(process_id):
         abort(403)
     form = process.form_class(**process.form_kwargs(current_user))
     if form.validate_on_submit():
-        try:
-            case = process.start(form, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        case, refused = commit_write(process.start, form, current_user)
+        if refused is None:
             flash(_("Case %(number)s has been registered.", number=case.number), "success")
             return redirect(url_for("cases.case_page", case_id=case.id))
+        flash(str(refused), "danger")
     return render_template("cases/start.html", process=process, form=form), 200 if request.method == "GET" else 422
 
 
@@ -140,14 +135,8 @@ def download(case_id, attachment_id):
 
 
 def _write(operation, case, message):
-    try:
-        operation()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    refused = commit_write(operation)[1]
+    flash(str(refused) if refused else message, "danger" if refused else "success")
     return redirect(url_for("cases.case_page", case_id=case.id))
 
 

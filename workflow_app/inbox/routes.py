@@ -10,6 +10,7 @@ from workflow_app.auth.scopes import units_below
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import case_for_instance, described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
+from workflow_app.core.transactions import commit_write
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
@@ -91,13 +92,10 @@ def task_page(task_id):
 
 def _task_action(task_id, action, *args):
     task = visible_task(current_user, task_id) or abort(404)
-    try:
-        action(task, *args)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    refused = commit_write(action, task, *args)[1]
+    if refused:
+        flash(str(refused), "danger")
         return None
-    db.session.commit()
     return task
 
 

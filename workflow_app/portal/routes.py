@@ -12,6 +12,7 @@ from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_for_instance
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
+from workflow_app.core.transactions import commit_write
 from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
@@ -39,15 +40,11 @@ def apply(process_id):
     application = APPLICATIONS.get(process_id) or abort(404)
     form = application.form_class()
     if form.validate_on_submit():
-        try:
-            case = application.start(form, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        case, refused = commit_write(application.start, form, current_user)
+        if refused is None:
             flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
             return redirect(url_for("portal.case_page", case_id=case.id))
+        flash(str(refused), "danger")
     return render_template("portal/apply.html", application=application, form=form), \
         200 if request.method == "GET" else 422
 
@@ -116,14 +113,11 @@ def upload_proof(installment_id):
                 flash(error, "danger")
         return redirect(url_for("portal.case_page", case_id=case_id, _anchor="schedule"))
     upload = form.proof.data
-    try:
-        upload_payment_proof(installment, upload.filename, upload.read(), current_user,
-                             current_app.config["ATTACHMENT_MAX_BYTES"])
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    refused = commit_write(upload_payment_proof, installment, upload.filename, upload.read(), current_user,
+                           current_app.config["ATTACHMENT_MAX_BYTES"])[1]
+    if refused:
+        flash(str(refused), "danger")
     else:
-        db.session.commit()
         flash(_("The proof for installment %(seq)d has been sent to the agency.", seq=installment.seq), "success")
     return redirect(url_for("portal.case_page", case_id=case_id, _anchor="schedule"))
 
