@@ -224,8 +224,8 @@ def _task_detail(user, task) -> dict:
     case = case_for_instance(task.instance_id)
     detail = task_summary(task, case, utcnow())
     detail["may_complete"] = may_act_on(user, task)
-    form = form_class_for(task.form_key)(formdata=None, meta={"csrf": False}, case_data=current_data(task.instance))
-    detail["form"] = form_description(form)
+    # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here
+    detail["form"] = form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False}))
     detail["case"] = case_summary(case, case.instance)
     return detail
 
