@@ -88,6 +88,7 @@ def create_app(config_class=None):
                                  instance_status_labels=INSTANCE_STATUS_LABELS, process_label=process_label)
     from workflow_app.auth.queries import role_label
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.filters["role_label"] = role_label
 
     from workflow_app.cli import register_cli
     register_cli(app)
