@@ -3,6 +3,7 @@ import hashlib
 import unicodedata
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import Enterprise, User
@@ -32,9 +33,11 @@ def reserve_numbers(prefix: str, count: int, now=None) -> list[str]:
     key = {"prefix": prefix, "year": year}
     sequence = db.session.scalar(sa.select(CaseNumberSequence).filter_by(**key).with_for_update())
     if sequence is None:
-        sequence = CaseNumberSequence(**key, last_value=0)
-        db.session.add(sequence)
-        db.session.flush()  # so that the next reservation finds it, autoflush or not
+        # Two first cases of a year may start at once: both insert, one insert is a no-op, both then lock
+        # the one row (a plain INSERT made the second one fail on the primary key).
+        insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(insert(CaseNumberSequence).values(**key, last_value=0).on_conflict_do_nothing())
+        sequence = db.session.scalar(sa.select(CaseNumberSequence).filter_by(**key).with_for_update())
     first = sequence.last_value + 1
     sequence.last_value += count
     return [f"{prefix}-{year}-{value:06d}" for value in range(first, first + count)]
