@@ -61,6 +61,10 @@ class Task(db.Model, CreatedAtMixin):
         sa.UniqueConstraint("instance_id", "spiff_task_id", name="uq_task_instance_id_spiff_task_id"),
         # the group queue: open tasks of a role in a unit, by due date
         sa.Index("ix_task_queue", "state", "org_unit_id", "role", "due_at"),
+        # ... and its unclaimed tasks in the page's order (due date, nulls last, then id): read in index order
+        sa.Index("ix_task_unclaimed_queue", "org_unit_id", "role", "due_at", "id",
+                 postgresql_where=sa.text("state = 'open' AND assignee_id IS NULL"),
+                 sqlite_where=sa.text("state = 'open' AND assignee_id IS NULL")),
         sa.Index("ix_task_assignee", "assignee_id", "state", "due_at"),
         sa.Index("ix_task_state_due_at", "state", "due_at"),  # open tasks by deadline (calendar recompute, sweeps)
     )

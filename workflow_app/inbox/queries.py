@@ -88,7 +88,7 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None):
         return statement.order_by(Task.created_at.desc(), Task.id.desc())
     if filters.sort == "case":
         return statement.order_by(Case.number, Task.id)
-    return statement.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+    return statement.order_by(Task.due_at.asc().nulls_last(), Task.id)
 
 
 def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None):

@@ -11,7 +11,7 @@ from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import case_for_instance, described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
-from workflow_app.engine.queries import current_data
+from workflow_app.engine.queries import DataOnFirstRead
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
 from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
@@ -65,7 +65,7 @@ def _render_task(task, form, extras, status=200, stale=None):
 @staff_required
 def task_page(task_id):
     task = visible_task(current_user, task_id) or abort(404)
-    form = form_class_for(task.form_key)(case_data=current_data(task.instance))
+    form = form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
         return _render_task(task, form, extras)
