@@ -14,7 +14,7 @@ class TaskForm(FlaskForm):
 
     def __init__(self, *args, case_data=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.case_data = case_data or {}
+        self.case_data = case_data if case_data is not None else {}  # may load on first read
 
     def task_data(self) -> dict:
         """Return the submitted values keyed by field name (Decimal, date and int kept, never float)."""

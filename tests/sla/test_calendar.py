@@ -126,6 +126,23 @@ def test_adding_working_time_and_measuring_it_agree(app, start, minutes):
     assert end > start
 
 
+long_spans = st.datetimes(min_value=sh("2024-06-01 00:00").replace(tzinfo=None),
+                          max_value=sh("2027-06-01 00:00").replace(tzinfo=None)).map(lambda d: d.replace(tzinfo=SHANGHAI))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=long_spans, b=long_spans)
+def test_counting_whole_days_agrees_with_walking_every_day(app, a, b):
+    """working_time_between counts the whole days between the ends; walking day by day gives the same."""
+    calendar = cal.WorkCalendar()
+    first, last = sorted((a, b))
+    walked = calendar._working_time_on_days(first, last, first.date(), last.date())
+    assert calendar.working_time_between(first, last) == walked
+    assert calendar.working_time_between(last, first) == -walked
+    days = [first.date() + timedelta(days=n) for n in range((last.date() - first.date()).days + 1)]
+    assert calendar.count_workdays(first.date(), last.date()) == sum(calendar.is_workday(d) for d in days)
+
+
 def test_bpmn_scripts_count_working_days_with_the_calendar(app, deploy, create_case):
     from tests.engine.test_scripts import process
     from workflow_app.engine.queries import current_data

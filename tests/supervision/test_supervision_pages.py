@@ -14,8 +14,8 @@ from workflow_app.engine.operations import complete_task
 from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
 from workflow_app.sla.escalation import run_sla_sweep
-from workflow_app.sla.models import SupervisionNotice
-from workflow_app.supervision.queries import county_ranking
+from workflow_app.sla.models import SlaClock, SupervisionNotice
+from workflow_app.supervision.queries import county_ranking, trend
 
 
 
@@ -75,6 +75,29 @@ def test_the_ranking_rates_on_time_sign_for_and_send_backs(app, late_referrals, 
         "/supervision/ranking.xlsx?month=2026-11").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][1] == "寿光市" and rows[1][2] == "100.0%" and rows[1][3] == "100.0%"
+
+
+def test_the_trend_counts_each_month_on_its_own(app, late_referrals, bureau):
+    kuiwen, shouguang = late_referrals
+    complete_task(open_task_of(kuiwen, "sign_for").id, {"sign_decision": "sign"}, bureau["kuiwen_handler"].id)
+    complete_task(open_task_of(shouguang, "sign_for").id, {"sign_decision": "sign"}, bureau["shouguang_handler"].id)
+    complete_task(open_task_of(shouguang, "handle").id, {"handle_outcome": "resolved", "measures": "已对接银行"},
+                  bureau["shouguang_handler"].id)
+    db.session.commit()
+    points = {p.month: p for p in trend(bureau["city_supervisor"], date(2026, 11, 1))}
+    assert list(points)[0] == "2025-12" and list(points)[-1] == "2026-11"
+    assert points["2026-11"].sign_for_on_time == 0.5 and points["2026-11"].completion_on_time == 1.0
+    assert points["2026-11"].notices >= 1
+    assert points["2026-10"].sign_for_on_time is None and points["2026-10"].notices == 0
+    # Kuiwen's sign-for moved to 2026-09-30 23:00 Shanghai time (15:00 UTC): September's, not October's, and
+    # now before its deadline
+    late = db.session.scalar(sa.select(SlaClock).where(SlaClock.instance_id == kuiwen.instance_id,
+                                                       SlaClock.kind == "phase", SlaClock.phase == "sign_for"))
+    late.stopped_at = sh("2026-09-30 23:00")
+    db.session.commit()
+    points = {p.month: p for p in trend(bureau["city_supervisor"], date(2026, 11, 1))}
+    assert points["2026-09"].sign_for_on_time == 1.0 and points["2026-10"].sign_for_on_time is None
+    assert points["2026-11"].sign_for_on_time == 1.0
 
 
 def test_a_notice_reaches_the_county_supervisor_who_acknowledges_it(app, late_referrals, client_as):

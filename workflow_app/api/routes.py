@@ -20,7 +20,7 @@ from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.operations import closed_task_conflict, deliver_message
-from workflow_app.engine.queries import audit_trail, current_data, open_tasks
+from workflow_app.engine.queries import DataOnFirstRead, audit_trail, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
 from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task
 from workflow_app.portal.applications import APPLICATIONS
@@ -220,8 +220,8 @@ def list_tasks():
     return page_of(page, [task_summary(task, case, now) for task, case, *_rest in page.items]), 200
 
 
-def _task_detail(user, task) -> dict:
-    case = case_for_instance(task.instance_id)
+def _task_detail(user, task, case=None) -> dict:
+    case = case or case_for_instance(task.instance_id)
     detail = task_summary(task, case, utcnow())
     detail["may_complete"] = may_act_on(user, task)
     # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here
@@ -251,10 +251,10 @@ def complete_task_endpoint(task_id):
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput(_l("'comment' must be text"), [{"field": "comment", "message": str(_l("Must be text"))}])
-    form = formdata_from_json(body.get("data"), form_class_for(task.form_key), case_data=current_data(task.instance))
-    submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
-                           current_app.config["ATTACHMENT_MAX_BYTES"])
-    return _task_detail(user, task), 200
+    form = formdata_from_json(body.get("data"), form_class_for(task.form_key), case_data=DataOnFirstRead(task))
+    case = submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
+                                  current_app.config["ATTACHMENT_MAX_BYTES"])
+    return _task_detail(user, task, case), 200
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

@@ -28,7 +28,7 @@ from workflow_app.engine.projections import json_safe, record_audit, sync_projec
 from workflow_app.engine.queries import latest_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
-from workflow_app.engine.signals import instance_status_changed
+from workflow_app.engine.signals import instance_status_changed, projections_synced
 from workflow_app.extensions import db
 
 
@@ -173,6 +173,7 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
                          spec_has_timers(_spec_key(instance)))
         if completed:  # after the last task's events: the history ends here
             _set_status(instance, "completed", now, actor_id, workflow=workflow)
+        projections_synced.send(instance, now=now)
     db.session.flush()
 
 
@@ -317,6 +318,7 @@ def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     instance.state_json = dump_workflow(workflow)
     instance.updated_at = now
     sync_projections(instance, workflow, now, actor_id)
+    projections_synced.send(instance, now=now)
     db.session.flush()
     return instance
 

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
 from workflow_app.engine.serialization import catches_timer
-from workflow_app.engine.signals import projections_synced, task_closed, task_opened
+from workflow_app.engine.signals import task_closed, task_opened
 from workflow_app.extensions import db
 
 # A task may set this data key to an org unit code to move the case (e.g. routing to a county).
@@ -99,6 +99,7 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
                      open_rows=None, has_timers=True):
     """Bring task rows, timer rows and the instance's current step up to date.
 
+    The caller sends `projections_synced` once the step's status change (if any) is made too.
     `open_rows` may pass the instance's open task rows when the caller already holds them;
     `has_timers=False` (a process without any timer event) skips the timer table.
     """
@@ -142,7 +143,6 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
     instance.current_step = ", ".join(dict.fromkeys(names))[:500] or None
     if has_timers:
         _sync_timers(instance, workflow)
-    projections_synced.send(instance, now=now)
 
 
 def _sync_timers(instance, workflow):

@@ -12,5 +12,5 @@ task_opened = _signals.signal("task-opened")
 task_closed = _signals.signal("task-closed")
 # sender: the ProcessInstance; kwargs: old, new (statuses), workflow_data (the end data on completion, else None)
 instance_status_changed = _signals.signal("instance-status-changed")
-# sender: the ProcessInstance; kwargs: now. Sent after every step's task rows are up to date (before the flush).
+# sender: the ProcessInstance; kwargs: now. Sent after every step's task rows and status are up to date (before the flush).
 projections_synced = _signals.signal("projections-synced")

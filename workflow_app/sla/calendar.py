@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.time import SHANGHAI
@@ -206,14 +206,34 @@ class WorkCalendar:
         a, b = _aware(a).astimezone(SHANGHAI), _aware(b).astimezone(SHANGHAI)
         if b < a:
             return -self.working_time_between(b, a)
-        total, day = timedelta(0), a.date()
-        while day <= b.date():
+        first, last = a.date(), b.date()
+        if first == last:
+            return self._working_time_on_days(a, b, first, last)
+        # the days in between are whole: counted, not walked (a page shows tasks overdue by months)
+        return (self._working_time_on_days(a, b, first, first) + self._working_time_on_days(a, b, last, last)
+                + self.hours.day_length * self.count_workdays(first + timedelta(days=1), last - timedelta(days=1)))
+
+    def _working_time_on_days(self, a: datetime, b: datetime, first: date, last: date) -> timedelta:
+        total, day = timedelta(0), first
+        while day <= last:
             for period_start, period_end in self._periods(day):
                 overlap = min(b, period_end) - max(a, period_start)
                 if overlap > timedelta(0):
                     total += overlap
             day += timedelta(days=1)
         return total
+
+    def count_workdays(self, first: date, last: date) -> int:
+        """The number of working days from `first` to `last`, both included (0 when last < first)."""
+        if last < first:
+            return 0
+        weeks, rest = divmod((last - first).days + 1, 7)
+        count = weeks * 5 + sum(1 for n in range(rest) if (first + timedelta(days=n)).weekday() < 5)
+        for year in range(first.year, last.year + 1):
+            for day, (is_workday, _note) in self.year(year).exceptions.items():
+                if first <= day <= last and is_workday != (day.weekday() < 5):
+                    count += 1 if is_workday else -1
+        return count
 
     def deadline_for(self, start: datetime, sla_text: str) -> tuple[datetime, bool]:
         duration = parse_sla(sla_text)
@@ -309,3 +329,12 @@ def known_years() -> list[int]:
 def working_day_length() -> timedelta:
     """The length of one working day (the configured working hours): 7 h by default."""
     return configured_working_hours().day_length
+
+
+def work_calendar() -> WorkCalendar:
+    """One calendar per request (it caches the years it reads); a fresh one elsewhere."""
+    if not has_request_context():
+        return WorkCalendar()
+    if "work_calendar" not in g:  # not g.setdefault: its default would be built on every call
+        g.work_calendar = WorkCalendar()
+    return g.work_calendar

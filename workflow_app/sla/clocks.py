@@ -21,14 +21,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, has_app_context
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.engine.signals import instance_status_changed, projections_synced, task_closed, task_opened
 from workflow_app.extensions import db
-from workflow_app.sla.calendar import WorkCalendar
+from workflow_app.sla.calendar import WorkCalendar, work_calendar
 from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaClock
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,6 @@ SECTION_KEY = "section"  # the case data key that names the responsible section 
 
 def setting(key):
     return current_app.config.get(key, DEFAULTS[key]) if has_app_context() else DEFAULTS[key]
-
-
-def work_calendar() -> WorkCalendar:
-    """One calendar per request (it caches the years it reads); a fresh one elsewhere."""
-    if has_request_context():
-        return g.setdefault("work_calendar", WorkCalendar())
-    return WorkCalendar()
 
 
 def _iso(moment: datetime) -> str:
@@ -212,7 +205,7 @@ def _step_clocks(instance_id: int) -> list[SlaClock]:
     if instance_id not in cache:
         with db.session.no_autoflush:
             cache[instance_id] = list(db.session.scalars(
-                sa.select(SlaClock).options(selectinload(SlaClock.task))
+                sa.select(SlaClock)
                 .where(SlaClock.instance_id == instance_id,
                        sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))))
     return cache[instance_id]

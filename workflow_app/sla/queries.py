@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
-from workflow_app.sla.calendar import WorkCalendar, working_day_length
+from workflow_app.sla.calendar import WorkCalendar, work_calendar, working_day_length
 from workflow_app.sla.models import CalendarDay, CalendarYear, SlaClock
 
 SLA_STATES = ("on_track", "at_risk", "overdue")
@@ -115,16 +115,20 @@ class TaskClock:
 def task_clock(task, now: datetime | None = None) -> TaskClock:
     """Return an open task's SLA state and remaining working time in words, for the pages.
 
-    One WorkCalendar serves a whole request (kept in `g`), so a page of tasks reads the calendar once.
+    One WorkCalendar serves a whole request (kept in `g`), so a page of tasks reads the calendar once;
+    each task's clock is worked out once per request.
     """
-    from flask import g, has_app_context
+    from flask import g, has_request_context
     from workflow_app.core.time import utcnow
     if task.due_at is None or task.state != "open":
         return TaskClock("none", "", False)
-    now = now or utcnow()
-    calendar = g.setdefault("work_calendar", WorkCalendar()) if has_app_context() else WorkCalendar()
-    remaining = remaining_working_time(task, now, calendar)
-    return TaskClock(sla_state(task, now) or "none", format_working_time(remaining), bool(task.due_provisional))
+    shown = g.setdefault("task_clocks", {}) if now is None and has_request_context() else {}
+    if task.id not in shown:  # a page asks for a task's clock more than once (badge, remaining time)
+        now = now or utcnow()
+        remaining = remaining_working_time(task, now, work_calendar())
+        shown[task.id] = TaskClock(sla_state(task, now) or "none", format_working_time(remaining),
+                                   bool(task.due_provisional))
+    return shown[task.id]
 
 
 @dataclass
@@ -165,7 +169,7 @@ def case_due_at(instance_id: int) -> datetime | None:
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     """The case clock, the phase clocks and the supervision notices of a case (oldest first)."""
     from workflow_app.core.time import utcnow
-    from workflow_app.sla.clocks import clock_state, elapsed, work_calendar
+    from workflow_app.sla.clocks import clock_state, elapsed
     from workflow_app.sla.models import SlaClock, SupervisionNotice
     now = now or utcnow()
     calendar = work_calendar()

@@ -13,7 +13,7 @@ from workflow_app.core.pagination import paginate
 from workflow_app.core.spreadsheets import table_response
 from workflow_app.core.time import format_local, local_today, utcnow
 from workflow_app.extensions import db
-from workflow_app.sla.clocks import work_calendar
+from workflow_app.sla.calendar import work_calendar
 from workflow_app.sla.queries import SLA_STATE_LABELS, format_working_time
 from workflow_app.supervision import operations
 from workflow_app.supervision.forms import AcknowledgeForm
