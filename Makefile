@@ -30,6 +30,8 @@ test: install
 bench: install
 	$(BIN)/python bench/engine_step.py
 	$(BIN)/python bench/sla_sweep.py
+	$(BIN)/python bench/http_lifecycle.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/api_load.py
 
 ## translations: extract messages, update the catalogues, compile them (fill new msgstr in messages.po first)
