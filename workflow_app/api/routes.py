@@ -22,9 +22,9 @@ from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.operations import closed_task_conflict, deliver_message
 from workflow_app.engine.queries import DataOnFirstRead, audit_trail, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
-from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task
+from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task_and_case
 from workflow_app.portal.applications import APPLICATIONS
-from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task, steps_done
+from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task_and_case, steps_done
 from workflow_app.sla.queries import case_due_at
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -81,10 +81,11 @@ def _case_or_404(user, case_id):
 
 
 def _task_or_404(user, task_id):
-    task = own_task(user, task_id) if _is_enterprise(user) else visible_task(user, task_id)
-    if task is None:
+    """The task and its case, if the user may see them."""
+    found = own_task_and_case(user, task_id) if _is_enterprise(user) else visible_task_and_case(user, task_id)
+    if found is None:
         raise NotFound(_l("No such task, or it is not yours to see"))
-    return task
+    return found
 
 
 def _staff_only(user):
@@ -136,7 +137,7 @@ def create_case():
         case = start_generic_case(process_id, data, user)
     else:
         case = start(formdata_from_json(body.get("data"), form_class, **kwargs), user)
-    return _case_detail(user, case), 201
+    return _case_detail(user, case, new=True), 201
 
 
 @bp.route("/cases")
@@ -149,7 +150,8 @@ def list_cases_endpoint():
     return page_of(page, [case_summary(case, instance) for case, instance, _unit, _enterprise in page.items]), 200
 
 
-def _case_detail(user, case) -> dict:
+def _case_detail(user, case, new=False) -> dict:
+    """The case as the API shows it; `new`: started by this request (so without comments yet)."""
     instance = case.instance
     now = utcnow()
     detail = case_summary(case, instance)
@@ -163,7 +165,7 @@ def _case_detail(user, case) -> dict:
     else:
         detail["current_steps"] = [task_summary(t, case, now) for t in tasks]
         detail["history"] = [audit_entry(event) for event in audit_trail(instance.id)]
-        detail["comments"] = [comment_entry(c) for c in case_comments(case.id)]
+        detail["comments"] = [] if new else [comment_entry(c) for c in case_comments(case.id)]
     return detail
 
 
@@ -234,14 +236,14 @@ def _task_detail(user, task, case=None) -> dict:
 @endpoint
 def get_task(task_id):
     user = api_user()
-    return _task_detail(user, _task_or_404(user, task_id)), 200
+    return _task_detail(user, *_task_or_404(user, task_id)), 200
 
 
 @bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @endpoint
 def complete_task_endpoint(task_id):
     user = api_user()
-    task = _task_or_404(user, task_id)
+    task, case = _task_or_404(user, task_id)
     body = json_body()
     _only_keys(body, {"data", "comment"})
     if task.state != "open":
@@ -252,8 +254,8 @@ def complete_task_endpoint(task_id):
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput(_l("'comment' must be text"), [{"field": "comment", "message": str(_l("Must be text"))}])
     form = formdata_from_json(body.get("data"), form_class_for(task.form_key), case_data=DataOnFirstRead(task))
-    case = submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
-                                  current_app.config["ATTACHMENT_MAX_BYTES"])
+    submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
+                           current_app.config["ATTACHMENT_MAX_BYTES"], case=case)
     return _task_detail(user, task, case), 200
 
 
@@ -261,7 +263,7 @@ def complete_task_endpoint(task_id):
 @endpoint
 def claim_task_endpoint(task_id):
     user = api_user()
-    task = _task_or_404(user, task_id)
+    task, case = _task_or_404(user, task_id)
     _staff_only(user)
     claim_task(task, user)
-    return _task_detail(user, task), 200
+    return _task_detail(user, task, case), 200

@@ -193,7 +193,8 @@ def user_for_token(token_hash: str):
     """Return (ApiToken, User) of a live token of an active user, or None."""
     found = db.session.execute(
         sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .options(sa.orm.joinedload(User.roles))  # one round trip, not a second for the roles
+        # one round trip, not more for the roles and the unit (which cases started by the user belong to)
+        .options(sa.orm.joinedload(User.roles), sa.orm.joinedload(User.org_unit))
         .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active.is_(True))).unique().first()
     return tuple(found) if found else None
 

@@ -9,17 +9,30 @@ from workflow_app.extensions import db
 def units_below(unit_id: int) -> set[int]:
     """Return `unit_id` and the ids of all units under it (the tree is small: one query, once per request)."""
     if not has_request_context():
-        return _units_below(unit_id)
-    known = g.setdefault("units_below", {})
+        return _units_below(_org_tree(), unit_id)
+    if "org_tree" not in g:
+        # the request keeps the units: their rows stay in the session, so task.org_unit reads no more
+        g.org_units = list(db.session.scalars(sa.select(OrgUnit)))
+        g.org_tree = _tree(g.org_units)
+        g.units_below = {}
+    known = g.units_below
     if unit_id not in known:
-        known[unit_id] = _units_below(unit_id)
+        known[unit_id] = _units_below(g.org_tree, unit_id)
     return set(known[unit_id])  # a copy: callers may change theirs
 
 
-def _units_below(unit_id: int) -> set[int]:
+def _org_tree() -> dict:
+    return _tree(db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id)))
+
+
+def _tree(units) -> dict:
     children = {}
-    for unit_id_, parent_id in db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id_)
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    return children
+
+
+def _units_below(children: dict, unit_id: int) -> set[int]:
     found, todo = set(), [unit_id]
     while todo:
         current = todo.pop()

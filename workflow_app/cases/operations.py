@@ -28,19 +28,19 @@ def next_number(prefix: str, now=None) -> str:
 
 
 def reserve_numbers(prefix: str, count: int, now=None) -> list[str]:
-    """Return the next `count` numbers of a prefix's yearly sequence, reserved with one row lock."""
+    """Return the next `count` numbers of a prefix's yearly sequence, reserved by one row-locking UPDATE."""
     year = (now or utcnow()).astimezone(SHANGHAI).year
-    key = {"prefix": prefix, "year": year}
-    sequence = db.session.scalar(sa.select(CaseNumberSequence).filter_by(**key).with_for_update())
-    if sequence is None:
-        # Two first cases of a year may start at once: both insert, one insert is a no-op, both then lock
-        # the one row (a plain INSERT made the second one fail on the primary key).
+    table = CaseNumberSequence.__table__
+    bump = (sa.update(table).where(table.c.prefix == prefix, table.c.year == year)
+            .values(last_value=table.c.last_value + count).returning(table.c.last_value))
+    last = db.session.scalar(bump)
+    if last is None:
+        # The year's first number. Two first cases may start at once: both insert, the second insert does
+        # nothing, and both then bump the one row in turn (a plain INSERT failed the second on the primary key).
         insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        db.session.execute(insert(CaseNumberSequence).values(**key, last_value=0).on_conflict_do_nothing())
-        sequence = db.session.scalar(sa.select(CaseNumberSequence).filter_by(**key).with_for_update())
-    first = sequence.last_value + 1
-    sequence.last_value += count
-    return [f"{prefix}-{year}-{value:06d}" for value in range(first, first + count)]
+        db.session.execute(insert(table).values(prefix=prefix, year=year, last_value=0).on_conflict_do_nothing())
+        last = db.session.scalar(bump)
+    return [f"{prefix}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 def enterprise_snapshot(enterprise_id: int) -> dict:
@@ -65,7 +65,7 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
     if enterprise_id is not None:
         instance_data["enterprise"] = enterprise_snapshot(enterprise_id)
     instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
-    case = Case(number=number, instance_id=instance.id, process_id=process_id, enterprise_id=enterprise_id,
+    case = Case(number=number, instance=instance, process_id=process_id, enterprise_id=enterprise_id,
                 title=title.strip()[:300], priority=priority, created_by_id=actor_id)
     db.session.add(case)
     db.session.flush()

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -24,11 +25,11 @@ from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import json_safe, record_audit, sync_projections
-from workflow_app.engine.queries import latest_version, open_tasks
+from workflow_app.engine.projections import current_step_of, json_safe, record_audit, sync_projections
+from workflow_app.engine.queries import forget_latest_versions, latest_version, newest_stored_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
-from workflow_app.engine.signals import instance_status_changed, projections_synced
+from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced
 from workflow_app.extensions import db
 
 
@@ -77,7 +78,7 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
     lanes = set()
     for process in parsed:
         lanes.update(process.lanes)
-        latest = latest_version(process.process_id)
+        latest = newest_stored_version(process.process_id)
         if latest is not None and latest.sha256 == process.sha256:
             result.unchanged.append(process.process_id)
             continue
@@ -88,6 +89,7 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
         db.session.add(version)
         result.created.append(version)
     db.session.flush()
+    forget_latest_versions()
     for version in result.created:
         db.session.add(AuditEvent(kind="process_deployed", actor_id=actor_id, at=utcnow(),
                                   data={"process_id": version.process_id, "version": version.version}))
@@ -104,15 +106,19 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
         raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
     now = utcnow()
     workflow = new_workflow(load_specs(version.sha256, lambda: version.spec_json), dict(data))
+    # run before the first INSERT, so that the row is written once with its state (no UPDATE right after)
+    error = _run(workflow)
     instance = ProcessInstance(process_version_id=version.id, process_id=process_id, status="running",
-                               org_unit_id=org_unit_id, state_json="{}", serializer_version=SERIALIZER_VERSION,
+                               org_unit_id=org_unit_id, state_json=dump_workflow(workflow),
+                               serializer_version=SERIALIZER_VERSION, current_step=current_step_of(workflow),
                                started_by_id=actor_id, created_at=now, updated_at=now)
     db.session.add(instance)
     db.session.flush()
     instance.spec_key = version.sha256
+    instance_started.send(instance)
     record_audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
                                                                 "data": json_safe(data)})
-    _run_and_save(instance, workflow, now, actor_id)
+    _save(instance, workflow, now, actor_id, error, open_rows=[], state_json=instance.state_json)
     return instance
 
 
@@ -150,15 +156,30 @@ def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
 
 def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None):
     """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
-    completed = False
+    _save(instance, workflow, now, actor_id, _run(workflow, change), completed_spiff_id, open_rows)
+
+
+def _run(workflow, change=None) -> SpiffWorkflowException | None:
+    """Apply `change` and run engine steps; return the engine's error, if any (the state stays where it stopped)."""
     try:
         if change is not None:
             change(workflow)
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
-        failed = getattr(exc, "task", None)
+        return exc
+    return None
+
+
+def _save(instance, workflow, now, actor_id, error=None, completed_spiff_id=None, open_rows=None, state_json=None):
+    """Record an engine error or the end of a run, then save state and projections.
+
+    `state_json` passes the state when it was just serialized (a new instance's first INSERT).
+    """
+    completed = False
+    if error is not None:
+        failed = getattr(error, "task", None)
         where = failed.task_spec.bpmn_name or failed.task_spec.bpmn_id if failed is not None else "?"
-        instance.error_message = f"{where}: {exc}"[:2000]
+        instance.error_message = f"{where}: {error}"[:2000]
         instance.error_task_id = str(failed.id) if failed is not None else None
         _set_status(instance, "error", now, actor_id, {"message": instance.error_message})
     else:
@@ -166,7 +187,7 @@ def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spif
         if instance.status == "error" and not completed:
             _set_status(instance, "running", now, actor_id)
     with db.session.no_autoflush:  # one UPDATE of the instance row, so one lock_version step
-        instance.state_json = dump_workflow(workflow)
+        instance.state_json = state_json or dump_workflow(workflow)
         instance.serializer_version = SERIALIZER_VERSION
         instance.updated_at = now
         sync_projections(instance, workflow, now, actor_id, completed_spiff_id, open_rows,
@@ -233,6 +254,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     record_audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
     _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id,
                   open_rows=open_rows)
+    set_committed_value(row, "instance", instance)  # whoever shows the task next need not read the instance again
     return row
 
 

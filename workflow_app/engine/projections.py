@@ -139,10 +139,19 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
         task_opened.send(instance, task=row, workflow_data=spiff_task.data, properties=properties, now=now)
 
-    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
-    instance.current_step = ", ".join(dict.fromkeys(names))[:500] or None
+    instance.current_step = _step_names(ready)
     if has_timers:
         _sync_timers(instance, workflow)
+
+
+def current_step_of(workflow) -> str | None:
+    """The names of the human tasks a workflow waits on, as the case list shows them."""
+    return _step_names(ready_human_tasks(workflow))
+
+
+def _step_names(ready) -> str | None:
+    names = [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in ready]
+    return ", ".join(dict.fromkeys(names))[:500] or None
 
 
 def _sync_timers(instance, workflow):

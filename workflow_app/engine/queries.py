@@ -2,25 +2,45 @@
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.extensions import db
 
 
 def latest_version(process_id: str) -> ProcessVersion | None:
+    """The newest version of a process (from this request's list of newest versions once it has read it)."""
+    if has_request_context() and "latest_versions" in g:
+        return next((v for v in g.latest_versions if v.process_id == process_id), None)
+    return newest_stored_version(process_id)
+
+
+def newest_stored_version(process_id: str) -> ProcessVersion | None:
+    """The newest version of a process as stored now (what deploying compares with)."""
     return db.session.scalar(
         sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
         .order_by(ProcessVersion.version.desc()).limit(1))
 
 
 def list_latest_versions() -> list[ProcessVersion]:
-    """Return the newest version of every deployed process, by process id."""
+    """Return the newest version of every deployed process, by process id (read once per request)."""
+    if has_request_context() and "latest_versions" in g:
+        return list(g.latest_versions)
     newest = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
               .group_by(ProcessVersion.process_id).subquery())
-    return list(db.session.scalars(
+    versions = list(db.session.scalars(
         sa.select(ProcessVersion).join(newest, sa.and_(ProcessVersion.process_id == newest.c.process_id,
                                                        ProcessVersion.version == newest.c.version))
         .order_by(ProcessVersion.process_id)))
+    if has_request_context():
+        g.latest_versions = versions
+    return list(versions)
+
+
+def forget_latest_versions() -> None:
+    """Drop this request's list of newest versions (a deployment just changed them)."""
+    if has_request_context():
+        g.pop("latest_versions", None)
 
 
 def start_lane(version: ProcessVersion) -> str | None:

@@ -3,6 +3,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+# sender: the ProcessInstance, just inserted (it has no rows of its own yet: receivers need not look for any)
+instance_started = _signals.signal("instance-started")
 # sender: the ProcessInstance; kwargs: task (the new Task row), workflow_data (its data), properties (its
 # spiffworkflow properties), now
 task_opened = _signals.signal("task-opened")

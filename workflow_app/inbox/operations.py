@@ -76,9 +76,12 @@ def reassign_task(task: Task, to_user_id: int, reason: str, supervisor) -> Task:
 
 
 def submit_task_with_notes(task: Task, form_data: dict, actor, note: str = "", files=(), client_ip=None,
-                           max_file_bytes: int = 10 * 1024 * 1024):
-    """Complete a task and add the comment and files sent with it: all of it, or (on any refusal) none."""
-    case = case_for_instance(task.instance_id)
+                           max_file_bytes: int = 10 * 1024 * 1024, case=None):
+    """Complete a task and add the comment and files sent with it: all of it, or (on any refusal) none.
+
+    `case` may pass the task's case when the caller holds it already.
+    """
+    case = case or case_for_instance(task.instance_id)
     task_id = task.id
     submit_task(task_id, form_data, actor, client_ip)
     if (note or "").strip():

@@ -125,8 +125,15 @@ def may_reassign(user, task: Task) -> bool:
 
 def visible_task(user, task_id: int) -> Task | None:
     """Return the task if the user may see its case (else None: 404)."""
-    return db.session.scalar(
-        sa.select(Task).join(Case, Case.instance_id == Task.instance_id)
+    found = visible_task_and_case(user, task_id)
+    return found[0] if found else None
+
+
+def visible_task_and_case(user, task_id: int) -> tuple[Task, Case] | None:
+    """Return the task and its case if the user may see the case (else None: 404)."""
+    found = db.session.execute(
+        sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .where(Task.id == task_id, visible_case_clause(user)))
+        .where(Task.id == task_id, visible_case_clause(user))).first()
+    return tuple(found) if found else None
 

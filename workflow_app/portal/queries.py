@@ -54,11 +54,18 @@ def own_case(user, case_id: int) -> Case | None:
 
 def own_task(user, task_id: int) -> Task | None:
     """An enterprise-lane task of one of the enterprise's cases (else None: 404)."""
+    found = own_task_and_case(user, task_id)
+    return found[0] if found else None
+
+
+def own_task_and_case(user, task_id: int) -> tuple[Task, Case] | None:
+    """An enterprise-lane task of one of the enterprise's cases, and that case (else None: 404)."""
     if user.enterprise_id is None:
         return None
-    return db.session.scalar(
-        sa.select(Task).join(Case, Case.instance_id == Task.instance_id)
-        .where(Task.id == task_id, Task.role == ENTERPRISE_ROLE, Case.enterprise_id == user.enterprise_id))
+    found = db.session.execute(
+        sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
+        .where(Task.id == task_id, Task.role == ENTERPRISE_ROLE, Case.enterprise_id == user.enterprise_id)).first()
+    return tuple(found) if found else None
 
 
 def own_installment(user, installment_id: int) -> Installment | None:

@@ -26,7 +26,8 @@ from flask import current_app, has_app_context
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.models import AuditEvent, Task
-from workflow_app.engine.signals import instance_status_changed, projections_synced, task_closed, task_opened
+from workflow_app.engine.signals import (instance_started, instance_status_changed, projections_synced, task_closed,
+                                        task_opened)
 from workflow_app.extensions import db
 from workflow_app.sla.calendar import WorkCalendar, work_calendar
 from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaClock
@@ -209,6 +210,12 @@ def _step_clocks(instance_id: int) -> list[SlaClock]:
                 .where(SlaClock.instance_id == instance_id,
                        sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))))
     return cache[instance_id]
+
+
+@instance_started.connect
+def _no_clocks_yet(instance, **_):
+    """A new instance has no clocks: its first step need not read them."""
+    db.session.info.setdefault(_STEP_CLOCKS, {})[instance.id] = []
 
 
 def _end_step(instance_id: int) -> None:
