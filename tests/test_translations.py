@@ -43,3 +43,19 @@ def test_compiled_catalogue_matches_the_po_file():
 def _hashable(value):
     """The .mo reader gives a plural's forms as a list, the .po reader as a tuple."""
     return tuple(value) if isinstance(value, list) else value
+
+
+def test_a_request_finds_its_catalogue_once_and_follows_a_changed_locale(app):
+    from flask import session
+    from flask_babel import force_locale, get_domain, gettext, refresh
+
+    with app.test_request_context("/inbox"):
+        first = get_domain().get_translations()
+        assert gettext("Sign out") == "退出"
+        assert get_domain().get_translations() is first  # kept for the rest of the request
+        with force_locale("en"):
+            assert gettext("Sign out") == "Sign out"
+        assert gettext("Sign out") == "退出"
+        session["lang"] = "en"  # what choosing a language does, then the locale is looked up again
+        refresh()
+        assert gettext("Sign out") == "Sign out"

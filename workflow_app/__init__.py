@@ -36,6 +36,8 @@ def create_app(config_class=None):
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    from workflow_app.core.i18n import find_catalogues_once_per_request
+    find_catalogues_once_per_request(app, babel)
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)
     from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)

@@ -3,14 +3,14 @@ from datetime import datetime
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from forms import describe_data
 
-from workflow_app.auth.models import Enterprise, OrgUnit
+from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
@@ -102,11 +102,15 @@ def export_cases(user, filters: CaseFilter, limit: int = 50000):
 
 
 def case_comments(case_id: int) -> list[Comment]:
-    return list(db.session.scalars(sa.select(Comment).where(Comment.case_id == case_id).order_by(Comment.id)))
+    """A case's comments, oldest first, with their authors."""
+    return list(db.session.scalars(sa.select(Comment).options(joinedload(Comment.author).lazyload(User.roles))
+                                   .where(Comment.case_id == case_id).order_by(Comment.id)))
 
 
 def case_attachments(case_id: int) -> list[Attachment]:
-    return list(db.session.scalars(sa.select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
+    """A case's files, oldest first, with who uploaded them."""
+    return list(db.session.scalars(sa.select(Attachment).options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
+                                   .where(Attachment.case_id == case_id).order_by(Attachment.id)))
 
 
 def case_attachment(case_id: int, attachment_id: int) -> Attachment | None:
@@ -150,10 +154,19 @@ def _local_if_time(key, value):
     return value
 
 
-def described_audit_events(instance_id: int, kinds=None) -> list[TimelineEntry]:
-    """Return an instance's audit events with their data labelled by the forms that produced it."""
-    form_keys = dict(db.session.execute(sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == instance_id)).all())
-    statement = sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[TimelineEntry]:
+    """Return an instance's audit events with their data labelled by the forms that produced it.
+
+    `tasks` may pass the instance's task rows when the caller has read them.
+    """
+    if tasks is None:
+        form_keys = dict(db.session.execute(
+            sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == instance_id)).all())
+    else:
+        form_keys = {task.bpmn_id: task.form_key for task in tasks}
+    # the actors come in the same query (their roles only if asked for: a timeline shows names)
+    statement = (sa.select(AuditEvent).options(joinedload(AuditEvent.actor).lazyload(User.roles))
+                 .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
     if kinds:
         statement = statement.where(AuditEvent.kind.in_(kinds))
     entries = []
@@ -178,11 +191,11 @@ def described_audit_events(instance_id: int, kinds=None) -> list[TimelineEntry]:
     return entries
 
 
-def timeline(case: Case) -> list[TimelineEntry]:
-    """Return the case's history: audit events, comments and attachments, oldest first."""
-    entries = described_audit_events(case.instance_id)
-    entries += [TimelineEntry("comment", c.created_at, c, []) for c in case_comments(case.id)]
-    entries += [TimelineEntry("attachment", a.created_at, a, []) for a in case_attachments(case.id)]
+def timeline(case: Case, tasks, comments, attachments) -> list[TimelineEntry]:
+    """Return the case's history: audit events, comments and attachments (as read for the page), oldest first."""
+    entries = described_audit_events(case.instance_id, tasks=tasks)
+    entries += [TimelineEntry("comment", c.created_at, c, []) for c in comments]
+    entries += [TimelineEntry("attachment", a.created_at, a, []) for a in attachments]
     return sorted(entries, key=lambda entry: entry.at)
 
 

@@ -76,10 +76,11 @@ def case_page(case_id):
     open_tasks = [t for t in tasks if t.state == "open"]
     now = utcnow()
     overdue = sorted({t.bpmn_id for t in open_tasks if t.due_at is not None and t.due_at <= now})
+    comments, attachments = case_comments(case.id), case_attachments(case.id)
     return render_template("cases/case.html", case=case, instance=case.instance, open_tasks=open_tasks,
                            may_act={t.id: may_act_on(current_user, t) for t in open_tasks},
-                           timeline=timeline(case), comments=case_comments(case.id),
-                           attachments=case_attachments(case.id), steps=step_states(case.instance),
+                           timeline=timeline(case, tasks, comments, attachments), comments=comments,
+                           attachments=attachments, steps=step_states(case.instance),
                            overdue=overdue, comment_form=CommentForm(), attachment_form=AttachmentForm())
 
 

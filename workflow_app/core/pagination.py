@@ -19,9 +19,13 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def paginate(statement, number: int, per_page: int, scalars: bool = False) -> Page:
-    """Run `statement` for page `number` (1-based; out-of-range numbers are clamped)."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None) -> Page:
+    """Run `statement` for page `number` (1-based; out-of-range numbers are clamped).
+
+    `total` may pass the number of rows when the caller knows it already (it is counted otherwise).
+    """
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     pages = max(1, math.ceil(total / per_page))
     number = min(max(1, number), pages)
     paged = statement.limit(per_page).offset((number - 1) * per_page)

@@ -110,6 +110,8 @@ class AuditEvent(db.Model):
     """Append-only history of an instance: who did what, when, with which data."""
 
     __tablename__ = "audit_event"
+    # events of some kinds in a month (the ranking's send-backs, reopenings, satisfaction)
+    __table_args__ = (sa.Index("ix_audit_event_kind_at", "kind", "at"),)
     id = sa.Column(sa.Integer, primary_key=True)
     instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=True, index=True)
     actor_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)

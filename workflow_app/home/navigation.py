@@ -52,7 +52,8 @@ def nav_items() -> list[NavItem]:
             from workflow_app.supervision.queries import open_notice_count
             count = open_notice_count(current_user)
         if key == "inbox":
-            counts = g.get("queue_counts") or queue_counts(current_user)  # the inbox page has them already
+            # the inbox page has them already; elsewhere only the two the badge adds up are counted
+            counts = g.get("queue_counts") or queue_counts(current_user, ("mine", "group"))
             count = counts["mine"] + counts["group"]
         items.append(NavItem(key, str(label), url_for(endpoint), request.blueprint == blueprint, count))
     return items

@@ -13,5 +13,5 @@ bp = Blueprint("home", __name__)
 def index():
     if current_user.enterprise_id is not None:
         return redirect(url_for("portal.home"))  # an enterprise's home is its portal
-    counts = g.queue_counts = queue_counts(current_user)
+    counts = g.queue_counts = queue_counts(current_user, ("mine", "group"))
     return render_template("home/index.html", waiting=counts["mine"] + counts["group"], processes=list_latest_versions())

@@ -39,6 +39,10 @@ class TaskFilter:
     q: str = ""
     sort: str = "due"
 
+    def narrows(self) -> bool:
+        """Whether the filter leaves out some of the queue's tasks (sorting does not)."""
+        return any((self.process, self.step, self.sla, self.county, self.q))
+
 
 def _queue_condition(user, queue: str):
     if queue == "mine":
@@ -91,14 +95,16 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None):
     return statement.order_by(Task.due_at.asc().nulls_last(), Task.id)
 
 
-def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None):
-    return paginate(queue_statement(user, queue, filters, now), page, per_page)
+def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None, counts=None):
+    """One page of a queue; `counts` (from queue_counts) spares counting the whole queue again."""
+    total = counts.get(queue) if counts is not None and not filters.narrows() else None
+    return paginate(queue_statement(user, queue, filters, now), page, per_page, total=total)
 
 
-def queue_counts(user) -> dict[str, int]:
-    """Return the number of open tasks in each of the user's queues (the navigation shows them)."""
+def queue_counts(user, queues=None) -> dict[str, int]:
+    """Return the number of open tasks in each of the user's queues (or in those of `queues` they have)."""
     counts = {}
-    for queue in queues_of(user):
+    for queue in queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues]:
         counts[queue] = db.session.scalar(
             sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", _queue_condition(user, queue)))
     counts.setdefault("unit", 0)

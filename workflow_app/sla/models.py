@@ -62,10 +62,12 @@ class SlaClock(db.Model):
         sa.Index("ix_sla_clock_next_escalation_at", "next_escalation_at"),
         # open work by deadline (supervision lists and counts), and finished clocks by month (ranking)
         sa.Index("ix_sla_clock_running", "kind", "stopped_at", "due_at"),
-        # running task clocks in the work list's order (partial: "IS NULL" does not fix a column for the order)
+        # running task clocks in the work list's order (partial: "IS NULL" does not fix a column for the order),
+        # with what the dashboard's counts read (PostgreSQL answers them from the index alone)
         sa.Index("ix_sla_clock_open_task_due", "due_at", "id",
                  postgresql_where=sa.text("kind = 'task' AND stopped_at IS NULL"),
-                 sqlite_where=sa.text("kind = 'task' AND stopped_at IS NULL")),
+                 sqlite_where=sa.text("kind = 'task' AND stopped_at IS NULL"),
+                 postgresql_include=["warn_at", "paused_since", "org_unit_id", "section", "task_id"]),
         sa.Index("ix_sla_clock_instance", "instance_id", "kind"),
         # finished phases by month (the dashboard's trend): read from the index alone on PostgreSQL
         sa.Index("ix_sla_clock_phase_stopped", "kind", "phase", "stopped_at",

@@ -90,40 +90,46 @@ class WorkCount:
     open: int = 0
 
 
-def _counts(user, now, group_column, label_of, by_task=False) -> list[WorkCount]:
+@dataclass
+class WorkCounts:
+    by_county: list[WorkCount]
+    by_section: list[WorkCount]
+    by_person: list[WorkCount]  # only people (or "unclaimed") with overdue or at-risk work
+
+
+def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
+    """The running task clocks in the user's units by county, by section and by person, in one pass."""
     overdue = sa.func.sum(sa.case((SlaClock.due_at <= now, 1), else_=0))
     at_risk = sa.func.sum(sa.case((sa.and_(SlaClock.warn_at <= now, SlaClock.due_at > now), 1), else_=0))
-    statement = sa.select(group_column, overdue, at_risk, sa.func.count()).select_from(SlaClock)
-    if by_task:  # only the count by person needs the task
-        # a running task clock's task is open; saying so lets the database start from the open tasks' index
-        statement = statement.join(Task, Task.id == SlaClock.task_id).where(Task.state == "open")
-    rows = db.session.execute(statement.where(*_running_task_clocks(supervised_units(user)))
-                              .group_by(group_column)).all()
-    counts = [WorkCount(key, label_of(key), int(o or 0), int(r or 0), n) for key, o, r, n in rows]
-    return sorted(counts, key=lambda c: (-c.overdue, -c.at_risk, c.label))
-
-
-def work_by_county(user, now) -> list[WorkCount]:
+    groups = (SlaClock.org_unit_id, SlaClock.section, Task.assignee_id)
+    # a running task clock's task is open; saying so lets the database start from the open tasks' index
+    rows = db.session.execute(
+        sa.select(*groups, overdue, at_risk, sa.func.count()).select_from(SlaClock)
+        .join(Task, Task.id == SlaClock.task_id)
+        .where(Task.state == "open", *_running_task_clocks(supervised_units(user)))
+        .group_by(*groups)).all()
     units = {unit_id: (code, name) for unit_id, code, name in db.session.execute(
         sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name))}
-    counts = _counts(user, now, SlaClock.org_unit_id, lambda key: units.get(key, ("", "?"))[1])
-    for count in counts:
-        count.key = units.get(count.key, ("", "?"))[0]
-    return counts
+    people = {row[2] for row in rows if row[2] is not None}
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(people))).all()) \
+        if people else {}
+    by_county = _tally(rows, 0, lambda unit_id: units.get(unit_id, ("", "?")))
+    by_section = _tally(rows, 1, lambda section: (section, section or unnamed))
+    by_person = _tally(rows, 2, lambda user_id: (user_id, names.get(user_id, "?")) if user_id is not None
+                       else (0, unclaimed))
+    return WorkCounts(by_county, by_section, [c for c in by_person if c.overdue or c.at_risk])
 
 
-def work_by_section(user, now, unnamed: str) -> list[WorkCount]:
-    return _counts(user, now, SlaClock.section, lambda key: key or unnamed)
-
-
-def work_by_person(user, now, unclaimed: str) -> list[WorkCount]:
-    counts = _counts(user, now, Task.assignee_id, lambda key: key, by_task=True)
-    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(
-        User.id.in_([c.key for c in counts if c.key is not None]))).all())
-    for count in counts:
-        count.label = names.get(count.key, "?") if count.key is not None else unclaimed
-        count.key = count.key if count.key is not None else 0
-    return [c for c in counts if c.overdue or c.at_risk]
+def _tally(rows, column: int, key_and_label) -> list[WorkCount]:
+    """Sum the grouped rows by one of their columns; most overdue, then most at risk, first."""
+    counts = {}
+    for row in rows:
+        key, label = key_and_label(row[column])
+        count = counts.setdefault(key, WorkCount(key, label))
+        count.overdue += int(row[3] or 0)
+        count.at_risk += int(row[4] or 0)
+        count.open += row[5]
+    return sorted(counts.values(), key=lambda c: (-c.overdue, -c.at_risk, c.label))
 
 
 def section_options(user) -> list[str]:

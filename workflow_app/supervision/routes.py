@@ -19,7 +19,7 @@ from workflow_app.supervision import operations
 from workflow_app.supervision.forms import AcknowledgeForm
 from workflow_app.supervision.queries import (WORK_STATES, WorkFilter, county_ranking, notices_statement,
                                               open_notice_count, section_options, trend, visible_notice,
-                                              work_by_county, work_by_person, work_by_section, work_statement)
+                                              work_counts, work_statement)
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 SUPERVISORS = ("supervisor", "admin")
@@ -46,10 +46,10 @@ def _month(args) -> date:
 @roles_required(*SUPERVISORS)
 def dashboard():
     now, month = utcnow(), _month(request.args)
+    counts = work_counts(current_user, now, _("No section"), _("Unclaimed"))
     return render_template(
-        "supervision/dashboard.html", month=month, by_county=work_by_county(current_user, now),
-        by_section=work_by_section(current_user, now, _("No section")),
-        by_person=work_by_person(current_user, now, _("Unclaimed")), ranking=county_ranking(current_user, month),
+        "supervision/dashboard.html", month=month, by_county=counts.by_county, by_section=counts.by_section,
+        by_person=counts.by_person, ranking=county_ranking(current_user, month),
         trend=trend(current_user, month), open_notices=open_notice_count(current_user))
 
 
