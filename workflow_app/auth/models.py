@@ -41,6 +41,11 @@ class Role(db.Model):
     name = sa.Column(sa.String(60), nullable=False, unique=True)
     label = sa.Column(sa.String(100), nullable=True)
 
+    @property
+    def title(self) -> str:
+        """What the pages call the role: its label, or its name when it has none."""
+        return self.label or self.name
+
 
 class Enterprise(db.Model, CreatedAtMixin):
     """An employer, identified by its unified social credit code, located in one county."""

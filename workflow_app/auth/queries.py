@@ -8,7 +8,8 @@ from workflow_app.extensions import db
 
 
 def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+    """The user by id, with their roles in the same round trip (every page asks for them)."""
+    return db.session.get(User, user_id, options=[sa.orm.joinedload(User.roles)])
 
 
 def find_user(username: str) -> User | None:

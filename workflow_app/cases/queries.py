@@ -3,7 +3,7 @@ from datetime import datetime
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,9 +49,13 @@ def visible_case_clause(user):
 
 
 def visible_case(user, case_id: int) -> Case | None:
-    """Return the case if it exists and `user` may see it (else None: a 404, whichever it was)."""
+    """Return the case if it exists and `user` may see it (else None: a 404, whichever it was).
+
+    Its instance and enterprise come in the same query: every page of a case shows them.
+    """
     return db.session.scalar(
         sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .options(contains_eager(Case.instance), joinedload(Case.enterprise))
         .where(Case.id == case_id, visible_case_clause(user)))
 
 
