@@ -14,7 +14,7 @@ from workflow_app.api.representations import (audit_entry, case_summary, comment
                                               task_summary)
 from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.queries import CaseFilter, case_comments, case_for_instance, list_cases, visible_case
+from workflow_app.cases.queries import CaseFilter, case_comments, list_cases, visible_case
 from workflow_app.cases.starting import startable_by
 from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
@@ -222,8 +222,7 @@ def list_tasks():
     return page_of(page, [task_summary(task, case, now) for task, case, *_rest in page.items]), 200
 
 
-def _task_detail(user, task, case=None) -> dict:
-    case = case or case_for_instance(task.instance_id)
+def _task_detail(user, task, case) -> dict:
     detail = task_summary(task, case, utcnow())
     detail["may_complete"] = may_act_on(user, task)
     # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here

@@ -158,10 +158,10 @@ def role_label(name: str | None) -> str:
         return ""
     labels = g.get("role_labels") if has_app_context() else None
     if labels is None:
-        labels = dict(db.session.execute(sa.select(Role.name, Role.label)).all())
+        labels = {role.name: role.title for role in db.session.scalars(sa.select(Role))}
         if has_app_context():
             g.role_labels = labels
-    return labels.get(name) or name
+    return labels.get(name, name)
 
 
 def city_and_counties() -> list[OrgUnit]:

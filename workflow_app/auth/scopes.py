@@ -9,7 +9,7 @@ from workflow_app.extensions import db
 def units_below(unit_id: int) -> set[int]:
     """Return `unit_id` and the ids of all units under it (the tree is small: one query, once per request)."""
     if not has_request_context():
-        return _units_below(_org_tree(), unit_id)
+        return _units_below(_tree(db.session.scalars(sa.select(OrgUnit))), unit_id)
     if "org_tree" not in g:
         # the request keeps the units: their rows stay in the session, so task.org_unit reads no more
         g.org_units = list(db.session.scalars(sa.select(OrgUnit)))
@@ -21,11 +21,8 @@ def units_below(unit_id: int) -> set[int]:
     return set(known[unit_id])  # a copy: callers may change theirs
 
 
-def _org_tree() -> dict:
-    return _tree(db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id)))
-
-
 def _tree(units) -> dict:
+    """Each unit's children's ids, by parent id."""
     children = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit.id)

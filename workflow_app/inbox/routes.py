@@ -8,7 +8,7 @@ from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import city_and_counties
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.queries import case_for_instance, described_audit_events, process_options
+from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
 from workflow_app.engine.queries import DataOnFirstRead
@@ -16,7 +16,8 @@ from workflow_app.extensions import db
 from workflow_app.inbox import operations
 from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
 from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
-                                        queue_page, queue_steps, queues_of, reassign_candidates, visible_task)
+                                        queue_page, queue_steps, queues_of, reassign_candidates, visible_task,
+                                        visible_task_and_case)
 from workflow_app.sla.queries import open_notices
 
 bp = Blueprint("inbox", __name__)
@@ -49,8 +50,7 @@ def index():
                            processes=process_options(), counties=[(c.code, c.name) for c in city_and_counties()])
 
 
-def _render_task(task, form, extras, status=200, stale=None):
-    case = case_for_instance(task.instance_id)
+def _render_task(task, case, form, extras, status=200, stale=None):
     reassign = None
     if may_reassign(current_user, task):
         reassign = ReassignForm()
@@ -64,27 +64,28 @@ def _render_task(task, form, extras, status=200, stale=None):
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @staff_required
 def task_page(task_id):
-    task = visible_task(current_user, task_id) or abort(404)
+    task, case = visible_task_and_case(current_user, task_id) or abort(404)
     form = form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
-        return _render_task(task, form, extras)
+        return _render_task(task, case, form, extras)
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
     if not (form.validate_on_submit() & extras.validate()):
-        return _render_task(task, form, extras, 422)
+        return _render_task(task, case, form, extras, 422)
     files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
-        case = operations.submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
-                                                 request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"])
+        operations.submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
+                                          request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"], case=case)
     except ConflictError as exc:
         db.session.rollback()
-        task = visible_task(current_user, task_id) or abort(404)
-        return _render_task(task, form, extras, 409, stale=str(exc))
+        task, case = visible_task_and_case(current_user, task_id) or abort(404)
+        return _render_task(task, case, form, extras, 409, stale=str(exc))
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
-        return _render_task(visible_task(current_user, task_id), form, extras, 422)
+        task, case = visible_task_and_case(current_user, task_id) or abort(404)
+        return _render_task(task, case, form, extras, 422)
     db.session.commit()
     flash(_("“%(step)s” of case %(number)s is done.", step=task.name, number=case.number), "success")
     return redirect(url_for("inbox.index"))
