@@ -25,7 +25,7 @@ from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import current_step_of, json_safe, record_audit, sync_projections
+from workflow_app.engine.projections import audit_batch, current_step_of, json_safe, record_audit, sync_projections
 from workflow_app.engine.queries import forget_latest_versions, latest_version, newest_stored_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
@@ -33,12 +33,13 @@ from workflow_app.engine.signals import instance_started, instance_status_change
 from workflow_app.extensions import db
 
 
-def _refuse_stale(function):
-    """Turn a lost optimistic-lock race (found at any flush) into a ConflictError."""
+def _engine_write(function):
+    """Write the operation's audit events in one batch; turn a lost optimistic-lock race (found at any flush) into a ConflictError."""
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            return function(*args, **kwargs)
+            with audit_batch():
+                return function(*args, **kwargs)
         except StaleDataError:
             raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
     return wrapper
@@ -99,6 +100,7 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
     return result
 
 
+@_engine_write
 def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int | None = None) -> ProcessInstance:
     """Start the newest version of a process with initial data, owned by an org unit."""
     version = latest_version(process_id)
@@ -122,17 +124,31 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
     return instance
 
 
-def _lock_instance(instance_id, skip_locked: bool = False) -> ProcessInstance | None:
-    """Load an instance row FOR UPDATE (PostgreSQL; SQLite serialises writers and checks lock_version).
+def _lock_query(instance_id, skip_locked=False):
+    return (sa.select(ProcessInstance, ProcessVersion.sha256)
+            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+            .where(ProcessInstance.id == instance_id)
+            .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
+            .execution_options(populate_existing=True))
 
+
+# Built once: building and keying a statement cost more than running it (a step runs one of these).
+_LOCK_BY_ID = _lock_query(sa.bindparam("instance_id"))
+_LOCK_BY_ID_SKIP_LOCKED = _lock_query(sa.bindparam("instance_id"), skip_locked=True)
+_LOCK_BY_TASK = _lock_query(sa.select(Task.instance_id).where(Task.id == sa.bindparam("task_id")).scalar_subquery())
+
+
+def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) -> ProcessInstance | None:
+    """Load an instance row (or a task's instance row) FOR UPDATE.
+
+    PostgreSQL locks the row; SQLite serialises writers and the lock_version check catches the rest.
     The version's sha256 (the key of the cached spec) comes along in the same query.
     """
-    query = (sa.select(ProcessInstance, ProcessVersion.sha256)
-             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-             .where(ProcessInstance.id == instance_id)
-             .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
-             .execution_options(populate_existing=True))
-    found = db.session.execute(query).first()
+    if task_id is not None:
+        found = db.session.execute(_LOCK_BY_TASK, {"task_id": task_id}).first()
+    else:
+        found = db.session.execute(_LOCK_BY_ID_SKIP_LOCKED if skip_locked else _LOCK_BY_ID,
+                                   {"instance_id": instance_id}).first()
     if found is None:
         return None
     instance, found_key = found
@@ -230,10 +246,10 @@ def closed_task_conflict(row: Task) -> ConflictError:
     return ConflictError(_l("This task was cancelled at %(when)s", when=when))
 
 
-@_refuse_stale
+@_engine_write
 def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     """Complete an open human task with form data; a second completion gets a ConflictError."""
-    instance = _lock_instance(sa.select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+    instance = _lock_instance(task_id=task_id)
     if instance is None:
         raise NotFound(_l("No such task"))
     # read after the lock: a writer that waited sees the other's completion
@@ -267,7 +283,7 @@ def _message_definitions(workflow, name):
                 yield candidate
 
 
-@_refuse_stale
+@_engine_write
 def deliver_message(instance_id: int, name: str, payload, actor_id: int | None = None) -> ProcessInstance:
     """Deliver a message from outside to a case that waits for it."""
     instance = _lock_instance(instance_id)
@@ -291,7 +307,7 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
     return instance
 
 
-@_refuse_stale
+@_engine_write
 def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[str]:
     """Fire the due timers of one running instance; return the BPMN ids of those fired."""
     instance = _lock_instance(instance_id, skip_locked=skip_locked)
@@ -308,7 +324,7 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     return fired
 
 
-@_refuse_stale
+@_engine_write
 def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
     instance = _lock_for_admin(instance_id, reason)
     if instance.status not in ("running", "error"):
@@ -318,7 +334,7 @@ def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> Pro
     return instance
 
 
-@_refuse_stale
+@_engine_write
 def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
     instance = _lock_for_admin(instance_id, reason)
     if instance.status != "suspended":
@@ -328,7 +344,7 @@ def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     return instance
 
 
-@_refuse_stale
+@_engine_write
 def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
     instance = _lock_for_admin(instance_id, reason)
     if instance.status in ("completed", "cancelled"):
@@ -345,7 +361,7 @@ def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     return instance
 
 
-@_refuse_stale
+@_engine_write
 def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None) -> ProcessInstance:
     """Run the failed step of a case in error again, after an optional fix of its input data."""
     instance = _lock_instance(instance_id)
@@ -377,7 +393,7 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
     return instance
 
 
-@_refuse_stale
+@_engine_write
 def mark_instance_failed(instance_id: int, message: str, now=None) -> ProcessInstance | None:
     """Stop a case that failed outside the engine's own error handling, with the message, for an admin to see."""
     instance = _lock_instance(instance_id)

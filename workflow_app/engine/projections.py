@@ -1,5 +1,6 @@
 """Keep the task, timer and instance rows in step with the workflow state."""
 import json
+from contextlib import contextmanager
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -77,10 +78,39 @@ def _assignee_id(instance, spiff_task, properties, now):
     return user.id if user else None
 
 
+# Audit rows are written with Core, not as ORM objects: nothing reads them back in the step that writes
+# them, and the unit of work cost more than the rest of a step's writes together.
+_AUDIT_INSERT = sa.insert(AuditEvent.__table__)
+_AUDIT_BATCH = "engine_audit_batch"  # session.info key: the audit rows of the running engine operation
+
+
 def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
-    """Append an audit event of an instance (written with the rest of the step)."""
-    db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor_id, kind=kind, task_bpmn_id=task_bpmn_id,
-                              task_name=task_name, data=data, at=now))
+    """Append an audit event of an instance: at once, or at the end of the engine operation that records it."""
+    row = {"instance_id": instance.id, "actor_id": actor_id, "kind": kind, "task_bpmn_id": task_bpmn_id,
+           "task_name": task_name, "data": data, "at": now}
+    batch = db.session.info.get(_AUDIT_BATCH)
+    if batch is None:
+        db.session.connection().execute(_AUDIT_INSERT, [row])
+    else:
+        batch.append(row)
+
+
+@contextmanager
+def audit_batch():
+    """Write the audit events recorded inside in one INSERT when the block ends well (inner blocks join outer ones).
+
+    Their ids keep the order in which they were recorded; on an error nothing is written.
+    """
+    if _AUDIT_BATCH in db.session.info:
+        yield
+        return
+    batch = db.session.info[_AUDIT_BATCH] = []
+    try:
+        yield
+    finally:
+        db.session.info.pop(_AUDIT_BATCH, None)
+    if batch:
+        db.session.connection().execute(_AUDIT_INSERT, batch)
 
 
 def _follow_case_org_unit(instance, ready, actor_id, now):

@@ -61,11 +61,13 @@ def get_instance(instance_id: int) -> ProcessInstance | None:
     return db.session.get(ProcessInstance, instance_id)
 
 
+_OPEN_TASKS = (sa.select(Task).where(Task.instance_id == sa.bindparam("instance_id"), Task.state == "open")
+               .order_by(Task.id).execution_options(populate_existing=True))  # built once: every step reads it
+
+
 def open_tasks(instance_id: int) -> list[Task]:
     """Open tasks of an instance, read fresh from the database (not from the session's cache)."""
-    return list(db.session.scalars(
-        sa.select(Task).where(Task.instance_id == instance_id, Task.state == "open").order_by(Task.id)
-        .execution_options(populate_existing=True)))
+    return list(db.session.scalars(_OPEN_TASKS, {"instance_id": instance_id}))
 
 
 def instance_tasks(instance_id: int) -> list[Task]:

@@ -25,7 +25,8 @@ from flask import current_app, has_app_context
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.time import SHANGHAI, utcnow
-from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.models import Task
+from workflow_app.engine.projections import record_audit
 from workflow_app.engine.signals import (instance_started, instance_status_changed, projections_synced, task_closed,
                                         task_opened)
 from workflow_app.extensions import db
@@ -194,6 +195,8 @@ def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None
 # ----------------------------------------------------------------------------- finding a case's clocks
 
 _STEP_CLOCKS = "sla_step_clocks"  # session.info key: {instance id: its running clocks and its case clock}
+_RUNNING_AND_CASE_CLOCKS = sa.select(SlaClock).where(  # built once: every engine step reads it
+    SlaClock.instance_id == sa.bindparam("instance_id"), sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))
 
 
 def _step_clocks(instance_id: int) -> list[SlaClock]:
@@ -205,10 +208,7 @@ def _step_clocks(instance_id: int) -> list[SlaClock]:
     cache = db.session.info.setdefault(_STEP_CLOCKS, {})
     if instance_id not in cache:
         with db.session.no_autoflush:
-            cache[instance_id] = list(db.session.scalars(
-                sa.select(SlaClock)
-                .where(SlaClock.instance_id == instance_id,
-                       sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))))
+            cache[instance_id] = list(db.session.scalars(_RUNNING_AND_CASE_CLOCKS, {"instance_id": instance_id}))
     return cache[instance_id]
 
 
@@ -259,9 +259,8 @@ def case_clock(instance, now=None) -> SlaClock:
 
 
 def _audit(instance, kind, actor_id, now, task=None, data=None):
-    db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor_id, kind=kind, at=now, data=data,
-                              task_bpmn_id=task.bpmn_id if task is not None else None,
-                              task_name=task.name if task is not None else None))
+    record_audit(instance, kind, actor_id, now, task.bpmn_id if task is not None else None,
+                 task.name if task is not None else None, data)
 
 
 # ------------------------------------------------------------------------------------ the receivers
