@@ -1,4 +1,6 @@
 """Reads of users, roles, org units and enterprises."""
+import functools
+
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
@@ -190,13 +192,20 @@ def nearest_role_holders(role_name: str, unit_id: int) -> tuple[int, list[int]]:
     return unit_id, []
 
 
+@functools.cache
+def _live_token_query():
+    """Built once, on first use (the loader options need every mapper configured): every API request runs it,
+    and building and keying it cost more than running it. One round trip, not more for the roles and the
+    unit (which cases started by the user belong to)."""
+    return (sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .options(sa.orm.joinedload(User.roles), sa.orm.joinedload(User.org_unit))
+            .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+                   User.active.is_(True)))
+
+
 def user_for_token(token_hash: str):
     """Return (ApiToken, User) of a live token of an active user, or None."""
-    found = db.session.execute(
-        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        # one round trip, not more for the roles and the unit (which cases started by the user belong to)
-        .options(sa.orm.joinedload(User.roles), sa.orm.joinedload(User.org_unit))
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active.is_(True))).unique().first()
+    found = db.session.execute(_live_token_query(), {"token_hash": token_hash}).unique().first()
     return tuple(found) if found else None
 
 

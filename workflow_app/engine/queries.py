@@ -22,16 +22,19 @@ def newest_stored_version(process_id: str) -> ProcessVersion | None:
         .order_by(ProcessVersion.version.desc()).limit(1))
 
 
+_newest = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
+           .group_by(ProcessVersion.process_id).subquery())
+_LATEST_VERSIONS = (  # built once: every start reads it
+    sa.select(ProcessVersion).join(_newest, sa.and_(ProcessVersion.process_id == _newest.c.process_id,
+                                                    ProcessVersion.version == _newest.c.version))
+    .order_by(ProcessVersion.process_id))
+
+
 def list_latest_versions() -> list[ProcessVersion]:
     """Return the newest version of every deployed process, by process id (read once per request)."""
     if has_request_context() and "latest_versions" in g:
         return list(g.latest_versions)
-    newest = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
-              .group_by(ProcessVersion.process_id).subquery())
-    versions = list(db.session.scalars(
-        sa.select(ProcessVersion).join(newest, sa.and_(ProcessVersion.process_id == newest.c.process_id,
-                                                       ProcessVersion.version == newest.c.version))
-        .order_by(ProcessVersion.process_id)))
+    versions = list(db.session.scalars(_LATEST_VERSIONS))
     if has_request_context():
         g.latest_versions = versions
     return list(versions)
@@ -78,9 +81,11 @@ def instance_timers(instance_id: int) -> list[Timer]:
     return list(db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)))
 
 
+_AUDIT_TRAIL = sa.select(AuditEvent).where(AuditEvent.instance_id == sa.bindparam("instance_id")).order_by(AuditEvent.id)
+
+
 def audit_trail(instance_id: int) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)))
+    return list(db.session.scalars(_AUDIT_TRAIL, {"instance_id": instance_id}))
 
 
 def due_timer_instance_ids(now, limit: int = 50) -> list[int]:

@@ -240,10 +240,15 @@ def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
             and c.task is not except_task and c.task.state == "open" and c.task.role in lanes]
 
 
+# Every clock sets the same columns, so that the ORM writes a step's new clocks in one INSERT.
+_CLOCK_DEFAULTS = {"task": None, "phase": None, "section": None, "sla": None, "escalate_after": None,
+                   "due_provisional": False}
+
+
 def _new_clock(instance, kind, now, **values) -> SlaClock:
     clock = SlaClock(instance_id=instance.id, kind=kind, process_id=instance.process_id, started_at=now,
                      counted_from=now, level=LEVEL_NONE, pauses=[], extensions=[], paused_seconds=0,
-                     extension_days=0, send_backs=0, reopens=0, **values)
+                     extension_days=0, send_backs=0, reopens=0, **{**_CLOCK_DEFAULTS, **values})
     db.session.add(clock)
     _step_clocks(instance.id).append(clock)
     return clock

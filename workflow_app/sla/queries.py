@@ -160,10 +160,13 @@ class CaseClocks:
 PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
 
 
+_CASE_DUE_AT = (sa.select(SlaClock.due_at)
+                .where(SlaClock.instance_id == sa.bindparam("instance_id"), SlaClock.kind == "case").limit(1))
+
+
 def case_due_at(instance_id: int) -> datetime | None:
     """The deadline of a case's case clock (None when the process sets none)."""
-    return db.session.scalar(sa.select(SlaClock.due_at).where(SlaClock.instance_id == instance_id,
-                                                              SlaClock.kind == "case").limit(1))
+    return db.session.scalar(_CASE_DUE_AT, {"instance_id": instance_id})
 
 
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
