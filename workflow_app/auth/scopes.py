@@ -12,7 +12,7 @@ _ALL_UNITS = sa.select(OrgUnit)  # built once: most requests read it
 def units_below(unit_id: int) -> set[int]:
     """Return `unit_id` and the ids of all units under it (the tree is small: one query, once per request)."""
     if not has_request_context():
-        return _units_below(_tree(db.session.scalars(sa.select(OrgUnit))), unit_id)
+        return _units_below(_tree(db.session.scalars(_ALL_UNITS)), unit_id)
     if "org_tree" not in g:
         # the request keeps the units: their rows stay in the session, so task.org_unit reads no more
         g.org_units = list(db.session.scalars(_ALL_UNITS))

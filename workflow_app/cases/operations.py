@@ -29,21 +29,21 @@ def next_number(prefix: str, now=None) -> str:
 
 _sequence = CaseNumberSequence.__table__
 _BUMP_SEQUENCE = (  # built once: every start runs it
-    sa.update(_sequence).where(_sequence.c.prefix == sa.bindparam("seq_prefix"), _sequence.c.year == sa.bindparam("seq_year"))
+    sa.update(_sequence)
+    .where(_sequence.c.prefix == sa.bindparam("seq_prefix"), _sequence.c.year == sa.bindparam("seq_year"))
     .values(last_value=_sequence.c.last_value + sa.bindparam("seq_count")).returning(_sequence.c.last_value))
 
 
 def reserve_numbers(prefix: str, count: int, now=None) -> list[str]:
     """Return the next `count` numbers of a prefix's yearly sequence, reserved by one row-locking UPDATE."""
     year = (now or utcnow()).astimezone(SHANGHAI).year
-    table = CaseNumberSequence.__table__
     key = {"seq_prefix": prefix, "seq_year": year, "seq_count": count}
     last = db.session.scalar(_BUMP_SEQUENCE, key)
     if last is None:
         # The year's first number. Two first cases may start at once: both insert, the second insert does
         # nothing, and both then bump the one row in turn (a plain INSERT failed the second on the primary key).
         insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        db.session.execute(insert(table).values(prefix=prefix, year=year, last_value=0).on_conflict_do_nothing())
+        db.session.execute(insert(_sequence).values(prefix=prefix, year=year, last_value=0).on_conflict_do_nothing())
         last = db.session.scalar(_BUMP_SEQUENCE, key)
     return [f"{prefix}-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 

@@ -34,7 +34,10 @@ from workflow_app.extensions import db
 
 
 def _engine_write(function):
-    """Write the operation's audit events in one batch; turn a lost optimistic-lock race (found at any flush) into a ConflictError."""
+    """Write the operation's audit events in one batch; turn a lost optimistic-lock race into a ConflictError.
+
+    The race shows at any flush as a StaleDataError.
+    """
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:

@@ -81,7 +81,8 @@ def instance_timers(instance_id: int) -> list[Timer]:
     return list(db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)))
 
 
-_AUDIT_TRAIL = sa.select(AuditEvent).where(AuditEvent.instance_id == sa.bindparam("instance_id")).order_by(AuditEvent.id)
+_AUDIT_TRAIL = (sa.select(AuditEvent).where(AuditEvent.instance_id == sa.bindparam("instance_id"))
+                .order_by(AuditEvent.id))
 
 
 def audit_trail(instance_id: int) -> list[AuditEvent]:
