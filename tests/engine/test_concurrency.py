@@ -93,3 +93,71 @@ def test_running_worker_fires_a_due_timer_within_5_seconds(app, deploy, create_c
         thread.join(10)
     assert [t.bpmn_id for t in open_tasks(case.instance_id)] == ["visit"]
     assert latency < 5, f"fired {latency:.1f}s after due"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_completion_that_waited_for_the_lock_works_on_the_open_tasks_as_committed(app, deploy, create_case,
+                                                                                   create_user):
+    """Both branches of a fork completed at once: the second waits for the first's row lock, then closes only its own.
+
+    PostgreSQL returns the rows joined to a locked row as they were before the wait; the step must not take
+    the first branch for still open (it would close it a second time, with its own time).
+    """
+    deploy("parallel_gateway.bpmn")
+    case = create_case("parallel_gateway")
+    alice, bob = create_user("alice"), create_user("bob")
+    a, b = sorted(open_tasks(case.instance_id), key=lambda t: t.bpmn_id)
+    a_id, b_id, instance_id, alice_id, bob_id = a.id, b.id, case.instance_id, alice.id, bob.id
+    db.session.commit()
+    first_holds_lock, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        with app.app_context():
+            try:
+                outcome["a_completed_at"] = complete_task(a_id, {}, alice_id).completed_at
+                first_holds_lock.set()
+                release.wait(10)
+                db.session.commit()
+            except Exception as exc:  # asserted below
+                outcome["first"] = exc
+                first_holds_lock.set()
+            finally:
+                db.session.remove()
+
+    def second():
+        with app.app_context():
+            try:
+                first_holds_lock.wait(10)
+                complete_task(b_id, {}, bob_id)
+                db.session.commit()
+            except Exception as exc:  # asserted below
+                outcome["second"] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    waiting = 0
+    while not waiting and time.monotonic() < deadline:  # the second is inside its lock statement, snapshot taken
+        waiting = db.session.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                            "AND datname = current_database()"))
+        db.session.commit()
+        time.sleep(0.02)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert waiting == 1, outcome
+    assert "first" not in outcome and "second" not in outcome, outcome
+    db.session.expire_all()
+    rows = {t.bpmn_id: t for t in db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id))}
+    assert sorted(rows) == ["a", "b", "c"]
+    assert (rows["a"].state, rows["a"].completed_by_id, rows["a"].completed_at) == (
+        "completed", alice_id, outcome["a_completed_at"])
+    assert (rows["b"].state, rows["b"].completed_by_id) == ("completed", bob_id)
+    assert rows["c"].state == "open"
+    kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id)
+                               .order_by(AuditEvent.id)).all()
+    assert kinds.count("task_completed") == 2 and "task_cancelled" not in kinds

@@ -25,7 +25,8 @@ from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import audit_batch, current_step_of, json_safe, record_audit, sync_projections
+from workflow_app.engine.projections import (audit_batch, current_step_of, json_safe, ready_human_task_ids, record_audit,
+                                             sync_projections)
 from workflow_app.engine.queries import forget_latest_versions, latest_version, newest_stored_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
@@ -128,9 +129,11 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
 
 
 def _lock_query(instance_id, skip_locked=False):
-    return (sa.select(ProcessInstance, ProcessVersion.sha256)
+    return (sa.select(ProcessInstance, ProcessVersion.sha256, Task)
             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+            .outerjoin(Task, sa.and_(Task.instance_id == ProcessInstance.id, Task.state == "open"))
             .where(ProcessInstance.id == instance_id)
+            .order_by(Task.id)
             .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
             .execution_options(populate_existing=True))
 
@@ -138,25 +141,40 @@ def _lock_query(instance_id, skip_locked=False):
 # Built once: building and keying a statement cost more than running it (a step runs one of these).
 _LOCK_BY_ID = _lock_query(sa.bindparam("instance_id"))
 _LOCK_BY_ID_SKIP_LOCKED = _lock_query(sa.bindparam("instance_id"), skip_locked=True)
-_LOCK_BY_TASK = _lock_query(sa.select(Task.instance_id).where(Task.id == sa.bindparam("task_id")).scalar_subquery())
+_task_of = sa.orm.aliased(Task)  # not the joined open tasks: the subquery must not correlate with them
+_LOCK_BY_TASK = _lock_query(sa.select(_task_of.instance_id).where(_task_of.id == sa.bindparam("task_id"))
+                            .scalar_subquery())
 
 
-def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) -> ProcessInstance | None:
-    """Load an instance row (or a task's instance row) FOR UPDATE.
+def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) -> tuple[ProcessInstance | None, list]:
+    """Load an instance row (or a task's instance row) FOR UPDATE, with its open task rows as they were read.
 
     PostgreSQL locks the row; SQLite serialises writers and the lock_version check catches the rest.
-    The version's sha256 (the key of the cached spec) comes along in the same query.
+    The version's sha256 (the key of the cached spec) comes along in the same query, and so do the open
+    tasks, one row each; `_open_rows` checks them against the workflow before a step relies on them.
     """
     if task_id is not None:
-        found = db.session.execute(_LOCK_BY_TASK, {"task_id": task_id}).first()
+        rows = db.session.execute(_LOCK_BY_TASK, {"task_id": task_id}).all()
     else:
-        found = db.session.execute(_LOCK_BY_ID_SKIP_LOCKED if skip_locked else _LOCK_BY_ID,
-                                   {"instance_id": instance_id}).first()
-    if found is None:
-        return None
-    instance, found_key = found
+        rows = db.session.execute(_LOCK_BY_ID_SKIP_LOCKED if skip_locked else _LOCK_BY_ID,
+                                  {"instance_id": instance_id}).all()
+    if not rows:
+        return None, []
+    instance, found_key, _task = rows[0]
     instance.spec_key = found_key
-    return instance
+    return instance, [task for _instance, _key, task in rows if task is not None]
+
+
+def _open_rows(instance, workflow, read_with_lock: list) -> list[Task]:
+    """The instance's open task rows: those read with the lock if they match the tasks the workflow waits on.
+
+    On PostgreSQL the rows joined to a locked row come from the snapshot taken before any wait for the
+    lock (only the locked row is read again), so a step committed meanwhile shows here as a difference
+    from the workflow, restored from the locked row; then they are read again.
+    """
+    if {r.spiff_task_id for r in read_with_lock} == ready_human_task_ids(workflow):
+        return read_with_lock
+    return open_tasks(instance.id)
 
 
 def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
@@ -252,15 +270,18 @@ def closed_task_conflict(row: Task) -> ConflictError:
 @_engine_write
 def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     """Complete an open human task with form data; a second completion gets a ConflictError."""
-    instance = _lock_instance(task_id=task_id)
+    instance, open_rows = _lock_instance(task_id=task_id)
     if instance is None:
         raise NotFound(_l("No such task"))
-    # read after the lock: a writer that waited sees the other's completion
-    open_rows = open_tasks(instance.id)
     row = next((r for r in open_rows if r.id == task_id), None)
     if row is None:
-        raise closed_task_conflict(db.session.get(Task, task_id))
+        raise closed_task_conflict(db.session.get(Task, task_id, populate_existing=True))
     _require_running(instance)
+    workflow = _load(instance)
+    open_rows = _open_rows(instance, workflow, open_rows)  # a writer that waited sees the other's completion here
+    row = next((r for r in open_rows if r.id == task_id), None)
+    if row is None:
+        raise closed_task_conflict(db.session.get(Task, task_id, populate_existing=True))
     now = utcnow()
 
     def change(workflow):
@@ -271,7 +292,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
         spiff_task.run()
 
     record_audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
-    _run_and_save(instance, _load(instance), now, actor_id, change, completed_spiff_id=row.spiff_task_id,
+    _run_and_save(instance, workflow, now, actor_id, change, completed_spiff_id=row.spiff_task_id,
                   open_rows=open_rows)
     set_committed_value(row, "instance", instance)  # whoever shows the task next need not read the instance again
     return row
@@ -289,7 +310,7 @@ def _message_definitions(workflow, name):
 @_engine_write
 def deliver_message(instance_id: int, name: str, payload, actor_id: int | None = None) -> ProcessInstance:
     """Deliver a message from outside to a case that waits for it."""
-    instance = _lock_instance(instance_id)
+    instance, open_rows = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
     _require_running(instance)
@@ -306,14 +327,14 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
             raise ConflictError(str(exc)) from None
 
     record_audit(instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)})
-    _run_and_save(instance, workflow, now, actor_id, change)
+    _run_and_save(instance, workflow, now, actor_id, change, open_rows=_open_rows(instance, workflow, open_rows))
     return instance
 
 
 @_engine_write
 def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[str]:
     """Fire the due timers of one running instance; return the BPMN ids of those fired."""
-    instance = _lock_instance(instance_id, skip_locked=skip_locked)
+    instance, open_rows = _lock_instance(instance_id, skip_locked=skip_locked)
     if instance is None or instance.status != "running":
         return []
     now = now or utcnow()
@@ -323,13 +344,15 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     fired = [timer.bpmn_id for timer in due]  # refresh_timers fires every timer due by now
     for bpmn_id in fired:
         record_audit(instance, "timer_fired", None, now, bpmn_id)
-    _run_and_save(instance, _load(instance), now, None, lambda wf: wf.refresh_timers())
+    workflow = _load(instance)
+    _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers(),
+                  open_rows=_open_rows(instance, workflow, open_rows))
     return fired
 
 
 @_engine_write
 def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
-    instance = _lock_for_admin(instance_id, reason)
+    instance, _open = _lock_for_admin(instance_id, reason)
     if instance.status not in ("running", "error"):
         raise ConflictError(_l("Only a running case can be suspended"))
     _set_status(instance, "suspended", utcnow(), actor_id, {"reason": reason})
@@ -339,7 +362,7 @@ def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> Pro
 
 @_engine_write
 def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
-    instance = _lock_for_admin(instance_id, reason)
+    instance, _open = _lock_for_admin(instance_id, reason)
     if instance.status != "suspended":
         raise ConflictError(_l("Only a suspended case can be resumed"))
     _set_status(instance, "error" if instance.error_message else "running", utcnow(), actor_id, {"reason": reason})
@@ -349,16 +372,17 @@ def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
 
 @_engine_write
 def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
-    instance = _lock_for_admin(instance_id, reason)
+    instance, open_rows = _lock_for_admin(instance_id, reason)
     if instance.status in ("completed", "cancelled"):
         raise ConflictError(_l("The case is already closed"))
     now = utcnow()
     workflow = _load(instance)
+    open_rows = _open_rows(instance, workflow, open_rows)
     workflow.cancel()
     _set_status(instance, "cancelled", now, actor_id, {"reason": reason})
     instance.state_json = dump_workflow(workflow)
     instance.updated_at = now
-    sync_projections(instance, workflow, now, actor_id)
+    sync_projections(instance, workflow, now, actor_id, open_rows=open_rows)
     projections_synced.send(instance, now=now)
     db.session.flush()
     return instance
@@ -367,7 +391,7 @@ def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
 @_engine_write
 def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None) -> ProcessInstance:
     """Run the failed step of a case in error again, after an optional fix of its input data."""
-    instance = _lock_instance(instance_id)
+    instance, open_rows = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
     if instance.status != "error":
@@ -380,7 +404,8 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
             raise ConflictError(_l("The stored workflow state cannot be read: %(problem)s",
                                    problem=f"{type(exc).__name__}: {exc}")) from None
         record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
-        _run_and_save(instance, workflow, now, actor_id, lambda wf: wf.data.update(data_fix or {}))
+        _run_and_save(instance, workflow, now, actor_id, lambda wf: wf.data.update(data_fix or {}),
+                      open_rows=_open_rows(instance, workflow, open_rows))
         return instance
     workflow = _load(instance)
     failed = workflow.get_task_from_id(UUID(instance.error_task_id))
@@ -392,14 +417,14 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
         wf.reset_from_task_id(failed.id)
 
     record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
-    _run_and_save(instance, workflow, now, actor_id, change)
+    _run_and_save(instance, workflow, now, actor_id, change, open_rows=_open_rows(instance, workflow, open_rows))
     return instance
 
 
 @_engine_write
 def mark_instance_failed(instance_id: int, message: str, now=None) -> ProcessInstance | None:
     """Stop a case that failed outside the engine's own error handling, with the message, for an admin to see."""
-    instance = _lock_instance(instance_id)
+    instance, _open = _lock_instance(instance_id)
     if instance is None or instance.status != "running":
         return instance
     instance.error_message = message[:2000]
@@ -412,7 +437,7 @@ def mark_instance_failed(instance_id: int, message: str, now=None) -> ProcessIns
 def _lock_for_admin(instance_id, reason):
     if not (reason or "").strip():
         raise InvalidInput(_l("Give a reason"))
-    instance = _lock_instance(instance_id)
+    instance, open_rows = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
-    return instance
+    return instance, open_rows
