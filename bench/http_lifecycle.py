@@ -8,9 +8,13 @@ A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /task
 - timer_latency_s: a running `flask worker` (default WORKER_POLL_SECONDS) firing 40 timers; delay from
   each timer's due time to its firing.
 
+The clients share the machine's 2 cores with the server, so each is a plain keep-alive `http.client`
+connection rather than `requests` (measured here: 0.7 ms of client CPU per call against 2.1 ms).
+
 Prints one JSON document. Usage: python bench/http_lifecycle.py [--lifecycles 300] [--seconds 15]
 """
 import argparse
+import http.client
 import json
 import os
 import statistics
@@ -19,8 +23,8 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
-import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,19 +39,36 @@ def _percentiles(values):
             "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2)}
 
 
-def lifecycle(session, url, timings=None):
-    """Start a case, read the group queue, complete the case's task; return the three durations."""
+class ApiClient:
+    """One client of the JSON API: a keep-alive connection (opened again when the server closes it) and a token."""
+
+    def __init__(self, url, token):
+        address = urlsplit(url)
+        self.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(self, method, path, body=None, params=None):
+        """Return (status, decoded JSON body)."""
+        if params:
+            path = f"{path}?{urlencode(params)}"
+        self.connection.request(method, path, json.dumps(body) if body is not None else None, self.headers)
+        response = self.connection.getresponse()
+        return response.status, json.loads(response.read())
+
+
+def lifecycle(client, timings=None):
+    """Start a case, read the group queue, complete the case's task; record the three durations."""
     t0 = time.perf_counter()
-    created = session.post(f"{url}/api/v1/cases", json={"process": "one_step", "data": {}})
+    status, created = client.call("POST", "/api/v1/cases", {"process": "one_step", "data": {}})
     t1 = time.perf_counter()
-    assert created.status_code == 201, created.text
-    inbox = session.get(f"{url}/api/v1/tasks", params={"queue": "group"})
+    assert status == 201, created
+    status, inbox = client.call("GET", "/api/v1/tasks", params={"queue": "group"})
     t2 = time.perf_counter()
-    assert inbox.status_code == 200, inbox.text
-    task_id = created.json()["current_steps"][0]["id"]
-    done = session.post(f"{url}/api/v1/tasks/{task_id}/complete", json={"data": {}})
+    assert status == 200, inbox
+    task_id = created["current_steps"][0]["id"]
+    status, done = client.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": {}})
     t3 = time.perf_counter()
-    assert done.status_code == 200, done.text
+    assert status == 200, done
     if timings is not None:
         timings["create"].append(t1 - t0)
         timings["inbox"].append(t2 - t1)
@@ -55,28 +76,22 @@ def lifecycle(session, url, timings=None):
         timings["lifecycle"].append(t3 - t0)
 
 
-def _session(token):
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
-
-
 def measure_server(stack, lifecycles, seconds):
-    one = _session(stack.tokens[0])
+    one = ApiClient(stack.url, stack.tokens[0])
     for _ in range(20):  # warm up: caches, connections, the parsed spec
-        lifecycle(one, stack.url)
+        lifecycle(one)
     timings = {"create": [], "inbox": [], "complete": [], "lifecycle": []}
     started = time.perf_counter()
     for _ in range(lifecycles):
-        lifecycle(one, stack.url, timings)
+        lifecycle(one, timings)
     single_rate = lifecycles / (time.perf_counter() - started)
     counts = [0] * 4
 
     def client(n):
-        session = _session(stack.tokens[n])
+        client = ApiClient(stack.url, stack.tokens[n])
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            lifecycle(session, stack.url)
+            lifecycle(client)
             counts[n] += 1
     threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
     started = time.perf_counter()
@@ -91,10 +106,10 @@ def measure_server(stack, lifecycles, seconds):
 
 def timer_latency(stack, count=40):
     """Start cases whose timers fall due TIMER_SECONDS later, staggered; return the delays to their firing."""
-    session = _session(stack.tokens[0])
+    client = ApiClient(stack.url, stack.tokens[0])
     stack.start_worker()
     for _ in range(count):
-        assert session.post(f"{stack.url}/api/v1/cases", json={"process": "timed_step"}).status_code == 201
+        assert client.call("POST", "/api/v1/cases", {"process": "timed_step"})[0] == 201
         time.sleep(0.05)
     engine = stack.engine()
     deadline = time.monotonic() + 60

@@ -97,7 +97,8 @@ def test_the_dispatcher_registers_a_referral_and_reads_it_back(api_as):
     assert case["status"] == "running" and case["org_unit"] == "kuiwen"
     assert case["enterprise"]["name"] == HUAYU
     assert [s["step"] for s in case["current_steps"]] == ["sign_for"]
-    assert case["current_steps"][0]["due_at"].endswith("Z") and "due_at" in case
+    assert case["current_steps"][0]["due_at"].endswith("Z")
+    assert case["due_at"] == case["current_steps"][0]["due_at"]  # the nearest deadline of its open steps
     assert [h["kind"] for h in case["history"]][:1] == ["instance_started"]
     assert case["history"][0]["actor"] == "dispatcher"
 

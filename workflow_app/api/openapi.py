@@ -71,7 +71,8 @@ SCHEMAS = {
         "allOf": [_ref("CaseSummary"), {
             "type": "object", "required": ["due_at", "current_steps", "history", "comments"],
             "properties": {
-                "due_at": _nullable({**TIME, "description": "The case's SLA deadline"}),
+                "due_at": _nullable({**TIME, "description": "The nearest deadline of the case's open steps "
+                                                            "(the one it is next overdue by)"}),
                 "current_steps": {"type": "array", "items": _ref("Task")},
                 "history": {"type": "array", "items": _ref("HistoryEntry")},
                 "comments": {"type": "array", "items": _ref("Comment")},

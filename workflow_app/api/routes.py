@@ -25,7 +25,6 @@ from workflow_app.inbox.operations import claim_task, submit_task_with_notes
 from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task_and_case
 from workflow_app.portal.applications import APPLICATIONS
 from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task_and_case, steps_done
-from workflow_app.sla.queries import case_due_at
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
@@ -155,15 +154,16 @@ def _case_detail(user, case, new=False) -> dict:
     instance = case.instance
     now = utcnow()
     detail = case_summary(case, instance)
-    detail["due_at"] = iso(case_due_at(instance.id))
     tasks = open_tasks(instance.id)
+    steps = enterprise_todo(tasks) if _is_enterprise(user) else tasks
+    # the deadline the case is next overdue by: its open steps carry their clocks' (and phases') deadlines
+    detail["due_at"] = iso(min((t.due_at for t in steps if t.due_at is not None), default=None))
+    detail["current_steps"] = [task_summary(t, case, now) for t in steps]
     if _is_enterprise(user):
-        detail["current_steps"] = [task_summary(t, case, now) for t in enterprise_todo(tasks)]
         detail["history"] = [{"at": iso(at), "kind": "task_completed", "actor": None, "step": None, "step_name": name,
                               "data": None} for name, at in steps_done(instance.id)]
         detail["comments"] = []
     else:
-        detail["current_steps"] = [task_summary(t, case, now) for t in tasks]
         detail["history"] = [audit_entry(event) for event in audit_trail(instance.id)]
         detail["comments"] = [] if new else [comment_entry(c) for c in case_comments(case.id)]
     return detail

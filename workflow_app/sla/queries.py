@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
 from workflow_app.sla.calendar import WorkCalendar, work_calendar, working_day_length
-from workflow_app.sla.models import CalendarDay, CalendarYear, SlaClock
+from workflow_app.sla.models import CalendarDay, CalendarYear, SlaClock, SupervisionNotice
 
 SLA_STATES = ("on_track", "at_risk", "overdue")
 # what the pages call each state of a task's clock ("none": no deadline); text beside the colour
@@ -160,20 +160,10 @@ class CaseClocks:
 PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
 
 
-_CASE_DUE_AT = (sa.select(SlaClock.due_at)
-                .where(SlaClock.instance_id == sa.bindparam("instance_id"), SlaClock.kind == "case").limit(1))
-
-
-def case_due_at(instance_id: int) -> datetime | None:
-    """The deadline of a case's case clock (None when the process sets none)."""
-    return db.session.scalar(_CASE_DUE_AT, {"instance_id": instance_id})
-
-
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     """The case clock, the phase clocks and the supervision notices of a case (oldest first)."""
     from workflow_app.core.time import utcnow
     from workflow_app.sla.clocks import clock_state, elapsed
-    from workflow_app.sla.models import SlaClock, SupervisionNotice
     now = now or utcnow()
     calendar = work_calendar()
     views = []
