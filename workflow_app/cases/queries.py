@@ -27,6 +27,41 @@ OVERSIGHT_ROLES = {"admin", "supervisor"}
 OtherTask = aliased(Task, name="other_task")
 
 
+def _staff_visibility(oversight: bool, values: dict | None = None):
+    """Which cases a staff user may see (see visible_case_clause). Needs ProcessInstance joined.
+
+    The user comes in as bind parameters (see staff_params): with their `values`, or left to be given when
+    the statement runs (a statement built once).
+    """
+    def param(name, expanding=False):
+        return sa.bindparam(name, *([values[name]] if values is not None else []), expanding=expanding)
+    user_id, scope = param("visible_user_id"), param("visible_units", expanding=True)
+    other = OtherTask
+    involved = sa.exists().where(
+        other.instance_id == Case.instance_id,
+        sa.or_(other.assignee_id == user_id, other.completed_by_id == user_id,
+               sa.and_(other.role.in_(param("visible_roles", expanding=True)), other.org_unit_id.in_(scope))))
+    conditions = [Case.created_by_id == user_id, involved]
+    if oversight:
+        conditions.append(ProcessInstance.org_unit_id.in_(scope))
+    return sa.or_(*conditions)
+
+
+# Built once for each shape (with or without the oversight of a unit): hot queries run them with staff_params
+STAFF_VISIBILITY = {oversight: _staff_visibility(oversight) for oversight in (False, True)}
+
+
+def may_oversee(user) -> bool:
+    """Supervisors and admins see all open work of their unit and the units below it."""
+    return bool(user.role_names & OVERSIGHT_ROLES)
+
+
+def staff_params(user) -> dict:
+    """The bind parameters of STAFF_VISIBILITY for a user."""
+    return {"visible_user_id": user.id, "visible_roles": sorted(user.role_names),
+            "visible_units": sorted(units_below(user.org_unit_id))}
+
+
 def visible_case_clause(user):
     """Return the SQL condition for the cases `user` may see (needs ProcessInstance joined).
 
@@ -36,16 +71,7 @@ def visible_case_clause(user):
     """
     if user.enterprise_id is not None:
         return Case.enterprise_id == user.enterprise_id
-    scope = units_below(user.org_unit_id)
-    other = OtherTask
-    involved = sa.exists().where(
-        other.instance_id == Case.instance_id,
-        sa.or_(other.assignee_id == user.id, other.completed_by_id == user.id,
-               sa.and_(other.role.in_(user.role_names), other.org_unit_id.in_(scope))))
-    conditions = [Case.created_by_id == user.id, involved]
-    if user.role_names & OVERSIGHT_ROLES:
-        conditions.append(ProcessInstance.org_unit_id.in_(scope))
-    return sa.or_(*conditions)
+    return _staff_visibility(may_oversee(user), staff_params(user))
 
 
 def visible_case(user, case_id: int) -> Case | None:

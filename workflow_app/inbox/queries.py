@@ -8,7 +8,8 @@ from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
-from workflow_app.cases.queries import OVERSIGHT_ROLES, case_text_condition, visible_case_clause
+from workflow_app.cases.queries import (STAFF_VISIBILITY, case_text_condition, may_oversee, staff_params,
+                                       visible_case_clause)
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import ProcessInstance, Task
@@ -19,11 +20,6 @@ SLA_STATES = ("on_track", "at_risk", "overdue", "none")
 SORTS = ("due", "created", "case")
 
 County = aliased(OrgUnit, name="county")
-
-
-def may_oversee(user) -> bool:
-    """Supervisors and admins see all open work of their unit and the units below it."""
-    return bool(user.role_names & OVERSIGHT_ROLES)
 
 
 def queues_of(user) -> tuple[str, ...]:
@@ -135,11 +131,22 @@ def visible_task(user, task_id: int) -> Task | None:
     return found[0] if found else None
 
 
+def _visible_task_query(visibility):
+    return (sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .where(Task.id == sa.bindparam("task_id"), visibility))
+
+
+# Built once (every task page and completion reads it): building the visibility rule cost more than running it
+_VISIBLE_TASK_FOR_STAFF = {oversight: _visible_task_query(clause) for oversight, clause in STAFF_VISIBILITY.items()}
+
+
 def visible_task_and_case(user, task_id: int) -> tuple[Task, Case] | None:
     """Return the task and its case if the user may see the case (else None: 404)."""
-    found = db.session.execute(
-        sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .where(Task.id == task_id, visible_case_clause(user))).first()
+    if user.enterprise_id is not None:
+        found = db.session.execute(_visible_task_query(visible_case_clause(user)), {"task_id": task_id}).first()
+    else:
+        found = db.session.execute(_VISIBLE_TASK_FOR_STAFF[may_oversee(user)],
+                                   {"task_id": task_id, **staff_params(user)}).first()
     return tuple(found) if found else None
 
