@@ -6,7 +6,8 @@ engine_floor_ms: the same in-memory step the way the engine does it (spec kept o
                 cached per process version): the floor under our persistence.
 sqlite_ms / postgresql_ms: workflow_app.engine.operations.complete_task + commit (lock, load, run,
                 save, task/timer projections, audit rows).
-Prints one JSON document. Usage: python bench/engine_step.py [--cases N]
+The three run case by case in turn (bare, SQLite, PostgreSQL), so that drift of this shared machine
+during a run touches them alike. Prints one JSON document. Usage: python bench/engine_step.py [--cases N]
 """
 import argparse
 import json
@@ -49,71 +50,91 @@ def process_xml(steps=STEPS):
 FORM_DATA = {"decision": "approve", "comment": "checked the documents", "amount": "1234.50"}
 
 
-def bare(cases):
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-    from SpiffWorkflow.util.task import TaskState
+class Bare:
+    """SpiffWorkflow alone, in memory: with its stock serializer (`stock`) and the engine's way (`floor`)."""
 
-    from workflow_app.engine.scripting import SCRIPT_ENGINE
-    from workflow_app.engine.serialization import dump_workflow, load_specs, new_workflow, load_workflow, dump_specs
+    def __init__(self):
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_str(process_xml().encode())
-    spec = parser.get_spec("bench_steps")
-    spec_json = dump_specs(spec, {})
-    key = uuid.uuid4().hex
-    stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    cached_times, stock_times = [], []
-    for _ in range(cases):
-        workflow = new_workflow(load_specs(key, lambda: spec_json), {})
+        from workflow_app.engine.serialization import dump_specs
+
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_str(process_xml().encode())
+        self.spec = parser.get_spec("bench_steps")
+        self.spec_json = dump_specs(self.spec, {})
+        self.key = uuid.uuid4().hex
+        self.stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.times = {"floor": [], "stock": []}
+
+    def run_case(self):
+        from SpiffWorkflow.util.task import TaskState
+
+        from workflow_app.engine.scripting import SCRIPT_ENGINE
+        from workflow_app.engine.serialization import dump_workflow, load_specs, load_workflow, new_workflow
+
+        spec_json = self.spec_json
+        workflow = new_workflow(load_specs(self.key, lambda: spec_json), {})
         workflow.do_engine_steps()
         state = dump_workflow(workflow)
-        full = stock.serialize_json(workflow)
+        full = self.stock.serialize_json(workflow)
         for _step in range(STEPS):
             started = time.perf_counter()
-            wf = load_workflow(state, key, lambda: spec_json)
+            wf = load_workflow(state, self.key, lambda: spec_json)
             task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
             task.data.update(FORM_DATA)
             task.run()
             wf.do_engine_steps()
             state = dump_workflow(wf)
-            cached_times.append(time.perf_counter() - started)
+            self.times["floor"].append(time.perf_counter() - started)
 
             started = time.perf_counter()
-            wf2 = stock.deserialize_json(full)
+            wf2 = self.stock.deserialize_json(full)
             wf2.script_engine = SCRIPT_ENGINE
             task = wf2.get_tasks(state=TaskState.READY, manual=True)[0]
             task.data.update(FORM_DATA)
             task.run()
             wf2.do_engine_steps()
-            full = stock.serialize_json(wf2)
-            stock_times.append(time.perf_counter() - started)
+            full = self.stock.serialize_json(wf2)
+            self.times["stock"].append(time.perf_counter() - started)
         assert wf.is_completed() and wf2.is_completed()
-    return cached_times, stock_times
+
+    def close(self):
+        pass
 
 
-def persisted(database_url, cases):
-    from flask_migrate import upgrade
+class Persisted:
+    """The engine package with its database: complete_task + commit, one case (20 steps) at a time."""
 
-    from config import TestingConfig
-    from workflow_app import create_app
-    from workflow_app.auth.operations import create_org_unit
-    from workflow_app.cases.operations import start_case
-    from workflow_app.engine.operations import complete_task, deploy_sources
-    from workflow_app.engine.queries import open_tasks
-    from workflow_app.extensions import db
+    def __init__(self, database_url):
+        from flask_migrate import upgrade
 
-    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
-    app = create_app(config)
-    times = []
-    with app.app_context():
-        upgrade()
-        unit = create_org_unit("bench", "Bench county", "county", None)
-        deploy_sources({"bench_steps.bpmn": process_xml().encode()})
-        db.session.commit()
-        for n in range(cases):
-            case = start_case("bench_steps", {}, unit.id, None, f"bench {n}")
+        from config import TestingConfig
+        from workflow_app import create_app
+        from workflow_app.auth.operations import create_org_unit
+        from workflow_app.engine.operations import deploy_sources
+        from workflow_app.extensions import db
+
+        config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+        self.app = create_app(config)
+        self.times = []
+        self.cases = 0
+        with self.app.app_context():
+            upgrade()
+            self.unit_id = create_org_unit("bench", "Bench county", "county", None).id
+            deploy_sources({"bench_steps.bpmn": process_xml().encode()})
+            db.session.commit()
+
+    def run_case(self):
+        from workflow_app.cases.operations import start_case
+        from workflow_app.engine.operations import complete_task
+        from workflow_app.engine.queries import open_tasks
+        from workflow_app.extensions import db
+
+        with self.app.app_context():
+            case = start_case("bench_steps", {}, self.unit_id, None, f"bench {self.cases}")
+            self.cases += 1
             db.session.commit()
             for _step in range(STEPS):
                 [task] = open_tasks(case.instance_id)
@@ -122,11 +143,13 @@ def persisted(database_url, cases):
                 started = time.perf_counter()
                 complete_task(task_id, dict(FORM_DATA), None)
                 db.session.commit()
-                times.append(time.perf_counter() - started)
+                self.times.append(time.perf_counter() - started)
             assert case.instance.status == "completed"
-        db.session.remove()
-        db.engine.dispose()
-    return times
+
+    def close(self):
+        from workflow_app.extensions import db
+        with self.app.app_context():
+            db.engine.dispose()
 
 
 def ms(values):
@@ -144,22 +167,29 @@ def main():
     import logging
     logging.disable(logging.INFO)
 
-    bare(3)  # warm up imports and caches
-    cached, stock = bare(args.cases)
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_times = persisted(f"sqlite:///{folder}/bench.sqlite", args.cases)
     url, admin, name = create_postgres_database("workflow_bench")
-    try:
-        pg_times = persisted(url, args.cases)
-    finally:
-        drop_postgres_database(admin, name)
+    with tempfile.TemporaryDirectory() as folder:
+        bare, sqlite, pg = Bare(), Persisted(f"sqlite:///{folder}/bench.sqlite"), Persisted(url)
+        try:
+            for runner in (bare, sqlite, pg):  # warm up imports, caches and connections
+                runner.run_case()
+                runner.times = {"floor": [], "stock": []} if runner is bare else []
+            # case by case in turn, so that this shared machine's drift between runs touches all three alike
+            for _ in range(args.cases):
+                for runner in (bare, sqlite, pg):
+                    runner.run_case()
+        finally:
+            sqlite.close()
+            pg.close()
+            drop_postgres_database(admin, name)
+    stock, cached = bare.times["stock"], bare.times["floor"]
     result = {
-        "bare_ms": ms(stock), "sqlite_ms": ms(sqlite_times), "postgresql_ms": ms(pg_times), "steps": STEPS,
+        "bare_ms": ms(stock), "sqlite_ms": ms(sqlite.times), "postgresql_ms": ms(pg.times), "steps": STEPS,
         "engine_floor_ms": ms(cached),
-        "p95_ms": {"bare": p95(stock), "engine_floor": p95(cached), "sqlite": p95(sqlite_times),
-                   "postgresql": p95(pg_times)},
-        "ratio_to_bare": {"sqlite": round(ms(sqlite_times) / ms(stock), 2),
-                          "postgresql": round(ms(pg_times) / ms(stock), 2)},
+        "p95_ms": {"bare": p95(stock), "engine_floor": p95(cached), "sqlite": p95(sqlite.times),
+                   "postgresql": p95(pg.times)},
+        "ratio_to_bare": {"sqlite": round(ms(sqlite.times) / ms(stock), 2),
+                          "postgresql": round(ms(pg.times) / ms(stock), 2)},
         "samples": len(cached), "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))
