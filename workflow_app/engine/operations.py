@@ -267,21 +267,25 @@ def closed_task_conflict(row: Task) -> ConflictError:
     return ConflictError(_l("This task was cancelled at %(when)s", when=when))
 
 
+def _open_row(open_rows, task_id) -> Task:
+    """The task's row among the open ones, or the refusal saying who closed it (read again: it may be stale)."""
+    row = next((r for r in open_rows if r.id == task_id), None)
+    if row is None:
+        raise closed_task_conflict(db.session.get(Task, task_id, populate_existing=True))
+    return row
+
+
 @_engine_write
 def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
     """Complete an open human task with form data; a second completion gets a ConflictError."""
     instance, open_rows = _lock_instance(task_id=task_id)
     if instance is None:
         raise NotFound(_l("No such task"))
-    row = next((r for r in open_rows if r.id == task_id), None)
-    if row is None:
-        raise closed_task_conflict(db.session.get(Task, task_id, populate_existing=True))
+    _open_row(open_rows, task_id)  # refused before the workflow is loaded when it is closed already
     _require_running(instance)
     workflow = _load(instance)
     open_rows = _open_rows(instance, workflow, open_rows)  # a writer that waited sees the other's completion here
-    row = next((r for r in open_rows if r.id == task_id), None)
-    if row is None:
-        raise closed_task_conflict(db.session.get(Task, task_id, populate_existing=True))
+    row = _open_row(open_rows, task_id)
     now = utcnow()
 
     def change(workflow):
