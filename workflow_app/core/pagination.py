@@ -22,12 +22,25 @@ class Page:
 def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None) -> Page:
     """Run `statement` for page `number` (1-based; out-of-range numbers are clamped).
 
-    `total` may pass the number of rows when the caller knows it already (it is counted otherwise).
+    `total` may pass the number of rows when the caller knows it already. Otherwise a page that is not
+    full tells the total by itself (most queues fit on their first page), and only a full page, or
+    a page past the end, costs a count.
     """
+    number = max(1, number)
     if total is None:
+        rows = _page_rows(statement, number, per_page, scalars)
+        if rows and len(rows) < per_page:
+            return Page(rows, number, per_page, (number - 1) * per_page + len(rows))
+        if not rows and number == 1:
+            return Page(rows, 1, per_page, 0)
         total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+        if rows:
+            return Page(rows, number, per_page, total)
     pages = max(1, math.ceil(total / per_page))
-    number = min(max(1, number), pages)
+    number = min(number, pages)
+    return Page(_page_rows(statement, number, per_page, scalars), number, per_page, total)
+
+
+def _page_rows(statement, number: int, per_page: int, scalars: bool) -> list:
     paged = statement.limit(per_page).offset((number - 1) * per_page)
-    rows = db.session.scalars(paged).all() if scalars else db.session.execute(paged).all()
-    return Page(list(rows), number, per_page, total)
+    return list(db.session.scalars(paged).all() if scalars else db.session.execute(paged).all())

@@ -47,8 +47,10 @@ class ProcessInstance(db.Model, CreatedAtMixin):
     updated_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
     finished_at = sa.Column(UTCDateTime(), nullable=True)
 
-    process_version = relationship("ProcessVersion")
-    org_unit = relationship("OrgUnit")
+    # read-only relationships (here and on the engine's other tables): the code writes the *_id columns, and a
+    # relationship the unit of work need not follow takes work off every flush of an engine step
+    process_version = relationship("ProcessVersion", viewonly=True)
+    org_unit = relationship("OrgUnit", viewonly=True)
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -88,10 +90,10 @@ class Task(db.Model, CreatedAtMixin):
     completed_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
     completed_at = sa.Column(UTCDateTime(), nullable=True)
 
-    instance = relationship("ProcessInstance")
-    assignee = relationship("User", foreign_keys=[assignee_id])
-    completed_by = relationship("User", foreign_keys=[completed_by_id])
-    org_unit = relationship("OrgUnit")
+    instance = relationship("ProcessInstance", viewonly=True)
+    assignee = relationship("User", foreign_keys=[assignee_id], viewonly=True)
+    completed_by = relationship("User", foreign_keys=[completed_by_id], viewonly=True)
+    org_unit = relationship("OrgUnit", viewonly=True)
 
 
 class Timer(db.Model):
@@ -121,7 +123,7 @@ class AuditEvent(db.Model):
     data = sa.Column(sa.JSON, nullable=True)
     at = sa.Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 
-    actor = relationship("User")
+    actor = relationship("User", viewonly=True)
 
 
 @sa.event.listens_for(sa.orm.Session, "before_flush")

@@ -103,7 +103,7 @@ class SlaClock(db.Model):
     next_escalation_at = sa.Column(UTCDateTime(), nullable=True)
 
     task = relationship("Task")
-    org_unit = relationship("OrgUnit")
+    org_unit = relationship("OrgUnit", viewonly=True)
 
 
 class SupervisionNotice(db.Model):

@@ -1,0 +1,69 @@
+"""Pages of a query: exact totals, clamped page numbers, and a count only when the page cannot tell the total."""
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from workflow_app.auth.models import User
+from workflow_app.core.pagination import paginate
+from workflow_app.extensions import db
+
+
+@contextmanager
+def counts_run():
+    """Collect the COUNT statements run inside the block."""
+    seen = []
+
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        if "count(" in statement.lower():
+            seen.append(statement)
+    sa.event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", collect)
+
+
+@pytest.fixture
+def five_users(create_user):
+    return [create_user(f"pager{n}").username for n in range(5)]
+
+
+def _names(page):
+    return [user.username for user in page.items]
+
+
+def _pagers():
+    return sa.select(User).where(User.username.like("pager%")).order_by(User.username)
+
+
+@pytest.mark.parametrize("number, per_page, expected, shown, total, pages, counted", [
+    (1, 10, ["pager0", "pager1", "pager2", "pager3", "pager4"], 1, 5, 1, False),  # one short page: no count
+    (1, 2, ["pager0", "pager1"], 1, 5, 3, True),      # a full page: the rest is counted
+    (2, 2, ["pager2", "pager3"], 2, 5, 3, True),
+    (3, 2, ["pager4"], 3, 5, 3, False),               # the last, short page tells the total
+    (99, 2, ["pager4"], 3, 5, 3, True),               # past the end: counted, clamped to the last page
+    (0, 2, ["pager0", "pager1"], 1, 5, 3, True),      # below 1: the first page
+    (1, 5, ["pager0", "pager1", "pager2", "pager3", "pager4"], 1, 5, 1, True),  # exactly full: counted
+])
+def test_a_page_has_its_rows_the_exact_total_and_counts_only_when_it_must(
+        five_users, number, per_page, expected, shown, total, pages, counted):
+    with counts_run() as counts:
+        page = paginate(_pagers(), number, per_page, scalars=True)
+    assert (_names(page), page.number, page.total, page.pages) == (expected, shown, total, pages)
+    assert bool(counts) is counted
+
+
+@pytest.mark.parametrize("number, counted", [(1, False), (3, True)])
+def test_an_empty_query_is_one_empty_page(app, number, counted):
+    with counts_run() as counts:
+        page = paginate(sa.select(User).where(User.username == "nobody-at-all"), number, 10, scalars=True)
+    assert (page.items, page.number, page.total, page.pages) == ([], 1, 0, 1)
+    assert bool(counts) is counted
+
+
+def test_a_known_total_is_trusted_and_clamps_the_page(five_users):
+    with counts_run() as counts:
+        page = paginate(_pagers(), 7, 2, scalars=True, total=5)
+    assert (_names(page), page.number, page.total) == (["pager4"], 3, 5)
+    assert counts == []
