@@ -1,0 +1,57 @@
+"""Pooled PostgreSQL connections: one the server dropped while idle is replaced unseen; busy ones are not pinged."""
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from workflow_app.extensions import db
+
+
+def _backend_pid() -> int:
+    return db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+def _drop_backend(pid: int) -> None:
+    """End a server process from another connection, as a server restart or an idle timeout would."""
+    outside = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")  # not the app's pool
+    try:
+        with outside.connect() as other:
+            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}) is True
+            for _ in range(50):  # the backend needs a moment to go
+                if not other.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                    return
+                time.sleep(0.05)
+    finally:
+        outside.dispose()
+
+
+@pytest.fixture
+def idle_seconds(app):
+    return app.config["DATABASE_PING_AFTER_IDLE_SECONDS"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use(app, idle_seconds):
+    db.session.remove()
+    db.engine.dispose()  # one pooled connection: the one this test drops
+    pid = _backend_pid()
+    db.session.remove()  # back in the pool
+    _drop_backend(pid)
+    time.sleep(idle_seconds + 0.1)
+    assert _backend_pid() != pid  # no error: the idle connection was tested and replaced
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_used_moments_ago_is_not_tested_and_one_failure_renews_the_pool(app, idle_seconds):
+    """The cost side of not pinging busy connections, pinned: a restart shows once, then the pool starts afresh."""
+    assert idle_seconds >= 1  # the test needs the connection to count as busy for a moment
+    db.session.remove()
+    db.engine.dispose()
+    pid = _backend_pid()
+    db.session.remove()
+    _drop_backend(pid)
+    with pytest.raises(sa.exc.OperationalError):
+        _backend_pid()  # not pinged: the dropped connection is used
+    db.session.rollback()
+    db.session.remove()
+    assert _backend_pid() != pid  # the failure made the pool connect afresh
