@@ -6,6 +6,8 @@ engine_floor_ms: the same in-memory step the way the engine does it (spec kept o
                 cached per process version): the floor under our persistence.
 sqlite_ms / postgresql_ms: workflow_app.engine.operations.complete_task + commit (lock, load, run,
                 save, task/timer projections, audit rows).
+database_ms:    of those, the time spent waiting on the database driver: its statements (round trip and
+                the server's work) and the commit; statements_per_step counts them.
 The three run case by case in turn (bare, SQLite, PostgreSQL), so that drift of this shared machine
 during a run touches them alike. Prints one JSON document. Usage: python bench/engine_step.py [--cases N]
 """
@@ -119,12 +121,28 @@ class Persisted:
         config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
         self.app = create_app(config)
         self.times = []
+        self.database_times = []
+        self.statements = []
         self.cases = 0
         with self.app.app_context():
+            self._time_the_driver(db.engine)
             upgrade()
             self.unit_id = create_org_unit("bench", "Bench county", "county", None).id
             deploy_sources({"bench_steps.bpmn": process_xml().encode()})
             db.session.commit()
+
+    def _time_the_driver(self, engine):
+        import sqlalchemy as sa
+        self._in_driver, self._executed, self._started = 0.0, 0, None
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _before(*_args):
+            self._started = time.perf_counter()
+
+        @sa.event.listens_for(engine, "after_cursor_execute")
+        def _after(*_args):
+            self._in_driver += time.perf_counter() - self._started
+            self._executed += 1
 
     def run_case(self):
         from workflow_app.cases.operations import start_case
@@ -140,10 +158,15 @@ class Persisted:
                 [task] = open_tasks(case.instance_id)
                 task_id = task.id
                 db.session.expire_all()
+                self._in_driver, self._executed = 0.0, 0
                 started = time.perf_counter()
                 complete_task(task_id, dict(FORM_DATA), None)
+                committing = time.perf_counter()
                 db.session.commit()
-                self.times.append(time.perf_counter() - started)
+                ended = time.perf_counter()
+                self.times.append(ended - started)
+                self.database_times.append(self._in_driver + ended - committing)
+                self.statements.append(self._executed)
             assert case.instance.status == "completed"
 
     def close(self):
@@ -174,6 +197,8 @@ def main():
             for runner in (bare, sqlite, pg):  # warm up imports, caches and connections
                 runner.run_case()
                 runner.times = {"floor": [], "stock": []} if runner is bare else []
+                if runner is not bare:
+                    runner.database_times, runner.statements = [], []
             # case by case in turn, so that this shared machine's drift between runs touches all three alike
             for _ in range(args.cases):
                 for runner in (bare, sqlite, pg):
@@ -190,6 +215,8 @@ def main():
                    "postgresql": p95(pg.times)},
         "ratio_to_bare": {"sqlite": round(ms(sqlite.times) / ms(stock), 2),
                           "postgresql": round(ms(pg.times) / ms(stock), 2)},
+        "database_ms": {"sqlite": ms(sqlite.database_times), "postgresql": ms(pg.database_times)},
+        "statements_per_step": statistics.median(pg.statements),
         "samples": len(cached), "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))
