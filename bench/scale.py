@@ -289,6 +289,10 @@ def main():
     result = {"cpu_count": os.cpu_count(), "cases_wanted": args.cases, "requests_per_page": args.requests}
     for database in args.database or ["postgresql"]:
         result[database] = run(database, args.cases, args.requests, args.reuse, args.keep)
+    # this shared machine's speed drifts by up to 2x between sessions: the bare engine's lifecycle (as
+    # bench/http_lifecycle.py measures it) tells a reader how fast it ran
+    from http_lifecycle import bare_engine
+    result["bare_engine_lifecycle"] = bare_engine(300)
     print(json.dumps(result, ensure_ascii=False))
 
 
