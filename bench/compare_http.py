@@ -10,12 +10,10 @@ Usage: git worktree add /tmp/old <rev>; python bench/compare_http.py --old /tmp/
 import argparse
 import json
 import statistics
-import threading
-import time
 from pathlib import Path
 
 import live_stack
-from http_lifecycle import ApiClient, lifecycle
+from http_lifecycle import ApiClient, lifecycle, lifecycles_per_second
 from live_stack import ROOT, LiveStack
 
 
@@ -29,24 +27,6 @@ def serve(tree: Path, database: str) -> LiveStack:
     finally:
         live_stack.ROOT = saved
     return stack
-
-
-def rate_with_four_clients(stack: LiveStack, seconds: float) -> float:
-    counts = [0] * 4
-
-    def client(n):
-        api = ApiClient(stack.url, stack.tokens[n])
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            lifecycle(api)
-            counts[n] += 1
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.perf_counter() - started)
 
 
 def main():
@@ -72,7 +52,7 @@ def main():
         rates = {name: [] for name in stacks}
         for phase in range(args.phases):
             for name in (("old", "new") if phase % 2 == 0 else ("new", "old")):
-                rates[name].append(rate_with_four_clients(stacks[name], 2.0))
+                rates[name].append(lifecycles_per_second(stacks[name], 4, 2.0))
         result = {"database": args.database}
         for name in stacks:
             result[name] = {call: {"p50_ms": round(statistics.median(values) * 1000, 2)}

@@ -85,23 +85,28 @@ def measure_server(stack, lifecycles, seconds):
     for _ in range(lifecycles):
         lifecycle(one, timings)
     single_rate = lifecycles / (time.perf_counter() - started)
-    counts = [0] * 4
+    four_rate = lifecycles_per_second(stack, 4, seconds)
+    return {**{name: _percentiles(values) for name, values in timings.items()},
+            "lifecycles_per_s": {"1": round(single_rate, 1), "4": round(four_rate, 1)}}
+
+
+def lifecycles_per_second(stack, clients, seconds) -> float:
+    """Lifecycles per second of `clients` concurrent clients (each with its own token) for `seconds`."""
+    counts = [0] * clients
 
     def client(n):
-        client = ApiClient(stack.url, stack.tokens[n])
+        api = ApiClient(stack.url, stack.tokens[n])
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            lifecycle(client)
+            lifecycle(api)
             counts[n] += 1
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    four_rate = sum(counts) / (time.perf_counter() - started)
-    return {**{name: _percentiles(values) for name, values in timings.items()},
-            "lifecycles_per_s": {"1": round(single_rate, 1), "4": round(four_rate, 1)}}
+    return sum(counts) / (time.perf_counter() - started)
 
 
 def timer_latency(stack, count=40):
