@@ -177,6 +177,12 @@ def _open_rows(instance, workflow, read_with_lock: list) -> list[Task]:
     return open_tasks(instance.id)
 
 
+def _load_with_open_rows(instance, read_with_lock: list):
+    """Restore the locked instance's workflow, and its open task rows checked against it (see `_open_rows`)."""
+    workflow = _load(instance)
+    return workflow, _open_rows(instance, workflow, read_with_lock)
+
+
 def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
     old = instance.status
     if old == status:
@@ -283,8 +289,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
         raise NotFound(_l("No such task"))
     _open_row(open_rows, task_id)  # refused before the workflow is loaded when it is closed already
     _require_running(instance)
-    workflow = _load(instance)
-    open_rows = _open_rows(instance, workflow, open_rows)  # a writer that waited sees the other's completion here
+    workflow, open_rows = _load_with_open_rows(instance, open_rows)  # a writer that waited sees the other's step
     row = _open_row(open_rows, task_id)
     now = utcnow()
 
@@ -319,7 +324,7 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
         raise NotFound(_l("No such case"))
     _require_running(instance)
     now = utcnow()
-    workflow = _load(instance)
+    workflow, open_rows = _load_with_open_rows(instance, open_rows)
     definition = next(_message_definitions(workflow, name), None)
     if definition is None:
         raise ConflictError(_l("The case is not waiting for the message '%(name)s'", name=name))
@@ -331,7 +336,7 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
             raise ConflictError(str(exc)) from None
 
     record_audit(instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)})
-    _run_and_save(instance, workflow, now, actor_id, change, open_rows=_open_rows(instance, workflow, open_rows))
+    _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows)
     return instance
 
 
@@ -348,9 +353,8 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     fired = [timer.bpmn_id for timer in due]  # refresh_timers fires every timer due by now
     for bpmn_id in fired:
         record_audit(instance, "timer_fired", None, now, bpmn_id)
-    workflow = _load(instance)
-    _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers(),
-                  open_rows=_open_rows(instance, workflow, open_rows))
+    workflow, open_rows = _load_with_open_rows(instance, open_rows)
+    _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers(), open_rows=open_rows)
     return fired
 
 
@@ -380,8 +384,7 @@ def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Proc
     if instance.status in ("completed", "cancelled"):
         raise ConflictError(_l("The case is already closed"))
     now = utcnow()
-    workflow = _load(instance)
-    open_rows = _open_rows(instance, workflow, open_rows)
+    workflow, open_rows = _load_with_open_rows(instance, open_rows)
     workflow.cancel()
     _set_status(instance, "cancelled", now, actor_id, {"reason": reason})
     instance.state_json = dump_workflow(workflow)
@@ -403,15 +406,14 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
     now = utcnow()
     if not instance.error_task_id:  # it failed outside any task (e.g. loading it to fire a timer): run it again
         try:
-            workflow = _load(instance)
+            workflow, open_rows = _load_with_open_rows(instance, open_rows)
         except STATE_READ_ERRORS as exc:
             raise ConflictError(_l("The stored workflow state cannot be read: %(problem)s",
                                    problem=f"{type(exc).__name__}: {exc}")) from None
         record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
-        _run_and_save(instance, workflow, now, actor_id, lambda wf: wf.data.update(data_fix or {}),
-                      open_rows=_open_rows(instance, workflow, open_rows))
+        _run_and_save(instance, workflow, now, actor_id, lambda wf: wf.data.update(data_fix or {}), open_rows=open_rows)
         return instance
-    workflow = _load(instance)
+    workflow, open_rows = _load_with_open_rows(instance, open_rows)
     failed = workflow.get_task_from_id(UUID(instance.error_task_id))
 
     def change(wf):
@@ -421,7 +423,7 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
         wf.reset_from_task_id(failed.id)
 
     record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
-    _run_and_save(instance, workflow, now, actor_id, change, open_rows=_open_rows(instance, workflow, open_rows))
+    _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows)
     return instance
 
 
