@@ -9,14 +9,24 @@ from workflow_app.extensions import db
 _ALL_UNITS = sa.select(OrgUnit)  # built once: most requests read it
 
 
-def units_below(unit_id: int) -> set[int]:
-    """Return `unit_id` and the ids of all units under it (the tree is small: one query, once per request)."""
+def org_units() -> list:
+    """Every org unit (the table is small: read once per request, then kept).
+
+    The request keeps the rows in its session, so task.org_unit and the like read no more.
+    """
     if not has_request_context():
-        return _units_below(_tree(db.session.scalars(_ALL_UNITS)), unit_id)
-    if "org_tree" not in g:
-        # the request keeps the units: their rows stay in the session, so task.org_unit reads no more
+        return list(db.session.scalars(_ALL_UNITS))
+    if "org_units" not in g:
         g.org_units = list(db.session.scalars(_ALL_UNITS))
-        g.org_tree = _tree(g.org_units)
+    return g.org_units
+
+
+def units_below(unit_id: int) -> set[int]:
+    """Return `unit_id` and the ids of all units under it."""
+    if not has_request_context():
+        return _units_below(_tree(org_units()), unit_id)
+    if "org_tree" not in g:
+        g.org_tree = _tree(org_units())
         g.units_below = {}
     known = g.units_below
     if unit_id not in known:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.queries import find_city_unit
-from workflow_app.auth.scopes import units_below
+from workflow_app.auth.scopes import org_units, units_below
 from workflow_app.cases.models import Case
 from workflow_app.core.dates import add_months
 from workflow_app.core.time import SHANGHAI
@@ -108,8 +108,7 @@ def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
         .join(Task, Task.id == SlaClock.task_id)
         .where(Task.state == "open", *_running_task_clocks(supervised_units(user)))
         .group_by(*groups)).all()
-    units = {unit_id: (code, name) for unit_id, code, name in db.session.execute(
-        sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name))}
+    units = {unit.id: (unit.code, unit.name) for unit in org_units()}
     people = {row[2] for row in rows if row[2] is not None}
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(people))).all()) \
         if people else {}
@@ -184,8 +183,7 @@ def county_ranking(user, month: date) -> list[CountyRanking]:
     """
     start, end = month_bounds(month)
     units = supervised_units(user)
-    counties = {u.id: u for u in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(units),
-                                                                            OrgUnit.level == "county"))}
+    counties = {u.id: u for u in org_units() if u.id in units and u.level == "county"}
     table = {uid: CountyRanking(unit.code, unit.name) for uid, unit in counties.items()}
     on_time = sa.func.sum(sa.case((SlaClock.stopped_at <= SlaClock.due_at, 1), else_=0))
     phases = db.session.execute(
