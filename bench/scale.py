@@ -1,4 +1,5 @@
-"""The pages at scale: 100,000 cases seeded in bulk, then the inbox, case page, dashboard and case search timed.
+"""The pages at scale: 100,000 cases seeded in bulk, then the inbox, case page, dashboard, case list and
+case search timed.
 
 Seeding: the demo's own cases are made through the real engine (every process, several states, plus one
 cancelled and one suspended case); they are the templates. Each template is then copied in bulk (Core
@@ -11,6 +12,7 @@ Measured in process (Flask test client, HTML rendered, signed-in sessions), afte
 - inbox: a county handler's group queue, sorted by due date, first page (GET /inbox?queue=group)
 - case_page: the city supervisor opens random cases (GET /cases/<id>)
 - dashboard: the city supervisor's supervision dashboard (GET /supervision)
+- case_list: the city supervisor's case list, newest first, first page (GET /cases/; all 100,000 are visible)
 - case_search: the city supervisor searches the case list by enterprise name or case number (GET /cases/?q=)
 
 Prints one JSON document. Usage: python bench/scale.py [--cases 100000] [--database postgresql|sqlite]
@@ -188,7 +190,7 @@ def _flush(conn, metadata, pending):
 
 
 def measure(app, requests_per_page):
-    """Time the four pages with signed-in test clients; return their p50/p95."""
+    """Time the pages with signed-in test clients; return their p50/p95."""
     from workflow_app.extensions import db
     rng = random.Random(11)
 
@@ -213,6 +215,7 @@ def measure(app, requests_per_page):
         "inbox": lambda: handler_client.get("/inbox?queue=group"),
         "case_page": lambda: supervisor.get(f"/cases/{rng.choice(case_ids)}"),
         "dashboard": lambda: supervisor.get("/supervision"),
+        "case_list": lambda: supervisor.get("/cases/"),
         "case_search": lambda: supervisor.get("/cases/", query_string={
             "q": rng.choice([rng.choice(names)[-8:], rng.choice(numbers)[:12]])}),
     }

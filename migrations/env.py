@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from workflow_app.core.models import made_on
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -58,6 +60,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(schema_object, name, type_, reflected, compare_to):
+    """Compare only what the migrations make on this database (trigram indexes are PostgreSQL's alone)."""
+    return made_on(schema_object, context.get_bind().dialect.name)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -108,6 +115,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from tests.conftest import HUAYU, LVYUAN
 from tests.sla.conftest import sh
+from workflow_app.cases.models import Case
+from workflow_app.cases.queries import case_text_condition
 from workflow_app.engine.queries import due_timer_instance_ids
 from workflow_app.extensions import db
 from workflow_app.sla.escalation import run_sla_sweep
@@ -97,6 +99,7 @@ def _problems_of(seen):
     ("kuiwen_supervisor", "/inbox?queue=unit"),
     ("city_supervisor", "/supervision"),
     ("city_supervisor", "/supervision/work"),
+    ("city_supervisor", "/cases/"),
 ])
 def test_the_pages_queries_are_index_backed(app, busy_bureau, client_as, username, path):
     client = client_as(username)
@@ -104,6 +107,29 @@ def test_the_pages_queries_are_index_backed(app, busy_bureau, client_as, usernam
         assert client.get(path).status_code == 200
     assert seen
     assert _problems_of(seen) == {}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("text", ["华宇精密", "ZB-2026", "社保"])
+def test_the_case_search_reads_the_trigram_indexes(app, busy_bureau, text):
+    """PostgreSQL finds the cases containing a text from its trigram indexes, not by reading every case.
+
+    (The list may still walk its newest-first index instead, when most cases match: the planner's choice.)
+    """
+    with statements_run() as seen:
+        db.session.scalar(sa.select(sa.func.count(Case.id)).where(case_text_condition(text)))
+    assert len(seen) == 2  # the matching enterprises, then the cases
+    for statement, parameters in seen:
+        with db.engine.connect() as conn:  # a few test rows: a full scan must be the last resort, as at scale
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            [(document,)] = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).all()
+            conn.rollback()
+        used = {node.get("Index Name") for node in _postgres_nodes(document[0]["Plan"])}
+        searched = ({"ix_case_record_number_trgm", "ix_case_record_title_trgm"} if "FROM case_record" in statement
+                    else {"ix_enterprise_name_trgm"})
+        if "FROM case_record" in statement and "enterprise_id IN (NULL)" not in statement:
+            searched.add("ix_case_record_enterprise_id")  # the cases of the enterprises found
+        assert searched <= used, statement
 
 
 def test_the_sweep_and_the_timer_claim_are_index_backed(app, busy_bureau, clock):

@@ -111,3 +111,20 @@ def test_the_dispatcher_registers_a_referral_from_the_page(bureau, client_as):
     # a county handler may not register referrals
     assert client_as("kuiwen_handler").get("/cases/new/referral").status_code == 403
     assert client_as("dispatcher").get("/cases/new/nothing").status_code == 404
+
+
+def test_a_long_case_list_is_counted_up_to_a_limit(app, create_referral, client_as, monkeypatch):
+    from workflow_app.cases import routes
+    numbers = [create_referral(HUAYU).number for _ in range(3)]
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    monkeypatch.setattr(routes, "CASES_COUNTED", 2)
+    client = client_as("city_supervisor")
+    first = html_of(client.get("/cases/"))
+    assert re.findall(r'data-case="([^"]+)"', first) == [numbers[2]]
+    assert "超过 2 个案件" in first and "第 1 页，共 2 页以上" in first
+    assert 'href="/cases/?page=2' in first                                         # "next" leads on
+    second = html_of(client.get("/cases/?page=2"))
+    assert "超过 2 个案件" in second and 'href="/cases/?page=3' in second
+    last = html_of(client.get("/cases/?page=3"))                                   # the last page counts them all
+    assert re.findall(r'data-case="([^"]+)"', last) == [numbers[0]]
+    assert "3 个案件" in last and "超过" not in last and "第 3 页，共 3 页" in last

@@ -67,3 +67,17 @@ def test_a_known_total_is_trusted_and_clamps_the_page(five_users):
         page = paginate(_pagers(), 7, 2, scalars=True, total=5)
     assert (_names(page), page.number, page.total) == (["pager4"], 3, 5)
     assert counts == []
+
+
+@pytest.mark.parametrize("number, count_up_to, shown, total, more", [
+    (1, 3, 1, 3, True),     # 5 rows, counted up to 3: "more than 3", pages 1..2 and a next page
+    (2, 3, 2, 4, True),     # the rows up to the page asked for are always counted
+    (3, 3, 3, 5, False),    # the last, short page tells the exact total
+    (1, 5, 1, 5, False),    # as many as counted: exact
+    (1, 9, 1, 5, False),
+    (99, 3, 3, 5, False),   # past the end: clamped to the last page, whose rows tell the total
+])
+def test_a_count_up_to_a_limit_says_there_are_more(five_users, number, count_up_to, shown, total, more):
+    page = paginate(_pagers(), number, 2, scalars=True, count_up_to=count_up_to)
+    assert (page.number, page.total, page.more) == (shown, total, more)
+    assert _names(page) == [f"pager{n}" for n in range(5)][(shown - 1) * 2:shown * 2]

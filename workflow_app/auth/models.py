@@ -5,7 +5,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workflow_app.core.models import CreatedAtMixin, UTCDateTime
+from workflow_app.core.models import CreatedAtMixin, UTCDateTime, trigram_index
 from workflow_app.extensions import db
 
 ORG_LEVELS = ("city", "county", "street", "community")
@@ -51,6 +51,7 @@ class Enterprise(db.Model, CreatedAtMixin):
     """An employer, identified by its unified social credit code, located in one county."""
 
     __tablename__ = "enterprise"
+    __table_args__ = (trigram_index("ix_enterprise_name_trgm", "name"),)  # the case search by enterprise name
     id = sa.Column(sa.Integer, primary_key=True)
     uscc = sa.Column(sa.String(18), nullable=False, unique=True)
     name = sa.Column(sa.String(200), nullable=False)

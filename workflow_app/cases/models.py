@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
-from workflow_app.core.models import CreatedAtMixin
+from workflow_app.core.models import CreatedAtMixin, trigram_index
 from workflow_app.extensions import db
 
 PRIORITIES = ("normal", "urgent")
@@ -12,6 +12,10 @@ class Case(db.Model, CreatedAtMixin):
     """A case, one to one with a process instance, numbered like ZB-2026-000123."""
 
     __tablename__ = "case_record"
+    # the case list and its search (migration 0011)
+    __table_args__ = (sa.Index("ix_case_record_created_at_id", "created_at", "id"),  # the list, newest first
+                      trigram_index("ix_case_record_number_trgm", "number"),
+                      trigram_index("ix_case_record_title_trgm", "title"))
     id = sa.Column(sa.Integer, primary_key=True)
     number = sa.Column(sa.String(30), nullable=False, unique=True)
     instance_id = sa.Column(sa.ForeignKey("process_instance.id"), nullable=False, unique=True)

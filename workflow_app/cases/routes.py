@@ -22,6 +22,9 @@ from workflow_app.engine.queries import diagram_source, instance_tasks, step_sta
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
+# The list's pager counts this many cases at most (and says "more than"): counting all of 100,000 costs ~0.1 s.
+CASES_COUNTED = 1000
+
 
 def _case_filter(args) -> CaseFilter:
     status = args.get("status", "")
@@ -33,7 +36,8 @@ def _case_filter(args) -> CaseFilter:
 @staff_required
 def list_cases_page():
     filters = _case_filter(request.args)
-    page = list_cases(current_user, filters, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    page = list_cases(current_user, filters, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"],
+                      count_up_to=CASES_COUNTED)
     return render_template("cases/list.html", page=page, filters=filters, processes=process_options(),
                            counties=[(c.code, c.name) for c in city_and_counties()], startable=startable_by(current_user))
 

@@ -40,3 +40,15 @@ class CreatedAtMixin:
 def as_utc(value: datetime) -> datetime:
     """Return an aware UTC datetime for an aware or naive-UTC value."""
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def trigram_index(name: str, table_column: str) -> sa.Index:
+    """A PostgreSQL trigram index, which serves `column ILIKE '%text%'`; SQLite gets none (its search reads the table)."""
+    return sa.Index(name, table_column, postgresql_using="gin", postgresql_ops={table_column: "gin_trgm_ops"},
+                    info={"only_on": "postgresql"}).ddl_if(dialect="postgresql")
+
+
+def made_on(schema_object, dialect_name: str) -> bool:
+    """Whether the migrations make this schema object on a database of this dialect (see `trigram_index`)."""
+    only_on = getattr(schema_object, "info", {}).get("only_on")
+    return only_on is None or only_on == dialect_name

@@ -13,32 +13,44 @@ class Page:
     number: int
     per_page: int
     total: int
+    more: bool = False  # rows beyond `total` exist, not counted (see `count_up_to`)
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None) -> Page:
+def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None,
+             count_up_to: int | None = None) -> Page:
     """Run `statement` for page `number` (1-based; out-of-range numbers are clamped).
 
     `total` may pass the number of rows when the caller knows it already. Otherwise a page that is not
     full tells the total by itself (most queues fit on their first page), and only a full page, or
-    a page past the end, costs a count.
+    a page past the end, costs a count. `count_up_to` stops that count after so many rows (or the
+    rows up to the page asked for, if more): a list of a hundred thousand cases is not read whole for
+    its pager, which then says "more than" (`Page.more`).
     """
     number = max(1, number)
+    more = False
     if total is None:
         rows = _page_rows(statement, number, per_page, scalars)
         if rows and len(rows) < per_page:
             return Page(rows, number, per_page, (number - 1) * per_page + len(rows))
         if not rows and number == 1:
             return Page(rows, 1, per_page, 0)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+        if count_up_to is None:
+            counted = statement.order_by(None)
+        else:  # in the list's order, so that the database reads the first rows the way it reads a page
+            limit = max(count_up_to, number * per_page)
+            counted = statement.limit(limit + 1)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
+        if count_up_to is not None and total > limit:
+            total, more = limit, True
         if rows:
-            return Page(rows, number, per_page, total)
+            return Page(rows, number, per_page, total, more)
     pages = max(1, math.ceil(total / per_page))
     number = min(number, pages)
-    return Page(_page_rows(statement, number, per_page, scalars), number, per_page, total)
+    return Page(_page_rows(statement, number, per_page, scalars), number, per_page, total, more)
 
 
 def _page_rows(statement, number: int, per_page: int, scalars: bool) -> list:
