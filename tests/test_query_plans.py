@@ -45,23 +45,31 @@ def _postgres_nodes(plan):
         yield from _postgres_nodes(child)
 
 
+def postgres_plan(conn, statement, parameters) -> list[dict]:
+    """The nodes of the statement's PostgreSQL plan, with full scans and sorts made a last resort.
+
+    (A test database has a few rows, where a full scan is cheapest; at scale it is not.)
+    """
+    conn.exec_driver_sql("SET enable_seqscan = off")
+    conn.exec_driver_sql("SET enable_sort = off")
+    [(document,)] = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).all()
+    conn.rollback()
+    document = json.loads(document) if isinstance(document, str) else document
+    return list(_postgres_nodes(document[0]["Plan"]))
+
+
 def plan_problems(statement, parameters) -> list[str]:
     """The full scans of large tables, and the sorts under a LIMIT, in the statement's plan."""
     problems = []
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")
-            conn.exec_driver_sql("SET enable_sort = off")
-            [(document,)] = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).all()
-            document = json.loads(document) if isinstance(document, str) else document
-            nodes = list(_postgres_nodes(document[0]["Plan"]))
+            nodes = postgres_plan(conn, statement, parameters)
             limited = nodes[0]["Node Type"] == "Limit"
             for node in nodes:
                 if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in LARGE:
                     problems.append(f"full scan of {node['Relation Name']}")
                 if limited and node["Node Type"] == "Sort":
                     problems.append(f"sort by {node.get('Sort Key')}")
-            conn.rollback()
         else:
             # SQLite: full scans only (without statistics its planner prefers a lookup and a sort to an
             # ordered index scan, so the order is checked on PostgreSQL, the production database)
@@ -120,11 +128,8 @@ def test_the_case_search_reads_the_trigram_indexes(app, busy_bureau, text):
         db.session.scalar(sa.select(sa.func.count(Case.id)).where(case_text_condition(text)))
     assert len(seen) == 2  # the matching enterprises, then the cases
     for statement, parameters in seen:
-        with db.engine.connect() as conn:  # a few test rows: a full scan must be the last resort, as at scale
-            conn.exec_driver_sql("SET enable_seqscan = off")
-            [(document,)] = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).all()
-            conn.rollback()
-        used = {node.get("Index Name") for node in _postgres_nodes(document[0]["Plan"])}
+        with db.engine.connect() as conn:
+            used = {node.get("Index Name") for node in postgres_plan(conn, statement, parameters)}
         searched = ({"ix_case_record_number_trgm", "ix_case_record_title_trgm"} if "FROM case_record" in statement
                     else {"ix_enterprise_name_trgm"})
         if "FROM case_record" in statement and "enterprise_id IN (NULL)" not in statement:

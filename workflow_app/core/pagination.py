@@ -39,18 +39,20 @@ def paginate(statement, number: int, per_page: int, scalars: bool = False, total
         if not rows and number == 1:
             return Page(rows, 1, per_page, 0)
         if count_up_to is None:
-            counted = statement.order_by(None)
+            total = _count(statement.order_by(None))
         else:  # in the list's order, so that the database reads the first rows the way it reads a page
             limit = max(count_up_to, number * per_page)
-            counted = statement.limit(limit + 1)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
-        if count_up_to is not None and total > limit:
-            total, more = limit, True
+            total = _count(statement.limit(limit + 1))
+            total, more = min(total, limit), total > limit
         if rows:
             return Page(rows, number, per_page, total, more)
     pages = max(1, math.ceil(total / per_page))
     number = min(number, pages)
     return Page(_page_rows(statement, number, per_page, scalars), number, per_page, total, more)
+
+
+def _count(statement) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
 
 
 def _page_rows(statement, number: int, per_page: int, scalars: bool) -> list:
