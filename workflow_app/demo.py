@@ -168,22 +168,27 @@ def seed_late_referrals() -> list:
     """Register two referrals in the past, so that supervision has work to show: one overdue in Kuiwen (with its
     specialist: a supervision notice and, 2 working days on, the city's), one at risk in Shouguang.
 
-    The application's clock is moved back while they are registered and signed for.
+    The application's clock is moved back while they are registered and signed for, by working time: the
+    handling step's 5 working days end 5 to 6 working days after it opens (the rest of its first day counts),
+    so 9 days back is overdue and escalated to the city whatever today's weekday, and 4.6 days back is past
+    the warning (at most 75% of 6 days) and before the deadline.
     """
-    from datetime import timedelta
-
     from workflow_app.cases.operations import register_referral
     from workflow_app.cases.task_handlers import submit_task
-    from workflow_app.core.time import shift_clock
+    from workflow_app.core.time import shift_clock, utcnow
     from workflow_app.engine.queries import open_tasks
+    from workflow_app.sla.calendar import work_calendar
 
     dispatcher = db.session.scalar(sa.select(User).where(User.username == "dispatcher"))
+    calendar = work_calendar()
     late = []
-    for days_ago, name, category, description, handler in (
-            (12, "潍坊华宇精密机械有限公司", "社保", "企业反映社保补贴申领进度缓慢，需协调经办机构", "kuiwen_handler"),
-            (5, "寿光市绿源食品加工有限公司", "融资", "企业咨询稳岗扩岗专项贷款申请条件", "shouguang_handler")):
+    for working_days_ago, name, category, description, handler in (
+            (9, "潍坊华宇精密机械有限公司", "社保", "企业反映社保补贴申领进度缓慢，需协调经办机构", "kuiwen_handler"),
+            (4.6, "寿光市绿源食品加工有限公司", "融资", "企业咨询稳岗扩岗专项贷款申请条件", "shouguang_handler")):
         enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
-        shift_clock(-timedelta(days=days_ago))
+        now = utcnow()
+        back = now - calendar.subtract_working_time(now, calendar.hours.day_length * working_days_ago)
+        shift_clock(-back)
         try:
             case = register_referral({"enterprise_uscc": enterprise.uscc, "category": category,
                                       "description": description, "labour_shortage": False,
@@ -192,6 +197,6 @@ def seed_late_referrals() -> list:
             submit_task(task.id, {"sign_decision": "sign", "return_reason": ""},
                         db.session.scalar(sa.select(User).where(User.username == handler)), client_ip="127.0.0.1")
         finally:
-            shift_clock(timedelta(days=days_ago))
+            shift_clock(back)
         late.append(case)
     return late

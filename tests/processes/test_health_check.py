@@ -1,5 +1,5 @@
 """The labour-rules health check (劳动规章制度体检): no risks, rectified, second round, referral, missed deadline."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from workflow_app.auth.models import Enterprise
 from workflow_app.cases.operations import start_health_check
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data, open_tasks
 from workflow_app.extensions import db
 
@@ -18,7 +19,7 @@ HUAYU = "潍坊华宇精密机械有限公司"   # kuiwen; its user is ent_huayu
 
 
 def in_days(n):
-    return (date.today() + timedelta(days=n)).isoformat()
+    return (local_today() + timedelta(days=n)).isoformat()
 
 
 def clean_checklist(**risks):
@@ -92,7 +93,7 @@ def test_first_failure_gives_a_second_round_second_failure_refers_to_labour_insp
                                                       "new_deadline": in_days(15)})
     assert open_steps(case) == ["rectify"]
     data = current_data(case.instance)
-    assert data["verification_failures"] == 1 and data["rectification_deadline"] == date.today() + timedelta(days=15)
+    assert data["verification_failures"] == 1 and data["rectification_deadline"] == local_today() + timedelta(days=15)
     submit(case, "rectify", bureau["ent_huayu"], {"rectification_report": "仍在补签"})
     submit(case, "verify", bureau["kuiwen_handler"], {"verification": "fail", "verification_findings": "未整改到位"})
     data = current_data(case.instance)

@@ -1,5 +1,5 @@
 """The installment agreement (缓缴社保费分期补缴协议): check, schedule, sign, countersign, each installment's fate."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -201,7 +201,7 @@ def test_the_notices_own_deadline_2023_12_31(apply, bureau, clock):
     ({"pension_yuan": "-1"}, "pension_yuan"),
     ({"pension_yuan": "10.001"}, "pension_yuan"),
     ({"pension_yuan": "0", "unemployment_yuan": "0", "injury_yuan": "0"}, "pension_yuan"),
-    ({"deferral_end_date": (date.today() + timedelta(days=3)).isoformat()}, "deferral_end_date"),
+    ({"deferral_end_date": (local_today() + timedelta(days=3)).isoformat()}, "deferral_end_date"),
     ({"proposed_installments": "13"}, "proposed_installments"),
 ])
 def test_application_refusals(app, bureau, changes, field):

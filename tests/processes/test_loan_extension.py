@@ -1,5 +1,5 @@
 """The loan repayment extension (贷款展期): term rules, 潍岗贷 eligibility, county and bank reviews."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,11 +8,12 @@ from werkzeug.datastructures import MultiDict
 from forms.loan_extension import LoanExtensionApplicationForm
 from tests.processes.conftest import assert_task_for, audit_kinds, completed_steps, form_errors, open_steps, submit
 from workflow_app.cases.operations import apply_for_loan_extension
+from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data
 from workflow_app.core.dates import add_months
 from workflow_app.extensions import db
 
-MATURITY = date.today() + timedelta(days=40)
+MATURITY = local_today() + timedelta(days=40)
 
 
 def application(**changes):
@@ -25,7 +26,7 @@ def application(**changes):
 
 def weigangdai(**changes):
     facts = {"loan_type": "weigangdai", "principal": "12000000.00",
-             "founded_date": (date.today() - timedelta(days=3 * 365)).isoformat(), "employees": "85",
+             "founded_date": (local_today() - timedelta(days=3 * 365)).isoformat(), "employees": "85",
              "headcount_last_year_end": "80", "wages_paid": "y", "contributions_paid": "y"}
     return application(**{**facts, **changes})
 
@@ -104,7 +105,7 @@ def test_eligible_weigangdai_goes_on_to_the_county(apply):
 
 
 @pytest.mark.parametrize("changes, reason", [
-    ({"founded_date": (date.today() - timedelta(days=200)).isoformat()}, "企业成立不满1年"),
+    ({"founded_date": (local_today() - timedelta(days=200)).isoformat()}, "企业成立不满1年"),
     ({"employees": "8", "headcount_last_year_end": "8"}, "就业登记人数不足10人"),
     ({"employees": "70"}, "员工人数较上年末减少"),
     ({"wages_paid": None}, "未足额按时发放工资"),
@@ -122,7 +123,7 @@ def test_ineligible_weigangdai_is_refused_by_the_rules_with_the_reason(apply, ch
     ({"principal": "100.005"}, "principal"),
     ({"principal": "-5"}, "principal"),
     ({"principal": "一百万"}, "principal"),
-    ({"maturity_date": (date.today() - timedelta(days=1)).isoformat()}, "maturity_date"),
+    ({"maturity_date": (local_today() - timedelta(days=1)).isoformat()}, "maturity_date"),
     ({"months_requested": "0"}, "months_requested"),
     ({"months_requested": "37"}, "months_requested"),
     ({"loan_type": "weigangdai"}, "founded_date"),

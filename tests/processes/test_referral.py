@@ -1,5 +1,4 @@
 """The problem/need referral (问题需求转办): every path, driven as the right users."""
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -10,13 +9,14 @@ from tests.processes.conftest import (assert_task_for, audit_kinds, completed_st
 from workflow_app.auth.models import Enterprise
 from workflow_app.cases.operations import register_referral
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.time import local_today
 from workflow_app.engine.models import AuditEvent
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
 HUAYU = "潍坊华宇精密机械有限公司"          # kuiwen, has a specialist
 LVYUAN = "寿光市绿源食品加工有限公司"       # shouguang, no specialist
-TODAY = date.today().isoformat()
+TODAY = local_today().isoformat()
 
 
 def uscc_of(name):

@@ -126,6 +126,23 @@ def test_adding_working_time_and_measuring_it_agree(app, start, minutes):
     assert end > start
 
 
+@settings_for_db
+@given(end=starts, minutes=st.integers(min_value=0, max_value=60 * 7 * 10))
+def test_subtracting_working_time_is_adding_it_backwards(app, end, minutes):
+    calendar = cal.WorkCalendar()
+    amount = timedelta(minutes=minutes)
+    start = calendar.subtract_working_time(end, amount)
+    assert calendar.working_time_between(start, end) == amount
+    assert start <= end
+    if minutes:  # the earliest such moment: inside a working period, not before it in the night or lunch
+        assert calendar.add_working_time(start, amount) <= end
+
+
+def test_subtracting_working_time_skips_national_day(app):
+    # 10-08 09:30 back 1 h: 30 min of the 8th, then 30 min before 17:30 on 09-30 (10-01..07 are off)
+    assert cal.WorkCalendar().subtract_working_time(sh("2026-10-08 09:30"), HOUR) == sh("2026-09-30 17:00")
+
+
 long_spans = st.datetimes(min_value=sh("2024-06-01 00:00").replace(tzinfo=None),
                           max_value=sh("2027-06-01 00:00").replace(tzinfo=None)).map(lambda d: d.replace(tzinfo=SHANGHAI))
 

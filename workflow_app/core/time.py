@@ -21,9 +21,12 @@ def freeze_clock(moment: datetime) -> None:
 
 
 def shift_clock(delta: timedelta) -> None:
-    """Move the application's clock (tests: deadlines and timers without waiting)."""
-    global _offset
-    _offset += delta
+    """Move the application's clock, frozen or running (tests: deadlines and timers without waiting)."""
+    global _offset, _frozen
+    if _frozen is not None:
+        _frozen += delta
+    else:
+        _offset += delta
 
 
 def reset_clock() -> None:

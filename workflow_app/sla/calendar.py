@@ -202,6 +202,26 @@ class WorkCalendar:
             day += timedelta(days=1)
         raise ValueError(f"no end of {amount} working time within {MAX_SCAN_DAYS} days after {start}")
 
+    def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime:
+        """The moment `amount` of working time before `end` (aware UTC): add_working_time run backwards."""
+        local = _aware(end).astimezone(SHANGHAI)
+        if amount < timedelta(0):
+            raise ValueError("working time to subtract must not be negative")
+        if amount == timedelta(0):
+            return local.astimezone(timezone.utc)
+        remaining, day = amount, local.date()
+        for _ in range(MAX_SCAN_DAYS):
+            for period_start, period_end in reversed(self._periods(day)):
+                finish = min(local, period_end)
+                if finish <= period_start:
+                    continue
+                available = finish - period_start
+                if remaining <= available:
+                    return (finish - remaining).astimezone(timezone.utc)
+                remaining -= available
+            day -= timedelta(days=1)
+        raise ValueError(f"no start of {amount} working time within {MAX_SCAN_DAYS} days before {end}")
+
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         a, b = _aware(a).astimezone(SHANGHAI), _aware(b).astimezone(SHANGHAI)
         if b < a:
