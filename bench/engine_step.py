@@ -6,6 +6,9 @@ engine_floor_ms: the same in-memory step the way the engine does it (spec kept o
                 cached per process version): the floor under our persistence.
 sqlite_ms / postgresql_ms: workflow_app.engine.operations.complete_task + commit (lock, load, run,
                 save, task/timer projections, audit rows).
+with_sla:       the same through the engine when every step has a deadline (sla="3wd"): the SLA clocks of
+                each task are read, stopped and started in the step too (not part of the 2x target, which
+                is the engine's persistence and projections; shown so that the clocks' cost is seen).
 database_ms:    of those, the time spent waiting on the database driver: its statements (round trip and
                 the server's work) and the commit; statements_per_step counts them.
 The three run case by case in turn (bare, SQLite, PostgreSQL), so that drift of this shared machine
@@ -28,18 +31,21 @@ from scratch_database import create_postgres_database, drop_postgres_database  #
 STEPS = 20
 
 
-def process_xml(steps=STEPS):
+def process_xml(steps=STEPS, process_id="bench_steps", sla=None):
     nodes, flows = [], []
     previous = "start"
+    properties = (f'<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="sla" '
+                  f'value="{sla}" /></spiffworkflow:properties></bpmn:extensionElements>') if sla else ""
     for i in range(1, steps + 1):
-        nodes.append(f'<bpmn:userTask id="step_{i}" name="Step {i}"><bpmn:incoming>f{i}</bpmn:incoming>'
+        nodes.append(f'<bpmn:userTask id="step_{i}" name="Step {i}">{properties}<bpmn:incoming>f{i}</bpmn:incoming>'
                      f'<bpmn:outgoing>f{i + 1}</bpmn:outgoing></bpmn:userTask>')
         flows.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{previous}" targetRef="step_{i}" />')
         previous = f"step_{i}"
     flows.append(f'<bpmn:sequenceFlow id="f{steps + 1}" sourceRef="{previous}" targetRef="end" />')
     return f'''<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
-  <bpmn:process id="bench_steps" isExecutable="true">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="{process_id}" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="l" name="clerk" /></bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     {"".join(nodes)}
@@ -121,6 +127,7 @@ class Persisted:
         config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
         self.app = create_app(config)
         self.times = []
+        self.sla_times = []
         self.database_times = []
         self.statements = []
         self.cases = 0
@@ -128,7 +135,8 @@ class Persisted:
             self._time_the_driver(db.engine)
             upgrade()
             self.unit_id = create_org_unit("bench", "Bench county", "county", None).id
-            deploy_sources({"bench_steps.bpmn": process_xml().encode()})
+            deploy_sources({"bench_steps.bpmn": process_xml().encode(),
+                            "bench_sla_steps.bpmn": process_xml(process_id="bench_sla_steps", sla="3wd").encode()})
             db.session.commit()
 
     def _time_the_driver(self, engine):
@@ -144,14 +152,15 @@ class Persisted:
             self._in_driver += time.perf_counter() - self._started
             self._executed += 1
 
-    def run_case(self):
+    def run_case(self, with_sla=False):
         from workflow_app.cases.operations import start_case
         from workflow_app.engine.operations import complete_task
         from workflow_app.engine.queries import open_tasks
         from workflow_app.extensions import db
 
         with self.app.app_context():
-            case = start_case("bench_steps", {}, self.unit_id, None, f"bench {self.cases}")
+            case = start_case("bench_sla_steps" if with_sla else "bench_steps", {}, self.unit_id, None,
+                              f"bench {self.cases}")
             self.cases += 1
             db.session.commit()
             for _step in range(STEPS):
@@ -164,6 +173,9 @@ class Persisted:
                 committing = time.perf_counter()
                 db.session.commit()
                 ended = time.perf_counter()
+                if with_sla:
+                    self.sla_times.append(ended - started)
+                    continue
                 self.times.append(ended - started)
                 self.database_times.append(self._in_driver + ended - committing)
                 self.statements.append(self._executed)
@@ -198,11 +210,14 @@ def main():
                 runner.run_case()
                 runner.times = {"floor": [], "stock": []} if runner is bare else []
                 if runner is not bare:
-                    runner.database_times, runner.statements = [], []
+                    runner.run_case(with_sla=True)
+                    runner.database_times, runner.statements, runner.sla_times = [], [], []
             # case by case in turn, so that this shared machine's drift between runs touches all three alike
             for _ in range(args.cases):
                 for runner in (bare, sqlite, pg):
                     runner.run_case()
+                for runner in (sqlite, pg):
+                    runner.run_case(with_sla=True)
         finally:
             sqlite.close()
             pg.close()
@@ -217,6 +232,9 @@ def main():
                           "postgresql": round(ms(pg.times) / ms(stock), 2)},
         "database_ms": {"sqlite": ms(sqlite.database_times), "postgresql": ms(pg.database_times)},
         "statements_per_step": statistics.median(pg.statements),
+        "with_sla": {"sqlite_ms": ms(sqlite.sla_times), "postgresql_ms": ms(pg.sla_times),
+                     "ratio_to_bare": {"sqlite": round(ms(sqlite.sla_times) / ms(stock), 2),
+                                       "postgresql": round(ms(pg.sla_times) / ms(stock), 2)}},
         "samples": len(cached), "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))

@@ -92,6 +92,41 @@ def test_a_pause_after_the_deadline_does_not_wipe_out_the_breach(app, pause_case
     assert clock_state(phase, clock.utcnow()) == "overdue"
 
 
+def test_only_tasks_with_something_to_count_or_tell_get_a_clock(app, deploy, create_case, create_user, set_clock):
+    """A deadline, a phase or the enterprise's lane gives a task a clock; plain steps neither read nor write any."""
+    deploy("sla_plain_steps.bpmn")
+    clerk = create_user("clerk1", roles=("clerk",))
+    enterprise = create_user("ent1", roles=("enterprise",))
+    set_clock("2026-11-23 09:00")
+    case = create_case("sla_plain_steps")
+    assert task_clock(case, "review").due_at == sh("2026-11-26 17:30")
+    complete(case, "review", clerk)
+    supply = task_clock(case, "supply")  # no deadline, but the case waits on the enterprise: its clock says so
+    assert supply is not None and supply.due_at is None and supply.escalates is False
+    assert clocks(case, "case")[0].paused_since == sh("2026-11-23 09:00")
+
+    set_clock("2026-11-24 09:00")
+    complete(case, "supply", enterprise)
+    assert task_clock(case, "note") is None and open_task_of(case, "note").due_at is None
+    (case_clock,) = clocks(case, "case")
+    assert case_clock.paused_since is None and case_clock.paused_seconds > 0
+
+    statements = []
+
+    def note_statement(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+    sa.event.listen(db.engine, "before_cursor_execute", note_statement)
+    try:
+        complete(case, "note", clerk)  # closes a task without a clock, opens another
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note_statement)
+    assert statements and not [s for s in statements if "sla_clock" in s]
+    set_clock("2026-11-24 10:00")
+    complete(case, "confirm", clerk)
+    assert [c.stopped_at for c in clocks(case, "task")] == [sh("2026-11-23 09:00"), sh("2026-11-24 09:00")]
+    assert clocks(case, "case")[0].stopped_at == sh("2026-11-24 10:00")
+
+
 def test_suspending_a_case_pauses_its_clocks_and_resuming_moves_the_deadline(app, deploy, create_case, user, set_clock):
     deploy("sla_deadline.bpmn")
     set_clock("2026-11-23 08:00")
@@ -165,6 +200,18 @@ def test_a_county_return_counts_as_a_send_back(app, bureau, create_referral, set
     assert clocks(case, "case")[0].send_backs == 1
     kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == case.instance_id)).all()
     assert "sent_back" in kinds
+
+
+def test_the_case_clock_follows_the_case_to_another_county_and_keeps_its_section(app, bureau, create_referral):
+    case = create_referral(HUAYU, category="社保")
+    (case_clock,) = clocks(case, "case")
+    assert case_clock.org_unit.code == "kuiwen" and case_clock.section == "社会保险服务"
+    complete(case, "sign_for", bureau["kuiwen_handler"], {"sign_decision": "return", "return_reason": "企业已迁至寿光"})
+    assert clocks(case, "case")[0].org_unit.code == "kuiwen"  # the city redispatches; the case stays meanwhile
+    complete(case, "redispatch", bureau["dispatcher"], {"county": "shouguang", "redispatch_note": ""})
+    (case_clock,) = clocks(case, "case")
+    assert case.instance.org_unit.code == "shouguang" and case_clock.org_unit.code == "shouguang"
+    assert case_clock.section == "社会保险服务"
 
 
 HANDLED = {"handle_outcome": "resolved", "measures": "已协调社保补贴发放"}

@@ -2,7 +2,9 @@
 
 Three kinds of clock run for a case (see models.SlaClock):
 - a task clock for each human task with an `sla` (or `slaUrgent` on an urgent case); its
-  deadline is mirrored on the task row, which the inbox sorts by;
+  deadline is mirrored on the task row, which the inbox sorts by. A task of a phase and a task
+  in a pausing lane get one too, without a deadline if they have no SLA (it holds the phase, or
+  tells that the case waits on the enterprise); any other task has none;
 - a phase clock for each round of a phase (task property `phase`, e.g. referral's `sign_for`,
   `handling`, `review`): it starts with the first task of the phase, runs on the SLA of that
   task, and stops when a task of another phase opens or the case ends. A task that opens while
@@ -202,8 +204,9 @@ _RUNNING_AND_CASE_CLOCKS = sa.select(SlaClock).where(  # built once: every engin
 def _step_clocks(instance_id: int) -> list[SlaClock]:
     """The instance's running clocks and its case clock, read once per step (new ones are added as made).
 
-    The receivers of one engine step all need them; the cache ends with the step (projections
-    synced) and with the transaction (commit or rollback), so no later step sees stale rows.
+    Read only when a receiver needs them: a step that opens and closes only tasks without a clock
+    reads none. The cache ends with the step (projections synced) and with the transaction (commit
+    or rollback), so no later step sees stale rows.
     """
     cache = db.session.info.setdefault(_STEP_CLOCKS, {})
     if instance_id not in cache:
@@ -213,9 +216,10 @@ def _step_clocks(instance_id: int) -> list[SlaClock]:
 
 
 @instance_started.connect
-def _no_clocks_yet(instance, **_):
-    """A new instance has no clocks: its first step need not read them."""
+def _start_case_clock(instance, **_):
+    """Start a new instance's case clock (it has no other clocks yet: its first step need not read them)."""
     db.session.info.setdefault(_STEP_CLOCKS, {})[instance.id] = []
+    case_clock(instance)
 
 
 def _end_step(instance_id: int) -> None:
@@ -234,7 +238,7 @@ def clocks_of(instance_id: int) -> list[SlaClock]:
 
 
 def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
-    """The instance's open tasks in a pausing lane (every human task has a clock, so its clocks tell)."""
+    """The instance's open tasks in a pausing lane (every task in such a lane has a clock, so its clocks tell)."""
     lanes = tuple(setting("SLA_PAUSE_LANES"))
     return [c.task for c in clocks_of(instance_id) if c.kind == "task" and c.task is not None
             and c.task is not except_task and c.task.state == "open" and c.task.role in lanes]
@@ -255,7 +259,7 @@ def _new_clock(instance, kind, now, **values) -> SlaClock:
 
 
 def case_clock(instance, now=None) -> SlaClock:
-    """The instance's case clock, started (from the instance's start) when first needed."""
+    """The instance's case clock (started with the instance; an instance started without one gets it now)."""
     for clock in _step_clocks(instance.id):
         if clock.kind == "case":
             return clock
@@ -283,10 +287,12 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
     section = str(data.get(SECTION_KEY))[:60] if data.get(SECTION_KEY) else None
     pausing = task.role in tuple(setting("SLA_PAUSE_LANES"))
     phase = properties.get("phase")
+    held_phase = phase or properties.get("holdsPhase")
     with db.session.no_autoflush:
-        case = case_clock(instance, now)
-        case.org_unit_id = instance.org_unit_id
-        case.section = section or case.section
+        if section is not None:
+            case_clock(instance, now).section = section
+        if not (sla_text or held_phase or pausing):
+            return  # a clock with none of these would have nothing to count or tell; it pauses and joins nothing
         running = clocks_of(instance.id)
         phase_clock = next((c for c in running if c.kind == "phase" and c.phase == phase), None) if phase else None
         joined = phase_clock is not None
@@ -294,9 +300,8 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
             phase_clock = _new_clock(instance, "phase", now, phase=phase, org_unit_id=task.org_unit_id,
                                      section=section, sla=sla_text, escalates=False)
             refresh_deadline(phase_clock, calendar)
-        clock = _new_clock(instance, "task", now, task=task, phase=phase or properties.get("holdsPhase"),
-                           org_unit_id=task.org_unit_id, section=section, sla=sla_text,
-                           escalates=bool(sla_text) and not pausing,
+        clock = _new_clock(instance, "task", now, task=task, phase=held_phase, org_unit_id=task.org_unit_id,
+                           section=section, sla=sla_text, escalates=bool(sla_text) and not pausing,
                            escalate_after=_valid(properties.get("escalateAfter")))
         if joined and phase_clock.sla and sla_text:
             # the phase's deadline governs: same start, SLA, pauses and extensions
@@ -318,14 +323,21 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
 
 
 @projections_synced.connect
-def _stop_finished_phases(instance, now=None, **_):
-    """Stop each phase clock that no open task holds any more (the case has moved on)."""
+def _end_clock_step(instance, now=None, **_):
+    """Move the case clock with the case to another unit; stop each phase clock that no open task holds any more.
+
+    A phase is held by open tasks with clocks, so only a step that closed one of them (and so read the
+    clocks) can leave a phase unheld: a step that read no clocks has no phase to stop.
+    """
     with db.session.no_autoflush:
-        running = clocks_of(instance.id)
-        held = {c.phase for c in running if c.kind == "task" and c.phase}
-        for clock in running:
-            if clock.kind == "phase" and clock.phase not in held:
-                stop_clock(clock, now or utcnow())
+        if sa.inspect(instance).attrs.org_unit_id.history.has_changes():
+            case_clock(instance, now).org_unit_id = instance.org_unit_id
+        if instance.id in db.session.info.get(_STEP_CLOCKS, {}):
+            running = clocks_of(instance.id)
+            held = {c.phase for c in running if c.kind == "task" and c.phase}
+            for clock in running:
+                if clock.kind == "phase" and clock.phase not in held:
+                    stop_clock(clock, now or utcnow())
     _end_step(instance.id)
 
 
@@ -349,16 +361,18 @@ def _stop_task_clock(instance, task=None, now=None, actor_id=None, properties=No
     now = now or task.completed_at
     calendar = work_calendar()
     properties = properties or {}
+    pausing = task.role in tuple(setting("SLA_PAUSE_LANES"))
     with db.session.no_autoflush:
-        running = clocks_of(instance.id)
-        for clock in running:
-            if clock.kind == "task" and clock.task is task:
-                stop_clock(clock, now, calendar)
+        if task.sla or task.sla_urgent or properties.get("phase") or properties.get("holdsPhase") or pausing:
+            # only such a task has a clock (_start_clocks); a plain step need not read the clocks
+            for clock in clocks_of(instance.id):
+                if clock.kind == "task" and clock.task is task:
+                    stop_clock(clock, now, calendar)
         if evaluate is not None:
-            _record_outcomes(instance, task, properties, evaluate, actor_id, now, running, calendar)
-        if task.role in tuple(setting("SLA_PAUSE_LANES")) and not _open_pausing_tasks(instance.id, except_task=task):
-            for clock in running:
-                if clock.pause_reason == "enterprise" and clock.stopped_at is None:
+            _record_outcomes(instance, task, properties, evaluate, actor_id, now, calendar)
+        if pausing and not _open_pausing_tasks(instance.id, except_task=task):
+            for clock in clocks_of(instance.id):
+                if clock.pause_reason == "enterprise":
                     resume_clock(clock, now, calendar)
 
 
@@ -373,13 +387,14 @@ def _evaluated(instance, task, properties, evaluate, name, now):
         return None
 
 
-def _record_outcomes(instance, task, properties, evaluate, actor_id, now, running, calendar):
+def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calendar):
     phase = properties.get("phase")
-    case = case_clock(instance, now)
     if _evaluated(instance, task, properties, evaluate, "sendBack", now):
+        case = case_clock(instance, now)
         case.send_backs = (case.send_backs or 0) + 1
         _audit(instance, "sent_back", actor_id, now, task, {"phase": phase, "count": case.send_backs})
     if _evaluated(instance, task, properties, evaluate, "reopen", now):
+        case = case_clock(instance, now)
         case.reopens = (case.reopens or 0) + 1
         _audit(instance, "reopened", actor_id, now, task, {"phase": phase, "count": case.reopens})
     satisfaction = _evaluated(instance, task, properties, evaluate, "satisfaction", now)
@@ -392,7 +407,7 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, runnin
             days = int(days)
         except (TypeError, ValueError):
             days = 0
-        phase_clock = next((c for c in running if c.kind == "phase" and c.phase == target), None)
+        phase_clock = next((c for c in clocks_of(instance.id) if c.kind == "phase" and c.phase == target), None)
         if days > 0 and phase_clock is not None:
             reason = str(_evaluated(instance, task, properties, evaluate, "extensionReason", now) or "")[:500]
             before, after = extend_clock(phase_clock, days, reason, actor_id, now, calendar)
