@@ -9,6 +9,7 @@ from workflow_app.core.errors import ConflictError
 from workflow_app.engine.models import AuditEvent, Task, Timer
 from workflow_app.engine.operations import complete_task, deliver_message
 from workflow_app.engine.queries import current_data, instance_timers
+from workflow_app.engine.signals import timers_fired
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
 
@@ -116,6 +117,23 @@ def test_non_interrupting_boundary_timer_keeps_the_task(deploy, create_case, ope
     complete(open_task(case.instance_id, "work"))
     check_round_trip(case.instance_id)
     assert open_bpmn_ids(case.instance_id) == ["reminder_sent"]
+
+
+def test_a_fired_timer_tells_the_domains_with_the_data_it_waited_with(deploy, create_case, check_round_trip):
+    deploy("timer_noninterrupting.bpmn")
+    case = create_case("timer_noninterrupting", {"timeout": "PT0.2S", "customer": "华宇"})
+    heard = []
+
+    def listen(instance, fired=None, now=None, **_):
+        heard.append((instance.id, {bpmn_id: data.get("customer") for bpmn_id, data in fired.items()}, now))
+    timers_fired.connect(listen)
+    try:
+        assert _fire_when_due(case.instance_id)["fired"] == 1
+    finally:
+        timers_fired.disconnect(listen)
+    check_round_trip(case.instance_id)
+    [(instance_id, fired, now)] = heard
+    assert instance_id == case.instance_id and fired == {"remind": "华宇"} and now is not None
 
 
 def test_intermediate_timer_waits_then_continues(deploy, create_case, open_bpmn_ids, check_round_trip):

@@ -15,6 +15,7 @@ from workflow_app.core.money import format_yuan
 from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
+from workflow_app.notifications.models import Notification
 
 
 def application(**changes):
@@ -58,6 +59,16 @@ def pay_current(case, bureau, step="record_payment"):
                                           "paid_on": local_today().isoformat(), "receipt_no": f"R{current['seq']}"})
 
 
+def told(user):
+    """The (kind, installment, due day) of the installment notifications a user got, oldest first."""
+    rows = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user.id, Notification.kind.in_(INSTALLMENT_NEWS)).order_by(Notification.id))
+    return [(n.kind, n.data["seq"], n.data["day"]) for n in rows]
+
+
+INSTALLMENT_NEWS = ("installment_due_soon", "installment_missed", "agreement_defaulted")
+
+
 def move_to(clock, moment):
     clock.shift_clock(moment - datetime.now(timezone.utc) - (clock.utcnow() - datetime.now(timezone.utc)))
 
@@ -75,8 +86,12 @@ def test_all_installments_paid_with_reminders_completes_the_agreement(apply, bur
         move_to(clock, datetime.combine(installment.due_date, datetime.min.time(), timezone.utc) - timedelta(days=4))
         assert fire_timers_when_due(0) == 1                              # the reminder, the task stays
         assert current_data(case.instance)["reminders_sent"][-1] == installment.seq
+        assert told(bureau["ent_huayu"])[-1] == ("installment_due_soon", installment.seq,
+                                                 installment.due_date.isoformat())
         assert open_steps(case) == ["record_payment"]
         pay_current(case, bureau)
+    assert [seq for _kind, seq, _day in told(bureau["ent_huayu"])] == [1, 2, 3]
+    assert told(bureau["agency"]) == []  # the agency works the payment task; the reminders are the enterprise's
     assert case.instance.status == "completed"
     data = current_data(case.instance)
     assert (data["outcome"], data["late_fees_waived"], data["paid_count"]) == ("completed", True, 3)
@@ -89,7 +104,7 @@ def test_all_installments_paid_with_reminders_completes_the_agreement(apply, bur
     assert audit_kinds(case).count("timer_fired") == 3 and audit_kinds(case)[-1] == "instance_completed"
 
 
-def test_missed_installment_gets_a_notice_and_is_paid_within_grace(apply, bureau, clock):
+def test_missed_installment_gets_a_notice_and_is_paid_within_grace(apply, bureau, clock, client_as):
     case = apply()
     agreement = agreed(case, bureau, count="2")
     first = agreement.installments[0]
@@ -97,6 +112,16 @@ def test_missed_installment_gets_a_notice_and_is_paid_within_grace(apply, bureau
     assert fire_timers_when_due(0) == 2                                  # reminder and due date
     assert open_steps(case) == ["record_late_payment"]
     assert current_data(case.instance)["missed_notices"] == [1]
+    # the worker found both timers due at once: the enterprise hears that it missed the day, not that it comes
+    assert told(bureau["ent_huayu"]) == [("installment_missed", 1, first.due_date.isoformat())]
+    missed = db.session.scalar(sa.select(Notification).where(Notification.user_id == bureau["ent_huayu"].id,
+                                                             Notification.kind == "installment_missed"))
+    assert missed.data["grace"] == (first.due_date + timedelta(days=15)).isoformat()
+    enterprise = client_as("ent_huayu")
+    page = enterprise.get("/notifications").get_data(as_text=True)
+    assert f"第 1 期 {format_yuan(first.amount_fen)} 元已于 {first.due_date.isoformat()} 到期" in page
+    opened = enterprise.post(f"/notifications/{missed.id}/open")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/portal/cases/{case.id}")
     pay_current(case, bureau, "record_late_payment")
     db.session.refresh(first)
     assert first.state_on(local_today()) == "paid_late"                 # paid within the grace period
@@ -118,6 +143,7 @@ def test_installment_unpaid_after_grace_defaults_the_agreement(apply, bureau, cl
     db.session.refresh(agreement)
     assert agreement.status == "defaulted"
     assert first.state_on(local_today()) == "overdue"
+    assert [kind for kind, _seq, _day in told(bureau["ent_huayu"])] == ["installment_missed", "agreement_defaulted"]
 
 
 def test_not_eligible_ends_the_case(apply, bureau):

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.schedule import build_schedule
 from workflow_app.agreements.text import render_agreement_text, text_hash
-from workflow_app.auth.models import Enterprise
+from workflow_app.auth.models import Enterprise, User
 from workflow_app.cases.models import Case
 from workflow_app.cases.operations import add_attachment, start_case
 from workflow_app.cases.task_handlers import register_task_handler
@@ -21,8 +21,9 @@ from workflow_app.core.time import local_today, utcnow
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import current_data
-from workflow_app.engine.signals import instance_status_changed
+from workflow_app.engine.signals import instance_status_changed, timers_fired
 from workflow_app.extensions import db
+from workflow_app.notifications.operations import send_notifications
 
 INSURANCES = ("pension", "unemployment", "injury")
 
@@ -140,6 +141,35 @@ def _close_agreement(instance, old, new, workflow_data=None, **_):
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.case_id == case_id, Agreement.status == "active"))
     if agreement is not None:
         agreement.status = outcome
+
+
+# the installment timers of installment_agreement.bpmn and what each tells the enterprise; when several fire in
+# one pass (the worker was down), only the latest news is sent: a reminder for a day already past says nothing
+_INSTALLMENT_TIMERS = (("grace_passed", "agreement_defaulted"), ("due_passed", "installment_missed"),
+                       ("reminder_due", "installment_due_soon"))
+
+
+@timers_fired.connect
+def _tell_the_enterprise(instance, fired=None, now=None, **_):
+    """Notify the enterprise's users when an installment falls due soon, is missed, or its grace period ends."""
+    if instance.process_id != "installment_agreement" or not fired:
+        return
+    bpmn_id, kind = next(((b, k) for b, k in _INSTALLMENT_TIMERS if b in fired), (None, None))
+    if bpmn_id is None:
+        return
+    data = fired[bpmn_id]
+    seq = (data.get("current") or {}).get("seq")
+    case = db.session.scalar(sa.select(Case).where(Case.instance_id == instance.id))
+    installment = db.session.scalar(sa.select(Installment).join(Agreement).where(
+        Agreement.case_id == case.id, Installment.seq == seq)) if case is not None and seq else None
+    if installment is None or case.enterprise_id is None:
+        return
+    users = db.session.scalars(sa.select(User.id).where(User.enterprise_id == case.enterprise_id,
+                                                        User.active.is_(True))).all()
+    grace_end = str(data.get("grace_end") or "")[:10]
+    send_notifications([{"user_ids": users, "kind": kind, "instance_id": instance.id, "data": {
+        "case": case.number, "case_id": case.id, "seq": installment.seq, "amount": format_yuan(installment.amount_fen),
+        "day": installment.due_date.isoformat(), "grace": grace_end}}], now)
 
 
 def upload_payment_proof(installment: Installment, file_name: str, content: bytes, actor, max_bytes: int):

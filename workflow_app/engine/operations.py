@@ -30,7 +30,7 @@ from workflow_app.engine.projections import (audit_batch, current_step_of, json_
 from workflow_app.engine.queries import forget_latest_versions, latest_version, newest_stored_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
-from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced
+from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
 from workflow_app.extensions import db
 
 
@@ -354,8 +354,15 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     for bpmn_id in fired:
         record_audit(instance, "timer_fired", None, now, bpmn_id)
     workflow, open_rows = _load_with_open_rows(instance, open_rows)
+    waited = {timer.bpmn_id: _task_data(workflow, timer.spiff_task_id) for timer in due}
     _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers(), open_rows=open_rows)
+    timers_fired.send(instance, fired=waited, now=now)
     return fired
+
+
+def _task_data(workflow, spiff_task_id: str) -> dict:
+    spiff_task = workflow.get_task_from_id(UUID(spiff_task_id))
+    return dict(spiff_task.data) if spiff_task is not None else {}
 
 
 @_engine_write

@@ -16,3 +16,6 @@ task_closed = _signals.signal("task-closed")
 instance_status_changed = _signals.signal("instance-status-changed")
 # sender: the ProcessInstance; kwargs: now. Sent after every step's task rows and status are up to date (before the flush).
 projections_synced = _signals.signal("projections-synced")
+# sender: the ProcessInstance; kwargs: fired ({bpmn id of each timer that fired: the data of the task that waited on
+# it, as it was before it fired; receivers must not change it}), now. Sent after the fired timers' step is saved.
+timers_fired = _signals.signal("timers-fired")

@@ -9,7 +9,8 @@ from workflow_app.core.time import format_local
 from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
 
-NOTIFICATION_KINDS = ("task_at_risk", "task_overdue", "supervision_notice", "supervision_escalated")
+NOTIFICATION_KINDS = ("task_at_risk", "task_overdue", "supervision_notice", "supervision_escalated",
+                      "installment_due_soon", "installment_missed", "agreement_defaulted")
 
 
 def unread_count(user_id: int) -> int:
@@ -53,4 +54,19 @@ def notification_text(notification: Notification) -> str:
     if notification.kind == "supervision_escalated":
         return _("Escalated to the city: supervision notice %(notice)s, case %(case)s, step “%(step)s”, "
                  "overdue since %(due)s.", **facts)
+    if notification.kind in ("installment_due_soon", "installment_missed", "agreement_defaulted"):
+        return _installment_text(notification.kind, data)
     return _("Case %(case)s: %(step)s", **facts)
+
+
+def _installment_text(kind, data) -> str:
+    facts = {"case": data.get("case", ""), "seq": data.get("seq", ""), "amount": data.get("amount", ""),
+             "day": data.get("day", ""), "grace": data.get("grace", "")}
+    if kind == "installment_due_soon":
+        return _("Agreement %(case)s: installment %(seq)s, %(amount)s yuan, is due on %(day)s.", **facts)
+    if kind == "installment_missed":
+        return _("Agreement %(case)s: installment %(seq)s, %(amount)s yuan, was due on %(day)s and is not recorded "
+                 "as paid. Pay it by %(grace)s; after that the agreement ends and late fees are no longer waived.",
+                 **facts)
+    return _("Agreement %(case)s has ended: installment %(seq)s was not paid by the end of its grace period, so "
+             "late fees are no longer waived.", **facts)
