@@ -33,7 +33,7 @@ def test_deploy_errors_are_clear_lines_without_traceback(app, tmp_path):
     broken = run(app, "processes", "deploy", str(bad))
     assert broken.exit_code != 0 and "Traceback" not in broken.output
     assert "Error: 流程文件无法部署" in broken.output
-    assert "broken.bpmn:1: not well-formed XML" in broken.output
+    assert "broken.bpmn:1：XML 格式不正确" in broken.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == 0
     (tmp_path / "empty").mkdir()
     empty = run(app, "processes", "deploy", str(tmp_path / "empty"))

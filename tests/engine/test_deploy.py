@@ -63,11 +63,11 @@ def test_dmn_change_makes_a_new_version(deploy):
 
 @pytest.mark.parametrize("sources, expected", [
     ({"bad.bpmn": one_task(props='<spiffworkflow:property name="formKey" value="no_such_form" />')},
-     "bad.bpmn, UserTask 'ask': formKey 'no_such_form' names no form class"),
+     "bad.bpmn, UserTask 'ask'：formKey“no_such_form”没有对应的表单类"),
     ({"bad.bpmn": one_task(props='<spiffworkflow:property name="sla" value="three days" />')},
-     "bad.bpmn, UserTask 'ask': property sla: 'three days' is not an SLA duration"),
-    ({"bad.bpmn": "<bpmn:definitions"}, "bad.bpmn:1: not well-formed XML"),
-    ({"bad.txt": "hello"}, "bad.txt: only .bpmn and .dmn files can be deployed"),
+     "bad.bpmn, UserTask 'ask'：属性 sla：“three days”不是有效的时限"),
+    ({"bad.bpmn": "<bpmn:definitions"}, "bad.bpmn:1：XML 格式不正确"),
+    ({"bad.txt": "hello"}, "bad.txt：只能部署 .bpmn 和 .dmn 文件"),
     ({"dmn_task.bpmn": (DATA / "dmn_task.bpmn").read_text()}, "category_section"),
     ({"call_activity.bpmn": (DATA / "call_activity.bpmn").read_text()}, "child_process"),
     ({"bad.bpmn": one_task().replace("<bpmn:startEvent", "<bpmn:bogusElement id='x'/><bpmn:startEvent")},
@@ -79,6 +79,27 @@ def test_invalid_sources_are_refused_with_file_and_element_and_nothing_is_stored
     db.session.rollback()
     assert any(expected in problem for problem in refused.value.details), refused.value.details
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == 0
+
+
+def test_refusals_are_worded_in_the_language_asked_for(deploy):
+    """English where the user chose it; what RestrictedPython says of a script is quoted as it says it."""
+    from flask_babel import force_locale
+    bad = one_task(props='<spiffworkflow:property name="formKey" value="no_such_form" />'
+                         '<spiffworkflow:property name="sla" value="three days" />'
+                         '<spiffworkflow:property name="assignee" value="import os" />')
+    with force_locale("en"), pytest.raises(InvalidInput) as refused:
+        deploy(sources={"bad.bpmn": bad})
+    db.session.rollback()
+    details = refused.value.details
+    assert details[0].startswith("bad.bpmn, UserTask 'ask': formKey 'no_such_form' names no form class (known: ")
+    assert details[1] == ("bad.bpmn, UserTask 'ask': property sla: 'three days' is not an SLA duration; write a "
+                          "positive number followed by wd (working days), wh (working hours), d (calendar days) or "
+                          "h (hours), e.g. 1wd, 4wh, 30d")
+    assert details[2] == "bad.bpmn, UserTask 'ask': property assignee: syntax error on line 1: invalid syntax"
+    with pytest.raises(InvalidInput) as refused:
+        deploy(sources={"bad.bpmn": bad})
+    db.session.rollback()
+    assert refused.value.details[2] == "bad.bpmn, UserTask 'ask'：属性 assignee：第 1 行语法错误：invalid syntax"
 
 
 def test_one_bad_file_stores_none_of_the_good_ones(deploy):
@@ -97,7 +118,7 @@ def test_entity_declarations_are_refused(deploy):
     for text in (laughs, xxe):
         with pytest.raises(InvalidInput) as refused:
             deploy(sources={"evil.bpmn": text})
-        assert "DOCTYPE and ENTITY declarations are not allowed" in refused.value.details[0]
+        assert "evil.bpmn：BPMN/DMN 文件中不允许 DOCTYPE 和 ENTITY 声明" == refused.value.details[0]
         db.session.rollback()
 
 

@@ -27,8 +27,8 @@ def process(script="x = 1", pre=None):
 
 
 @pytest.mark.parametrize("script, reason", [
-    ("import os", "may not import"),
-    ("from os import environ", "may not import"),
+    ("import os", "脚本不得导入模块"),
+    ("from os import environ", "脚本不得导入模块"),
     ("x = ().__class__.__bases__[0].__subclasses__()", "__class__"),
     ("x = __import__('os').environ", "__import__"),
     ("x = getattr(data, '__globals__')", None),
@@ -73,7 +73,7 @@ def test_scripts_that_try_at_run_time_stop_the_case_in_error(deploy, create_case
 def test_pre_script_is_restricted_too(deploy):
     with pytest.raises(InvalidInput) as refused:
         deploy(sources=process(pre="import subprocess"))
-    assert "UserTask 'after': preScript: line 1: scripts may not import modules" in refused.value.details[0]
+    assert "UserTask 'after': preScript: 第 1 行：脚本不得导入模块" in refused.value.details[0]
 
 
 def test_allowed_helpers_work(deploy, create_case):

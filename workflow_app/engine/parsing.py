@@ -1,11 +1,14 @@
 """Parse and validate BPMN/DMN sources into deployable process specs.
 
-Every refusal names the file and the element, so whoever edits the model can find it.
+Every refusal names the file and the element, so whoever edits the model can find it; it is worded in the
+language of the request (the default language outside one, English outside the app), while what SpiffWorkflow
+and RestrictedPython say of the model is quoted as they say it.
 """
 import hashlib
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -46,19 +49,22 @@ def _where(file_name, element_id=None, tag=None, line=None):
     if line:
         parts[0] += f":{line}"
     if element_id or tag:
-        parts.append(f"{tag or 'element'} '{element_id}'" if element_id else tag)
+        kind = tag or _("element")
+        parts.append(f"{kind} '{element_id}'" if element_id else kind)
     return ", ".join(parts)
 
 
 def _read_xml(name: str, content: bytes):
     if len(content) > MAX_FILE_BYTES:
-        raise DeployRefused([f"{name}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"])
+        raise DeployRefused([_("%(name)s is larger than %(mb)d MB", name=name, mb=MAX_FILE_BYTES // (1024 * 1024))])
     if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
-        raise DeployRefused([f"{name}: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files"])
+        raise DeployRefused([_("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files",
+                               name=name)])
     try:
         return etree.fromstring(content, parser=_SAFE_XML)
     except etree.XMLSyntaxError as exc:
-        raise DeployRefused([f"{name}:{exc.lineno or '?'}: not well-formed XML: {exc.msg}"]) from None
+        raise DeployRefused([_("%(where)s: not well-formed XML: %(reason)s", where=f"{name}:{exc.lineno or '?'}",
+                               reason=exc.msg)]) from None
 
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -82,9 +88,11 @@ def _unsupported_elements(name: str, root) -> list[str]:
     problems = []
     for store in root.iter(f"{{{BPMN_NS}}}dataStore"):
         label = " ".join((store.get("name") or "").split())
-        problems.append(f"{_where(name, store.get('id'), 'bpmn:dataStore', store.sourceline)}: data stores "
-                        f"{'(' + repr(label) + ') ' if label else ''}are not supported; keep the data in process "
-                        f"variables instead")
+        where = _where(name, store.get('id'), 'bpmn:dataStore', store.sourceline)
+        problems.append(_("%(where)s: data stores (%(label)s) are not supported; keep the data in process "
+                          "variables instead", where=where, label=repr(label)) if label else
+                        _("%(where)s: data stores are not supported; keep the data in process variables instead",
+                          where=where))
     return problems
 
 
@@ -95,12 +103,12 @@ def _no_executable_process(roots: dict) -> list[str]:
         processes = list(root.iter(f"{{{BPMN_NS}}}process"))
         for process in processes:
             if process.get("isExecutable") != "true":
-                problems.append(f"{_where(name, process.get('id'), 'bpmn:process', process.sourceline)}: "
-                                f"isExecutable is not \"true\", so there is nothing to run (a model for "
-                                f"documentation only)")
+                problems.append(_("%(where)s: isExecutable is not \"true\", so there is nothing to run (a model "
+                                  "for documentation only)",
+                                  where=_where(name, process.get('id'), 'bpmn:process', process.sourceline)))
         if not processes:
-            problems.append(f"{name}: holds no bpmn:process")
-    return problems or ["no files: no executable bpmn:process found"]
+            problems.append(_("%(name)s: holds no bpmn:process", name=name))
+    return problems or [_("No executable bpmn:process was found")]
 
 
 # an unquoted ISO 8601 duration, cycle or date-time: valid Python (R6/P1D divides two names) but not what was meant
@@ -121,19 +129,20 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
         properties = (task_spec.extensions or {}).get("properties", {})
         form_key = properties.get("formKey")
         if form_key and form_key not in form_keys:
-            problems.append(f"{where}: formKey '{form_key}' names no form class (known: {', '.join(sorted(form_keys)) or 'none'})")
+            problems.append(_("%(where)s: formKey '%(key)s' names no form class (known: %(known)s)", where=where,
+                              key=form_key, known=", ".join(sorted(form_keys)) or "-"))
         for name in ("sla", "slaUrgent", "escalateAfter"):
             if properties.get(name):
                 try:
                     parse_sla(properties[name])
                 except ValueError as exc:
-                    problems.append(f"{where}: property {name}: {exc}")
+                    problems.append(_("%(where)s: property %(name)s: %(reason)s", where=where, name=name, reason=exc))
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 try:
                     compile_script(properties[name], "eval")
                 except ScriptRefused as exc:
-                    problems.append(f"{where}: property {name}: {exc}")
+                    problems.append(_("%(where)s: property %(name)s: %(reason)s", where=where, name=name, reason=exc))
         scripts = [("script", getattr(task_spec, "script", None)),
                    ("preScript", getattr(task_spec, "prescript", None)),
                    ("postScript", getattr(task_spec, "postscript", None))]
@@ -149,18 +158,22 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                 try:
                     compile_script(expression, "eval")
                 except ScriptRefused as exc:
-                    problems.append(f"{where}: condition to '{target}': {exc}")
+                    problems.append(_("%(where)s: condition to '%(target)s': %(reason)s", where=where, target=target,
+                                      reason=exc))
         event_definition = getattr(task_spec, "event_definition", None)
         for definition in getattr(event_definition, "event_definitions", [event_definition]):
             if isinstance(definition, TimerEventDefinition):
                 if ISO_LITERAL.match((definition.expression or "").strip()):
-                    problems.append(f"{where}: timer expression {definition.expression!r} is an ISO 8601 literal, "
-                                    f"but timer expressions are Python: quote it (\"{definition.expression.strip()}\")")
+                    problems.append(_("%(where)s: timer expression %(expression)s is an ISO 8601 literal, but timer "
+                                      "expressions are Python: quote it (\"%(literal)s\")", where=where,
+                                      expression=repr(definition.expression), literal=definition.expression.strip()))
                     continue
                 try:
                     compile_script(definition.expression, "eval")
                 except ScriptRefused as exc:
-                    problems.append(f"{where}: timer expression {definition.expression!r} (quote ISO literals, e.g. \"PT1H\"): {exc}")
+                    problems.append(_("%(where)s: timer expression %(expression)s (quote ISO literals, e.g. "
+                                      "\"PT1H\"): %(reason)s", where=where, expression=repr(definition.expression),
+                                      reason=exc))
     return problems
 
 
@@ -171,7 +184,7 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
     texts, roots = {}, {}
     for name, content in sorted(sources.items()):
         if not name.endswith((".bpmn", ".dmn")):
-            problems.append(f"{name}: only .bpmn and .dmn files can be deployed")
+            problems.append(_("%(name)s: only .bpmn and .dmn files can be deployed", name=name))
             continue
         try:
             root = _read_xml(name, content)
@@ -194,7 +207,8 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
         except ValidationException as exc:
             problems.append(_validation_problem(exc, name))
         except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            problems.append(f"{name}: cannot be parsed: {exc.__class__.__name__}: {_clean_message(str(exc))}")
+            problems.append(_("%(name)s: cannot be parsed: %(reason)s", name=name,
+                              reason=f"{exc.__class__.__name__}: {_clean_message(str(exc))}"))
     if problems:
         raise DeployRefused(problems)
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
@@ -78,10 +79,10 @@ def compile_script(source: str, mode: str):
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        raise ScriptRefused(f"syntax error on line {exc.lineno}: {exc.msg}") from None
+        raise ScriptRefused(_("syntax error on line %(line)s: %(reason)s", line=exc.lineno, reason=exc.msg)) from None
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            raise ScriptRefused(f"line {node.lineno}: scripts may not import modules")
+            raise ScriptRefused(_("line %(line)s: scripts may not import modules", line=node.lineno))
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<bpmn script>")
     if result.errors:
         raise ScriptRefused("; ".join(result.errors))
