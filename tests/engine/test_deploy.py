@@ -65,7 +65,7 @@ def test_dmn_change_makes_a_new_version(deploy):
     ({"bad.bpmn": one_task(props='<spiffworkflow:property name="formKey" value="no_such_form" />')},
      "bad.bpmn, UserTask 'ask'：formKey“no_such_form”没有对应的表单类"),
     ({"bad.bpmn": one_task(props='<spiffworkflow:property name="sla" value="three days" />')},
-     "bad.bpmn, UserTask 'ask'：属性 sla：“three days”不是有效的时限"),
+     "bad.bpmn, UserTask 'ask'：属性 sla 无效：“three days”不是有效的时限"),
     ({"bad.bpmn": "<bpmn:definitions"}, "bad.bpmn:1：XML 格式不正确"),
     ({"bad.txt": "hello"}, "bad.txt：只能部署 .bpmn 和 .dmn 文件"),
     ({"dmn_task.bpmn": (DATA / "dmn_task.bpmn").read_text()}, "category_section"),
@@ -92,14 +92,14 @@ def test_refusals_are_worded_in_the_language_asked_for(deploy):
     db.session.rollback()
     details = refused.value.details
     assert details[0].startswith("bad.bpmn, UserTask 'ask': formKey 'no_such_form' names no form class (known: ")
-    assert details[1] == ("bad.bpmn, UserTask 'ask': property sla: 'three days' is not an SLA duration; write a "
+    assert details[1] == ("bad.bpmn, UserTask 'ask': invalid property sla: 'three days' is not an SLA duration; write a "
                           "positive number followed by wd (working days), wh (working hours), d (calendar days) or "
                           "h (hours), e.g. 1wd, 4wh, 30d")
-    assert details[2] == "bad.bpmn, UserTask 'ask': property assignee: syntax error on line 1: invalid syntax"
+    assert details[2] == "bad.bpmn, UserTask 'ask': invalid property assignee: syntax error on line 1: invalid syntax"
     with pytest.raises(InvalidInput) as refused:
         deploy(sources={"bad.bpmn": bad})
     db.session.rollback()
-    assert refused.value.details[2] == "bad.bpmn, UserTask 'ask'：属性 assignee：第 1 行语法错误：invalid syntax"
+    assert refused.value.details[2] == "bad.bpmn, UserTask 'ask'：属性 assignee 无效：第 1 行语法错误：invalid syntax"
 
 
 def test_one_bad_file_stores_none_of_the_good_ones(deploy):

@@ -136,13 +136,13 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                 try:
                     parse_sla(properties[name])
                 except ValueError as exc:
-                    problems.append(_("%(where)s: property %(name)s: %(reason)s", where=where, name=name, reason=exc))
+                    problems.append(_("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc))
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 try:
                     compile_script(properties[name], "eval")
                 except ScriptRefused as exc:
-                    problems.append(_("%(where)s: property %(name)s: %(reason)s", where=where, name=name, reason=exc))
+                    problems.append(_("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc))
         scripts = [("script", getattr(task_spec, "script", None)),
                    ("preScript", getattr(task_spec, "prescript", None)),
                    ("postScript", getattr(task_spec, "postscript", None))]
