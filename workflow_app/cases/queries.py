@@ -78,11 +78,11 @@ def visible_case_clause(user):
 def visible_case(user, case_id: int) -> Case | None:
     """Return the case if it exists and `user` may see it (else None: a 404, whichever it was).
 
-    Its instance and enterprise come in the same query: every page of a case shows them.
+    Its instance (with its stored workflow: the page shows its data) and enterprise come in the same query.
     """
     return db.session.scalar(
         sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-        .options(contains_eager(Case.instance), joinedload(Case.enterprise))
+        .options(contains_eager(Case.instance).undefer(ProcessInstance.state_json), joinedload(Case.enterprise))
         .where(Case.id == case_id, visible_case_clause(user)))
 
 

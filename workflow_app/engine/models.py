@@ -37,7 +37,9 @@ class ProcessInstance(db.Model, CreatedAtMixin):
     process_id = sa.Column(sa.String(100), nullable=False, index=True)
     status = sa.Column(sa.String(20), nullable=False, default="running", index=True)
     org_unit_id = sa.Column(sa.ForeignKey("org_unit.id"), nullable=False, index=True)
-    state_json = sa.Column(sa.Text, nullable=False)
+    # deferred: kilobytes of JSON that lists of tasks and cases never read; the engine's lock and the case
+    # page load it with the row (undefer), anything else that reads it loads it on first access
+    state_json = sa.orm.deferred(sa.Column(sa.Text, nullable=False))
     serializer_version = sa.Column(sa.String(10), nullable=False)
     lock_version = sa.Column(sa.Integer, nullable=False, default=1)
     current_step = sa.Column(sa.String(500), nullable=True)

@@ -135,6 +135,7 @@ def _lock_query(instance_id, skip_locked=False):
             .where(ProcessInstance.id == instance_id)
             .order_by(Task.id)
             .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
+            .options(sa.orm.undefer(ProcessInstance.state_json))
             .execution_options(populate_existing=True))
 
 
