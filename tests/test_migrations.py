@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -47,3 +48,15 @@ def test_0012_removes_only_the_running_clocks_of_plain_open_tasks(app, deploy, c
     upgrade()
     db.session.expire_all()
     assert set(db.session.scalars(sa.select(SlaClock.id))) == kept
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_compresses_the_workflow_state_with_lz4(app, deploy, create_case):
+    deploy("straight_line.bpmn")
+    case = create_case("straight_line", {"notes": "x" * 3000})  # over the 2 KB from which a row's text is compressed
+    db.session.commit()
+    compression = db.session.execute(sa.text(
+        "SELECT attcompression, pg_column_compression(state_json) FROM pg_attribute, process_instance "
+        "WHERE attrelid = 'process_instance'::regclass AND attname = 'state_json' AND process_instance.id = :id"),
+        {"id": case.instance_id}).one()
+    assert compression == ("l", "lz4")
