@@ -9,6 +9,7 @@ from tests.conftest import PASSWORD, open_task_of
 from tests.processes.conftest import submit
 from tests.processes.test_loan_extension import MATURITY as LOAN_MATURITY
 from tests.processes.test_loan_extension import application as loan_application
+from tests.test_query_plans import statements_run
 from workflow_app.core.dates import add_months
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.queries import current_agreement
@@ -206,8 +207,11 @@ def test_a_loan_extension_shows_the_decision_and_the_new_maturity_date(bureau, c
     assert 'data-decision="approved"' in page and f'<dd class="col-sm-9 fw-semibold" id="new-maturity">{new_maturity}</dd>' in page
     page = client.get(f"/portal/cases/{refused.id}").get_data(as_text=True)
     assert 'data-decision="refused"' in page and "未提供经营困难的证明材料" in page
-    home = client.get("/portal/").get_data(as_text=True)
+    db.session.expire_all()  # as in a request of its own: nothing loaded yet
+    with statements_run() as seen:
+        home = client.get("/portal/").get_data(as_text=True)
     assert f"Extension granted: the new maturity date is {new_maturity}" in home and "Extension refused" in home
+    assert len([s for s, _parameters in seen if "state_json" in s]) == 1  # both closed cases' data in one read
 
 
 def test_a_health_check_documents_findings_and_rectification_with_files(bureau, client_as, app):

@@ -108,6 +108,13 @@ def next_timer_due():
         .where(ProcessInstance.status == "running"))
 
 
+def load_stored_workflows(instance_ids) -> None:
+    """Read the stored workflows of these (already loaded) instances in one statement, not one each on first use."""
+    if instance_ids:
+        db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.id.in_(instance_ids))
+                           .options(sa.orm.undefer(ProcessInstance.state_json))).all()
+
+
 def current_data(instance: ProcessInstance) -> dict:
     """Return the workflow data as of the latest step (the end data once completed)."""
     from workflow_app.engine.serialization import load_workflow

@@ -12,7 +12,7 @@ from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.core.money import format_yuan
 from workflow_app.core.pagination import paginate
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
-from workflow_app.engine.queries import current_data
+from workflow_app.engine.queries import current_data, load_stored_workflows
 from workflow_app.extensions import db
 
 # What the enterprise is asked to do, by the form of its open task
@@ -158,14 +158,15 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
         .where(Case.enterprise_id == enterprise_id).order_by(Case.id.desc())).all()
     open_tasks = open_tasks_by_instance([instance.id for _case, instance in rows])
     agreements = current_agreements([case.id for case, _instance in rows if case.process_id == "installment_agreement"])
+    # the data is read only where the words need it (decisions, deadlines): it costs a workflow load
+    needing_data = {instance.id for _case, instance in rows if instance.status == "completed" or any(
+        t.form_key == "health_check_rectification" for t in open_tasks.get(instance.id, []))}
+    load_stored_workflows(needing_data)
     cases = []
     for case, instance in rows:
         tasks = open_tasks.get(instance.id, [])
-        # the data is read only where the words need it (decisions, deadlines): it costs a workflow load
-        needs_data = instance.status == "completed" or any(
-            t.form_key == "health_check_rectification" for t in tasks)
         state, attention = case_state(case, instance, tasks, agreements.get(case.id),
-                                      current_data(instance) if needs_data else None, today)
+                                      current_data(instance) if instance.id in needing_data else None, today)
         cases.append(PortalCase(case, instance, state, enterprise_todo(tasks), attention))
     return cases
 
