@@ -1,9 +1,12 @@
 """The top navigation: the pages this user may open, with the counts of their queues."""
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from workflow_app.extensions import db
 
 
 @dataclass
@@ -37,25 +40,41 @@ def _may_see(who) -> bool:
     return bool(current_user.role_names & ({who} if isinstance(who, str) else set(who)))
 
 
+def _shown_entries():
+    return [entry for entry in NAV_ENTRIES if entry[1] in current_app.view_functions and _may_see(entry[3])]
+
+
+def _top_bar_counts() -> dict[str, int]:
+    """The counts the top bar shows (unread notifications; the inbox's and supervision's badges), read in one
+    statement once per request."""
+    if "top_bar_counts" not in g:
+        from workflow_app.inbox.queries import queue_count_columns
+        from workflow_app.notifications.queries import unread_count_column
+        from workflow_app.supervision.queries import open_notice_count_column
+        shown = {key for key, *_rest in _shown_entries()}
+        columns = {"unread": unread_count_column(current_user.id)}
+        if "inbox" in shown and not g.get("queue_counts"):  # the inbox page has counted its queues already
+            columns.update(queue_count_columns(current_user, ("mine", "group")))
+        if "supervision" in shown:
+            columns["notices"] = open_notice_count_column(current_user)
+        row = db.session.execute(sa.select(*(column.label(key) for key, column in columns.items()))).one()
+        g.top_bar_counts = {**g.get("queue_counts", {}), **row._mapping}
+    return g.top_bar_counts
+
+
 def nav_items() -> list[NavItem]:
     """Return the navigation entries of the signed-in user (only those whose blueprint is installed)."""
     if not current_user.is_authenticated:
         return []
-    from workflow_app.inbox.queries import queue_counts
+    counts = _top_bar_counts()
     items = []
-    for key, endpoint, label, who in NAV_ENTRIES:
-        if endpoint not in current_app.view_functions or not _may_see(who):
-            continue
-        blueprint = endpoint.split(".")[0]
+    for key, endpoint, label, _who in _shown_entries():
         count = None
         if key == "supervision":
-            from workflow_app.supervision.queries import open_notice_count
-            count = open_notice_count(current_user)
-        if key == "inbox":
-            # the inbox page has them already; elsewhere only the two the badge adds up are counted
-            counts = g.get("queue_counts") or queue_counts(current_user, ("mine", "group"))
+            count = counts["notices"]
+        if key == "inbox":  # the badge adds up my tasks and my group's queue
             count = counts["mine"] + counts["group"]
-        items.append(NavItem(key, str(label), url_for(endpoint), request.blueprint == blueprint, count))
+        items.append(NavItem(key, str(label), url_for(endpoint), request.blueprint == endpoint.split(".")[0], count))
     return items
 
 
@@ -63,5 +82,4 @@ def unread_notifications() -> int:
     """The signed-in user's unread notifications (the bell in the top bar)."""
     if not current_user.is_authenticated:
         return 0
-    from workflow_app.notifications.queries import unread_count
-    return unread_count(current_user.id)
+    return _top_bar_counts()["unread"]

@@ -97,12 +97,18 @@ def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: i
     return paginate(queue_statement(user, queue, filters, now), page, per_page, total=total)
 
 
+def queue_count_columns(user, queues=None) -> dict:
+    """A count of the open tasks of each of the user's queues (or of those of `queues` they have), as a subquery
+    to select with other counts: each is answered from its own index, all in one round trip."""
+    return {queue: sa.select(sa.func.count()).select_from(Task)
+            .where(Task.state == "open", _queue_condition(user, queue)).scalar_subquery()
+            for queue in (queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues])}
+
+
 def queue_counts(user, queues=None) -> dict[str, int]:
     """Return the number of open tasks in each of the user's queues (or in those of `queues` they have)."""
-    counts = {}
-    for queue in queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues]:
-        counts[queue] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", _queue_condition(user, queue)))
+    columns = queue_count_columns(user, queues)
+    counts = dict(db.session.execute(sa.select(*(c.label(q) for q, c in columns.items()))).one()._mapping)
     counts.setdefault("unit", 0)
     return counts
 

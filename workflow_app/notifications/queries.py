@@ -13,9 +13,14 @@ NOTIFICATION_KINDS = ("task_at_risk", "task_overdue", "supervision_notice", "sup
                       "installment_due_soon", "installment_missed", "agreement_defaulted")
 
 
+def unread_count_column(user_id: int):
+    """The count of a user's unread notifications, as a subquery to select with other counts."""
+    return sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return db.session.scalar(sa.select(unread_count_column(user_id)))
 
 
 def notifications_page(user_id: int, number: int, per_page: int, unread_only: bool = False) -> Page:

@@ -190,11 +190,16 @@ def _open_notice_conditions(unit_ids):
     return (SupervisionNotice.org_unit_id.in_(unit_ids), SupervisionNotice.acknowledged_at.is_(None))
 
 
+def open_notice_count_column(unit_ids):
+    """How many supervision notices addressed to these units nobody has acknowledged yet, as a subquery."""
+    from workflow_app.sla.models import SupervisionNotice
+    return (sa.select(sa.func.count()).select_from(SupervisionNotice)
+            .where(*_open_notice_conditions(unit_ids)).scalar_subquery())
+
+
 def open_notice_count(unit_ids) -> int:
     """How many supervision notices addressed to these units nobody has acknowledged yet."""
-    from workflow_app.sla.models import SupervisionNotice
-    return db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice)
-                             .where(*_open_notice_conditions(unit_ids)))
+    return db.session.scalar(sa.select(open_notice_count_column(unit_ids)))
 
 
 def open_notices(unit_ids, limit: int = 10) -> tuple[list, int]:

@@ -290,6 +290,11 @@ def open_notice_count(user) -> int:
     return sla_queries.open_notice_count(supervised_units(user))
 
 
+def open_notice_count_column(user):
+    """The count of the open notices addressed to the user's units, as a subquery to select with other counts."""
+    return sla_queries.open_notice_count_column(supervised_units(user))
+
+
 def visible_notice(user, notice_id: int) -> SupervisionNotice | None:
     return db.session.scalar(sa.select(SupervisionNotice).where(
         SupervisionNotice.id == notice_id, SupervisionNotice.org_unit_id.in_(supervised_units(user))))
