@@ -60,3 +60,48 @@ def test_postgresql_compresses_the_workflow_state_with_lz4(app, deploy, create_c
         "WHERE attrelid = 'process_instance'::regclass AND attname = 'state_json' AND process_instance.id = :id"),
         {"id": case.instance_id}).one()
     assert compression == ("l", "lz4")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_database_user_who_may_not_create_extensions_gets_the_schema_without_trigram_indexes(app, capfd):
+    """As a DBA might set it up: a role that owns its tables but may not CREATE in the database (so no
+    CREATE EXTENSION): the migrations warn, leave the trigram indexes out, and the search still answers."""
+    import os
+    import uuid
+
+    from flask_migrate import upgrade
+
+    from config import TestingConfig
+    from workflow_app import create_app
+    from workflow_app.cases.models import Case
+    from workflow_app.cases.queries import case_text_condition
+
+    name = f"workflow_restricted_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(TestingConfig.TEST_POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{name}" LOGIN'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # owned by the administrator, not by the role
+        conn.execute(sa.text(f'REVOKE CREATE ON DATABASE "{name}" FROM PUBLIC'))
+    url = sa.engine.make_url(TestingConfig.TEST_POSTGRES_URL).set(database=name)
+    with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(sa.text(f'GRANT USAGE, CREATE ON SCHEMA public TO "{name}"'))
+    restricted = create_app(type("RestrictedConfig", (TestingConfig,), {
+        "SQLALCHEMY_DATABASE_URI": url.set(username=name, password=None).render_as_string(hide_password=False)}))
+    try:
+        with restricted.app_context():
+            upgrade()
+            said = capfd.readouterr().err  # alembic's log goes to stderr (migrations/alembic.ini)
+            indexes = db.session.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")).all()
+            found = db.session.scalars(sa.select(Case.id).where(case_text_condition("华宇"))).all()
+            compression = db.session.scalar(sa.text("SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                                                    "'process_instance'::regclass AND attname = 'state_json'"))
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+        admin.dispose()
+    assert "pg_trgm is not available (permission denied to create extension" in said
+    assert indexes == [] and found == []
+    assert compression == "l"  # lz4 needs only the table's ownership
