@@ -108,9 +108,7 @@ def queue_count_columns(user, queues=None) -> dict:
 def queue_counts(user, queues=None) -> dict[str, int]:
     """Return the number of open tasks in each of the user's queues (or in those of `queues` they have)."""
     columns = queue_count_columns(user, queues)
-    counts = dict(db.session.execute(sa.select(*(c.label(q) for q, c in columns.items()))).one()._mapping)
-    counts.setdefault("unit", 0)
-    return counts
+    return dict(db.session.execute(sa.select(*(c.label(q) for q, c in columns.items()))).one()._mapping)
 
 
 def queue_steps(user, queue: str) -> list[str]:
