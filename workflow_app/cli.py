@@ -83,7 +83,8 @@ def check_command(status):
     import sqlalchemy as sa
     from workflow_app.engine.models import ProcessInstance
     from workflow_app.engine.queries import instance_inconsistencies
-    statement = sa.select(ProcessInstance).options(sa.orm.undefer(ProcessInstance.state_json)).order_by(ProcessInstance.id)
+    statement = (sa.select(ProcessInstance).options(sa.orm.undefer(ProcessInstance.state_json))
+                 .order_by(ProcessInstance.id))
     if status:
         statement = statement.where(ProcessInstance.status == status)
     checked, bad = 0, 0

@@ -72,7 +72,8 @@ def test_xml_with_a_doctype_is_refused(client):
     response = upload(client, {"evil.bpmn": evil})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert shown("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files", name="evil.bpmn") in html
+    assert shown("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files",
+                 name="evil.bpmn") in html
     assert "root:" not in html and stored_versions() == []
 
 

@@ -92,9 +92,9 @@ def test_refusals_are_worded_in_the_language_asked_for(deploy):
     db.session.rollback()
     details = refused.value.details
     assert details[0].startswith("bad.bpmn, UserTask 'ask': formKey 'no_such_form' names no form class (known: ")
-    assert details[1] == ("bad.bpmn, UserTask 'ask': invalid property sla: 'three days' is not an SLA duration; write a "
-                          "positive number followed by wd (working days), wh (working hours), d (calendar days) or "
-                          "h (hours), e.g. 1wd, 4wh, 30d")
+    assert details[1] == ("bad.bpmn, UserTask 'ask': invalid property sla: 'three days' is not an SLA duration; "
+                          "write a positive number followed by wd (working days), wh (working hours), "
+                          "d (calendar days) or h (hours), e.g. 1wd, 4wh, 30d")
     assert details[2] == "bad.bpmn, UserTask 'ask': invalid property assignee: syntax error on line 1: invalid syntax"
     with pytest.raises(InvalidInput) as refused:
         deploy(sources={"bad.bpmn": bad})
