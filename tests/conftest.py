@@ -6,6 +6,7 @@ REQUIRE_POSTGRES=1 (CI); otherwise a missing server skips its half with the reas
 import io
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -237,6 +238,21 @@ def create_referral(bureau):
 @pytest.fixture
 def referral(create_referral):
     return create_referral()
+
+
+@contextmanager
+def statements_run():
+    """Collect (statement, parameters) of every SELECT run inside the block."""
+    seen = []
+
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            seen.append((statement, parameters))
+    sa.event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", collect)
 
 
 def open_task_of(case, bpmn_id=None):

@@ -6,12 +6,11 @@ a full scan of a large table still there means no index can serve the query, and
 under a page's LIMIT means no index gives the page's order. On SQLite the full scans are checked.
 """
 import json
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN
+from tests.conftest import HUAYU, LVYUAN, statements_run
 from tests.sla.conftest import sh
 from workflow_app.cases.models import Case
 from workflow_app.cases.queries import case_text_condition
@@ -22,21 +21,6 @@ from workflow_app.sla.escalation import run_sla_sweep
 # the tables that grow with the cases; the others (org units, roles, users, versions) stay small
 LARGE = {"task", "sla_clock", "process_instance", "case_record", "audit_event", "timer", "supervision_notice",
          "notification", "case_comment", "attachment"}
-
-
-@contextmanager
-def statements_run():
-    """Collect (statement, parameters) of every SELECT run inside the block."""
-    seen = []
-
-    def collect(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and not executemany:
-            seen.append((statement, parameters))
-    sa.event.listen(db.engine, "before_cursor_execute", collect)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", collect)
 
 
 def _postgres_nodes(plan):

@@ -4,7 +4,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN, PASSWORD, open_task_of
+from tests.conftest import HUAYU, LVYUAN, PASSWORD, open_task_of, statements_run
 from workflow_app.api.models import IdempotencyKey
 from workflow_app.auth.models import ApiToken, Enterprise
 from workflow_app.auth.operations import revoke_api_token, set_user_active
@@ -341,3 +341,12 @@ def test_any_deployed_process_is_started_by_its_start_lanes_role(app, deploy, cr
     assert page.post("/cases/new/straight_line", data={"title": ""}).status_code == 302
     assert client_as("other1").get("/cases/new/straight_line").status_code == 403
     assert _count(Case) == 2
+
+
+def test_the_task_list_does_not_read_the_stored_workflows(bureau, create_referral, api_as):
+    create_referral(HUAYU)
+    db.session.commit()
+    with statements_run() as seen:
+        listed = api_as("kuiwen_handler").get("/tasks?queue=group")
+    assert listed.status_code == 200 and len(listed.json["items"]) == 1
+    assert [statement for statement, _parameters in seen if "state_json" in statement] == []

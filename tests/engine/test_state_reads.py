@@ -1,13 +1,11 @@
 """The stored workflow (kilobytes of JSON per case) is read only where it is used.
 
-Lists of tasks and cases never read it; a case page reads it with its case, and an engine step with the
-instance's lock, each in the one statement that loads the row.
+Lists of tasks and cases never read it (the API's task list: tests/api/test_api.py); a case page reads it
+with its case, and an engine step with the instance's lock, each in the one statement that loads the row.
 """
 import pytest
 
-from tests.api.conftest import api_as, create_token  # noqa: F401 (fixtures)
-from tests.conftest import HUAYU, LVYUAN, open_task_of
-from tests.test_query_plans import statements_run
+from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from workflow_app.engine.operations import complete_task
 from workflow_app.extensions import db
 
@@ -31,15 +29,6 @@ def test_lists_do_not_read_the_stored_workflow(bureau, create_referral, client_a
         page = client.get(path)
     assert page.status_code == 200 and "ZB-" in page.get_data(as_text=True)  # the cases are listed
     assert seen and reading_the_state(seen) == []
-
-
-def test_the_api_task_list_does_not_read_the_stored_workflow(bureau, create_referral, api_as):
-    create_referral(HUAYU)
-    db.session.commit()
-    with statements_run() as seen:
-        listed = api_as("kuiwen_handler").get("/tasks?queue=group")
-    assert listed.status_code == 200 and len(listed.json["items"]) == 1
-    assert reading_the_state(seen) == []
 
 
 def test_a_case_page_and_a_step_read_it_once_with_their_row(bureau, create_referral, client_as):

@@ -3,9 +3,8 @@ import re
 
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN, open_task_of
+from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from tests.sla.conftest import sh
-from tests.test_query_plans import statements_run
 from workflow_app.extensions import db
 from workflow_app.inbox.operations import claim_task
 from workflow_app.notifications.models import Notification

@@ -5,11 +5,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, open_task_of
+from tests.conftest import PASSWORD, open_task_of, statements_run
 from tests.processes.conftest import submit
 from tests.processes.test_loan_extension import MATURITY as LOAN_MATURITY
 from tests.processes.test_loan_extension import application as loan_application
-from tests.test_query_plans import statements_run
 from workflow_app.core.dates import add_months
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.queries import current_agreement

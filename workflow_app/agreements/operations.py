@@ -14,6 +14,7 @@ from workflow_app.agreements.text import render_agreement_text, text_hash
 from workflow_app.auth.models import Enterprise, User
 from workflow_app.cases.models import Case
 from workflow_app.cases.operations import add_attachment, start_case
+from workflow_app.cases.queries import case_for_instance
 from workflow_app.cases.task_handlers import register_task_handler
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.money import format_yuan, yuan_to_fen
@@ -159,7 +160,7 @@ def _tell_the_enterprise(instance, fired=None, now=None, **_):
         return
     data = fired[bpmn_id]
     seq = (data.get("current") or {}).get("seq")
-    case = db.session.scalar(sa.select(Case).where(Case.instance_id == instance.id))
+    case = case_for_instance(instance.id)
     installment = db.session.scalar(sa.select(Installment).join(Agreement).where(
         Agreement.case_id == case.id, Installment.seq == seq)) if case is not None and seq else None
     if installment is None or case.enterprise_id is None:

@@ -19,9 +19,6 @@ def unread_count_column(user_id: int):
         Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
 
 
-def unread_count(user_id: int) -> int:
-    return db.session.scalar(sa.select(unread_count_column(user_id)))
-
 
 def notifications_page(user_id: int, number: int, per_page: int, unread_only: bool = False) -> Page:
     """A user's notifications, unread first, newest first."""

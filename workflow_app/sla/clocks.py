@@ -272,6 +272,11 @@ def _audit(instance, kind, actor_id, now, task=None, data=None):
                  task.name if task is not None else None, data)
 
 
+def _has_clock(sla_text, properties, pausing) -> bool:
+    """Whether a task gets a clock: it has a deadline, belongs to or holds a phase, or waits on the enterprise."""
+    return bool(sla_text or properties.get("phase") or properties.get("holdsPhase") or pausing)
+
+
 # ------------------------------------------------------------------------------------ the receivers
 
 @task_opened.connect
@@ -291,8 +296,8 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
     with db.session.no_autoflush:
         if section is not None:
             case_clock(instance, now).section = section
-        if not (sla_text or held_phase or pausing):
-            return  # a clock with none of these would have nothing to count or tell; it pauses and joins nothing
+        if not _has_clock(sla_text, properties, pausing):
+            return  # it would have nothing to count or tell; it pauses and joins nothing
         running = clocks_of(instance.id)
         phase_clock = next((c for c in running if c.kind == "phase" and c.phase == phase), None) if phase else None
         joined = phase_clock is not None
@@ -363,8 +368,8 @@ def _stop_task_clock(instance, task=None, now=None, actor_id=None, properties=No
     properties = properties or {}
     pausing = task.role in tuple(setting("SLA_PAUSE_LANES"))
     with db.session.no_autoflush:
-        if task.sla or task.sla_urgent or properties.get("phase") or properties.get("holdsPhase") or pausing:
-            # only such a task has a clock (_start_clocks); a plain step need not read the clocks
+        if _has_clock(task.sla or task.sla_urgent, properties, pausing):  # (either SLA it may have run on)
+            # a task without a clock need not read the clocks
             for clock in clocks_of(instance.id):
                 if clock.kind == "task" and clock.task is task:
                     stop_clock(clock, now, calendar)
