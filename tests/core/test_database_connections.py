@@ -55,3 +55,45 @@ def test_a_connection_used_moments_ago_is_not_tested_and_one_failure_renews_the_
     db.session.rollback()
     db.session.remove()
     assert _backend_pid() != pid  # the failure made the pool connect afresh
+
+
+def _prepared_statements() -> list[str]:
+    return list(db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_statement_read_in_many_requests_is_prepared_once_and_kept(app, org_unit):
+    """A transaction that only read ends with COMMIT: psycopg's prepared statements survive it (a ROLLBACK
+    forgets them), so PostgreSQL plans a page's statements once per connection, not once per request."""
+    db.session.remove()
+    db.engine.dispose()
+    query = "SELECT name FROM org_unit WHERE id = :id"
+    for _ in range(6):  # psycopg prepares a statement on its fifth run on a connection
+        assert db.session.scalar(sa.text(query), {"id": org_unit.id}) == org_unit.name
+        db.session.remove()  # the end of a request: the session rolls back
+    assert any("FROM org_unit WHERE id = $1" in text for text in _prepared_statements())
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_transaction_that_wrote_is_still_rolled_back(app, org_unit):
+    db.session.remove()
+    db.engine.dispose()
+    for _ in range(6):
+        db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id})
+        db.session.remove()
+    db.session.execute(sa.text("UPDATE org_unit SET name = 'renamed' WHERE id = :id"), {"id": org_unit.id})
+    db.session.remove()  # not committed: the rollback undoes the write
+    assert db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id}) == org_unit.name
+    db.session.execute(sa.text("WITH changed AS (UPDATE org_unit SET name = 'renamed' WHERE id = :id RETURNING id) "
+                               "SELECT count(*) FROM changed"), {"id": org_unit.id})
+    db.session.remove()  # a write that does not start with UPDATE counts as one too
+    assert db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id}) == org_unit.name
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_failed_read_is_rolled_back(app, org_unit):
+    db.session.remove()
+    with pytest.raises(sa.exc.DataError):
+        db.session.execute(sa.text("SELECT 1 / 0"))
+    db.session.remove()  # the transaction is aborted: rolled back, and the connection serves the next request
+    assert db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id}) == org_unit.name

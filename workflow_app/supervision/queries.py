@@ -14,6 +14,7 @@ from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.queries import find_city_unit
 from workflow_app.auth.scopes import org_units, units_below
 from workflow_app.cases.models import Case
+from workflow_app.core.database import plan_each_time
 from workflow_app.core.dates import add_months
 from workflow_app.core.time import SHANGHAI
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
@@ -102,6 +103,7 @@ def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
     overdue = sa.func.sum(sa.case((SlaClock.due_at <= now, 1), else_=0))
     at_risk = sa.func.sum(sa.case((sa.and_(SlaClock.warn_at <= now, SlaClock.due_at > now), 1), else_=0))
     groups = (SlaClock.org_unit_id, SlaClock.section, Task.assignee_id)
+    plan_each_time()
     # a running task clock's task is open; saying so lets the database start from the open tasks' index
     rows = db.session.execute(
         sa.select(*groups, overdue, at_risk, sa.func.count()).select_from(SlaClock)
@@ -183,6 +185,7 @@ def county_ranking(user, month: date) -> list[CountyRanking]:
     """
     start, end = month_bounds(month)
     units = supervised_units(user)
+    plan_each_time()
     counties = {u.id: u for u in org_units() if u.id in units and u.level == "county"}
     table = {uid: CountyRanking(unit.code, unit.name) for uid, unit in counties.items()}
     on_time = sa.func.sum(sa.case((SlaClock.stopped_at <= SlaClock.due_at, 1), else_=0))
@@ -253,6 +256,7 @@ def trend(user, last_month: date, months: int = 12) -> list[TrendPoint]:
                           else_=len(ends)).label("month_index")
     on_time = sa.func.sum(sa.case((SlaClock.stopped_at <= SlaClock.due_at, 1), else_=0))
     rates = defaultdict(lambda: {SIGN_FOR_PHASE: Rate(), HANDLING_PHASE: Rate()})
+    plan_each_time()
     for index, phase, total, hits in db.session.execute(
             sa.select(month_index, SlaClock.phase, sa.func.count(), on_time)
             .where(SlaClock.kind == "phase", SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE)),
