@@ -1,16 +1,15 @@
 """The JSON API: tokens, starting cases (with Idempotency-Key), tasks with their forms, messages, comments, errors."""
-import json
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN, PASSWORD, open_task_of, statements_run
+from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from workflow_app.api.models import IdempotencyKey
 from workflow_app.auth.models import ApiToken, Enterprise
 from workflow_app.auth.operations import revoke_api_token, set_user_active
 from workflow_app.auth.queries import find_user
 from workflow_app.cases.models import Case, Comment
-from workflow_app.engine.models import AuditEvent, Task
+from workflow_app.engine.models import AuditEvent
 from workflow_app.extensions import db
 
 
