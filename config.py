@@ -67,6 +67,10 @@ class Config:
     # a server restart broke while idle is replaced unseen, and busy connections skip the round trip (after a
     # restart under load, the first request of each process fails and the pool starts afresh)
     DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "2"))
+
+    # Seconds a worker keeps the org unit tree, role labels, deployed processes and stored calendar years before
+    # reading them again; a change shows at once in the worker that made it, in the others within this time
+    REFERENCE_KEEP_SECONDS = float(os.environ.get("REFERENCE_KEEP_SECONDS", "30"))
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True

@@ -93,6 +93,7 @@ def app(app_for_database):
     """The app with an empty database and the base org units; an app context is active."""
     with app_for_database.app_context():
         _empty_all_tables()
+        app_for_database.extensions["reference"].clear()  # what the last test kept is gone with its rows
         _seed_org_units()
         db.session.commit()
         yield app_for_database

@@ -48,6 +48,8 @@ def create_app(config_class=None):
     from workflow_app.core.i18n import escape_lazy_strings
     escape_lazy_strings()
     database.configure_engine_events(app)
+    from workflow_app.core.reference import keep_reference_data
+    keep_reference_data(app)
 
     from workflow_app.admin.routes import bp as admin_bp
     from workflow_app.api.routes import bp as api_bp

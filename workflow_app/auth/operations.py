@@ -7,8 +7,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User
-from workflow_app.auth.queries import count_role_holders, find_enterprise, find_org_unit, find_role, find_user
+from workflow_app.auth.queries import (COUNTY_CHOICES_KEPT, ROLE_LABELS_KEPT, count_role_holders, find_enterprise,
+                                       find_org_unit, find_role, find_user)
+from workflow_app.auth.scopes import ORG_TREE_KEPT
 from workflow_app.core.errors import ConflictError, InvalidInput
+from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import utcnow
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.extensions import db
@@ -23,10 +26,12 @@ def ensure_role(name: str, label: str | None = None) -> Role:
         raise InvalidInput(_l("Role name '%(name)s' must start with a letter and use only letters, digits, _ . -", name=name))
     role = db.session.scalar(sa.select(Role).where(Role.name == name))
     if role is None:
+        forget_on_commit(db.session, ROLE_LABELS_KEPT)
         role = Role(name=name, label=label)
         db.session.add(role)
         db.session.flush()
     elif label and not role.label:
+        forget_on_commit(db.session, ROLE_LABELS_KEPT)
         role.label = label
     return role
 
@@ -34,6 +39,7 @@ def ensure_role(name: str, label: str | None = None) -> Role:
 def create_org_unit(code: str, name: str, level: str, parent: OrgUnit | None) -> OrgUnit:
     if level not in ORG_LEVELS:
         raise InvalidInput(_l("Unknown org level '%(level)s'", level=level))
+    forget_on_commit(db.session, ORG_TREE_KEPT, COUNTY_CHOICES_KEPT)
     unit = OrgUnit(code=code, name=name, level=level, parent=parent)
     db.session.add(unit)
     db.session.flush()
@@ -178,6 +184,7 @@ def update_org_unit(unit: OrgUnit, code: str, name: str, level: str, parent_code
     """Change an org unit's code, name, level and parent; refuse duplicate codes and parent cycles."""
     unit.code, name, unit.parent = _checked_org_unit_fields(unit, code, name, level, parent_code)
     unit.name, unit.level = name[:100], level
+    forget_on_commit(db.session, ORG_TREE_KEPT, COUNTY_CHOICES_KEPT)
     db.session.flush()
     return unit
 
@@ -193,6 +200,7 @@ def add_role(name: str, label: str | None) -> Role:
 def update_role(role: Role, label: str | None) -> Role:
     """Change the label users see for a role (its name stays: BPMN lanes use it)."""
     role.label = (label or "").strip()[:100] or None
+    forget_on_commit(db.session, ROLE_LABELS_KEPT)
     db.session.flush()
     return role
 
@@ -204,6 +212,7 @@ def delete_role(role: Role) -> None:
         raise InvalidInput(_l("The role '%(name)s' is held by %(n)d user(s); take it away from them first",
                               name=role.name, n=holders))
     db.session.delete(role)
+    forget_on_commit(db.session, ROLE_LABELS_KEPT)
     db.session.flush()
 
 

@@ -6,6 +6,7 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
 from workflow_app.auth.models import ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, user_role
 from workflow_app.core.pagination import Page, paginate
+from workflow_app.core.reference import kept
 from workflow_app.extensions import db
 
 
@@ -153,22 +154,22 @@ def count_enterprises() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
 
 
+ROLE_LABELS_KEPT = "role_labels"  # names of what core.reference keeps
+COUNTY_CHOICES_KEPT = "county_choices"
+
+
 def role_label(name: str | None) -> str:
-    """Return the display label of a role (cached for the request), or its name when it has none."""
-    from flask import g, has_app_context
+    """Return the display label of a role, or its name when it has none."""
     if not name:
         return ""
-    labels = g.get("role_labels") if has_app_context() else None
-    if labels is None:
-        labels = {role.name: role.title for role in db.session.scalars(sa.select(Role))}
-        if has_app_context():
-            g.role_labels = labels
-    return labels.get(name, name)
+    labels = kept(ROLE_LABELS_KEPT, lambda: dict(db.session.execute(sa.select(Role.name, Role.label)).all()))
+    return labels.get(name) or name
 
 
-def city_and_counties() -> list[OrgUnit]:
-    """The city and its counties/zones, in tree order (the choices of the county filters)."""
-    return list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id)))
+def county_choices() -> list[tuple[str, str]]:
+    """(code, name) of the city and its counties/zones, in tree order: the choices of the county filters."""
+    return kept(COUNTY_CHOICES_KEPT, lambda: [tuple(row) for row in db.session.execute(
+        sa.select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id))])
 
 
 def role_holder_ids(role_name: str, unit_id: int) -> list[int]:

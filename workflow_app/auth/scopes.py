@@ -3,10 +3,12 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from workflow_app.auth.models import OrgUnit
+from workflow_app.core.reference import kept
 from workflow_app.extensions import db
 
 
 _ALL_UNITS = sa.select(OrgUnit)  # built once: most requests read it
+ORG_TREE_KEPT = "org_tree"  # its name in core.reference
 
 
 def org_units() -> list:
@@ -21,16 +23,20 @@ def org_units() -> list:
     return g.org_units
 
 
+def org_tree() -> dict:
+    """Each unit's children's ids, by parent id (kept between requests)."""
+    return kept(ORG_TREE_KEPT, lambda: _tree(db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id))))
+
+
 def units_below(unit_id: int) -> set[int]:
     """Return `unit_id` and the ids of all units under it."""
     if not has_request_context():
-        return _units_below(_tree(org_units()), unit_id)
-    if "org_tree" not in g:
-        g.org_tree = _tree(org_units())
+        return _units_below(org_tree(), unit_id)
+    if "units_below" not in g:
         g.units_below = {}
     known = g.units_below
     if unit_id not in known:
-        known[unit_id] = _units_below(g.org_tree, unit_id)
+        known[unit_id] = _units_below(org_tree(), unit_id)
     return set(known[unit_id])  # a copy: callers may change theirs
 
 

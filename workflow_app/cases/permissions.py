@@ -18,6 +18,8 @@ def may_act_on(user, task) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
     if task.role == ENTERPRISE_ROLE:
+        if ENTERPRISE_ROLE not in user.role_names or user.enterprise_id is None:
+            return False  # bureau staff: no need to read whose case it is
         enterprise_id = db.session.scalar(sa.select(Case.enterprise_id).where(Case.instance_id == task.instance_id))
-        return ENTERPRISE_ROLE in user.role_names and enterprise_id is not None and user.enterprise_id == enterprise_id
+        return user.enterprise_id == enterprise_id
     return task.role in user.role_names and task.org_unit_id == user.org_unit_id

@@ -16,7 +16,7 @@ from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
-from workflow_app.engine.queries import list_latest_versions
+from workflow_app.engine.queries import deployed_process_ids
 from workflow_app.extensions import db
 
 # Roles that oversee every case of their part of the org tree (the city sees all counties).
@@ -259,7 +259,7 @@ def process_label(process_id: str) -> str:
 
 def process_options() -> list[tuple[str, str]]:
     """(id, label) of the deployed processes, the choices of the process filters."""
-    return [(version.process_id, process_label(version.process_id)) for version in list_latest_versions()]
+    return [(process_id, process_label(process_id)) for process_id in deployed_process_ids()]
 
 
 def attachment_content(attachment: Attachment) -> bytes:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflow_app.auth.access import staff_required
-from workflow_app.auth.queries import city_and_counties
+from workflow_app.auth.queries import county_choices
 from workflow_app.cases import operations
 from workflow_app.cases.forms import AttachmentForm, CommentForm
 from workflow_app.cases.permissions import may_act_on
@@ -39,7 +39,7 @@ def list_cases_page():
     page = list_cases(current_user, filters, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"],
                       count_up_to=CASES_COUNTED)
     return render_template("cases/list.html", page=page, filters=filters, processes=process_options(),
-                           counties=[(c.code, c.name) for c in city_and_counties()], startable=startable_by(current_user))
+                           counties=county_choices(), startable=startable_by(current_user))
 
 
 @bp.route("/export.csv")

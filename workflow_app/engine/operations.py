@@ -22,12 +22,13 @@ from SpiffWorkflow.util.task import TaskState
 from forms import known_form_keys
 from workflow_app.auth.queries import roles_without_users
 from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
+from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (audit_batch, current_step_of, json_safe, ready_human_task_ids, record_audit,
                                              sync_projections)
-from workflow_app.engine.queries import forget_latest_versions, latest_version, newest_stored_version, open_tasks
+from workflow_app.engine.queries import DEPLOYED_KEPT, forget_latest_versions, latest_version, newest_stored_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
@@ -95,6 +96,7 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
         result.created.append(version)
     db.session.flush()
     forget_latest_versions()
+    forget_on_commit(db.session, DEPLOYED_KEPT)
     for version in result.created:
         db.session.add(AuditEvent(kind="process_deployed", actor_id=actor_id, at=utcnow(),
                                   data={"process_id": version.process_id, "version": version.version}))

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from flask import g, has_request_context
 
+from workflow_app.core.reference import kept
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.extensions import db
 
@@ -38,6 +39,15 @@ def list_latest_versions() -> list[ProcessVersion]:
     if has_request_context():
         g.latest_versions = versions
     return list(versions)
+
+
+DEPLOYED_KEPT = "deployed_process_ids"  # its name in core.reference
+
+
+def deployed_process_ids() -> list[str]:
+    """The ids of the deployed processes, sorted (kept between requests)."""
+    return kept(DEPLOYED_KEPT, lambda: list(db.session.scalars(
+        sa.select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))))
 
 
 def forget_latest_versions() -> None:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from forms import form_class_for
 from workflow_app.auth.access import staff_required
-from workflow_app.auth.queries import city_and_counties
+from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import described_audit_events, process_options
@@ -47,7 +47,7 @@ def index():
     return render_template("inbox/index.html", queue=queue, queues=queues_of(current_user), counts=counts,
                            notices=notices, notice_total=notice_total,
                            filters=filters, page=page, steps=[(s, s) for s in queue_steps(current_user, queue)],
-                           processes=process_options(), counties=[(c.code, c.name) for c in city_and_counties()])
+                           processes=process_options(), counties=county_choices())
 
 
 def _render_task(task, case, form, extras, status=200, stale=None):

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context
 
 from workflow_app.core.durations import parse_sla
+from workflow_app.core.reference import kept
 from workflow_app.core.time import SHANGHAI
 from workflow_app.extensions import db
 from workflow_app.sla.models import CalendarDay, CalendarYear
@@ -113,6 +114,9 @@ def builtin_years() -> dict[int, YearData]:
 
 # ---------------------------------------------------------------------------------- calendar
 
+CALENDAR_KEPT = "calendar_years"  # the name of the stored years in core.reference
+
+
 class WorkCalendar:
     """A read snapshot of the calendar; years are loaded from the database when first needed.
 
@@ -120,10 +124,12 @@ class WorkCalendar:
     functions below make a fresh one per call.
     """
 
-    def __init__(self, hours: WorkingHours | None = None):
+    def __init__(self, hours: WorkingHours | None = None, stored: dict[int, YearData] | None = None):
+        """`stored`: the calendar tables' years, already read (all of them); else each is read when first needed."""
         self.hours = hours or configured_working_hours()
-        self._years: dict[int, YearData] = {}
-        self._stored_status: dict[int, tuple[str, str | None]] | None = None
+        self._years: dict[int, YearData] = dict(stored or {})
+        self._stored_status: dict[int, tuple[str, str | None]] | None = (
+            None if stored is None else {year: (data.status, data.source) for year, data in stored.items()})
 
     # -- years
     def year(self, year: int) -> YearData:
@@ -349,6 +355,27 @@ def known_years() -> list[int]:
 def working_day_length() -> timedelta:
     """The length of one working day (the configured working hours): 7 h by default."""
     return configured_working_hours().day_length
+
+
+def stored_years() -> dict[int, YearData]:
+    """Every year held in the calendar tables, in two statements."""
+    days = {}
+    for row in db.session.execute(sa.select(CalendarDay.year, CalendarDay.date, CalendarDay.is_workday,
+                                            CalendarDay.note)):
+        days.setdefault(row.year, {})[row.date] = (row.is_workday, row.note)
+    return {row.year: YearData(row.year, row.status, row.source, days.get(row.year, {}), True)
+            for row in db.session.execute(sa.select(CalendarYear.year, CalendarYear.status, CalendarYear.source))}
+
+
+def shown_calendar() -> WorkCalendar:
+    """The calendar for showing remaining and elapsed working time on a page: one per request, its stored
+    years kept between requests (core.reference). Deadlines are computed with work_calendar(), which reads
+    the tables: a calendar change must reach them at once in every process."""
+    if not has_request_context():
+        return WorkCalendar()
+    if "shown_calendar" not in g:
+        g.shown_calendar = WorkCalendar(stored=kept(CALENDAR_KEPT, stored_years))
+    return g.shown_calendar
 
 
 def work_calendar() -> WorkCalendar:

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.models import AuditEvent
 from workflow_app.engine.scripting import register_script_helper
@@ -96,6 +97,7 @@ def enter_calendar_year(year: int, holidays: list[date], workdays: list[date], s
     if errors:
         raise CalendarRefused(errors)
     notes = notes or {}
+    forget_on_commit(db.session, sla_calendar.CALENDAR_KEPT)
     db.session.execute(sa.delete(CalendarDay).where(CalendarDay.year == year))
     row = db.session.get(CalendarYear, year, with_for_update=True)
     if row is None:
@@ -136,6 +138,7 @@ def load_builtin_calendar(actor_id: int | None = None) -> dict:
     for year, data in sorted(sla_calendar.builtin_years().items()):
         if year in present:
             continue
+        forget_on_commit(db.session, sla_calendar.CALENDAR_KEPT)
         db.session.add(CalendarYear(year=year, status=data.status, source=data.source, updated_at=utcnow(),
                                     updated_by_id=actor_id))
         db.session.flush()

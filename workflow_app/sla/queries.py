@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
-from workflow_app.sla.calendar import WorkCalendar, work_calendar, working_day_length
+from workflow_app.sla.calendar import WorkCalendar, shown_calendar, working_day_length
 from workflow_app.sla.models import CalendarDay, CalendarYear, SlaClock, SupervisionNotice
 
 SLA_STATES = ("on_track", "at_risk", "overdue")
@@ -125,7 +125,7 @@ def task_clock(task, now: datetime | None = None) -> TaskClock:
     shown = g.setdefault("task_clocks", {}) if now is None and has_request_context() else {}
     if task.id not in shown:  # a page asks for a task's clock more than once (badge, remaining time)
         now = now or utcnow()
-        remaining = remaining_working_time(task, now, work_calendar())
+        remaining = remaining_working_time(task, now, shown_calendar())
         shown[task.id] = TaskClock(sla_state(task, now) or "none", format_working_time(remaining),
                                    bool(task.due_provisional))
     return shown[task.id]
@@ -165,7 +165,7 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     from workflow_app.core.time import utcnow
     from workflow_app.sla.clocks import clock_state, elapsed
     now = now or utcnow()
-    calendar = work_calendar()
+    calendar = shown_calendar()
     views = []
     for clock in db.session.scalars(sa.select(SlaClock).where(SlaClock.instance_id == instance_id,
                                                               SlaClock.kind.in_(("case", "phase")))

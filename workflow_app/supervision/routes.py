@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflow_app.auth.access import roles_required
-from workflow_app.auth.queries import city_and_counties
+from workflow_app.auth.queries import county_choices
 from workflow_app.cases.queries import process_label
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.pagination import paginate
 from workflow_app.core.spreadsheets import table_response
 from workflow_app.core.time import format_local, local_today, utcnow
 from workflow_app.extensions import db
-from workflow_app.sla.calendar import work_calendar
+from workflow_app.sla.calendar import shown_calendar
 from workflow_app.sla.queries import SLA_STATE_LABELS, format_working_time
 from workflow_app.supervision import operations
 from workflow_app.supervision.forms import AcknowledgeForm
@@ -55,7 +55,7 @@ def dashboard():
 
 def _describe(items, now) -> list[dict]:
     """The rows of the work list as the page and the exports show them."""
-    calendar = work_calendar()
+    calendar = shown_calendar()
     return [{"clock": clock, "task": task, "case": case, "county": county, "assignee": assignee,
              "enterprise": enterprise, "state": "overdue" if clock.due_at <= now else "at_risk",
              "remaining": format_working_time(calendar.working_time_between(now, clock.due_at))}
@@ -69,7 +69,7 @@ def work():
     page = paginate(work_statement(current_user, filters, now), request.args.get("page", 1, type=int),
                     current_app.config["PAGE_SIZE"])
     return render_template("supervision/work.html", filters=filters, page=page, rows=_describe(page.items, now),
-                           counties=[(c.code, c.name) for c in city_and_counties()],
+                           counties=county_choices(),
                            sections=section_options(current_user))
 
 
