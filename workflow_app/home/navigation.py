@@ -1,12 +1,11 @@
 """The top navigation: the pages this user may open, with the counts of their queues."""
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from workflow_app.extensions import db
+from workflow_app.core.counts import read_counts
 
 
 @dataclass
@@ -48,17 +47,16 @@ def _top_bar_counts() -> dict[str, int]:
     """The counts the top bar shows (unread notifications; the inbox's and supervision's badges), read in one
     statement once per request."""
     if "top_bar_counts" not in g:
-        from workflow_app.inbox.queries import queue_count_columns
-        from workflow_app.notifications.queries import unread_count_column
-        from workflow_app.supervision.queries import open_notice_count_column
+        from workflow_app.inbox.queries import queue_counts_of
+        from workflow_app.notifications.queries import unread_count
+        from workflow_app.supervision.queries import open_notice_count_of
         shown = {key for key, *_rest in _shown_entries()}
-        columns = {"unread": unread_count_column(current_user.id)}
+        counts = {"unread": unread_count(current_user.id)}
         if "inbox" in shown and not g.get("queue_counts"):  # the inbox page has counted its queues already
-            columns.update(queue_count_columns(current_user, ("mine", "group")))
+            counts.update(queue_counts_of(current_user, ("mine", "group")))
         if "supervision" in shown:
-            columns["notices"] = open_notice_count_column(current_user)
-        row = db.session.execute(sa.select(*(column.label(key) for key, column in columns.items()))).one()
-        g.top_bar_counts = {**g.get("queue_counts", {}), **row._mapping}
+            counts["notices"] = open_notice_count_of(current_user)
+        g.top_bar_counts = {**g.get("queue_counts", {}), **read_counts(counts)}
     return g.top_bar_counts
 
 

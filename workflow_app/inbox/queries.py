@@ -10,6 +10,7 @@ from workflow_app.cases.models import Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.cases.queries import (STAFF_VISIBILITY, case_text_condition, may_oversee, staff_params,
                                        visible_case_clause)
+from workflow_app.core.counts import read_counts
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import ProcessInstance, Task
@@ -97,18 +98,29 @@ def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: i
     return paginate(queue_statement(user, queue, filters, now), page, per_page, total=total)
 
 
-def queue_count_columns(user, queues=None) -> dict:
-    """A count of the open tasks of each of the user's queues (or of those of `queues` they have), as a subquery
-    to select with other counts: each is answered from its own index, all in one round trip."""
-    return {queue: sa.select(sa.func.count()).select_from(Task)
-            .where(Task.state == "open", _queue_condition(user, queue)).scalar_subquery()
+_QUEUE_COUNTS = {queue: sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", condition)
+                 .scalar_subquery() for queue, condition in {
+                     "mine": Task.assignee_id == sa.bindparam("queue_user_id"),
+                     "group": sa.and_(Task.assignee_id.is_(None),
+                                      Task.role.in_(sa.bindparam("queue_roles", expanding=True)),
+                                      Task.org_unit_id == sa.bindparam("queue_unit_id")),
+                     "unit": Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True))}.items()}
+
+
+def queue_counts_of(user, queues=None) -> dict:
+    """The count of open tasks of each of the user's queues (or of those of `queues` they have), for
+    core.counts.read_counts: each is answered from its own index, all in one round trip."""
+    params = {"mine": lambda: {"queue_user_id": user.id},
+              "group": lambda: {"queue_roles": sorted(user.role_names - {ENTERPRISE_ROLE}),
+                                "queue_unit_id": user.org_unit_id},
+              "unit": lambda: {"queue_units": sorted(units_below(user.org_unit_id))}}
+    return {queue: (_QUEUE_COUNTS[queue], params[queue]())
             for queue in (queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues])}
 
 
 def queue_counts(user, queues=None) -> dict[str, int]:
     """Return the number of open tasks in each of the user's queues (or in those of `queues` they have)."""
-    columns = queue_count_columns(user, queues)
-    return dict(db.session.execute(sa.select(*(c.label(q) for q, c in columns.items()))).one()._mapping)
+    return read_counts(queue_counts_of(user, queues))
 
 
 def queue_steps(user, queue: str) -> list[str]:

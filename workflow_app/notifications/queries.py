@@ -13,10 +13,13 @@ NOTIFICATION_KINDS = ("task_at_risk", "task_overdue", "supervision_notice", "sup
                       "installment_due_soon", "installment_missed", "agreement_defaulted")
 
 
-def unread_count_column(user_id: int):
-    """The count of a user's unread notifications, as a subquery to select with other counts."""
-    return sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
+_UNREAD_COUNT = sa.select(sa.func.count()).select_from(Notification).where(
+    Notification.user_id == sa.bindparam("unread_user_id"), Notification.read_at.is_(None)).scalar_subquery()
+
+
+def unread_count(user_id: int) -> tuple:
+    """The count of a user's unread notifications, for core.counts.read_counts."""
+    return _UNREAD_COUNT, {"unread_user_id": user_id}
 
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from workflow_app.core.counts import read_counts
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
 from workflow_app.sla.calendar import WorkCalendar, shown_calendar, working_day_length
@@ -186,20 +187,21 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
 
 
 def _open_notice_conditions(unit_ids):
-    from workflow_app.sla.models import SupervisionNotice
     return (SupervisionNotice.org_unit_id.in_(unit_ids), SupervisionNotice.acknowledged_at.is_(None))
 
 
-def open_notice_count_column(unit_ids):
-    """How many supervision notices addressed to these units nobody has acknowledged yet, as a subquery."""
-    from workflow_app.sla.models import SupervisionNotice
-    return (sa.select(sa.func.count()).select_from(SupervisionNotice)
-            .where(*_open_notice_conditions(unit_ids)).scalar_subquery())
+_OPEN_NOTICE_COUNT = (sa.select(sa.func.count()).select_from(SupervisionNotice).where(
+    *_open_notice_conditions(sa.bindparam("notice_units", expanding=True))).scalar_subquery())
+
+
+def open_notice_count_of(unit_ids) -> tuple:
+    """How many supervision notices addressed to these units nobody has acknowledged yet, for core.counts."""
+    return _OPEN_NOTICE_COUNT, {"notice_units": sorted(unit_ids)}
 
 
 def open_notice_count(unit_ids) -> int:
     """How many supervision notices addressed to these units nobody has acknowledged yet."""
-    return db.session.scalar(sa.select(open_notice_count_column(unit_ids)))
+    return read_counts({"notices": open_notice_count_of(unit_ids)})["notices"]
 
 
 def open_notices(unit_ids, limit: int = 10) -> tuple[list, int]:

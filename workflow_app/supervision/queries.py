@@ -294,9 +294,9 @@ def open_notice_count(user) -> int:
     return sla_queries.open_notice_count(supervised_units(user))
 
 
-def open_notice_count_column(user):
-    """The count of the open notices addressed to the user's units, as a subquery to select with other counts."""
-    return sla_queries.open_notice_count_column(supervised_units(user))
+def open_notice_count_of(user) -> tuple:
+    """The count of the open notices addressed to the user's units, for core.counts.read_counts."""
+    return sla_queries.open_notice_count_of(supervised_units(user))
 
 
 def visible_notice(user, notice_id: int) -> SupervisionNotice | None:
