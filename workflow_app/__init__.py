@@ -82,7 +82,8 @@ def create_app(config_class=None):
     app.jinja_env.globals["local_today"] = local_today
     from flask_babel import get_locale
     app.jinja_env.globals["get_locale"] = get_locale
-    from workflow_app.home.navigation import nav_items, unread_notifications
+    from workflow_app.home.navigation import nav_items, top_bar_counts_of, unread_notifications
+    app.extensions["top_bar_counts"] = top_bar_counts_of
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     from workflow_app.cases.queries import INSTANCE_STATUS_LABELS, process_label
@@ -92,6 +93,8 @@ def create_app(config_class=None):
                                  instance_status_labels=INSTANCE_STATUS_LABELS, process_label=process_label)
     from workflow_app.auth.queries import role_label
     app.jinja_env.globals["role_label"] = role_label
+    from workflow_app.auth.scopes import unit_name
+    app.jinja_env.globals["unit_name"] = unit_name
     app.jinja_env.filters["role_label"] = role_label
 
     from workflow_app.cli import register_cli

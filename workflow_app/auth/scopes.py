@@ -8,7 +8,8 @@ from workflow_app.extensions import db
 
 
 _ALL_UNITS = sa.select(OrgUnit)  # built once: most requests read it
-ORG_TREE_KEPT = "org_tree"  # its name in core.reference
+ORG_TREE_KEPT = "org_tree"  # names in core.reference
+UNIT_NAMES_KEPT = "org_unit_names"
 
 
 def org_units() -> list:
@@ -26,6 +27,14 @@ def org_units() -> list:
 def org_tree() -> dict:
     """Each unit's children's ids, by parent id (kept between requests)."""
     return kept(ORG_TREE_KEPT, lambda: _tree(db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id))))
+
+
+def unit_name(unit_id: int | None) -> str:
+    """The name of an org unit (kept between requests with the tree): pages name units without loading them."""
+    if unit_id is None:
+        return ""
+    names = kept(UNIT_NAMES_KEPT, lambda: dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.name)).all()))
+    return names.get(unit_id, "")
 
 
 def units_below(unit_id: int) -> set[int]:

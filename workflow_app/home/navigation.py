@@ -43,20 +43,25 @@ def _shown_entries():
     return [entry for entry in NAV_ENTRIES if entry[1] in current_app.view_functions and _may_see(entry[3])]
 
 
+def top_bar_counts_of() -> dict:
+    """The counts the top bar shows (unread notifications; the inbox's and supervision's badges) for the
+    signed-in user, for core.counts.read_counts."""
+    from workflow_app.inbox.queries import queue_counts_of
+    from workflow_app.notifications.queries import unread_count
+    from workflow_app.supervision.queries import open_notice_count_of
+    shown = {key for key, *_rest in _shown_entries()}
+    counts = {"unread": unread_count(current_user.id)}
+    if "inbox" in shown:
+        counts.update(queue_counts_of(current_user, ("mine", "group")))
+    if "supervision" in shown:
+        counts["notices"] = open_notice_count_of(current_user)
+    return counts
+
+
 def _top_bar_counts() -> dict[str, int]:
-    """The counts the top bar shows (unread notifications; the inbox's and supervision's badges), read in one
-    statement once per request."""
+    """The top bar's counts, read in one statement once per request (or with a page's own counts already)."""
     if "top_bar_counts" not in g:
-        from workflow_app.inbox.queries import queue_counts_of
-        from workflow_app.notifications.queries import unread_count
-        from workflow_app.supervision.queries import open_notice_count_of
-        shown = {key for key, *_rest in _shown_entries()}
-        counts = {"unread": unread_count(current_user.id)}
-        if "inbox" in shown and not g.get("queue_counts"):  # the inbox page has counted its queues already
-            counts.update(queue_counts_of(current_user, ("mine", "group")))
-        if "supervision" in shown:
-            counts["notices"] = open_notice_count_of(current_user)
-        g.top_bar_counts = {**g.get("queue_counts", {}), **read_counts(counts)}
+        g.top_bar_counts = read_counts(top_bar_counts_of())
     return g.top_bar_counts
 
 

@@ -1,5 +1,5 @@
 """The landing page: who I am and what waits for me."""
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from workflow_app.engine.queries import list_latest_versions
@@ -13,5 +13,5 @@ bp = Blueprint("home", __name__)
 def index():
     if current_user.enterprise_id is not None:
         return redirect(url_for("portal.home"))  # an enterprise's home is its portal
-    counts = g.queue_counts = queue_counts(current_user, ("mine", "group"))
+    counts = queue_counts(current_user, ("mine", "group"))
     return render_template("home/index.html", waiting=counts["mine"] + counts["group"], processes=list_latest_versions())

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import has_request_context
 from sqlalchemy.orm import aliased
 
 from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
@@ -10,7 +11,7 @@ from workflow_app.cases.models import Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.cases.queries import (STAFF_VISIBILITY, case_text_condition, may_oversee, staff_params,
                                        visible_case_clause)
-from workflow_app.core.counts import read_counts
+from workflow_app.core.counts import read_counts, read_counts_with_top_bar
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import ProcessInstance, Task
@@ -119,8 +120,10 @@ def queue_counts_of(user, queues=None) -> dict:
 
 
 def queue_counts(user, queues=None) -> dict[str, int]:
-    """Return the number of open tasks in each of the user's queues (or in those of `queues` they have)."""
-    return read_counts(queue_counts_of(user, queues))
+    """Return the number of open tasks in each of the user's queues (or in those of `queues` they have); a page
+    reads them with the top bar's counts."""
+    counts = queue_counts_of(user, queues)
+    return read_counts_with_top_bar(counts) if has_request_context() else read_counts(counts)
 
 
 def queue_steps(user, queue: str) -> list[str]:

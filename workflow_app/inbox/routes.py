@@ -1,5 +1,5 @@
 """The inbox (my tasks, my group's queue, all in my unit) and the task page."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +34,7 @@ def _task_filter(args) -> TaskFilter:
 @bp.route("/inbox")
 @staff_required
 def index():
-    counts = g.queue_counts = queue_counts(current_user)
+    counts = queue_counts(current_user)
     queue = request.args.get("queue")
     if queue not in queues_of(current_user):
         queue = "mine" if counts["mine"] or not counts["group"] else "group"
