@@ -173,18 +173,16 @@ def stored_data_or_problem(instance: ProcessInstance) -> tuple[dict | None, str 
 def step_states(instance: ProcessInstance) -> dict[str, list[str]]:
     """Return the BPMN ids of the steps done and the steps active now (for the diagram)."""
     from SpiffWorkflow.util.task import TaskState
-    from workflow_app.engine.serialization import load_workflow
+    from workflow_app.engine.serialization import load_workflow, top_task_states
     version = instance.process_version
-    workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
-    done, active = set(), set()
-    for task in workflow.get_tasks():
-        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        if not bpmn_id or task.workflow is not workflow:
-            continue
-        if task.has_state(TaskState.COMPLETED):
-            done.add(bpmn_id)
-        elif task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR):
-            active.add(bpmn_id)
+    states = top_task_states(instance.state_json, version.sha256, lambda: version.spec_json)
+    if states is None:  # an older stored format: restored (and migrated) by the library
+        workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
+        states = [(getattr(task.task_spec, "bpmn_id", None), task.state) for task in workflow.get_tasks()
+                  if task.workflow is workflow]
+    running = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    done = {bpmn_id for bpmn_id, state in states if bpmn_id and state & TaskState.COMPLETED}
+    active = {bpmn_id for bpmn_id, state in states if bpmn_id and not state & TaskState.COMPLETED and state & running}
     return {"done": sorted(done - active), "active": sorted(active)}
 
 

@@ -114,6 +114,20 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
     return SERIALIZER.serialize_json(workflow)
 
 
+def top_task_states(state_json: str, spec_key: str, read_spec_json) -> list[tuple[str | None, int]] | None:
+    """(BPMN id, TaskState) of each task of the top workflow, read from the stored state without restoring it.
+
+    For pages that only show which steps ran (restoring builds every task object: most of a case page's
+    engine time). None for a state in an older format: restore it with load_workflow instead.
+    """
+    dct = json.loads(state_json)
+    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER_VERSION:
+        return None
+    task_specs = load_specs(spec_key, read_spec_json)[0].task_specs
+    return [(getattr(task_specs.get(task["task_spec"]), "bpmn_id", None), task["state"])
+            for task in dct["tasks"].values()]
+
+
 def load_workflow(state_json: str, spec_key: str, read_spec_json) -> BpmnWorkflow:
     """Restore a workflow from its stored state and its version's spec."""
     dct = json.loads(state_json)
