@@ -66,11 +66,17 @@ def sla_condition(state: str, now):
     return sa.true()
 
 
-def queue_statement(user, queue: str, filters: TaskFilter, now=None):
-    """Return the select of open tasks in a queue: (Task, Case, ProcessInstance, county, Enterprise|None)."""
+def queue_statement(user, queue: str, filters: TaskFilter, now=None, brief: bool = False):
+    """Return the select of open tasks in a queue: (Task, Case, ProcessInstance, county, Enterprise|None).
+
+    `brief`: (Task, Case, the instance's status, the county's name, the enterprise's name|None), what the inbox
+    page shows: three objects fewer to build per row.
+    """
     now = now or utcnow()
+    columns = ((Task, Case, ProcessInstance.status, County.name, Enterprise.name) if brief
+               else (Task, Case, ProcessInstance, County, Enterprise))
     statement = (
-        sa.select(Task, Case, ProcessInstance, County, Enterprise)
+        sa.select(*columns)
         .join(Case, Case.instance_id == Task.instance_id)
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .join(County, County.id == ProcessInstance.org_unit_id)
@@ -93,10 +99,12 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None):
     return statement.order_by(Task.due_at.asc().nulls_last(), Task.id)
 
 
-def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None, counts=None):
-    """One page of a queue; `counts` (from queue_counts) spares counting the whole queue again."""
+def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None, counts=None,
+               brief: bool = False):
+    """One page of a queue (`brief`: see queue_statement); `counts` (from queue_counts) spares counting the
+    whole queue again."""
     total = counts.get(queue) if counts is not None and not filters.narrows() else None
-    return paginate(queue_statement(user, queue, filters, now), page, per_page, total=total)
+    return paginate(queue_statement(user, queue, filters, now, brief), page, per_page, total=total)
 
 
 _QUEUE_COUNTS = {queue: sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", condition)
