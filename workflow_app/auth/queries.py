@@ -10,9 +10,15 @@ from workflow_app.core.reference import kept
 from workflow_app.extensions import db
 
 
+@functools.cache
+def _user_with_roles():
+    """Built once, on first use (the eager load needs every model mapped): every request reads it."""
+    return sa.select(User).options(sa.orm.joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
+
+
 def get_user(user_id: int) -> User | None:
     """The user by id, with their roles in the same round trip (every page asks for them)."""
-    return db.session.get(User, user_id, options=[sa.orm.joinedload(User.roles)])
+    return db.session.execute(_user_with_roles(), {"user_id": user_id}).unique().scalar_one_or_none()
 
 
 def find_user(username: str) -> User | None:
