@@ -78,11 +78,14 @@ def visible_case_clause(user):
 def visible_case(user, case_id: int) -> Case | None:
     """Return the case if it exists and `user` may see it (else None: a 404, whichever it was).
 
-    Its instance (with its stored workflow: the page shows its data) and enterprise come in the same query.
+    Its instance (with its stored workflow: the page shows its data), the instance's process version (its
+    number; the big columns stay deferred) and the enterprise come in the same query.
     """
+    instance = contains_eager(Case.instance)
     return db.session.scalar(
         sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-        .options(contains_eager(Case.instance).undefer(ProcessInstance.state_json), joinedload(Case.enterprise))
+        .options(instance.undefer(ProcessInstance.state_json), instance.joinedload(ProcessInstance.process_version),
+                 joinedload(Case.enterprise))
         .where(Case.id == case_id, visible_case_clause(user)))
 
 
