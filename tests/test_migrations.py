@@ -44,6 +44,7 @@ def test_0012_removes_only_the_running_clocks_of_plain_open_tasks(app, deploy, c
     assert {c.task.bpmn_id for c in db.session.scalars(sa.select(SlaClock).where(SlaClock.id.in_(kept)))
             if c.task is not None} == {"review", "supply"}
 
+    db.session.commit()  # ends the reads: the downgrade drops an index of the task table they hold a lock on
     downgrade(revision="0011")
     upgrade()
     db.session.expire_all()

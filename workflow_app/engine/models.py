@@ -71,6 +71,9 @@ class Task(db.Model, CreatedAtMixin):
                  sqlite_where=sa.text("state = 'open' AND assignee_id IS NULL")),
         sa.Index("ix_task_assignee", "assignee_id", "state", "due_at"),
         sa.Index("ix_task_state_due_at", "state", "due_at"),  # open tasks by deadline (calendar recompute, sweeps)
+        # the open tasks' assignees without their rows: the dashboard's counts by person (index-only)
+        sa.Index("ix_task_open_assignee", "id", "assignee_id", postgresql_where=sa.text("state = 'open'"),
+                 sqlite_where=sa.text("state = 'open'")),
     )
     id = sa.Column(sa.Integer, primary_key=True)
     instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
