@@ -68,6 +68,10 @@ class Config:
     # restart under load, the first request of each process fails and the pool starts afresh)
     DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "2"))
 
+    # PostgreSQL: whether psycopg prepares the statements a connection runs often (set 0 behind a PgBouncer before
+    # 1.21 in transaction pooling mode, which cannot keep a connection's prepared statements)
+    DATABASE_PREPARED_STATEMENTS = os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0"
+
     # Seconds a worker keeps the org unit tree, role labels, deployed processes and stored calendar years before
     # reading them again; a change shows at once in the worker that made it, in the others within this time
     REFERENCE_KEEP_SECONDS = float(os.environ.get("REFERENCE_KEEP_SECONDS", "30"))

@@ -97,3 +97,23 @@ def test_a_failed_read_is_rolled_back(app, org_unit):
         db.session.execute(sa.text("SELECT 1 / 0"))
     db.session.remove()  # the transaction is aborted: rolled back, and the connection serves the next request
     assert db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id}) == org_unit.name
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(app_for_database):
+    """DATABASE_PREPARED_STATEMENTS=0 (PgBouncer's transaction pooling): nothing is prepared, however often run."""
+    from config import TestingConfig
+    from workflow_app import create_app
+    config = type("BehindPgBouncer", (TestingConfig,), {
+        "SQLALCHEMY_DATABASE_URI": app_for_database.config["SQLALCHEMY_DATABASE_URI"],
+        "DATABASE_PREPARED_STATEMENTS": False})
+    pooled = create_app(config)
+    with pooled.app_context():
+        try:
+            for _ in range(8):
+                assert db.session.scalar(sa.text("SELECT count(*) FROM org_unit WHERE level = :level"),
+                                         {"level": "county"}) is not None
+            assert not any("FROM org_unit WHERE level" in text for text in _prepared_statements())
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -13,7 +13,10 @@ def configure_engine_events(app) -> None:
         if engine.dialect.name != "sqlite":
             _ping_connections_after_idle(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
             if engine.dialect.driver == "psycopg":
-                _end_reads_with_commit(engine)
+                if app.config["DATABASE_PREPARED_STATEMENTS"]:
+                    _end_reads_with_commit(engine)
+                else:
+                    _never_prepare(engine)
             return
 
         @sa.event.listens_for(engine, "connect")
@@ -50,6 +53,12 @@ def _ping_connections_after_idle(engine, idle_seconds: float) -> None:
             if engine.dialect.is_disconnect(exc, dbapi_connection, None):
                 raise sa.exc.InvalidatePoolError() from exc  # the pool connects afresh and forgets older connections
             raise
+
+
+def _never_prepare(engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _no_prepared_statements(dbapi_connection, _record):
+        dbapi_connection.prepare_threshold = None
 
 
 def _end_reads_with_commit(engine) -> None:
