@@ -26,6 +26,8 @@ def test_case_page_shows_header_open_task_diagram_data_and_timeline(referral, cl
     kinds = re.findall(r'<li data-kind="([a-z_]+)"', html)
     assert kinds == ["instance_started", "org_unit_changed", "task_opened"]
     assert "企业反映社保补贴问题" in html                         # the registration data, labelled by its form
+    routed = re.search(r'<li data-kind="org_unit_changed".*?</li>', html, re.S).group(0)
+    assert "现由" in routed and "奎文区" in routed                 # the unit the referral went to, by name
     diagram = client_as("kuiwen_handler").get(f"/cases/{referral.id}/diagram.bpmn")
     assert diagram.status_code == 200 and diagram.mimetype == "application/xml" and b'id="sign_for"' in diagram.data
 

@@ -29,12 +29,22 @@ def org_tree() -> dict:
     return kept(ORG_TREE_KEPT, lambda: _tree(db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id))))
 
 
+def _unit_names() -> tuple[dict, dict]:
+    """Every org unit's name by id and by code (kept between requests with the tree)."""
+    def read():
+        rows = db.session.execute(sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name)).all()
+        return {row.id: row.name for row in rows}, {row.code: row.name for row in rows}
+    return kept(UNIT_NAMES_KEPT, read)
+
+
 def unit_name(unit_id: int | None) -> str:
-    """The name of an org unit (kept between requests with the tree): pages name units without loading them."""
-    if unit_id is None:
-        return ""
-    names = kept(UNIT_NAMES_KEPT, lambda: dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.name)).all()))
-    return names.get(unit_id, "")
+    """The name of an org unit: pages name units without loading them."""
+    return _unit_names()[0].get(unit_id, "") if unit_id is not None else ""
+
+
+def unit_name_of_code(code: str | None) -> str | None:
+    """The name of the org unit with this code; None for an unknown code."""
+    return _unit_names()[1].get(code)
 
 
 def units_below(unit_id: int) -> set[int]:

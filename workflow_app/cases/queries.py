@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from forms import describe_data
 
 from workflow_app.auth.models import Enterprise, OrgUnit, User
-from workflow_app.auth.scopes import units_below
+from workflow_app.auth.scopes import unit_name_of_code, units_below
 from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
@@ -229,8 +229,7 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
         elif event.kind == "task_opened":
             described = []
         elif event.kind == "org_unit_changed":
-            unit = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == data.get("org_unit")))
-            described = [(_("Now handled by"), unit.name if unit else data.get("org_unit"))]
+            described = [(_("Now handled by"), unit_name_of_code(data.get("org_unit")) or data.get("org_unit"))]
         elif event.kind == "task_completed":
             described = describe_data(form_keys.get(event.task_bpmn_id), data)
         elif event.kind in EVENT_FIELDS:
