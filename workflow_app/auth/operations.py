@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User
-from workflow_app.auth.queries import (COUNTY_CHOICES_KEPT, ROLE_LABELS_KEPT, count_role_holders, find_enterprise,
-                                       find_org_unit, find_role, find_user)
-from workflow_app.auth.scopes import ORG_TREE_KEPT, UNIT_NAMES_KEPT
+from workflow_app.auth.queries import (ROLE_LABELS_KEPT, count_role_holders, find_enterprise, find_org_unit, find_role,
+                                       find_user)
+from workflow_app.auth.scopes import ORG_UNITS_KEPT
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import utcnow
@@ -39,7 +39,7 @@ def ensure_role(name: str, label: str | None = None) -> Role:
 def create_org_unit(code: str, name: str, level: str, parent: OrgUnit | None) -> OrgUnit:
     if level not in ORG_LEVELS:
         raise InvalidInput(_l("Unknown org level '%(level)s'", level=level))
-    forget_on_commit(db.session, ORG_TREE_KEPT, UNIT_NAMES_KEPT, COUNTY_CHOICES_KEPT)
+    forget_on_commit(db.session, ORG_UNITS_KEPT)
     unit = OrgUnit(code=code, name=name, level=level, parent=parent)
     db.session.add(unit)
     db.session.flush()
@@ -184,7 +184,7 @@ def update_org_unit(unit: OrgUnit, code: str, name: str, level: str, parent_code
     """Change an org unit's code, name, level and parent; refuse duplicate codes and parent cycles."""
     unit.code, name, unit.parent = _checked_org_unit_fields(unit, code, name, level, parent_code)
     unit.name, unit.level = name[:100], level
-    forget_on_commit(db.session, ORG_TREE_KEPT, UNIT_NAMES_KEPT, COUNTY_CHOICES_KEPT)
+    forget_on_commit(db.session, ORG_UNITS_KEPT)
     db.session.flush()
     return unit
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
 from workflow_app.auth.models import ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, user_role
+from workflow_app.auth.scopes import org_units
 from workflow_app.core.pagination import Page, paginate
 from workflow_app.core.reference import kept
 from workflow_app.extensions import db
@@ -160,8 +161,7 @@ def count_enterprises() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
 
 
-ROLE_LABELS_KEPT = "role_labels"  # names of what core.reference keeps
-COUNTY_CHOICES_KEPT = "county_choices"
+ROLE_LABELS_KEPT = "role_labels"  # its name in core.reference
 
 
 def role_label(name: str | None) -> str:
@@ -174,8 +174,7 @@ def role_label(name: str | None) -> str:
 
 def county_choices() -> list[tuple[str, str]]:
     """(code, name) of the city and its counties/zones, in tree order: the choices of the county filters."""
-    return kept(COUNTY_CHOICES_KEPT, lambda: [tuple(row) for row in db.session.execute(
-        sa.select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level.in_(("city", "county"))).order_by(OrgUnit.id))])
+    return [(unit.code, unit.name) for unit in org_units() if unit.level in ("city", "county")]
 
 
 def role_holder_ids(role_name: str, unit_id: int) -> list[int]:

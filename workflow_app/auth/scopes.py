@@ -1,4 +1,7 @@
 """Which org units a user oversees: their own and every unit below it."""
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask import g, has_request_context
 
@@ -7,55 +10,60 @@ from workflow_app.core.reference import kept
 from workflow_app.extensions import db
 
 
-_ALL_UNITS = sa.select(OrgUnit)  # built once: most requests read it
-ORG_TREE_KEPT = "org_tree"  # names in core.reference
-UNIT_NAMES_KEPT = "org_unit_names"
+ORG_UNITS_KEPT = "org_units"  # its name in core.reference
 
 
-def org_units() -> list:
-    """Every org unit (the table is small: read once per request, then kept).
-
-    The request keeps the rows in its session, so task.org_unit and the like read no more.
-    """
-    if not has_request_context():
-        return list(db.session.scalars(_ALL_UNITS))
-    if "org_units" not in g:
-        g.org_units = list(db.session.scalars(_ALL_UNITS))
-    return g.org_units
+class UnitRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
 
 
-def org_tree() -> dict:
-    """Each unit's children's ids, by parent id (kept between requests)."""
-    return kept(ORG_TREE_KEPT, lambda: _tree(db.session.execute(sa.select(OrgUnit.id, OrgUnit.parent_id))))
+@dataclass(frozen=True)
+class OrgUnits:
+    """Every org unit as plain rows (in id order) and the lookups pages make of them."""
+    rows: list[UnitRow]
+    children: dict  # each unit's children's ids, by parent id
+    name_by_id: dict
+    name_by_code: dict
 
 
-def _unit_names() -> tuple[dict, dict]:
-    """Every org unit's name by id and by code (kept between requests with the tree)."""
-    def read():
-        rows = db.session.execute(sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name)).all()
-        return {row.id: row.name for row in rows}, {row.code: row.name for row in rows}
-    return kept(UNIT_NAMES_KEPT, read)
+def _read_org_units() -> OrgUnits:
+    rows = [UnitRow(*row) for row in db.session.execute(sa.select(
+        OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level, OrgUnit.parent_id).order_by(OrgUnit.id))]
+    return OrgUnits(rows, _tree(rows), {row.id: row.name for row in rows}, {row.code: row.name for row in rows})
+
+
+def _org_units() -> OrgUnits:
+    return kept(ORG_UNITS_KEPT, _read_org_units)
+
+
+def org_units() -> list[UnitRow]:
+    """Every org unit, in id order (the table is small; kept between requests)."""
+    return _org_units().rows
 
 
 def unit_name(unit_id: int | None) -> str:
     """The name of an org unit: pages name units without loading them."""
-    return _unit_names()[0].get(unit_id, "") if unit_id is not None else ""
+    return _org_units().name_by_id.get(unit_id, "") if unit_id is not None else ""
 
 
 def unit_name_of_code(code: str | None) -> str | None:
     """The name of the org unit with this code; None for an unknown code."""
-    return _unit_names()[1].get(code)
+    return _org_units().name_by_code.get(code)
 
 
 def units_below(unit_id: int) -> set[int]:
     """Return `unit_id` and the ids of all units under it."""
     if not has_request_context():
-        return _units_below(org_tree(), unit_id)
+        return _units_below(_org_units().children, unit_id)
     if "units_below" not in g:
         g.units_below = {}
     known = g.units_below
     if unit_id not in known:
-        known[unit_id] = _units_below(org_tree(), unit_id)
+        known[unit_id] = _units_below(_org_units().children, unit_id)
     return set(known[unit_id])  # a copy: callers may change theirs
 
 
