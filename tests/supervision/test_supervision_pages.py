@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN, open_task_of
+from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from tests.sla.conftest import sh
 from workflow_app.engine.models import AuditEvent
 from workflow_app.engine.operations import complete_task
@@ -40,6 +40,15 @@ def test_the_dashboard_counts_overdue_work_by_county_and_drills_down(app, late_r
     # a county supervisor sees only the county's work
     assert kuiwen.number in client_as("kuiwen_supervisor").get("/supervision/work").get_data(as_text=True)
     assert client_as("shouguang_handler").get("/supervision").status_code == 403
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_dashboard_asks_for_per_value_plans_once(app, late_referrals, client_as):
+    """Its three aggregates over a time window each want per-value plans; one set_config serves the request."""
+    client = client_as("city_supervisor")
+    with statements_run() as seen:
+        assert client.get("/supervision").status_code == 200
+    assert sum("set_config" in statement for statement, _params in seen) == 1
 
 
 def test_the_exports_hold_the_rows_of_the_list(app, late_referrals, client_as):

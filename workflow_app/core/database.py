@@ -1,5 +1,6 @@
 """Engine settings that differ per database."""
 import time
+import weakref
 
 import sqlalchemy as sa
 
@@ -95,7 +96,15 @@ def plan_each_time() -> None:
     """Have PostgreSQL plan this transaction's statements for their values, not reuse a generic plan.
 
     For the aggregates over a window of time, whose best plan depends on how much of the table the window
-    covers. A SELECT, so the transaction still counts as one that only read.
+    covers. A SELECT, so the transaction still counts as one that only read; run once per transaction (the
+    dashboard's three aggregates each ask).
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = db.session.connection().get_transaction()
+    if transaction not in _planning_each_time:
         db.session.execute(sa.select(sa.func.set_config("plan_cache_mode", "force_custom_plan", True)))
+        _planning_each_time.add(transaction)
+
+
+_planning_each_time = weakref.WeakSet()  # the transactions plan_each_time has set up
