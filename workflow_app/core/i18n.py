@@ -1,10 +1,9 @@
 """Translated strings: escaped in templates like any other text, their catalogue found once per request."""
 from flask import g
 from flask_babel import Domain
-from jinja2 import pass_eval_context
-from markupsafe import Markup
 from flask_babel.speaklater import LazyString
-from markupsafe import escape
+from jinja2 import pass_eval_context
+from markupsafe import Markup, escape
 
 
 def escape_lazy_strings() -> None:
