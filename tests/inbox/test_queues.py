@@ -1,12 +1,13 @@
 """The inbox queues: who sees which task, filters, sorting, claim, release and reassign."""
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import HUAYU, LVYUAN, open_task_of
 from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput
+from workflow_app.core.time import SHANGHAI
 from workflow_app.engine.models import AuditEvent
 from workflow_app.extensions import db
 from workflow_app.inbox.operations import claim_task, reassign_task, release_task
@@ -98,6 +99,8 @@ def _supervisor_elsewhere(bureau):
 
 
 def test_filters_and_sort(bureau, create_referral, clock):
+    # a working morning: started in the evening, a one-day-later case would find the first one overdue
+    clock.freeze_clock(datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI))
     first = create_referral(HUAYU, category="社保")
     clock.shift_clock(timedelta(days=1))
     second = create_referral(HUAYU, category="用工", labour_shortage=True, description="规模性缺工")
@@ -110,6 +113,8 @@ def test_filters_and_sort(bureau, create_referral, clock):
     assert cases_in(queue_page(supervisor, "unit", TaskFilter(q=second.number))) == [second.number]
     assert cases_in(queue_page(supervisor, "unit", TaskFilter(q="华宇"))) == sorted(expected, key=expected.index)
     assert cases_in(queue_page(supervisor, "unit", TaskFilter(county="shouguang"))) == []
+    assert cases_in(queue_page(supervisor, "unit", TaskFilter(county="kuiwen"))) == expected
+    assert cases_in(queue_page(supervisor, "unit", TaskFilter(county="no-such-unit"))) == []
     assert cases_in(queue_page(supervisor, "unit", TaskFilter(process="health_check"))) == []
     # SLA state from the stored deadlines: move past both due times and they are overdue
     assert cases_in(queue_page(supervisor, "unit", TaskFilter(sla="overdue"))) == []
