@@ -28,12 +28,14 @@ class OrgUnits:
     children: dict  # each unit's children's ids, by parent id
     name_by_id: dict
     name_by_code: dict
+    id_by_code: dict
 
 
 def _read_org_units() -> OrgUnits:
     rows = [UnitRow(*row) for row in db.session.execute(sa.select(
         OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level, OrgUnit.parent_id).order_by(OrgUnit.id))]
-    return OrgUnits(rows, _tree(rows), {row.id: row.name for row in rows}, {row.code: row.name for row in rows})
+    return OrgUnits(rows, _tree(rows), {row.id: row.name for row in rows}, {row.code: row.name for row in rows},
+                    {row.code: row.id for row in rows})
 
 
 def _org_units() -> OrgUnits:
@@ -53,6 +55,11 @@ def unit_name(unit_id: int | None) -> str:
 def unit_name_of_code(code: str | None) -> str | None:
     """The name of the org unit with this code; None for an unknown code."""
     return _org_units().name_by_code.get(code)
+
+
+def unit_id_of_code(code: str) -> int | None:
+    """The id of the org unit with this code; None for an unknown code."""
+    return _org_units().id_by_code.get(code)
 
 
 def units_below(unit_id: int) -> set[int]:

@@ -3,10 +3,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import has_request_context
-from sqlalchemy.orm import aliased
 
-from workflow_app.auth.models import Enterprise, OrgUnit, Role, User, user_role
-from workflow_app.auth.scopes import units_below
+from workflow_app.auth.models import Enterprise, Role, User, user_role
+from workflow_app.auth.scopes import unit_id_of_code, units_below
 from workflow_app.cases.models import Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.cases.queries import (STAFF_VISIBILITY, case_text_condition, may_oversee, staff_params,
@@ -20,8 +19,6 @@ from workflow_app.extensions import db
 QUEUES = ("mine", "group", "unit")
 SLA_STATES = ("on_track", "at_risk", "overdue", "none")
 SORTS = ("due", "created", "case")
-
-County = aliased(OrgUnit, name="county")
 
 
 def queues_of(user) -> tuple[str, ...]:
@@ -66,21 +63,22 @@ def sla_condition(state: str, now):
     return sa.true()
 
 
-def queue_statement(user, queue: str, filters: TaskFilter, now=None, brief: bool = False):
-    """Return the select of open tasks in a queue: (Task, Case, ProcessInstance, county, Enterprise|None).
+def queue_statement(user, queue: str, filters: TaskFilter, now=None):
+    """Return the select of open tasks in a queue: (Task, Case, the instance's status, its org unit's id, the
+    enterprise's name|None), what the inbox and the API show.
 
-    `brief`: (Task, Case, the instance's status, the county's name, the enterprise's name|None), what the inbox
-    page shows: three objects fewer to build per row.
+    Three tables, not five: the unit's name comes from the kept unit table (auth.scopes.unit_name) and the
+    enterprise's as a subquery. PostgreSQL plans this statement afresh for every request (its generic plan is
+    never cheaper by its estimate), and with the county and the enterprise joined, planning took 2-3 ms, three
+    times running it.
     """
     now = now or utcnow()
-    columns = ((Task, Case, ProcessInstance.status, County.name, Enterprise.name) if brief
-               else (Task, Case, ProcessInstance, County, Enterprise))
+    enterprise_name = (sa.select(Enterprise.name).where(Enterprise.id == Case.enterprise_id)
+                       .scalar_subquery().label("enterprise_name"))
     statement = (
-        sa.select(*columns)
+        sa.select(Task, Case, ProcessInstance.status, ProcessInstance.org_unit_id, enterprise_name)
         .join(Case, Case.instance_id == Task.instance_id)
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .join(County, County.id == ProcessInstance.org_unit_id)
-        .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
         .where(Task.state == "open", _queue_condition(user, queue)))
     if filters.process:
         statement = statement.where(Case.process_id == filters.process)
@@ -89,7 +87,8 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None, brief: bool
     if filters.sla in SLA_STATES:
         statement = statement.where(sla_condition(filters.sla, now))
     if filters.county:
-        statement = statement.where(County.code == filters.county)
+        county_id = unit_id_of_code(filters.county)
+        statement = statement.where(ProcessInstance.org_unit_id == county_id if county_id is not None else sa.false())
     if filters.q:
         statement = statement.where(case_text_condition(filters.q))
     if filters.sort == "created":
@@ -99,12 +98,11 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None, brief: bool
     return statement.order_by(Task.due_at.asc().nulls_last(), Task.id)
 
 
-def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None, counts=None,
-               brief: bool = False):
-    """One page of a queue (`brief`: see queue_statement); `counts` (from queue_counts) spares counting the
-    whole queue again."""
+def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None, counts=None):
+    """One page of a queue (rows: see queue_statement); `counts` (from queue_counts) spares counting the whole
+    queue again."""
     total = counts.get(queue) if counts is not None and not filters.narrows() else None
-    return paginate(queue_statement(user, queue, filters, now, brief), page, per_page, total=total)
+    return paginate(queue_statement(user, queue, filters, now), page, per_page, total=total)
 
 
 _QUEUE_COUNTS = {queue: sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", condition)

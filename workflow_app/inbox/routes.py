@@ -40,7 +40,7 @@ def index():
         queue = "mine" if counts["mine"] or not counts["group"] else "group"
     filters = _task_filter(request.args)
     page = queue_page(current_user, queue, filters, request.args.get("page", 1, type=int),
-                      current_app.config["PAGE_SIZE"], counts=counts, brief=True)
+                      current_app.config["PAGE_SIZE"], counts=counts)
     notices, notice_total = ([], 0)
     if current_user.role_names & {current_app.config["SUPERVISOR_ROLE"], "admin"}:
         notices, notice_total = open_notices(units_below(current_user.org_unit_id), limit=5)
