@@ -49,11 +49,12 @@ def declared_fields(form_class) -> list[tuple[str, UnboundField]]:
                   key=lambda item: item[1].creation_counter)
 
 
-def describe_data(form_key: str | None, data: dict) -> list[tuple[str, str]]:
+def describe_data(form_key: str | None, data: dict, recorded: dict | None = None) -> list[tuple[str, str]]:
     """Return (label, shown value) pairs of task data, in the order of the form's fields.
 
-    Values of choice fields are shown by their labels; keys the form does not declare are
-    shown under their own name, after the form's fields.
+    Values of choice fields are shown by their labels. After the form's fields come the values the step
+    recorded besides them (the form's `recorded` and the caller's: labelled, or left out), then any other key
+    under its own name.
     """
     form_class = FORM_CLASSES.get(form_key) if form_key else ConfirmForm
     described, seen = [], set()
@@ -66,8 +67,15 @@ def describe_data(form_key: str | None, data: dict) -> list[tuple[str, str]]:
         labels = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)):
                   getattr(c, "label", c[1] if isinstance(c, tuple) else c) for c in choices}
         described.append((str(unbound.args[0]) if unbound.args else name, _show(labels.get(str(value), value))))
+    recorded = {**getattr(form_class, "recorded", {}), **(recorded or {})}
     for name, value in data.items():
-        if name not in seen and not isinstance(value, (dict, list)) and value not in (None, ""):
+        if name in seen or value is None or value == "":
+            continue
+        if name in recorded:
+            if recorded[name] is not None:
+                label, show = recorded[name]
+                described.append((str(label), show(value) if show else _show(value)))
+        elif not isinstance(value, (dict, list)):
             described.append((name, _show(value)))
     return described
 

@@ -12,6 +12,10 @@ __all__ = ["TaskForm", "ValidationError", "decision_with_reason", "not_in_future
 class TaskForm(FlaskForm):
     """A form whose rules may look at the case (`case_data`); `task_data()` is what the engine receives."""
 
+    # What the step records besides the form's fields (forms.describe_data labels the case history with it):
+    # key -> (label, how to show the value, or None for as it is); None leaves the key out of the history.
+    recorded: dict = {}
+
     def __init__(self, *args, case_data=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.case_data = case_data if case_data is not None else {}  # may load on first read

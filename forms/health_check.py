@@ -52,12 +52,28 @@ for _key, _label in DOCUMENTS:
 register_form("health_check_documents")(DocumentsForm)
 
 
+def _severity_label(severity) -> str:
+    return str(next((choice.label for choice in SEVERITIES if choice.value == severity), severity))
+
+
+def _describe_risks(risks) -> str:
+    """The risks of an inspection as the case history shows them: item (severity): finding; ..."""
+    items = dict(CHECKLIST)
+    return "; ".join(f"{items.get(risk.get('item'), risk.get('item'))} ({_severity_label(risk.get('severity'))})"
+                     + (f": {risk['note']}" if risk.get("note") else "") for risk in risks if isinstance(risk, dict))
+
+
 class InspectionForm(TaskForm):
     """The inspector's checklist: a severity and a finding per item; risks are the items not 'none'."""
     instructions = _l("Go through the checklist item by item and rate the risk of each; the highest risk decides what follows.")
 
 
     inspection_summary = TextAreaField(_l("Summary of the inspection"), validators=[DataRequired(), Length(max=4000)])
+
+    recorded = {"checklist": None,  # every item, the risky ones among them: the history lists those
+                "risks": (_l("Risks found"), _describe_risks),
+                "risk_count": (_l("Number of risks"), None),
+                "max_severity": (_l("Highest risk"), _severity_label)}
 
     def task_data(self):
         checklist = {key: {"severity": getattr(self, f"{key}_severity").data,

@@ -1,5 +1,5 @@
 """Forms of the deferred-contribution installment agreement (缓缴社保费分期补缴协议)."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,20 @@ def _amount(label):
     return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=Decimal("0")), _whole_fen])
 
 
+def _local_time(value) -> str:
+    """An ISO time the step stored, in Asia/Shanghai (as is when it is no time)."""
+    from workflow_app.core.time import format_local
+    try:
+        return format_local(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _yuan(fen) -> str:
+    from workflow_app.core.money import format_yuan
+    return format_yuan(fen) if isinstance(fen, int) else str(fen)
+
+
 @register_form("installment_apply")
 class InstallmentApplicationForm(TaskForm):
     """The enterprise's application: what was deferred, and why a lump sum is hard."""
@@ -33,6 +47,13 @@ class InstallmentApplicationForm(TaskForm):
     hardship_reason = TextAreaField(_l("Why paying at once is hard"), validators=[DataRequired(), Length(max=4000)])
     proposed_installments = IntegerField(_l("Installments proposed"), default=3,
                                          validators=[InputRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)])
+
+    # the case keeps the amounts in fen (workflow_app.agreements.operations), and the policy's deadline
+    recorded = {"pension_fen": (_l("Deferred pension insurance (yuan)"), _yuan),
+                "unemployment_fen": (_l("Deferred unemployment insurance (yuan)"), _yuan),
+                "injury_fen": (_l("Deferred work-injury insurance (yuan)"), _yuan),
+                "deferred_total_fen": (_l("Deferred in all (yuan)"), _yuan),
+                "policy_deadline": (_l("Installments allowed until"), None)}
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -66,6 +87,9 @@ class ScheduleForm(TaskForm):
         InputRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)])
     first_due_date = DateField(_l("First installment due on"), validators=[DataRequired()])
 
+    recorded = {"agreement_id": None, "agreement_number": (_l("Agreement number"), None),
+                "text_sha256": (_l("Fingerprint of the agreement's text (SHA-256)"), None)}
+
     def validate_first_due_date(self, field):
         from workflow_app.agreements.schedule import ScheduleError, build_schedule
         from workflow_app.core.time import local_today
@@ -91,6 +115,9 @@ class SignForm(TaskForm):
     decline_reason = TextAreaField(_l("What should change"), validators=[
         required_when(lambda f: f.sign_decision.data == "decline", _l("Say what should change")), Length(max=2000)])
 
+    recorded = {"signed_at": (_l("Signed at"), _local_time),
+                "signed_text_sha256": (_l("Fingerprint of the signed text (SHA-256)"), None)}
+
     def validate_read_confirmed(self, field):
         if self.sign_decision.data == "sign" and not field.data:
             raise ValidationError(_l("Confirm that you have read the agreement"))
@@ -110,6 +137,9 @@ class PaymentForm(TaskForm):
     paid_amount = DecimalField(_l("Amount paid (yuan)"), places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.01")), _whole_fen])
     paid_on = DateField(_l("Paid on"), validators=[DataRequired(), not_in_future(_l("The payment date cannot be in the future"))])
     receipt_no = StringField(_l("Receipt number"), validators=[Optional(), Length(max=60)])
+
+    recorded = {"paid_fen": None,  # the amount paid, shown from its field
+                "paid_seq": (_l("Installment"), None)}
 
     def validate_paid_amount(self, field):
         current = self.case_data.get("current") or {}

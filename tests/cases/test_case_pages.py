@@ -130,3 +130,23 @@ def test_a_long_case_list_is_counted_up_to_a_limit(app, create_referral, client_
     last = html_of(client.get("/cases/?page=3"))                                   # the last page counts them all
     assert re.findall(r'data-case="([^"]+)"', last) == [numbers[0]]
     assert "3 个案件" in last and "超过" not in last and "第 3 页，共 3 页" in last
+
+
+def _timeline_of(html):
+    return re.search(r'<ol class="timeline" id="timeline">.*?</ol>', html, re.S).group(0)
+
+
+RECORDED_KEYS = ("pension_fen", "unemployment_fen", "deferred_total_fen", "policy_deadline", "agreement_id",
+                 "agreement_number", "text_sha256", "signed_at", "signed_text_sha256", "paid_fen", "paid_seq")
+
+
+def test_case_history_labels_what_the_steps_record_besides_their_forms(create_agreement_case, client_as):
+    case = create_agreement_case("paid_once")
+    timeline = _timeline_of(html_of(client_as("agency").get(f"/cases/{case.id}")))
+    labels = re.findall(r"<dt>(.*?)</dt>", timeline)
+    assert not set(labels) & set(RECORDED_KEYS), labels              # no stored key shows as a label
+    shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
+    assert shown["缓缴合计（元）"] == "1,200.00" and shown["缓缴的基本养老保险费（元）"] == "1,000.00"
+    assert shown["协议编号"].startswith("FQ-") and re.fullmatch(r"[0-9a-f]{64}", shown["协议文本指纹（SHA-256）"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown["签署时间"])  # local time, not an ISO string in UTC
+    assert shown["期次"] == "1"

@@ -1,4 +1,5 @@
 """The labour-rules health check (劳动规章制度体检): no risks, rectified, second round, referral, missed deadline."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,15 @@ def test_only_the_county_of_the_enterprise_or_the_enterprise_itself_may_start_it
     other = db.session.scalar(sa.select(Enterprise).where(Enterprise.name != HUAYU))
     with pytest.raises(InvalidInput):
         start_health_check(other.id, bureau["ent_huayu"])
+
+
+def test_the_case_history_names_who_asked_and_the_risks_found(started, bureau, client_as):
+    case = started(by="ent_huayu")
+    through_inspection(case, bureau, working_hours=("high", "加班超过法定上限"))
+    html = client_as("kuiwen_handler").get(f"/cases/{case.id}").get_data(as_text=True)
+    timeline = re.search(r'<ol class="timeline" id="timeline">.*?</ol>', html, re.S).group(0)
+    shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
+    assert shown["发起方"] == "企业自行申请"
+    assert shown["发现的风险"] == "工作时间与加班 (高): 加班超过法定上限"
+    assert (shown["风险项数"], shown["最高风险等级"]) == ("1", "高")
+    assert not {"requested_by", "risk_count", "max_severity", "checklist", "risks"} & set(shown)

@@ -179,8 +179,11 @@ class TimelineEntry:
 # The form whose data starts each process (the registration or the enterprise's application).
 START_FORM_KEYS = {"referral": "referral_register", "loan_extension": "loan_extension_apply",
                    "installment_agreement": "installment_apply"}
-# Start data the case header shows already
-HIDDEN_START_KEYS = {"case_number", "priority"}
+# Start data the case header shows already, or a process setting that tells a reader nothing
+HIDDEN_START_KEYS = {"case_number", "priority", "follow_up_delay"}
+# Start data that comes from no form (forms.describe_data's `recorded`)
+START_RECORDED = {"requested_by": (_l("Asked for by"), lambda value: str(REQUESTERS.get(value, value)))}
+REQUESTERS = {"county": _l("the county bureau (planned)"), "enterprise": _l("the enterprise itself")}
 
 
 # What the SLA clocks and the agreements write into the history, field by field (time fields are shown in local time)
@@ -225,7 +228,7 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
         data = event.data or {}
         if event.kind == "instance_started":
             start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}
-            described = describe_data(START_FORM_KEYS.get(data.get("process_id")), start_data)
+            described = describe_data(START_FORM_KEYS.get(data.get("process_id")), start_data, START_RECORDED)
         elif event.kind == "task_opened":
             described = []
         elif event.kind == "org_unit_changed":
