@@ -33,3 +33,29 @@ def test_the_search_finds_a_case_by_its_number_title_or_enterprise(create_referr
     assert matching(huayu.number[:4]) == sorted([huayu.number, lvyuan.number])
     assert matching("%") == [] and matching("_") == []               # wildcards are plain characters
     assert matching("不存在的企业") == []
+
+
+def test_the_top_of_the_org_tree_sees_every_case_and_a_second_top_unit_stays_apart(bureau, create_referral, client_as):
+    from workflow_app.auth.operations import create_org_unit
+    from workflow_app.cases.operations import start_case
+    from workflow_app.cases.queries import CaseFilter, list_cases
+    kuiwen, shouguang = create_referral(HUAYU), create_referral(LVYUAN)
+    city, county = bureau["city_supervisor"], bureau["kuiwen_supervisor"]
+
+    def listed(user, **filters):
+        page = list_cases(user, CaseFilter(**filters), per_page=1, count_up_to=1000)  # a full page: the pager counts
+        return page.total, {case.number for case, *_ in list_cases(user, CaseFilter(**filters)).items}
+
+    assert listed(city) == (2, {kuiwen.number, shouguang.number})
+    assert listed(city, county="kuiwen") == (1, {kuiwen.number})
+    assert listed(city, county="no-such-unit") == (0, set())
+    assert listed(city, status="completed") == (0, set())
+    assert listed(county) == (1, {kuiwen.number})
+    # a second unit at the top of the tree: the city no longer oversees all, and does not see its cases
+    other = create_org_unit("other_city", "另一市", "city", None)
+    db.session.commit()
+    elsewhere = start_case("referral", {"category": "社保", "description": "x"}, other.id, None, "另一市的案件")
+    db.session.commit()
+    assert listed(city) == (2, {kuiwen.number, shouguang.number})
+    assert client_as("city_supervisor").get(f"/cases/{elsewhere.id}").status_code == 404
+    assert client_as("city_supervisor").get(f"/cases/{kuiwen.id}").status_code == 200

@@ -62,6 +62,11 @@ def unit_id_of_code(code: str) -> int | None:
     return _org_units().id_by_code.get(code)
 
 
+def oversees_every_unit(unit_id: int) -> bool:
+    """Whether the unit is the top of the org tree, its only root: every unit, now or later, is below it."""
+    return _org_units().children.get(None, []) == [unit_id]
+
+
 def units_below(unit_id: int) -> set[int]:
     """Return `unit_id` and the ids of all units under it."""
     if not has_request_context():

@@ -21,14 +21,15 @@ class Page:
 
 
 def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None,
-             count_up_to: int | None = None) -> Page:
+             count_up_to: int | None = None, counted=None) -> Page:
     """Run `statement` for page `number` (1-based; out-of-range numbers are clamped).
 
     `total` may pass the number of rows when the caller knows it already. Otherwise a page that is not
     full tells the total by itself (most queues fit on their first page), and only a full page, or
     a page past the end, costs a count. `count_up_to` stops that count after so many rows (or the
     rows up to the page asked for, if more): a list of a hundred thousand cases is not read whole for
-    its pager, which then says "more than" (`Page.more`).
+    its pager, which then says "more than" (`Page.more`). `counted` may give a leaner statement of the same
+    rows to count (one that leaves out the joins that only add columns).
     """
     number = max(1, number)
     more = False
@@ -38,11 +39,12 @@ def paginate(statement, number: int, per_page: int, scalars: bool = False, total
             return Page(rows, number, per_page, (number - 1) * per_page + len(rows))
         if not rows and number == 1:
             return Page(rows, 1, per_page, 0)
+        counted = statement if counted is None else counted
         if count_up_to is None:
-            total = _count(statement.order_by(None))
+            total = _count(counted.order_by(None))
         else:  # in the list's order, so that the database reads the first rows the way it reads a page
             limit = max(count_up_to, number * per_page)
-            total = _count(statement.limit(limit + 1))
+            total = _count(counted.limit(limit + 1))
             total, more = min(total, limit), total > limit
         if rows:
             return Page(rows, number, per_page, total, more)
