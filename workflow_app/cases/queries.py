@@ -1,4 +1,5 @@
 """Reads of cases: who may see which, the case list with filters, a case's timeline and files."""
+import functools
 from datetime import datetime
 from dataclasses import dataclass
 
@@ -82,18 +83,39 @@ def sees_every_case(user) -> bool:
     return user.enterprise_id is None and may_oversee(user) and oversees_every_unit(user.org_unit_id)
 
 
+@functools.cache
+def _visible_case_query(shape):
+    """The case page's case with its instance, version and enterprise, for one shape of the visibility rule.
+
+    Built once per shape ("all", "enterprise", or staff with or without oversight), the user as bind
+    parameters: building the statement and its cache key cost more than running it.
+    """
+    instance = contains_eager(Case.instance)
+    if shape == "all":
+        visibility = sa.true()
+    elif shape == "enterprise":
+        visibility = Case.enterprise_id == sa.bindparam("visible_enterprise_id")
+    else:
+        visibility = STAFF_VISIBILITY[shape == "oversight"]
+    return (sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+            .options(instance.undefer(ProcessInstance.state_json), instance.joinedload(ProcessInstance.process_version),
+                     joinedload(Case.enterprise))
+            .where(Case.id == sa.bindparam("case_id"), visibility))
+
+
 def visible_case(user, case_id: int) -> Case | None:
     """Return the case if it exists and `user` may see it (else None: a 404, whichever it was).
 
     Its instance (with its stored workflow: the page shows its data), the instance's process version (its
     number; the big columns stay deferred) and the enterprise come in the same query.
     """
-    instance = contains_eager(Case.instance)
-    return db.session.scalar(
-        sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-        .options(instance.undefer(ProcessInstance.state_json), instance.joinedload(ProcessInstance.process_version),
-                 joinedload(Case.enterprise))
-        .where(Case.id == case_id, visible_case_clause(user)))
+    if user.enterprise_id is not None:
+        shape, params = "enterprise", {"visible_enterprise_id": user.enterprise_id}
+    elif sees_every_case(user):
+        shape, params = "all", {}
+    else:
+        shape, params = ("oversight" if may_oversee(user) else "staff"), staff_params(user)
+    return db.session.scalar(_visible_case_query(shape), {"case_id": case_id, **params})
 
 
 def case_for_instance(instance_id: int) -> Case | None:
@@ -172,16 +194,26 @@ def export_cases(user, filters: CaseFilter, limit: int = 50000):
     return db.session.execute(_case_list_statements(user, filters)[0].limit(limit)).all()
 
 
+@functools.cache
+def _case_comments_query():  # built once, on first use (loader options need the mappers configured)
+    return (sa.select(Comment).options(joinedload(Comment.author).lazyload(User.roles))
+            .where(Comment.case_id == sa.bindparam("case_id")).order_by(Comment.id))
+
+
+@functools.cache
+def _case_attachments_query():
+    return (sa.select(Attachment).options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
+            .where(Attachment.case_id == sa.bindparam("case_id")).order_by(Attachment.id))
+
+
 def case_comments(case_id: int) -> list[Comment]:
     """A case's comments, oldest first, with their authors."""
-    return list(db.session.scalars(sa.select(Comment).options(joinedload(Comment.author).lazyload(User.roles))
-                                   .where(Comment.case_id == case_id).order_by(Comment.id)))
+    return list(db.session.scalars(_case_comments_query(), {"case_id": case_id}))
 
 
 def case_attachments(case_id: int) -> list[Attachment]:
     """A case's files, oldest first, with who uploaded them."""
-    return list(db.session.scalars(sa.select(Attachment).options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
-                                   .where(Attachment.case_id == case_id).order_by(Attachment.id)))
+    return list(db.session.scalars(_case_attachments_query(), {"case_id": case_id}))
 
 
 def case_attachment(case_id: int, attachment_id: int) -> Attachment | None:
@@ -228,23 +260,32 @@ def _local_if_time(key, value):
     return value
 
 
+_FORM_KEYS = sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == sa.bindparam("instance_id"))
+
+
+@functools.cache
+def _audit_events_query(of_kinds: bool):
+    """An instance's audit events in order, with their actors (their roles only if asked for: a timeline shows
+    names); of some kinds only (the bind parameter "kinds") or of all."""
+    statement = (sa.select(AuditEvent).options(joinedload(AuditEvent.actor).lazyload(User.roles))
+                 .where(AuditEvent.instance_id == sa.bindparam("instance_id")).order_by(AuditEvent.id))
+    return statement.where(AuditEvent.kind.in_(sa.bindparam("kinds", expanding=True))) if of_kinds else statement
+
+
 def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[TimelineEntry]:
     """Return an instance's audit events with their data labelled by the forms that produced it.
 
     `tasks` may pass the instance's task rows when the caller has read them.
     """
     if tasks is None:
-        form_keys = dict(db.session.execute(
-            sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == instance_id)).all())
+        form_keys = dict(db.session.execute(_FORM_KEYS, {"instance_id": instance_id}).all())
     else:
         form_keys = {task.bpmn_id: task.form_key for task in tasks}
-    # the actors come in the same query (their roles only if asked for: a timeline shows names)
-    statement = (sa.select(AuditEvent).options(joinedload(AuditEvent.actor).lazyload(User.roles))
-                 .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
+    statement, params = _audit_events_query(bool(kinds)), {"instance_id": instance_id}
     if kinds:
-        statement = statement.where(AuditEvent.kind.in_(kinds))
+        params["kinds"] = list(kinds)
     entries = []
-    for event in db.session.scalars(statement):
+    for event in db.session.scalars(statement, params):
         data = event.data or {}
         if event.kind == "instance_started":
             start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}

@@ -83,8 +83,11 @@ def open_tasks(instance_id: int) -> list[Task]:
     return list(db.session.scalars(_OPEN_TASKS, {"instance_id": instance_id}))
 
 
+_INSTANCE_TASKS = sa.select(Task).where(Task.instance_id == sa.bindparam("instance_id")).order_by(Task.id)
+
+
 def instance_tasks(instance_id: int) -> list[Task]:
-    return list(db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id).order_by(Task.id)))
+    return list(db.session.scalars(_INSTANCE_TASKS, {"instance_id": instance_id}))
 
 
 def instance_timers(instance_id: int) -> list[Timer]:

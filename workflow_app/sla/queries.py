@@ -161,6 +161,14 @@ class CaseClocks:
 PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
 
 
+# built once: every case page reads them
+_CASE_AND_PHASE_CLOCKS = (sa.select(SlaClock).where(SlaClock.instance_id == sa.bindparam("instance_id"),
+                                                    SlaClock.kind.in_(("case", "phase")))
+                          .order_by(SlaClock.started_at, SlaClock.id))
+_CASE_NOTICES = (sa.select(SupervisionNotice).where(SupervisionNotice.instance_id == sa.bindparam("instance_id"))
+                 .order_by(SupervisionNotice.id))
+
+
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     """The case clock, the phase clocks and the supervision notices of a case (oldest first)."""
     from workflow_app.core.time import utcnow
@@ -168,9 +176,7 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     now = now or utcnow()
     calendar = shown_calendar()
     views = []
-    for clock in db.session.scalars(sa.select(SlaClock).where(SlaClock.instance_id == instance_id,
-                                                              SlaClock.kind.in_(("case", "phase")))
-                                    .order_by(SlaClock.started_at, SlaClock.id)):
+    for clock in db.session.scalars(_CASE_AND_PHASE_CLOCKS, {"instance_id": instance_id}):
         pauses = [(datetime.fromisoformat(p["from"]), datetime.fromisoformat(p["to"]), p.get("reason"))
                   for p in clock.pauses or []]
         if clock.paused_since is not None:
@@ -180,8 +186,7 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
                                clock.paused_since is not None, clock.started_at, clock.stopped_at, clock.due_at,
                                bool(clock.due_provisional), format_working_time(elapsed(clock, now, calendar)),
                                pauses, extensions, clock.send_backs or 0, clock.reopens or 0))
-    notices = list(db.session.scalars(sa.select(SupervisionNotice).where(SupervisionNotice.instance_id == instance_id)
-                                      .order_by(SupervisionNotice.id)))
+    notices = list(db.session.scalars(_CASE_NOTICES, {"instance_id": instance_id}))
     case = next((v for v in views if v.kind == "case"), None)
     return CaseClocks(case, [v for v in views if v.kind == "phase"], notices)
 
