@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN, open_task_of
+from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput
 from workflow_app.core.time import SHANGHAI
 from workflow_app.engine.models import AuditEvent
@@ -147,3 +147,21 @@ def test_inbox_page_shows_columns_counts_and_filters(bureau, create_referral, cl
     assert response.status_code == 302
     assert listed_cases(client, "/inbox?queue=mine") == [case.number]
     assert listed_cases(client, "/inbox?queue=group") == []
+
+
+def test_the_step_filter_offers_the_steps_of_the_whole_queue(app, bureau, create_referral, client_as, monkeypatch):
+    create_referral(HUAYU), create_referral(HUAYU)
+    client = client_as("kuiwen_handler")
+
+    def step_options():
+        html = client.get("/inbox?queue=group").get_data(as_text=True)
+        select = re.search(r'<select[^>]*id="f-step".*?</select>', html, re.S).group(0)
+        return re.findall(r'<option value="([^"]+)"', select)
+
+    with statements_run() as seen:
+        assert step_options() == ["县级签收"]
+    assert not [s for s, _ in seen if "DISTINCT task.name" in s]  # the queue fits its page: its rows tell the steps
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)        # now the page shows one of two: the database tells them
+    with statements_run() as seen:
+        assert step_options() == ["县级签收"]
+    assert [s for s, _ in seen if "DISTINCT task.name" in s]

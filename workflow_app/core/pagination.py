@@ -21,7 +21,7 @@ class Page:
 
 
 def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None,
-             count_up_to: int | None = None, counted=None) -> Page:
+             count_up_to: int | None = None, counted=None, params: dict | None = None) -> Page:
     """Run `statement` for page `number` (1-based; out-of-range numbers are clamped).
 
     `total` may pass the number of rows when the caller knows it already. Otherwise a page that is not
@@ -29,34 +29,35 @@ def paginate(statement, number: int, per_page: int, scalars: bool = False, total
     a page past the end, costs a count. `count_up_to` stops that count after so many rows (or the
     rows up to the page asked for, if more): a list of a hundred thousand cases is not read whole for
     its pager, which then says "more than" (`Page.more`). `counted` may give a leaner statement of the same
-    rows to count (one that leaves out the joins that only add columns).
+    rows to count (one that leaves out the joins that only add columns); `params`, the values of the statements'
+    bind parameters (for a statement built once).
     """
     number = max(1, number)
     more = False
     if total is None:
-        rows = _page_rows(statement, number, per_page, scalars)
+        rows = _page_rows(statement, number, per_page, scalars, params)
         if rows and len(rows) < per_page:
             return Page(rows, number, per_page, (number - 1) * per_page + len(rows))
         if not rows and number == 1:
             return Page(rows, 1, per_page, 0)
         counted = statement if counted is None else counted
         if count_up_to is None:
-            total = _count(counted.order_by(None))
+            total = _count(counted.order_by(None), params)
         else:  # in the list's order, so that the database reads the first rows the way it reads a page
             limit = max(count_up_to, number * per_page)
-            total = _count(counted.limit(limit + 1))
+            total = _count(counted.limit(limit + 1), params)
             total, more = min(total, limit), total > limit
         if rows:
             return Page(rows, number, per_page, total, more)
     pages = max(1, math.ceil(total / per_page))
     number = min(number, pages)
-    return Page(_page_rows(statement, number, per_page, scalars), number, per_page, total, more)
+    return Page(_page_rows(statement, number, per_page, scalars, params), number, per_page, total, more)
 
 
-def _count(statement) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+def _count(statement, params) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()), params)
 
 
-def _page_rows(statement, number: int, per_page: int, scalars: bool) -> list:
+def _page_rows(statement, number: int, per_page: int, scalars: bool, params) -> list:
     paged = statement.limit(per_page).offset((number - 1) * per_page)
-    return list(db.session.scalars(paged).all() if scalars else db.session.execute(paged).all())
+    return list(db.session.scalars(paged, params).all() if scalars else db.session.execute(paged, params).all())

@@ -1,4 +1,5 @@
 """Reads of the inbox: the three queues with their filters, counts, and who can take a task."""
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -39,15 +40,20 @@ class TaskFilter:
         return any((self.process, self.step, self.sla, self.county, self.q))
 
 
-def _queue_condition(user, queue: str):
+# Each queue's condition with the user as bind parameters (see _queue_params), for statements built once
+_QUEUE_CONDITIONS = {
+    "mine": Task.assignee_id == sa.bindparam("queue_user_id"),
+    "group": sa.and_(Task.assignee_id.is_(None), Task.role.in_(sa.bindparam("queue_roles", expanding=True)),
+                     Task.org_unit_id == sa.bindparam("queue_unit_id")),
+    "unit": Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True))}
+
+
+def _queue_params(user, queue: str) -> dict:
     if queue == "mine":
-        return Task.assignee_id == user.id
+        return {"queue_user_id": user.id}
     if queue == "group":
-        roles = user.role_names - {ENTERPRISE_ROLE}
-        return sa.and_(Task.assignee_id.is_(None), Task.role.in_(roles), Task.org_unit_id == user.org_unit_id)
-    if queue == "unit" and may_oversee(user):
-        return Task.org_unit_id.in_(units_below(user.org_unit_id))
-    return sa.false()
+        return {"queue_roles": sorted(user.role_names - {ENTERPRISE_ROLE}), "queue_unit_id": user.org_unit_id}
+    return {"queue_units": sorted(units_below(user.org_unit_id))}
 
 
 def sla_condition(state: str, now):
@@ -63,23 +69,46 @@ def sla_condition(state: str, now):
     return sa.true()
 
 
-def queue_statement(user, queue: str, filters: TaskFilter, now=None):
-    """Return the select of open tasks in a queue: (Task, Case, the instance's status, its org unit's id, the
-    enterprise's name|None), what the inbox and the API show.
+def _ordered(statement, sort: str):
+    if sort == "created":
+        return statement.order_by(Task.created_at.desc(), Task.id.desc())
+    if sort == "case":
+        return statement.order_by(Case.number, Task.id)
+    return statement.order_by(Task.due_at.asc().nulls_last(), Task.id)
+
+
+def _queue_select(queue: str):
+    """The open tasks of a queue (the user as bind parameters), with what the inbox and the API show.
 
     Three tables, not five: the unit's name comes from the kept unit table (auth.scopes.unit_name) and the
     enterprise's as a subquery. PostgreSQL plans this statement afresh for every request (its generic plan is
     never cheaper by its estimate), and with the county and the enterprise joined, planning took 2-3 ms, three
     times running it.
     """
-    now = now or utcnow()
     enterprise_name = (sa.select(Enterprise.name).where(Enterprise.id == Case.enterprise_id)
                        .scalar_subquery().label("enterprise_name"))
-    statement = (
-        sa.select(Task, Case, ProcessInstance.status, ProcessInstance.org_unit_id, enterprise_name)
-        .join(Case, Case.instance_id == Task.instance_id)
-        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .where(Task.state == "open", _queue_condition(user, queue)))
+    return (sa.select(Task, Case, ProcessInstance.status, ProcessInstance.org_unit_id, enterprise_name)
+            .join(Case, Case.instance_id == Task.instance_id)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .where(Task.state == "open", _QUEUE_CONDITIONS[queue]))
+
+
+@functools.cache
+def _unfiltered_queue(queue: str, sort: str):
+    """Built once: most inbox pages show a whole queue, and building the statement cost more than planning it."""
+    return _ordered(_queue_select(queue), sort)
+
+
+def queue_statement(user, queue: str, filters: TaskFilter, now=None) -> tuple:
+    """Return (the select of open tasks in a queue, its bind parameters); rows: (Task, Case, the instance's status,
+    its org unit's id, the enterprise's name|None). A queue that is not the user's is empty."""
+    if queue not in queues_of(user):
+        return _ordered(_queue_select("mine").where(sa.false()), filters.sort), _queue_params(user, "mine")
+    params = _queue_params(user, queue)
+    if not filters.narrows():
+        return _unfiltered_queue(queue, filters.sort), params
+    now = now or utcnow()
+    statement = _queue_select(queue)
     if filters.process:
         statement = statement.where(Case.process_id == filters.process)
     if filters.step:
@@ -91,37 +120,27 @@ def queue_statement(user, queue: str, filters: TaskFilter, now=None):
         statement = statement.where(ProcessInstance.org_unit_id == county_id if county_id is not None else sa.false())
     if filters.q:
         statement = statement.where(case_text_condition(filters.q))
-    if filters.sort == "created":
-        return statement.order_by(Task.created_at.desc(), Task.id.desc())
-    if filters.sort == "case":
-        return statement.order_by(Case.number, Task.id)
-    return statement.order_by(Task.due_at.asc().nulls_last(), Task.id)
+    return _ordered(statement, filters.sort), params
 
 
 def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: int = 25, now=None, counts=None):
     """One page of a queue (rows: see queue_statement); `counts` (from queue_counts) spares counting the whole
     queue again."""
     total = counts.get(queue) if counts is not None and not filters.narrows() else None
-    return paginate(queue_statement(user, queue, filters, now), page, per_page, total=total)
+    statement, params = queue_statement(user, queue, filters, now)
+    return paginate(statement, page, per_page, total=total, params=params)
 
 
 _QUEUE_COUNTS = {queue: sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", condition)
-                 .scalar_subquery() for queue, condition in {
-                     "mine": Task.assignee_id == sa.bindparam("queue_user_id"),
-                     "group": sa.and_(Task.assignee_id.is_(None),
-                                      Task.role.in_(sa.bindparam("queue_roles", expanding=True)),
-                                      Task.org_unit_id == sa.bindparam("queue_unit_id")),
-                     "unit": Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True))}.items()}
+                 .scalar_subquery() for queue, condition in _QUEUE_CONDITIONS.items()}
+_QUEUE_STEPS = {queue: sa.select(Task.name).where(Task.state == "open", condition).distinct().order_by(Task.name)
+                for queue, condition in _QUEUE_CONDITIONS.items()}
 
 
 def queue_counts_of(user, queues=None) -> dict:
     """The count of open tasks of each of the user's queues (or of those of `queues` they have), for
     core.counts.read_counts: each is answered from its own index, all in one round trip."""
-    params = {"mine": lambda: {"queue_user_id": user.id},
-              "group": lambda: {"queue_roles": sorted(user.role_names - {ENTERPRISE_ROLE}),
-                                "queue_unit_id": user.org_unit_id},
-              "unit": lambda: {"queue_units": sorted(units_below(user.org_unit_id))}}
-    return {queue: (_QUEUE_COUNTS[queue], params[queue]())
+    return {queue: (_QUEUE_COUNTS[queue], _queue_params(user, queue))
             for queue in (queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues])}
 
 
@@ -132,10 +151,16 @@ def queue_counts(user, queues=None) -> dict[str, int]:
     return read_counts_with_top_bar(counts) if has_request_context() else read_counts(counts)
 
 
-def queue_steps(user, queue: str) -> list[str]:
-    """The step names present in a queue (the choices of the step filter)."""
-    return list(db.session.scalars(
-        sa.select(Task.name).where(Task.state == "open", _queue_condition(user, queue)).distinct().order_by(Task.name)))
+def queue_steps(user, queue: str, filters: TaskFilter | None = None, page=None) -> list[str]:
+    """The step names present in a queue (the choices of the step filter).
+
+    A first page of the whole queue, unfiltered (`page` with `filters`), tells them without asking the database.
+    """
+    if queue not in queues_of(user):
+        return []
+    if page is not None and filters is not None and not filters.narrows() and page.total == len(page.items):
+        return sorted({task.name for task, *_rest in page.items})
+    return list(db.session.scalars(_QUEUE_STEPS[queue], _queue_params(user, queue)))
 
 
 def reassign_candidates(task: Task) -> list[User]:

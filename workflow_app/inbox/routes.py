@@ -46,7 +46,7 @@ def index():
         notices, notice_total = open_notices(units_below(current_user.org_unit_id), limit=5)
     return render_template("inbox/index.html", queue=queue, queues=queues_of(current_user), counts=counts,
                            notices=notices, notice_total=notice_total,
-                           filters=filters, page=page, steps=[(s, s) for s in queue_steps(current_user, queue)],
+                           filters=filters, page=page, steps=[(s, s) for s in queue_steps(current_user, queue, filters, page)],
                            processes=process_options(), counties=county_choices())
 
 
