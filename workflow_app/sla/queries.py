@@ -161,12 +161,15 @@ class CaseClocks:
 PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
 
 
-# built once: every case page reads them
-_CASE_AND_PHASE_CLOCKS = (sa.select(SlaClock).where(SlaClock.instance_id == sa.bindparam("instance_id"),
-                                                    SlaClock.kind.in_(("case", "phase")))
-                          .order_by(SlaClock.started_at, SlaClock.id))
-_CASE_NOTICES = (sa.select(SupervisionNotice).where(SupervisionNotice.instance_id == sa.bindparam("instance_id"))
-                 .order_by(SupervisionNotice.id))
+# Built once, every case page reads it: the case and phase clocks of a case, oldest first, and every clock that has
+# a supervision notice with its notices, in one round trip (a notice may be of a task's clock).
+_CLOCKS_AND_NOTICES = (
+    sa.select(SlaClock, SupervisionNotice)
+    .outerjoin(SupervisionNotice, sa.and_(SupervisionNotice.clock_id == SlaClock.id,
+                                          SupervisionNotice.instance_id == SlaClock.instance_id))
+    .where(SlaClock.instance_id == sa.bindparam("instance_id"),
+           sa.or_(SlaClock.kind.in_(("case", "phase")), SupervisionNotice.id.is_not(None)))
+    .order_by(SlaClock.started_at, SlaClock.id, SupervisionNotice.id))
 
 
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
@@ -175,8 +178,13 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     from workflow_app.sla.clocks import clock_state, elapsed
     now = now or utcnow()
     calendar = shown_calendar()
-    views = []
-    for clock in db.session.scalars(_CASE_AND_PHASE_CLOCKS, {"instance_id": instance_id}):
+    views, notices, seen = [], [], set()
+    for clock, notice in db.session.execute(_CLOCKS_AND_NOTICES, {"instance_id": instance_id}):
+        if notice is not None:
+            notices.append(notice)
+        if clock.kind not in ("case", "phase") or clock.id in seen:
+            continue
+        seen.add(clock.id)
         pauses = [(datetime.fromisoformat(p["from"]), datetime.fromisoformat(p["to"]), p.get("reason"))
                   for p in clock.pauses or []]
         if clock.paused_since is not None:
@@ -186,7 +194,7 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
                                clock.paused_since is not None, clock.started_at, clock.stopped_at, clock.due_at,
                                bool(clock.due_provisional), format_working_time(elapsed(clock, now, calendar)),
                                pauses, extensions, clock.send_backs or 0, clock.reopens or 0))
-    notices = list(db.session.scalars(_CASE_NOTICES, {"instance_id": instance_id}))
+    notices.sort(key=lambda notice: notice.id)
     case = next((v for v in views if v.kind == "case"), None)
     return CaseClocks(case, [v for v in views if v.kind == "phase"], notices)
 
