@@ -150,3 +150,25 @@ def test_case_history_labels_what_the_steps_record_besides_their_forms(create_ag
     assert shown["协议编号"].startswith("FQ-") and re.fullmatch(r"[0-9a-f]{64}", shown["协议文本指纹（SHA-256）"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown["签署时间"])  # local time, not an ISO string in UTC
     assert shown["期次"] == "1"
+
+
+def test_case_page_shows_its_clocks_and_the_supervision_notices_of_any_of_its_clocks(referral, client_as):
+    from datetime import timedelta
+
+    from workflow_app.core import time as app_time
+    from workflow_app.sla.escalation import run_sla_sweep
+    from workflow_app.sla.models import SlaClock, SupervisionNotice
+    for days in (3, 30):  # overdue: the county's notice; long overdue: the city's
+        app_time.freeze_clock(app_time.utcnow() + timedelta(days=days))
+        try:
+            run_sla_sweep()
+            db.session.commit()
+        finally:
+            app_time.reset_clock()
+    notices = db.session.scalars(sa.select(SupervisionNotice).order_by(SupervisionNotice.id)).all()
+    assert [n.level for n in notices] == ["county", "city"]
+    kinds = {db.session.get(SlaClock, n.clock_id).kind for n in notices}
+    html = html_of(client_as("kuiwen_supervisor").get(f"/cases/{referral.id}"))
+    clocks = re.search(r'<section[^>]*id="clocks".*?</section>', html, re.S).group(0)
+    assert re.findall(r'data-notice="([^"]+)"', clocks) == [n.number for n in notices], kinds
+    assert 'id="case-clock"' in clocks and '<tr data-phase="sign_for">' in clocks
