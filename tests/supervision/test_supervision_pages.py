@@ -150,3 +150,15 @@ def test_the_case_page_shows_its_clocks(app, late_referrals, client_as):
     page = client_as("kuiwen_supervisor").get(f"/cases/{kuiwen.id}").get_data(as_text=True)
     assert 'id="clocks"' in page and 'data-phase="sign_for"' in page and 'data-sla="overdue"' in page
     assert 'data-send-backs="0"' in page
+
+
+def test_an_admin_oversees_the_notices_of_every_unit(app, late_referrals, create_user, client_as):
+    create_user("shouguang_admin", ["admin"], "shouguang")   # an admin placed in a county sees the whole city
+    kuiwen_notices = db.session.scalars(sa.select(SupervisionNotice.number)).all()
+    assert kuiwen_notices
+    client = client_as("shouguang_admin")
+    with statements_run() as seen:
+        html = client.get("/supervision/notices").get_data(as_text=True)
+    assert all(number in html for number in kuiwen_notices)
+    assert f'data-count="supervision">{len(kuiwen_notices)}<' in html
+    assert not [s for s, _ in seen if "WHERE org_unit.level" in s]  # all units from the kept unit table

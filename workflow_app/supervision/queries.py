@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from workflow_app.auth.models import Enterprise, OrgUnit, User
-from workflow_app.auth.queries import find_city_unit
 from workflow_app.auth.scopes import org_units, units_below
 from workflow_app.cases.models import Case
 from workflow_app.core.database import plan_each_time
@@ -31,8 +30,7 @@ SATISFIED = ("满意", "基本满意")
 def supervised_units(user) -> set[int]:
     """The units a supervisor (or admin) oversees: their own and every unit below (admins: all)."""
     if "admin" in user.role_names:
-        city = find_city_unit()
-        return units_below(city.id) if city is not None else {user.org_unit_id}
+        return {unit.id for unit in org_units()}  # from the kept unit table: every admin page counts notices
     return units_below(user.org_unit_id)
 
 
