@@ -3,9 +3,11 @@
 A user task without a formKey gets `ConfirmForm`. Each process has its own module here
 that registers its forms with `@register_form("key")`.
 """
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import DecimalField, TextAreaField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional
 
@@ -66,6 +68,8 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
         choices = unbound.kwargs.get("choices") or []
         labels = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)):
                   getattr(c, "label", c[1] if isinstance(c, tuple) else c) for c in choices}
+        if unbound.field_class is DecimalField:
+            value = _amount(value, unbound.kwargs.get("places", 2))
         described.append((str(unbound.args[0]) if unbound.args else name, _show(labels.get(str(value), value))))
     recorded = {**getattr(form_class, "recorded", {}), **(recorded or {})}
     for name, value in data.items():
@@ -78,6 +82,14 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
         elif not isinstance(value, (dict, list)):
             described.append((name, _show(value)))
     return described
+
+
+def _amount(value, places) -> str:
+    """An amount as the history shows money: thousands separated, e.g. 30,816.67 (as it is when no number)."""
+    try:
+        return f"{Decimal(str(value)):,.{places if places is not None else 2}f}"
+    except (InvalidOperation, ValueError):
+        return value
 
 
 def _show(value) -> str:

@@ -141,12 +141,16 @@ RECORDED_KEYS = ("pension_fen", "unemployment_fen", "deferred_total_fen", "polic
 
 
 def test_case_history_labels_what_the_steps_record_besides_their_forms(create_agreement_case, client_as):
-    case = create_agreement_case("paid_once")
+    from workflow_app.agreements.queries import current_agreement
+    from workflow_app.core.money import format_yuan
+    case = create_agreement_case("paid_once", pension="30000.00")
+    first = current_agreement(case.id).installments[0]
     timeline = _timeline_of(html_of(client_as("agency").get(f"/cases/{case.id}")))
     labels = re.findall(r"<dt>(.*?)</dt>", timeline)
     assert not set(labels) & set(RECORDED_KEYS), labels              # no stored key shows as a label
     shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
-    assert shown["缓缴合计（元）"] == "1,200.00" and shown["缓缴的基本养老保险费（元）"] == "1,000.00"
+    assert shown["缓缴合计（元）"] == "30,200.00" and shown["缓缴的基本养老保险费（元）"] == "30,000.00"
+    assert first.amount_fen > 1_000_00 and shown["缴费金额（元）"] == format_yuan(first.amount_fen)
     assert shown["协议编号"].startswith("FQ-") and re.fullmatch(r"[0-9a-f]{64}", shown["协议文本指纹（SHA-256）"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown["签署时间"])  # local time, not an ISO string in UTC
     assert shown["期次"] == "1"
