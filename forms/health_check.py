@@ -1,6 +1,7 @@
 """Forms of the labour-rules health check (劳动规章制度“体检+提升”)."""
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -59,8 +60,15 @@ def _severity_label(severity) -> str:
 def _describe_risks(risks) -> str:
     """The risks of an inspection as the case history shows them: item (severity): finding; ..."""
     items = dict(CHECKLIST)
-    return "; ".join(f"{items.get(risk.get('item'), risk.get('item'))} ({_severity_label(risk.get('severity'))})"
-                     + (f": {risk['note']}" if risk.get("note") else "") for risk in risks if isinstance(risk, dict))
+    described = []
+    for risk in risks:
+        if not isinstance(risk, dict):
+            continue
+        names = {"item": str(items.get(risk.get("item"), risk.get("item"))),
+                 "severity": _severity_label(risk.get("severity"))}
+        described.append(_("%(item)s (%(severity)s): %(note)s", **names, note=risk["note"]) if risk.get("note")
+                         else _("%(item)s (%(severity)s)", **names))
+    return _("; ").join(described)
 
 
 class InspectionForm(TaskForm):

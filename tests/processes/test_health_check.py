@@ -134,6 +134,6 @@ def test_the_case_history_names_who_asked_and_the_risks_found(started, bureau, c
     timeline = re.search(r'<ol class="timeline" id="timeline">.*?</ol>', html, re.S).group(0)
     shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
     assert shown["发起方"] == "企业自行申请"
-    assert shown["发现的风险"] == "工作时间与加班 (高): 加班超过法定上限"
+    assert shown["发现的风险"] == "工作时间与加班（高）：加班超过法定上限"
     assert (shown["风险项数"], shown["最高风险等级"]) == ("1", "高")
     assert not {"requested_by", "risk_count", "max_severity", "checklist", "risks"} & set(shown)
