@@ -16,7 +16,7 @@ are those of Asia/Shanghai; the working hours come from the WORKING_HOURS settin
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context
@@ -39,7 +39,7 @@ class WorkingHours:
 
     periods: tuple[tuple[time, time], ...]
 
-    @property
+    @cached_property  # a page of tasks asks for it on every row
     def day_length(self) -> timedelta:
         return sum((_span(start, end) for start, end in self.periods), timedelta(0))
 

@@ -3,9 +3,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import get_translations
 
 from workflow_app.core.counts import read_counts
 from workflow_app.extensions import db
@@ -51,6 +50,7 @@ def format_working_time(value: timedelta, day_length: timedelta | None = None) -
     Minutes are shown only under one working day; the value is rounded down to the minute.
     """
     day_length = day_length or working_day_length()
+    translations = get_translations()  # once: a page of tasks says this for every row
     overdue = value < timedelta(0)
     minutes = int(abs(value).total_seconds() // 60)
     day_minutes = int(day_length.total_seconds() // 60) or 1
@@ -58,13 +58,13 @@ def format_working_time(value: timedelta, day_length: timedelta | None = None) -
     hours, minutes = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
+        parts.append(translations.ungettext("%(num)d working day", "%(num)d working days", days) % {"num": days})
     if hours:
-        parts.append(_("%(num)d h", num=hours))
+        parts.append(translations.ugettext("%(num)d h") % {"num": hours})
     if (minutes and not days) or not parts:
-        parts.append(_("%(num)d min", num=minutes))
+        parts.append(translations.ugettext("%(num)d min") % {"num": minutes})
     text = " ".join(parts)
-    return _("overdue by %(time)s", time=text) if overdue else text
+    return translations.ugettext("overdue by %(time)s") % {"time": text} if overdue else text
 
 
 @dataclass
@@ -127,7 +127,8 @@ def task_clock(task, now: datetime | None = None) -> TaskClock:
     if task.id not in shown:  # a page asks for a task's clock more than once (badge, remaining time)
         now = now or utcnow()
         remaining = remaining_working_time(task, now, shown_calendar())
-        shown[task.id] = TaskClock(sla_state(task, now) or "none", format_working_time(remaining),
+        shown[task.id] = TaskClock(sla_state(task, now) or "none",
+                                   format_working_time(remaining, shown_calendar().hours.day_length),
                                    bool(task.due_provisional))
     return shown[task.id]
 
