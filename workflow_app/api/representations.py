@@ -1,6 +1,7 @@
 """How cases, tasks and events look in JSON: times in UTC (ISO 8601, "Z"), money and dates as strings."""
 from datetime import timezone
 
+from workflow_app.auth.scopes import unit_code
 from workflow_app.engine.projections import json_safe
 from workflow_app.sla.queries import sla_state
 
@@ -18,7 +19,7 @@ def case_summary(case, instance) -> dict:
     enterprise = case.enterprise
     return {
         "id": case.id, "number": case.number, "title": case.title, "process": case.process_id,
-        "status": instance.status, "priority": case.priority, "org_unit": instance.org_unit.code,
+        "status": instance.status, "priority": case.priority, "org_unit": unit_code(instance.org_unit_id),
         "enterprise": {"id": enterprise.id, "name": enterprise.name, "uscc": enterprise.uscc} if enterprise else None,
         "current_step": instance.current_step, "created_at": iso(case.created_at), "updated_at": iso(instance.updated_at),
         "finished_at": iso(instance.finished_at),
@@ -28,7 +29,7 @@ def case_summary(case, instance) -> dict:
 def task_summary(task, case, now) -> dict:
     return {
         "id": task.id, "case_id": case.id, "case_number": case.number, "name": task.name, "step": task.bpmn_id,
-        "role": task.role, "org_unit": task.org_unit.code, "assignee": _username(task.assignee),
+        "role": task.role, "org_unit": unit_code(task.org_unit_id), "assignee": _username(task.assignee),
         "state": task.state, "form_key": task.form_key, "created_at": iso(task.created_at), "due_at": iso(task.due_at),
         "warn_at": iso(task.warn_at), "sla_state": sla_state(task, now) or "none",
         "completed_at": iso(task.completed_at), "completed_by": _username(task.completed_by),

@@ -298,10 +298,11 @@ def revoke_api_token(token: ApiToken) -> ApiToken:
     return token
 
 
-def note_token_use(token: ApiToken, now, every_seconds: int = 300) -> None:
-    """Record when a token was last used, at most every few minutes (not a write per request)."""
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= every_seconds:
-        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+def note_token_use(token, now, every_seconds: int = 300) -> None:
+    """Record when a token (its id and last use) was last used, at most every few minutes (not a write per request)."""
+    token_id, last_used_at = token
+    if last_used_at is None or (now - last_used_at).total_seconds() >= every_seconds:
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def record_login_failure(username: str, ip: str, now) -> None:

@@ -29,13 +29,14 @@ class OrgUnits:
     name_by_id: dict
     name_by_code: dict
     id_by_code: dict
+    code_by_id: dict
 
 
 def _read_org_units() -> OrgUnits:
     rows = [UnitRow(*row) for row in db.session.execute(sa.select(
         OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level, OrgUnit.parent_id).order_by(OrgUnit.id))]
     return OrgUnits(rows, _tree(rows), {row.id: row.name for row in rows}, {row.code: row.name for row in rows},
-                    {row.code: row.id for row in rows})
+                    {row.code: row.id for row in rows}, {row.id: row.code for row in rows})
 
 
 def _org_units() -> OrgUnits:
@@ -55,6 +56,11 @@ def unit_name(unit_id: int | None) -> str:
 def unit_name_of_code(code: str | None) -> str | None:
     """The name of the org unit with this code; None for an unknown code."""
     return _org_units().name_by_code.get(code)
+
+
+def unit_code(unit_id: int | None) -> str | None:
+    """The code of an org unit (the API names units by code), without loading it."""
+    return _org_units().code_by_id.get(unit_id) if unit_id is not None else None
 
 
 def unit_id_of_code(code: str) -> int | None:
