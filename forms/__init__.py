@@ -3,8 +3,6 @@
 A user task without a formKey gets `ConfirmForm`. Each process has its own module here
 that registers its forms with `@register_form("key")`.
 """
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, TextAreaField
@@ -68,8 +66,8 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
         choices = unbound.kwargs.get("choices") or []
         labels = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)):
                   getattr(c, "label", c[1] if isinstance(c, tuple) else c) for c in choices}
-        if unbound.field_class is DecimalField:
-            value = _amount(value, unbound.kwargs.get("places", 2))
+        if unbound.field_class is DecimalField:  # every amount field is in yuan
+            value = _yuan(value)
         described.append((str(unbound.args[0]) if unbound.args else name, _show(labels.get(str(value), value))))
     recorded = {**getattr(form_class, "recorded", {}), **(recorded or {})}
     for name, value in data.items():
@@ -84,11 +82,12 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
     return described
 
 
-def _amount(value, places) -> str:
-    """An amount as the history shows money: thousands separated, e.g. 30,816.67 (as it is when no number)."""
+def _yuan(value) -> str:
+    """A yuan amount as the history shows money (core.money.format_yuan: 30,816.67); as it is when it is none."""
+    from workflow_app.core.money import format_yuan, yuan_to_fen
     try:
-        return f"{Decimal(str(value)):,.{places if places is not None else 2}f}"
-    except (InvalidOperation, ValueError):
+        return format_yuan(yuan_to_fen(value))
+    except (TypeError, ValueError):
         return value
 
 

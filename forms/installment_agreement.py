@@ -30,7 +30,7 @@ def _local_time(value) -> str:
         return str(value)
 
 
-def _yuan(fen) -> str:
+def _fen_as_yuan(fen) -> str:
     from workflow_app.core.money import format_yuan
     return format_yuan(fen) if isinstance(fen, int) else str(fen)
 
@@ -49,10 +49,10 @@ class InstallmentApplicationForm(TaskForm):
                                          validators=[InputRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)])
 
     # the case keeps the amounts in fen (workflow_app.agreements.operations), and the policy's deadline
-    recorded = {"pension_fen": (_l("Deferred pension insurance (yuan)"), _yuan),
-                "unemployment_fen": (_l("Deferred unemployment insurance (yuan)"), _yuan),
-                "injury_fen": (_l("Deferred work-injury insurance (yuan)"), _yuan),
-                "deferred_total_fen": (_l("Deferred in all (yuan)"), _yuan),
+    recorded = {"pension_fen": (_l("Deferred pension insurance (yuan)"), _fen_as_yuan),
+                "unemployment_fen": (_l("Deferred unemployment insurance (yuan)"), _fen_as_yuan),
+                "injury_fen": (_l("Deferred work-injury insurance (yuan)"), _fen_as_yuan),
+                "deferred_total_fen": (_l("Deferred in all (yuan)"), _fen_as_yuan),
                 "policy_deadline": (_l("Installments allowed until"), None)}
 
     def validate(self, extra_validators=None):

@@ -125,10 +125,9 @@ def task_clock(task, now: datetime | None = None) -> TaskClock:
         return TaskClock("none", "", False)
     shown = g.setdefault("task_clocks", {}) if now is None and has_request_context() else {}
     if task.id not in shown:  # a page asks for a task's clock more than once (badge, remaining time)
-        now = now or utcnow()
-        remaining = remaining_working_time(task, now, shown_calendar())
-        shown[task.id] = TaskClock(sla_state(task, now) or "none",
-                                   format_working_time(remaining, shown_calendar().hours.day_length),
+        now, calendar = now or utcnow(), shown_calendar()
+        remaining = remaining_working_time(task, now, calendar)
+        shown[task.id] = TaskClock(sla_state(task, now) or "none", format_working_time(remaining, calendar.hours.day_length),
                                    bool(task.due_provisional))
     return shown[task.id]
 
