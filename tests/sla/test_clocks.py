@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import HUAYU, LVYUAN, open_task_of
+from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from tests.sla.conftest import sh
 from workflow_app.engine.models import AuditEvent, Task
-from workflow_app.engine.operations import complete_task, resume_instance, suspend_instance
+from workflow_app.engine.operations import cancel_instance, complete_task, resume_instance, suspend_instance
 from workflow_app.extensions import db
 from workflow_app.sla.clocks import clock_state, elapsed
 from workflow_app.sla.models import SlaClock
@@ -143,6 +143,44 @@ def test_suspending_a_case_pauses_its_clocks_and_resuming_moves_the_deadline(app
     clock_row = task_clock(case, "handle")
     assert clock_row.paused_since is None and clock_row.due_at == sh("2026-11-27 17:30")
     assert open_task_of(case, "handle").due_at == sh("2026-11-27 17:30")
+
+
+def test_an_ending_case_stops_its_clocks_without_reading_them(app, deploy, create_case, user, set_clock):
+    deploy("sla_deadline.bpmn")
+    set_clock("2026-11-23 08:00")
+    case = create_case("sla_deadline")
+    complete(case, "handle", user)
+    (case_clock,) = clocks(case, "case")  # held by the session through the last step
+    assert case_clock.stopped_at is None
+    set_clock("2026-11-24 10:00")
+    task = open_task_of(case, "file_away")  # a task without a clock: its step reads none
+    with statements_run() as seen:
+        complete_task(task.id, {}, user.id)
+    assert not [s for s, _ in seen if "FROM sla_clock" in s]
+    assert case_clock.stopped_at == sh("2026-11-24 10:00")  # the session's object follows the UPDATE
+    db.session.commit()
+    assert [c.stopped_at for c in clocks(case, "case")] == [sh("2026-11-24 10:00")]
+    assert [c.stopped_at for c in clocks(case, "task")] == [sh("2026-11-23 08:00")]  # stopped by its own step
+    assert all(c.next_escalation_at is None for c in clocks(case, "case") + clocks(case, "task"))
+
+
+def test_a_case_cancelled_while_suspended_ends_its_pause_before_its_clocks_stop(app, deploy, create_case, user,
+                                                                                set_clock):
+    deploy("sla_deadline.bpmn")
+    set_clock("2026-11-23 08:00")
+    case = create_case("sla_deadline")
+    set_clock("2026-11-24 09:00")
+    suspend_instance(case.instance_id, "waiting for the court", user.id)
+    db.session.commit()
+    set_clock("2026-11-25 09:00")  # one working day suspended
+    cancel_instance(case.instance_id, "withdrawn", user.id)
+    db.session.commit()
+    handle, (case_clock,) = task_clock(case, "handle"), clocks(case, "case")
+    for stopped in (handle, case_clock):
+        assert stopped.stopped_at == sh("2026-11-25 09:00") and stopped.paused_since is None
+        assert stopped.pauses == [{"from": "2026-11-24T01:00:00+00:00", "to": "2026-11-25T01:00:00+00:00",
+                                   "reason": "suspended"}]
+    assert handle.due_at == sh("2026-11-27 17:30")  # the day suspended moved the deadline it is judged by
 
 
 # --------------------------------------------------------------------------- the referral's clocks

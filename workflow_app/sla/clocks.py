@@ -421,10 +421,34 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
                 "due_before": _iso(before) if before else None, "due_after": _iso(after) if after else None})
 
 
+_PAUSED = sa.orm.aliased(SlaClock, name="paused")
+# Built once: stop an ending case's running clocks in one statement, unless one of them is paused (a paused
+# clock's pause must be closed first, which moves its deadline: that takes the clocks as objects).
+_STOP_RUNNING_UNLESS_PAUSED = sa.update(SlaClock).where(
+    SlaClock.instance_id == sa.bindparam("of_instance"), SlaClock.stopped_at.is_(None),
+    ~sa.exists().where(_PAUSED.instance_id == sa.bindparam("of_instance"), _PAUSED.stopped_at.is_(None),
+                       _PAUSED.paused_since.is_not(None)),
+).values(stopped_at=sa.bindparam("stopped"), next_escalation_at=None).execution_options(synchronize_session="fetch")
+
+
+def _stop_clocks_unread(instance_id: int, now: datetime) -> bool:
+    """Stop the running clocks of an instance whose step read none; False if none was stopped that way.
+
+    The case clock runs until the case ends, so stopping none means a paused clock (or no clock) is left.
+    """
+    if instance_id in db.session.info.get(_STEP_CLOCKS, {}):
+        return False
+    with db.session.no_autoflush:
+        stopped = db.session.execute(_STOP_RUNNING_UNLESS_PAUSED, {"of_instance": instance_id, "stopped": now})
+    return stopped.rowcount > 0
+
+
 @instance_status_changed.connect
 def _follow_instance_status(instance, old=None, new=None, **_):
     """Stop every clock when the case ends; pause them while it is suspended."""
     now = instance.finished_at if new in ("completed", "cancelled") and instance.finished_at else utcnow()
+    if new in ("completed", "cancelled") and _stop_clocks_unread(instance.id, now):
+        return
     calendar = work_calendar()
     with db.session.no_autoflush:
         for clock in clocks_of(instance.id):
