@@ -6,13 +6,14 @@ from datetime import date
 import pytest
 
 from config import TestingConfig
-from tests.conftest import statements_run
+from tests.conftest import DATA, statements_run
 from workflow_app import create_app
 from workflow_app.auth.operations import add_org_unit, add_role, update_role
 from workflow_app.auth.queries import county_choices, find_role, role_label
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.queries import process_options
 from workflow_app.core.reference import kept
+from workflow_app.engine.queries import latest_version, list_latest_versions
 from workflow_app.extensions import db
 from workflow_app.sla.calendar import shown_calendar
 from workflow_app.sla.operations import enter_calendar_year
@@ -64,6 +65,17 @@ def test_a_deployment_shows_at_once_in_the_process_filter(app, deploy):
     deploy("straight_line.bpmn")
     assert [process_id for process_id, _label in process_options()] == ["straight_line"]
 
+
+def test_the_newest_versions_are_kept_and_a_new_one_starts_the_next_case(app, deploy, create_case):
+    deploy("straight_line.bpmn")
+    assert [(v.process_id, v.version) for v in list_latest_versions()] == [("straight_line", 1)]
+    with statements_run() as seen:
+        assert latest_version("straight_line").version == 1
+    assert seen == []
+    changed = (DATA / "straight_line.bpmn").read_text().replace('name="', 'name="v2 ', 1)
+    deploy(sources={"straight_line.bpmn": changed})
+    assert latest_version("straight_line").version == 2
+    assert create_case("straight_line").instance.process_version.version == 2
 
 def test_an_entered_calendar_year_shows_at_once_in_the_remaining_times(app):
     with app.app_context(), app.test_request_context():  # a request of its own, with its own g

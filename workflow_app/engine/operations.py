@@ -28,7 +28,7 @@ from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersi
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (audit_batch, current_step_of, json_safe, ready_human_task_ids, record_audit,
                                              sync_projections)
-from workflow_app.engine.queries import DEPLOYED_KEPT, forget_latest_versions, latest_version, newest_stored_version, open_tasks
+from workflow_app.engine.queries import DEPLOYED_KEPT, LATEST_KEPT, latest_version, newest_stored_version, open_tasks
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
@@ -95,8 +95,7 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
         db.session.add(version)
         result.created.append(version)
     db.session.flush()
-    forget_latest_versions()
-    forget_on_commit(db.session, DEPLOYED_KEPT)
+    forget_on_commit(db.session, DEPLOYED_KEPT, LATEST_KEPT)
     for version in result.created:
         db.session.add(AuditEvent(kind="process_deployed", actor_id=actor_id, at=utcnow(),
                                   data={"process_id": version.process_id, "version": version.version}))

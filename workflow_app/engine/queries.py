@@ -1,19 +1,36 @@
 """Reads of process versions, instances, tasks, timers and audit events."""
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 
 from workflow_app.core.reference import kept
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.extensions import db
 
 
-def latest_version(process_id: str) -> ProcessVersion | None:
-    """The newest version of a process (from this request's list of newest versions once it has read it)."""
-    if has_request_context() and "latest_versions" in g:
-        return next((v for v in g.latest_versions if v.process_id == process_id), None)
-    return newest_stored_version(process_id)
+@dataclass(frozen=True)
+class DeployedVersion:
+    """The newest version of a deployed process, kept between requests as plain values (see core.reference)."""
+
+    id: int
+    process_id: str
+    version: int
+    name: str | None
+    sha256: str
+    source_file: str
+    created_at: datetime
+
+    @property
+    def spec_json(self) -> str:
+        """The parsed spec as stored (read when the spec cache has no entry for `sha256`)."""
+        return db.session.scalar(sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == self.id))
+
+
+def latest_version(process_id: str) -> DeployedVersion | None:
+    """The newest version of a process (from the kept list of newest versions)."""
+    return next((v for v in list_latest_versions() if v.process_id == process_id), None)
 
 
 def newest_stored_version(process_id: str) -> ProcessVersion | None:
@@ -25,20 +42,18 @@ def newest_stored_version(process_id: str) -> ProcessVersion | None:
 
 _newest = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
            .group_by(ProcessVersion.process_id).subquery())
-_LATEST_VERSIONS = (  # built once: every start reads it
-    sa.select(ProcessVersion).join(_newest, sa.and_(ProcessVersion.process_id == _newest.c.process_id,
-                                                    ProcessVersion.version == _newest.c.version))
+_LATEST_VERSIONS = (  # built once
+    sa.select(*(getattr(ProcessVersion, name) for name in DeployedVersion.__dataclass_fields__))
+    .join(_newest, sa.and_(ProcessVersion.process_id == _newest.c.process_id,
+                           ProcessVersion.version == _newest.c.version))
     .order_by(ProcessVersion.process_id))
+LATEST_KEPT = "latest_versions"  # its name in core.reference
 
 
-def list_latest_versions() -> list[ProcessVersion]:
-    """Return the newest version of every deployed process, by process id (read once per request)."""
-    if has_request_context() and "latest_versions" in g:
-        return list(g.latest_versions)
-    versions = list(db.session.scalars(_LATEST_VERSIONS))
-    if has_request_context():
-        g.latest_versions = versions
-    return list(versions)
+def list_latest_versions() -> list[DeployedVersion]:
+    """Return the newest version of every deployed process, by process id (kept between requests: every start
+    reads it)."""
+    return list(kept(LATEST_KEPT, lambda: tuple(DeployedVersion(*row) for row in db.session.execute(_LATEST_VERSIONS))))
 
 
 DEPLOYED_KEPT = "deployed_process_ids"  # its name in core.reference
@@ -50,13 +65,7 @@ def deployed_process_ids() -> list[str]:
         sa.select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))))
 
 
-def forget_latest_versions() -> None:
-    """Drop this request's list of newest versions (a deployment just changed them)."""
-    if has_request_context():
-        g.pop("latest_versions", None)
-
-
-def start_lane(version: ProcessVersion) -> str | None:
+def start_lane(version: DeployedVersion) -> str | None:
     """The lane (role) of a process version's start event; None when the process has no lanes."""
     from workflow_app.engine.serialization import load_specs
     spec = load_specs(version.sha256, lambda: version.spec_json)[0]

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from flask import current_app, has_app_context
 
 from workflow_app.core.durations import parse_sla
@@ -421,26 +422,35 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
                 "due_before": _iso(before) if before else None, "due_after": _iso(after) if after else None})
 
 
-_PAUSED = sa.orm.aliased(SlaClock, name="paused")
+_CLOCKS = SlaClock.__table__
+_PAUSED = _CLOCKS.alias("paused")
 # Built once: stop an ending case's running clocks in one statement, unless one of them is paused (a paused
 # clock's pause must be closed first, which moves its deadline: that takes the clocks as objects).
-_STOP_RUNNING_UNLESS_PAUSED = sa.update(SlaClock).where(
-    SlaClock.instance_id == sa.bindparam("of_instance"), SlaClock.stopped_at.is_(None),
-    ~sa.exists().where(_PAUSED.instance_id == sa.bindparam("of_instance"), _PAUSED.stopped_at.is_(None),
-                       _PAUSED.paused_since.is_not(None)),
-).values(stopped_at=sa.bindparam("stopped"), next_escalation_at=None).execution_options(synchronize_session="fetch")
+_STOP_RUNNING_UNLESS_PAUSED = sa.update(_CLOCKS).where(
+    _CLOCKS.c.instance_id == sa.bindparam("of_instance"), _CLOCKS.c.stopped_at.is_(None),
+    ~sa.exists().where(_PAUSED.c.instance_id == sa.bindparam("of_instance"), _PAUSED.c.stopped_at.is_(None),
+                       _PAUSED.c.paused_since.is_not(None)),
+).values(stopped_at=sa.bindparam("stopped"), next_escalation_at=None)
 
 
 def _stop_clocks_unread(instance_id: int, now: datetime) -> bool:
     """Stop the running clocks of an instance whose step read none; False if none was stopped that way.
 
     The case clock runs until the case ends, so stopping none means a paused clock (or no clock) is left.
+    Clocks the session holds from before the step are told what the statement wrote.
     """
     if instance_id in db.session.info.get(_STEP_CLOCKS, {}):
         return False
-    with db.session.no_autoflush:
-        stopped = db.session.execute(_STOP_RUNNING_UNLESS_PAUSED, {"of_instance": instance_id, "stopped": now})
-    return stopped.rowcount > 0
+    stopped = db.session.connection().execute(_STOP_RUNNING_UNLESS_PAUSED, {"of_instance": instance_id, "stopped": now})
+    if stopped.rowcount == 0:
+        return False
+    for held in db.session.identity_map.values():
+        loaded = held.__dict__  # read without loading: an expired attribute is read afresh anyway
+        if isinstance(held, SlaClock) and loaded.get("instance_id") == instance_id and "stopped_at" in loaded \
+                and loaded["stopped_at"] is None:
+            set_committed_value(held, "stopped_at", now)
+            set_committed_value(held, "next_escalation_at", None)
+    return True
 
 
 @instance_status_changed.connect
