@@ -37,8 +37,17 @@ def task_summary(task, case, now) -> dict:
 
 
 def audit_entry(event) -> dict:
-    return {"at": iso(event.at), "kind": event.kind, "actor": _username(event.actor), "step": event.task_bpmn_id,
-            "step_name": event.task_name, "data": json_safe(event.data) if event.data is not None else None}
+    return _audit_entry(event.at, event.kind, _username(event.actor), event.task_bpmn_id, event.task_name, event.data)
+
+
+def audit_row_entry(row: dict, actor_name: str | None) -> dict:
+    """An audit row as written (engine.projections.rows_written) with its actor's user name."""
+    return _audit_entry(row["at"], row["kind"], actor_name, row["task_bpmn_id"], row["task_name"], row["data"])
+
+
+def _audit_entry(at, kind, actor_name, step, step_name, data) -> dict:
+    return {"at": iso(at), "kind": kind, "actor": actor_name, "step": step, "step_name": step_name,
+            "data": json_safe(data) if data is not None else None}
 
 
 def comment_entry(comment) -> dict:

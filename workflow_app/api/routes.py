@@ -10,8 +10,8 @@ from forms import form_class_for
 from workflow_app.api.endpoint import api_user, endpoint, json_body
 from workflow_app.api.forms import form_description, formdata_from_json
 from workflow_app.api.openapi import openapi_document
-from workflow_app.api.representations import (audit_entry, case_summary, comment_entry, iso, page_of,
-                                              task_summary)
+from workflow_app.api.representations import (audit_entry, audit_row_entry, case_summary, comment_entry, iso,
+                                              page_of, task_summary)
 from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, list_cases, visible_case
@@ -20,6 +20,7 @@ from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.operations import closed_task_conflict, deliver_message
+from workflow_app.engine.projections import rows_written
 from workflow_app.engine.queries import DataOnFirstRead, audit_trail, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
 from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task_and_case
@@ -154,7 +155,8 @@ def _case_detail(user, case, new=False) -> dict:
     instance = case.instance
     now = utcnow()
     detail = case_summary(case, instance)
-    tasks = open_tasks(instance.id)
+    written = rows_written(instance.id) if new else None  # a case started here: all it has, this request made
+    tasks = [t for t in written[0] if t.state == "open"] if written else open_tasks(instance.id)
     steps = enterprise_todo(tasks) if _is_enterprise(user) else tasks
     # the deadline the case is next overdue by: its open steps carry their clocks' (and phases') deadlines
     detail["due_at"] = iso(min((t.due_at for t in steps if t.due_at is not None), default=None))
@@ -164,9 +166,19 @@ def _case_detail(user, case, new=False) -> dict:
                               "data": None} for name, at in steps_done(instance.id)]
         detail["comments"] = []
     else:
-        detail["history"] = [audit_entry(event) for event in audit_trail(instance.id)]
+        detail["history"] = _history_written(user, written[1]) if written else None
+        if detail["history"] is None:
+            detail["history"] = [audit_entry(event) for event in audit_trail(instance.id)]
         detail["comments"] = [] if new else [comment_entry(c) for c in case_comments(case.id)]
     return detail
+
+
+def _history_written(user, rows: list[dict]) -> list[dict] | None:
+    """The history of a case started in this request, from the rows written (None if another user acted in it)."""
+    names = {None: None, user.id: user.username}
+    if any(row["actor_id"] not in names for row in rows):
+        return None
+    return [audit_row_entry(row, names[row["actor_id"]]) for row in rows]
 
 
 @bp.route("/cases/<int:case_id>")

@@ -90,13 +90,41 @@ _AUDIT_INSERT = sa.insert(AuditEvent.__table__)
 _AUDIT_BATCH = "engine_audit_batch"  # session.info key: the audit rows of the running engine operation
 
 
+# What this transaction wrote of each instance: the task rows it opened and the audit rows, in the order written.
+# A response about a case started in this transaction shows them without reading them back.
+_WRITTEN = "engine_written"  # session.info key: {instance id: ([Task], [audit row])}
+
+
+def _written(instance_id: int) -> tuple[list, list]:
+    return db.session.info.setdefault(_WRITTEN, {}).setdefault(instance_id, ([], []))
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _forget_written(session, *_):
+    session.info.pop(_WRITTEN, None)
+
+
+def rows_written(instance_id: int) -> tuple[list[Task], list[dict]] | None:
+    """The task rows opened (with their state now) and the audit rows written for an instance in this transaction,
+    both in the order made; None if this transaction wrote none. For an instance started in this transaction,
+    that is all it has."""
+    return db.session.info.get(_WRITTEN, {}).get(instance_id)
+
+
+def _write_audit(rows: list[dict]) -> None:
+    db.session.connection().execute(_AUDIT_INSERT, rows)
+    for row in rows:
+        _written(row["instance_id"])[1].append(row)
+
+
 def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
     """Append an audit event of an instance: at once, or at the end of the engine operation that records it."""
     row = {"instance_id": instance.id, "actor_id": actor_id, "kind": kind, "task_bpmn_id": task_bpmn_id,
            "task_name": task_name, "data": data, "at": now}
     batch = db.session.info.get(_AUDIT_BATCH)
     if batch is None:
-        db.session.connection().execute(_AUDIT_INSERT, [row])
+        _write_audit([row])
     else:
         batch.append(row)
 
@@ -116,7 +144,7 @@ def audit_batch():
     finally:
         db.session.info.pop(_AUDIT_BATCH, None)
     if batch:
-        db.session.connection().execute(_AUDIT_INSERT, batch)
+        _write_audit(batch)
 
 
 def _follow_case_org_unit(instance, ready, actor_id, now):
@@ -172,6 +200,7 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
             form_key=properties.get("formKey"), sla=properties.get("sla"), sla_urgent=properties.get("slaUrgent"),
             assignee_id=_assignee_id(instance, spiff_task, properties, now), state="open", created_at=now)
         db.session.add(row)
+        _written(instance.id)[0].append(row)
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
         task_opened.send(instance, task=row, workflow_data=spiff_task.data, properties=properties, now=now)
 
