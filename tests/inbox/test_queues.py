@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.sql.cache_key import HasCacheKey
 
 from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
 from workflow_app.core.errors import ConflictError, Forbidden, InvalidInput
@@ -132,6 +133,18 @@ def test_pagination_pages_through_the_queue(app, bureau, create_referral):
         seen += cases_in(page)
     assert set(seen) == numbers
 
+
+def test_a_page_of_a_queue_is_built_and_keyed_once(bureau, create_referral, monkeypatch):
+    create_referral(HUAYU)
+    handler = bureau["kuiwen_handler"]
+    first = queue_page(handler, "group", TaskFilter(), page=1, per_page=25)
+    keyed = []
+    generate = HasCacheKey._generate_cache_key
+    monkeypatch.setattr(HasCacheKey, "_generate_cache_key", lambda self: keyed.append(self) or generate(self))
+    again = queue_page(handler, "group", TaskFilter(), page=1, per_page=25)
+    assert cases_in(again) == cases_in(first) and keyed == []  # keying a statement cost more than running it
+    queue_page(handler, "group", TaskFilter(q=HUAYU), page=1, per_page=25)
+    assert keyed  # a filtered queue is a statement of its own, keyed when it runs
 
 def test_inbox_page_shows_columns_counts_and_filters(bureau, create_referral, client_as):
     case = create_referral(HUAYU)
