@@ -80,9 +80,9 @@ def _case_or_404(user, case_id):
     return case
 
 
-def _task_or_404(user, task_id):
-    """The task and its case, if the user may see them."""
-    found = own_task_and_case(user, task_id) if _is_enterprise(user) else visible_task_and_case(user, task_id)
+def _task_or_404(user, task_id, lock=False):
+    """The task and its case, if the user may see them (`lock`: with its instance locked, to complete it)."""
+    found = own_task_and_case(user, task_id) if _is_enterprise(user) else visible_task_and_case(user, task_id, lock)
     if found is None:
         raise NotFound(_l("No such task, or it is not yours to see"))
     return found
@@ -254,7 +254,7 @@ def get_task(task_id):
 @endpoint
 def complete_task_endpoint(task_id):
     user = api_user()
-    task, case = _task_or_404(user, task_id)
+    task, case = _task_or_404(user, task_id, lock=True)
     body = json_body()
     _only_keys(body, {"data", "comment"})
     if task.state != "open":

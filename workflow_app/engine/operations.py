@@ -28,7 +28,8 @@ from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersi
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (audit_batch, current_step_of, json_safe, ready_human_task_ids, record_audit,
                                              sync_projections)
-from workflow_app.engine.queries import DEPLOYED_KEPT, LATEST_KEPT, latest_version, newest_stored_version, open_tasks
+from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, latest_version, newest_stored_version, open_tasks,
+                                         take_locked_task)
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
@@ -151,11 +152,15 @@ _LOCK_BY_TASK = _lock_query(sa.select(_task_of.instance_id).where(_task_of.id ==
 def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) -> tuple[ProcessInstance | None, list]:
     """Load an instance row (or a task's instance row) FOR UPDATE, with its open task rows as they were read.
 
-    PostgreSQL locks the row; SQLite serialises writers and the lock_version check catches the rest.
+    PostgreSQL locks the row; SQLite serialises writers and the lock_version check catches the rest. A task read
+    with its instance locked by the caller in this transaction (`note_locked_task`) is not locked and read again.
     The version's sha256 (the key of the cached spec) comes along in the same query, and so do the open
     tasks, one row each; `_open_rows` checks them against the workflow before a step relies on them.
     """
     if task_id is not None:
+        held = take_locked_task(task_id)
+        if held is not None:
+            return held
         rows = db.session.execute(_LOCK_BY_TASK, {"task_id": task_id}).all()
     else:
         rows = db.session.execute(_LOCK_BY_ID_SKIP_LOCKED if skip_locked else _LOCK_BY_ID,

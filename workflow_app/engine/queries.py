@@ -92,6 +92,32 @@ def open_tasks(instance_id: int) -> list[Task]:
     return list(db.session.scalars(_OPEN_TASKS, {"instance_id": instance_id}))
 
 
+# Tasks read by a caller together with their instance row locked FOR UPDATE, in this transaction: the engine's step
+# on that task takes them instead of locking and reading again (one round trip less for every completion).
+_LOCKED_WITH_TASK = "engine_locked_with_task"  # session.info key: {task id: (instance, [the task if open])}
+
+
+def note_locked_task(task: Task, instance: ProcessInstance, spec_key: str) -> None:
+    """Note that `task` was read with its instance row locked (FOR UPDATE, state undeferred, fresh) in this transaction.
+
+    The task row may be as it was before the wait for the lock (PostgreSQL re-reads only the locked row); the step
+    checks it against the workflow restored from the locked row, as it checks the rows its own lock reads.
+    """
+    instance.spec_key = spec_key
+    db.session.info.setdefault(_LOCKED_WITH_TASK, {})[task.id] = (instance, [task] if task.state == "open" else [])
+
+
+def take_locked_task(task_id: int) -> tuple | None:
+    """(instance, [the task if open]) if the task was read with its instance locked in this transaction (once)."""
+    return db.session.info.get(_LOCKED_WITH_TASK, {}).pop(task_id, None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _forget_locked_tasks(session, *_):
+    session.info.pop(_LOCKED_WITH_TASK, None)
+
+
 _INSTANCE_TASKS = sa.select(Task).where(Task.instance_id == sa.bindparam("instance_id")).order_by(Task.id)
 
 

@@ -64,7 +64,7 @@ def _render_task(task, case, form, extras, status=200, stale=None):
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @staff_required
 def task_page(task_id):
-    task, case = visible_task_and_case(current_user, task_id) or abort(404)
+    task, case = visible_task_and_case(current_user, task_id, lock=request.method == "POST") or abort(404)
     form = form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
