@@ -2,7 +2,8 @@
 
 A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /tasks/{id}/complete.
 - sqlite: the development server (`flask run`, threads), an SQLite file; postgresql: gunicorn, 2 workers.
-- p50/p95 of each call with one client; lifecycles per second with 1 and 4 clients.
+- p50/p95 of each call with one client; lifecycles per second with 1 and 4 clients; in rounds (`--rounds`, 3), each
+  round one client's lifecycles and then 4 clients', with each round's figures beside the whole run's.
 - bare_engine: SpiffWorkflow alone, in memory, the same lifecycle (spec parsed once; create, run, serialize;
   deserialize, complete the task, run, serialize) with its stock serializer.
 - timer_latency_s: a running `flask worker` (default WORKER_POLL_SECONDS) firing 40 timers; delay from
@@ -11,7 +12,7 @@ A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /task
 The clients share the machine's 2 cores with the server, so each is a plain keep-alive `http.client`
 connection rather than `requests` (measured here: 0.7 ms of client CPU per call against 2.1 ms).
 
-Prints one JSON document. Usage: python bench/http_lifecycle.py [--lifecycles 300] [--seconds 15]
+Prints one JSON document. Usage: python bench/http_lifecycle.py [--lifecycles 200] [--seconds 10] [--rounds 3]
 """
 import argparse
 import http.client
@@ -76,18 +77,29 @@ def lifecycle(client, timings=None):
         timings["lifecycle"].append(t3 - t0)
 
 
-def measure_server(stack, lifecycles, seconds):
+def measure_server(stack, lifecycles, seconds, rounds=3):
+    """Rounds of (one client: `lifecycles` lifecycles; then 4 clients for `seconds`), taken in turn, so that a spell of
+    the shared machine running slow weighs on one round, not on one figure. Per call: p50/p95 of every round's
+    lifecycles together, and each round's p50; lifecycles per second: the median round, and each round's."""
     one = ApiClient(stack.url, stack.tokens[0])
     for _ in range(20):  # warm up: caches, connections, the parsed spec
         lifecycle(one)
     timings = {"create": [], "inbox": [], "complete": [], "lifecycle": []}
-    started = time.perf_counter()
-    for _ in range(lifecycles):
-        lifecycle(one, timings)
-    single_rate = lifecycles / (time.perf_counter() - started)
-    four_rate = lifecycles_per_second(stack, 4, seconds)
-    return {**{name: _percentiles(values) for name, values in timings.items()},
-            "lifecycles_per_s": {"1": round(single_rate, 1), "4": round(four_rate, 1)}}
+    per_round = {name: [] for name in timings}
+    rates = {"1": [], "4": []}
+    for _round in range(rounds):
+        this_round = {name: [] for name in timings}
+        started = time.perf_counter()
+        for _ in range(lifecycles):
+            lifecycle(one, this_round)
+        rates["1"].append(round(lifecycles / (time.perf_counter() - started), 1))
+        rates["4"].append(round(lifecycles_per_second(stack, 4, seconds), 1))
+        for name, values in this_round.items():
+            timings[name] += values
+            per_round[name].append(_percentiles(values)["p50_ms"])
+    return {**{name: _percentiles(values) | {"p50_ms_rounds": per_round[name]} for name, values in timings.items()},
+            "lifecycles_per_s": {clients: statistics.median(values) for clients, values in rates.items()},
+            "lifecycles_per_s_rounds": rates}
 
 
 def lifecycles_per_second(stack, clients, seconds) -> float:
@@ -160,8 +172,9 @@ def bare_engine(lifecycles):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lifecycles", type=int, default=300)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--lifecycles", type=int, default=200, help="each round's one-client lifecycles")
+    parser.add_argument("--seconds", type=float, default=10, help="each round's 4-client run")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     result = {"cpus": os.cpu_count(), "bare_engine": bare_engine(args.lifecycles)}
@@ -171,7 +184,7 @@ def main():
         try:
             stack.start_web("gunicorn" if database == "postgresql" else "flask")
             result[database] = {"server": "gunicorn -w 2" if database == "postgresql" else "flask run (threaded)",
-                                **measure_server(stack, args.lifecycles, args.seconds)}
+                                **measure_server(stack, args.lifecycles, args.seconds, args.rounds)}
             if database == "postgresql":
                 result["timer_latency_s"] = timer_latency(stack)
         finally:
