@@ -166,9 +166,8 @@ def _case_detail(user, case, new=False) -> dict:
                               "data": None} for name, at in steps_done(instance.id)]
         detail["comments"] = []
     else:
-        detail["history"] = _history_written(user, written[1]) if written else None
-        if detail["history"] is None:
-            detail["history"] = [audit_entry(event) for event in audit_trail(instance.id)]
+        history = _history_written(user, written[1]) if written else None
+        detail["history"] = history if history is not None else [audit_entry(e) for e in audit_trail(instance.id)]
         detail["comments"] = [] if new else [comment_entry(c) for c in case_comments(case.id)]
     return detail
 

@@ -1,6 +1,6 @@
 """One page of a query's rows, with the total to draw the pager."""
-import functools
 import math
+import weakref
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -59,14 +59,19 @@ def _count(statement, params) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()), params)
 
 
-@functools.lru_cache(maxsize=256)
+# The pages of each statement, kept as long as the statement lives: one built once (the inbox's unfiltered queues)
+# gets its pages built and keyed once too, where a new page statement was keyed again at every request, which
+# cost more than the short query. The bounds stay literals: PostgreSQL plans a page by its LIMIT.
+_PAGES = weakref.WeakKeyDictionary()
+
+
 def _paged(statement, limit: int, offset: int):
-    """The page of a statement, kept for statements built once: a new one is keyed again at every run, which costs
-    more than a short query (the bounds stay literals: PostgreSQL plans a page by its LIMIT)."""
-    return statement.limit(limit).offset(offset)
+    pages = _PAGES.setdefault(statement, {})
+    if (limit, offset) not in pages:
+        pages[limit, offset] = statement.limit(limit).offset(offset)
+    return pages[limit, offset]
 
 
 def _page_rows(statement, number: int, per_page: int, scalars: bool, params) -> list:
-    paged = _paged(statement, per_page, (number - 1) * per_page) if params is not None else \
-        statement.limit(per_page).offset((number - 1) * per_page)
+    paged = _paged(statement, per_page, (number - 1) * per_page)
     return list(db.session.scalars(paged, params).all() if scalars else db.session.execute(paged, params).all())

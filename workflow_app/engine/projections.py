@@ -8,6 +8,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
+from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
 from workflow_app.engine.serialization import catches_timer
 from workflow_app.engine.signals import task_closed, task_opened
@@ -92,17 +93,11 @@ _AUDIT_BATCH = "engine_audit_batch"  # session.info key: the audit rows of the r
 
 # What this transaction wrote of each instance: the task rows it opened and the audit rows, in the order written.
 # A response about a case started in this transaction shows them without reading them back.
-_WRITTEN = "engine_written"  # session.info key: {instance id: ([Task], [audit row])}
+_WRITTEN = transaction_key("engine_written")  # session.info: {instance id: ([Task], [audit row])}
 
 
 def _written(instance_id: int) -> tuple[list, list]:
     return db.session.info.setdefault(_WRITTEN, {}).setdefault(instance_id, ([], []))
-
-
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
-def _forget_written(session, *_):
-    session.info.pop(_WRITTEN, None)
 
 
 def rows_written(instance_id: int) -> tuple[list[Task], list[dict]] | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from workflow_app.core.reference import kept
+from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.extensions import db
 
@@ -94,7 +95,7 @@ def open_tasks(instance_id: int) -> list[Task]:
 
 # Tasks read by a caller together with their instance row locked FOR UPDATE, in this transaction: the engine's step
 # on that task takes them instead of locking and reading again (one round trip less for every completion).
-_LOCKED_WITH_TASK = "engine_locked_with_task"  # session.info key: {task id: (instance, [the task if open])}
+_LOCKED_WITH_TASK = transaction_key("engine_locked_with_task")  # session.info: {task id: (instance, [the task if open])}
 
 
 def note_locked_task(task: Task, instance: ProcessInstance, spec_key: str) -> None:
@@ -110,12 +111,6 @@ def note_locked_task(task: Task, instance: ProcessInstance, spec_key: str) -> No
 def take_locked_task(task_id: int) -> tuple | None:
     """(instance, [the task if open]) if the task was read with its instance locked in this transaction (once)."""
     return db.session.info.get(_LOCKED_WITH_TASK, {}).pop(task_id, None)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
-def _forget_locked_tasks(session, *_):
-    session.info.pop(_LOCKED_WITH_TASK, None)
 
 
 _INSTANCE_TASKS = sa.select(Task).where(Task.instance_id == sa.bindparam("instance_id")).order_by(Task.id)

@@ -183,14 +183,14 @@ def visible_task(user, task_id: int) -> Task | None:
 
 
 def _visible_task_query(visibility, lock: bool = False):
+    statement = (sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
+                 .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                 .where(Task.id == sa.bindparam("task_id"), visibility))
     if not lock:
-        return (sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
-                .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                .where(Task.id == sa.bindparam("task_id"), visibility))
-    return (sa.select(Task, Case, ProcessInstance, ProcessVersion.sha256).join(Case, Case.instance_id == Task.instance_id)
-            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        return statement
+    # what the engine's own lock reads: the instance row locked and fresh, with its state and its spec's key
+    return (statement.add_columns(ProcessInstance, ProcessVersion.sha256)
             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-            .where(Task.id == sa.bindparam("task_id"), visibility)
             .with_for_update(of=ProcessInstance).options(sa.orm.undefer(ProcessInstance.state_json))
             .execution_options(populate_existing=True))
 

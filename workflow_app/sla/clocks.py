@@ -28,6 +28,7 @@ from flask import current_app, has_app_context
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.time import SHANGHAI, utcnow
+from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import Task
 from workflow_app.engine.projections import record_audit
 from workflow_app.engine.signals import (instance_started, instance_status_changed, projections_synced, task_closed,
@@ -197,7 +198,7 @@ def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None
 
 # ----------------------------------------------------------------------------- finding a case's clocks
 
-_STEP_CLOCKS = "sla_step_clocks"  # session.info key: {instance id: its running clocks and its case clock}
+_STEP_CLOCKS = transaction_key("sla_step_clocks")  # session.info: {instance id: its running clocks and its case clock}
 _RUNNING_AND_CASE_CLOCKS = sa.select(SlaClock).where(  # built once: every engine step reads it
     SlaClock.instance_id == sa.bindparam("instance_id"), sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))
 
@@ -225,12 +226,6 @@ def _start_case_clock(instance, **_):
 
 def _end_step(instance_id: int) -> None:
     db.session.info.get(_STEP_CLOCKS, {}).pop(instance_id, None)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
-def _forget_step_clocks(session, *_):
-    session.info.pop(_STEP_CLOCKS, None)
 
 
 def clocks_of(instance_id: int) -> list[SlaClock]:
