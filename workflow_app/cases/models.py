@@ -3,11 +3,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from workflow_app.core.models import CreatedAtMixin, trigram_index
+from workflow_app.core.row_writes import written_directly
 from workflow_app.extensions import db
 
 PRIORITIES = ("normal", "urgent")
 
 
+@written_directly
 class Case(db.Model, CreatedAtMixin):
     """A case, one to one with a process instance, numbered like ZB-2026-000123."""
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from workflow_app.auth.models import Enterprise, User
 from workflow_app.cases.models import PRIORITIES, Attachment, Case, CaseNumberSequence, Comment, StoredFile
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.operations import start_instance
 from workflow_app.extensions import db
@@ -73,7 +74,7 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
     case = Case(number=number, instance=instance, process_id=process_id, enterprise_id=enterprise_id,
                 title=title.strip()[:300], priority=priority, created_by_id=actor_id)
     db.session.add(case)
-    db.session.flush()
+    write_rows(db.session)
     return case
 
 

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import deferred, relationship
 
 from workflow_app.core.models import CreatedAtMixin, UTCDateTime
+from workflow_app.core.row_writes import written_directly
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db
 
@@ -28,6 +29,7 @@ class ProcessVersion(db.Model, CreatedAtMixin):
     deployed_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
 
 
+@written_directly
 class ProcessInstance(db.Model, CreatedAtMixin):
     """A running (or finished) workflow; its state is serializer JSON without the spec."""
 
@@ -57,6 +59,7 @@ class ProcessInstance(db.Model, CreatedAtMixin):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+@written_directly
 class Task(db.Model, CreatedAtMixin):
     """A human task of an instance (user, manual or plain task), open or finished."""
 
@@ -101,6 +104,7 @@ class Task(db.Model, CreatedAtMixin):
     org_unit = relationship("OrgUnit", viewonly=True)
 
 
+@written_directly
 class Timer(db.Model):
     """A timer an instance waits on, with its due time; the worker fires due rows."""
 

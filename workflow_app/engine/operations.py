@@ -23,6 +23,7 @@ from forms import known_form_keys
 from workflow_app.auth.queries import roles_without_users
 from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
 from workflow_app.core.reference import forget_on_commit
+from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
@@ -121,7 +122,7 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
                                serializer_version=SERIALIZER_VERSION, current_step=current_step_of(workflow),
                                started_by_id=actor_id, created_at=now, updated_at=now)
     db.session.add(instance)
-    db.session.flush()
+    write_rows(db.session)
     instance.spec_key = version.sha256
     instance_started.send(instance)
     record_audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
@@ -245,7 +246,7 @@ def _save(instance, workflow, now, actor_id, error=None, completed_spiff_id=None
         if completed:  # after the last task's events: the history ends here
             _set_status(instance, "completed", now, actor_id, workflow=workflow)
         projections_synced.send(instance, now=now)
-    db.session.flush()
+    write_rows(db.session)
 
 
 def _spec_key(instance: ProcessInstance) -> str:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
 from workflow_app.core.models import UTCDateTime
+from workflow_app.core.row_writes import written_directly
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db
 
@@ -47,6 +48,7 @@ LEVEL_NONE, LEVEL_WARNED, LEVEL_NOTICE, LEVEL_ESCALATED = 0, 1, 2, 3
 PAUSE_REASONS = ("enterprise", "suspended")
 
 
+@written_directly
 class SlaClock(db.Model):
     """A running (or stopped) SLA clock: of a human task, of a phase of a case, or of a whole case.
 
