@@ -91,3 +91,15 @@ def test_a_deletion_is_left_to_the_orm_with_the_rest(deploy, create_case):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Task, task.id).name == "Renamed" and db.session.get(SlaClock, clock.id) is None
+
+
+def test_a_rollback_forgets_the_new_rows_and_expires_the_changed_ones(case, org_unit):
+    instance = case.instance
+    instance.current_step = "Rolled back"
+    write_rows(db.session)
+    other_case = start_case("straight_line", {}, org_unit.id, None, "Another")
+    new_instance = other_case.instance
+    db.session.rollback()
+    assert sa.inspect(new_instance).transient and sa.inspect(other_case).transient  # as after a flush rolled back
+    assert instance.current_step != "Rolled back"  # read afresh
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1

@@ -4,11 +4,12 @@ Why: a case's start writes four rows and a completion changes two, and for so fe
 own bookkeeping (sorting the objects, dependency actions, events, result handling) cost more than running
 the statements: ~1.5-2 ms of a start's ~9 ms of Python, measured. Here each row of a model registered with
 `written_directly` is written by a statement built once per table and the object made persistent (or clean)
-without SQL, as the ORM would leave it: primary key and defaults set, history reset. Anything this does not
+without SQL, as the ORM would leave it: primary key and defaults set, history reset, noted by the transaction
+(through the session's own step for that, `_register_persistent`: SQLAlchemy is pinned, and
+tests/core/test_row_writes.py checks what it does). Anything this does not
 handle (a deletion, another model, a change of a collection) is left to the ORM's flush, untouched.
 """
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import MANYTOONE
 
@@ -59,6 +60,8 @@ def _writer(model) -> "_Writer | None":
 
 def write_rows(session) -> None:
     """Write the session's pending rows: the registered models' directly, when nothing else is pending; else flush."""
+    if isinstance(session, sa.orm.scoped_session):
+        session = session()
     if session.deleted:
         session.flush()
         return
@@ -73,7 +76,10 @@ def write_rows(session) -> None:
     writes = [(writer.order, 0, 0, _update, writer, obj) for writer, obj in dirty] + \
              [(writer.order, 1, sa.inspect(obj).insert_order, _insert, writer, obj) for writer, obj in new]
     for *_order, write, writer, obj in sorted(writes, key=lambda write: write[:3]):
-        write(session, connection, writer, obj)
+        write(connection, writer, obj)
+    # what the ORM does with the rows it flushed: the values set become the committed ones, new rows take their
+    # identity, and the transaction notes them all, so that a rollback forgets the new ones and expires the rest
+    session._register_persistent({sa.inspect(obj) for _writer, obj in new + dirty})
 
 
 def _changes_collection(writer, obj) -> bool:
@@ -82,7 +88,7 @@ def _changes_collection(writer, obj) -> bool:
                for key in writer.collections)
 
 
-def _insert(session, connection, writer, obj) -> None:
+def _insert(connection, writer, obj) -> None:
     state = sa.inspect(obj)
     values = state.dict
     _take_references(writer, values, values)
@@ -94,9 +100,6 @@ def _insert(session, connection, writer, obj) -> None:
     for key, column in writer.columns.items():
         if values.get(key) is None:
             values[key] = used.get(column.key)
-    session.expunge(obj)
-    make_transient_to_detached(obj)  # as if loaded: the values set are the committed ones, the key is the row's
-    session.add(obj)
 
 
 def _take_references(writer, values: dict, into: dict, keys=None) -> None:
@@ -108,7 +111,7 @@ def _take_references(writer, values: dict, into: dict, keys=None) -> None:
                 into[local_key] = getattr(target, sa.inspect(type(target)).get_property_by_column(remote).key)
 
 
-def _update(session, connection, writer, obj) -> None:
+def _update(connection, writer, obj) -> None:
     state = sa.inspect(obj)
     changed = {key: state.dict[key] for key in state.committed_state
                if key in writer.columns and state.attrs[key].history.has_changes()}
@@ -124,5 +127,3 @@ def _update(session, connection, writer, obj) -> None:
             raise StaleDataError(f"UPDATE statement on table '{writer.table.name}' expected to update 1 row(s); "
                                  "0 were matched.")
         state.dict.update(changed)
-    # what the ORM does with a row it flushed: its values become the committed ones, it is no longer dirty
-    state._commit_all(state.dict, session.identity_map)
