@@ -48,8 +48,8 @@ def test_a_change_is_written_with_the_version_checked_and_the_object_left_clean(
     assert instance.lock_version == version + 1 and not db.session.dirty
     assert not sa.inspect(instance).attrs.current_step.history.has_changes()
     db.session.commit()
-    row = db.session.execute(sa.select(ProcessInstance.__table__.c.lock_version, ProcessInstance.__table__.c.current_step)
-                             .where(ProcessInstance.__table__.c.id == instance.id)).one()
+    table = ProcessInstance.__table__
+    row = db.session.execute(sa.select(table.c.lock_version, table.c.current_step).where(table.c.id == instance.id)).one()
     assert tuple(row) == (version + 1, "Elsewhere")
 
 

@@ -103,7 +103,8 @@ def _insert(connection, writer, obj) -> None:
 
 
 def _take_references(writer, values: dict, into: dict, keys=None) -> None:
-    """Set the foreign keys of the many-to-one relationships in `values` (those in `keys`, if given) from their objects."""
+    """Set the foreign keys of the many-to-one relationships in `values` (those in `keys`, if given) from their
+    objects (a clock's task_id from the task it names, written just before)."""
     for key, pairs in writer.references:
         target = values.get(key)
         if target is not None and (keys is None or key in keys):

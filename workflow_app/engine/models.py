@@ -79,7 +79,8 @@ class Task(db.Model, CreatedAtMixin):
                  sqlite_where=sa.text("state = 'open'")),
     )
     id = sa.Column(sa.Integer, primary_key=True)
-    instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
+    # looked up through the unique index on (instance_id, spiff_task_id), its leading column
+    instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False)
     spiff_task_id = sa.Column(sa.String(36), nullable=False)
     bpmn_id = sa.Column(sa.String(200), nullable=False)
     name = sa.Column(sa.String(300), nullable=False)
@@ -111,7 +112,8 @@ class Timer(db.Model):
     __tablename__ = "timer"
     __table_args__ = (sa.UniqueConstraint("instance_id", "spiff_task_id", name="uq_timer_instance_id_spiff_task_id"),)
     id = sa.Column(sa.Integer, primary_key=True)
-    instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False, index=True)
+    # looked up through the unique index on (instance_id, spiff_task_id), its leading column
+    instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False)
     spiff_task_id = sa.Column(sa.String(36), nullable=False)
     bpmn_id = sa.Column(sa.String(200), nullable=False)
     due_at = sa.Column(UTCDateTime(), nullable=False, index=True)
