@@ -168,7 +168,8 @@ _CLOCKS_AND_NOTICES = (
     .outerjoin(SupervisionNotice, sa.and_(SupervisionNotice.clock_id == SlaClock.id,
                                           SupervisionNotice.instance_id == SlaClock.instance_id))
     .where(SlaClock.instance_id == sa.bindparam("instance_id"),
-           sa.or_(SlaClock.kind.in_(("case", "phase")), SupervisionNotice.id.is_not(None)))
+           # equalities, not IN: an IN list is rendered into the statement's text at every execution
+           sa.or_(SlaClock.kind == "case", SlaClock.kind == "phase", SupervisionNotice.id.is_not(None)))
     .order_by(SlaClock.started_at, SlaClock.id, SupervisionNotice.id))
 
 
