@@ -34,7 +34,7 @@ class _Writer:
         only_on_server = [c.name for c in table.columns if c.server_default is not None and c.default is None]
         if only_on_server:  # its value would have to be read back: leave such a model to the ORM
             raise TypeError(f"{model.__name__}: columns with only a server default: {', '.join(only_on_server)}")
-        self.insert = table.insert().returning(table.c[self.pk_prop.columns[0].key])
+        self.insert = table.insert()  # the new key comes back as PostgreSQL's RETURNING or SQLite's last row id
         self.version = mapper.version_id_col
         self.version_key = mapper.get_property_by_column(self.version).key if self.version is not None else None
         # many-to-one relationships the ORM would follow: a row's foreign key is taken from the object it names
@@ -95,7 +95,7 @@ def _insert(connection, writer, obj) -> None:
     params = {writer.columns[key].key: value for key, value in values.items()
               if key in writer.columns and value is not None}
     result = connection.execute(writer.insert, params)
-    values[writer.pk_prop.key] = result.scalar_one()
+    (values[writer.pk_prop.key],) = result.inserted_primary_key
     used = result.last_inserted_params()  # with the values of the Python-side defaults the statement ran
     for key, column in writer.columns.items():
         if values.get(key) is None:
