@@ -103,3 +103,21 @@ def test_a_rollback_forgets_the_new_rows_and_expires_the_changed_ones(case, org_
     assert sa.inspect(new_instance).transient and sa.inspect(other_case).transient  # as after a flush rolled back
     assert instance.current_step != "Rolled back"  # read afresh
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+
+
+def test_a_row_that_names_another_object_or_none_takes_its_key(deploy, create_case):
+    deploy("sla_deadline.bpmn")
+    first, second = create_case("sla_deadline"), create_case("sla_deadline")
+    [task] = db.session.scalars(sa.select(Task).where(Task.instance_id == first.instance_id)).all()
+    [other] = db.session.scalars(sa.select(Task).where(Task.instance_id == second.instance_id)).all()
+    [clock] = db.session.scalars(sa.select(SlaClock).where(SlaClock.task_id == task.id)).all()
+    clocks = SlaClock.__table__
+    db.session.execute(clocks.delete().where(clocks.c.task_id == other.id))  # a task has one clock at most
+    clock.task = other
+    write_rows(db.session)
+    assert clock.task_id == other.id
+    clock.task = None
+    write_rows(db.session)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(SlaClock, clock.id).task_id is None

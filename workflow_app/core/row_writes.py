@@ -107,9 +107,11 @@ def _take_references(writer, values: dict, into: dict, keys=None) -> None:
     objects (a clock's task_id from the task it names, written just before)."""
     for key, pairs in writer.references:
         target = values.get(key)
-        if target is not None and (keys is None or key in keys):
-            for local_key, remote in pairs:
-                into[local_key] = getattr(target, sa.inspect(type(target)).get_property_by_column(remote).key)
+        if keys is not None and key not in keys or target is None and keys is None:
+            continue  # not changed; or a new row naming no object, whose foreign key may be set as a column
+        for local_key, remote in pairs:
+            into[local_key] = None if target is None else \
+                getattr(target, sa.inspect(type(target)).get_property_by_column(remote).key)
 
 
 def _update(connection, writer, obj) -> None:
