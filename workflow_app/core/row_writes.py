@@ -28,7 +28,7 @@ class _Writer:
     def __init__(self, model):
         mapper = sa.inspect(model)
         self.table = table = mapper.local_table
-        self.order = None  # set by _writer: the table's place in the metadata's dependency order
+        self.order = table.metadata.sorted_tables.index(table)  # its place in the tables' dependency order
         (self.pk_prop,) = [mapper.get_property_by_column(column) for column in mapper.primary_key]
         self.columns = {prop.key: prop.columns[0] for prop in mapper.column_attrs}
         only_on_server = [c.name for c in table.columns if c.server_default is not None and c.default is None]
@@ -51,11 +51,9 @@ class _Writer:
 def _writer(model) -> "_Writer | None":
     if model not in _MODELS:
         return None
-    writer = _MODELS[model]
-    if writer is None:
-        writer = _MODELS[model] = _Writer(model)
-        writer.order = list(writer.table.metadata.sorted_tables).index(writer.table)
-    return writer
+    if _MODELS[model] is None:
+        _MODELS[model] = _Writer(model)
+    return _MODELS[model]
 
 
 def write_rows(session) -> None:
@@ -91,7 +89,7 @@ def _changes_collection(writer, obj) -> bool:
 def _insert(connection, writer, obj) -> None:
     state = sa.inspect(obj)
     values = state.dict
-    _take_references(writer, values, values)
+    _take_references(writer, values, values, [key for key, _pairs in writer.references if values.get(key) is not None])
     params = {writer.columns[key].key: value for key, value in values.items()
               if key in writer.columns and value is not None}
     result = connection.execute(writer.insert, params)
@@ -102,13 +100,13 @@ def _insert(connection, writer, obj) -> None:
             values[key] = used.get(column.key)
 
 
-def _take_references(writer, values: dict, into: dict, keys=None) -> None:
-    """Set the foreign keys of the many-to-one relationships in `values` (those in `keys`, if given) from their
-    objects (a clock's task_id from the task it names, written just before)."""
+def _take_references(writer, values: dict, into: dict, keys) -> None:
+    """Set into `into` the foreign keys of the many-to-one relationships named in `keys` from the objects they name
+    in `values` (a clock's task_id from the task, written just before), or None where they name none."""
     for key, pairs in writer.references:
+        if key not in keys:
+            continue
         target = values.get(key)
-        if keys is not None and key not in keys or target is None and keys is None:
-            continue  # not changed; or a new row naming no object, whose foreign key may be set as a column
         for local_key, remote in pairs:
             into[local_key] = None if target is None else \
                 getattr(target, sa.inspect(type(target)).get_property_by_column(remote).key)
