@@ -1,4 +1,5 @@
-"""Pooled PostgreSQL connections: one the server dropped while idle is replaced unseen; busy ones are not pinged."""
+"""Pooled PostgreSQL connections: one the server dropped while idle is replaced unseen; busy ones are not pinged;
+statements are prepared and kept; cursors describe their results only when asked."""
 import time
 
 import pytest
@@ -117,3 +118,56 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(app_for_
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _psycopg_columns(query: str, params: dict) -> list[tuple]:
+    """The (name, type oid) of a query's columns as a plain psycopg cursor describes them."""
+    import psycopg
+    url = db.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as plain:
+        cursor = plain.execute(query, params)
+        return [(column.name, column.type_code) for column in cursor.description]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_cursor_describes_its_result_as_psycopg_does_when_asked(app, org_unit):
+    query = "SELECT id, name, level, parent_id FROM org_unit WHERE id = %(id)s"
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    cursor.execute(query, {"id": org_unit.id})
+    description = cursor.description
+    assert [(column.name, column.type_code) for column in description] == _psycopg_columns(query, {"id": org_unit.id})
+    assert len(description) == 4 and description[1:3][0].name == "name" and description[-1].name == "parent_id"
+    cursor.execute("UPDATE org_unit SET name = name WHERE id = %(id)s", {"id": org_unit.id})
+    assert cursor.description is None  # no rows: as psycopg's
+    cursor.execute("SELECT")
+    assert list(cursor.description) == []  # rows of no columns: an empty description, not None (psycopg's "SELECT ;")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_description_read_late_refuses_to_describe_the_next_result(app):
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    cursor.execute("SELECT 1 AS one")
+    description = cursor.description
+    cursor.execute("SELECT 'x' AS other, 2 AS two")
+    with pytest.raises(RuntimeError, match="after the cursor ran another statement"):
+        description[0]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_cached_statement_makes_no_column_objects(app, org_unit, monkeypatch):
+    """SQLAlchemy knows a cached statement's columns: their Column objects are never made (the point of it)."""
+    import psycopg._cursor_base as cursor_base
+    made = []
+
+    class CountedColumn(cursor_base.Column):
+        def __init__(self, *args):
+            made.append(1)
+            super().__init__(*args)
+
+    monkeypatch.setattr(cursor_base, "Column", CountedColumn)
+    query = sa.select(sa.table("org_unit", sa.column("id"), sa.column("name"))).where(sa.column("id") == org_unit.id)
+    db.session.execute(query).all()  # compiled and its columns learnt: made here
+    made.clear()
+    rows = db.session.execute(query).all()
+    assert [tuple(row._mapping) for row in rows] == [("id", "name")] and rows[0].name == org_unit.name
+    assert made == []
