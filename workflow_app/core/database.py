@@ -90,8 +90,7 @@ class CursorDescribingOnDemand(psycopg.Cursor):
 
     SQLAlchemy reads `cursor.description` after every statement that returns rows, but for a statement from its
     compiled cache it only checks that it is not None: the result's columns are known already. psycopg builds a
-    Column object per column at each read: ~5% of an API call's instructions (callgrind), a fifth of a statement's
-    Python for a task row of 20 columns.
+    Column object per column at each read (a task row has 20): 4.9% of an API lifecycle's instructions (callgrind).
     """
     __slots__ = ()
 
