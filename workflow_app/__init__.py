@@ -66,6 +66,8 @@ def create_app(config_class=None):
                       portal_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    from workflow_app.api.endpoint import CookieSessionOutsideApi
+    app.session_interface = CookieSessionOutsideApi(api_bp.url_prefix)
 
     from workflow_app.core.security_headers import add_security_headers
     app.after_request(add_security_headers)

@@ -52,6 +52,22 @@ def test_without_a_valid_token_every_endpoint_says_401_in_json(app, bureau, crea
     assert _count(Case) == 0
 
 
+def test_an_api_request_opens_no_cookie_session(app, bureau, client_as):
+    """Nothing in an API call sees the user a browser's cookie signs in: not Flask-Login, not the session."""
+    from flask import g, session
+    from flask_login import current_user
+    browser = client_as("dispatcher")
+    cookie = {"Cookie": f"session={browser.get_cookie('session').value}"}
+    g.__dict__.clear()  # the tests' app context is shared: Flask-Login keeps its user in g
+    with app.test_request_context("/cases", headers=cookie):
+        assert current_user.username == "dispatcher"  # a page reads the cookie
+    g.__dict__.clear()
+    with app.test_request_context("/api/v1/cases", headers=cookie):
+        assert current_user.is_anonymous and not session
+        with pytest.raises(RuntimeError):
+            session["_user_id"] = "1"  # a null session: nothing can be kept in it either
+
+
 def test_tokens_are_stored_hashed_and_stop_working_when_revoked_or_the_user_is_disabled(app, bureau, create_token):
     client = app.test_client()
     token = create_token("dispatcher")
