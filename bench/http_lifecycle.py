@@ -3,7 +3,8 @@
 A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /tasks/{id}/complete.
 - sqlite: the development server (`flask run`, threads), an SQLite file; postgresql: gunicorn, 2 workers.
 - p50/p95 of each call with one client; lifecycles per second with 1 and 4 clients; in rounds (`--rounds`, 3), each
-  round one client's lifecycles and then 4 clients', with each round's figures beside the whole run's.
+  round one client's lifecycles and then 4 clients', with each round's figures beside the whole run's, and the bare
+  engine's p50 as each round starts (`bare_engine_p50_ms_rounds`: the machine's speed then, which drifts here).
 - bare_engine: SpiffWorkflow alone, in memory, the same lifecycle (spec parsed once; create, run, serialize;
   deserialize, complete the task, run, serialize) with its stock serializer.
 - timer_latency_s: a running `flask worker` (default WORKER_POLL_SECONDS) firing 40 timers; delay from
@@ -87,7 +88,9 @@ def measure_server(stack, lifecycles, seconds, rounds=3):
     timings = {"create": [], "inbox": [], "complete": [], "lifecycle": []}
     per_round = {name: [] for name in timings}
     rates = {"1": [], "4": []}
+    bare, bare_rounds = BareEngine(), []
     for _round in range(rounds):
+        bare_rounds.append(bare.measure(100)["p50_ms"])  # the machine's speed as this round starts
         this_round = {name: [] for name in timings}
         started = time.perf_counter()
         for _ in range(lifecycles):
@@ -99,7 +102,7 @@ def measure_server(stack, lifecycles, seconds, rounds=3):
             per_round[name].append(_percentiles(values)["p50_ms"])
     return {**{name: _percentiles(values) | {"p50_ms_rounds": per_round[name]} for name, values in timings.items()},
             "lifecycles_per_s": {clients: statistics.median(values) for clients, values in rates.items()},
-            "lifecycles_per_s_rounds": rates}
+            "lifecycles_per_s_rounds": rates, "bare_engine_p50_ms_rounds": bare_rounds}
 
 
 def lifecycles_per_second(stack, clients, seconds) -> float:
@@ -141,33 +144,45 @@ def timer_latency(stack, count=40):
     return {"p50": round(statistics.median(delays), 3), "max": round(delays[-1], 3), "timers": len(delays)}
 
 
-def bare_engine(lifecycles):
-    """The same lifecycle in SpiffWorkflow alone, in memory (the floor)."""
-    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-    from SpiffWorkflow.util.task import TaskState
-    from lxml import etree
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_xml(etree.ElementTree(etree.fromstring(one_step_bpmn().encode())), filename="one_step.bpmn")
-    spec = parser.get_spec("one_step")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    durations = []
-    for n in range(lifecycles + 20):
-        t0 = time.perf_counter()
-        workflow = BpmnWorkflow(spec)
+class BareEngine:
+    """The same lifecycle in SpiffWorkflow alone, in memory (the floor; also the machine's speed at a moment)."""
+
+    def __init__(self):
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+        from lxml import etree
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_xml(etree.ElementTree(etree.fromstring(one_step_bpmn().encode())), filename="one_step.bpmn")
+        self.spec = parser.get_spec("one_step")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    def lifecycle(self):
+        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+        from SpiffWorkflow.util.task import TaskState
+        workflow = BpmnWorkflow(self.spec)
         workflow.do_engine_steps()
-        state = serializer.serialize_json(workflow)
-        workflow = serializer.deserialize_json(state)
+        state = self.serializer.serialize_json(workflow)
+        workflow = self.serializer.deserialize_json(state)
         task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
         task.data.update({"comment": ""})
         task.run()
         workflow.do_engine_steps()
-        serializer.serialize_json(workflow)
-        if n >= 20:
-            durations.append(time.perf_counter() - t0)
-    return _percentiles(durations) | {"lifecycles_per_s": round(1 / statistics.median(durations), 1)}
+        self.serializer.serialize_json(workflow)
+
+    def measure(self, lifecycles, warm_up=20) -> dict:
+        durations = []
+        for n in range(lifecycles + warm_up):
+            t0 = time.perf_counter()
+            self.lifecycle()
+            if n >= warm_up:
+                durations.append(time.perf_counter() - t0)
+        return _percentiles(durations) | {"lifecycles_per_s": round(1 / statistics.median(durations), 1)}
+
+
+def bare_engine(lifecycles):
+    """The bare engine's lifecycle figures (p50/p95 and the rate)."""
+    return BareEngine().measure(lifecycles)
 
 
 def main():
