@@ -149,22 +149,23 @@ class BareEngine:
 
     def __init__(self):
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
         from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+        from SpiffWorkflow.util.task import TaskState
         from lxml import etree
         parser = SpiffBpmnParser()
         parser.add_bpmn_xml(etree.ElementTree(etree.fromstring(one_step_bpmn().encode())), filename="one_step.bpmn")
         self.spec = parser.get_spec("one_step")
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.workflow_class, self.ready = BpmnWorkflow, TaskState.READY  # imported once, not in the timed loop
 
     def lifecycle(self):
-        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-        from SpiffWorkflow.util.task import TaskState
-        workflow = BpmnWorkflow(self.spec)
+        workflow = self.workflow_class(self.spec)
         workflow.do_engine_steps()
         state = self.serializer.serialize_json(workflow)
         workflow = self.serializer.deserialize_json(state)
-        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task = workflow.get_tasks(state=self.ready, manual=True)[0]
         task.data.update({"comment": ""})
         task.run()
         workflow.do_engine_steps()

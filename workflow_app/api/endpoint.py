@@ -1,4 +1,5 @@
-"""What every API call goes through: the bearer token, the JSON body, the Idempotency-Key, one transaction."""
+"""What every API call goes through: the bearer token (no cookie session), the JSON body, the Idempotency-Key,
+one transaction."""
 import functools
 import hashlib
 import json
