@@ -1,7 +1,12 @@
-"""Case numbers: one yearly sequence per prefix, no number given twice, even to the year's first cases at once."""
+"""Case numbers: one yearly sequence per prefix, no number given twice, even to the year's first cases at once;
+on PostgreSQL no start waits on another's numbering."""
 import pytest
+import sqlalchemy as sa
 
-from workflow_app.cases.operations import next_case_number, reserve_numbers
+from workflow_app.cases.models import CaseNumberSequence
+from workflow_app.cases.operations import next_case_number, next_number, reserve_numbers, start_case
+from workflow_app.core.errors import InvalidInput
+from workflow_app.extensions import db
 from workflow_app.core.time import SHANGHAI, utcnow
 from tests.engine.test_concurrency import run_together
 
@@ -20,3 +25,54 @@ def test_the_years_first_cases_started_at_once_get_different_numbers(app):
     assert not [r for r in results if isinstance(r, Exception)], results
     year = utcnow().astimezone(SHANGHAI).year
     assert sorted(results) == [f"AJ-{year}-{n:06d}" for n in range(1, 7)]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_case_being_numbered_does_not_hold_up_the_next(app):
+    """A start's number is taken from a sequence: a second start is numbered while the first is still open."""
+    year = utcnow().astimezone(SHANGHAI).year
+    assert next_case_number("referral") == f"ZB-{year}-000001"  # this transaction stays open, as a start's does
+    with app.app_context():  # another request: its own session and connection
+        db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # a counter row locked above would fail this
+        assert next_case_number("referral") == f"ZB-{year}-000002"
+        db.session.commit()
+        db.session.remove()
+    db.session.rollback()
+    # the first start rolled back: its number is not given again, so a gap is left
+    assert next_case_number("referral") == f"ZB-{year}-000003"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_prefixs_first_number_is_given_in_a_transaction_that_numbered_before(app):
+    """The year's first number of a prefix, after others in the same transaction (its statement prepared by then)."""
+    year = utcnow().astimezone(SHANGHAI).year
+    assert [next_number("QA") for _ in range(6)][-1] == f"QA-{year}-000006"
+    assert next_number("QB") == f"QB-{year}-000001"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_sequence_goes_on_from_the_counter_rows_of_a_database_numbered_with_them(app):
+    year = utcnow().astimezone(SHANGHAI).year  # QC: a prefix no other test numbers with, so no sequence yet
+    db.session.add(CaseNumberSequence(prefix="QC", year=year, last_value=41))
+    db.session.add(CaseNumberSequence(prefix="QC", year=year - 1, last_value=900))
+    db.session.commit()
+    assert next_number("QC") == f"QC-{year}-000042"
+    assert reserve_numbers("QC", 3) == [f"QC-{year}-{n:06d}" for n in (43, 44, 45)]
+    # emptied as the tests empty the tables (TRUNCATE ... RESTART IDENTITY), numbering starts again at 1
+    db.session.execute(sa.text("TRUNCATE case_number_sequence RESTART IDENTITY"))
+    assert next_number("QC") == f"QC-{year}-000001"
+
+
+def test_a_start_refused_for_its_enterprise_takes_no_number(app, deploy, org_unit):
+    deploy("straight_line.bpmn")
+    year = utcnow().astimezone(SHANGHAI).year
+    with pytest.raises(InvalidInput):
+        start_case("straight_line", {}, org_unit.id, None, "A case", enterprise_id=404)
+    db.session.rollback()
+    assert start_case("straight_line", {}, org_unit.id, None, "A case").number == f"AJ-{year}-000001"
+
+
+def test_no_numbers_asked_none_given(app):
+    year = utcnow().astimezone(SHANGHAI).year
+    assert reserve_numbers("DB", 0) == []
+    assert next_number("DB") == f"DB-{year}-000001"
