@@ -1,8 +1,12 @@
 """Case numbers: one yearly sequence per prefix, no number given twice, even to the year's first cases at once;
 on PostgreSQL no start waits on another's numbering."""
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
+from config import TestingConfig
+from workflow_app import create_app
 from workflow_app.cases.models import CaseNumberSequence
 from workflow_app.cases.operations import next_case_number, next_number, reserve_numbers, start_case
 from workflow_app.core.errors import InvalidInput
@@ -76,3 +80,41 @@ def test_no_numbers_asked_none_given(app):
     year = utcnow().astimezone(SHANGHAI).year
     assert reserve_numbers("DB", 0) == []
     assert next_number("DB") == f"DB-{year}-000001"
+
+
+@pytest.fixture
+def app_of_a_user_who_may_not_create(app):
+    """The app connected as a database user who may read and write the tables but create nothing in the schema."""
+    role = f"clerk_without_create_{uuid.uuid4().hex[:6]}"
+    db.session.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+    db.session.execute(sa.text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
+    db.session.execute(sa.text(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role}"))
+    db.session.commit()
+    url = db.engine.url.set(username=role, password=None)
+    settings = type("Restricted", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url.render_as_string(False)})
+    restricted = create_app(settings)
+    yield restricted, role
+    with restricted.app_context():
+        db.engine.dispose()
+    db.session.execute(sa.text(f"DROP OWNED BY {role}"))
+    db.session.execute(sa.text(f"DROP ROLE {role}"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_user_who_may_not_create_the_sequence_numbers_with_the_counter_row(app_of_a_user_who_may_not_create,
+                                                                             caplog):
+    restricted, role = app_of_a_user_who_may_not_create
+    year = utcnow().astimezone(SHANGHAI).year
+    with restricted.app_context():
+        assert [next_number("QD") for _ in range(2)] == [f"QD-{year}-000001", f"QD-{year}-000002"]
+        db.session.commit()
+        assert "may not create the sequence case_number_qd" in caplog.text
+        assert db.session.scalar(sa.select(CaseNumberSequence.last_value).where(CaseNumberSequence.prefix == "QD")) == 2
+    # created later by a user who may (as the warning says, with the use of it granted): it goes on from the row
+    assert next_number("QD") == f"QD-{year}-000003"
+    db.session.execute(sa.text(f"GRANT USAGE ON SEQUENCE case_number_qd_{year} TO {role}"))
+    db.session.commit()
+    with restricted.app_context():
+        assert next_number("QD") == f"QD-{year}-000004"
+        db.session.commit()

@@ -1,10 +1,11 @@
 """Writes: start a case (a numbered record over a new process instance), comments, attachments."""
 import hashlib
+import logging
 import re
 import unicodedata
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import Enterprise, User
@@ -16,6 +17,8 @@ from workflow_app.engine.operations import start_instance
 from workflow_app.extensions import db
 
 # Case number prefixes of the bureau's processes; any other process gets AJ (案件).
+log = logging.getLogger(__name__)
+
 CASE_PREFIXES = {"referral": "ZB", "installment_agreement": "FQ", "loan_extension": "ZQ", "health_check": "TJ"}
 
 
@@ -62,8 +65,8 @@ def _bump_counter_row(prefix: str, year: int, count: int) -> int:
     if last is None:
         # The year's first number. Two first cases may start at once: both insert, the second insert does
         # nothing, and both then bump the one row in turn (a plain INSERT failed the second on the primary key).
-        db.session.execute(sqlite.insert(_sequence).values(prefix=prefix, year=year, last_value=0)
-                           .on_conflict_do_nothing())
+        insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(insert(_sequence).values(prefix=prefix, year=year, last_value=0).on_conflict_do_nothing())
         last = db.session.scalar(_BUMP_SEQUENCE, key)
     return last
 
@@ -84,15 +87,18 @@ def _draw_from_sequence(prefix: str, year: int, count: int) -> list[int]:
     values = db.session.scalars(_NEXT_VALUES, {"count": count, "name": name}).all()
     if values:
         return values
-    _create_sequence(name, prefix, year)
+    if not _create_sequence(name, prefix, year):
+        last = _bump_counter_row(prefix, year, count)
+        return list(range(last - count + 1, last + 1))
     values = db.session.scalars(_NEXT_VALUES, {"count": count, "name": name}).all()
     if not values:
         raise RuntimeError(f"the number sequence {name} was created but is not found")
     return values
 
 
-def _create_sequence(name: str, prefix: str, year: int) -> None:
-    """Create a prefix's number sequence of a year, committed at once on a connection of its own.
+def _create_sequence(name: str, prefix: str, year: int) -> bool:
+    """Create a prefix's number sequence of a year, committed at once on a connection of its own; False if the
+    database user may not create it (the counter row numbers then, as on SQLite, until someone creates it).
 
     Committed at once, because a sequence created in the transaction of the year's first case would make every
     other start of that prefix wait for its commit. It goes on after the counter row of a database that numbered
@@ -108,9 +114,17 @@ def _create_sequence(name: str, prefix: str, year: int) -> None:
                 connection.execute(sa.text("SELECT setval(CAST(:name AS regclass), :given)"),
                                    {"name": name, "given": given})
     except sa.exc.DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == "42501":  # insufficient privilege: a user that may write rows but not create in the schema
+            log.warning("Numbering %s with a counter row, which makes starts wait on each other: the database user "
+                        "may not create the sequence %s (grant it CREATE on the schema, or create the sequence "
+                        "owned by case_number_sequence.last_value, set it to that row's last_value and grant the "
+                        "user USAGE on it)", prefix, name)
+            return False
         # 42P07: created by another start since this one looked; 23505: created by one at the same moment
-        if getattr(exc.orig, "sqlstate", None) not in ("42P07", "23505"):
+        if state not in ("42P07", "23505"):
             raise
+    return True
 
 
 def enterprise_snapshot(enterprise_id: int) -> dict:
