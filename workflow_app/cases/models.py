@@ -32,7 +32,7 @@ class Case(db.Model, CreatedAtMixin):
 
 
 class CaseNumberSequence(db.Model):
-    """The last number given per prefix and year, on SQLite.
+    """The last number given per prefix and year, on SQLite (and on PostgreSQL where the user may not create).
 
     PostgreSQL numbers from a sequence per prefix and year instead (`case_number_zb_2026`, owned by `last_value`),
     which starts after this row's value where a database numbered that year's cases with these rows before.

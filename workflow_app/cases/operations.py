@@ -16,9 +16,9 @@ from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.operations import start_instance
 from workflow_app.extensions import db
 
-# Case number prefixes of the bureau's processes; any other process gets AJ (案件).
 log = logging.getLogger(__name__)
 
+# Case number prefixes of the bureau's processes; any other process gets AJ (案件).
 CASE_PREFIXES = {"referral": "ZB", "installment_agreement": "FQ", "loan_extension": "ZQ", "health_check": "TJ"}
 
 
@@ -40,9 +40,9 @@ def reserve_numbers(prefix: str, count: int, now=None) -> list[str]:
     starting cases waited on it 7% of the time, each wait idling a web worker). A transaction that rolls back
     after its numbering leaves a gap. SQLite, which lets one writer in at a time anyway, keeps the counter rows.
     """
-    year = (now or utcnow()).astimezone(SHANGHAI).year
     if count == 0:
         return []
+    year = (now or utcnow()).astimezone(SHANGHAI).year
     if db.session.get_bind().dialect.name == "postgresql":
         values = _draw_from_sequence(prefix, year, count)
     else:
