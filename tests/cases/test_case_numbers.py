@@ -110,6 +110,7 @@ def test_a_user_who_may_not_create_the_sequence_numbers_with_the_counter_row(app
         assert [next_number("QD") for _ in range(2)] == [f"QD-{year}-000001", f"QD-{year}-000002"]
         db.session.commit()
         assert "may not create the sequence case_number_qd" in caplog.text
+        assert caplog.text.count("may not create the sequence") == 1  # the refusal kept: not tried at every start
         assert db.session.scalar(sa.select(CaseNumberSequence.last_value).where(CaseNumberSequence.prefix == "QD")) == 2
     # created later by a user who may (as the warning says, with the use of it granted): it goes on from the row
     assert next_number("QD") == f"QD-{year}-000003"

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from workflow_app.auth.models import Enterprise, User
 from workflow_app.cases.models import PRIORITIES, Attachment, Case, CaseNumberSequence, Comment, StoredFile
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.operations import start_instance
@@ -43,9 +44,8 @@ def reserve_numbers(prefix: str, count: int, now=None) -> list[str]:
     if count == 0:
         return []
     year = (now or utcnow()).astimezone(SHANGHAI).year
-    if db.session.get_bind().dialect.name == "postgresql":
-        values = _draw_from_sequence(prefix, year, count)
-    else:
+    values = _draw_from_sequence(prefix, year, count) if db.session.get_bind().dialect.name == "postgresql" else None
+    if values is None:
         last = _bump_counter_row(prefix, year, count)
         values = range(last - count + 1, last + 1)
     return [f"{prefix}-{year}-{value:06d}" for value in values]
@@ -79,17 +79,21 @@ _NEXT_VALUES = sa.text("SELECT nextval(pg_class.oid) FROM pg_class CROSS JOIN ge
                        "AND pg_class.relkind = 'S' ORDER BY 1")
 
 
-def _draw_from_sequence(prefix: str, year: int, count: int) -> list[int]:
-    """Take `count` values of the prefix's sequence of the year, creating it at the year's first number."""
+def _draw_from_sequence(prefix: str, year: int, count: int) -> list[int] | None:
+    """Take `count` values of the prefix's sequence of the year, creating it at the year's first number; None if
+    it does not exist and the database user may not create it.
+
+    A refused creation is kept for REFERENCE_KEEP_SECONDS, so that such a deployment does not try the DDL (on a
+    connection of its own) and warn at every start; the sequence is still looked for first each time.
+    """
     if not re.fullmatch(r"[A-Z]{1,10}", prefix):
         raise ValueError(f"a number prefix is 1 to 10 capital letters, not {prefix!r}")
     name = f"case_number_{prefix.lower()}_{year}"
     values = db.session.scalars(_NEXT_VALUES, {"count": count, "name": name}).all()
     if values:
         return values
-    if not _create_sequence(name, prefix, year):
-        last = _bump_counter_row(prefix, year, count)
-        return list(range(last - count + 1, last + 1))
+    if not kept(f"number_sequence_created:{name}", lambda: _create_sequence(name, prefix, year)):
+        return None
     values = db.session.scalars(_NEXT_VALUES, {"count": count, "name": name}).all()
     if not values:
         raise RuntimeError(f"the number sequence {name} was created but is not found")
@@ -97,8 +101,8 @@ def _draw_from_sequence(prefix: str, year: int, count: int) -> list[int]:
 
 
 def _create_sequence(name: str, prefix: str, year: int) -> bool:
-    """Create a prefix's number sequence of a year, committed at once on a connection of its own; False if the
-    database user may not create it (the counter row numbers then, as on SQLite, until someone creates it).
+    """Create a prefix's number sequence of a year, committed at once on a connection of its own; True if it exists
+    now, False if the database user may not create it (the counter row numbers then, as on SQLite).
 
     Committed at once, because a sequence created in the transaction of the year's first case would make every
     other start of that prefix wait for its commit. It goes on after the counter row of a database that numbered
