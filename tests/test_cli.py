@@ -97,6 +97,34 @@ def test_processes_check_finds_every_demo_case_consistent_and_names_a_broken_one
     assert broken.exit_code == 1 and f"instance {instance.id}: open task rows [] != ready user tasks" in broken.output
 
 
+def test_processes_check_finds_cases_an_admin_cancelled_consistent(app):
+    assert run(app, "seed-demo").exit_code == 0
+    admin = app.test_client()
+    assert admin.post("/login", data={"username": "admin", "password": app.config["DEMO_PASSWORD"]}).status_code == 302
+    running = db.session.scalars(sa.select(ProcessInstance.id).where(ProcessInstance.status == "running")
+                                 .order_by(ProcessInstance.id)).all()
+    by_process = {}
+    for instance_id in running:  # one case of each process, the agreements' timers among them
+        by_process.setdefault(db.session.get(ProcessInstance, instance_id).process_version.process_id, instance_id)
+    for instance_id in by_process.values():
+        cancelled = admin.post(f"/admin/repair/{instance_id}/cancel", data={"cancel-reason": "duplicate case"})
+        assert cancelled.status_code == 302
+    db.session.expire_all()
+    assert {db.session.get(ProcessInstance, i).status for i in by_process.values()} == {"cancelled"}
+    checked = run(app, "processes", "check")
+    assert checked.exit_code == 0, checked.output
+    assert run(app, "processes", "check", "--status", "cancelled").exit_code == 0
+    # a case marked cancelled whose workflow still runs is still a problem
+    instance = db.session.get(ProcessInstance, next(i for i in running if i not in by_process.values()))
+    from workflow_app.engine.models import Task
+    db.session.execute(sa.delete(Task).where(Task.instance_id == instance.id, Task.state == "open"))
+    instance.status = "cancelled"
+    db.session.commit()
+    broken = run(app, "processes", "check")
+    assert broken.exit_code == 1
+    assert f"instance {instance.id}: status cancelled but the workflow is not finished" in broken.output
+
+
 def test_worker_once_fires_due_timers(app, deploy, create_case):
     import time
     deploy("intermediate_timer.bpmn")
