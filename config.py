@@ -1,5 +1,6 @@
 """Configuration classes; the only module that reads the environment."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -53,12 +54,18 @@ class Config:
     # 2023-12-31; the bureau sets a later day when the policy is extended); applications after it are refused
     INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2023-12-31")
 
-    # Failed sign-ins for one user name within LOGIN_FAILURE_WINDOW_MINUTES that block its sign-in until they age out
+    # Failed sign-ins for one user name from one address within LOGIN_FAILURE_WINDOW_MINUTES that refuse that name
+    # from that address until they age out (other addresses may go on signing in with the right password)
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    # Longest wait, in seconds after its last failure, of an address that failed for a user name that keeps failing
+    LOGIN_LONGEST_WAIT_SECONDS = int(os.environ.get("LOGIN_LONGEST_WAIT_SECONDS", "30"))
     # Failed sign-ins from one address (any user names) within the window that block sign-ins from it
     LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "30"))
     # Minutes a failed sign-in counts against its user name and address
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    # Longest a sign-in lasts: the life of the "keep me signed in" cookie, and the age after which any session or
+    # cookie of a sign-in is refused
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30")))
 
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")

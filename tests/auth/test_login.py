@@ -59,26 +59,6 @@ def test_forms_without_csrf_token_are_refused(app, user):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_repeated_wrong_passwords_block_the_user_name_for_a_while(app, user, clock):
-    from datetime import timedelta
-    from workflow_app.auth.operations import reset_password
-    client = app.test_client()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert client.post("/login", data={"username": user.username, "password": "wrong"}).status_code == 200
-    blocked = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert blocked.status_code == 429 and "15" in blocked.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not signed in, even with the right password
-    clock.freeze_clock(clock.utcnow() + timedelta(minutes=16))  # the failures age out
-    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
-    client.post("/logout")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post("/login", data={"username": user.username, "password": "wrong"})
-    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 429
-    reset_password(user, "a-new-pass-2")  # an administrator's reset lifts the block
-    db.session.commit()
-    assert client.post("/login", data={"username": user.username, "password": "a-new-pass-2"}).status_code == 302
-
-
 def test_many_user_names_tried_from_one_address_block_that_address(app, user):
     client = app.test_client()
     for n in range(app.config["LOGIN_MAX_FAILURES_PER_IP"]):

@@ -1,4 +1,7 @@
 """Who works in the system and where: org units, roles, users, enterprises."""
+import functools
+import secrets
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
@@ -71,14 +74,31 @@ class User(db.Model, UserMixin, CreatedAtMixin):
     org_unit_id = sa.Column(sa.ForeignKey("org_unit.id"), nullable=False, index=True)
     enterprise_id = sa.Column(sa.ForeignKey("enterprise.id"), nullable=True, index=True)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
+    # Every session and "keep me signed in" cookie carries it; raising it ends those issued before
+    session_version = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
     org_unit = relationship("OrgUnit")
     enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
     roles = relationship("Role", secondary=user_role, lazy="selectin")
 
+    signed_in_at = None  # not stored: when the sign-in of the session that loaded it began (Unix time)
+
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self) -> str:
+        """Return what Flask-Login keeps in the session and the cookie: the id, session version and sign-in time."""
+        return f"{self.id}:{self.session_version}:{self.signed_in_at}"
+
+    # One user, one row: Flask-Login's equality compares get_id(), which now differs between sign-ins
+    def __eq__(self, other):
+        return isinstance(other, User) and other.id == self.id
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = object.__hash__
 
     @property
     def role_names(self) -> set[str]:
@@ -88,7 +108,21 @@ class User(db.Model, UserMixin, CreatedAtMixin):
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self, password)
+
+
+@functools.cache
+def _hash_of_nobody(method: str) -> str:
+    """Return a hash of a random password, made once per process and hashing method."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check a password; without a user, against a hash of nobody's, so that an unknown name costs the same time."""
+    if user is None:
+        check_password_hash(_hash_of_nobody(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return False
+    return check_password_hash(user.password_hash, password)
 
 
 API_TOKEN_KINDS = ("personal", "system")
@@ -116,10 +150,12 @@ class ApiToken(db.Model, CreatedAtMixin):
 
 
 class LoginFailure(db.Model):
-    """A failed sign-in: enough of them for a user name or an address blocks signing in for a while."""
+    """A failed sign-in: enough of them from an address, or for a user name from an address, refuse signing in from
+    it for a while; those of a user name from anywhere only make its failing addresses wait a little longer."""
 
     __tablename__ = "login_failure"
     __table_args__ = (sa.Index("ix_login_failure_username_at", "username", "at"),
+                      sa.Index("ix_login_failure_username_ip_at", "username", "ip", "at"),
                       sa.Index("ix_login_failure_ip_at", "ip", "at"))
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(80), nullable=False)

@@ -127,14 +127,20 @@ def set_user_active(user: User, active: bool, actor_id: int | None = None) -> Us
     return user
 
 
+def end_sessions(user: User) -> User:
+    """Sign a user out everywhere: every session and "keep me signed in" cookie issued so far stops working."""
+    user.session_version = user.session_version + 1
+    db.session.flush()
+    return user
+
+
 def reset_password(user: User, password: str) -> User:
-    """Give a user a new password (and lift a block of its sign-in after failed attempts)."""
+    """Give a user a new password, end their sessions and lift the refusals of their sign-in after failures."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidInput(_l("The password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH))
     user.set_password(password)
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.username == user.username))
-    db.session.flush()
-    return user
+    return end_sessions(user)
 
 
 def change_password(user: User, current: str, new: str) -> User:
@@ -311,7 +317,10 @@ def record_login_failure(username: str, ip: str, now) -> None:
     db.session.flush()
 
 
-def clear_login_failures(username: str, before) -> None:
-    """Forget a user name's failures after it signs in, and everyone's that are too old to count."""
-    db.session.execute(sa.delete(LoginFailure).where(sa.or_(LoginFailure.username == username,
-                                                            LoginFailure.at < before)))
+def clear_login_failures(username: str, ip: str, before) -> None:
+    """Forget a user name's failures from the address it signed in from, and everyone's too old to count.
+
+    Those from other addresses stay: signing in from one place must not give whoever fails elsewhere new tries.
+    """
+    db.session.execute(sa.delete(LoginFailure).where(sa.or_(
+        sa.and_(LoginFailure.username == username, LoginFailure.ip == ip), LoginFailure.at < before)))

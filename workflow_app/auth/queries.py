@@ -1,10 +1,13 @@
 """Reads of users, roles, org units and enterprises."""
 import functools
+import math
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
-from workflow_app.auth.models import ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, user_role
+from workflow_app.auth.models import (ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, password_matches,
+                                     user_role)
 from workflow_app.auth.scopes import org_units
 from workflow_app.core.pagination import Page, paginate
 from workflow_app.core.reference import kept
@@ -225,16 +228,57 @@ def get_user_token(user_id: int, token_id: int):
     return db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
 
 
-def login_blocked_until(username: str, ip: str, now, window, max_per_user: int, max_per_ip: int):
-    """When the sign-in of `username` from `ip` is allowed again (None: now), from the failures within `window`.
+def session_user(session_id: str, now, longest) -> User | None:
+    """The active user a session id (User.get_id) names, if it is of the current session version and not too old."""
+    try:
+        user_id, version, signed_in_at = (int(part) for part in session_id.split(":"))
+    except ValueError:  # a session or cookie of another form (from before session versions): signed out
+        return None
+    if now.timestamp() - signed_in_at > longest.total_seconds():
+        return None
+    user = get_user(user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    user.signed_in_at = signed_in_at
+    return user
 
-    Too many failures for one user name (someone guessing its password) or from one address
-    (someone trying many names) block it until the oldest counted failure leaves the window.
+
+def signed_in_user(username: str, password: str) -> User | None:
+    """The active user with this name and password, or None; an unknown name runs the same password check."""
+    user = find_user(username)
+    matches = password_matches(user, password)
+    return user if matches and user.active else None
+
+
+def _failure_times(condition, since, limit: int) -> list:
+    return db.session.scalars(sa.select(LoginFailure.at).where(condition, LoginFailure.at > since)
+                              .order_by(LoginFailure.at.desc()).limit(limit)).all()
+
+
+def sign_in_refused_until(username: str, ip: str, now, window, max_per_name: int, max_per_ip: int,
+                          longest_wait_seconds: float):
+    """When `username` may try to sign in from `ip` again (None: now), from the failures within `window`.
+
+    Failures from one address (someone trying many names), or for one name from one address (someone guessing
+    its password), refuse it until the oldest counted failure leaves the window. Failures of a name from anywhere
+    only make each address that failed for it wait, after its last failure, 2 seconds for the name's second
+    failure, 4 for its third and so on, up to `longest_wait_seconds`: whoever attacks a name from elsewhere
+    never stops its right password from an address that has not failed for it, and the wait cannot be lengthened.
     """
     until = None
-    for column, value, limit in ((LoginFailure.username, username, max_per_user), (LoginFailure.ip, ip, max_per_ip)):
-        times = db.session.scalars(sa.select(LoginFailure.at).where(column == value, LoginFailure.at > now - window)
-                                   .order_by(LoginFailure.at.desc()).limit(limit)).all()
-        if len(times) >= limit:
-            until = max(until or times[-1] + window, times[-1] + window)
+    since = now - window
+    from_ip = _failure_times(LoginFailure.ip == ip, since, max_per_ip)
+    if len(from_ip) >= max_per_ip:
+        until = from_ip[-1] + window
+    for_name_from_ip = _failure_times(sa.and_(LoginFailure.username == username, LoginFailure.ip == ip), since,
+                                      max_per_name)
+    if len(for_name_from_ip) >= max_per_name:
+        until = max(until or now, for_name_from_ip[-1] + window)
+    elif for_name_from_ip:
+        doublings = math.ceil(math.log2(max(longest_wait_seconds, 1)))  # failures beyond these wait the longest
+        for_name = len(_failure_times(LoginFailure.username == username, since, doublings + 1))
+        if for_name >= 2:
+            wait = timedelta(seconds=min(longest_wait_seconds, 2 ** (for_name - 1)))
+            if for_name_from_ip[0] + wait > now:
+                until = max(until or now, for_name_from_ip[0] + wait)
     return until

@@ -4,27 +4,57 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
+from flask_login.utils import decode_cookie
 
 from workflow_app.auth.forms import ApiTokenForm, LoginForm, PasswordChangeForm
-from workflow_app.auth.operations import (change_password, clear_login_failures, create_api_token,
+from workflow_app.auth.operations import (change_password, clear_login_failures, create_api_token, end_sessions,
                                          record_login_failure, revoke_api_token)
 from workflow_app.core.transactions import commit_write
-from workflow_app.auth.queries import find_user, get_user, get_user_token, login_blocked_until, user_tokens
+from workflow_app.auth.queries import (get_user_token, session_user, sign_in_refused_until, signed_in_user,
+                                       user_tokens)
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
 
 
+def _remember_cookie_name() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+
+
 @login_manager.user_loader
-def load_user(user_id):
-    return get_user(int(user_id))
+def load_user(session_id):
+    user = session_user(session_id, utcnow(), current_app.config["REMEMBER_COOKIE_DURATION"])
+    if user is None:  # an ended session: forget it, so that later requests do not look it up again
+        session.pop("_user_id", None)
+        if decode_cookie(request.cookies.get(_remember_cookie_name(), "")) == session_id:
+            session["_remember"] = "clear"  # Flask-Login deletes the cookie as the response leaves
+    return user
+
+
+def _sign_in(user, remember: bool) -> None:
+    """Start a session for the user (and a "keep me signed in" cookie), of their current session version."""
+    user.signed_in_at = int(utcnow().timestamp())
+    login_user(user, remember=remember)
 
 
 def _safe_next(target):
     return target if target and not urlsplit(target).netloc and target.startswith("/") else url_for("home.index")
+
+
+def _refused_sign_in(form, wait: timedelta):
+    """The login page saying when to try again, as a 429 with Retry-After."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds > 60:
+        flash(_("Too many failed sign-ins. Try again in %(n)d minutes, or ask an administrator to reset "
+                "the password.", n=math.ceil(seconds / 60)), "danger")
+    else:
+        flash(ngettext("Too many failed sign-ins. Try again in %(num)d second.",
+                       "Too many failed sign-ins. Try again in %(num)d seconds.", seconds), "danger")
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,22 +66,19 @@ def login():
         username, ip, now = form.username.data.strip(), request.remote_addr or "?", utcnow()
         config = current_app.config
         window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-        blocked_until = login_blocked_until(username, ip, now, window, config["LOGIN_MAX_FAILURES"],
-                                            config["LOGIN_MAX_FAILURES_PER_IP"])
-        if blocked_until is not None:
-            minutes = max(1, math.ceil((blocked_until - now).total_seconds() / 60))
-            flash(_("Too many failed sign-ins. Try again in %(n)d minutes, or ask an administrator to reset "
-                    "the password.", n=minutes), "danger")
-            return render_template("auth/login.html", form=form), 429
-        user = find_user(username)
-        if user is None or not user.active or not user.check_password(form.password.data):
+        refused_until = sign_in_refused_until(username, ip, now, window, config["LOGIN_MAX_FAILURES"],
+                                              config["LOGIN_MAX_FAILURES_PER_IP"], config["LOGIN_LONGEST_WAIT_SECONDS"])
+        if refused_until is not None:
+            return _refused_sign_in(form, refused_until - now)
+        user = signed_in_user(username, form.password.data)
+        if user is None:
             record_login_failure(username, ip, now)
             db.session.commit()
             flash(_("Wrong user name or password."), "danger")
         else:
-            clear_login_failures(username, now - window)
+            clear_login_failures(username, ip, now - window)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -59,6 +86,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    commit_write(end_sessions, current_user._get_current_object())
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -69,8 +97,10 @@ def logout():
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        refused = commit_write(change_password, current_user, form.current_password.data, form.new_password.data)[1]
-        if refused is None:
+        user = current_user._get_current_object()
+        refused = commit_write(change_password, user, form.current_password.data, form.new_password.data)[1]
+        if refused is None:  # every other session has ended; this browser goes on in a new one
+            _sign_in(user, remember=_remember_cookie_name() in request.cookies)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
         flash(str(refused), "danger")
