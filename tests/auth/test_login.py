@@ -1,6 +1,5 @@
 """Login page, sign-in, sign-out and the language switch."""
 from tests.conftest import PASSWORD
-from workflow_app.extensions import db
 
 
 def login(client, username, password=PASSWORD):
