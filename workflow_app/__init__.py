@@ -71,7 +71,8 @@ def create_app(config_class=None):
 
     from workflow_app.core.security_headers import add_security_headers
     app.after_request(add_security_headers)
-    from workflow_app.core.input_guard import refuse_nul_characters
+    from workflow_app.core.input_guard import RequestWithBodyLimit, refuse_nul_characters
+    app.request_class = RequestWithBodyLimit
     app.before_request(refuse_nul_characters)
 
     from workflow_app.core.time import format_local

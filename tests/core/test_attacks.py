@@ -120,6 +120,39 @@ def test_a_request_larger_than_the_limit_is_refused_with_413_and_nothing_stored(
     assert _count(Attachment) == 0 and _count(Comment) == 0
 
 
+def test_a_chunked_body_over_the_limit_is_refused_with_413_and_nothing_stored(app, bureau, referral, client_as):
+    """A body of no stated length (Transfer-Encoding: chunked) is cut at the limit by the stream; read whole it
+    must still be a 413, not a body cut short that then fails as broken JSON or a broken form (400)."""
+    from workflow_app.auth.operations import create_api_token
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    # what gunicorn and werkzeug's server pass on for a chunked body: no length, a stream they end themselves
+    streamed = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True}
+    try:
+        _row, token = create_api_token(bureau["kuiwen_handler"], "test")
+        db.session.commit()
+        api = app.test_client()
+        for size in (4097, 30_000):
+            body = ('{"body": "' + "x" * size + '"}').encode()
+            response = api.post(f"/api/v1/cases/{referral.id}/comments", input_stream=io.BytesIO(body),
+                                content_type="application/json", environ_overrides=streamed,
+                                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"big-{size}"})
+            assert response.status_code == 413, response.get_data(as_text=True)
+            assert response.get_json()["error"] == "payload_too_large"
+        form = client_as("kuiwen_handler").post(
+            f"/cases/{referral.id}/comments", input_stream=io.BytesIO(b"body=" + b"x" * 30_000),
+            content_type="application/x-www-form-urlencoded", environ_overrides=streamed)
+        assert form.status_code == 413
+        # a streamed body within the limit is read whole
+        fits = api.post(f"/api/v1/cases/{referral.id}/comments", input_stream=io.BytesIO(b'{"body": "fits"}'),
+                        content_type="application/json", environ_overrides=streamed,
+                        headers={"Authorization": f"Bearer {token}"})
+        assert fits.status_code == 201, fits.get_data(as_text=True)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert [c.body for c in db.session.scalars(sa.select(Comment))] == ["fits"]
+
+
 def test_every_form_post_without_a_csrf_token_is_refused(app, route_ids):
     app.config["WTF_CSRF_ENABLED"] = True
     try:

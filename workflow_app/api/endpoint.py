@@ -3,6 +3,7 @@ one transaction."""
 import functools
 import hashlib
 import json
+import re
 
 from flask import Response, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -16,9 +17,15 @@ from workflow_app.auth.operations import hash_token, note_token_use
 from workflow_app.auth.queries import user_for_token
 from workflow_app.core.errors import (BadRequest, ConflictError, DomainError, InvalidInput, Unauthorized,
                                       UnsupportedMediaType)
-from workflow_app.core.input_guard import contains_nul
+from workflow_app.core.input_guard import contains_nul, nested_deeper_than
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db
+
+# What an Idempotency-Key may be (the OpenAPI document states the same pattern)
+IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_.:-]{1,200}$"
+# JSON nested deeper than this is refused: no request of the API needs more than a few levels, and the parser and
+# every walk over a body go one call deeper per level
+MAX_JSON_DEPTH = 32
 
 
 class CookieSessionOutsideApi(SecureCookieSessionInterface):
@@ -55,23 +62,48 @@ def _authenticate():
     note_token_use(token_row, utcnow())
 
 
+def _json_document():
+    """The request's body parsed as JSON, once (400 for broken JSON, JSON nested too deeply or holding a NUL)."""
+    if "json_document" not in g:
+        try:
+            document = json.loads(request.get_data(cache=True))
+        except RecursionError:  # nested deeper than the parser goes
+            raise _nested_too_deeply() from None
+        except ValueError:
+            raise BadRequest(_l("The body is not valid JSON")) from None
+        if nested_deeper_than(document, MAX_JSON_DEPTH):
+            raise _nested_too_deeply()
+        if contains_nul(document):
+            raise BadRequest(_l("Text must not contain NUL characters"))
+        g.json_document = document
+    return g.json_document
+
+
+def _nested_too_deeply() -> BadRequest:
+    return BadRequest(_l("The JSON body is nested more than %(depth)d levels deep", depth=MAX_JSON_DEPTH))
+
+
 def json_body() -> dict:
     """The request's JSON object (400 for broken JSON, 415 for another type, 422 for JSON that is no object)."""
     if not request.is_json:
         raise UnsupportedMediaType(_l("The body must be JSON (Content-Type: application/json)"))
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest(_l("The body is not valid JSON"))
+    body = _json_document()
     if not isinstance(body, dict):
         raise InvalidInput(_l("The body must be a JSON object"))
-    if contains_nul(body):
-        raise InvalidInput(_l("Text must not contain NUL characters"))
     return body
 
 
 def _request_hash() -> str:
+    """What a retry under the same Idempotency-Key must repeat: the method, the path and the body's content.
+
+    A JSON body counts as its parsed value, so a client that serialises the same body again (other spacing, other
+    key order, other escapes) retries the same request.
+    """
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data(cache=True))
+    body = request.get_data(cache=True)
+    if body and request.is_json:
+        body = json.dumps(_json_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    digest.update(body)
     return digest.hexdigest()
 
 
@@ -90,9 +122,9 @@ def _idempotency_key(user):
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None, None
-    key = key.strip()
-    if not 1 <= len(key) <= 200:
-        raise BadRequest(_l("An Idempotency-Key has 1 to 200 characters"))
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
+        raise BadRequest(_l("An Idempotency-Key has 1 to 200 characters: letters A-Z and a-z, digits and _ . : -"),
+                         [{"field": "Idempotency-Key", "message": str(_l("Not a valid Idempotency-Key"))}])
     request_hash = _request_hash()
     row = find_idempotency_key(user.id, key)
     if row is not None:

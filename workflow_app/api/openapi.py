@@ -1,5 +1,7 @@
 """The OpenAPI 3 document of the API (served at /api/v1/openapi.json; schemathesis tests the API against it)."""
+from workflow_app.api.endpoint import IDEMPOTENCY_KEY_PATTERN, MAX_JSON_DEPTH
 from workflow_app.engine.models import INSTANCE_STATUSES
+from workflow_app.inbox.queries import QUEUES
 
 ID_MAX = 2147483647
 
@@ -123,7 +125,9 @@ SCHEMAS = {
     },
 }
 
-ERROR_TEXT = {400: "Broken JSON, a bad Idempotency-Key, or NUL characters", 401: "No valid token",
+ERROR_TEXT = {400: f"Broken JSON, JSON nested more than {MAX_JSON_DEPTH} levels, a bad Idempotency-Key, or NUL "
+                   "characters",
+              401: "No valid token",
               403: "Not allowed for this user", 404: "No such thing, or not yours to see",
               409: "Conflict: already done, changed by someone else, or not waiting for this",
               413: "Body too large", 415: "Body is not JSON", 422: "Invalid input; details name the fields"}
@@ -154,7 +158,7 @@ def _query(name, schema, description):
 PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "Page number"),
           _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Rows per page")]
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
-                   "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]+$"},
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": IDEMPOTENCY_KEY_PATTERN},
                    "description": "Send the same key again to retry safely: the first response is replayed"}
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
@@ -207,15 +211,16 @@ def openapi_document() -> dict:
                 "responses": {**_ok(201, _ref("Comment"), "The comment"), **_errors(*WRITE_ERRORS)}}},
             "/tasks": {"get": {
                 "operationId": "listTasks", "summary": "My open tasks (or my group's, or my unit's), soonest due first",
-                "parameters": [_query("queue", {"type": "string", "enum": ["mine", "group", "unit"]},
-                                      "mine (default), group (unclaimed tasks of my roles), unit (supervisors)"),
+                "parameters": [_query("queue", {"type": "string", "enum": list(QUEUES)},
+                                      "mine (default), group (unclaimed tasks of my roles), unit (supervisors; "
+                                      "403 for others; enterprise accounts have only mine)"),
                                _query("process", STRING, "Process id"), _query("step", STRING, "Step name"),
                                _query("sla", {"type": "string", "enum": ["on_track", "at_risk", "overdue", "none"]},
                                       "SLA state"),
                                _query("county", STRING, "Org unit code of the case"),
                                _query("q", STRING, "Text in the case number, title or enterprise name"),
                                _query("sort", {"type": "string", "enum": ["due", "created", "case"]}, "Order"), *PAGING],
-                "responses": {**_ok(200, _ref("TaskPage"), "A page of tasks"), **_errors(400, 401, 422)}}},
+                "responses": {**_ok(200, _ref("TaskPage"), "A page of tasks"), **_errors(400, 401, 403, 422)}}},
             "/tasks/{task_id}": {"get": {
                 "operationId": "getTask", "summary": "A task with the JSON Schema of its form",
                 "parameters": [_id("task_id")],

@@ -23,7 +23,8 @@ from workflow_app.engine.operations import closed_task_conflict, deliver_message
 from workflow_app.engine.projections import rows_written
 from workflow_app.engine.queries import DataOnFirstRead, audit_trail, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
-from workflow_app.inbox.queries import SLA_STATES, SORTS, TaskFilter, queue_page, queues_of, visible_task_and_case
+from workflow_app.inbox.queries import (QUEUES, SLA_STATES, SORTS, TaskFilter, queue_page, queues_of,
+                                       visible_task_and_case)
 from workflow_app.portal.applications import APPLICATIONS
 from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task_and_case, steps_done
 
@@ -38,7 +39,7 @@ def openapi():
 
 def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -51,8 +52,11 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
 
 
 def _choice_arg(name: str, choices, default: str = "") -> str:
-    value = request.args.get(name, default).strip()
-    if value and value not in choices:
+    """The query argument `name` if it is one of `choices` (an empty value is none of them), else `default`."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if value not in choices:
         raise InvalidInput(_l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(choices)),
                            [{"field": name, "message": str(_l("Not one of the allowed values"))}])
     return value
@@ -222,13 +226,16 @@ def list_tasks():
     user = api_user()
     page_number, per_page = _int_arg("page", 1, 1, 100000), _int_arg("per_page", 25, 1, MAX_PER_PAGE)
     now = utcnow()
+    queue = _choice_arg("queue", QUEUES, "mine")
     if _is_enterprise(user):
-        _choice_arg("queue", ("mine",))
+        if queue != "mine":
+            raise Forbidden(_l("An enterprise account has only its own tasks (queue=mine)"))
         page = enterprise_open_tasks(user, page_number, per_page)
         return page_of(page, [task_summary(task, case, now) for task, case in page.items]), 200
-    queue = _choice_arg("queue", queues_of(user), "mine") or "mine"
+    if queue not in queues_of(user):
+        raise Forbidden(_l("Only supervisors see the open tasks of their whole unit (queue=unit)"))
     filters = TaskFilter(process=_text_arg("process"), step=_text_arg("step"), sla=_choice_arg("sla", SLA_STATES),
-                         county=_text_arg("county"), q=_text_arg("q"), sort=_choice_arg("sort", SORTS, "due") or "due")
+                         county=_text_arg("county"), q=_text_arg("q"), sort=_choice_arg("sort", SORTS, "due"))
     page = queue_page(user, queue, filters, page_number, per_page, now)
     return page_of(page, [task_summary(task, case, now) for task, case, *_rest in page.items]), 200
 

@@ -1,5 +1,9 @@
-"""Refuse text no user types: NUL characters (PostgreSQL cannot store them, and no form needs them)."""
-from flask import abort, request
+"""Refuse input no user sends: NUL characters (PostgreSQL cannot store them, and no form needs them), JSON nested
+deeper than any request needs, and streamed bodies over the size limit."""
+from flask import Request, abort, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 
 def contains_nul(value) -> bool:
@@ -11,6 +15,18 @@ def contains_nul(value) -> bool:
     if isinstance(value, list):
         return any(contains_nul(v) for v in value)
     return False
+
+
+def nested_deeper_than(value, depth: int) -> bool:
+    """Whether lists and dicts (JSON) nest more than `depth` levels (counted without recursion)."""
+    level = [value]
+    for _ in range(depth + 1):
+        containers = [item for item in level if isinstance(item, (dict, list))]
+        if not containers:
+            return False
+        level = [item for container in containers
+                 for item in (container.values() if isinstance(container, dict) else container)]
+    return True
 
 
 def refuse_nul_characters():
@@ -25,3 +41,28 @@ def refuse_nul_characters():
         for name, values in request.form.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 abort(400)
+
+
+class StreamedBodyWithinLimit(LimitedStream):
+    """A body of unknown length (chunked) read up to MAX_CONTENT_LENGTH: 413 if it goes on past it.
+
+    Werkzeug's stream raises only when read again after the limit; read whole, it returns the body cut at the
+    limit, which then fails as broken JSON or a broken form (400) instead of being too large.
+    """
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+
+
+class RequestWithBodyLimit(Request):
+    """Flask's request, whose streamed body over MAX_CONTENT_LENGTH is a 413 however it is read."""
+
+    @cached_property
+    def stream(self):
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and self.environ.get("wsgi.input_terminated"):
+            return StreamedBodyWithinLimit(self.environ["wsgi.input"], limit, is_max=True)
+        return super().stream

@@ -1,4 +1,7 @@
-"""The HTTP headers every response carries: scripts only from this site, no framing, no sniffing."""
+"""The HTTP headers every response carries: scripts only from this site, no framing, no sniffing, and no copy of
+a signed-in user's pages kept by a browser or a proxy."""
+from flask import request
+from flask_login import current_user
 
 # Scripts only from our own static files (the vendored libraries and ours; no inline script, no eval).
 # Styles also allow inline `style` attributes: the templates and bpmn-js's SVG use them, and they run no code.
@@ -17,4 +20,15 @@ def add_security_headers(response):
     """Set the security headers on a response (those a view set itself are kept)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if _for_a_signed_in_user():
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _for_a_signed_in_user() -> bool:
+    """Tell whether a signed-in user or an API call with a token gets the response (static files are for all)."""
+    if request.endpoint == "static":
+        return False
+    if request.path.startswith("/api/"):  # no cookie session there (current_user is nobody): a token signs in
+        return "Authorization" in request.headers
+    return current_user.is_authenticated
