@@ -54,6 +54,18 @@ class Config:
     # 2023-12-31; the bureau sets a later day when the policy is extended); applications after it are refused
     INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2023-12-31")
 
+    # CPU seconds that one engine step's model code (scripts, conditions, timer expressions, DMN cells) may use;
+    # past it the step fails and its case stops in error (so a looping model cannot hold a worker or a row lock)
+    MODEL_CPU_SECONDS = float(os.environ.get("MODEL_CPU_SECONDS", "5"))
+    # Megabytes of memory that one engine step's model code may take (a larger allocation fails the step)
+    MODEL_MEMORY_MB = int(os.environ.get("MODEL_MEMORY_MB", "256"))
+    # How deep functions defined in model code may call each other (recursion)
+    MODEL_CALL_DEPTH = int(os.environ.get("MODEL_CALL_DEPTH", "100"))
+    # Kilobytes of data one task may hold when a step ends (roughly as stored); more fails the step
+    TASK_DATA_MAX_KB = int(os.environ.get("TASK_DATA_MAX_KB", "2048"))
+    # How deeply lists and objects may nest in task data when a step ends
+    TASK_DATA_MAX_DEPTH = int(os.environ.get("TASK_DATA_MAX_DEPTH", "32"))
+
     # Failed sign-ins for one user name from one address within LOGIN_FAILURE_WINDOW_MINUTES that refuse that name
     # from that address until they age out (other addresses may go on signing in with the right password)
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))

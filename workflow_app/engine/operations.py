@@ -3,8 +3,15 @@
 Every change to a running workflow locks the instance row, restores the workflow, applies the
 change and runs engine steps (`_run_and_save`), then saves the state and syncs the projections,
 all in the caller's transaction; the caller commits.
+
+A step whose model code fails is saved with the failing task in error (SpiffWorkflow's own errors, which
+an admin retries from that task). A step that fails any other way (the model's budget spent, task data
+that cannot be stored, a value the database refuses, any exception) cannot be saved as it stands: the
+operation rolls the transaction back, stops the case in error in a transaction of its own, commits that,
+and raises CaseStopped, so that neither a web request nor the worker is left with a half-made step.
 """
 import functools
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -17,28 +24,49 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from forms import known_form_keys
 from workflow_app.auth.queries import roles_without_users
-from workflow_app.core.errors import ConflictError, InvalidInput, NotFound
+from workflow_app.core.errors import ConflictError, DomainError, InvalidInput, NotFound
 from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import format_local, utcnow
+from workflow_app.engine.limits import ModelBudget, ModelBudgetExceeded, ModelLimits, TaskDataRefused, check_task_data
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (audit_batch, current_step_of, json_safe, ready_human_task_ids, record_audit,
                                              sync_projections)
 from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, latest_version, newest_stored_version, open_tasks,
                                          take_locked_task)
+from workflow_app.engine.scripting import budgeted_script_engine
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
 from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
 from workflow_app.extensions import db
 
 
+class CaseStopped(ConflictError):
+    """A step failed in a way that cannot be saved; the case now waits in error for an administrator."""
+
+
+class _StepFailure(Exception):
+    """A step that cannot be saved: what went wrong, and the case it belongs to (None for a start)."""
+
+    def __init__(self, message: str, instance_id: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.instance_id = instance_id
+
+
+# Failures of the database itself (a lost connection, a lock timeout) are no fault of the case.
+_NOT_THE_CASE = (DomainError, StaleDataError, sa.exc.OperationalError, sa.exc.InterfaceError, KeyboardInterrupt)
+
+
 def _engine_write(function):
-    """Write the operation's audit events in one batch; turn a lost optimistic-lock race into a ConflictError.
+    """Write the operation's audit events in one batch; turn a lost optimistic-lock race into a ConflictError,
+    and a step that cannot be saved into a case in error (see the module's docstring).
 
     The race shows at any flush as a StaleDataError.
     """
@@ -49,7 +77,55 @@ def _engine_write(function):
                 return function(*args, **kwargs)
         except StaleDataError:
             raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+        except _StepFailure as failure:
+            db.session.rollback()
+            if failure.instance_id is None:
+                raise ConflictError(_l("The process cannot start: %(problem)s", problem=failure.message)) from None
+            mark_instance_failed(failure.instance_id, failure.message)
+            db.session.commit()
+            raise CaseStopped(_l("The case stopped with an error and waits for an administrator: %(problem)s",
+                                 problem=failure.message)) from None
     return wrapper
+
+
+def _budget_spent(error: BaseException) -> ModelBudgetExceeded | None:
+    """The ModelBudgetExceeded that SpiffWorkflow's error wraps (once per evaluation it passed through), if any."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, ModelBudgetExceeded):
+            return error
+        seen.add(id(error))
+        error = getattr(error, "exception", None) or error.__cause__ or error.__context__
+    return None
+
+
+def _failing_task(exc: BaseException, fallback=None):
+    """The SpiffWorkflow task whose work raised `exc` (a timer's bad value, say), else `fallback`.
+
+    Outside scripts the engine raises plain exceptions that do not say which task they came from; the
+    innermost frame working on a task does.
+    """
+    found, traceback = fallback, exc.__traceback__
+    while traceback is not None:
+        for name in ("my_task", "task"):
+            candidate = traceback.tb_frame.f_locals.get(name)
+            if isinstance(candidate, SpiffTask):
+                found = candidate
+                break
+        traceback = traceback.tb_next
+    return found
+
+
+def _failure_message(exc: BaseException, task=None) -> str:
+    """One line an admin can act on: where the step failed and why."""
+    task = _failing_task(exc, task)
+    if isinstance(exc, sa.exc.StatementError):
+        reason = _l("the database refused a value: %(problem)s", problem=str(exc.orig).splitlines()[0])
+    else:
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        reason = f"{type(exc).__name__}: {reason}" if not isinstance(exc, (TaskDataRefused,)) else reason
+    where = (task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None
+    return (f"{where}: {reason}" if where else str(reason))[:2000]
 
 
 @dataclass
@@ -116,18 +192,25 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
     now = utcnow()
     workflow = new_workflow(load_specs(version.sha256, lambda: version.spec_json), dict(data))
     # run before the first INSERT, so that the row is written once with its state (no UPDATE right after)
-    error = _run(workflow)
-    instance = ProcessInstance(process_version_id=version.id, process_id=process_id, status="running",
-                               org_unit_id=org_unit_id, state_json=dump_workflow(workflow),
-                               serializer_version=SERIALIZER_VERSION, current_step=current_step_of(workflow),
-                               started_by_id=actor_id, created_at=now, updated_at=now)
-    db.session.add(instance)
-    write_rows(db.session)
-    instance.spec_key = version.sha256
-    instance_started.send(instance)
-    record_audit(instance, "instance_started", actor_id, now, data={"process_id": process_id, "version": version.version,
-                                                                "data": json_safe(data)})
-    _save(instance, workflow, now, actor_id, error, open_rows=[], state_json=instance.state_json)
+    step = _Step(now)
+    error = _run(workflow, step)
+    _check_step_data(workflow, step)
+    try:
+        instance = ProcessInstance(process_version_id=version.id, process_id=process_id, status="running",
+                                   org_unit_id=org_unit_id, state_json=dump_workflow(workflow),
+                                   serializer_version=SERIALIZER_VERSION, current_step=current_step_of(workflow),
+                                   started_by_id=actor_id, created_at=now, updated_at=now)
+        db.session.add(instance)
+        write_rows(db.session)
+        instance.spec_key = version.sha256
+        instance_started.send(instance)
+        record_audit(instance, "instance_started", actor_id, now,
+                     data={"process_id": process_id, "version": version.version, "data": json_safe(data)})
+        _save(instance, workflow, step, actor_id, error, open_rows=[], state_json=instance.state_json)
+    except _NOT_THE_CASE:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - see _run_and_save
+        raise _StepFailure(_failure_message(exc, step.task)) from exc
     return instance
 
 
@@ -205,32 +288,81 @@ def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
                                  workflow_data=dict(workflow.data) if workflow is not None else None)
 
 
+class _Step:
+    """One engine step: when it began, the model code's budget, and the task the engine last ran."""
+
+    def __init__(self, now):
+        self.now = now
+        self.started = time.time()  # SpiffWorkflow stamps task state changes with time.time()
+        self.budget = ModelBudget(ModelLimits.current())
+        self.task = None
+
+    def will_run(self, task) -> None:
+        self.task = task
+
+    def did_run(self, _task) -> None:
+        self.budget.check()  # also the engine's own work: a call activity that calls itself never ticks a script
+
+
 def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None):
     """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
-    _save(instance, workflow, now, actor_id, _run(workflow, change), completed_spiff_id, open_rows)
+    step = _Step(now)
+    try:
+        error = _run(workflow, step, change)
+        _save(instance, workflow, step, actor_id, error, completed_spiff_id, open_rows)
+    except _StepFailure as failure:
+        failure.instance_id = instance.id
+        raise
+    except _NOT_THE_CASE:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - whatever a model makes a step raise stops that case only
+        raise _StepFailure(_failure_message(exc, step.task), instance.id) from exc
 
 
-def _run(workflow, change=None) -> SpiffWorkflowException | None:
-    """Apply `change` and run engine steps; return the engine's error, if any (the state stays where it stopped)."""
+def _run(workflow, step: _Step, change=None) -> SpiffWorkflowException | None:
+    """Apply `change` and run engine steps within the step's budget; return the engine's error, if any (the state
+    stays where it stopped). Any other failure raises _StepFailure: such a state is not saved."""
+    workflow.script_engine = budgeted_script_engine(step.budget)
     try:
         if change is not None:
             change(workflow)
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(will_complete_task=step.will_run, did_complete_task=step.did_run)
     except SpiffWorkflowException as exc:
         return exc
+    except _NOT_THE_CASE:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - see _run_and_save
+        raise _StepFailure(_failure_message(exc, step.task)) from exc
     return None
 
 
-def _save(instance, workflow, now, actor_id, error=None, completed_spiff_id=None, open_rows=None, state_json=None):
+def _check_step_data(workflow, step: _Step) -> None:
+    """Refuse (as a step failure) task data this step left that cannot be stored."""
+    limits = step.budget.limits
+    try:
+        check_task_data(workflow.data, limits, "data")
+        for task in (task for wf in (workflow, *workflow.subprocesses.values()) for task in wf.tasks.values()
+                     if task.last_state_change >= step.started):
+            check_task_data(task.data, limits, "data")
+    except TaskDataRefused as refused:
+        raise _StepFailure(_failure_message(refused, step.task)) from None
+
+
+def _save(instance, workflow, step: _Step, actor_id, error=None, completed_spiff_id=None, open_rows=None,
+          state_json=None):
     """Record an engine error or the end of a run, then save state and projections.
 
     `state_json` passes the state when it was just serialized (a new instance's first INSERT).
     """
+    now = step.now
+    if state_json is None:  # else the caller checked before it serialized
+        _check_step_data(workflow, step)
     completed = False
     if error is not None:
         failed = getattr(error, "task", None)
         where = failed.task_spec.bpmn_name or failed.task_spec.bpmn_id if failed is not None else "?"
-        instance.error_message = f"{where}: {error}"[:2000]
+        spent = _budget_spent(error)  # said plainly, without the words of each wrapping evaluation
+        instance.error_message = f"{where}: {spent or error}"[:2000]
         instance.error_task_id = str(failed.id) if failed is not None else None
         _set_status(instance, "error", now, actor_id, {"message": instance.error_message})
     else:

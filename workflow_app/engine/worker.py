@@ -3,13 +3,15 @@
 Each instance is fired in its own transaction under its row lock; on PostgreSQL a
 worker skips instances another worker holds (`SKIP LOCKED`), so any number of workers
 can run. A failing instance is rolled back, logged and stopped in error with the message (an
-admin retries it from the repair page); the worker goes on with the others.
+admin retries it from the repair page); the worker goes on with the others, whatever the failure
+raised (only Ctrl-C stops it).
 """
 import logging
 import threading
 
+from workflow_app.core.errors import DomainError
 from workflow_app.core.time import utcnow
-from workflow_app.engine.operations import fire_timers, mark_instance_failed
+from workflow_app.engine.operations import CaseStopped, fire_timers, mark_instance_failed
 from workflow_app.engine.queries import due_timer_instance_ids
 from workflow_app.extensions import db
 
@@ -32,7 +34,13 @@ def run_worker_pass(now=None, limit: int = 100) -> dict:
         try:
             fired += len(fire_timers(instance_id, now, skip_locked=True))
             db.session.commit()
-        except Exception as exc:  # a broken instance must not stop the others
+        except CaseStopped as stopped:  # stopped in error and committed already
+            db.session.rollback()
+            failed += 1
+            log.warning("instance %s stopped in error: %s", instance_id, stopped)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a broken instance must not stop the others
             db.session.rollback()
             failed += 1
             log.exception("firing timers of instance %s failed", instance_id)
@@ -41,7 +49,9 @@ def run_worker_pass(now=None, limit: int = 100) -> dict:
         try:
             sweep(now)
             db.session.commit()
-        except Exception:
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001 - the next pass tries again
             db.session.rollback()
             failed += 1
             log.exception("sweep %s failed", getattr(sweep, "__name__", sweep))
@@ -53,6 +63,8 @@ def _mark_failed(instance_id, exc, now) -> None:
     try:
         mark_instance_failed(instance_id, f"timer: {type(exc).__name__}: {exc}", now)
         db.session.commit()
+    except DomainError:
+        db.session.rollback()
     except Exception:
         db.session.rollback()
         log.exception("could not mark instance %s as failed", instance_id)
@@ -65,7 +77,9 @@ def run_worker(app, stop: threading.Event, poll_seconds: float | None = None) ->
         with app.app_context():
             try:
                 run_worker_pass()
-            except Exception:
+            except KeyboardInterrupt:
+                raise
+            except BaseException:  # noqa: BLE001 - the worker outlives any one pass
                 log.exception("worker pass failed")
             finally:
                 db.session.remove()

@@ -88,6 +88,9 @@ def task_page(task_id):
         return _render_task(task, case, form, extras, 422)
     db.session.commit()
     flash(_("“%(step)s” of case %(number)s is done.", step=task.name, number=case.number), "success")
+    if task.instance.status == "error":  # the step after it failed in the model: say so, not only "done"
+        flash(_("The case then stopped with an error and waits for an administrator: %(problem)s",
+                problem=task.instance.error_message), "danger")
     return redirect(url_for("inbox.index"))
 
 
