@@ -16,7 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from workflow_app.core.durations import parse_sla
-from workflow_app.engine.scripting import ScriptRefused, compile_script
+from workflow_app.engine.scripting import ScriptRefused, check_code_size, compile_script
 from workflow_app.engine.serialization import dump_specs
 
 
@@ -57,14 +57,18 @@ def _where(file_name, element_id=None, tag=None, line=None):
 def _read_xml(name: str, content: bytes):
     if len(content) > MAX_FILE_BYTES:
         raise DeployRefused([_("%(name)s is larger than %(mb)d MB", name=name, mb=MAX_FILE_BYTES // (1024 * 1024))])
-    if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
-        raise DeployRefused([_("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files",
-                               name=name)])
     try:
-        return etree.fromstring(content, parser=_SAFE_XML)
+        root = etree.fromstring(content, parser=_SAFE_XML)
     except etree.XMLSyntaxError as exc:
         raise DeployRefused([_("%(where)s: not well-formed XML: %(reason)s", where=f"{name}:{exc.lineno or '?'}",
                                reason=exc.msg)]) from None
+    # asked of the parsed document, not of the bytes, so that any encoding (UTF-16 too) is covered; the parser
+    # neither loads nor expands what a DTD declares
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DeployRefused([_("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files",
+                               name=name)])
+    return root
 
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -96,6 +100,23 @@ def _unsupported_elements(name: str, root) -> list[str]:
     return problems
 
 
+_DMN_CODE = ("inputExpression", "inputEntry", "outputEntry")
+
+
+def _decision_problems(name: str, root) -> list[str]:
+    """DMN cells too long or too nested to compile (each is a Python expression, run in every case)."""
+    problems = []
+    for text in root.iter("{*}text"):
+        parent = text.getparent()
+        if etree.QName(parent).localname in _DMN_CODE and text.text:
+            try:
+                check_code_size(text.text)
+            except ScriptRefused as exc:
+                where = _where(name, parent.get("id"), f"dmn:{etree.QName(parent).localname}", text.sourceline)
+                problems.append(f"{where}: {exc}")
+    return problems
+
+
 def _no_executable_process(roots: dict) -> list[str]:
     """Why a set of files holds nothing to run: name each process that is not executable."""
     problems = []
@@ -116,6 +137,11 @@ ISO_LITERAL = re.compile(r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d
                          r"(/P[\dYMWDTHS.]+)?$")
 # task properties that hold Python expressions (evaluated on the task's data; see README "Writing processes")
 EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason")
+
+
+def _quoted(expression: str, limit: int = 80) -> str:
+    """An expression as a message quotes it: whole when short, its start when long (a refusal stays one line)."""
+    return repr(expression if len(expression) <= limit else expression[:limit] + "…")
 
 
 def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
@@ -166,13 +192,13 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                 if ISO_LITERAL.match((definition.expression or "").strip()):
                     problems.append(_("%(where)s: timer expression %(expression)s is an ISO 8601 literal, but timer "
                                       "expressions are Python: quote it (\"%(literal)s\")", where=where,
-                                      expression=repr(definition.expression), literal=definition.expression.strip()))
+                                      expression=_quoted(definition.expression), literal=definition.expression.strip()))
                     continue
                 try:
                     compile_script(definition.expression, "eval")
                 except ScriptRefused as exc:
                     problems.append(_("%(where)s: timer expression %(expression)s (quote ISO literals, e.g. "
-                                      "\"PT1H\"): %(reason)s", where=where, expression=repr(definition.expression),
+                                      "\"PT1H\"): %(reason)s", where=where, expression=_quoted(definition.expression),
                                       reason=exc))
     return problems
 
@@ -199,6 +225,10 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
                     problems.extend(unsupported)
                     continue
             if name.endswith(".dmn"):
+                cells = _decision_problems(name, root)
+                if cells:
+                    problems.extend(cells)
+                    continue
                 parser.add_dmn_xml(root, filename=name)
             else:
                 parser.add_bpmn_xml(etree.ElementTree(root), filename=name)

@@ -173,7 +173,7 @@ class BudgetedTransformer(RestrictingNodeTransformer):
         return _call("_budget_binop_", node, ast.copy_location(ast.Constant(symbol), node), node.left, node.right)
 
 
-def _check_size(source: str) -> None:
+def check_code_size(source: str) -> None:
     """Refuse source too long or too deeply nested to parse safely (the parser recurses once per level)."""
     if len(source) > MAX_SOURCE_CHARS:
         raise ScriptRefused(_("the code is longer than %(limit)d characters", limit=MAX_SOURCE_CHARS))
@@ -191,7 +191,7 @@ def _check_size(source: str) -> None:
 @lru_cache(maxsize=4096)
 def compile_script(source: str, mode: str):
     """Compile restricted code once per distinct source; raise ScriptRefused with the reasons."""
-    _check_size(source)
+    check_code_size(source)
     try:
         tree = ast.parse(source, mode=mode)
         for node in ast.walk(tree):
