@@ -319,7 +319,7 @@ def agreement_case(create_agreement_case):
 
 @pytest.fixture
 def route_ids(bureau, create_referral, client_as, create_agreement_case):
-    """Ids for every URL variable, pointing at a Kuiwen referral with one attachment."""
+    """Ids for every URL variable, pointing at a Kuiwen referral with one attachment (shared with the enterprise)."""
     from datetime import timedelta
 
     from workflow_app.core import time as app_time
@@ -327,8 +327,8 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
     from workflow_app.sla.escalation import run_sla_sweep
     from workflow_app.sla.models import SupervisionNotice
     case = create_referral()
-    client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
-                                     content_type="multipart/form-data")
+    client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
+                                     data={"file": (io.BytesIO(b"hello"), "a.txt"), "visibility": "shared"})
     from workflow_app.agreements.queries import current_agreement
     agreement_case = create_agreement_case("drafted")
     agreement = current_agreement(agreement_case.id)

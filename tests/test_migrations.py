@@ -51,6 +51,32 @@ def test_0012_removes_only_the_running_clocks_of_plain_open_tasks(app, deploy, c
     assert set(db.session.scalars(sa.select(SlaClock.id))) == kept
 
 
+def test_0017_leaves_the_enterprises_own_comments_and_files_shared_and_makes_the_staffs_internal(referral, bureau):
+    """What an enterprise could see before 0017 and wrote itself stays visible to it; the staff's become internal."""
+    import hashlib
+
+    from flask_migrate import downgrade, upgrade
+
+    from workflow_app.cases.models import Attachment, Comment, StoredFile
+
+    digest = hashlib.sha256(b"x").hexdigest()
+    db.session.add(StoredFile(sha256=digest, size=1, content=b"x"))
+    db.session.flush()
+    staff, enterprise = bureau["kuiwen_handler"], bureau["ent_huayu"]
+    for writer, visibility in ((staff, "shared"), (enterprise, "internal")):  # the opposite of what 0017 gives
+        db.session.add(Comment(case_id=referral.id, author_id=writer.id, body=writer.username, visibility=visibility))
+        db.session.add(Attachment(case_id=referral.id, uploaded_by_id=writer.id, file_name=f"{writer.username}.txt",
+                                  content_type="text/plain", size=1, sha256=digest, visibility=visibility))
+    db.session.commit()
+    downgrade(revision="0016")
+    upgrade()
+    db.session.expire_all()
+    assert db.session.execute(sa.select(Comment.body, Comment.visibility).order_by(Comment.id)).all() == [
+        ("kuiwen_handler", "internal"), ("ent_huayu", "shared")]
+    assert db.session.execute(sa.select(Attachment.file_name, Attachment.visibility).order_by(Attachment.id)).all() == [
+        ("kuiwen_handler.txt", "internal"), ("ent_huayu.txt", "shared")]
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_compresses_the_workflow_state_with_lz4(app, deploy, create_case):
     deploy("straight_line.bpmn")

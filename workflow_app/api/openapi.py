@@ -1,5 +1,6 @@
 """The OpenAPI 3 document of the API (served at /api/v1/openapi.json; schemathesis tests the API against it)."""
 from workflow_app.api.endpoint import IDEMPOTENCY_KEY_PATTERN, MAX_JSON_DEPTH
+from workflow_app.cases.models import VISIBILITIES
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.inbox.queries import QUEUES
 
@@ -17,6 +18,10 @@ def _nullable(schema):
 STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
 TASK_STATES = ["open", "completed", "cancelled"]
+VISIBILITY = {"type": "string", "enum": list(VISIBILITIES),
+              "description": "internal: the bureau's staff only; shared: the case's enterprise sees it too (in its "
+                             "portal and with its tokens). Staff's are internal unless they say shared; what an "
+                             "enterprise's users add is always shared"}
 
 SCHEMAS = {
     "Error": {
@@ -65,9 +70,11 @@ SCHEMAS = {
                        "step_name": _nullable(STRING), "data": {"nullable": True}},
     },
     "Comment": {
-        "type": "object", "required": ["id", "case_id", "task_id", "author", "body", "created_at"],
+        "type": "object", "required": ["id", "case_id", "task_id", "author", "body", "visibility", "created_at"],
         "properties": {"id": {"type": "integer"}, "case_id": {"type": "integer"}, "task_id": _nullable({"type": "integer"}),
-                       "author": _nullable(STRING), "body": STRING, "created_at": TIME},
+                       "author": _nullable({**STRING, "description": "The writer's user name (for an enterprise's "
+                                                                     "token, null where the bureau wrote)"}),
+                       "body": STRING, "visibility": VISIBILITY, "created_at": TIME},
     },
     "CaseDetail": {
         "allOf": [_ref("CaseSummary"), {
@@ -77,7 +84,8 @@ SCHEMAS = {
                                                             "(the one it is next overdue by)"}),
                 "current_steps": {"type": "array", "items": _ref("Task")},
                 "history": {"type": "array", "items": _ref("HistoryEntry")},
-                "comments": {"type": "array", "items": _ref("Comment")},
+                "comments": {"type": "array", "items": _ref("Comment"),
+                             "description": "An enterprise's token gets only the comments shared with it"},
             }}],
     },
     "Form": {
@@ -112,7 +120,8 @@ SCHEMAS = {
     "Completion": {
         "type": "object", "additionalProperties": False,
         "properties": {"data": {"type": "object", "description": "The fields of the task's form (GET /tasks/{id})"},
-                       "comment": {"type": "string", "maxLength": 4000}},
+                       "comment": {"type": "string", "maxLength": 4000},
+                       "comment_visibility": VISIBILITY},
     },
     "Message": {
         "type": "object", "required": ["name"], "additionalProperties": False,
@@ -121,7 +130,8 @@ SCHEMAS = {
     },
     "NewComment": {
         "type": "object", "required": ["body"], "additionalProperties": False,
-        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000}},
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000},
+                       "visibility": {**VISIBILITY, "default": "internal"}},
     },
 }
 

@@ -50,9 +50,13 @@ def _audit_entry(at, kind, actor_name, step, step_name, data) -> dict:
             "data": json_safe(data) if data is not None else None}
 
 
-def comment_entry(comment) -> dict:
+def comment_entry(comment, for_enterprise: bool = False) -> dict:
+    """A comment; `for_enterprise`: without the name of the bureau's author (an enterprise's history names no one)."""
+    author = comment.author
+    named = not for_enterprise or author.enterprise_id is not None
     return {"id": comment.id, "case_id": comment.case_id, "task_id": comment.task_id,
-            "author": _username(comment.author), "body": comment.body, "created_at": iso(comment.created_at)}
+            "author": _username(author) if named else None, "body": comment.body, "visibility": comment.visibility,
+            "created_at": iso(comment.created_at)}
 
 
 def page_of(page, items) -> dict:

@@ -12,6 +12,7 @@ from workflow_app.api.forms import form_description, formdata_from_json
 from workflow_app.api.openapi import openapi_document
 from workflow_app.api.representations import (audit_entry, audit_row_entry, case_summary, comment_entry, iso,
                                               page_of, task_summary)
+from workflow_app.cases.models import SHARED, VISIBILITIES
 from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, list_cases, visible_case
@@ -75,6 +76,21 @@ def _only_keys(body: dict, allowed: set) -> None:
 
 def _is_enterprise(user) -> bool:
     return user.enterprise_id is not None
+
+
+def _visibility(body: dict, name: str, user) -> str | None:
+    """The visibility a request gives a comment in field `name` (None: the default, internal for staff)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if value not in VISIBILITIES:
+        raise InvalidInput(_l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(VISIBILITIES)),
+                           [{"field": name, "message": str(_l("Not one of the allowed values"))}])
+    if _is_enterprise(user) and value != SHARED:
+        raise InvalidInput(_l("'%(name)s' can only be shared: what an enterprise adds to its case is always visible "
+                              "to it and to the bureau", name=name),
+                           [{"field": name, "message": str(_l("Must be shared"))}])
+    return value
 
 
 def _case_or_404(user, case_id):
@@ -168,11 +184,11 @@ def _case_detail(user, case, new=False) -> dict:
     if _is_enterprise(user):
         detail["history"] = [{"at": iso(at), "kind": "task_completed", "actor": None, "step": None, "step_name": name,
                               "data": None} for name, at in steps_done(instance.id)]
-        detail["comments"] = []
     else:
         history = _history_written(user, written[1]) if written else None
         detail["history"] = history if history is not None else [audit_entry(e) for e in audit_trail(instance.id)]
-        detail["comments"] = [] if new else [comment_entry(c) for c in case_comments(case.id)]
+    # an enterprise's token gets the comments shared with it (the query filters them)
+    detail["comments"] = [] if new else [comment_entry(c, _is_enterprise(user)) for c in case_comments(user, case.id)]
     return detail
 
 
@@ -214,10 +230,11 @@ def add_comment_endpoint(case_id):
     case = _case_or_404(user, case_id)
     _staff_only(user)
     body = json_body()
-    _only_keys(body, {"body"})
+    _only_keys(body, {"body", "visibility"})
     if not isinstance(body.get("body"), str):
         raise InvalidInput(_l("'body' must be the comment's text"), [{"field": "body", "message": str(_l("Required"))}])
-    return comment_entry(add_comment(case, body["body"], user)), 201
+    visibility = _visibility(body, "visibility", user)
+    return comment_entry(add_comment(case, body["body"], user, visibility=visibility)), 201
 
 
 @bp.route("/tasks")
@@ -262,7 +279,7 @@ def complete_task_endpoint(task_id):
     user = api_user()
     task, case = _task_or_404(user, task_id, lock=True)
     body = json_body()
-    _only_keys(body, {"data", "comment"})
+    _only_keys(body, {"data", "comment", "comment_visibility"})
     if task.state != "open":
         raise closed_task_conflict(task)
     if not may_act_on(user, task):
@@ -270,9 +287,10 @@ def complete_task_endpoint(task_id):
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput(_l("'comment' must be text"), [{"field": "comment", "message": str(_l("Must be text"))}])
+    visibility = _visibility(body, "comment_visibility", user)
     form = formdata_from_json(body.get("data"), form_class_for(task.form_key), case_data=DataOnFirstRead(task))
     submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
-                           current_app.config["ATTACHMENT_MAX_BYTES"], case=case)
+                           current_app.config["ATTACHMENT_MAX_BYTES"], case=case, visibility=visibility)
     return _task_detail(user, task, case), 200
 
 

@@ -7,6 +7,10 @@ from workflow_app.core.row_writes import written_directly
 from workflow_app.extensions import db
 
 PRIORITIES = ("normal", "urgent")
+# Who sees a comment or a file besides the bureau's staff: no one (internal), or the case's enterprise (shared).
+# Staff choose (internal unless they say); what an enterprise's own users write is always shared.
+INTERNAL, SHARED = "internal", "shared"
+VISIBILITIES = (INTERNAL, SHARED)
 
 
 @written_directly
@@ -45,7 +49,7 @@ class CaseNumberSequence(db.Model):
 
 
 class Comment(db.Model, CreatedAtMixin):
-    """A note on a case, optionally written on one of its tasks."""
+    """A note on a case, optionally written on one of its tasks; internal to the staff or shared with the enterprise."""
 
     __tablename__ = "case_comment"
     id = sa.Column(sa.Integer, primary_key=True)
@@ -53,6 +57,7 @@ class Comment(db.Model, CreatedAtMixin):
     task_id = sa.Column(sa.ForeignKey("task.id", ondelete="SET NULL"), nullable=True)
     author_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=False)
     body = sa.Column(sa.Text, nullable=False)
+    visibility = sa.Column(sa.String(10), nullable=False, default=INTERNAL, server_default=INTERNAL)
 
     author = relationship("User")
 
@@ -67,7 +72,7 @@ class StoredFile(db.Model):
 
 
 class Attachment(db.Model, CreatedAtMixin):
-    """A file attached to a case (by a handler, or by the enterprise in the portal)."""
+    """A file attached to a case (by a handler, or by the enterprise in the portal); internal or shared, as comments."""
 
     __tablename__ = "attachment"
     id = sa.Column(sa.Integer, primary_key=True)
@@ -78,5 +83,6 @@ class Attachment(db.Model, CreatedAtMixin):
     content_type = sa.Column(sa.String(100), nullable=False)
     size = sa.Column(sa.Integer, nullable=False)
     sha256 = sa.Column(sa.ForeignKey("stored_file.sha256"), nullable=False, index=True)
+    visibility = sa.Column(sa.String(10), nullable=False, default=INTERNAL, server_default=INTERNAL)
 
     uploaded_by = relationship("User")

@@ -9,7 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import Enterprise, User
-from workflow_app.cases.models import PRIORITIES, Attachment, Case, CaseNumberSequence, Comment, StoredFile
+from workflow_app.cases.models import (INTERNAL, PRIORITIES, SHARED, VISIBILITIES, Attachment, Case, CaseNumberSequence,
+                                       Comment, StoredFile)
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
@@ -239,22 +240,40 @@ def clean_file_name(name: str) -> str:
     return base.strip().lstrip(".")[:200]
 
 
-def add_comment(case: Case, body: str, author, task_id: int | None = None) -> Comment:
-    """Add a comment to a case."""
+def visibility_of(writer, visibility: str | None) -> str:
+    """Return who will see what `writer` adds: an enterprise's users share theirs; staff choose, internal by default."""
+    if writer.enterprise_id is not None:
+        if visibility not in (None, SHARED):
+            raise InvalidInput(_l("What an enterprise adds to its case is always visible to it and to the bureau"))
+        return SHARED
+    if visibility is None:
+        return INTERNAL
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(_l("Unknown visibility '%(value)s': choose internal or shared", value=str(visibility)[:20]))
+    return visibility
+
+
+def add_comment(case: Case, body: str, author, task_id: int | None = None, visibility: str | None = None) -> Comment:
+    """Add a comment to a case, internal to the staff or shared with the enterprise (see visibility_of)."""
+    visibility = visibility_of(author, visibility)
     body = (body or "").strip()
     if not body:
         raise InvalidInput(_l("A comment cannot be empty"))
     if len(body) > 4000:
         raise InvalidInput(_l("A comment can have at most %(n)d characters", n=4000))
-    comment = Comment(case_id=case.id, task_id=task_id, author_id=author.id, body=body)
+    comment = Comment(case_id=case.id, task_id=task_id, author_id=author.id, body=body, visibility=visibility)
     db.session.add(comment)
     db.session.flush()
     return comment
 
 
 def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_bytes: int,
-                   task_id: int | None = None) -> Attachment:
-    """Attach a file to a case after checking its name, size and type (content stored once per SHA-256)."""
+                   task_id: int | None = None, visibility: str | None = None) -> Attachment:
+    """Attach a file to a case after checking its name, size and type (content stored once per SHA-256).
+
+    Internal to the staff or shared with the enterprise, as comments (see visibility_of).
+    """
+    visibility = visibility_of(uploader, visibility)
     name = clean_file_name(file_name)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not name or extension not in ATTACHMENT_TYPES:
@@ -277,7 +296,7 @@ def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_byt
         db.session.add(StoredFile(sha256=digest, size=len(content), content=content))
         db.session.flush()  # no relationship orders the two inserts, so the content goes first
     attachment = Attachment(case_id=case.id, task_id=task_id, uploaded_by_id=uploader.id, file_name=name,
-                            content_type=content_type, size=len(content), sha256=digest)
+                            content_type=content_type, size=len(content), sha256=digest, visibility=visibility)
     db.session.add(attachment)
     db.session.flush()
     return attachment

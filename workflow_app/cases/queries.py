@@ -13,7 +13,7 @@ from forms import describe_data
 
 from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.scopes import oversees_every_unit, unit_id_of_code, unit_name_of_code, units_below
-from workflow_app.cases.models import Attachment, Case, Comment, StoredFile
+from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
@@ -194,30 +194,51 @@ def export_cases(user, filters: CaseFilter, limit: int = 50000):
     return db.session.execute(_case_list_statements(user, filters)[0].limit(limit)).all()
 
 
-@functools.cache
-def _case_comments_query():  # built once, on first use (loader options need the mappers configured)
-    return (sa.select(Comment).options(joinedload(Comment.author).lazyload(User.roles))
-            .where(Comment.case_id == sa.bindparam("case_id")).order_by(Comment.id))
+def _seen_by_enterprise(statement, item):
+    """Of a case's comments or files, those its enterprise sees: the shared ones, on its own case only."""
+    return (statement.join(Case, Case.id == item.case_id)
+            .where(item.visibility == SHARED, Case.enterprise_id == sa.bindparam("viewer_enterprise_id")))
 
 
 @functools.cache
-def _case_attachments_query():
-    return (sa.select(Attachment).options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
-            .where(Attachment.case_id == sa.bindparam("case_id")).order_by(Attachment.id))
+def _case_comments_query(for_enterprise: bool):  # built once, on first use (loader options need mappers configured)
+    statement = (sa.select(Comment).options(joinedload(Comment.author).lazyload(User.roles))
+                 .where(Comment.case_id == sa.bindparam("case_id")).order_by(Comment.id))
+    return _seen_by_enterprise(statement, Comment) if for_enterprise else statement
 
 
-def case_comments(case_id: int) -> list[Comment]:
-    """A case's comments, oldest first, with their authors."""
-    return list(db.session.scalars(_case_comments_query(), {"case_id": case_id}))
+@functools.cache
+def _case_attachments_query(for_enterprise: bool):
+    statement = (sa.select(Attachment).options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
+                 .where(Attachment.case_id == sa.bindparam("case_id")).order_by(Attachment.id))
+    return _seen_by_enterprise(statement, Attachment) if for_enterprise else statement
 
 
-def case_attachments(case_id: int) -> list[Attachment]:
-    """A case's files, oldest first, with who uploaded them."""
-    return list(db.session.scalars(_case_attachments_query(), {"case_id": case_id}))
+def _viewer_params(viewer) -> dict:
+    return {"viewer_enterprise_id": viewer.enterprise_id} if viewer.enterprise_id is not None else {}
 
 
-def case_attachment(case_id: int, attachment_id: int) -> Attachment | None:
-    return db.session.scalar(sa.select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id))
+def case_comments(viewer, case_id: int) -> list[Comment]:
+    """A case's comments that `viewer` may read (an enterprise's users: the shared ones), oldest first, with authors.
+
+    Staff see them all: the caller has checked that they may see the case.
+    """
+    statement = _case_comments_query(viewer.enterprise_id is not None)
+    return list(db.session.scalars(statement, {"case_id": case_id, **_viewer_params(viewer)}))
+
+
+def case_attachments(viewer, case_id: int) -> list[Attachment]:
+    """A case's files that `viewer` may see (an enterprise's users: the shared ones), oldest first, with uploaders."""
+    statement = _case_attachments_query(viewer.enterprise_id is not None)
+    return list(db.session.scalars(statement, {"case_id": case_id, **_viewer_params(viewer)}))
+
+
+def case_attachment(viewer, case_id: int, attachment_id: int) -> Attachment | None:
+    """One of a case's files if `viewer` may see it (an enterprise's users: a shared one of their case), else None."""
+    statement = sa.select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id)
+    if viewer.enterprise_id is not None:
+        statement = _seen_by_enterprise(statement, Attachment)
+    return db.session.scalar(statement, _viewer_params(viewer))
 
 
 @dataclass

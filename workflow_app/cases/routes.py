@@ -7,7 +7,7 @@ from flask_login import current_user
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.cases import operations
-from workflow_app.cases.forms import AttachmentForm, CommentForm
+from workflow_app.cases.forms import VISIBILITY_LABELS, AttachmentForm, CommentForm
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
                                         case_comments, export_cases, list_cases, timeline,
@@ -80,12 +80,13 @@ def case_page(case_id):
     open_tasks = [t for t in tasks if t.state == "open"]
     now = utcnow()
     overdue = sorted({t.bpmn_id for t in open_tasks if t.due_at is not None and t.due_at <= now})
-    comments, attachments = case_comments(case.id), case_attachments(case.id)
+    comments, attachments = case_comments(current_user, case.id), case_attachments(current_user, case.id)
     return render_template("cases/case.html", case=case, instance=case.instance, open_tasks=open_tasks,
                            may_act={t.id: may_act_on(current_user, t) for t in open_tasks},
                            timeline=timeline(case, tasks, comments, attachments), comments=comments,
                            attachments=attachments, steps=step_states(case.instance),
-                           overdue=overdue, comment_form=CommentForm(), attachment_form=AttachmentForm())
+                           overdue=overdue, comment_form=CommentForm(), attachment_form=AttachmentForm(),
+                           visibility_labels=VISIBILITY_LABELS)
 
 
 @bp.route("/<int:case_id>/diagram.bpmn")
@@ -111,7 +112,8 @@ def add_comment(case_id):
     case = visible_case(current_user, case_id) or abort(404)
     form = CommentForm()
     if form.validate_on_submit():
-        return _write(lambda: operations.add_comment(case, form.body.data, current_user), case,
+        return _write(lambda: operations.add_comment(case, form.body.data, current_user,
+                                                     visibility=form.visibility.data), case,
                       _("Your comment has been added."))
     _flash_errors(form)
     return redirect(url_for("cases.case_page", case_id=case.id, _anchor="comments"))
@@ -125,7 +127,8 @@ def add_attachment(case_id):
     if form.validate_on_submit():
         upload = form.file.data
         return _write(lambda: operations.add_attachment(case, upload.filename, upload.read(), current_user,
-                                                        current_app.config["ATTACHMENT_MAX_BYTES"]),
+                                                        current_app.config["ATTACHMENT_MAX_BYTES"],
+                                                        visibility=form.visibility.data),
                       case, _("The file has been attached."))
     _flash_errors(form)
     return redirect(url_for("cases.case_page", case_id=case.id, _anchor="attachments"))
@@ -135,7 +138,7 @@ def add_attachment(case_id):
 @staff_required
 def download(case_id, attachment_id):
     case = visible_case(current_user, case_id) or abort(404)
-    attachment = case_attachment(case.id, attachment_id) or abort(404)
+    attachment = case_attachment(current_user, case.id, attachment_id) or abort(404)
     return file_download(attachment_content(attachment), attachment.content_type, attachment.file_name)
 
 

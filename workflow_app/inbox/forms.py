@@ -5,6 +5,8 @@ from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from workflow_app.cases.forms import visibility_field
+
 
 class TaskExtrasForm(FlaskForm):
     """A comment and files submitted with a task (CSRF is checked once, by the task's form)."""
@@ -12,10 +14,10 @@ class TaskExtrasForm(FlaskForm):
     class Meta:
         csrf = False
 
-    note = TextAreaField(_l("Comment on the case (optional)"), validators=[Optional(), Length(max=4000)],
-                         description=_l("Visible to everyone working on the case."))
+    note = TextAreaField(_l("Comment on the case (optional)"), validators=[Optional(), Length(max=4000)])
     files = MultipleFileField(_l("Attach files (optional)"),
                               description=_l("PDF, images, Word, Excel, OFD or text; at most 10 MB each."))
+    visibility = visibility_field()  # of the comment and the files
 
 
 class ReassignForm(FlaskForm):

@@ -76,16 +76,17 @@ def reassign_task(task: Task, to_user_id: int, reason: str, supervisor) -> Task:
 
 
 def submit_task_with_notes(task: Task, form_data: dict, actor, note: str = "", files=(), client_ip=None,
-                           max_file_bytes: int = 10 * 1024 * 1024, case=None):
+                           max_file_bytes: int = 10 * 1024 * 1024, case=None, visibility: str | None = None):
     """Complete a task and add the comment and files sent with it: all of it, or (on any refusal) none.
 
-    `case` may pass the task's case when the caller holds it already.
+    `case` may pass the task's case when the caller holds it already; `visibility` is the comment's and the
+    files' (cases.operations.visibility_of: staff's are internal unless shared, an enterprise's are shared).
     """
     case = case or case_for_instance(task.instance_id)
     task_id = task.id
     submit_task(task_id, form_data, actor, client_ip)
     if (note or "").strip():
-        add_comment(case, note, actor, task_id=task_id)
+        add_comment(case, note, actor, task_id=task_id, visibility=visibility)
     for file_name, content in files:
-        add_attachment(case, file_name, content, actor, max_file_bytes, task_id=task_id)
+        add_attachment(case, file_name, content, actor, max_file_bytes, task_id=task_id, visibility=visibility)
     return case

@@ -76,7 +76,8 @@ def task_page(task_id):
     files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
         operations.submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
-                                          request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"], case=case)
+                                          request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"], case=case,
+                                          visibility=extras.visibility.data)
     except ConflictError as exc:
         db.session.rollback()
         task, case = visible_task_and_case(current_user, task_id) or abort(404)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.queries import current_agreements, next_unpaid
-from workflow_app.cases.models import Attachment, Case
+from workflow_app.cases.models import SHARED, Attachment, Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.core.money import format_yuan
 from workflow_app.core.pagination import paginate
@@ -77,11 +77,13 @@ def own_installment(user, installment_id: int) -> Installment | None:
 
 
 def own_attachment(user, attachment_id: int) -> Attachment | None:
+    """A file of one of the enterprise's cases that is shared with it (else None: 404); its own are all shared."""
     if user.enterprise_id is None:
         return None
     return db.session.scalar(
         sa.select(Attachment).join(Case, Case.id == Attachment.case_id)
-        .where(Attachment.id == attachment_id, Case.enterprise_id == user.enterprise_id))
+        .where(Attachment.id == attachment_id, Case.enterprise_id == user.enterprise_id,
+               Attachment.visibility == SHARED))
 
 
 def open_tasks_by_instance(instance_ids) -> dict[int, list[Task]]:

@@ -9,18 +9,17 @@ from workflow_app.agreements.operations import upload_payment_proof
 from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
 from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.queries import attachment_content, case_attachments, case_for_instance
+from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
 from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
-from workflow_app.inbox.forms import TaskExtrasForm
 from workflow_app.inbox.operations import submit_task_with_notes
 from workflow_app.portal import queries
 from workflow_app.portal.applications import APPLICATIONS
-from workflow_app.portal.forms import PaymentProofForm
+from workflow_app.portal.forms import EnterpriseTaskExtrasForm, PaymentProofForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -60,7 +59,8 @@ def case_page(case_id):
     state, attention = queries.case_state(case, instance, open_tasks, current_of(agreements), data, local_today())
     return render_template("portal/case.html", case=case, instance=instance, data=data,
                            todo=queries.enterprise_todo(open_tasks), state=state, attention=attention,
-                           agreements=agreements, proof_form=PaymentProofForm(), files=case_attachments(case.id),
+                           agreements=agreements, proof_form=PaymentProofForm(),
+                           files=case_attachments(current_user, case.id), comments=case_comments(current_user, case.id),
                            steps=queries.steps_done(instance.id), checklist=dict(CHECKLIST), today=local_today())
 
 
@@ -78,7 +78,7 @@ def task_page(task_id):
     task = queries.own_task(current_user, task_id) or abort(404)
     data = current_data(task.instance)
     form = form_class_for(task.form_key)(case_data=data)
-    extras = TaskExtrasForm(prefix="extra")
+    extras = EnterpriseTaskExtrasForm(prefix="extra")
     if request.method == "GET":
         return _render_task(task, data, form, extras)
     if not may_act_on(current_user, task):
