@@ -254,3 +254,23 @@ def test_the_case_clock_follows_the_case_to_another_county_and_keeps_its_section
 
 HANDLED = {"handle_outcome": "resolved", "measures": "已协调社保补贴发放"}
 
+
+
+def test_a_models_absurd_extension_is_refused_and_recorded_not_run_day_by_day(app, bureau, create_referral):
+    """extensionDays of 10**12 (the model's expression, whatever a form allowed) moved the deadline one working day
+    at a time: minutes of CPU under the case's lock, then an overflow. Now it extends nothing and says why."""
+    import time as wall
+    case = create_referral(LVYUAN)
+    handler, reviewer = bureau["shouguang_handler"], bureau["reviewer"]
+    complete(case, "sign_for", handler, {"sign_decision": "sign"})
+    complete(case, "handle", handler, {"handle_outcome": "extension", "extension_days": 10**12,
+                                       "extension_reason": "?"})
+    started = wall.monotonic()
+    complete(case, "extension_review", reviewer, {"extension_decision": "approve"})
+    assert wall.monotonic() - started < 5
+    (handling,) = clocks(case, "phase", "handling")
+    assert not handling.extension_days
+    refused = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id,
+                                                            AuditEvent.kind == "sla_property_failed"))
+    assert refused.data["property"] == "extensionDays" and "366" in refused.data["error"]
+    assert open_task_of(case, "handle").state == "open"

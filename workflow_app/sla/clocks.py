@@ -40,6 +40,9 @@ from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaC
 log = logging.getLogger(__name__)
 DEFAULTS = {"SLA_WARN_RATIO": 0.75, "SLA_PAUSE_LANES": ("enterprise",), "SLA_ESCALATE_AFTER": "2wd"}
 SECTION_KEY = "section"  # the case data key that names the responsible section (the referral routing sets it)
+# The longest extension a model's extensionDays may grant at once: a deadline is moved one working day at a time, so
+# a model's 10**12 would hold the step (and the case's row lock) for minutes before failing
+MAX_EXTENSION_DAYS = 366
 
 
 def setting(key):
@@ -406,7 +409,11 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
     if target and days:
         try:
             days = int(days)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            days = 0
+        if days > MAX_EXTENSION_DAYS:
+            _audit(instance, "sla_property_failed", None, now, task,
+                   {"property": "extensionDays", "error": f"{days} > {MAX_EXTENSION_DAYS}"[:300]})
             days = 0
         phase_clock = next((c for c in clocks_of(instance.id) if c.kind == "phase" and c.phase == target), None)
         if days > 0 and phase_clock is not None:
