@@ -259,10 +259,11 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def __init__(self, budget: ModelBudget | None = None):
         super().__init__(dict(GUARDS))
         self.budget = budget
+        self._spending = budgeted_globals(budget) if budget is not None else None
 
     def _globals(self, external_context):
         scope = dict(self.globals)
-        scope.update(budgeted_globals(self.budget or ModelBudget(ModelLimits.current())))
+        scope.update(self._spending or budgeted_globals(ModelBudget(ModelLimits.current())))
         scope.update(SCRIPT_HELPERS)
         scope.update(external_context or {})
         return scope
