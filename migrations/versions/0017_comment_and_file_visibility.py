@@ -4,8 +4,9 @@ What a bureau expects of the rows already there: what the enterprise could see u
 visible to it; the rest becomes internal. So the comments and files that an enterprise's users wrote or uploaded
 (payment proofs, documents sent with its steps) are 'shared', and those of the bureau's staff are 'internal':
 the staff were told that their notes and files were for those handling the case, although the portal listed
-(and served) their files to the enterprise. A handler who wants the enterprise to have one of them marks it
-shared again on the case page. The downgrade drops the columns: every row is then as visible as before 0017.
+(and served) their files to the enterprise. A handler who wants the enterprise to have one of them uploads it
+again as shared (an item's visibility is not changed afterwards). The downgrade drops the columns: every row is
+then as visible as before 0017.
 
 Revision ID: 0017
 Revises: 0016
