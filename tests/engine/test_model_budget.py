@@ -139,3 +139,22 @@ def test_an_admin_cancels_a_case_whose_step_is_looping(app, deploy_poison, creat
     from workflow_app.core.errors import ConflictError
     assert outcome.get("completion") is None or isinstance(outcome["completion"], ConflictError)
     assert _instance(case).status == "cancelled"
+
+
+def test_an_admins_retry_of_a_poisoned_case_stops_it_again_with_the_reason(deploy_poison, create_case, create_user,
+                                                                           client_as):
+    pid = deploy_poison(DATA_POISONS["bytes left in data"][0], first=BY_TIMER)
+    case = create_case(pid)
+    time.sleep(0.2)
+    run_worker_pass()
+    assert _instance(case).status == "error"
+    create_user("root", roles=("admin",), org="weifang")
+    admin = client_as("root")
+    retried = admin.post(f"/admin/repair/{case.instance_id}/retry", data={"data_fix": ""}, follow_redirects=True)
+    assert retried.status_code == 200  # the due timer fired again in the retry, and the step failed again
+    instance = _instance(case)
+    assert instance.status == "error" and "bytes" in instance.error_message
+    from workflow_app.engine.models import AuditEvent
+    kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance.id)
+                               .order_by(AuditEvent.id)).all()
+    assert kinds.count("instance_error") == 2  # the retry itself went with its rolled-back step

@@ -558,7 +558,10 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
             raise ConflictError(_l("The stored workflow state cannot be read: %(problem)s",
                                    problem=f"{type(exc).__name__}: {exc}")) from None
         record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
-        _run_and_save(instance, workflow, now, actor_id, lambda wf: wf.data.update(data_fix or {}), open_rows=open_rows)
+        def rerun(wf):  # a due timer whose step failed fires again, and its step runs in this one
+            wf.data.update(data_fix or {})
+            wf.refresh_timers()
+        _run_and_save(instance, workflow, now, actor_id, rerun, open_rows=open_rows)
         return instance
     workflow, open_rows = _load_with_open_rows(instance, open_rows)
     failed = workflow.get_task_from_id(UUID(instance.error_task_id))
@@ -578,10 +581,12 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
 def mark_instance_failed(instance_id: int, message: str, now=None) -> ProcessInstance | None:
     """Stop a case that failed outside the engine's own error handling, with the message, for an admin to see."""
     instance, _open = _lock_instance(instance_id)
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status not in ("running", "error"):
         return instance
     instance.error_message = message[:2000]
     instance.error_task_id = None
+    if instance.status == "error":  # a retry that failed again: the new reason replaces the old
+        record_audit(instance, "instance_error", None, now or utcnow(), data={"message": instance.error_message})
     _set_status(instance, "error", now or utcnow(), None, {"message": instance.error_message})
     db.session.flush()
     return instance
