@@ -53,6 +53,10 @@ class Config:
     # The last day an installment may fall on, given to portal applications (the notice 潍人社字〔2023〕17号 set
     # 2023-12-31; the bureau sets a later day when the policy is extended); applications after it are refused
     INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2023-12-31")
+    # Earliest year of a date people type (payments, due dates, loan and founding dates, months): earlier is a typo
+    TYPED_DATE_EARLIEST_YEAR = int(os.environ.get("TYPED_DATE_EARLIEST_YEAR", "1900"))
+    # Latest year of a date people type: later is a typo (and months added to it would leave the calendar)
+    TYPED_DATE_LATEST_YEAR = int(os.environ.get("TYPED_DATE_LATEST_YEAR", "2100"))
 
     # CPU seconds that one engine step's model code (scripts, conditions, timer expressions, DMN cells) may use;
     # past it the step fails and its case stops in error (so a looping model cannot hold a worker or a row lock)

@@ -66,7 +66,7 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
         choices = unbound.kwargs.get("choices") or []
         labels = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)):
                   getattr(c, "label", c[1] if isinstance(c, tuple) else c) for c in choices}
-        if unbound.field_class is DecimalField:  # every amount field is in yuan
+        if issubclass(unbound.field_class, DecimalField):  # every amount field is in yuan (YuanField)
             value = _yuan(value)
         described.append((str(unbound.args[0]) if unbound.args else name, _show(labels.get(str(value), value))))
     recorded = {**getattr(form_class, "recorded", {}), **(recorded or {})}

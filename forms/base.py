@@ -2,11 +2,47 @@
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import DateField, DecimalField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
-__all__ = ["TaskForm", "ValidationError", "decision_with_reason", "not_in_future", "required_when"]
+from workflow_app.core.dates import typed_day_range
+from workflow_app.core.money import AmountError, parse_yuan
+
+__all__ = ["DayField", "TaskForm", "ValidationError", "YuanField", "decision_with_reason", "not_in_future",
+           "required_when"]
+
+
+class YuanField(DecimalField):
+    """An amount of yuan, read by core.money.parse_yuan (finite, at most MAX_YUAN, whole fen) into a Decimal."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_yuan(valuelist[0])
+        except AmountError as exc:
+            self.data = None
+            raise ValueError(exc.message) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # what was typed is no amount: say only that, not also "at least 0.01"
+            raise StopValidation()
+
+
+class DayField(DateField):
+    """A date a person types, refused outside the years config.py allows (a year 1 or 9999 is a typing mistake)."""
+
+    def pre_validate(self, form):
+        earliest, latest = typed_day_range()
+        if self.data is not None and not earliest <= self.data <= latest:
+            # stop: the form's own rules (months added, deadlines compared) need a plausible date
+            raise StopValidation(_l("Give a date from %(earliest)s to %(latest)s", earliest=earliest.isoformat(),
+                                    latest=latest.isoformat()))
 
 
 class TaskForm(FlaskForm):

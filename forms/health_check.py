@@ -3,11 +3,11 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, required_when
+from forms.base import DayField, TaskForm, ValidationError, required_when
 
 DOCUMENTS = [("doc_rules", _l("Workplace rules (规章制度)")), ("doc_contract", _l("Labour contract template")),
              ("doc_hours_wages", _l("Working-time and wage rules")), ("doc_insurance", _l("Social-insurance records"))]
@@ -107,7 +107,7 @@ class SuggestionsForm(TaskForm):
 
     suggestions = TextAreaField(_l("Suggestions to prevent and resolve the risks (风险防范和化解建议)"),
                                 validators=[DataRequired(), Length(max=4000)])
-    rectification_deadline = DateField(_l("Rectification deadline"), validators=[DataRequired(), _future_deadline])
+    rectification_deadline = DayField(_l("Rectification deadline"), validators=[DataRequired(), _future_deadline])
 
 
 @register_form("health_check_rectification")
@@ -126,7 +126,7 @@ class VerificationForm(TaskForm):
                               validators=[InputRequired()])
     verification_findings = TextAreaField(_l("Findings"), validators=[
         required_when(lambda f: f.verification.data == "fail", _l("Describe what is still wrong")), Length(max=4000)])
-    new_deadline = DateField(_l("New rectification deadline (after a first failure)"), validators=[
+    new_deadline = DayField(_l("New rectification deadline (after a first failure)"), validators=[
         required_when(lambda f: f.verification.data == "fail" and not f.case_data.get("verification_failures"),
                       _l("Give a new deadline for the second round")), _future_deadline])
 

@@ -3,22 +3,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
+from forms.base import (DayField, TaskForm, ValidationError, YuanField, decision_with_reason, not_in_future,
+                        required_when)
 
 MAX_INSTALLMENTS = 12
 
 
-def _whole_fen(form, field):
-    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
-        raise ValidationError(_l("Give the amount in yuan with at most two decimals (fen)"))
-
-
 def _amount(label):
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=Decimal("0")), _whole_fen])
+    return YuanField(label, validators=[Optional(), NumberRange(min=Decimal("0"))])
 
 
 def _local_time(value) -> str:
@@ -42,7 +38,7 @@ class InstallmentApplicationForm(TaskForm):
     pension_yuan = _amount(_l("Deferred pension insurance (yuan)"))
     unemployment_yuan = _amount(_l("Deferred unemployment insurance (yuan)"))
     injury_yuan = _amount(_l("Deferred work-injury insurance (yuan)"))
-    deferral_end_date = DateField(_l("Date the deferral ended"), validators=[
+    deferral_end_date = DayField(_l("Date the deferral ended"), validators=[
         DataRequired(), not_in_future(_l("The deferral must already have ended"))])
     hardship_reason = TextAreaField(_l("Why paying at once is hard"), validators=[DataRequired(), Length(max=4000)])
     proposed_installments = IntegerField(_l("Installments proposed"), default=3,
@@ -85,7 +81,7 @@ class ScheduleForm(TaskForm):
 
     installment_count = IntegerField(_l("Number of installments"), validators=[
         InputRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)])
-    first_due_date = DateField(_l("First installment due on"), validators=[DataRequired()])
+    first_due_date = DayField(_l("First installment due on"), validators=[DataRequired()])
 
     recorded = {"agreement_id": None, "agreement_number": (_l("Agreement number"), None),
                 "text_sha256": (_l("Fingerprint of the agreement's text (SHA-256)"), None)}
@@ -134,8 +130,8 @@ class CountersignForm(TaskForm):
 class PaymentForm(TaskForm):
     instructions = _l("Record the payment received for this installment.")
 
-    paid_amount = DecimalField(_l("Amount paid (yuan)"), places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.01")), _whole_fen])
-    paid_on = DateField(_l("Paid on"), validators=[DataRequired(), not_in_future(_l("The payment date cannot be in the future"))])
+    paid_amount = YuanField(_l("Amount paid (yuan)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"))])
+    paid_on = DayField(_l("Paid on"), validators=[DataRequired(), not_in_future(_l("The payment date cannot be in the future"))])
     receipt_no = StringField(_l("Receipt number"), validators=[Optional(), Length(max=60)])
 
     recorded = {"paid_fen": None,  # the amount paid, shown from its field

@@ -2,12 +2,12 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
+from forms.base import (DayField, TaskForm, ValidationError, YuanField, decision_with_reason, not_in_future,
+                        required_when)
 
 # Loan programmes and their ceilings (潍人社字〔2023〕17号: 创业担保贷款 up to 300万 for small manufacturers;
 # 潍岗贷 up to 3000万).
@@ -28,13 +28,12 @@ class LoanExtensionApplicationForm(TaskForm):
                             choices=[SelectChoice(key, label) for key, (label, _ceiling) in LOAN_TYPES.items()])
     contract_no = StringField(_l("Loan contract number"), validators=[DataRequired(), Length(max=60)])
     bank = StringField(_l("Lending bank"), validators=[DataRequired(), Length(max=100)])
-    principal = DecimalField(_l("Outstanding principal (yuan)"), places=2,
-                             validators=[InputRequired(), NumberRange(min=Decimal("0.01"))])
-    maturity_date = DateField(_l("Maturity date"), validators=[DataRequired()])
+    principal = YuanField(_l("Outstanding principal (yuan)"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"))])
+    maturity_date = DayField(_l("Maturity date"), validators=[DataRequired()])
     months_requested = IntegerField(_l("Months of extension asked"), validators=[InputRequired(), NumberRange(min=1, max=MAX_MONTHS)],
                                     description=_l("In principle at most 12 months; longer needs the city's exception approval."))
     reason = TextAreaField(_l("Temporary difficulty and evidence"), validators=[DataRequired(), Length(max=4000)])
-    founded_date = DateField(_l("Date the enterprise was founded"), validators=[
+    founded_date = DayField(_l("Date the enterprise was founded"), validators=[
         required_when(_weigangdai, _l("Required for 潍岗贷")), not_in_future(_l("The founding date cannot be in the future"))])
     employees = IntegerField(_l("Employees by employment registration"), validators=[
         required_when(_weigangdai, _l("Required for 潍岗贷")), NumberRange(min=0)])
@@ -47,8 +46,6 @@ class LoanExtensionApplicationForm(TaskForm):
         ceiling = LOAN_TYPES.get(self.loan_type.data, (None, None))[1]
         if ceiling is not None and field.data is not None and field.data > ceiling:
             raise ValidationError(_l("The principal exceeds the programme's ceiling of %(amount)s yuan", amount=f"{ceiling:,.2f}"))
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
-            raise ValidationError(_l("Give the amount in yuan with at most two decimals (fen)"))
 
     def validate_maturity_date(self, field):
         from workflow_app.core.time import local_today

@@ -1,11 +1,10 @@
 """Forms of the problem/need referral (问题需求转办)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms import register_form
-from forms.base import TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
+from forms.base import DayField, TaskForm, ValidationError, decision_with_reason, not_in_future, required_when
 
 CATEGORIES = [SelectChoice("用工", _l("Employment (用工)")), SelectChoice("社保", _l("Social insurance (社保)")),
               SelectChoice("融资", _l("Financing (融资)")), SelectChoice("人才", _l("Talent (人才)")), SelectChoice("培训", _l("Training (培训)")),
@@ -118,7 +117,7 @@ class ReviewForm(TaskForm):
 class FollowUpForm(TaskForm):
     instructions = _l("Visit or call the enterprise, record what it said and how satisfied it is. Dissatisfaction reopens the handling once.")
 
-    visit_date = DateField(_l("Visit date"), validators=[DataRequired(), not_in_future(_l("The visit date cannot be in the future"))])
+    visit_date = DayField(_l("Visit date"), validators=[DataRequired(), not_in_future(_l("The visit date cannot be in the future"))])
     visit_record = TextAreaField(_l("Visit record"), validators=[DataRequired(), Length(max=4000)])
     satisfaction = RadioField(_l("Enterprise's satisfaction"), choices=[
         SelectChoice("满意", _l("Satisfied (满意)")), SelectChoice("基本满意", _l("Basically satisfied (基本满意)")),

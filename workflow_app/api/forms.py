@@ -9,7 +9,9 @@ from wtforms import (BooleanField, DateField, DateTimeField, DecimalField, Float
 from wtforms.validators import Length, NumberRange
 
 from forms import declared_fields
+from forms.base import YuanField
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.money import MAX_YUAN
 
 
 def _field_names(form) -> list[str]:
@@ -27,6 +29,8 @@ def _field_schema(field) -> dict:
     elif isinstance(field, (DecimalField, FloatField)):
         schema["type"] = ["string", "number"]
         schema["format"] = "decimal"
+        if isinstance(field, YuanField):  # core.money.parse_yuan's bound (no multipleOf 0.01: floats miss it)
+            schema["maximum"] = _number(MAX_YUAN)
     elif isinstance(field, DateTimeField):
         schema.update(type="string", format="date-time")
     elif isinstance(field, DateField):

@@ -1,0 +1,78 @@
+"""What an enterprise types as money and dates in the portal: refused on the field with a reason, nothing stored.
+
+(Issue 27: Infinity, NaN and 29-digit amounts answered 500; an amount beyond the BIGINT columns was accepted and
+then failed the schedule step forever. The API's side: tests/api/test_typed_values.py; the agency's payment:
+tests/agreements/test_payment_input.py.)
+"""
+import pytest
+import sqlalchemy as sa
+
+from tests.portal.test_portal import count, english
+from tests.processes.test_installment_agreement import application as installment_application
+from tests.processes.test_loan_extension import application as loan_application
+from workflow_app.cases.models import Case
+from workflow_app.engine.models import ProcessInstance
+from workflow_app.extensions import db
+
+# typed amount -> what the field says (English)
+BAD_AMOUNTS = {
+    "Infinity": "Type the amount in digits, e.g. 1234.56",
+    "sNaN": "Type the amount in digits, e.g. 1234.56",
+    "NaN": "Type the amount in digits, e.g. 1234.56",
+    "1E+400": "The amount can be at most 9,999,999,999,999.99 yuan",
+    "1e30": "The amount can be at most 9,999,999,999,999.99 yuan",
+    "1" * 29: "The amount can be at most 9,999,999,999,999.99 yuan",
+    "99999999999999999999999.99": "The amount can be at most 9,999,999,999,999.99 yuan",
+    "1.234": "Give the amount in yuan with at most two decimals (fen)",
+}
+DATE_MESSAGE = "Give a date from 1900-01-01 to 2100-12-31"
+
+
+def _refused_on(response, field, message):
+    """A 422 page whose `field` shows `message` (and only it), with no case started."""
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    after_field = page[page.index(f'name="{field}"'):]
+    under_field = after_field[:after_field.index("<label")]
+    assert under_field.count('class="invalid-feedback') == 1 and message in under_field, under_field
+    assert count(Case) == 0 and count(ProcessInstance) == 0
+
+
+@pytest.mark.parametrize("typed", BAD_AMOUNTS)
+def test_a_deferred_amount_that_is_no_amount_is_refused_on_its_field(bureau, client_as, typed):
+    client = english(client_as("ent_huayu"))
+    response = client.post("/portal/apply/installment_agreement", data=installment_application(pension_yuan=typed))
+    _refused_on(response, "pension_yuan", BAD_AMOUNTS[typed])
+
+
+@pytest.mark.parametrize("typed", BAD_AMOUNTS)
+def test_a_loan_principal_that_is_no_amount_is_refused_on_its_field(bureau, client_as, typed):
+    client = english(client_as("ent_huayu"))
+    response = client.post("/portal/apply/loan_extension", data=loan_application(principal=typed))
+    _refused_on(response, "principal", BAD_AMOUNTS[typed])
+
+
+@pytest.mark.parametrize("field, application", [
+    ("deferral_end_date", installment_application), ("maturity_date", loan_application)])
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"])
+def test_a_date_outside_the_plausible_years_is_refused_on_its_field(bureau, client_as, field, application, day):
+    client = english(client_as("ent_huayu"))
+    response = client.post(f"/portal/apply/{'installment_agreement' if field == 'deferral_end_date' else 'loan_extension'}",
+                           data=application(**{field: day}))
+    _refused_on(response, field, DATE_MESSAGE)
+
+
+def test_the_messages_are_chinese_by_default(bureau, client_as):
+    client = client_as("ent_huayu")
+    page = client.post("/portal/apply/installment_agreement", data=installment_application(
+        pension_yuan="1e30", unemployment_yuan="NaN", deferral_end_date="0001-01-01")).get_data(as_text=True)
+    assert "金额最多为 9,999,999,999,999.99 元" in page
+    assert "请用数字填写金额，例如 1234.56" in page
+    assert "请填写 1900-01-01 至 2100-12-31 之间的日期" in page
+    assert count(Case) == 0
+
+
+def test_the_largest_amount_is_taken_and_its_schedule_is_drafted(bureau, client_as, create_agreement_case):
+    case = create_agreement_case("drafted", pension="9999999999999.99")
+    total = db.session.scalar(sa.select(Case).where(Case.id == case.id)).title
+    assert "10,000,000,000,199.99" in total  # the pension and the fixture's 200 yuan of unemployment insurance
