@@ -51,6 +51,8 @@ def create_app(config_class=None):
     from workflow_app.core.reference import keep_reference_data
     keep_reference_data(app)
 
+    from workflow_app.core.ids import IdConverter
+    app.url_map.converters["int"] = IdConverter  # every <int:...> in a route is an id; before the routes are added
     from workflow_app.admin.routes import bp as admin_bp
     from workflow_app.api.routes import bp as api_bp
     from workflow_app.agreements.routes import bp as agreements_bp
@@ -124,7 +126,8 @@ def create_app(config_class=None):
             return api_errors.http_error(exc)
         if exc.code not in error_messages:
             return exc
-        return render_template("errors.html", code=exc.code, message=error_messages[exc.code]), exc.code
+        message = getattr(exc, "message", None) or error_messages[exc.code]  # core.errors.BadQueryArgument's own
+        return render_template("errors.html", code=exc.code, message=message), exc.code
 
     @app.errorhandler(DomainError)
     def domain_error(exc):

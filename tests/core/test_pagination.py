@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from workflow_app.auth.models import User
-from workflow_app.core.pagination import paginate
+from workflow_app.core.pagination import PAGE_MAX, paginate
 from workflow_app.extensions import db
 
 
@@ -81,3 +81,30 @@ def test_a_count_up_to_a_limit_says_there_are_more(five_users, number, count_up_
     page = paginate(_pagers(), number, 2, scalars=True, count_up_to=count_up_to)
     assert (page.number, page.total, page.more) == (shown, total, more)
     assert _names(page) == [f"pager{n}" for n in range(5)][(shown - 1) * 2:shown * 2]
+
+
+# every list page that takes ?page=, with who may see it
+LISTS = {"/inbox": "kuiwen_handler", "/cases/": "kuiwen_handler", "/notifications": "kuiwen_handler",
+         "/supervision/work": "city_supervisor", "/supervision/notices": "city_supervisor", "/admin/users": "admin",
+         "/admin/enterprises": "admin"}
+
+
+@pytest.mark.parametrize("typed", ["1" + "0" * 30, str(PAGE_MAX + 1), "0", "-1", "2.5", "abc", "9" * 5000])
+def test_a_page_number_no_list_can_have_is_refused_with_the_argument_named(bureau, client_as, typed):
+    for path, username in LISTS.items():
+        client = client_as(username)
+        client.post("/language/en")
+        response = client.get(f"{path}?page={typed}")
+        assert response.status_code == 400, path
+        assert "The page number must be a whole number from 1 to 100000" in response.get_data(as_text=True), path
+
+
+def test_a_page_past_the_last_shows_the_last_and_the_message_is_chinese_by_default(bureau, client_as):
+    client = client_as("admin")
+    assert client.get(f"/admin/users?page={PAGE_MAX}").status_code == 200
+    assert "页码须为 1 至 100000 之间的整数" in client.get("/admin/users?page=100001").get_data(as_text=True)
+
+
+def test_a_huge_page_number_given_to_a_query_reads_the_last_page(five_users):
+    page = paginate(_pagers(), 10**30, 2, scalars=True)
+    assert (_names(page), page.number, page.total) == (["pager4"], 3, 5)

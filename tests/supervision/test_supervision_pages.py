@@ -162,3 +162,39 @@ def test_an_admin_oversees_the_notices_of_every_unit(app, late_referrals, create
     assert all(number in html for number in kuiwen_notices)
     assert f'data-count="supervision">{len(kuiwen_notices)}<' in html
     assert not [s for s, _ in seen if "WHERE org_unit.level" in s]  # all units from the kept unit table
+
+
+@pytest.mark.parametrize("path", ["/supervision", "/supervision/ranking.xlsx", "/supervision/ranking.csv"])
+@pytest.mark.parametrize("month", ["1-1", "0001-01", "1899-12", "2101-01", "9999-12", "2026-13", "2026-00", "2026",
+                                   "abc", "2026-11-01", "-2026-11"])
+def test_a_month_no_one_means_is_refused_naming_it(bureau, client_as, path, month):
+    client = client_as("city_supervisor")
+    client.post("/language/en")
+    response = client.get(f"{path}?month={month}")
+    assert response.status_code == 400
+    assert "&#39;month&#39; must be a month from 1900-01 to 2100-12, as YYYY-MM" in response.get_data(as_text=True)
+
+
+def test_the_first_and_last_months_people_may_mean_are_taken(bureau, client_as):
+    client = client_as("city_supervisor")
+    for month in ("1900-01", "2100-12", "2026-1", "２０２６-１１"):  # digits typed full-width too
+        assert client.get(f"/supervision/ranking.csv?month={month}").status_code == 200, month
+    assert "月份（month）须为 1900-01 至 2100-12 之间的月份" in client.get("/supervision?month=1-1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("person", [str(10**20), str(2**31), "0", "-1", "abc", "9" * 5000])
+def test_a_person_that_is_no_id_is_refused_naming_it(bureau, client_as, person):
+    client = client_as("city_supervisor")
+    client.post("/language/en")
+    for path in ("/supervision/work", "/supervision/work.csv", "/supervision/work.xlsx"):
+        response = client.get(f"{path}?person={person}")
+        assert response.status_code == 400, path
+        assert "&#39;person&#39; must be an id, a whole number from 1 to 2147483647" in response.get_data(as_text=True)
+
+
+def test_the_work_of_one_person_is_listed(late_referrals, bureau, client_as):
+    kuiwen, _shouguang = late_referrals
+    handler = bureau["kuiwen_handler"]
+    client = client_as("city_supervisor")
+    assert kuiwen.number not in client.get(f"/supervision/work?person={handler.id}").get_data(as_text=True)
+    assert client.get("/supervision/work?person=2147483647").status_code == 200

@@ -11,6 +11,7 @@ from workflow_app.admin.forms import (ORG_LEVEL_LABELS, ActionForm, DeployForm, 
                                       RoleEditForm, UserCreateForm, UserFilterForm, UserForm)
 from workflow_app.auth import operations as auth_operations
 from workflow_app.auth import queries as auth_queries
+from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
 from workflow_app.engine import operations as engine_operations
 from workflow_app.engine.queries import count_instances_by_version, get_instance, stored_data_or_problem
@@ -42,10 +43,6 @@ def _or_404(found):
     return found
 
 
-def _page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int))
-
-
 @bp.route("/")
 def index():
     counts = {
@@ -70,7 +67,8 @@ def users():
                    if value}
     page = auth_queries.search_users(
         org_code=filters.get("org_unit"), role_name=filters.get("role"), text=filters.get("text"),
-        active={"active": True, "disabled": False}.get(filters.get("status")), page=_page_number(), per_page=PER_PAGE)
+        active={"active": True, "disabled": False}.get(filters.get("status")), page=page_number(request.args),
+        per_page=PER_PAGE)
     return render_template("admin/users.html", form=form, page=page, filters=filters)
 
 
@@ -236,7 +234,7 @@ def enterprises():
         filters = {key: value for key, value in (("text", (form.text.data or "").strip()), ("county", form.county.data))
                    if value}
     page = auth_queries.search_enterprises(text=filters.get("text"), county_code=filters.get("county"),
-                                           page=_page_number(), per_page=PER_PAGE)
+                                           page=page_number(request.args), per_page=PER_PAGE)
     return render_template("admin/enterprises.html", form=form, page=page, filters=filters)
 
 

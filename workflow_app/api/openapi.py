@@ -1,10 +1,10 @@
 """The OpenAPI 3 document of the API (served at /api/v1/openapi.json; schemathesis tests the API against it)."""
 from workflow_app.api.endpoint import IDEMPOTENCY_KEY_PATTERN, MAX_JSON_DEPTH
 from workflow_app.cases.models import VISIBILITIES
+from workflow_app.core.ids import ID_MAX
+from workflow_app.core.pagination import PAGE_MAX
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.inbox.queries import QUEUES
-
-ID_MAX = 2147483647
 
 
 def _ref(name):
@@ -165,7 +165,7 @@ def _query(name, schema, description):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, "Page number"),
+PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": 1}, "Page number"),
           _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Rows per page")]
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
                    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": IDEMPOTENCY_KEY_PATTERN},

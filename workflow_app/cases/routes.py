@@ -14,6 +14,7 @@ from workflow_app.cases.queries import (CaseFilter, attachment_content, case_att
                                         process_options, visible_case)
 from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
+from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
 from workflow_app.core.spreadsheets import csv_response
 from workflow_app.core.time import format_local, utcnow
@@ -36,7 +37,7 @@ def _case_filter(args) -> CaseFilter:
 @staff_required
 def list_cases_page():
     filters = _case_filter(request.args)
-    page = list_cases(current_user, filters, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"],
+    page = list_cases(current_user, filters, page_number(request.args), current_app.config["PAGE_SIZE"],
                       count_up_to=CASES_COUNTED)
     return render_template("cases/list.html", page=page, filters=filters, processes=process_options(),
                            counties=county_choices(), startable=startable_by(current_user))

@@ -1,4 +1,5 @@
 """Errors that carry a message meant for the user (translatable, one line)."""
+from werkzeug.exceptions import BadRequest as HttpBadRequest
 
 
 class DomainError(Exception):
@@ -47,3 +48,15 @@ class BadRequest(DomainError):
 
 class UnsupportedMediaType(DomainError):
     status_code = 415
+
+
+class BadQueryArgument(HttpBadRequest):
+    """A value in a URL's query string that no page can use (a page number, an id, a month): 400, naming it.
+
+    An HTTP error, not a DomainError: pages answer those by going back with a message, and a link that is wrong in
+    itself has nowhere to go back to; the error page shows `message`.
+    """
+
+    def __init__(self, argument: str, message):
+        super().__init__(str(message))
+        self.argument, self.message = argument, message

@@ -5,7 +5,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l
+
+from workflow_app.core.errors import BadQueryArgument
 from workflow_app.extensions import db
+
+# The highest page number a list takes (the API's maximum too): a page past the last one shows the last one, but a
+# number past this is a mistake, refused before the database is asked to skip that many rows (an OFFSET beyond its
+# integers fails)
+PAGE_MAX = 100000
 
 
 @dataclass
@@ -33,7 +41,7 @@ def paginate(statement, number: int, per_page: int, scalars: bool = False, total
     rows to count (one that leaves out the joins that only add columns); `params`, the values of the statements'
     bind parameters (for a statement built once).
     """
-    number = max(1, number)
+    number = min(max(1, number), PAGE_MAX)
     more = False
     if total is None:
         rows = _page_rows(statement, number, per_page, scalars, params)
@@ -53,6 +61,16 @@ def paginate(statement, number: int, per_page: int, scalars: bool = False, total
     pages = max(1, math.ceil(total / per_page))
     number = min(number, pages)
     return Page(_page_rows(statement, number, per_page, scalars, params), number, per_page, total, more)
+
+
+def page_number(args) -> int:
+    """The page number a list's query string asks for (`page`, 1 when absent); 400 naming it when out of range."""
+    typed = args.get("page", "").strip()
+    if not typed:
+        return 1
+    if not typed.isdecimal() or len(typed) > len(str(PAGE_MAX)) or not 1 <= int(typed) <= PAGE_MAX:
+        raise BadQueryArgument("page", _l("The page number must be a whole number from 1 to %(max)d", max=PAGE_MAX))
+    return int(typed)
 
 
 def _count(statement, params) -> int:

@@ -10,6 +10,7 @@ from workflow_app.auth.scopes import units_below
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
+from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
 from workflow_app.engine.queries import DataOnFirstRead
 from workflow_app.extensions import db
@@ -39,7 +40,7 @@ def index():
     if queue not in queues_of(current_user):
         queue = "mine" if counts["mine"] or not counts["group"] else "group"
     filters = _task_filter(request.args)
-    page = queue_page(current_user, queue, filters, request.args.get("page", 1, type=int),
+    page = queue_page(current_user, queue, filters, page_number(request.args),
                       current_app.config["PAGE_SIZE"], counts=counts)
     notices, notice_total = ([], 0)
     if current_user.role_names & {current_app.config["SUPERVISOR_ROLE"], "admin"}:

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from workflow_app.core.pagination import page_number
 from workflow_app.extensions import db
 from workflow_app.notifications import operations
 from workflow_app.notifications.queries import notification_text, notifications_page, own_notification
@@ -14,7 +15,7 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():
     unread_only = request.args.get("unread") == "1"
-    page = notifications_page(current_user.id, request.args.get("page", 1, type=int),
+    page = notifications_page(current_user.id, page_number(request.args),
                               current_app.config["PAGE_SIZE"], unread_only)
     return render_template("notifications/index.html", page=page, unread_only=unread_only, text=notification_text)
 

@@ -3,13 +3,16 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workflow_app.auth.access import roles_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.cases.queries import process_label
-from workflow_app.core.errors import InvalidInput
-from workflow_app.core.pagination import paginate
+from workflow_app.core.dates import typed_day_range
+from workflow_app.core.errors import BadQueryArgument, InvalidInput
+from workflow_app.core.ids import id_arg
+from workflow_app.core.pagination import page_number, paginate
 from workflow_app.core.spreadsheets import table_response
 from workflow_app.core.time import format_local, local_today, utcnow
 from workflow_app.extensions import db
@@ -26,20 +29,30 @@ SUPERVISORS = ("supervisor", "admin")
 
 
 def _work_filter(args) -> WorkFilter:
-    person = args.get("person", "")
     return WorkFilter(state=args.get("state") if args.get("state") in WORK_STATES else "late",
                       county=args.get("county", "").strip()[:40], section=args.get("section", "").strip()[:60],
-                      person=int(person) if person.isdigit() else None)
+                      person=id_arg(args, "person"))
 
 
 def _month(args) -> date:
-    text = args.get("month", "")
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
-    except ValueError:
+    """The month asked for as YYYY-MM (this month when none); 400 naming `month` when it is none people mean."""
+    text = args.get("month", "").strip()
+    if not text:
         today = local_today()
         return date(today.year, today.month, 1)
+    earliest, latest = typed_day_range()
+    message = _l("'month' must be a month from %(earliest)s to %(latest)s, as YYYY-MM",
+                 earliest=earliest.strftime("%Y-%m"), latest=latest.strftime("%Y-%m"))
+    year, _dash, month = text.partition("-")
+    if not (year.isdecimal() and month.isdecimal() and len(year) == 4 and len(month) <= 2):
+        raise BadQueryArgument("month", message)
+    try:
+        first = date(int(year), int(month), 1)
+    except ValueError:  # month 0 or 13
+        raise BadQueryArgument("month", message) from None
+    if not earliest <= first <= latest:
+        raise BadQueryArgument("month", message)
+    return first
 
 
 @bp.route("")
@@ -66,7 +79,7 @@ def _describe(items, now) -> list[dict]:
 @roles_required(*SUPERVISORS)
 def work():
     filters, now = _work_filter(request.args), utcnow()
-    page = paginate(work_statement(current_user, filters, now), request.args.get("page", 1, type=int),
+    page = paginate(work_statement(current_user, filters, now), page_number(request.args),
                     current_app.config["PAGE_SIZE"])
     return render_template("supervision/work.html", filters=filters, page=page, rows=_describe(page.items, now),
                            counties=county_choices(),
@@ -118,7 +131,7 @@ def ranking_download(kind):
 @roles_required(*SUPERVISORS)
 def notices():
     open_only = request.args.get("all") != "1"
-    page = paginate(notices_statement(current_user, open_only), request.args.get("page", 1, type=int),
+    page = paginate(notices_statement(current_user, open_only), page_number(request.args),
                     current_app.config["PAGE_SIZE"])
     return render_template("supervision/notices.html", page=page, open_only=open_only, form=AcknowledgeForm())
 
