@@ -14,6 +14,9 @@ from forms.base import (DayField, TaskForm, ValidationError, YuanField, decision
 LOAN_TYPES = {"entrepreneurship": ("创业担保贷款", Decimal("3000000.00")),
               "weigangdai": ("稳岗扩岗专项贷款（潍岗贷）", Decimal("30000000.00"))}
 MAX_MONTHS = 36
+# More employees than any employer has (the largest in China have about two million): a larger number is a typing
+# mistake, refused on its field before the case's data would hold an integer no column can
+MAX_EMPLOYEES = 10_000_000
 
 
 def _weigangdai(form):
@@ -36,9 +39,9 @@ class LoanExtensionApplicationForm(TaskForm):
     founded_date = DayField(_l("Date the enterprise was founded"), validators=[
         required_when(_weigangdai, _l("Required for 潍岗贷")), not_in_future(_l("The founding date cannot be in the future"))])
     employees = IntegerField(_l("Employees by employment registration"), validators=[
-        required_when(_weigangdai, _l("Required for 潍岗贷")), NumberRange(min=0)])
+        required_when(_weigangdai, _l("Required for 潍岗贷")), NumberRange(min=0, max=MAX_EMPLOYEES)])
     headcount_last_year_end = IntegerField(_l("Employees at the end of last year"), validators=[
-        required_when(_weigangdai, _l("Required for 潍岗贷")), NumberRange(min=0)])
+        required_when(_weigangdai, _l("Required for 潍岗贷")), NumberRange(min=0, max=MAX_EMPLOYEES)])
     wages_paid = BooleanField(_l("Wages paid in full and on time"))
     contributions_paid = BooleanField(_l("Social insurance paid in full and on time"))
 

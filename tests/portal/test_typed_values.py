@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from tests.portal.test_portal import count, english
 from tests.processes.test_installment_agreement import application as installment_application
 from tests.processes.test_loan_extension import application as loan_application
+from tests.processes.test_loan_extension import weigangdai
 from workflow_app.cases.models import Case
 from workflow_app.engine.models import ProcessInstance
 from workflow_app.extensions import db
@@ -60,6 +61,14 @@ def test_a_date_outside_the_plausible_years_is_refused_on_its_field(bureau, clie
     response = client.post(f"/portal/apply/{'installment_agreement' if field == 'deferral_end_date' else 'loan_extension'}",
                            data=application(**{field: day}))
     _refused_on(response, field, DATE_MESSAGE)
+
+
+@pytest.mark.parametrize("field", ["employees", "headcount_last_year_end"])
+@pytest.mark.parametrize("typed", [str(10**30), str(2**63), "10000001"])
+def test_a_head_count_no_employer_has_is_refused_on_its_field(bureau, client_as, field, typed):
+    client = english(client_as("ent_huayu"))
+    response = client.post("/portal/apply/loan_extension", data=weigangdai(**{field: typed}))
+    _refused_on(response, field, "Number must be between 0 and 10000000.")
 
 
 def test_the_messages_are_chinese_by_default(bureau, client_as):
