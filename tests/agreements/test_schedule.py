@@ -24,6 +24,7 @@ def test_month_ends_are_clamped():
 @pytest.mark.parametrize("total, count, first, message", [
     (0, 1, date(2023, 9, 1), "positive"),
     (-5, 1, date(2023, 9, 1), "positive"),
+    (2**63, 3, date(2023, 9, 1), "more than an agreement can record"),
     (100, 0, date(2023, 9, 1), "at least one"),
     (3, 4, date(2023, 9, 1), "empty"),
     (100, 1, date(2024, 1, 1), "after the policy deadline"),

@@ -8,6 +8,11 @@ from workflow_app.core.dates import add_months
 from workflow_app.core.errors import InvalidInput
 
 
+# The largest amount the agreement's BIGINT columns hold, in fen: a case's total beyond it (applied for before amounts
+# were bounded by core.money.MAX_YUAN) is refused with a reason instead of failing its drafting step at every try
+BIGINT_MAX = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class ScheduledInstallment:
     seq: int
@@ -26,6 +31,9 @@ def build_schedule(total_fen: int, count: int, first_due: date, deadline: date) 
     """
     if not isinstance(total_fen, int) or isinstance(total_fen, bool) or total_fen <= 0:
         raise ScheduleError(_l("The deferred total must be a positive amount"))
+    if total_fen > BIGINT_MAX:
+        raise ScheduleError(_l("The deferred total is more than an agreement can record; the application's amounts "
+                               "are wrong"))
     if not isinstance(count, int) or count < 1:
         raise ScheduleError(_l("There must be at least one installment"))
     if count > total_fen:
