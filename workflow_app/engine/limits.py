@@ -36,10 +36,12 @@ class ModelLimits:
         """The limits configured for the running app (the defaults outside one)."""
         if not has_app_context():
             return cls()
-        config = current_app.config
-        return cls(cpu_seconds=config["MODEL_CPU_SECONDS"], memory_bytes=config["MODEL_MEMORY_MB"] * 2**20,
-                   call_depth=config["MODEL_CALL_DEPTH"], data_bytes=config["TASK_DATA_MAX_KB"] * 1024,
-                   data_depth=config["TASK_DATA_MAX_DEPTH"])
+        config, default = current_app.config, cls()
+        return cls(cpu_seconds=config.get("MODEL_CPU_SECONDS", default.cpu_seconds),
+                   memory_bytes=config.get("MODEL_MEMORY_MB", default.memory_bytes // 2**20) * 2**20,
+                   call_depth=config.get("MODEL_CALL_DEPTH", default.call_depth),
+                   data_bytes=config.get("TASK_DATA_MAX_KB", default.data_bytes // 1024) * 1024,
+                   data_depth=config.get("TASK_DATA_MAX_DEPTH", default.data_depth))
 
 
 class ModelBudgetExceeded(Exception):
