@@ -136,7 +136,7 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_case(api_as):
     assert _count(Case) == 1
     other = api.post("/cases", {**body, "data": _referral_data(category="用工")},
                      headers={"Idempotency-Key": "cc-20261121-0001"})
-    _is_error(other, 422, "invalid_input")
+    _is_error(other, 409, "conflict")
     assert _count(Case) == 1
     assert api.post("/cases", body, headers={"Idempotency-Key": "cc-20261121-0002"}).status_code == 201
     assert _count(Case) == 2

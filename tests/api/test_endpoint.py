@@ -76,8 +76,20 @@ def test_an_equal_json_body_serialised_again_is_the_same_request(api_as):
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["id"] == first.get_json()["id"] and _count_cases() == 1
     changed = {"process": "referral", "data": {**_referral_data(), "category": "用工"}}
-    _error(_post_text(api, "/cases", json.dumps(changed), **{"Idempotency-Key": "retry-1"}), 422, "invalid_input")
+    # another body under the key conflicts with the key's first request (a fresh key would go through)
+    _error(_post_text(api, "/cases", json.dumps(changed), **{"Idempotency-Key": "retry-1"}), 409, "conflict")
     assert _count_cases() == 1
+
+
+def test_query_parameters_the_document_does_not_list_are_refused(api_as):
+    api = api_as("kuiwen_handler", language="en")
+    for path in ("/tasks?queue=mine&colour=red", "/cases?page=1&Page=2", "/processes?x=1", "/cases/1?y=",
+                 "/tasks/1?z=1"):
+        body = _error(api.get(path), 422, "invalid_input")
+        assert "Unknown query parameters" in body["message"] and body["details"][0]["field"] in "colour Page x y z"
+    refused = _error(api.post("/cases?debug=1", {"process": "referral", "data": {}}), 422, "invalid_input")
+    assert refused["details"] == [{"field": "debug", "message": "Not a parameter of this request"}]
+    assert api.get("/tasks?queue=mine&sort=created&page=1&per_page=10").status_code == 200
 
 
 def test_queue_takes_exactly_the_documented_values(api_as, referral):
@@ -92,6 +104,7 @@ def test_queue_takes_exactly_the_documented_values(api_as, referral):
     assert enterprise.get("/tasks?queue=mine").status_code == 200
     _error(enterprise.get("/tasks?queue=group"), 403, "forbidden")
     _error(enterprise.get("/tasks?queue="), 422, "invalid_input")
+    _error(enterprise.get("/tasks?sla=late"), 422, "invalid_input")  # the filters' values are checked for all
     # the other arguments the document lists values for take those values, an empty one is none of them
     for query in ("status=", "sla=", "sort=", "page=", "per_page="):
         _error(handler.get(f"/{'cases' if query == 'status=' else 'tasks'}?{query}"), 422, "invalid_input")

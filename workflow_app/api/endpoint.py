@@ -108,8 +108,8 @@ def _request_hash() -> str:
 
 
 def _replay(row, request_hash):
-    if row.request_hash != request_hash:
-        raise InvalidInput(_l("This Idempotency-Key was used for a different request"))
+    if row.request_hash != request_hash:  # a conflict with the key's first request, which a fresh key avoids
+        raise ConflictError(_l("This Idempotency-Key was used for a different request"))
     if row.status_code is None:
         raise ConflictError(_l("A request with this Idempotency-Key is still being processed; retry later"))
     response = Response(row.response_body, row.status_code, mimetype="application/json")
@@ -136,12 +136,23 @@ def _idempotency_key(user):
         return _replay(find_idempotency_key(user.id, key), request_hash), None
 
 
-def endpoint(view):
-    """Authenticate, run the view (which returns (body, status)), commit once; errors as JSON, nothing half-stored."""
+def _only_query_arguments(names) -> None:
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        raise InvalidInput(_l("Unknown query parameters: %(names)s", names=", ".join(unknown)),
+                           [{"field": name, "message": str(_l("Not a parameter of this request"))} for name in unknown])
+
+
+def endpoint(view=None, *, query=()):
+    """Authenticate, refuse query parameters not in `query`, run the view ((body, status)), commit once."""
+    if view is None:
+        return functools.partial(endpoint, query=query)
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         try:
             _authenticate()
+            _only_query_arguments(query)
             kept, reserved = (None, None)
             if request.method == "POST":
                 kept, reserved = _idempotency_key(g.api_user)

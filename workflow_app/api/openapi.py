@@ -152,8 +152,34 @@ def _errors(*codes):
     return responses
 
 
-def _ok(code, schema, description):
-    return {str(code): {"description": description, "content": {"application/json": {"schema": schema}}}}
+def _ok(code, schema, description, links=None):
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if links:
+        response["links"] = links
+    return {str(code): response}
+
+
+def _link(operation_id, description, **parameters):
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
+def _case_links(case_id):
+    """Where a case's id (at the runtime expression `case_id`) leads: its page and its writes."""
+    return {"GetCase": _link("getCase", "The case", case_id=case_id),
+            "AddComment": _link("addComment", "Comment on the case", case_id=case_id),
+            "DeliverMessage": _link("deliverMessage", "Deliver a message to the case", case_id=case_id)}
+
+
+def _task_links(task_id, case_id, task="Task"):
+    """Where a task's id leads (its page, claim and completion; `task` names it), and its case's id."""
+    return {f"Get{task}": _link("getTask", "The task", task_id=task_id),
+            f"Claim{task}": _link("claimTask", "Claim the task", task_id=task_id),
+            f"Complete{task}": _link("completeTask", "Complete the task", task_id=task_id),
+            **_case_links(case_id)}
+
+
+CASE_LINKS = _task_links("$response.body#/current_steps/0/id", "$response.body#/id", task="CurrentStep")
+TASK_LINKS = _task_links("$response.body#/id", "$response.body#/case_id")
 
 
 def _id(name):
@@ -198,29 +224,35 @@ def openapi_document() -> dict:
             "/cases": {
                 "post": {"operationId": "createCase", "summary": "Start a case", "parameters": [IDEMPOTENCY_KEY],
                          "requestBody": _json_body("NewCase"),
-                         "responses": {**_ok(201, _ref("CaseDetail"), "The new case"), **_errors(*WRITE_ERRORS)}},
+                         "responses": {**_ok(201, _ref("CaseDetail"), "The new case", CASE_LINKS),
+                                       **_errors(*WRITE_ERRORS)}},
                 "get": {"operationId": "listCases", "summary": "Cases I may see, newest first",
                         "parameters": [_query("process", STRING, "Process id"),
                                        _query("status", {"type": "string", "enum": list(INSTANCE_STATUSES)}, "Status"),
                                        _query("county", STRING, "Org unit code of the case"),
                                        _query("q", STRING, "Text in the number, title or enterprise name"), *PAGING],
-                        "responses": {**_ok(200, _ref("CasePage"), "A page of cases"), **_errors(400, 401, 422)}},
+                        "responses": {**_ok(200, _ref("CasePage"), "A page of cases",
+                                                  _case_links("$response.body#/items/0/id")),
+                                      **_errors(400, 401, 422)}},
             },
             "/cases/{case_id}": {"get": {
                 "operationId": "getCase", "summary": "A case: status, current steps, due date, history",
                 "parameters": [_id("case_id")],
-                "responses": {**_ok(200, _ref("CaseDetail"), "The case"), **_errors(400, 401, 404)}}},
+                "responses": {**_ok(200, _ref("CaseDetail"), "The case", CASE_LINKS), **_errors(400, 401, 404)}}},
             "/cases/{case_id}/messages": {"post": {
                 "operationId": "deliverMessage", "summary": "Deliver a message the case waits for",
                 "parameters": [_id("case_id"), IDEMPOTENCY_KEY], "requestBody": _json_body("Message"),
-                "responses": {**_ok(200, _ref("CaseDetail"), "The case after the message"),
+                "responses": {**_ok(200, _ref("CaseDetail"), "The case after the message", CASE_LINKS),
                               **_errors(*WRITE_ERRORS)}}},
             "/cases/{case_id}/comments": {"post": {
                 "operationId": "addComment", "summary": "Add a comment to a case",
                 "parameters": [_id("case_id"), IDEMPOTENCY_KEY], "requestBody": _json_body("NewComment"),
-                "responses": {**_ok(201, _ref("Comment"), "The comment"), **_errors(*WRITE_ERRORS)}}},
+                "responses": {**_ok(201, _ref("Comment"), "The comment", _case_links("$response.body#/case_id")),
+                              **_errors(*WRITE_ERRORS)}}},
             "/tasks": {"get": {
                 "operationId": "listTasks", "summary": "My open tasks (or my group's, or my unit's), soonest due first",
+                "description": "An enterprise's token lists its open steps as its portal does: the filters and "
+                               "the order apply to the staff's queues (their values are checked for all)",
                 "parameters": [_query("queue", {"type": "string", "enum": list(QUEUES)},
                                       "mine (default), group (unclaimed tasks of my roles), unit (supervisors; "
                                       "403 for others; enterprise accounts have only mine)"),
@@ -230,18 +262,22 @@ def openapi_document() -> dict:
                                _query("county", STRING, "Org unit code of the case"),
                                _query("q", STRING, "Text in the case number, title or enterprise name"),
                                _query("sort", {"type": "string", "enum": ["due", "created", "case"]}, "Order"), *PAGING],
-                "responses": {**_ok(200, _ref("TaskPage"), "A page of tasks"), **_errors(400, 401, 403, 422)}}},
+                "responses": {**_ok(200, _ref("TaskPage"), "A page of tasks",
+                                  _task_links("$response.body#/items/0/id", "$response.body#/items/0/case_id",
+                                              task="FirstTask")),
+                              **_errors(400, 401, 403, 422)}}},
             "/tasks/{task_id}": {"get": {
                 "operationId": "getTask", "summary": "A task with the JSON Schema of its form",
                 "parameters": [_id("task_id")],
-                "responses": {**_ok(200, _ref("TaskDetail"), "The task"), **_errors(400, 401, 404)}}},
+                "responses": {**_ok(200, _ref("TaskDetail"), "The task", TASK_LINKS), **_errors(400, 401, 404)}}},
             "/tasks/{task_id}/complete": {"post": {
                 "operationId": "completeTask", "summary": "Complete a task with its form's data (validated as in the UI)",
                 "parameters": [_id("task_id"), IDEMPOTENCY_KEY], "requestBody": _json_body("Completion"),
-                "responses": {**_ok(200, _ref("TaskDetail"), "The completed task"), **_errors(*WRITE_ERRORS)}}},
+                "responses": {**_ok(200, _ref("TaskDetail"), "The completed task", TASK_LINKS),
+                              **_errors(*WRITE_ERRORS)}}},
             "/tasks/{task_id}/claim": {"post": {
                 "operationId": "claimTask", "summary": "Take an unclaimed task of my group",
                 "parameters": [_id("task_id"), IDEMPOTENCY_KEY],
-                "responses": {**_ok(200, _ref("TaskDetail"), "The claimed task"), **_errors(*WRITE_ERRORS)}}},
+                "responses": {**_ok(200, _ref("TaskDetail"), "The claimed task", TASK_LINKS), **_errors(*WRITE_ERRORS)}}},
         },
     }

@@ -161,7 +161,7 @@ def create_case():
 
 
 @bp.route("/cases")
-@endpoint
+@endpoint(query=("process", "status", "county", "q", "page", "per_page"))
 def list_cases_endpoint():
     user = api_user()
     filters = CaseFilter(process=_text_arg("process"), status=_choice_arg("status", INSTANCE_STATUSES),
@@ -238,21 +238,21 @@ def add_comment_endpoint(case_id):
 
 
 @bp.route("/tasks")
-@endpoint
+@endpoint(query=("queue", "process", "step", "sla", "county", "q", "sort", "page", "per_page"))
 def list_tasks():
     user = api_user()
     page_number, per_page = _int_arg("page", 1, 1, 100000), _int_arg("per_page", 25, 1, MAX_PER_PAGE)
     now = utcnow()
     queue = _choice_arg("queue", QUEUES, "mine")
-    if _is_enterprise(user):
+    filters = TaskFilter(process=_text_arg("process"), step=_text_arg("step"), sla=_choice_arg("sla", SLA_STATES),
+                         county=_text_arg("county"), q=_text_arg("q"), sort=_choice_arg("sort", SORTS, "due"))
+    if _is_enterprise(user):  # its open steps, as the portal lists them (the filters sort the staff's queues)
         if queue != "mine":
             raise Forbidden(_l("An enterprise account has only its own tasks (queue=mine)"))
         page = enterprise_open_tasks(user, page_number, per_page)
         return page_of(page, [task_summary(task, case, now) for task, case in page.items]), 200
     if queue not in queues_of(user):
         raise Forbidden(_l("Only supervisors see the open tasks of their whole unit (queue=unit)"))
-    filters = TaskFilter(process=_text_arg("process"), step=_text_arg("step"), sla=_choice_arg("sla", SLA_STATES),
-                         county=_text_arg("county"), q=_text_arg("q"), sort=_choice_arg("sort", SORTS, "due"))
     page = queue_page(user, queue, filters, page_number, per_page, now)
     return page_of(page, [task_summary(task, case, now) for task, case, *_rest in page.items]), 200
 
