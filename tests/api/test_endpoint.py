@@ -54,6 +54,17 @@ def test_nul_characters_in_json_are_a_400_as_documented(api_as):
     assert _count_cases() == 0
 
 
+def test_half_a_surrogate_pair_in_json_is_a_400_not_a_server_error(api_as, referral):
+    api = api_as("kuiwen_handler", language="en")
+    for text, key in (r'{"body": "a\ud800b"}', None), (r'{"body": "\udfff"}', "lone-1"), (r'{"\udbff": "x"}', None):
+        headers = {"Idempotency-Key": key} if key else {}
+        body = _error(_post_text(api, f"/cases/{referral.id}/comments", text, **headers), 400, "bad_request")
+        assert "surrogate pair" in body["message"]
+    # a whole pair is one character, escaped or not
+    emoji = _post_text(api, f"/cases/{referral.id}/comments", r'{"body": "\ud83d\ude00 好"}', **{"Idempotency-Key": "pair"})
+    assert emoji.status_code == 201 and emoji.get_json()["body"] == "\U0001F600 好"
+
+
 def test_an_idempotency_key_must_match_the_documented_pattern(api_as):
     api = api_as("dispatcher", language="en")
     body = {"process": "referral", "data": _referral_data()}

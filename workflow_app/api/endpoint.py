@@ -17,7 +17,7 @@ from workflow_app.auth.operations import hash_token, note_token_use
 from workflow_app.auth.queries import user_for_token
 from workflow_app.core.errors import (BadRequest, ConflictError, DomainError, InvalidInput, Unauthorized,
                                       UnsupportedMediaType)
-from workflow_app.core.input_guard import contains_nul, nested_deeper_than
+from workflow_app.core.input_guard import contains_lone_surrogate, contains_nul, nested_deeper_than
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db
 
@@ -63,7 +63,7 @@ def _authenticate():
 
 
 def _json_document():
-    """The request's body parsed as JSON, once (400 for broken JSON, JSON nested too deeply or holding a NUL)."""
+    """The request's body parsed as JSON, once (400 for broken or too deeply nested JSON, NUL, no Unicode)."""
     if "json_document" not in g:
         try:
             document = json.loads(request.get_data(cache=True))
@@ -75,6 +75,9 @@ def _json_document():
             raise _nested_too_deeply()
         if contains_nul(document):
             raise BadRequest(_l("Text must not contain NUL characters"))
+        if contains_lone_surrogate(document):
+            raise BadRequest(_l("Text must be Unicode: half of a surrogate pair (U+D800 to U+DFFF) alone is no "
+                                "character"))
         g.json_document = document
     return g.json_document
 
@@ -102,7 +105,7 @@ def _request_hash() -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     body = request.get_data(cache=True)
     if body and request.is_json:
-        body = json.dumps(_json_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        body = json.dumps(_json_document(), sort_keys=True, separators=(",", ":")).encode()
     digest.update(body)
     return digest.hexdigest()
 

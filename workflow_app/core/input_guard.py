@@ -1,20 +1,39 @@
-"""Refuse input no user sends: NUL characters (PostgreSQL cannot store them, and no form needs them), JSON nested
-deeper than any request needs, and streamed bodies over the size limit."""
+"""Refuse input no user sends: NUL characters (PostgreSQL cannot store them, and no form needs them), text that is
+no Unicode, JSON nested deeper than any request needs, and streamed bodies over the size limit."""
+import re
+
 from flask import Request, abort, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
 
+# Half of a UTF-16 surrogate pair: JSON may escape one alone ("\ud800"), but no UTF-8 text (nor database) holds it
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _strings(value):
+    """Every string in a JSON value, its objects' keys included."""
+    waiting = [value]
+    while waiting:
+        item = waiting.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            waiting.extend(item.keys())
+            waiting.extend(item.values())
+        elif isinstance(item, list):
+            waiting.extend(item)
+
+
 def contains_nul(value) -> bool:
     """Whether a string, or any string inside lists and dicts (JSON), holds a NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(v) for v in value)
-    return False
+    return any("\x00" in text for text in _strings(value))
+
+
+def contains_lone_surrogate(value) -> bool:
+    """Whether a string, or any string inside lists and dicts (JSON), holds half of a surrogate pair."""
+    return any(LONE_SURROGATE.search(text) for text in _strings(value))
 
 
 def nested_deeper_than(value, depth: int) -> bool:
