@@ -1,4 +1,4 @@
-"""JSON Schema forms: every keyword and format judged with a message naming the field, deploy refusals, stored values."""
+"""JSON Schema forms: each keyword and format refused naming the field; deploy refusals; the values stored."""
 import json
 import warnings
 from copy import deepcopy
@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import HypothesisWarning
 from hypothesis import strategies as st
+from hypothesis.errors import HypothesisWarning
 from hypothesis_jsonschema import from_schema
 
 from forms.schema_forms import FORMATS, SchemaForm, register_format, schema_form, schema_problems
@@ -248,10 +248,10 @@ def test_a_whole_form_that_is_no_object_is_refused_as_a_whole(request_context, f
 
 
 def test_rows_of_rows_are_named_by_both_row_numbers(request_context):
+    course = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "title": "课程名称"}}}
     form = SchemaForm({"type": "object", "properties": {"trainees": {
         "type": "array", "title": "见习人员", "items": {"type": "object", "properties": {"courses": {
-            "type": "array", "title": "课程", "items": {"type": "object", "required": ["name"],
-                                                        "properties": {"name": {"type": "string", "title": "课程名称"}}}}}}}}})
+            "type": "array", "title": "课程", "items": course}}}}}})
     data = {"trainees": [{"courses": []}, {"courses": [{"name": "焊接"}, {}]}]}
     assert form.validate(data) == {"trainees.1.courses.1.name": "请填写第 2 行‘课程’第 2 行‘课程名称’"}
     with force_locale("en"):
@@ -261,7 +261,8 @@ def test_rows_of_rows_are_named_by_both_row_numbers(request_context):
 
 def test_alternatives_other_than_choices_say_what_is_wrong_with_the_closest_one(request_context):
     form = SchemaForm({"type": "object", "properties": {
-        "code": {"title": "编号", "anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]},
+        "code": {"title": "编号", "anyOf": [{"type": "integer", "minimum": 1},
+                                            {"type": "string", "pattern": "^[0-9]+$"}]},
         "contact": {"title": "联系方式", "oneOf": [
             {"type": "object", "required": ["phone"], "properties": {"phone": {"type": "string", "title": "电话"}}},
             {"type": "object", "required": ["email"], "properties": {"email": {"type": "string", "title": "邮箱"}}}]}}})
@@ -329,7 +330,8 @@ def test_a_form_is_compiled_once_per_cache_key():
 def test_a_registered_format_is_checked_with_its_reason(request_context):
     register_format("test-postcode", lambda text: None if text.isdigit() and len(text) == 6 else "应为 6 位数字")
     try:
-        schema = {"type": "object", "properties": {"code": {"type": "string", "title": "邮编", "format": "test-postcode"}}}
+        schema = {"type": "object",
+                  "properties": {"code": {"type": "string", "title": "邮编", "format": "test-postcode"}}}
         assert schema_problems("post.json", schema) == []
         assert SchemaForm(schema).validate({"code": "26100"}) == {"code": "‘邮编’：应为 6 位数字"}
         assert SchemaForm(schema).validate({"code": "261000"}) == {}
