@@ -313,7 +313,9 @@ def test_a_message_from_outside_moves_a_waiting_case_on(api_as, bureau, deploy):
     assert response.status_code == 200, response.get_json()
     assert [s["step"] for s in response.get_json()["current_steps"]] == ["check"]
     received = [h for h in response.get_json()["history"] if h["kind"] == "message_received"]
-    assert received[0]["data"] == {"name": "docs_received", "payload": {"pages": 12}}
+    assert received[0]["data"] == {"name": "docs_received", "payload": {"pages": 12},
+                                   "changed": {"documents": {"pages": 12}}}  # where the case put it
+    assert (received[0]["actor"], received[0]["step"]) == ("dispatcher", "await_docs")
     _is_error(api.post(f"/cases/{case.id}/messages", {"name": "docs_received"}), 409, "conflict")
     assert _is_error(api_as("ent_huayu").post(f"/cases/{case.id}/messages", {"name": "docs_received"}), 404,
                      "not_found")

@@ -24,7 +24,7 @@ def test_case_page_shows_header_open_task_diagram_data_and_timeline(referral, cl
     done = re.search(r'data-done="([^"]*)"', html).group(1).split()
     assert "sign_for" not in done and len(done) >= 2               # the start event and the routing are done
     kinds = re.findall(r'<li data-kind="([a-z_]+)"', html)
-    assert kinds == ["instance_started", "org_unit_changed", "task_opened"]
+    assert kinds == ["instance_started", "automatic", "org_unit_changed", "task_opened"]  # the start's scripts folded
     assert "企业反映社保补贴问题" in html                         # the registration data, labelled by its form
     routed = re.search(r'<li data-kind="org_unit_changed".*?</li>', html, re.S).group(0)
     assert "现由" in routed and "奎文区" in routed                 # the unit the referral went to, by name

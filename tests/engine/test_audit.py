@@ -23,7 +23,7 @@ def test_each_step_writes_its_events_in_the_order_recorded(deploy, create_case, 
     check_round_trip(case.instance_id)
     assert events(case.instance_id) == [
         ("instance_started", None, None), ("task_opened", "enter", None),
-        ("task_completed", "enter", user.id), ("task_opened", "review", None)]
+        ("task_completed", "enter", user.id), ("script_run", "compute", None), ("task_opened", "review", None)]
 
 
 def test_events_recorded_outside_an_operation_are_written_at_once(case, user):

@@ -38,8 +38,8 @@ def test_straight_line_with_lanes_scripts_and_org_units(case, user, city_unit, o
     assert case.instance.status == "completed" and case.instance.finished_at is not None
     kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id)
                                .order_by(AuditEvent.id)).all()
-    assert kinds == ["instance_started", "task_opened", "task_completed", "task_opened", "task_completed",
-                     "instance_completed"]
+    assert kinds == ["instance_started", "task_opened", "task_completed", "script_run", "task_opened",
+                     "task_completed", "instance_completed"]
 
 
 @pytest.mark.parametrize("amount, branch", [(500, "big"), (5, "small")])

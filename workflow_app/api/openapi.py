@@ -23,6 +23,17 @@ VISIBILITY = {"type": "string", "enum": list(VISIBILITIES),
                              "portal and with its tokens). Staff's are internal unless they say shared; what an "
                              "enterprise's users add is always shared"}
 
+HISTORY_KINDS = (
+    "What happened: instance_started, task_opened, task_completed, task_cancelled, org_unit_changed, instance_<status>, "
+    "... and the automatic steps the engine ran, each with `changed` (variable: new value, long values cut to 500 "
+    "characters and ending in …) and `removed` (names) when it changed any: script_run; decision_made (a business rule "
+    "task: `outputs`, the decision's output variables); branch_taken (a gateway: `to`, the ways taken, each "
+    "{step, name, condition}, condition null for the default way); timer_fired; message_received (`name`, and "
+    "`payload` and the actor when it came from outside, POST /cases/{id}/messages)")
+INSTRUCTIONS_HTML = ("The task's instructions from its process model (spiffworkflow:instructionsForEndUser: Markdown "
+                     "with Jinja over the task's data), as sanitised HTML: no script, style, iframe, event handler or "
+                     "javascript: URL. Null when the model gives none or the task is no longer open")
+
 SCHEMAS = {
     "Error": {
         "type": "object", "required": ["error", "message", "details"],
@@ -66,8 +77,8 @@ SCHEMAS = {
     },
     "HistoryEntry": {
         "type": "object", "required": ["at", "kind", "actor", "step", "step_name", "data"],
-        "properties": {"at": TIME, "kind": STRING, "actor": _nullable(STRING), "step": _nullable(STRING),
-                       "step_name": _nullable(STRING), "data": {"nullable": True}},
+        "properties": {"at": TIME, "kind": {**STRING, "description": HISTORY_KINDS}, "actor": _nullable(STRING),
+                       "step": _nullable(STRING), "step_name": _nullable(STRING), "data": {"nullable": True}},
     },
     "Comment": {
         "type": "object", "required": ["id", "case_id", "task_id", "author", "body", "visibility", "created_at"],
@@ -95,8 +106,9 @@ SCHEMAS = {
     },
     "TaskDetail": {
         "allOf": [_ref("Task"), {
-            "type": "object", "required": ["may_complete", "form", "case"],
-            "properties": {"may_complete": {"type": "boolean"}, "form": _ref("Form"), "case": _ref("CaseSummary")}}],
+            "type": "object", "required": ["may_complete", "form", "case", "instructions_html"],
+            "properties": {"may_complete": {"type": "boolean"}, "form": _ref("Form"), "case": _ref("CaseSummary"),
+                           "instructions_html": _nullable({**STRING, "description": INSTRUCTIONS_HTML})}}],
     },
     "Process": {
         "type": "object", "required": ["id", "label", "form"],

@@ -12,6 +12,7 @@ from workflow_app.api.forms import form_description, formdata_from_json
 from workflow_app.api.openapi import openapi_document
 from workflow_app.api.representations import (audit_entry, audit_row_entry, case_summary, comment_entry, iso,
                                               page_of, task_summary)
+from workflow_app.cases.instructions import task_instructions_html
 from workflow_app.cases.models import SHARED, VISIBILITIES
 from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
@@ -263,6 +264,8 @@ def _task_detail(user, task, case) -> dict:
     # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here
     detail["form"] = form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False}))
     detail["case"] = case_summary(case, case.instance)
+    instructions = task_instructions_html(task)  # the model's; an open task's only (none to read once it is done)
+    detail["instructions_html"] = str(instructions) if instructions is not None else None
     return detail
 
 

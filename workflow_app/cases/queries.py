@@ -1,7 +1,8 @@
 """Reads of cases: who may see which, the case list with filters, a case's timeline and files."""
 import functools
+import json
 from datetime import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -17,6 +18,7 @@ from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredF
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
+from workflow_app.engine.projections import AUTOMATIC_KINDS
 from workflow_app.engine.queries import deployed_process_ids
 from workflow_app.extensions import db
 
@@ -243,10 +245,11 @@ def case_attachment(viewer, case_id: int, attachment_id: int) -> Attachment | No
 
 @dataclass
 class TimelineEntry:
-    kind: str          # "audit", "comment" or "attachment"
+    kind: str          # "audit", "comment", "attachment" or "automatic" (the automatic steps of one engine step)
     at: object
-    item: object       # the AuditEvent, Comment or Attachment
+    item: object       # the AuditEvent, Comment or Attachment (for "automatic": their TimelineEntry list)
     described: list    # (label, value) pairs of the event's data
+    variables: list = field(default_factory=list)  # (name, value) of the variables an automatic step set
 
 
 # The form whose data starts each process (the registration or the enterprise's application).
@@ -317,6 +320,10 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
             described = [(_("Now handled by"), unit_name_of_code(data.get("org_unit")) or data.get("org_unit"))]
         elif event.kind == "task_completed":
             described = describe_data(form_keys.get(event.task_bpmn_id), data)
+        elif event.kind in AUTOMATIC_KINDS:
+            entries.append(TimelineEntry("audit", event.at, event, _automatic_facts(event.kind, data),
+                                         _variables_set(data)))
+            continue
         elif event.kind in EVENT_FIELDS:
             described = [(label, _local_if_time(key, data.get(key))) for key, label in EVENT_FIELDS[event.kind]
                          if data.get(key) not in (None, "")]
@@ -326,12 +333,51 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
     return entries
 
 
+def _automatic_facts(kind: str, data: dict) -> list[tuple[str, str]]:
+    """What an automatic step decided, labelled: the way a gateway took and why, the message a case caught."""
+    if kind == "branch_taken":
+        return [(_("Went on to"), f"{way['name']} ({way['condition']})" if way.get("condition")
+                 else _("%(step)s (the default way)", step=way["name"])) for way in data.get("to", [])]
+    if kind == "message_received":
+        return [(_("Message"), data.get("name"))]
+    return []
+
+
+def _variable_text(value) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return "—" if value is None else str(value)
+
+
+def _variables_set(data: dict) -> list[tuple[str, str]]:
+    """(name, value) of what an automatic step set: a decision's outputs first, then the other variables it changed
+    or removed (as the engine recorded them: engine.projections.changed_variables)."""
+    outputs = data.get("outputs") or {}
+    shown = [(name, _variable_text(value)) for name, value in outputs.items()]
+    shown += [(name, _variable_text(value)) for name, value in (data.get("changed") or {}).items()
+              if name not in outputs]
+    return shown + [(name, _("(removed)")) for name in data.get("removed") or []]
+
+
 def timeline(case: Case, tasks, comments, attachments) -> list[TimelineEntry]:
-    """Return the case's history: audit events, comments and attachments (as read for the page), oldest first."""
+    """Return the case's history: audit events, comments and attachments (as read for the page), oldest first.
+
+    The automatic steps of one engine step are one "automatic" entry (the page folds them).
+    """
     entries = described_audit_events(case.instance_id, tasks=tasks)
     entries += [TimelineEntry("comment", c.created_at, c, []) for c in comments]
     entries += [TimelineEntry("attachment", a.created_at, a, []) for a in attachments]
-    return sorted(entries, key=lambda entry: entry.at)
+    folded = []
+    for entry in sorted(entries, key=lambda entry: entry.at):
+        if entry.kind != "audit" or entry.item.kind not in AUTOMATIC_KINDS:
+            folded.append(entry)
+        elif folded and folded[-1].kind == "automatic" and folded[-1].at == entry.at:
+            folded[-1].item.append(entry)
+        else:
+            folded.append(TimelineEntry("automatic", entry.at, [entry], []))
+    return folded
 
 
 PROCESS_LABELS = {"referral": _l("Problem/need referral"), "installment_agreement": _l("Installment agreement"),

@@ -36,10 +36,11 @@ from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.limits import ModelBudget, ModelBudgetExceeded, ModelLimits, TaskDataRefused, check_task_data
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import (audit_batch, current_step_of, json_safe, ready_human_task_ids, record_audit,
+from workflow_app.engine.projections import (AUTOMATIC_SPECS, audit_batch, current_step_of, json_safe,
+                                             ready_human_task_ids, record_audit, record_automatic_steps,
                                              sync_projections)
-from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, latest_version, newest_stored_version, open_tasks,
-                                         take_locked_task)
+from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, instance_spec_key, latest_version,
+                                         newest_stored_version, open_tasks, take_locked_task)
 from workflow_app.engine.scripting import budgeted_script_engine
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
@@ -289,24 +290,33 @@ def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
 
 
 class _Step:
-    """One engine step: when it began, the model code's budget, and the task the engine last ran."""
+    """One engine step: when it began, the model code's budget, the task the engine last ran, and the automatic
+    tasks it ran for the history (with the audit row of a message delivered from outside, if one was)."""
 
-    def __init__(self, now):
+    def __init__(self, now, delivered=None):
         self.now = now
         self.started = time.time()  # SpiffWorkflow stamps task state changes with time.time()
         self.budget = ModelBudget(ModelLimits.current())
         self.task = None
+        self.automatic = []
+        self.delivered = delivered
 
     def will_run(self, task) -> None:
         self.task = task
 
-    def did_run(self, _task) -> None:
+    def did_run(self, task) -> None:
         self.budget.check()  # also the engine's own work: a call activity that calls itself never ticks a script
+        if isinstance(task.task_spec, AUTOMATIC_SPECS):  # what they changed is read once the data is checked
+            self.automatic.append(task)
 
 
-def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None):
-    """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
-    step = _Step(now)
+def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None,
+                  delivered=None):
+    """Apply `change`, run engine steps, then save state and projections (an engine error marks the case).
+
+    `delivered`: the audit row of the message `change` delivers, for the task that catches it to complete.
+    """
+    step = _Step(now, delivered)
     try:
         error = _run(workflow, step, change)
         _save(instance, workflow, step, actor_id, error, completed_spiff_id, open_rows)
@@ -357,6 +367,7 @@ def _save(instance, workflow, step: _Step, actor_id, error=None, completed_spiff
     now = step.now
     if state_json is None:  # else the caller checked before it serialized
         _check_step_data(workflow, step)
+    record_automatic_steps(instance, step.automatic, now, step.delivered)
     completed = False
     if error is not None:
         failed = getattr(error, "task", None)
@@ -374,24 +385,16 @@ def _save(instance, workflow, step: _Step, actor_id, error=None, completed_spiff
         instance.serializer_version = SERIALIZER_VERSION
         instance.updated_at = now
         sync_projections(instance, workflow, now, actor_id, completed_spiff_id, open_rows,
-                         spec_has_timers(_spec_key(instance)))
+                         spec_has_timers(instance_spec_key(instance)))
         if completed:  # after the last task's events: the history ends here
             _set_status(instance, "completed", now, actor_id, workflow=workflow)
         projections_synced.send(instance, now=now)
     write_rows(db.session)
 
 
-def _spec_key(instance: ProcessInstance) -> str:
-    key = getattr(instance, "spec_key", None)
-    if key is None:
-        key = instance.spec_key = db.session.scalar(
-            sa.select(ProcessVersion.sha256).where(ProcessVersion.id == instance.process_version_id))
-    return key
-
-
 def _load(instance: ProcessInstance):
     version_id = instance.process_version_id
-    return load_workflow(instance.state_json, _spec_key(instance), lambda: db.session.scalar(
+    return load_workflow(instance.state_json, instance_spec_key(instance), lambda: db.session.scalar(
         sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)))
 
 
@@ -475,8 +478,9 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
         except WorkflowException as exc:
             raise ConflictError(str(exc)) from None
 
-    record_audit(instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)})
-    _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows)
+    delivered = record_audit(instance, "message_received", actor_id, now,
+                             data={"name": name, "payload": json_safe(payload)})
+    _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows, delivered=delivered)
     return instance
 
 
@@ -490,9 +494,7 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     due = db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance.id, Timer.due_at <= now)).all()
     if not due:
         return []
-    fired = [timer.bpmn_id for timer in due]  # refresh_timers fires every timer due by now
-    for bpmn_id in fired:
-        record_audit(instance, "timer_fired", None, now, bpmn_id)
+    fired = [timer.bpmn_id for timer in due]  # refresh_timers fires every timer due by now; the step records each
     workflow, open_rows = _load_with_open_rows(instance, open_rows)
     waited = {timer.bpmn_id: _task_data(workflow, timer.spiff_task_id) for timer in due}
     _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers(), open_rows=open_rows)

@@ -4,7 +4,14 @@ from contextlib import contextmanager
 from uuid import UUID
 
 import sqlalchemy as sa
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.util.task import TaskState
 
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
@@ -113,8 +120,11 @@ def _write_audit(rows: list[dict]) -> None:
         _written(row["instance_id"])[1].append(row)
 
 
-def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None):
-    """Append an audit event of an instance: at once, or at the end of the engine operation that records it."""
+def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None) -> dict:
+    """Append an audit event of an instance: at once, or at the end of the engine operation that records it.
+
+    Returns the row; inside an engine operation, it may still be completed until the operation ends.
+    """
     row = {"instance_id": instance.id, "actor_id": actor_id, "kind": kind, "task_bpmn_id": task_bpmn_id,
            "task_name": task_name, "data": data, "at": now}
     batch = db.session.info.get(_AUDIT_BATCH)
@@ -122,6 +132,7 @@ def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=Non
         _write_audit([row])
     else:
         batch.append(row)
+    return row
 
 
 @contextmanager
@@ -140,6 +151,102 @@ def audit_batch():
         db.session.info.pop(_AUDIT_BATCH, None)
     if batch:
         _write_audit(batch)
+
+
+# The automatic steps the history shows (issue 28.7): the task specs they run as. SpiffWorkflow's bookkeeping specs
+# (the process's Start and End, joins) are none of these; the checks in `automatic_step` narrow them down further.
+AUTOMATIC_SPECS = (ScriptTask, BusinessRuleTaskMixin, ExclusiveGateway, InclusiveGateway, CatchingEvent)
+AUTOMATIC_KINDS = ("script_run", "decision_made", "branch_taken", "timer_fired", "message_received")
+# A value the history keeps of a variable is cut to this many characters of JSON (a script may make a long list).
+HISTORY_VALUE_CHARS = 500
+
+
+def _history_value(value):
+    """`value` as the history keeps it: as json_safe would store it, cut to HISTORY_VALUE_CHARS."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if not isinstance(value, (dict, list, tuple)):
+        value = str(value)  # Decimal, dates and the like, as json_safe stores them
+    if isinstance(value, str):
+        return value if len(value) <= HISTORY_VALUE_CHARS else value[:HISTORY_VALUE_CHARS] + "…"
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return json.loads(text) if len(text) <= HISTORY_VALUE_CHARS else text[:HISTORY_VALUE_CHARS] + "…"
+
+
+def changed_variables(spiff_task) -> dict:
+    """What running the task changed in its data, against the data it got from its parent:
+    {"changed": {name: new value}, "removed": [names]}, each left out when empty."""
+    before = spiff_task.parent.data if spiff_task.parent is not None else {}
+    after = spiff_task.data
+    changes = {}
+    changed = {name: _history_value(value) for name, value in after.items()
+               if name not in before or before[name] != value}
+    if changed:
+        changes["changed"] = changed
+    removed = [name for name in before if name not in after]
+    if removed:
+        changes["removed"] = removed
+    return changes
+
+
+def _caught_event(task_spec) -> tuple[str, dict] | None:
+    definition = task_spec.event_definition
+    for candidate in getattr(definition, "event_definitions", [definition]):
+        if isinstance(candidate, TimerEventDefinition):
+            return "timer_fired", {}
+        if isinstance(candidate, MessageEventDefinition):
+            return "message_received", {"name": candidate.name}
+    return None
+
+
+def automatic_step(spiff_task) -> tuple[str, dict] | None:
+    """(audit kind, data) of an automatic task that ran, for the history; None for one the history leaves out.
+
+    A gateway with one way out chose nothing; an event-based gateway's choice is the event caught after it.
+    """
+    task_spec = spiff_task.task_spec
+    if task_spec.bpmn_id is None:
+        return None
+    if isinstance(task_spec, ScriptTask):
+        return "script_run", {}
+    if isinstance(task_spec, BusinessRuleTaskMixin):
+        names = dict.fromkeys((output.name or output.label or "").split(".")[0]
+                              for output in task_spec.dmnEngine.decision_table.outputs)
+        return "decision_made", {"outputs": {name: _history_value(spiff_task.data[name]) for name in names
+                                             if name in spiff_task.data}}
+    if isinstance(task_spec, (ExclusiveGateway, InclusiveGateway)):
+        if len(task_spec.outputs) < 2:
+            return None
+        conditions = {name: condition.args[0] for condition, name in task_spec.cond_task_specs if condition is not None}
+        return "branch_taken", {"to": [
+            {"step": child.task_spec.bpmn_id, "name": child.task_spec.bpmn_name or child.task_spec.bpmn_id,
+             "condition": conditions.get(child.task_spec.name)} for child in spiff_task.children]}
+    if isinstance(task_spec, CatchingEvent) and not isinstance(task_spec, EventBasedGateway):
+        return _caught_event(task_spec)
+    return None
+
+
+def record_automatic_steps(instance, spiff_tasks, now, delivered: dict | None = None) -> None:
+    """Record the automatic tasks an engine step ran (`AUTOMATIC_SPECS`), in order, each with the variables it changed.
+
+    `delivered`: the audit row of a message delivered from outside in this step (still in the operation's batch);
+    the task that caught it completes that row instead of recording another.
+    """
+    for spiff_task in spiff_tasks:
+        found = automatic_step(spiff_task)
+        if found is None:
+            continue
+        kind, data = found
+        data.update(changed_variables(spiff_task))
+        task_spec = spiff_task.task_spec
+        name = task_spec.bpmn_name or task_spec.bpmn_id
+        if (kind == "message_received" and delivered is not None and delivered["task_bpmn_id"] is None
+                and delivered["data"]["name"] == data["name"]):
+            data.pop("name")
+            delivered.update(task_bpmn_id=task_spec.bpmn_id, task_name=name, data={**delivered["data"], **data})
+            delivered = None
+            continue
+        record_audit(instance, kind, None, now, task_spec.bpmn_id, name, data or None)
 
 
 def _follow_case_org_unit(instance, ready, actor_id, now):

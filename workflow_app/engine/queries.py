@@ -194,6 +194,53 @@ class DataOnFirstRead(Mapping):
         return len(self._loaded())
 
 
+def instance_spec_key(instance: ProcessInstance) -> str:
+    """The key of an instance's cached spec (its version's sha256): noted on the row when it was read with it."""
+    key = getattr(instance, "spec_key", None)
+    if key is None:
+        key = instance.spec_key = db.session.scalar(
+            sa.select(ProcessVersion.sha256).where(ProcessVersion.id == instance.process_version_id))
+    return key
+
+
+def _instance_specs(instance: ProcessInstance) -> tuple:
+    from workflow_app.engine.serialization import load_specs
+    version_id = instance.process_version_id
+    return load_specs(instance_spec_key(instance), lambda: db.session.scalar(
+        sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)))
+
+
+def task_instructions(task: Task) -> str | None:
+    """A task row's spiffworkflow:instructionsForEndUser, from its version's cached spec (None if it has none)."""
+    spec, subprocess_specs = _instance_specs(task.instance)
+    for process_spec in (spec, *subprocess_specs.values()):
+        task_spec = process_spec.task_specs.get(task.bpmn_id)
+        if task_spec is not None:
+            return (getattr(task_spec, "extensions", None) or {}).get("instructionsForEndUser")
+    return None
+
+
+def task_data(task: Task) -> dict:
+    """The data of a task row's workflow task as it is now ({} if the workflow no longer has that task)."""
+    from uuid import UUID
+
+    from workflow_app.engine.serialization import load_workflow
+    instance = task.instance
+    workflow = load_workflow(instance.state_json, instance_spec_key(instance),
+                             lambda: instance.process_version.spec_json)
+    spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    return dict(spiff_task.data) if spiff_task is not None else {}
+
+
+class TaskDataOnFirstRead(DataOnFirstRead):
+    """A task's own data (not its case's latest), loaded from the stored workflow only when first read."""
+
+    def _loaded(self) -> dict:
+        if self._data is None:
+            self._data = task_data(self._task)
+        return self._data
+
+
 def stored_data_or_problem(instance: ProcessInstance) -> tuple[dict | None, str | None]:
     """The workflow data, or (None, why it cannot be read) when the stored state is broken (the repair page)."""
     from workflow_app.engine.serialization import STATE_READ_ERRORS

@@ -7,6 +7,7 @@ from forms import form_class_for
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
+from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
@@ -58,7 +59,7 @@ def _render_task(task, case, form, extras, status=200, stale=None):
         reassign.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
     return render_template("inbox/task.html", task=task, case=case, form=form, extras=extras,
                            may_act=may_act_on(current_user, task), reassign=reassign, stale=stale,
-                           instructions=getattr(type(form), "instructions", None),
+                           instructions=instructions_for(task, form),
                            earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed"))), status
 
 

@@ -8,6 +8,7 @@ from forms.health_check import CHECKLIST
 from workflow_app.agreements.operations import upload_payment_proof
 from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
 from workflow_app.auth.access import enterprise_required
+from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
 from workflow_app.core.downloads import file_download
@@ -69,7 +70,7 @@ def _render_task(task, data, form, extras, status=200, stale=None):
     agreement = current_agreement(case.id) if task.form_key == "installment_sign" else None
     return render_template("portal/task.html", task=task, case=case, form=form, extras=extras, data=data,
                            agreement=agreement, stale=stale, may_act=may_act_on(current_user, task),
-                           today=local_today()), status
+                           instructions=instructions_for(task, form), today=local_today()), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
