@@ -119,3 +119,15 @@ def test_queue_takes_exactly_the_documented_values(api_as, referral):
     # the other arguments the document lists values for take those values, an empty one is none of them
     for query in ("status=", "sla=", "sort=", "page=", "per_page="):
         _error(handler.get(f"/{'cases' if query == 'status=' else 'tasks'}?{query}"), 422, "invalid_input")
+
+
+def test_what_the_document_refuses_in_comments_and_messages_is_refused(api_as, referral):
+    api = api_as("kuiwen_handler", language="en")
+    schemas = api.get("/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["NewComment"]["properties"]["body"]["pattern"] == schemas["Message"]["properties"]["name"]["pattern"]
+    assert "nullable" not in schemas["NewComment"]["properties"]["visibility"]
+    null = _error(api.post(f"/cases/{referral.id}/comments", {"body": "x", "visibility": None}), 422, "invalid_input")
+    assert null["details"][0]["field"] == "visibility"
+    _error(api.post(f"/cases/{referral.id}/comments", {"body": " \t\n"}), 422, "invalid_input")  # no \\S in it
+    _error(api.post(f"/cases/{referral.id}/messages", {"name": "\v"}), 422, "invalid_input")
+    assert api.post(f"/cases/{referral.id}/comments", {"body": "x"}).status_code == 201

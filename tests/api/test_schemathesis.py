@@ -4,15 +4,17 @@ The app runs in a real HTTP server (werkzeug, threads) on each database, with th
 cases of every process in several states. For each demo user who can hold a token, every operation is fuzzed
 with schema-valid and schema-invalid data under every check schemathesis offers, then a stateful run follows
 the document's links (a created case's id into its reads and writes, a listed task's id into its claim and
-completion). Examples per operation (SCHEMATHESIS_EXAMPLES) and steps per scenario are few and drawn
-deterministically, so that the run stays bounded.
+completion). `schemathesis run --checks all` then runs every phase, the coverage phase among them, as a staff
+member and as an enterprise. Examples per operation (SCHEMATHESIS_EXAMPLES) and scenarios (SCHEMATHESIS_SCENARIOS)
+are few and drawn deterministically, so that the run stays bounded.
 """
 import json
 import os
+import subprocess
+import sys
 import threading
 import traceback
 
-import hypothesis
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -49,7 +51,7 @@ STATEFUL = settings(max_examples=SCENARIOS, stateful_step_count=12, deadline=Non
 
 
 def all_checks():
-    """Every check schemathesis offers (`--checks all`)."""
+    """Return every check schemathesis offers (`--checks all`)."""
     load_all_checks()
     return list(CHECKS.get_all())
 
@@ -74,7 +76,7 @@ SHOUGUANG = ("shouguang_handler", "ent_lvyuan")
 
 
 def _peers(username) -> list[str]:
-    """The users whose objects `username` must not see, and who must not see its (city users see all)."""
+    """Return the users who must not see `username`'s objects, nor it theirs (city users see all: none)."""
     if username in KUIWEN:
         return [username, *SHOUGUANG]
     if username in SHOUGUANG:
@@ -82,15 +84,20 @@ def _peers(username) -> list[str]:
     return []
 
 
-def _schema(base_url, credentials, username):
-    """The served document, calling as `username` (every demo user's token known, for the peers' probes)."""
+def _config(credentials, username) -> str:
+    """Return the run's configuration: calling as `username`, every demo user's token known for peers' probes."""
     peers = _peers(username)
-    config = CONFIG + f"""
+    return CONFIG + f"""
 [auth.wfc]
 path = "{credentials}"
 user = "{username}"
 """ + (f"peers = {json.dumps(peers)}\n" if peers else "")
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=SchemathesisConfig.from_str(config))
+
+
+def _schema(base_url, credentials, username):
+    """Load the served document, calling as `username`."""
+    config = SchemathesisConfig.from_str(_config(credentials, username))
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=config)
     schema.config.base_url = base_url
     return schema
 
@@ -107,7 +114,7 @@ def credentials(served_api, tmp_path):
 
 
 def _described(exc) -> str:
-    """A failure as schemathesis describes it: each check's finding with the request that reproduces it."""
+    """Describe a failure as schemathesis does: each check's finding with the request that reproduces it."""
     return "".join(traceback.format_exception_only(exc)).strip()
 
 
@@ -131,8 +138,9 @@ def _fuzz(schema, base_url, checks) -> tuple[int, set, list]:
 
 
 def _state_machine(schema, base_url, checks, followed):
-    """The document's state machine, calling with the user's token and validating with every check; the steps
-    that followed one of the document's links go to `followed` as (link, operation, status)."""
+    """Return the document's state machine, validating with `checks`; link steps go to `followed`."""
+    # a step that followed one of the document's links (not one schemathesis inferred) is noted as
+    # (link, operation, status)
     class Machine(schema.as_state_machine()):
         def step(self, input):
             output = super().step(input)
@@ -172,3 +180,20 @@ def test_the_api_keeps_to_its_openapi_document_for_every_role(served_api, creden
     reached = {operation for _link, operation, status in followed if status in (200, 201)}
     assert len(followed) >= 10 and "GetCase" in links and "GET /cases/{case_id}" in reached, followed
     assert reached & {"GET /tasks/{task_id}", "POST /tasks/{task_id}/claim", "POST /tasks/{task_id}/complete"}, followed
+
+
+@pytest.mark.parametrize("username", ["kuiwen_handler", "ent_lvyuan"])
+def test_schemathesis_run_with_every_check_and_phase_passes(served_api, credentials, tmp_path, username):
+    """Run `schemathesis run --checks all` with every phase: examples, coverage, fuzzing, stateful."""
+    # The coverage phase's own checks (missing headers, unsupported methods, the Allow header) depend on the routing
+    # and the token, which are checked before a user's role: a staff member and an enterprise stand for all.
+    base_url, _tokens = served_api
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(_config(credentials, username))
+    run = subprocess.run([sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
+                          f"{base_url}/openapi.json", "--url", base_url, "--checks", "all", "--workers", "1",
+                          "--max-examples", str(EXAMPLES), "--generation-deterministic", "--no-color"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
+    for phase in ("Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in run.stdout, run.stdout[-5000:]

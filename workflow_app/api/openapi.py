@@ -16,6 +16,7 @@ def _nullable(schema):
 
 
 STRING = {"type": "string"}
+NOT_BLANK = r"\S"  # some character that is not white space (names and texts are stored without the spaces around)
 TIME = {"type": "string", "format": "date-time"}
 TASK_STATES = ["open", "completed", "cancelled"]
 VISIBILITY = {"type": "string", "enum": list(VISIBILITIES),
@@ -137,12 +138,12 @@ SCHEMAS = {
     },
     "Message": {
         "type": "object", "required": ["name"], "additionalProperties": False,
-        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
                        "payload": {"description": "Any JSON; the case receives it with the message"}},
     },
     "NewComment": {
         "type": "object", "required": ["body"], "additionalProperties": False,
-        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000},
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": NOT_BLANK},
                        "visibility": {**VISIBILITY, "default": "internal"}},
     },
 }

@@ -81,9 +81,9 @@ def _is_enterprise(user) -> bool:
 
 def _visibility(body: dict, name: str, user) -> str | None:
     """The visibility a request gives a comment in field `name` (None: the default, internal for staff)."""
-    value = body.get(name)
-    if value is None:
+    if name not in body:
         return None
+    value = body[name]
     if value not in VISIBILITIES:
         raise InvalidInput(_l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(VISIBILITIES)),
                            [{"field": name, "message": str(_l("Not one of the allowed values"))}])
