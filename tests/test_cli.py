@@ -40,6 +40,44 @@ def test_deploy_errors_are_clear_lines_without_traceback(app, tmp_path):
     assert empty.exit_code != 0 and "没有找到 .bpmn 或 .dmn 文件" in empty.output
 
 
+def test_deploy_a_package_folder_then_its_zip_then_its_bpmn_alone(app, tmp_path):
+    from tests.engine.test_packages import PACKAGE, zipped
+    result = run(app, "processes", "deploy", str(PACKAGE))
+    assert result.exit_code == 0, result.output
+    assert "已部署 permit_review 第 1 版（permit-review.bpmn）" in result.output
+    archive = tmp_path / "permit-review.zip"
+    archive.write_bytes(zipped(PACKAGE))
+    again = run(app, "processes", "deploy", str(archive))
+    assert again.exit_code == 0 and "未变更 permit_review" in again.output
+    bpmn = tmp_path / "permit-review.bpmn"
+    bpmn.write_text((PACKAGE / "permit-review.bpmn").read_text(encoding="utf-8").replace("Set the fee", "Fee"),
+                    encoding="utf-8")
+    alone = run(app, "processes", "deploy", str(bpmn))
+    assert alone.exit_code == 0, alone.output
+    assert "permit_review：未提供 permit-fee.dmn，取自 permit_review 第 1 版" in alone.output
+    version = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.version == 2))
+    assert "permit-fee.dmn" in version.files and "review-schema.json" in version.files
+
+
+def test_deploy_refuses_a_bad_package_or_zip_in_one_error_without_traceback(app, tmp_path):
+    from tests.engine.test_packages import package_sources, zip_of
+    folder = tmp_path / "permit-review"
+    folder.mkdir()
+    for key, content in package_sources(changes={"review-schema.json": '{"type": "object",}'}).items():
+        (tmp_path / key).write_bytes(content)
+    broken = run(app, "processes", "deploy", str(folder))
+    assert broken.exit_code != 0 and "Traceback" not in broken.output
+    assert broken.output.startswith("Error: 流程文件无法部署\n")
+    assert ("  permit-review/permit-review.bpmn, UserTask 'Activity_review'：permit-review/review-schema.json:1:19："
+            "JSON 格式不正确") in broken.output
+    evil = tmp_path / "evil.zip"
+    evil.write_bytes(zip_of({"../evil.bpmn": "x"}))
+    unsafe = run(app, "processes", "deploy", str(evil))
+    assert unsafe.exit_code != 0 and len(unsafe.output.strip().splitlines()) == 1
+    assert unsafe.output.startswith("Error: evil.zip：条目 ../evil.bpmn 指向包外")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == 0
+
+
 def test_users_create_makes_new_roles_and_refuses_bad_input(app):
     result = run(app, "users", "create", "zhang", "--role", "labour_inspector", "--org", "kuiwen", "--password", "long-enough")
     assert result.exit_code == 0, result.output

@@ -43,7 +43,7 @@ users = AppGroup("users", help="Manage users.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @command_errors
 def deploy_command(paths):
-    """Deploy BPMN/DMN files or folders (default: bpmn/)."""
+    """Deploy process packages (folders or .zip files) and .bpmn/.dmn/.json files (default: bpmn/)."""
     from workflow_app.engine.operations import deploy_sources, read_sources
     sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
     if not sources and not paths:  # an empty default folder is not an error (a fresh install)
@@ -57,6 +57,9 @@ def deploy_command(paths):
         click.echo(_("deployed %(id)s version %(v)d (%(file)s)", id=version.process_id, v=version.version, file=version.source_file))
     for process_id in result.unchanged:
         click.echo(_("unchanged %(id)s", id=process_id))
+    for process_id, name, from_process, from_version in result.kept:
+        click.echo(_("%(process)s: %(file)s was not given and is taken from %(from_process)s version %(version)d",
+                     process=process_id, file=name, from_process=from_process, version=from_version))
     for warning in result.warnings:
         click.echo(_("warning: %(text)s", text=warning), err=True)
 

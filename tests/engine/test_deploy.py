@@ -67,7 +67,7 @@ def test_dmn_change_makes_a_new_version(deploy):
     ({"bad.bpmn": one_task(props='<spiffworkflow:property name="sla" value="three days" />')},
      "bad.bpmn, UserTask 'ask'：属性 sla 无效：“three days”不是有效的时限"),
     ({"bad.bpmn": "<bpmn:definitions"}, "bad.bpmn:1：XML 格式不正确"),
-    ({"bad.txt": "hello"}, "bad.txt：只能部署 .bpmn 和 .dmn 文件"),
+    ({"bad.txt": "hello"}, "bad.txt：只能部署 .bpmn、.dmn 和 .json 文件"),
     ({"dmn_task.bpmn": (DATA / "dmn_task.bpmn").read_text()}, "category_section"),
     ({"call_activity.bpmn": (DATA / "call_activity.bpmn").read_text()}, "child_process"),
     ({"bad.bpmn": one_task().replace("<bpmn:startEvent", "<bpmn:bogusElement id='x'/><bpmn:startEvent")},

@@ -2,6 +2,7 @@
 import json
 from pathlib import PurePosixPath
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,11 +13,13 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from workflow_app.auth.models import ORG_LEVELS
 from workflow_app.auth.operations import MIN_PASSWORD_LENGTH
 from workflow_app.auth.queries import find_enterprise, list_roles, list_specialists, list_units_of_level, org_unit_tree
+from workflow_app.core.errors import InvalidInput
 from workflow_app.core.uscc import uscc_problem
+from workflow_app.engine.packages import add_source, zip_sources
 
 ORG_LEVEL_LABELS = {"city": _l("City"), "county": _l("County / district"), "street": _l("Street / town"),
                     "community": _l("Community")}
-DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn")
+DEPLOYABLE_SUFFIXES = (".zip", ".bpmn", ".dmn", ".json")
 MAX_DEPLOY_FILE_BYTES = 2 * 1024 * 1024
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$"
 PASSWORD_RULE = _l("Use %(min)d to %(max)d characters")
@@ -147,8 +150,9 @@ class EnterpriseForm(FlaskForm):
 
 
 class DeployForm(FlaskForm):
-    files = MultipleFileField(_l("BPMN and DMN files"),
-                              description=_l("One or more .bpmn or .dmn files of at most 2 MB each."))
+    files = MultipleFileField(_l("Process files"),
+                              description=_l("Process packages (a .zip of a package folder) or single .bpmn, .dmn "
+                                             "and .json files of at most 2 MB each."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,17 +162,27 @@ class DeployForm(FlaskForm):
         # gettext, not lazy_gettext: a lazy string is rendered unescaped, and these messages carry file names
         uploads = [f for f in field.data or [] if f and f.filename]
         if not uploads:
-            raise ValidationError(_("Choose at least one .bpmn or .dmn file"))
+            raise ValidationError(_("Choose at least one .zip, .bpmn, .dmn or .json file"))
+        max_zip_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+        chosen = set()
         for upload in uploads:
             name = PurePosixPath(upload.filename.replace("\\", "/")).name
-            if PurePosixPath(name).suffix not in DEPLOYABLE_SUFFIXES:
-                raise ValidationError(_("%(name)s: only .bpmn and .dmn files can be deployed", name=name))
-            content = upload.stream.read(MAX_DEPLOY_FILE_BYTES + 1)
-            if len(content) > MAX_DEPLOY_FILE_BYTES:
-                raise ValidationError(_("%(name)s is larger than 2 MB", name=name))
-            if name in self.sources:
+            if name in chosen:
                 raise ValidationError(_("%(name)s was chosen twice", name=name))
-            self.sources[name] = content
+            chosen.add(name)
+            suffix = PurePosixPath(name).suffix.lower()
+            if suffix not in DEPLOYABLE_SUFFIXES:
+                raise ValidationError(_("%(name)s: only .zip, .bpmn, .dmn and .json files can be deployed", name=name))
+            limit = max_zip_bytes if suffix == ".zip" else MAX_DEPLOY_FILE_BYTES
+            content = upload.stream.read(limit + 1)
+            if len(content) > limit:
+                raise ValidationError(_("%(name)s is larger than %(mb)d MB", name=name, mb=limit // (1024 * 1024)))
+            try:
+                found = zip_sources(name, content, max_zip_bytes) if suffix == ".zip" else {name: content}
+                for key, data in found.items():
+                    add_source(self.sources, key, data, name)
+            except InvalidInput as refused:
+                raise ValidationError(str(refused)) from None
 
 
 class RetryForm(FlaskForm):

@@ -295,6 +295,9 @@ def deploy():
                         version=version.version), "success")
             for process_id in result.unchanged:
                 flash(_("%(process)s is unchanged; no new version was made", process=process_id), "info")
+            for process_id, name, from_process, from_version in result.kept:
+                flash(_("%(process)s: %(file)s was not given and is taken from %(from_process)s version %(version)d",
+                        process=process_id, file=name, from_process=from_process, version=from_version), "info")
             for warning in result.warnings:
                 flash(warning, "warning")
             return redirect(url_for("admin.processes"))

@@ -12,7 +12,8 @@ TASK_STATES = ("open", "completed", "cancelled")
 
 
 class ProcessVersion(db.Model, CreatedAtMixin):
-    """One deployed version of a process: its source files and its parsed spec."""
+    """One deployed version of a process: its files and its parsed spec, never changed once stored (its cases rely
+    on them; a change is a new version)."""
 
     __tablename__ = "process_version"
     __table_args__ = (sa.UniqueConstraint("process_id", "version", name="uq_process_version_process_id_version"),)
@@ -20,10 +21,11 @@ class ProcessVersion(db.Model, CreatedAtMixin):
     process_id = sa.Column(sa.String(100), nullable=False, index=True)
     version = sa.Column(sa.Integer, nullable=False)
     name = sa.Column(sa.String(200), nullable=True)
+    description = sa.Column(sa.Text, nullable=True)  # process_model.json's
     sha256 = sa.Column(sa.String(64), nullable=False)
     source_file = sa.Column(sa.String(255), nullable=False)
     # both large: loaded only when used (the parsed spec is cached per sha256)
-    files = deferred(sa.Column(sa.JSON, nullable=False))  # {file name: XML text}
+    files = deferred(sa.Column(sa.JSON, nullable=False))  # {file name: text}: BPMN, DMN, JSON
     spec_json = deferred(sa.Column(sa.Text, nullable=False))  # {"spec": ..., "subprocess_specs": ...}
     lanes = sa.Column(sa.JSON, nullable=False, default=list)
     deployed_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
@@ -139,7 +141,9 @@ class AuditEvent(db.Model):
 
 @sa.event.listens_for(sa.orm.Session, "before_flush")
 def _keep_audit_append_only(session, flush_context, instances):
-    """Refuse to change or delete audit events: the history is append-only."""
+    """Refuse to change or delete audit events (the history is append-only) and process versions (immutable)."""
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("audit events are append-only")
+        if isinstance(obj, ProcessVersion) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("process versions are immutable: deploy a new version")

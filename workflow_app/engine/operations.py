@@ -17,6 +17,7 @@ from pathlib import Path
 from uuid import UUID
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +29,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from forms import known_form_keys
+from forms.schema_forms import schema_problems
 from workflow_app.auth.queries import roles_without_users
 from workflow_app.core.errors import ConflictError, DomainError, InvalidInput, NotFound
 from workflow_app.core.reference import forget_on_commit
@@ -35,6 +37,7 @@ from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.limits import ModelBudget, ModelBudgetExceeded, ModelLimits, TaskDataRefused, check_task_data
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
+from workflow_app.engine.packages import add_source, folder_sources, zip_sources
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (AUTOMATIC_SPECS, audit_batch, current_step_of, json_safe,
                                              ready_human_task_ids, record_audit, record_automatic_steps,
@@ -134,21 +137,37 @@ class DeployResult:
     created: list = field(default_factory=list)      # ProcessVersion rows added
     unchanged: list = field(default_factory=list)    # process ids whose newest version is identical
     warnings: list = field(default_factory=list)
+    # (process id, file name, process id and version it was taken from): files not given, taken from a stored version
+    kept: list = field(default_factory=list)
 
 
 def read_sources(paths) -> dict[str, bytes]:
-    """Collect .bpmn/.dmn files from files and folders; raise InvalidInput for a bad path."""
+    """Collect .bpmn/.dmn/.json files from folders, .zip files and single files; raise InvalidInput for a bad path.
+
+    Files of a package folder (one with process_model.json) are named "<folder>/<file>" (see engine.packages).
+    """
     sources = {}
+    max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     for path in map(Path, paths):
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in (".bpmn", ".dmn"))
+            found = folder_sources(path)
+        elif path.is_file() and path.suffix.lower() == ".zip":
+            if path.stat().st_size > max_bytes:
+                raise InvalidInput(_l("%(name)s is larger than %(mb)d MB", name=str(path), mb=max_bytes // (1024 * 1024)))
+            found = zip_sources(path.name, path.read_bytes(), max_bytes)
         elif path.is_file():
-            files = [path]
+            found = {path.name: path.read_bytes()}
         else:
             raise InvalidInput(_l("No such file or folder: %(path)s", path=str(path)))
-        for file in files:
-            sources[file.name] = file.read_bytes()
+        for key, content in found.items():
+            add_source(sources, key, content, str(path))
     return sources
+
+
+def _stored_files(process_id: str) -> tuple[int, dict] | None:
+    """(version, {file name: text}) of a process's newest stored version: what a deploy may take from it."""
+    version = newest_stored_version(process_id)
+    return (version.version, version.files) if version is not None else None
 
 
 def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> DeployResult:
@@ -156,7 +175,7 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
     if not sources:
         raise InvalidInput(_l("No BPMN or DMN files were given"))
     try:
-        parsed = parse_sources(sources, known_form_keys())
+        parsed = parse_sources(sources, known_form_keys(), _stored_files, schema_problems)
     except DeployRefused as exc:
         raise InvalidInput(_l("The process files cannot be deployed"), details=exc.problems) from None
     result = DeployResult()
@@ -169,10 +188,11 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
             continue
         version = ProcessVersion(
             process_id=process.process_id, version=(latest.version + 1) if latest else 1, name=process.name,
-            sha256=process.sha256, source_file=process.source_file, files=process.files,
-            spec_json=process.spec_json, lanes=process.lanes, deployed_by_id=actor_id)
+            description=process.description, sha256=process.sha256, source_file=process.source_file,
+            files=process.files, spec_json=process.spec_json, lanes=process.lanes, deployed_by_id=actor_id)
         db.session.add(version)
         result.created.append(version)
+        result.kept.extend((process.process_id, *kept) for kept in process.kept)
     db.session.flush()
     forget_on_commit(db.session, DEPLOYED_KEPT, LATEST_KEPT)
     for version in result.created:

@@ -5,7 +5,9 @@ language of the request (the default language outside one, English outside the a
 and RestrictedPython say of the model is quoted as they say it.
 """
 import hashlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -14,13 +16,19 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 
 from workflow_app.core.durations import parse_sla
+from workflow_app.engine.packages import PACKAGE_MODEL, bare_name, package_of
 from workflow_app.engine.scripting import ScriptRefused, check_code_size, compile_script
 from workflow_app.engine.serialization import dump_specs
 
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NAME_LENGTH = 200  # ProcessVersion.name
+MAX_DESCRIPTION_LENGTH = 10_000
+# the task and start event properties that name a form's JSON Schema and its ui schema (spiff-arena's names)
+FORM_SCHEMA, FORM_UI_SCHEMA = "formJsonSchemaFilename", "formUiSchemaFilename"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                             remove_comments=False)
 
@@ -30,10 +38,12 @@ class ParsedProcess:
     process_id: str
     name: str | None
     source_file: str
-    files: dict
+    files: dict  # {file name: text} of every file the version uses: BPMN, DMN, JSON, process_model.json
     spec_json: str
     sha256: str
     lanes: list = field(default_factory=list)
+    description: str | None = None
+    kept: list = field(default_factory=list)  # (file name, process id, version) of files taken from a stored version
 
 
 class DeployRefused(Exception):
@@ -154,9 +164,15 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
         where = _where(file_name, bpmn_id, type(task_spec).__name__)
         properties = (task_spec.extensions or {}).get("properties", {})
         form_key = properties.get("formKey")
-        if form_key and form_key not in form_keys:
+        if form_key and properties.get(FORM_SCHEMA):
+            problems.append(_("%(where)s: both formKey and %(schema)s are set; a task has one form, so keep one",
+                              where=where, schema=FORM_SCHEMA))
+        elif form_key and form_key not in form_keys:
             problems.append(_("%(where)s: formKey '%(key)s' names no form class (known: %(known)s)", where=where,
                               key=form_key, known=", ".join(sorted(form_keys)) or "-"))
+        if properties.get(FORM_UI_SCHEMA) and not properties.get(FORM_SCHEMA):
+            problems.append(_("%(where)s: %(ui)s is set without %(schema)s; a ui schema lays out a JSON Schema form",
+                              where=where, ui=FORM_UI_SCHEMA, schema=FORM_SCHEMA))
         for name in ("sla", "slaUrgent", "escalateAfter"):
             if properties.get(name):
                 try:
@@ -203,21 +219,296 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
     return problems
 
 
-def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[ParsedProcess]:
-    """Parse named BPMN/DMN sources; return every executable process or raise DeployRefused."""
+@dataclass
+class _Source:
+    """A file a version may use: how refusals name it, the name the version stores it under, and its text."""
+
+    key: str
+    name: str
+    text: str
+    kept_from: tuple | None = None  # (process id, version) of the stored version it was taken from
+
+
+@dataclass
+class _PackageModel:
+    """A package's process_model.json (spiff-arena's): the process it describes, its name and description."""
+
+    source: _Source
+    package: str
+    display_name: str | None = None
+    description: str | None = None
+    primary_file_name: str | None = None
+    primary_process_id: str | None = None
+
+
+# process id -> (version, {file name: text}) of its newest stored version, or None
+StoredFiles = Callable[[str], "tuple[int, dict] | None"]
+# (file name, schema, ui schema) -> one line per problem that keeps the schema from being a form
+SchemaCheck = Callable[[str, dict, "dict | None"], list]
+
+
+def _not_json(constant):
+    raise ValueError(_("%(value)s is not allowed in JSON", value=constant))
+
+
+def _read_json(key: str, content: bytes) -> tuple[str, object]:
+    """Decode and parse a JSON file; raise DeployRefused naming the file (and the line and column)."""
+    if len(content) > MAX_FILE_BYTES:
+        raise DeployRefused([_("%(name)s is larger than %(mb)d MB", name=key, mb=MAX_FILE_BYTES // (1024 * 1024))])
+    try:
+        text = content.decode("utf-8-sig")  # Windows' Notepad starts a UTF-8 file with a byte order mark
+    except UnicodeDecodeError:
+        raise DeployRefused([_("%(name)s: not UTF-8 text", name=key)]) from None
+    try:
+        return text, json.loads(text, parse_constant=_not_json)
+    except json.JSONDecodeError as exc:
+        raise DeployRefused([_("%(where)s: not valid JSON: %(reason)s", where=f"{key}:{exc.lineno}:{exc.colno}",
+                               reason=exc.msg)]) from None
+    except ValueError as exc:
+        raise DeployRefused([_("%(where)s: %(problem)s", where=key, problem=exc)]) from None
+    except RecursionError:
+        raise DeployRefused([_("%(name)s: nested too deeply", name=key)]) from None
+
+
+_MODEL_FIELDS = (("display_name", MAX_NAME_LENGTH), ("description", MAX_DESCRIPTION_LENGTH),
+                 ("primary_file_name", 255), ("primary_process_id", 100))
+
+
+def _package_models(sources: dict[str, bytes], problems: list) -> dict[str, _PackageModel]:
+    """The process_model.json of each package among the sources, by package."""
+    models = {}
+    for key, content in sorted(sources.items()):
+        if bare_name(key) != PACKAGE_MODEL:
+            continue
+        try:
+            text, value = _read_json(key, content)
+        except DeployRefused as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(value, dict):
+            problems.append(_("%(name)s: must be a JSON object", name=key))
+            continue
+        fields, bad = {}, False
+        for name, limit in _MODEL_FIELDS:  # other keys (spiff-arena writes several) mean nothing here
+            given = value.get(name)
+            if given is not None and not isinstance(given, str):
+                problems.append(_("%(name)s: %(field)s must be a string", name=key, field=name))
+                bad = True
+            elif given is not None and len(given.strip()) > limit:
+                problems.append(_("%(name)s: %(field)s is longer than %(max)d characters", name=key, field=name,
+                                  max=limit))
+                bad = True
+            else:
+                fields[name] = (given or "").strip() or None
+        if not bad:
+            models[package_of(key)] = _PackageModel(_Source(key, PACKAGE_MODEL, text), package_of(key), **fields)
+    return models
+
+
+def _primary_processes(models: dict[str, _PackageModel], parser, bpmn_keys, problems: list) -> dict:
+    """{process id: the process_model.json that describes it} (its primary_file_name and primary_process_id)."""
+    primary = {}
+    executable = parser.get_process_ids()
+    for package, model in models.items():
+        where = model.source.key
+        candidates = [pid for pid in executable if package_of(parser.get_process_parser(pid).filename) == package]
+        if model.primary_file_name:
+            primary_key = f"{package}/{model.primary_file_name}" if package else model.primary_file_name
+            if primary_key not in bpmn_keys:
+                problems.append(_("%(where)s: primary_file_name '%(file)s' is not among the package's .bpmn files",
+                                  where=where, file=model.primary_file_name))
+                continue
+            candidates = [pid for pid in candidates if parser.get_process_parser(pid).filename == primary_key]
+        if model.primary_process_id:
+            if model.primary_process_id not in candidates:
+                problems.append(_("%(where)s: primary_process_id '%(id)s' is no executable bpmn:process of the "
+                                  "package (found: %(found)s)", where=where, id=model.primary_process_id,
+                                  found=", ".join(candidates) or "-"))
+                continue
+            primary[model.primary_process_id] = model
+        elif len(candidates) == 1:
+            primary[candidates[0]] = model
+        elif candidates:
+            problems.append(_("%(where)s: the package holds several processes (%(found)s); name its own one in "
+                              "primary_process_id", where=where, found=", ".join(candidates)))
+    return primary
+
+
+def _stored_name(name: str, kept_from: tuple) -> str:
+    """How a refusal names a file taken from a stored version."""
+    return _("%(name)s (from %(process)s version %(version)d)", name=name, process=kept_from[0], version=kept_from[1])
+
+
+def _borrow_decisions(parser, process_ids, given_names: set, stored, loaded: dict, problems: list) -> None:
+    """Add the DMN files that the given BPMN calls and that were not given, from the stored versions of its processes.
+
+    So a changed BPMN deploys alone, as before versions carried their decisions.
+    """
+    needed = set(parser.dmn_dependencies) - set(parser.dmn_parsers)
+    for process_id in sorted(process_ids):
+        found = stored(process_id) if needed else None
+        if found is None:
+            continue
+        version, files = found
+        for name, text in sorted(files.items()):
+            if not name.endswith(".dmn") or name in given_names:
+                continue
+            try:
+                root = _read_xml(name, text.encode("utf-8"))
+                decisions = {decision.get("id") for decision in root.iter("{*}decision")}
+                if decisions & needed:
+                    kept_from = (process_id, version)
+                    source = _Source(_stored_name(name, kept_from), name, text, kept_from)
+                    parser.add_dmn_xml(root, filename=source.key)
+                    loaded[source.key] = source
+                    needed -= decisions
+            except DeployRefused as exc:
+                problems.extend(exc.problems)
+            except ValidationException as exc:
+                problems.append(_validation_problem(exc, name))
+
+
+class _FormFiles:
+    """The JSON files that tasks name: found among the given files or in the stored version, each read once."""
+
+    def __init__(self, sources: dict[str, bytes], stored, schema_check):
+        self.sources = sources
+        self.stored = stored
+        self.schema_check = schema_check
+        self.values = {}       # source key -> (source, parsed value), or None when it cannot be used
+        self.checked = set()   # (schema key, ui key) pairs checked as a form
+
+    def find(self, name: str, task_file: str, process_id: str) -> _Source | None:
+        """The file `name` as a task of `task_file` means it: in its package, outside packages, in the stored version."""
+        package = package_of(task_file)
+        for key in ([f"{package}/{name}"] if package else []) + [name]:
+            if key in self.sources:
+                return _Source(key, bare_name(key), "")  # its text is read with its value
+        found = self.stored(process_id)
+        if found is not None and name in found[1]:
+            kept_from = (process_id, found[0])
+            return _Source(_stored_name(name, kept_from), name, found[1][name], kept_from)
+        return None
+
+    def value(self, source: _Source, where: str, problems: list, prop: str):
+        """The parsed JSON object of a source (its problems reported once, at the first task naming it)."""
+        if source.key not in self.values:
+            try:
+                content = self.sources[source.key] if source.kept_from is None else source.text.encode("utf-8")
+                source.text, value = _read_json(source.key, content)
+                if not isinstance(value, dict):
+                    raise DeployRefused([_("%(name)s: a form's JSON Schema must be a JSON object", name=source.key)
+                                         if prop == FORM_SCHEMA else
+                                         _("%(name)s: a ui schema must be a JSON object", name=source.key)])
+                self.values[source.key] = (source, value)
+            except DeployRefused as exc:
+                problems.extend(_("%(where)s: %(problem)s", where=where, problem=problem) for problem in exc.problems)
+                self.values[source.key] = None
+        found = self.values[source.key]
+        if found is not None:
+            source.text = found[0].text
+        return found[1] if found is not None else None
+
+    def of_spec(self, spec, task_file: str, process_id: str, problems: list) -> list[_Source]:
+        """The JSON files that the tasks and events of one spec name, checked."""
+        used = []
+        for task_spec in spec.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            properties = (task_spec.extensions or {}).get("properties", {}) if bpmn_id else {}
+            if not properties.get(FORM_SCHEMA):
+                continue
+            where = _where(task_file, bpmn_id, type(task_spec).__name__)
+            values = []
+            for prop in (FORM_SCHEMA, FORM_UI_SCHEMA):
+                name = properties.get(prop)
+                if not name:
+                    values.append((None, None))
+                    continue
+                source = self.find(name, task_file, process_id)
+                if source is None:
+                    problems.append(_("%(where)s: %(property)s names %(file)s, which is neither among the files "
+                                      "given nor in the deployed version", where=where, property=prop, file=name))
+                    values.append((None, False))
+                    continue
+                value = self.value(source, where, problems, prop)
+                values.append((source, value if value is not None else False))
+                if value is not None:
+                    used.append(source)
+            (schema_source, schema), (ui_source, ui_schema) = values
+            if schema is False or ui_schema is False or self.schema_check is None:
+                continue
+            pair = (schema_source.key, ui_source.key if ui_source else None)
+            if pair not in self.checked:
+                self.checked.add(pair)
+                problems.extend(_("%(where)s: %(problem)s", where=where, problem=line)
+                                for line in self.schema_check(schema_source.key, schema, ui_schema))
+        return used
+
+
+def _process_name(process_parser, root, model: _PackageModel | None) -> str:
+    """The process's name, else its pool's (participant's), else the package's display_name, else its id."""
+    name = process_parser.node.get("name")
+    if not name and root is not None:
+        name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}participant")
+                     if p.get("processRef") == process_parser.bpmn_id and p.get("name")), None)
+    return name or (model.display_name if model else None) or process_parser.bpmn_id
+
+
+def _used_sources(parser, process_id: str, subprocess_specs: dict, loaded: dict) -> list[_Source]:
+    """The BPMN and DMN files a process uses: its own file, the files of the processes it calls and their decisions."""
+    own = parser.get_process_parser(process_id)
+    process_parsers = [own] + [parser.process_parsers[name] for name in subprocess_specs if name in parser.process_parsers]
+    keys = {}  # in order, once each
+    for process_parser in process_parsers:
+        keys[process_parser.filename] = True
+        for task in process_parser.xpath(".//bpmn:businessRuleTask"):
+            decision = parser.dmn_parsers.get(BusinessRuleTaskParser.get_decision_ref(task))
+            if decision is not None:
+                keys[decision.filename] = True
+    return [loaded[key] for key in keys if key in loaded]
+
+
+def _version_files(process_id: str, used: list[_Source], problems: list) -> dict[str, _Source]:
+    """{stored name: source}; two different files that would be stored under one name are refused."""
+    files = {}
+    for source in used:
+        other = files.setdefault(source.name, source)
+        if other is not source and other.text != source.text:
+            problems.append(_("%(process)s uses two different files named %(name)s (%(first)s and %(second)s); "
+                              "rename one", process=process_id, name=source.name, first=other.key, second=source.key))
+    return files
+
+
+def _sha256(spec_json: str, own: _Source, files: dict[str, _Source]) -> str:
+    """The version's hash: its spec, its own file, then every other file by name (a one-file version hashes as
+    it did before versions carried their other files)."""
+    others = "".join(f"\n\0{name}\n{files[name].text}" for name in sorted(files) if files[name] is not own)
+    return hashlib.sha256((spec_json + "\n" + own.text + others).encode("utf-8")).hexdigest()
+
+
+def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: StoredFiles | None = None,
+                  schema_check: SchemaCheck | None = None) -> list[ParsedProcess]:
+    """Parse named BPMN, DMN and JSON sources; return every executable process or raise DeployRefused.
+
+    `stored` gives the files of a process's newest stored version: what a process uses and was not given is
+    taken from there. `schema_check` names what keeps a JSON Schema from being a form.
+    """
     parser = SpiffBpmnParser(validator=VALIDATOR)
     problems = []
-    texts, roots = {}, {}
+    loaded, roots = {}, {}
     for name, content in sorted(sources.items()):
-        if not name.endswith((".bpmn", ".dmn")):
-            problems.append(_("%(name)s: only .bpmn and .dmn files can be deployed", name=name))
+        if not name.endswith((".bpmn", ".dmn", ".json")):
+            problems.append(_("%(name)s: only .bpmn, .dmn and .json files can be deployed", name=name))
             continue
+        if name.endswith(".json"):
+            continue  # read when a task names it (process_model.json below)
         try:
             root = _read_xml(name, content)
             try:
-                texts[name] = content.decode("utf-8")
+                text = content.decode("utf-8")
             except UnicodeDecodeError:  # another declared encoding (e.g. ISO-8859-1): lxml has read it
-                texts[name] = etree.tostring(root, encoding="unicode")
+                text = etree.tostring(root, encoding="unicode")
+            loaded[name] = _Source(name, bare_name(name), text)
             if name.endswith(".bpmn"):
                 roots[name] = root
                 unsupported = _unsupported_elements(name, root)
@@ -239,12 +530,23 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
         except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError, TypeError, AttributeError) as exc:
             problems.append(_("%(name)s: cannot be parsed: %(reason)s", name=name,
                               reason=f"{exc.__class__.__name__}: {_clean_message(str(exc))}"))
+    models = _package_models(sources, problems)
     if problems:
         raise DeployRefused(problems)
 
     process_ids = parser.get_process_ids()
     if not process_ids:
         raise DeployRefused(_no_executable_process(roots))
+    stored_versions = {}
+
+    def stored_files(process_id):
+        if process_id not in stored_versions:
+            stored_versions[process_id] = stored(process_id) if stored else None
+        return stored_versions[process_id]
+
+    primary = _primary_processes(models, parser, roots.keys(), problems)
+    _borrow_decisions(parser, process_ids, {bare_name(key) for key in sources}, stored_files, loaded, problems)
+    forms = _FormFiles(sources, stored_files, schema_check)
     parsed = []
     for process_id in process_ids:
         process_parser = parser.get_process_parser(process_id)
@@ -259,25 +561,42 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str]) -> list[Parsed
             problems.append(f"{_where(file_name, process_id, 'bpmn:process')}: {exc.__class__.__name__}: "
                             f"{_clean_message(str(exc))}")
             continue
-        task_problems = _task_problems(spec, file_name, form_keys)
-        for sub in subprocess_specs.values():
-            task_problems += _task_problems(sub, parser.get_process_parser(sub.name).filename
-                                            if sub.name in parser.process_parsers else file_name, form_keys)
+        spec_files = [(spec, file_name)] + [
+            (sub, parser.get_process_parser(name).filename if name in parser.process_parsers else file_name)
+            for name, sub in subprocess_specs.items()]
+        task_problems = []
+        for task_spec, task_file in spec_files:
+            task_problems += _task_problems(task_spec, task_file, form_keys)
         if task_problems:
             problems.extend(dict.fromkeys(task_problems))
             continue
+        used = _used_sources(parser, process_id, subprocess_specs, loaded)
+        for task_spec, task_file in spec_files:
+            used += forms.of_spec(task_spec, task_file, process_id, problems)  # once each in _version_files
+        model = primary.get(process_id)
+        if model is not None:
+            used.append(model.source)
+        files = _version_files(process_id, used, problems)
+        name = _process_name(process_parser, roots.get(file_name), model)
+        if len(name) > MAX_NAME_LENGTH:
+            problems.append(_("%(where)s: the name is longer than %(max)d characters",
+                              where=_where(file_name, process_id, "bpmn:process"), max=MAX_NAME_LENGTH))
+        for process_spec in (spec, *subprocess_specs.values()):
+            process_spec.file = bare_name(process_spec.file or "")  # which folder it came from is no part of it
         spec_json = dump_specs(spec, subprocess_specs)
-        own_text = texts.get(file_name, "")
         lanes = sorted({ts.lane for s in [spec, *subprocess_specs.values()] for ts in s.task_specs.values()
                         if getattr(ts, "lane", None)})
+        own = loaded[file_name]
         parsed.append(ParsedProcess(
             process_id=process_id,
-            name=process_parser.get_name(),
-            source_file=file_name,
-            files={file_name: own_text},
+            name=name,
+            source_file=own.name,
+            files={stored_name: source.text for stored_name, source in files.items()},
             spec_json=spec_json,
-            sha256=hashlib.sha256((spec_json + "\n" + own_text).encode("utf-8")).hexdigest(),
+            sha256=_sha256(spec_json, own, files),
             lanes=lanes,
+            description=model.description if model else None,
+            kept=sorted({(source.name, *source.kept_from) for source in files.values() if source.kept_from}),
         ))
     if problems:
         raise DeployRefused(list(dict.fromkeys(problems)))

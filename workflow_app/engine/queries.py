@@ -1,10 +1,13 @@
 """Reads of process versions, instances, tasks, timers and audit events."""
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
+from workflow_app.core.errors import NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
@@ -72,6 +75,65 @@ def start_lane(version: DeployedVersion) -> str | None:
     spec = load_specs(version.sha256, lambda: version.spec_json)[0]
     starts = [ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent"]
     return next((ts.lane for ts in starts if getattr(ts, "lane", None)), None)
+
+
+FORM_SCHEMA, FORM_UI_SCHEMA = "formJsonSchemaFilename", "formUiSchemaFilename"  # as engine.parsing names them
+
+
+def _form_files(task_spec) -> tuple[str | None, str | None]:
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    if not properties.get(FORM_SCHEMA):
+        return None, None
+    return properties[FORM_SCHEMA], properties.get(FORM_UI_SCHEMA) or None
+
+
+def _spec_json_of(sha256: str) -> str:
+    return db.session.scalar(sa.select(ProcessVersion.spec_json).where(ProcessVersion.sha256 == sha256).limit(1))
+
+
+def task_form_files(task_row: Task) -> tuple[str | None, str | None]:
+    """(JSON Schema file, ui schema file) that a task row's user task names, from its version's cached spec;
+    (None, None) for a task without a JSON Schema form."""
+    if task_row.form_key:  # a task has one form (deploy refuses both), and WTForms tasks need not load the spec
+        return None, None
+    from workflow_app.engine.serialization import load_specs
+    instance = task_row.instance
+    key = getattr(instance, "spec_key", None) or instance.process_version.sha256
+    spec, subprocess_specs = load_specs(key, lambda: _spec_json_of(key))
+    for process_spec in (spec, *subprocess_specs.values()):
+        task_spec = process_spec.task_specs.get(task_row.bpmn_id)
+        if task_spec is not None:
+            return _form_files(task_spec)
+    return None, None
+
+
+def start_form_files(version) -> tuple[str | None, str | None]:
+    """(JSON Schema file, ui schema file) that a process version's start event names; (None, None) if none does.
+
+    `version` is a ProcessVersion or a DeployedVersion."""
+    from workflow_app.engine.serialization import load_specs
+    spec = load_specs(version.sha256, lambda: version.spec_json)[0]
+    starts = (ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent")
+    return next((files for files in map(_form_files, starts) if files[0]), (None, None))
+
+
+_version_files: dict[tuple[str, str], dict] = {}  # (sha256, file name) -> parsed JSON: a version never changes
+
+
+def version_json(version: int | str, file_name: str) -> dict:
+    """A JSON file of a process version (by id or sha256), parsed once per process; shared: do not change it.
+
+    NotFound when the version has no such file.
+    """
+    sha256 = version if isinstance(version, str) else db.session.scalar(
+        sa.select(ProcessVersion.sha256).where(ProcessVersion.id == version))
+    found = _version_files.get((sha256, file_name))
+    if found is None:
+        files = db.session.scalar(sa.select(ProcessVersion.files).where(ProcessVersion.sha256 == sha256).limit(1))
+        if sha256 is None or files is None or file_name not in files:
+            raise NotFound(_l("The process version has no file %(name)s", name=file_name))
+        found = _version_files[(sha256, file_name)] = json.loads(files[file_name])
+    return found
 
 
 def count_instances_by_version() -> dict[int, int]:
