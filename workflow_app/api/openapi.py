@@ -103,7 +103,9 @@ SCHEMAS = {
     "Form": {
         "type": "object", "required": ["key", "instructions", "schema"],
         "properties": {"key": _nullable(STRING), "instructions": _nullable(STRING),
-                       "schema": {"type": "object", "description": "JSON Schema of the form's fields"}},
+                       "schema": {"type": "object", "description": "JSON Schema of the form's fields"},
+                       "ui_schema": {"type": "object", "description": "How the pages show the fields (a process "
+                                     "package's ui schema; only for its JSON Schema forms)"}},
     },
     "TaskDetail": {
         "allOf": [_ref("Task"), {

@@ -17,6 +17,7 @@ from workflow_app.cases.models import SHARED, VISIBILITIES
 from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, list_cases, visible_case
+from workflow_app.cases.schema_tasks import checked_data, task_schema_form
 from workflow_app.cases.starting import startable_by
 from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
@@ -262,7 +263,9 @@ def _task_detail(user, task, case) -> dict:
     detail = task_summary(task, case, utcnow())
     detail["may_complete"] = may_act_on(user, task)
     # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here
-    detail["form"] = form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False}))
+    schema = task_schema_form(task) if task.state == "open" else None
+    detail["form"] = ({"key": None, "instructions": None, **schema.describe()} if schema else
+                      form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False})))
     detail["case"] = case_summary(case, case.instance)
     instructions = task_instructions_html(task)  # the model's; an open task's only (none to read once it is done)
     detail["instructions_html"] = str(instructions) if instructions is not None else None
@@ -291,8 +294,13 @@ def complete_task_endpoint(task_id):
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput(_l("'comment' must be text"), [{"field": "comment", "message": str(_l("Must be text"))}])
     visibility = _visibility(body, "comment_visibility", user)
-    form = formdata_from_json(body.get("data"), form_class_for(task.form_key), case_data=DataOnFirstRead(task))
-    submit_task_with_notes(task, form.task_data(), user, comment or "", (), request.remote_addr,
+    schema = task_schema_form(task)
+    if schema is not None:
+        data = checked_data(schema, body.get("data"))
+    else:
+        data = formdata_from_json(body.get("data"), form_class_for(task.form_key),
+                                  case_data=DataOnFirstRead(task)).task_data()
+    submit_task_with_notes(task, data, user, comment or "", (), request.remote_addr,
                            current_app.config["ATTACHMENT_MAX_BYTES"], case=case, visibility=visibility)
     return _task_detail(user, task, case), 200
 

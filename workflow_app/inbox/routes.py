@@ -3,20 +3,24 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from werkzeug.datastructures import CombinedMultiDict
+
 from forms import form_class_for
+from forms.schema_html import read_formdata, render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
+from workflow_app.cases.schema_tasks import form_values, task_schema_form
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
-from workflow_app.engine.queries import DataOnFirstRead
+from workflow_app.engine.queries import DataOnFirstRead, TaskDataOnFirstRead
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
-from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
+from workflow_app.inbox.forms import ReassignForm, SchemaTaskForm, TaskExtrasForm
 from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
                                         queue_page, queue_steps, queues_of, reassign_candidates, visible_task,
                                         visible_task_and_case)
@@ -52,13 +56,14 @@ def index():
                            processes=process_options(), counties=county_choices())
 
 
-def _render_task(task, case, form, extras, status=200, stale=None):
+def _render_task(task, case, form, extras, status=200, stale=None, schema_fields=None):
     reassign = None
     if may_reassign(current_user, task):
         reassign = ReassignForm()
         reassign.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
     return render_template("inbox/task.html", task=task, case=case, form=form, extras=extras,
                            may_act=may_act_on(current_user, task), reassign=reassign, stale=stale,
+                           schema_fields=schema_fields,
                            instructions=instructions_for(task, form),
                            earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed"))), status
 
@@ -67,28 +72,36 @@ def _render_task(task, case, form, extras, status=200, stale=None):
 @staff_required
 def task_page(task_id):
     task, case = visible_task_and_case(current_user, task_id, lock=request.method == "POST") or abort(404)
-    form = form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
+    schema = task_schema_form(task) if task.state == "open" else None
+    form = SchemaTaskForm() if schema else form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
-        return _render_task(task, case, form, extras)
+        values = form_values(schema, TaskDataOnFirstRead(task)) if schema else None
+        return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
-    if not (form.validate_on_submit() & extras.validate()):
-        return _render_task(task, case, form, extras, 422)
+    values = read_formdata(schema, CombinedMultiDict([request.files, request.form])) if schema else None
+    errors = schema.validate(values) if schema else {}
+    if not (form.validate_on_submit() & extras.validate()) or errors:
+        return _render_task(task, case, form, extras, 422,
+                            schema_fields=schema and render_schema_form(schema, values, errors))
+    data = schema.stored_data(values) if schema else form.task_data()
     files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
-        operations.submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
+        operations.submit_task_with_notes(task, data, current_user, extras.note.data, files,
                                           request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"], case=case,
                                           visibility=extras.visibility.data)
     except ConflictError as exc:
         db.session.rollback()
         task, case = visible_task_and_case(current_user, task_id) or abort(404)
-        return _render_task(task, case, form, extras, 409, stale=str(exc))
+        return _render_task(task, case, form, extras, 409, stale=str(exc),
+                            schema_fields=schema and render_schema_form(schema, values, {}))
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         task, case = visible_task_and_case(current_user, task_id) or abort(404)
-        return _render_task(task, case, form, extras, 422)
+        return _render_task(task, case, form, extras, 422,
+                            schema_fields=schema and render_schema_form(schema, values, {}))
     db.session.commit()
     flash(_("“%(step)s” of case %(number)s is done.", step=task.name, number=case.number), "success")
     if task.instance.status == "error":  # the step after it failed in the model: say so, not only "done"

@@ -1,0 +1,49 @@
+"""Tasks and starts whose form is a JSON Schema of their process package: the form, and the data it lets through.
+
+The page and the API check what is sent with the same SchemaForm (forms.schema_forms), compiled once per process
+version and file; a case keeps the forms of the version it started on.
+"""
+from flask_babel import lazy_gettext as _l
+
+from forms.schema_forms import SchemaForm, schema_form
+from workflow_app.core.errors import InvalidInput
+from workflow_app.engine.projections import json_safe
+from workflow_app.engine.queries import instance_spec_key, start_form_files, task_form_files, version_json
+
+
+def _form_of(sha256: str, schema_name: str | None, ui_name: str | None) -> SchemaForm | None:
+    if schema_name is None:
+        return None
+    return schema_form((sha256, schema_name, ui_name), version_json(sha256, schema_name),
+                       version_json(sha256, ui_name) if ui_name else None)
+
+
+def task_schema_form(task) -> SchemaForm | None:
+    """The JSON Schema form a task row's user task names in its case's version; None for a WTForms task."""
+    schema_name, ui_name = task_form_files(task)
+    return _form_of(instance_spec_key(task.instance), schema_name, ui_name) if schema_name else None
+
+
+def start_schema_form(version) -> SchemaForm | None:
+    """The JSON Schema form a process version's start event names; None if it names none."""
+    return _form_of(version.sha256, *start_form_files(version))
+
+
+def checked_data(form: SchemaForm, data) -> dict:
+    """The data as task data stores it, if the form lets it through; else InvalidInput naming every field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput(_l("'data' must be a JSON object of form fields"))
+    errors = form.validate(data)
+    if errors:
+        raise InvalidInput(_l("Some fields are not filled in correctly"),
+                           [{"field": path, "message": message} for path, message in errors.items()])
+    return form.stored_data(data)
+
+
+def form_values(form: SchemaForm, data) -> dict:
+    """The values a form shows at first: what the case's data already holds for its fields (a step sent back keeps
+    what was typed before)."""
+    properties = form.schema.get("properties") or {}
+    return json_safe({name: data[name] for name in properties if name in data and data[name] is not None})
