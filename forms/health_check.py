@@ -131,6 +131,15 @@ class VerificationForm(TaskForm):
                       _l("Give a new deadline for the second round")), _future_deadline])
 
 
+@register_form("health_check_request")
+class HealthCheckRequestForm(TaskForm):
+    """An enterprise asks its county for a labour-rules health check (no data beyond the wish): the start
+    event's form. Staff plan one with HealthCheckStartForm instead (cases.starting)."""
+
+    consent = BooleanField(_l("We ask the county for a free labour-rules health check and will provide our documents"),
+                           validators=[DataRequired(_l("Tick the box to ask for the health check"))])
+
+
 class HealthCheckStartForm(TaskForm):
     """A county plans a health check of one of its enterprises."""
 

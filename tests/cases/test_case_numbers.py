@@ -1,6 +1,7 @@
 """Case numbers: one yearly sequence per prefix, no number given twice, even to the year's first cases at once;
 on PostgreSQL no start waits on another's numbering."""
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +15,16 @@ from workflow_app.extensions import db
 from workflow_app.core.time import SHANGHAI, utcnow
 from tests.engine.test_concurrency import run_together
 
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 
-def test_numbers_follow_each_other_per_prefix(app):
+
+@pytest.fixture
+def referral_deployed(deploy):
+    """The referral, whose model gives its number prefix (ZB)."""
+    deploy(sources={name: (BPMN / name).read_bytes() for name in ("referral.bpmn", "referral_routing.dmn")})
+
+
+def test_numbers_follow_each_other_per_prefix(app, referral_deployed):
     year = utcnow().astimezone(SHANGHAI).year
     assert next_case_number("referral") == f"ZB-{year}-000001"
     assert next_case_number("referral") == f"ZB-{year}-000002"
@@ -32,7 +41,7 @@ def test_the_years_first_cases_started_at_once_get_different_numbers(app):
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_case_being_numbered_does_not_hold_up_the_next(app):
+def test_a_case_being_numbered_does_not_hold_up_the_next(app, referral_deployed):
     """A start's number is taken from a sequence: a second start is numbered while the first is still open."""
     year = utcnow().astimezone(SHANGHAI).year
     assert next_case_number("referral") == f"ZB-{year}-000001"  # this transaction stays open, as a start's does

@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.schedule import build_schedule
 from workflow_app.agreements.text import render_agreement_text, text_hash
-from workflow_app.auth.models import Enterprise, User
+from workflow_app.auth.models import User
 from workflow_app.cases.models import Case
-from workflow_app.cases.operations import add_attachment, start_case
+from workflow_app.cases.operations import add_attachment, start_process_case
 from workflow_app.cases.queries import case_for_instance
 from workflow_app.cases.task_handlers import register_task_handler
 from workflow_app.core.errors import ConflictError, InvalidInput
@@ -37,15 +37,13 @@ def apply_for_installment_agreement(form_data: dict, actor, settings: dict | Non
     if deadline and local_today() > date.fromisoformat(str(deadline)):
         raise InvalidInput(_l("Deferred contributions could be paid in installments only until %(day)s; "
                               "the policy has ended", day=str(deadline)))
-    enterprise = db.session.get(Enterprise, actor.enterprise_id)
     data = {f"{name}_fen": yuan_to_fen(form_data[f"{name}_yuan"] or 0) for name in INSURANCES}
     data["deferred_total_fen"] = sum(data.values())
     if data["deferred_total_fen"] <= 0:
         raise InvalidInput(_l("The deferred amounts add up to nothing"))
     data.update({key: form_data[key] for key in ("deferral_end_date", "hardship_reason", "proposed_installments")})
     data.update(settings or {})
-    title = f"{enterprise.name}：缓缴社保费分期补缴 {format_yuan(data['deferred_total_fen'])} 元"
-    return start_case("installment_agreement", data, enterprise.county_id, actor.id, title, enterprise_id=enterprise.id)
+    return start_process_case("installment_agreement", data, actor)
 
 
 def case_of(task) -> Case:

@@ -28,7 +28,7 @@ from workflow_app.engine.queries import DataOnFirstRead, audit_trail, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
 from workflow_app.inbox.queries import (QUEUES, SLA_STATES, SORTS, TaskFilter, queue_page, queues_of,
                                        visible_task_and_case)
-from workflow_app.portal.applications import APPLICATIONS
+from workflow_app.portal.applications import portal_applications
 from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task_and_case, steps_done
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -118,7 +118,7 @@ def _staff_only(user):
 def _start_options(user) -> dict:
     """process id -> (label, form class, form kwargs, start function(form, user), free data?)."""
     if _is_enterprise(user):
-        return {a.process_id: (a.label, a.form_class, {}, a.start, False) for a in APPLICATIONS.values()}
+        return {a.process_id: (a.label, a.form_class, {}, a.start, a.free_data) for a in portal_applications()}
     return {p.process_id: (p.label, p.form_class, p.form_kwargs(user), p.start, p.free_data) for p in startable_by(user)}
 
 

@@ -9,24 +9,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import Enterprise, User
+from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import (INTERNAL, PRIORITIES, SHARED, VISIBILITIES, Attachment, Case, CaseNumberSequence,
                                        Comment, StoredFile)
-from workflow_app.core.errors import InvalidInput
+from workflow_app.core.errors import InvalidInput, NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.operations import start_instance
+from workflow_app.engine.process_facts import GENERIC_PREFIX, ProcessFacts
+from workflow_app.engine.queries import latest_process_facts
 from workflow_app.extensions import db
 
 log = logging.getLogger(__name__)
 
-# Case number prefixes of the bureau's processes; any other process gets AJ (案件).
-CASE_PREFIXES = {"referral": "ZB", "installment_agreement": "FQ", "loan_extension": "ZQ", "health_check": "TJ"}
-
-
 def next_case_number(process_id: str, now=None) -> str:
-    """Return the next number in the process's yearly sequence."""
-    return next_number(CASE_PREFIXES.get(process_id, "AJ"), now)
+    """Return the next number in the process's yearly sequence (its model's caseNumberPrefix, else AJ: 案件)."""
+    facts = latest_process_facts(process_id)
+    return next_number(facts.case_number_prefix if facts is not None else GENERIC_PREFIX, now)
 
 
 def next_number(prefix: str, now=None) -> str:
@@ -142,18 +142,27 @@ def enterprise_snapshot(enterprise_id: int) -> dict:
             "specialist": specialist.username if specialist is not None and specialist.active else None}
 
 
-def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | None, title: str,
+def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | None, title: str | None,
                enterprise_id: int | None = None, priority: str = "normal") -> Case:
-    """Start a process and record the case that tracks it."""
+    """Start a process and record the case that tracks it, numbered with its model's prefix.
+
+    `title` None: the model's caseTitle over the start data (with `case_number`, `priority` and `enterprise`),
+    else the process's label.
+    """
     if priority not in PRIORITIES:
         raise InvalidInput(_l("Unknown priority '%(p)s'", p=priority))
-    if not (title or "").strip():
+    if title is not None and not title.strip():
         raise InvalidInput(_l("A case needs a title"))
     enterprise = enterprise_snapshot(enterprise_id) if enterprise_id is not None else None  # refused unnumbered
-    number = next_case_number(process_id)
+    facts = latest_process_facts(process_id)
+    if facts is None:
+        raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
+    number = next_number(facts.case_number_prefix)
     instance_data = {"case_number": number, "priority": priority, **data}
     if enterprise is not None:
         instance_data["enterprise"] = enterprise
+    if title is None:
+        title = facts.title(instance_data) or facts.label
     instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
     case = Case(number=number, instance=instance, process_id=process_id, enterprise_id=enterprise_id,
                 title=title.strip()[:300], priority=priority, created_by_id=actor_id)
@@ -162,60 +171,94 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
     return case
 
 
+def start_process_case(process_id: str, data: dict, actor, enterprise_id: int | None = None,
+                       priority: str = "normal", title: str | None = None, fields: dict | None = None) -> Case:
+    """Start a process as its model says (engine.process_facts): its enterprise, the unit it starts in, its title.
+
+    The case's enterprise is an enterprise account's own; else `enterprise_id`; else the one whose unified social
+    credit code the start field named by the model's enterpriseField holds (in `fields`, by default `data`).
+    """
+    facts = latest_process_facts(process_id)
+    if facts is None:
+        raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
+    enterprise = case_enterprise(facts, actor, enterprise_id, data if fields is None else fields)
+    if enterprise is not None and (actor.enterprise_id is not None or facts.case_org_unit == "enterprise"):
+        org_unit_id = enterprise.county_id  # 属地: the enterprise's county handles it
+    else:
+        org_unit_id = actor.org_unit_id
+    return start_case(process_id, data, org_unit_id, actor.id, title,
+                      enterprise_id=enterprise.id if enterprise is not None else None, priority=priority)
+
+
+def case_enterprise(facts: ProcessFacts, actor, enterprise_id: int | None, fields: dict) -> Enterprise | None:
+    """The enterprise a case started by `actor` belongs to (see start_process_case); refused when staff name
+    one outside their unit, or an enterprise account another enterprise."""
+    if actor.enterprise_id is not None:
+        if enterprise_id is not None and enterprise_id != actor.enterprise_id:
+            raise InvalidInput(_l("An enterprise account can start cases of its own enterprise only"))
+        return db.session.get(Enterprise, actor.enterprise_id)
+    if enterprise_id is not None:
+        enterprise = db.session.get(Enterprise, enterprise_id)
+        if enterprise is None:
+            raise InvalidInput(_l("Unknown enterprise"))
+    elif facts.enterprise_field:
+        enterprise = enterprise_of_field(fields, facts.enterprise_field)
+    else:
+        return None
+    if enterprise.county_id not in units_below(actor.org_unit_id):
+        raise InvalidInput(_l("%(name)s is not in your county", name=enterprise.name))
+    return enterprise
+
+
+def enterprise_of_field(fields: dict, field: str) -> Enterprise:
+    """The registered enterprise whose unified social credit code the start field `field` holds."""
+    uscc = str(fields.get(field) or "").strip().upper()
+    if not uscc:
+        raise InvalidInput(_l("Give the unified social credit code of the enterprise (%(field)s)", field=field),
+                           [{"field": field, "message": str(_l("Required"))}])
+    enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc))
+    if enterprise is None:
+        raise InvalidInput(_l("No enterprise with the unified social credit code %(code)s is registered",
+                              code=uscc[:40]), [{"field": field, "message": str(_l("Not a registered enterprise"))}])
+    return enterprise
+
+
 def register_referral(form_data: dict, actor, settings: dict | None = None) -> Case:
     """Register a problem/need referral (问题需求转办) from the dispatcher's form data.
 
     `settings` may carry process settings such as `follow_up_delay` (an ISO duration).
     """
-    uscc = form_data["enterprise_uscc"].strip().upper()
-    enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc))
-    if enterprise is None:
-        raise InvalidInput(_l("No enterprise with the unified social credit code %(code)s is registered", code=uscc))
     data = {key: form_data[key] for key in ("category", "description", "labour_shortage", "source", "contact")
             if key in form_data}
     data["labour_shortage"] = bool(data.get("labour_shortage"))
     data.update(settings or {})
-    title = f"{enterprise.name}：{form_data['category']}"
-    return start_case("referral", data, actor.org_unit_id, actor.id, title, enterprise_id=enterprise.id,
-                      priority="urgent" if data["labour_shortage"] else "normal")
+    return start_process_case("referral", data, actor, priority="urgent" if data["labour_shortage"] else "normal",
+                              fields=form_data)
 
 
 def apply_for_loan_extension(form_data: dict, actor) -> Case:
     """Start a loan extension (贷款展期) from an enterprise user's application."""
     if actor.enterprise_id is None:
         raise InvalidInput(_l("Only an enterprise account can apply for its own loan extension"))
-    enterprise = db.session.get(Enterprise, actor.enterprise_id)
-    title = f"{enterprise.name}：贷款展期 {form_data['months_requested']} 个月"
-    return start_case("loan_extension", dict(form_data), enterprise.county_id, actor.id, title,
-                      enterprise_id=enterprise.id)
+    return start_process_case("loan_extension", dict(form_data), actor)
 
 
 def start_generic_case(process_id: str, data: dict, actor) -> Case:
-    """Start any deployed process with start variables; `title` (optional) names the case."""
+    """Start any deployed process with start variables; `title` (optional) names the case, else the model's
+    caseTitle or its label does."""
     data = dict(data or {})
     for key in data:
         if not (isinstance(key, str) and key.isidentifier() and not key.startswith("_")):
             raise InvalidInput(_l("Start variable names must be identifiers without a leading underscore: %(key)s",
                                   key=str(key)[:50]))
-    title = str(data.pop("title", "") or "").strip() or process_id
-    return start_case(process_id, data, actor.org_unit_id, actor.id, title[:300])
+    title = str(data.pop("title", "") or "").strip()[:300]
+    return start_process_case(process_id, data, actor, title=title or None)
 
 
 def start_health_check(enterprise_id: int, actor) -> Case:
     """Start a labour-rules health check: planned by the county, or asked for by the enterprise itself."""
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise InvalidInput(_l("Unknown enterprise"))
-    if actor.enterprise_id is not None:
-        if actor.enterprise_id != enterprise.id:
-            raise InvalidInput(_l("An enterprise account can ask for a health check of its own enterprise only"))
-        requested_by = "enterprise"
-    elif actor.org_unit_id != enterprise.county_id:
-        raise InvalidInput(_l("%(name)s is not in your county", name=enterprise.name))
-    else:
-        requested_by = "county"
-    return start_case("health_check", {"requested_by": requested_by}, enterprise.county_id, actor.id,
-                      f"{enterprise.name}：劳动规章制度体检", enterprise_id=enterprise.id)
+    requested_by = "enterprise" if actor.enterprise_id is not None else "county"
+    return start_process_case("health_check", {"requested_by": requested_by}, actor, enterprise_id=enterprise_id)
 
 
 # Attachments: the types a bureau exchanges, each with the bytes its files start with (when it has such).

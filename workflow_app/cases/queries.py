@@ -17,9 +17,9 @@ from workflow_app.auth.scopes import oversees_every_unit, unit_id_of_code, unit_
 from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredFile
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
-from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
+from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from workflow_app.engine.projections import AUTOMATIC_KINDS
-from workflow_app.engine.queries import deployed_process_ids
+from workflow_app.engine.queries import deployed_process_ids, latest_version, process_facts, process_label
 from workflow_app.extensions import db
 
 # Roles that oversee every case of their part of the org tree (the city sees all counties).
@@ -252,9 +252,6 @@ class TimelineEntry:
     variables: list = field(default_factory=list)  # (name, value) of the variables an automatic step set
 
 
-# The form whose data starts each process (the registration or the enterprise's application).
-START_FORM_KEYS = {"referral": "referral_register", "loan_extension": "loan_extension_apply",
-                   "installment_agreement": "installment_apply"}
 # Start data the case header shows already, or a process setting that tells a reader nothing
 HIDDEN_START_KEYS = {"case_number", "priority", "follow_up_delay"}
 # Start data that comes from no form (forms.describe_data's `recorded`)
@@ -313,7 +310,8 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
         data = event.data or {}
         if event.kind == "instance_started":
             start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}
-            described = describe_data(START_FORM_KEYS.get(data.get("process_id")), start_data, START_RECORDED)
+            described = describe_data(_start_form_key(data.get("process_id"), data.get("version")), start_data,
+                                      START_RECORDED)
         elif event.kind == "task_opened":
             described = []
         elif event.kind == "org_unit_changed":
@@ -361,6 +359,18 @@ def _variables_set(data: dict) -> list[tuple[str, str]]:
     return shown + [(name, _("(removed)")) for name in data.get("removed") or []]
 
 
+def _start_form_key(process_id: str | None, version: int | None) -> str | None:
+    """The formKey of a process version's start event: the form whose fields label its start data (the newest
+    version's for a version deployed before start events named their form)."""
+    latest = latest_version(process_id) if process_id else None
+    newest = process_facts(latest).start_form_key if latest is not None else None
+    if latest is None or latest.version == version:
+        return newest  # the usual case, with no statement run
+    stored = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                               ProcessVersion.version == version))
+    return (process_facts(stored).start_form_key if stored is not None else None) or newest
+
+
 def timeline(case: Case, tasks, comments, attachments) -> list[TimelineEntry]:
     """Return the case's history: audit events, comments and attachments (as read for the page), oldest first.
 
@@ -380,14 +390,8 @@ def timeline(case: Case, tasks, comments, attachments) -> list[TimelineEntry]:
     return folded
 
 
-PROCESS_LABELS = {"referral": _l("Problem/need referral"), "installment_agreement": _l("Installment agreement"),
-                  "loan_extension": _l("Loan extension"), "health_check": _l("Labour-rules health check")}
 INSTANCE_STATUS_LABELS = {"running": _l("In progress"), "suspended": _l("Suspended"), "error": _l("Stopped by an error"),
                           "completed": _l("Completed"), "cancelled": _l("Cancelled")}
-
-
-def process_label(process_id: str) -> str:
-    return str(PROCESS_LABELS.get(process_id, process_id))
 
 
 def process_options() -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from workflow_app.cases.forms import VISIBILITY_LABELS, AttachmentForm, CommentF
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
                                         case_comments, export_cases, list_cases, timeline,
-                                        process_options, visible_case)
+                                        process_label, process_options, visible_case)
 from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
 from workflow_app.core.pagination import page_number
@@ -49,7 +49,7 @@ def export_csv():
     rows = export_cases(current_user, _case_filter(request.args))
     header = [_("Case number"), _("Title"), _("Process"), _("Enterprise"), _("USCC"), _("County"), _("Status"),
               _("Current step"), _("Priority"), _("Created")]
-    table = ([case.number, case.title, case.process_id, enterprise.name if enterprise else "",
+    table = ([case.number, case.title, process_label(case.process_id), enterprise.name if enterprise else "",
               enterprise.uscc if enterprise else "", county.name, instance.status, instance.current_step or "",
               case.priority, format_local(case.created_at)] for case, instance, county, enterprise in rows)
     return csv_response(f"cases-{format_local(utcnow(), '%Y%m%d-%H%M')}.csv", header, table)

@@ -1,8 +1,9 @@
 """The processes staff start from the case list, each with its form, its start operation and who may.
 
-The bureau's processes have their own registration forms. Any other deployed process (any valid
-BPMN) may be started by the holders of its start event's lane role (admins only when it has no
-lanes), with a title and, through the API, a JSON object of start variables.
+Who may start a process and its label come from its model (engine.process_facts): the roles its start event's
+`startableBy` names, else its lane's (admins only when it has none). The start event's formKey picks the
+bureau's hand-written start forms (STAFF_START_FORMS); any other process is started with a title and, through
+the API, a JSON object of start variables, plus the enterprise's code when its model names an enterpriseField.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -10,12 +11,12 @@ from typing import Callable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.health_check import HealthCheckStartForm
 from forms.referral import ReferralRegistrationForm
-from workflow_app.cases.operations import CASE_PREFIXES, register_referral, start_generic_case, start_health_check
-from workflow_app.engine.queries import latest_version, list_latest_versions, start_lane
+from workflow_app.cases.operations import register_referral, start_generic_case, start_health_check
+from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,21 @@ class StartableProcess:
     free_data: bool = False  # the API may send any JSON object of start variables (processes without a start form)
 
 
-STARTABLE = {
-    "referral": StartableProcess(
-        "referral", _l("Register a problem/need referral (问题需求转办)"), frozenset({"dispatcher"}),
-        ReferralRegistrationForm, lambda form, actor: register_referral(form.task_data(), actor)),
-    "health_check": StartableProcess(
-        "health_check", _l("Plan a labour-rules health check (劳动规章制度体检)"), frozenset({"county_handler", "specialist"}),
-        HealthCheckStartForm, lambda form, actor: start_health_check(form.enterprise.data, actor),
-        lambda user: {"county_id": user.org_unit_id}),
+@dataclass(frozen=True)
+class StartForm:
+    form_class: type
+    start: Callable  # (form, actor) -> Case
+    form_kwargs: Callable = lambda user: {}
+
+
+# The staff's start forms of the bureau's processes, by their start event's formKey (hand-written, until JSON
+# Schema forms replace them). A health check's start event names the enterprise's request: staff plan one instead.
+STAFF_START_FORMS = {
+    "referral_register": StartForm(ReferralRegistrationForm,
+                                   lambda form, actor: register_referral(form.task_data(), actor)),
+    "health_check_request": StartForm(HealthCheckStartForm,
+                                      lambda form, actor: start_health_check(form.enterprise.data, actor),
+                                      lambda user: {"county_id": user.org_unit_id}),
 }
 
 
@@ -44,33 +52,54 @@ class GenericStartForm(FlaskForm):
     """The start form of a process that has none of its own: a title for the case."""
 
     title = StringField(_l("Title of the case"), validators=[Optional(), Length(max=300)],
-                        description=_l("Left empty: the process id."))
+                        description=_l("Left empty: the title the process gives, else its name."))
 
     def task_data(self) -> dict:
         return {"title": (self.title.data or "").strip()}
 
 
-def _generic(version) -> StartableProcess:
-    lane = start_lane(version)
-    process_id = version.process_id
-    return StartableProcess(process_id, version.name or process_id, frozenset({lane} if lane else {"admin"}),
-                            GenericStartForm, lambda form, actor: start_generic_case(process_id, form.task_data(), actor),
-                            free_data=True)
+class EnterpriseStartForm(GenericStartForm):
+    """The start form of a process without one of its own whose cases belong to an enterprise (enterpriseField)."""
+
+    enterprise_uscc = StringField(_l("Enterprise (unified social credit code)"),
+                                  validators=[DataRequired(), Length(min=18, max=18)],
+                                  description=_l("The 18-character code of the enterprise the case is about."))
+
+    def validate_enterprise_uscc(self, field):
+        from workflow_app.core.uscc import uscc_problem
+        if uscc_problem(field.data):
+            raise ValidationError(_l("Not a valid unified social credit code (18 characters with a correct check "
+                                     "character)"))
+
+    def task_data(self) -> dict:
+        return {**super().task_data(), "enterprise_uscc": (self.enterprise_uscc.data or "").strip().upper()}
+
+
+def _startable(version) -> StartableProcess:
+    facts = process_facts(version)
+    own = STAFF_START_FORMS.get(facts.start_form_key)
+    if own is not None:
+        return StartableProcess(facts.process_id, facts.label, facts.startable_by, own.form_class, own.start,
+                                own.form_kwargs)
+    process_id, field = facts.process_id, facts.enterprise_field
+
+    def start(form, actor):
+        data = form.task_data()
+        if field:
+            data[field] = data.pop("enterprise_uscc")
+        return start_generic_case(process_id, data, actor)
+    return StartableProcess(process_id, facts.label, facts.startable_by,
+                            EnterpriseStartForm if field else GenericStartForm, start, free_data=True)
 
 
 def startable_by(user) -> list[StartableProcess]:
     """The processes this user may start from the staff side (enterprises apply in the portal)."""
     if user.enterprise_id is not None:
         return []
-    generic = [_generic(v) for v in list_latest_versions() if v.process_id not in CASE_PREFIXES]
-    return [p for p in [*STARTABLE.values(), *generic] if p.roles & user.role_names]
+    return [p for p in map(_startable, list_latest_versions()) if p.roles & user.role_names]
 
 
 def startable_process(process_id: str) -> StartableProcess | None:
-    """The process by id, if it is deployed (bureau processes: if they have a staff start form)."""
-    if process_id in STARTABLE:
-        return STARTABLE[process_id]
-    if process_id in CASE_PREFIXES:
-        return None
+    """The process by id, if it is deployed."""
     version = latest_version(process_id)
-    return _generic(version) if version is not None else None
+    return _startable(version) if version is not None else None

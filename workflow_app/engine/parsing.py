@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.engine.packages import PACKAGE_MODEL, bare_name, package_of
+from workflow_app.engine import process_facts
 from workflow_app.engine.scripting import ScriptRefused, check_code_size, compile_script
 from workflow_app.engine.serialization import dump_specs
 
@@ -216,7 +217,61 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                     problems.append(_("%(where)s: timer expression %(expression)s (quote ISO literals, e.g. "
                                       "\"PT1H\"): %(reason)s", where=where, expression=_quoted(definition.expression),
                                       reason=exc))
+    return problems + _process_property_problems(spec, file_name)
+
+
+def _process_property_problems(spec, file_name: str) -> list[str]:
+    """Check the process properties (engine.process_facts) on the process's start events, and that no other
+    element carries them (they would be ignored there)."""
+    problems, first_seen = [], {}
+    starts = {id(ts) for ts in process_facts.start_events(spec)}
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        where = _where(file_name, bpmn_id, type(task_spec).__name__)
+        properties = (task_spec.extensions or {}).get("properties", {})
+        given = {name: properties[name] for name in process_facts.PROCESS_PROPERTIES if name in properties}
+        if given and id(task_spec) not in starts:
+            problems.append(_("%(where)s: %(names)s belong on the process's start event", where=where,
+                              names=", ".join(given)))
+            continue
+        for name, value in given.items():
+            other = first_seen.setdefault(name, (bpmn_id, value))
+            if other[1] != value:
+                problems.append(_("%(where)s: %(name)s differs from that of start event '%(other)s'", where=where,
+                                  name=name, other=other[0]))
+            problem = _process_property_problem(name, value, where)
+            if problem:
+                problems.append(problem)
     return problems
+
+
+def _process_property_problem(name: str, value: str, where: str) -> str | None:
+    """What is wrong with one process property's value (one line, naming `where`), or None."""
+    if name == process_facts.CASE_NUMBER_PREFIX and not process_facts.PREFIX_PATTERN.fullmatch(value):
+        return _("%(where)s: %(name)s '%(value)s' must be 1 to 10 capital letters (A-Z)", where=where, name=name,
+                 value=value[:40])
+    if name == process_facts.CASE_TITLE:
+        reason = process_facts.title_template_problem(value.strip()) if value.strip() else _("it is empty")
+        return _("%(where)s: %(name)s %(title)s cannot be used: %(reason)s", where=where, name=name,
+                 title=_quoted(value), reason=reason) if reason else None
+    if name == process_facts.STARTABLE_BY:
+        roles = process_facts.split_roles(value)
+        if not roles or not all(process_facts.ROLE_PATTERN.fullmatch(role) for role in roles):
+            return _("%(where)s: %(name)s '%(value)s' must list role names, separated by commas", where=where,
+                     name=name, value=value[:80])
+    if name == process_facts.PORTAL_APPLICATION and value not in process_facts.BOOLEANS:
+        return _("%(where)s: %(name)s must be \"true\" or \"false\", not '%(value)s'", where=where, name=name,
+                 value=value[:40])
+    if name == process_facts.ENTERPRISE_FIELD and not (process_facts.FIELD_PATTERN.fullmatch(value)
+                                                       and value != "title"):
+        return _("%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
+                 "not title, which names the case)", where=where, name=name, value=value[:80])
+    if name == process_facts.CASE_ORG_UNIT and value not in process_facts.CASE_ORG_UNITS:
+        return _("%(where)s: %(name)s must be \"enterprise\" or \"starter\", not '%(value)s'", where=where, name=name,
+                 value=value[:40])
+    return None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from workflow_app.core.errors import NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
+from workflow_app.engine.process_facts import ProcessFacts, read_facts
 from workflow_app.extensions import db
 
 
@@ -69,12 +70,33 @@ def deployed_process_ids() -> list[str]:
         sa.select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))))
 
 
-def start_lane(version: DeployedVersion) -> str | None:
-    """The lane (role) of a process version's start event; None when the process has no lanes."""
-    from workflow_app.engine.serialization import load_specs
-    spec = load_specs(version.sha256, lambda: version.spec_json)[0]
-    starts = [ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent"]
-    return next((ts.lane for ts in starts if getattr(ts, "lane", None)), None)
+_facts_cache: dict[str, ProcessFacts] = {}  # by version sha256, like the specs
+
+
+def process_facts(version) -> ProcessFacts:
+    """What a process version is, from its model: label, case-number prefix, title, who may start it, ...
+    (engine.process_facts); read once per version from its cached spec."""
+    facts = _facts_cache.get(version.sha256)
+    if facts is None:
+        from workflow_app.engine.serialization import load_specs
+        spec = load_specs(version.sha256, lambda: version.spec_json)[0]
+        description = db.session.scalar(sa.select(ProcessVersion.description).where(ProcessVersion.id == version.id))
+        facts = _facts_cache[version.sha256] = read_facts(spec, version.process_id, version.name, description)
+    return facts
+
+
+def latest_process_facts(process_id: str) -> ProcessFacts | None:
+    """The facts of a process's newest version; None when it is not deployed."""
+    version = latest_version(process_id)
+    return process_facts(version) if version is not None else None
+
+
+def process_label(process_id: str) -> str:
+    """The label people read for a process: its newest version's name, else its id."""
+    version = latest_version(process_id)
+    if version is None:
+        return process_id
+    return (version.name or "").strip() or process_id
 
 
 FORM_SCHEMA, FORM_UI_SCHEMA = "formJsonSchemaFilename", "formUiSchemaFilename"  # as engine.parsing names them

@@ -1,15 +1,22 @@
-"""What an enterprise can apply for in the portal: each with its form and the operation that starts the case."""
+"""What an enterprise can apply for in the portal: each with its form and the operation that starts the case.
+
+Which processes these are comes from their models (engine.process_facts): those whose start event says
+portalApplication="true", with the process's label and the start event's documentation as the explanation.
+The start event's formKey picks the bureau's hand-written application forms (APPLICATION_FORMS); any other
+process is applied for with no data, the case belonging to the applicant's enterprise.
+"""
 from dataclasses import dataclass
 from typing import Callable
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
+from forms.health_check import HealthCheckRequestForm
 from forms.installment_agreement import InstallmentApplicationForm
 from forms.loan_extension import LoanExtensionApplicationForm
 from workflow_app.agreements.operations import apply_for_installment_agreement
-from workflow_app.cases.operations import apply_for_loan_extension, start_health_check
-from workflow_app.portal.forms import HealthCheckRequestForm
+from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case, start_health_check
+from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
+from workflow_app.portal.forms import ApplicationForm
 
 
 @dataclass(frozen=True)
@@ -19,23 +26,35 @@ class Application:
     explanation: str
     form_class: type
     start: Callable  # (form, user) -> Case
+    free_data: bool = False  # the API may send any JSON object of start variables (processes without a form)
 
 
-APPLICATIONS = {
-    "installment_agreement": Application(
-        "installment_agreement", _l("Pay deferred social insurance in installments"),
-        _l("If paying the deferred contributions at once is hard, sign an agreement with the agency and pay them in "
-           "installments; no late fees are charged during the installment period."),
-        InstallmentApplicationForm, lambda form, user: apply_for_installment_agreement(
-            form.task_data(), user, {"policy_deadline": current_app.config["INSTALLMENT_POLICY_DEADLINE"]})),
-    "loan_extension": Application(
-        "loan_extension", _l("Extend the repayment of a loan"),
-        _l("If a temporary difficulty keeps you from repaying an entrepreneurship guarantee loan or a 潍岗贷 loan "
-           "on time, ask for an extension of up to 12 months."),
-        LoanExtensionApplicationForm, lambda form, user: apply_for_loan_extension(form.task_data(), user)),
-    "health_check": Application(
-        "health_check", _l("Ask for a labour-rules health check"),
-        _l("The county checks your workplace rules, contracts, working time, wages and social insurance against the "
-           "labour laws, and suggests how to prevent and resolve the risks it finds."),
-        HealthCheckRequestForm, lambda form, user: start_health_check(user.enterprise_id, user)),
+# The bureau's application forms, by their start event's formKey (hand-written, until JSON Schema forms replace them)
+APPLICATION_FORMS = {
+    "installment_apply": (InstallmentApplicationForm, lambda form, user: apply_for_installment_agreement(
+        form.task_data(), user, {"policy_deadline": current_app.config["INSTALLMENT_POLICY_DEADLINE"]})),
+    "loan_extension_apply": (LoanExtensionApplicationForm,
+                             lambda form, user: apply_for_loan_extension(form.task_data(), user)),
+    "health_check_request": (HealthCheckRequestForm, lambda form, user: start_health_check(user.enterprise_id, user)),
 }
+
+
+def _application(facts) -> Application:
+    own = APPLICATION_FORMS.get(facts.start_form_key)
+    if own is not None:
+        return Application(facts.process_id, facts.label, facts.description or "", *own)
+    process_id = facts.process_id
+    return Application(process_id, facts.label, facts.description or "", ApplicationForm,
+                       lambda form, user: start_generic_case(process_id, form.task_data(), user), free_data=True)
+
+
+def portal_applications() -> list[Application]:
+    """The deployed processes an enterprise may apply for (portalApplication), by process id."""
+    return [_application(facts) for facts in map(process_facts, list_latest_versions()) if facts.portal_application]
+
+
+def portal_application(process_id: str) -> Application | None:
+    """The process by id, if it is deployed and enterprises may apply for it."""
+    version = latest_version(process_id)
+    facts = process_facts(version) if version is not None else None
+    return _application(facts) if facts is not None and facts.portal_application else None

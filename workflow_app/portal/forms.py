@@ -1,9 +1,9 @@
-"""Forms of the portal that are not a process's own: proofs of payment, asking for a health check, a step's notes."""
+"""Forms of the portal that are not a process's own: proofs of payment, a plain application, a step's notes."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
 
 from workflow_app.inbox.forms import TaskExtrasForm
 
@@ -13,11 +13,11 @@ class PaymentProofForm(FlaskForm):
                       description=_l("A bank receipt or payment voucher: PDF, image or OFD, at most 10 MB."))
 
 
-class HealthCheckRequestForm(FlaskForm):
-    """An enterprise asks its county for a labour-rules health check (no data beyond the wish)."""
+class ApplicationForm(FlaskForm):
+    """The application of a process that names no start form of its own: the enterprise applies, with no data."""
 
-    consent = BooleanField(_l("We ask the county for a free labour-rules health check and will provide our documents"),
-                           validators=[DataRequired(_l("Tick the box to ask for the health check"))])
+    def task_data(self) -> dict:
+        return {}
 
 
 class EnterpriseTaskExtrasForm(TaskExtrasForm):

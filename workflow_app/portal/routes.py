@@ -19,7 +19,7 @@ from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 from workflow_app.inbox.operations import submit_task_with_notes
 from workflow_app.portal import queries
-from workflow_app.portal.applications import APPLICATIONS
+from workflow_app.portal.applications import portal_application, portal_applications
 from workflow_app.portal.forms import EnterpriseTaskExtrasForm, PaymentProofForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -31,13 +31,13 @@ def home():
     today = local_today()
     return render_template("portal/home.html", cases=queries.enterprise_cases(current_user.enterprise_id, today),
                            reminders=installment_reminders(current_user.enterprise_id, today),
-                           applications=APPLICATIONS.values(), today=today)
+                           applications=portal_applications(), today=today)
 
 
 @bp.route("/apply/<process_id>", methods=["GET", "POST"])
 @enterprise_required
 def apply(process_id):
-    application = APPLICATIONS.get(process_id) or abort(404)
+    application = portal_application(process_id) or abort(404)
     form = application.form_class()
     if form.validate_on_submit():
         case, refused = commit_write(application.start, form, current_user)
