@@ -16,7 +16,10 @@ def _nullable(schema):
 
 
 STRING = {"type": "string"}
-NOT_BLANK = r"\S"  # some character that is not white space (names and texts are stored without the spaces around)
+# Some character that is no white space, as JSON Schema's \s and as Python's str.strip() see it (names and texts
+# are stored stripped; the two differ in U+001C-U+001F, U+0085 and U+FEFF)
+NOT_BLANK = r"[^\s\u001c-\u001f\u0085\ufeff]"
+COMMENT_MAX = 4000  # characters of a comment, as sent (cases.operations.add_comment's own bound, after stripping)
 TIME = {"type": "string", "format": "date-time"}
 TASK_STATES = ["open", "completed", "cancelled"]
 VISIBILITY = {"type": "string", "enum": list(VISIBILITIES),
@@ -135,7 +138,7 @@ SCHEMAS = {
     "Completion": {
         "type": "object", "additionalProperties": False,
         "properties": {"data": {"type": "object", "description": "The fields of the task's form (GET /tasks/{id})"},
-                       "comment": {"type": "string", "maxLength": 4000},
+                       "comment": {"type": "string", "maxLength": COMMENT_MAX},
                        "comment_visibility": VISIBILITY},
     },
     "Message": {
@@ -145,7 +148,7 @@ SCHEMAS = {
     },
     "NewComment": {
         "type": "object", "required": ["body"], "additionalProperties": False,
-        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": NOT_BLANK},
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": COMMENT_MAX, "pattern": NOT_BLANK},
                        "visibility": {**VISIBILITY, "default": "internal"}},
     },
 }

@@ -3,13 +3,15 @@
 Enterprise tokens see what the portal shows (their enterprise's cases, their own steps, the names
 of the steps done); staff tokens see what the handler pages show.
 """
+import re
+
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from forms import form_class_for
 from workflow_app.api.endpoint import api_user, endpoint, json_body
 from workflow_app.api.forms import form_description, formdata_from_json
-from workflow_app.api.openapi import openapi_document
+from workflow_app.api.openapi import COMMENT_MAX, NOT_BLANK, openapi_document
 from workflow_app.api.representations import (audit_entry, audit_row_entry, case_summary, comment_entry, iso,
                                               page_of, task_summary)
 from workflow_app.cases.instructions import task_instructions_html
@@ -67,6 +69,18 @@ def _choice_arg(name: str, choices, default: str = "") -> str:
 
 def _text_arg(name: str) -> str:
     return request.args.get(name, "").strip()[:100]
+
+
+def _has_text(value: str) -> bool:
+    """Tell whether `value` has a character that is no white space (as the OpenAPI document's NOT_BLANK says)."""
+    return re.search(NOT_BLANK, value) is not None
+
+
+def _at_most(body: dict, name: str, length: int) -> None:
+    """Refuse text in field `name` longer than `length` characters as sent (before the spaces around are cut)."""
+    if len(body.get(name) or "") > length:
+        raise InvalidInput(_l("'%(name)s' can have at most %(n)d characters", name=name, n=length),
+                           [{"field": name, "message": str(_l("Too long"))}])
 
 
 def _only_keys(body: dict, allowed: set) -> None:
@@ -218,7 +232,7 @@ def deliver_message_endpoint(case_id):
     body = json_body()
     _only_keys(body, {"name", "payload"})
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+    if not isinstance(name, str) or not _has_text(name) or len(name) > 200:
         raise InvalidInput(_l("'name' must be the message's name (1 to 200 characters)"),
                            [{"field": "name", "message": str(_l("Required"))}])
     deliver_message(case.instance_id, name.strip(), body.get("payload"), user.id)
@@ -233,8 +247,9 @@ def add_comment_endpoint(case_id):
     _staff_only(user)
     body = json_body()
     _only_keys(body, {"body", "visibility"})
-    if not isinstance(body.get("body"), str):
+    if not isinstance(body.get("body"), str) or not _has_text(body["body"]):
         raise InvalidInput(_l("'body' must be the comment's text"), [{"field": "body", "message": str(_l("Required"))}])
+    _at_most(body, "body", COMMENT_MAX)
     visibility = _visibility(body, "visibility", user)
     return comment_entry(add_comment(case, body["body"], user, visibility=visibility)), 201
 
@@ -291,8 +306,9 @@ def complete_task_endpoint(task_id):
     if not may_act_on(user, task):
         raise Forbidden(_l("You may not work on this task"))
     comment = body.get("comment")
-    if comment is not None and not isinstance(comment, str):
+    if "comment" in body and not isinstance(comment, str):
         raise InvalidInput(_l("'comment' must be text"), [{"field": "comment", "message": str(_l("Must be text"))}])
+    _at_most(body, "comment", COMMENT_MAX)
     visibility = _visibility(body, "comment_visibility", user)
     schema = task_schema_form(task)
     if schema is not None:
