@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+from flask_wtf import FlaskForm
 from flask import get_template_attribute
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -517,3 +518,7 @@ def _local_minute(value) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(SHANGHAI)
     return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+class SchemaTaskForm(FlaskForm):
+    """The CSRF check of a page whose fields come from a package's JSON Schema (drawn by render_schema_form)."""

@@ -271,7 +271,7 @@ def test_an_enterprise_token_sees_what_the_portal_shows_and_no_more(api_as, refe
     assert [s["step"] for s in case["current_steps"]] == ["sign"]
     _is_error(enterprise.post(f"/cases/{agreement_case.id}/comments", {"body": "hi"}), 403, "forbidden")
     assert [p["id"] for p in enterprise.get("/processes").get_json()["items"]] == [  # those its models open
-        "health_check", "installment_agreement", "loan_extension"]
+        "health_check", "installment_agreement", "internship_subsidy", "loan_extension"]
     # another enterprise reaches none of it
     other = api_as("ent_lvyuan")
     _is_error(other.get(f"/cases/{agreement_case.id}"), 404, "not_found")

@@ -130,10 +130,12 @@ def _staff_only(user):
 
 
 def _start_options(user) -> dict:
-    """process id -> (label, form class, form kwargs, start function(form, user), free data?)."""
+    """process id -> (label, form class, form kwargs, start function(form, user), free data?, JSON Schema form)."""
     if _is_enterprise(user):
-        return {a.process_id: (a.label, a.form_class, {}, a.start, a.free_data) for a in portal_applications()}
-    return {p.process_id: (p.label, p.form_class, p.form_kwargs(user), p.start, p.free_data) for p in startable_by(user)}
+        return {a.process_id: (a.label, a.form_class, {}, a.start, a.free_data, a.schema)
+                for a in portal_applications()}
+    return {p.process_id: (p.label, p.form_class, p.form_kwargs(user), p.start, p.free_data, p.schema)
+            for p in startable_by(user)}
 
 
 FREE_DATA_SCHEMA = {"type": "object", "description": "Start variables of the process (names are identifiers); "
@@ -145,9 +147,11 @@ FREE_DATA_SCHEMA = {"type": "object", "description": "Start variables of the pro
 def list_processes():
     user = api_user()
     items = []
-    for process_id, (label, form_class, kwargs, _start, free_data) in _start_options(user).items():
+    for process_id, (label, form_class, kwargs, _start, free_data, schema) in _start_options(user).items():
         form = form_description(form_class(formdata=None, meta={"csrf": False}, **kwargs))
-        if free_data:
+        if schema is not None:
+            form.update(schema.describe())
+        elif free_data:
             form["schema"] = FREE_DATA_SCHEMA
         items.append({"id": process_id, "label": str(label), "form": form})
     return {"items": items}, 200
@@ -165,8 +169,13 @@ def create_case():
         raise InvalidInput(_l("'process' must be one of the processes you may start: %(ids)s",
                               ids=", ".join(options) or "—"),
                            [{"field": "process", "message": str(_l("Not a process you may start"))}])
-    _label, form_class, kwargs, start, free_data = options[process_id]
-    if free_data:
+    _label, form_class, kwargs, start, free_data, schema = options[process_id]
+    if schema is not None:  # the start event's JSON Schema form; a title beside it may name the case
+        data = dict(body.get("data") or {}) if isinstance(body.get("data"), dict) else body.get("data")
+        title = data.pop("title", None) if isinstance(data, dict) else None
+        case = start_generic_case(process_id, {**checked_data(schema, data), **({"title": title} if title else {})},
+                                  user)
+    elif free_data:
         data = body.get("data") or {}
         if not isinstance(data, dict):
             raise InvalidInput(_l("'data' must be a JSON object of form fields"))

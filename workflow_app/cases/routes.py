@@ -3,7 +3,9 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict
 
+from forms.schema_html import read_formdata, render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.cases import operations
@@ -64,13 +66,20 @@ def start(process_id):
     if not process.roles & current_user.role_names:
         abort(403)
     form = process.form_class(**process.form_kwargs(current_user))
-    if form.validate_on_submit():
-        case, refused = commit_write(process.start, form, current_user)
+    schema, values, errors = process.schema, {}, {}
+    if schema is not None and request.method == "POST":
+        values = read_formdata(schema, CombinedMultiDict([request.files, request.form]))
+        errors = schema.validate(values)
+    if form.validate_on_submit() and not errors:
+        case, refused = commit_write(process.start, form, current_user,
+                                     *([schema.stored_data(values)] if schema is not None else []))
         if refused is None:
             flash(_("Case %(number)s has been registered.", number=case.number), "success")
             return redirect(url_for("cases.case_page", case_id=case.id))
         flash(str(refused), "danger")
-    return render_template("cases/start.html", process=process, form=form), 200 if request.method == "GET" else 422
+    return render_template("cases/start.html", process=process, form=form,
+                           schema_fields=schema and render_schema_form(schema, values, errors)), \
+        200 if request.method == "GET" else 422
 
 
 @bp.route("/<int:case_id>")

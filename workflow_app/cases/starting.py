@@ -15,7 +15,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.health_check import HealthCheckStartForm
 from forms.referral import ReferralRegistrationForm
+from forms.schema_forms import SchemaForm
 from workflow_app.cases.operations import register_referral, start_generic_case, start_health_check
+from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
 
 
@@ -25,9 +27,10 @@ class StartableProcess:
     label: str
     roles: frozenset
     form_class: type
-    start: Callable  # (form, actor) -> Case
+    start: Callable  # (form, actor[, values of the JSON Schema form]) -> Case
     form_kwargs: Callable = lambda user: {}
     free_data: bool = False  # the API may send any JSON object of start variables (processes without a start form)
+    schema: SchemaForm | None = None  # the start event's JSON Schema form, whose values the start gets besides
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,14 @@ def _startable(version) -> StartableProcess:
                                 own.form_kwargs)
     process_id, field = facts.process_id, facts.enterprise_field
 
-    def start(form, actor):
+    def start(form, actor, values=None):
         data = form.task_data()
         if field:
             data[field] = data.pop("enterprise_uscc")
-        return start_generic_case(process_id, data, actor)
+        return start_generic_case(process_id, {**data, **(values or {})}, actor)
     return StartableProcess(process_id, facts.label, facts.startable_by,
-                            EnterpriseStartForm if field else GenericStartForm, start, free_data=True)
+                            EnterpriseStartForm if field else GenericStartForm, start, free_data=True,
+                            schema=start_schema_form(version))
 
 
 def startable_by(user) -> list[StartableProcess]:

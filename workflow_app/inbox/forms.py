@@ -8,10 +8,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from workflow_app.cases.forms import visibility_field
 
 
-class SchemaTaskForm(FlaskForm):
-    """The CSRF check of a task whose fields come from its package's JSON Schema (cases.schema_tasks)."""
-
-
 class TaskExtrasForm(FlaskForm):
     """A comment and files submitted with a task (CSRF is checked once, by the task's form)."""
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
-from forms.schema_html import read_formdata, render_schema_form
+from forms.schema_html import SchemaTaskForm, read_formdata, render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
@@ -20,7 +20,7 @@ from workflow_app.core.transactions import commit_write
 from workflow_app.engine.queries import DataOnFirstRead, TaskDataOnFirstRead
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
-from workflow_app.inbox.forms import ReassignForm, SchemaTaskForm, TaskExtrasForm
+from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
 from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
                                         queue_page, queue_steps, queues_of, reassign_candidates, visible_task,
                                         visible_task_and_case)

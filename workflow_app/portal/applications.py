@@ -13,8 +13,10 @@ from flask import current_app
 from forms.health_check import HealthCheckRequestForm
 from forms.installment_agreement import InstallmentApplicationForm
 from forms.loan_extension import LoanExtensionApplicationForm
+from forms.schema_forms import SchemaForm
 from workflow_app.agreements.operations import apply_for_installment_agreement
 from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case, start_health_check
+from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
 from workflow_app.portal.forms import ApplicationForm
 
@@ -25,8 +27,9 @@ class Application:
     label: str
     explanation: str
     form_class: type
-    start: Callable  # (form, user) -> Case
+    start: Callable  # (form, user[, values of the JSON Schema form]) -> Case
     free_data: bool = False  # the API may send any JSON object of start variables (processes without a form)
+    schema: SchemaForm | None = None  # the start event's JSON Schema form, whose values the start gets besides
 
 
 # The bureau's application forms, by their start event's formKey (hand-written, until JSON Schema forms replace them)
@@ -39,22 +42,25 @@ APPLICATION_FORMS = {
 }
 
 
-def _application(facts) -> Application:
+def _application(version) -> Application:
+    facts = process_facts(version)
     own = APPLICATION_FORMS.get(facts.start_form_key)
     if own is not None:
         return Application(facts.process_id, facts.label, facts.description or "", *own)
     process_id = facts.process_id
-    return Application(process_id, facts.label, facts.description or "", ApplicationForm,
-                       lambda form, user: start_generic_case(process_id, form.task_data(), user), free_data=True)
+
+    def start(form, user, values=None):
+        return start_generic_case(process_id, {**form.task_data(), **(values or {})}, user)
+    return Application(process_id, facts.label, facts.description or "", ApplicationForm, start, free_data=True,
+                       schema=start_schema_form(version))
 
 
 def portal_applications() -> list[Application]:
     """The deployed processes an enterprise may apply for (portalApplication), by process id."""
-    return [_application(facts) for facts in map(process_facts, list_latest_versions()) if facts.portal_application]
+    return [_application(version) for version in list_latest_versions() if process_facts(version).portal_application]
 
 
 def portal_application(process_id: str) -> Application | None:
     """The process by id, if it is deployed and enterprises may apply for it."""
     version = latest_version(process_id)
-    facts = process_facts(version) if version is not None else None
-    return _application(facts) if facts is not None and facts.portal_application else None
+    return _application(version) if version is not None and process_facts(version).portal_application else None

@@ -2,15 +2,18 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
 from forms.health_check import CHECKLIST
+from forms.schema_html import SchemaTaskForm, read_formdata, render_schema_form
 from workflow_app.agreements.operations import upload_payment_proof
 from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
 from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
+from workflow_app.cases.schema_tasks import form_values, task_schema_form
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
@@ -39,13 +42,19 @@ def home():
 def apply(process_id):
     application = portal_application(process_id) or abort(404)
     form = application.form_class()
-    if form.validate_on_submit():
-        case, refused = commit_write(application.start, form, current_user)
+    schema, values, errors = application.schema, {}, {}
+    if schema is not None and request.method == "POST":
+        values = read_formdata(schema, CombinedMultiDict([request.files, request.form]))
+        errors = schema.validate(values)
+    if form.validate_on_submit() and not errors:
+        case, refused = commit_write(application.start, form, current_user,
+                                     *([schema.stored_data(values)] if schema is not None else []))
         if refused is None:
             flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
             return redirect(url_for("portal.case_page", case_id=case.id))
         flash(str(refused), "danger")
-    return render_template("portal/apply.html", application=application, form=form), \
+    return render_template("portal/apply.html", application=application, form=form,
+                           schema_fields=schema and render_schema_form(schema, values, errors)), \
         200 if request.method == "GET" else 422
 
 
@@ -65,11 +74,12 @@ def case_page(case_id):
                            steps=queries.steps_done(instance.id), checklist=dict(CHECKLIST), today=local_today())
 
 
-def _render_task(task, data, form, extras, status=200, stale=None):
+def _render_task(task, data, form, extras, status=200, stale=None, schema_fields=None):
     case = case_for_instance(task.instance_id)
     agreement = current_agreement(case.id) if task.form_key == "installment_sign" else None
     return render_template("portal/task.html", task=task, case=case, form=form, extras=extras, data=data,
                            agreement=agreement, stale=stale, may_act=may_act_on(current_user, task),
+                           schema_fields=schema_fields,
                            instructions=instructions_for(task, form), today=local_today()), status
 
 
@@ -78,25 +88,33 @@ def _render_task(task, data, form, extras, status=200, stale=None):
 def task_page(task_id):
     task = queries.own_task(current_user, task_id) or abort(404)
     data = current_data(task.instance)
-    form = form_class_for(task.form_key)(case_data=data)
+    schema = task_schema_form(task) if task.state == "open" else None
+    form = SchemaTaskForm() if schema else form_class_for(task.form_key)(case_data=data)
     extras = EnterpriseTaskExtrasForm(prefix="extra")
+    values = form_values(schema, data) if schema else None
     if request.method == "GET":
-        return _render_task(task, data, form, extras)
+        return _render_task(task, data, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if not may_act_on(current_user, task):
         return _render_task(task, data, form, extras, 409, stale=_("This step is already done."))
-    if not (form.validate_on_submit() & extras.validate()):
-        return _render_task(task, data, form, extras, 422)
+    values = read_formdata(schema, CombinedMultiDict([request.files, request.form])) if schema else None
+    errors = schema.validate(values) if schema else {}
+    if not (form.validate_on_submit() & extras.validate()) or errors:
+        return _render_task(task, data, form, extras, 422,
+                            schema_fields=schema and render_schema_form(schema, values, errors))
     files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
-        case = submit_task_with_notes(task, form.task_data(), current_user, extras.note.data, files,
-                                      request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"])
+        case = submit_task_with_notes(task, schema.stored_data(values) if schema else form.task_data(), current_user,
+                                      extras.note.data, files, request.remote_addr,
+                                      current_app.config["ATTACHMENT_MAX_BYTES"])
     except DomainError as exc:
         db.session.rollback()
         task = queries.own_task(current_user, task_id) or abort(404)
+        schema_fields = schema and render_schema_form(schema, values, {})
         if isinstance(exc, ConflictError):
-            return _render_task(task, current_data(task.instance), form, extras, 409, stale=str(exc))
+            return _render_task(task, current_data(task.instance), form, extras, 409, stale=str(exc),
+                                schema_fields=schema_fields)
         flash(str(exc), "danger")
-        return _render_task(task, data, form, extras, 422)
+        return _render_task(task, data, form, extras, 422, schema_fields=schema_fields)
     db.session.commit()
     flash(_("“%(step)s” is done. Thank you.", step=task.name), "success")
     return redirect(url_for("portal.case_page", case_id=case.id))
