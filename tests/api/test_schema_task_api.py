@@ -30,3 +30,27 @@ def test_the_api_describes_and_checks_the_schema_and_the_gateway_follows_the_cho
                                                                  AuditEvent.kind == "branch_taken"))
     assert end in str(branch), branch
     assert _finished_at(case)[1]["decision"] == decision
+
+
+def test_a_changed_form_leaves_the_waiting_case_its_versions_form(create_permit_case, api_as, tmp_path):
+    import json
+    import shutil
+
+    from tests.cases.test_schema_tasks import PACKAGE
+    from workflow_app.engine.operations import deploy_sources, read_sources
+    waiting = create_permit_case()
+    changed = tmp_path / "permit-review"
+    shutil.copytree(PACKAGE, changed)
+    schema = json.loads((changed / "review-schema.json").read_text())
+    schema["required"] = ["decision", "reason"]
+    (changed / "review-schema.json").write_text(json.dumps(schema, ensure_ascii=False))
+    assert [v.version for v in deploy_sources(read_sources([changed])).created] == [2]
+    db.session.commit()
+    new = create_permit_case()
+    api = api_as("kuiwen_handler")
+    old_task, new_task = open_task_of(waiting, "Activity_review"), open_task_of(new, "Activity_review")
+    assert api.get(f"/tasks/{old_task.id}").get_json()["form"]["schema"]["required"] == ["decision"]
+    assert api.get(f"/tasks/{new_task.id}").get_json()["form"]["schema"]["required"] == ["decision", "reason"]
+    refused = api.post(f"/tasks/{new_task.id}/complete", {"data": {"decision": "approve"}})
+    assert refused.status_code == 422 and refused.get_json()["details"][0]["field"] == "reason"
+    assert api.post(f"/tasks/{old_task.id}/complete", {"data": {"decision": "approve"}}).status_code == 200
