@@ -3,6 +3,7 @@ on a refusal; nothing is stored until it passes."""
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import DATA, open_task_of
 from workflow_app.engine.models import ProcessInstance
@@ -49,3 +50,23 @@ def test_the_task_page_shows_the_schema_form_and_refuses_beside_the_field(permit
     assert done.status_code == 302
     status, data = _finished_at(permit_case)
     assert status == "completed" and data["decision"] == "approve" and data["reason"] == "材料齐全"
+
+
+def test_the_start_page_renders_and_checks_the_start_events_schema(bureau, client_as):
+    from workflow_app.cases.models import Case
+    deploy_sources(read_sources([PACKAGE]))
+    db.session.commit()
+    client = client_as("kuiwen_handler")  # the start event's lane
+    page = client.get("/cases/new/permit_review").get_data(as_text=True)
+    assert 'name="data.company"' in page and "New permit" in page
+    refused = client.post("/cases/new/permit_review", data={"data.company": "潍", "data.kind": "old"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert html.count("invalid-feedback") >= 2 and 'value="潍"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    started = client.post("/cases/new/permit_review", data={"data.company": "潍坊华宇精密机械有限公司",
+                                                            "data.kind": "renewal", "data.employees": "12"})
+    assert started.status_code == 302
+    case = db.session.scalars(sa.select(Case)).one()
+    data = current_data(case.instance)
+    assert data["kind"] == "renewal" and data["employees"] == 12 and "fee" in data  # the DMN ran on the start data
