@@ -73,3 +73,21 @@ def test_a_dtd_is_refused_in_any_encoding(deploy, encoding):
     db.session.rollback()
     assert refused.value.details == ["evil.bpmn：BPMN/DMN 文件中不允许 DOCTYPE 和 ENTITY 声明"]
     assert _stored() == 0
+
+
+@pytest.mark.parametrize("what", ["task name", "task id", "process id"])
+def test_an_id_or_name_longer_than_its_column_is_refused_at_deploy(deploy, what):
+    """On PostgreSQL such a name failed only when a step stored the task (a 500, then a case stuck running)."""
+    text = one_task()
+    if what == "task name":
+        text = text.replace('name="Ask"', f'name="{"问" * 301}"')
+    elif what == "task id":
+        text = text.replace('"ask"', f'"{"a" * 201}"')
+    else:
+        text = text.replace('id="one_task"', f'id="{"p" * 101}"')
+    with pytest.raises(InvalidInput) as refused:
+        deploy(sources={"long.bpmn": text})
+    db.session.rollback()
+    [line] = refused.value.details
+    assert line.startswith("long.bpmn") and len(line) < 300, line
+    assert _stored() == 0

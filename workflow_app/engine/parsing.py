@@ -27,6 +27,10 @@ from workflow_app.engine.serialization import dump_specs
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 200  # ProcessVersion.name
+# the columns a model's ids and names are stored in (refused at deploy: a running step could not store them)
+MAX_PROCESS_ID_LENGTH = 100  # ProcessVersion.process_id
+MAX_TASK_ID_LENGTH = 200     # Task.bpmn_id
+MAX_TASK_NAME_LENGTH = 300   # Task.name
 MAX_DESCRIPTION_LENGTH = 10_000
 # the task and start event properties that name a form's JSON Schema and its ui schema (spiff-arena's names)
 FORM_SCHEMA, FORM_UI_SCHEMA = "formJsonSchemaFilename", "formUiSchemaFilename"
@@ -162,7 +166,10 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
         bpmn_id = getattr(task_spec, "bpmn_id", None)
         if bpmn_id is None:
             continue  # Spiff's own bookkeeping specs (Start, End, ...)
-        where = _where(file_name, bpmn_id, type(task_spec).__name__)
+        where = _where(file_name, bpmn_id[:80], type(task_spec).__name__)
+        if len(bpmn_id) > MAX_TASK_ID_LENGTH or len(task_spec.bpmn_name or "") > MAX_TASK_NAME_LENGTH:
+            problems.append(_("%(where)s: the id is longer than %(id)d or the name longer than %(name)d characters",
+                              where=where, id=MAX_TASK_ID_LENGTH, name=MAX_TASK_NAME_LENGTH))
         properties = (task_spec.extensions or {}).get("properties", {})
         form_key = properties.get("formKey")
         if form_key and properties.get(FORM_SCHEMA):
@@ -633,6 +640,9 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: Stored
             used.append(model.source)
         files = _version_files(process_id, used, problems)
         name = _process_name(process_parser, roots.get(file_name), model)
+        if len(process_id) > MAX_PROCESS_ID_LENGTH:
+            problems.append(_("%(where)s: the id is longer than %(max)d characters",
+                              where=_where(file_name, process_id[:80], "bpmn:process"), max=MAX_PROCESS_ID_LENGTH))
         if len(name) > MAX_NAME_LENGTH:
             problems.append(_("%(where)s: the name is longer than %(max)d characters",
                               where=_where(file_name, process_id, "bpmn:process"), max=MAX_NAME_LENGTH))
