@@ -9,6 +9,13 @@ A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /task
   deserialize, complete the task, run, serialize) with its stock serializer.
 - timer_latency_s: a running `flask worker` (default WORKER_POLL_SECONDS) firing 40 timers; delay from
   each timer's due time to its firing.
+- forms: the same lifecycle with a form of about ten fields filled in through the API's completion, one client,
+  alternating lifecycle by lifecycle (against the machine's drift) between three one-task processes:
+  `one_step` (no form: confirm), `wtforms_step` (the WTForms form `loan_extension_apply`, 12 fields, named by
+  formKey: a bench cannot register a WTForms class without Python in the app, so it borrows the bureau's) and
+  `schema_step` (a JSON Schema form of 10 fields of the kinds the bureau's forms have: texts with maxLength, an
+  integer with bounds, a oneOf choice, a date, a money-yuan amount, a boolean, a cn-mobile, 2 rows of an array).
+  `complete_ratio_json_schema_to_wtforms` is the ratio of the two completions' p50 (the issue's target: <= 1.10).
 
 The clients share the machine's 2 cores with the server, so each is a plain keep-alive `http.client`
 connection rather than `requests` (measured here: 0.7 ms of client CPU per call against 2.1 ms).
@@ -23,7 +30,7 @@ import statistics
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -33,6 +40,58 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_stack import LiveStack, one_step_bpmn  # noqa: E402
 
 TIMER_SECONDS = 2
+
+# The JSON Schema form of schema_step: ten fields, the kinds a bureau's application has.
+SCHEMA_FORM = {
+    "type": "object",
+    "title": "展期申请",
+    "required": ["loan_type", "contract_no", "bank", "principal", "maturity_date", "months_requested", "reason",
+                 "contact_phone", "guarantors"],
+    "properties": {
+        "loan_type": {"type": "string", "title": "贷款类别", "oneOf": [
+            {"const": "entrepreneurship", "title": "创业担保贷款"},
+            {"const": "weigangdai", "title": "稳岗扩岗专项贷款（潍岗贷）"}]},
+        "contract_no": {"type": "string", "title": "借款合同编号", "minLength": 1, "maxLength": 60},
+        "bank": {"type": "string", "title": "贷款银行", "minLength": 1, "maxLength": 100},
+        "principal": {"type": "string", "title": "未还本金（元）", "format": "money-yuan"},
+        "maturity_date": {"type": "string", "title": "到期日", "format": "date"},
+        "months_requested": {"type": "integer", "title": "申请展期月数", "minimum": 1, "maximum": 36},
+        "reason": {"type": "string", "title": "暂时困难及证明", "minLength": 1, "maxLength": 4000},
+        "contact_phone": {"type": "string", "title": "经办人手机", "format": "cn-mobile"},
+        "wages_paid": {"type": "boolean", "title": "工资按时足额发放"},
+        "guarantors": {"type": "array", "title": "担保人", "minItems": 1, "maxItems": 5, "items": {
+            "type": "object", "required": ["name", "share"],
+            "properties": {"name": {"type": "string", "title": "姓名", "minLength": 2, "maxLength": 30},
+                           "share": {"type": "integer", "title": "担保份额（%）", "minimum": 1, "maximum": 100}}}},
+    },
+}
+SCHEMA_UI = {"ui:order": ["loan_type", "contract_no", "bank", "principal", "maturity_date", "months_requested",
+                          "reason", "contact_phone", "wages_paid", "guarantors"],
+             "loan_type": {"ui:widget": "radio"}, "reason": {"ui:widget": "textarea"},
+             "maturity_date": {"ui:widget": "date"}}
+
+
+def _form_data() -> dict:
+    """process id -> the data its task is completed with (valid: the maturity date lies a year ahead)."""
+    maturity = (date.today() + timedelta(days=365)).isoformat()
+    shared = {"loan_type": "weigangdai", "contract_no": "JK-2024-0815", "bank": "潍坊银行奎文支行",
+              "principal": "1250000.50", "maturity_date": maturity, "months_requested": 12,
+              "reason": "受订单延后影响，货款回笼推迟三个月，申请展期十二个月。", "wages_paid": True}
+    return {"one_step": {},
+            "wtforms_step": {**shared, "founded_date": "2015-06-01", "employees": 86, "headcount_last_year_end": 80,
+                             "contributions_paid": True},
+            "schema_step": {**shared, "contact_phone": "13812345678",
+                            "guarantors": [{"name": "王建国", "share": 60}, {"name": "李秀英", "share": 40}]}}
+
+
+def form_sources() -> dict[str, str]:
+    """The files of the two one-task processes with a form (deployed beside one_step)."""
+    return {"wtforms_step.bpmn": one_step_bpmn("wtforms_step", task_properties={"formKey": "loan_extension_apply"}),
+            "schema_step.bpmn": one_step_bpmn("schema_step", task_properties={
+                "formJsonSchemaFilename": "schema_step-schema.json",
+                "formUiSchemaFilename": "schema_step-uischema.json"}),
+            "schema_step-schema.json": json.dumps(SCHEMA_FORM, ensure_ascii=False),
+            "schema_step-uischema.json": json.dumps(SCHEMA_UI, ensure_ascii=False)}
 
 
 def _percentiles(values):
@@ -58,17 +117,17 @@ class ApiClient:
         return response.status, json.loads(response.read())
 
 
-def lifecycle(client, timings=None):
-    """Start a case, read the group queue, complete the case's task; record the three durations."""
+def lifecycle(client, timings=None, process="one_step", data=None):
+    """Start a case, read the group queue, complete the case's task (with `data`); record the three durations."""
     t0 = time.perf_counter()
-    status, created = client.call("POST", "/api/v1/cases", {"process": "one_step", "data": {}})
+    status, created = client.call("POST", "/api/v1/cases", {"process": process, "data": {}})
     t1 = time.perf_counter()
     assert status == 201, created
     status, inbox = client.call("GET", "/api/v1/tasks", params={"queue": "group"})
     t2 = time.perf_counter()
     assert status == 200, inbox
     task_id = created["current_steps"][0]["id"]
-    status, done = client.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": {}})
+    status, done = client.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": data or {}})
     t3 = time.perf_counter()
     assert status == 200, done
     if timings is not None:
@@ -103,6 +162,35 @@ def measure_server(stack, lifecycles, seconds, rounds=3):
     return {**{name: _percentiles(values) | {"p50_ms_rounds": per_round[name]} for name, values in timings.items()},
             "lifecycles_per_s": {clients: statistics.median(values) for clients, values in rates.items()},
             "lifecycles_per_s_rounds": rates, "bare_engine_p50_ms_rounds": bare_rounds}
+
+
+def measure_forms(stack, lifecycles, rounds=3):
+    """One client; in each round `lifecycles` lifecycles of each process with a form (and of one_step), taken in turn
+    lifecycle by lifecycle, the order turning each time. Per process: p50/p95 of each call and each round's p50."""
+    data = _form_data()
+    one = ApiClient(stack.url, stack.tokens[0])
+    for _ in range(20):  # warm up: the specs, the compiled forms
+        for process, values in data.items():
+            lifecycle(one, process=process, data=values)
+    processes = list(data)
+    timings = {process: {"create": [], "inbox": [], "complete": [], "lifecycle": []} for process in processes}
+    per_round = {process: [] for process in processes}
+    for _round in range(rounds):
+        this_round = {process: {name: [] for name in timings[process]} for process in processes}
+        for n in range(lifecycles):
+            for process in processes[n % len(processes):] + processes[:n % len(processes)]:
+                lifecycle(one, this_round[process], process, data[process])
+        for process, calls in this_round.items():
+            for name, values in calls.items():
+                timings[process][name] += values
+            per_round[process].append(_percentiles(calls["complete"])["p50_ms"])
+    result = {process: {name: _percentiles(values) for name, values in calls.items()}
+              | {"complete_p50_ms_rounds": per_round[process]} for process, calls in timings.items()}
+    result["complete_ratio_json_schema_to_wtforms"] = round(
+        result["schema_step"]["complete"]["p50_ms"] / result["wtforms_step"]["complete"]["p50_ms"], 3)
+    result["complete_ratio_json_schema_to_wtforms_rounds"] = [
+        round(schema / wtforms, 3) for schema, wtforms in zip(per_round["schema_step"], per_round["wtforms_step"])]
+    return result
 
 
 def lifecycles_per_second(stack, clients, seconds) -> float:
@@ -188,19 +276,22 @@ def bare_engine(lifecycles):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lifecycles", type=int, default=200, help="each round's one-client lifecycles")
+    parser.add_argument("--lifecycles", type=int, default=200,
+                        help="each round's one-client lifecycles (of each process, in forms)")
     parser.add_argument("--seconds", type=float, default=10, help="each round's 4-client run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     result = {"cpus": os.cpu_count(), "bare_engine": bare_engine(args.lifecycles)}
-    sources = {"one_step.bpmn": one_step_bpmn(), "timed_step.bpmn": one_step_bpmn("timed_step", timer=f"PT{TIMER_SECONDS}S")}
+    sources = {"one_step.bpmn": one_step_bpmn(), **form_sources(),
+               "timed_step.bpmn": one_step_bpmn("timed_step", timer=f"PT{TIMER_SECONDS}S")}
     for database in args.databases.split(","):
         stack = LiveStack(database, clients=4, sources=sources)
         try:
             stack.start_web("gunicorn" if database == "postgresql" else "flask")
             result[database] = {"server": "gunicorn -w 2" if database == "postgresql" else "flask run (threaded)",
-                                **measure_server(stack, args.lifecycles, args.seconds, args.rounds)}
+                                **measure_server(stack, args.lifecycles, args.seconds, args.rounds),
+                                "forms": measure_forms(stack, args.lifecycles, args.rounds)}
             if database == "postgresql":
                 result["timer_latency_s"] = timer_latency(stack)
         finally:
@@ -211,6 +302,9 @@ def main():
         "complete_p50_ms_postgresql_le_9": pg.get("complete", {}).get("p50_ms", 1e9) <= 9,
         "lifecycles_per_s_4_clients_postgresql_ge_80": pg.get("lifecycles_per_s", {}).get("4", 0) >= 80,
         "timer_latency_p50_s_le_2": result.get("timer_latency_s", {}).get("p50", 1e9) <= 2,
+        **{f"json_schema_complete_within_10pct_of_wtforms_{database}":
+           result[database]["forms"]["complete_ratio_json_schema_to_wtforms"] <= 1.10
+           for database in ("sqlite", "postgresql") if database in result},
     }
     print(json.dumps(result, indent=2))
 

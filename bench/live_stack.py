@@ -22,8 +22,13 @@ from scratch_database import create_postgres_database, drop_postgres_database  #
 LANE = "clerk"
 
 
-def one_step_bpmn(process_id="one_step", timer=None):
-    """A process of one user task in the lane "clerk", after a timer (an ISO duration) when one is given."""
+def one_step_bpmn(process_id="one_step", timer=None, task_properties=None):
+    """A process of one user task in the lane "clerk", after a timer (an ISO duration) when one is given; the task
+    carries the spiffworkflow properties given (e.g. {"formKey": ...} or {"formJsonSchemaFilename": ...})."""
+    properties = "".join(f'<spiffworkflow:property name="{name}" value="{value}" />'
+                         for name, value in (task_properties or {}).items())
+    extensions = (f"<bpmn:extensionElements><spiffworkflow:properties>{properties}</spiffworkflow:properties>"
+                  f"</bpmn:extensionElements>") if properties else ""
     wait = (f'<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing>'
             f'<bpmn:timerEventDefinition id="wd"><bpmn:timeDuration>"{timer}"</bpmn:timeDuration>'
             f'</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
@@ -32,12 +37,13 @@ def one_step_bpmn(process_id="one_step", timer=None):
     refs = "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" for node in ("start", "wait", "approve", "end")
                    if node != "wait" or timer)
     return f'''<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="l" name="{LANE}">{refs}</bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>{"f0" if timer else "f1"}</bpmn:outgoing></bpmn:startEvent>
     {wait}
-    <bpmn:userTask id="approve" name="Approve"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="approve" name="Approve">{extensions}<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="{first}" targetRef="approve" />
     <bpmn:sequenceFlow id="f2" sourceRef="approve" targetRef="end" />
