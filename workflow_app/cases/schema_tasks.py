@@ -4,6 +4,7 @@ The page and the API check what is sent with the same SchemaForm (forms.schema_f
 version and file; a case keeps the forms of the version it started on.
 """
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
 
 from forms.schema_forms import SchemaForm, schema_form
 from workflow_app.core.errors import InvalidInput
@@ -40,6 +41,27 @@ def checked_data(form: SchemaForm, data) -> dict:
         raise InvalidInput(_l("Some fields are not filled in correctly"),
                            [{"field": path, "message": message} for path, message in errors.items()])
     return form.stored_data(data)
+
+
+def take_files(form: SchemaForm, values: dict) -> tuple[dict, list[tuple[str, bytes]]]:
+    """Take the files a form's `file` widgets posted out of its values: the values keep the files' names (what the
+    schema checks and the case's data records: a list of names, or one name for a field of type string), the files
+    themselves go to the case's attachments with the step (with the same type and size checks as any upload)."""
+    files: list[tuple[str, bytes]] = []
+
+    def take(value, schema):
+        schema = schema if isinstance(schema, dict) else {}
+        if isinstance(value, list) and value and all(isinstance(item, FileStorage) for item in value):
+            files.extend((item.filename, item.read()) for item in value)
+            names = [item.filename for item in value]
+            return names[0] if schema.get("type") == "string" else names
+        if isinstance(value, dict):
+            properties = schema.get("properties") or {}
+            return {key: take(item, properties.get(key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [take(item, schema.get("items")) for item in value]
+        return value
+    return take(values, form.schema), files
 
 
 def form_values(form: SchemaForm, data) -> dict:

@@ -12,7 +12,7 @@ from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.schema_tasks import form_values, task_schema_form
+from workflow_app.cases.schema_tasks import form_values, take_files, task_schema_form
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
@@ -80,13 +80,14 @@ def task_page(task_id):
         return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
-    values = read_formdata(schema, CombinedMultiDict([request.files, request.form])) if schema else None
+    values, form_files = take_files(schema, read_formdata(schema, CombinedMultiDict([request.files, request.form]))) \
+        if schema else (None, [])
     errors = schema.validate(values) if schema else {}
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, case, form, extras, 422,
                             schema_fields=schema and render_schema_form(schema, values, errors))
     data = schema.stored_data(values) if schema else form.task_data()
-    files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
+    files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
         operations.submit_task_with_notes(task, data, current_user, extras.note.data, files,
                                           request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"], case=case,

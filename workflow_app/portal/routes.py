@@ -13,7 +13,7 @@ from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
-from workflow_app.cases.schema_tasks import form_values, task_schema_form
+from workflow_app.cases.schema_tasks import form_values, take_files, task_schema_form
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
@@ -96,12 +96,13 @@ def task_page(task_id):
         return _render_task(task, data, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if not may_act_on(current_user, task):
         return _render_task(task, data, form, extras, 409, stale=_("This step is already done."))
-    values = read_formdata(schema, CombinedMultiDict([request.files, request.form])) if schema else None
+    values, form_files = take_files(schema, read_formdata(schema, CombinedMultiDict([request.files, request.form]))) \
+        if schema else (None, [])
     errors = schema.validate(values) if schema else {}
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, data, form, extras, 422,
                             schema_fields=schema and render_schema_form(schema, values, errors))
-    files = [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
+    files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
         case = submit_task_with_notes(task, schema.stored_data(values) if schema else form.task_data(), current_user,
                                       extras.note.data, files, request.remote_addr,
