@@ -105,6 +105,41 @@ def read_formdata(form, formdata, prefix: str = "data") -> dict:
     return values if isinstance(values, dict) else {}
 
 
+
+def describe_values(form, data) -> list[tuple[str, str]]:
+    """(label, shown value) pairs of the data a form gave, in the form's order, as the history shows them: fields
+    by their titles, choices by theirs, yes/no, objects and rows one line each ("第 2 行：姓名 李娜；…")."""
+    walk = _SchemaWalk(form)
+    return [(_label(name, schema, ui), shown) for name, schema, ui in walk.properties(walk.root, _ui(form.ui_schema))
+            if data.get(name) not in (None, "", [], {})
+            for shown in [_described(walk, schema, ui, data[name])] if shown]
+
+
+def _label(name: str, schema: dict, ui: dict) -> str:
+    return str(ui.get("ui:title") or schema.get("title") or name)
+
+
+def _described(walk, schema: dict, ui: dict, value) -> str:
+    kind = walk.type_of(schema)
+    if kind == "object" and isinstance(value, dict):
+        return "；".join(f"{_label(n, s, u)} {shown}" for n, s, u in walk.properties(schema, ui)
+                        if value.get(n) not in (None, "", [], {})
+                        for shown in [_described(walk, s, u, value[n])] if shown)
+    if kind == "array" and isinstance(value, list):
+        items, items_ui = walk.items(schema, ui)
+        if walk.type_of(items) == "object":
+            return "\n".join(_("Row %(number)d: %(row)s", number=number, row=_described(walk, items, items_ui, row))
+                             for number, row in enumerate(value, 1))
+        return "、".join(_described(walk, items, items_ui, item) for item in value)
+    choices = dict(walk.choices(schema, ui) or [])
+    if value in choices:
+        return choices[value]
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    return str(value)
+
 class _SchemaWalk:
     """What rendering and reading both need to know of the schema, decided the same way for both."""
 

@@ -93,6 +93,9 @@ def test_the_unit_applies_in_the_portal_the_county_sends_back_then_approves_and_
     assert case.instance.status == "completed"
     data = current_data(case.instance)
     assert data["position"] == "数控车床见习" and data["paid_amount"] == Decimal("11880.00")
+    history = county.get(f"/cases/{case.id}").get_data(as_text=True)  # the forms' titles and choices, not codes
+    assert "见习岗位" in history and "第 1 行：姓名 张伟" in history and "审核通过，按核定金额发放" in history
+    assert "退回单位补正" in history and "contact_name" not in history and "review_opinion" not in history
 
 
 @pytest.fixture

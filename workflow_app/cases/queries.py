@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from forms import describe_data
+from forms.schema_html import describe_values
 
 from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.scopes import oversees_every_unit, unit_id_of_code, unit_name_of_code, units_below
 from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredFile
+from workflow_app.cases.schema_tasks import instance_schema_form, start_schema_form
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
@@ -306,18 +308,22 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
     if kinds:
         params["kinds"] = list(kinds)
     entries = []
+    instance = functools.cache(lambda: db.session.get(ProcessInstance, instance_id))  # read only for package forms
     for event in db.session.scalars(statement, params):
         data = event.data or {}
         if event.kind == "instance_started":
             start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}
-            described = describe_data(_start_form_key(data.get("process_id"), data.get("version")), start_data,
-                                      START_RECORDED)
+            schema = start_schema_form(instance().process_version)
+            described = describe_values(schema, start_data) if schema else describe_data(
+                _start_form_key(data.get("process_id"), data.get("version")), start_data, START_RECORDED)
         elif event.kind == "task_opened":
             described = []
         elif event.kind == "org_unit_changed":
             described = [(_("Now handled by"), unit_name_of_code(data.get("org_unit")) or data.get("org_unit"))]
         elif event.kind == "task_completed":
-            described = describe_data(form_keys.get(event.task_bpmn_id), data)
+            schema = None if form_keys.get(event.task_bpmn_id) else instance_schema_form(instance(), event.task_bpmn_id)
+            described = describe_values(schema, data) if schema else describe_data(form_keys.get(event.task_bpmn_id),
+                                                                                    data)
         elif event.kind in AUTOMATIC_KINDS:
             entries.append(TimelineEntry("audit", event.at, event, _automatic_facts(event.kind, data),
                                          _variables_set(data)))

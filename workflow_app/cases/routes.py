@@ -14,6 +14,7 @@ from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
                                         case_comments, export_cases, list_cases, timeline,
                                         process_label, process_options, visible_case)
+from workflow_app.cases.schema_tasks import answer
 from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
 from workflow_app.core.pagination import page_number
@@ -72,7 +73,7 @@ def start(process_id):
         errors = schema.validate(values)
     if form.validate_on_submit() and not errors:
         case, refused = commit_write(process.start, form, current_user,
-                                     *([schema.stored_data(values)] if schema is not None else []))
+                                     *([answer(schema, values)] if schema is not None else []))
         if refused is None:
             flash(_("Case %(number)s has been registered.", number=case.number), "success")
             return redirect(url_for("cases.case_page", case_id=case.id))

@@ -9,7 +9,8 @@ from werkzeug.datastructures import FileStorage
 from forms.schema_forms import SchemaForm, schema_form
 from workflow_app.core.errors import InvalidInput
 from workflow_app.engine.projections import json_safe
-from workflow_app.engine.queries import instance_spec_key, start_form_files, task_form_files, version_json
+from workflow_app.engine.queries import (instance_spec_key, spec_form_files, start_form_files, task_form_files,
+                                         version_json)
 
 
 def _form_of(sha256: str, schema_name: str | None, ui_name: str | None) -> SchemaForm | None:
@@ -23,6 +24,14 @@ def task_schema_form(task) -> SchemaForm | None:
     """The JSON Schema form a task row's user task names in its case's version; None for a WTForms task."""
     schema_name, ui_name = task_form_files(task)
     return _form_of(instance_spec_key(task.instance), schema_name, ui_name) if schema_name else None
+
+
+def instance_schema_form(instance, bpmn_id: str | None) -> SchemaForm | None:
+    """The JSON Schema form that a task (by its BPMN id) of a case's version names; None if it names none."""
+    if not bpmn_id:
+        return None
+    key = instance_spec_key(instance)
+    return _form_of(key, *spec_form_files(key, bpmn_id))
 
 
 def start_schema_form(version) -> SchemaForm | None:
@@ -40,7 +49,14 @@ def checked_data(form: SchemaForm, data) -> dict:
     if errors:
         raise InvalidInput(_l("Some fields are not filled in correctly"),
                            [{"field": path, "message": message} for path, message in errors.items()])
-    return form.stored_data(data)
+    return answer(form, data)
+
+
+def answer(form: SchemaForm, values: dict) -> dict:
+    """The task data a checked form gives: its values as stored, and None for each of its fields left empty, so that
+    an answer given in an earlier round (a reason, on a step done again after a send-back) does not linger."""
+    properties = form.schema.get("properties") or {}
+    return {**{name: None for name in properties}, **form.stored_data(values)}
 
 
 def take_files(form: SchemaForm, values: dict) -> tuple[dict, list[tuple[str, bytes]]]:

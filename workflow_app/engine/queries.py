@@ -113,6 +113,17 @@ def _spec_json_of(sha256: str) -> str:
     return db.session.scalar(sa.select(ProcessVersion.spec_json).where(ProcessVersion.sha256 == sha256).limit(1))
 
 
+def spec_form_files(spec_key: str, bpmn_id: str) -> tuple[str | None, str | None]:
+    """(JSON Schema file, ui schema file) that the task or event `bpmn_id` of a version (by its sha256) names."""
+    from workflow_app.engine.serialization import load_specs
+    spec, subprocess_specs = load_specs(spec_key, lambda: _spec_json_of(spec_key))
+    for process_spec in (spec, *subprocess_specs.values()):
+        task_spec = process_spec.task_specs.get(bpmn_id)
+        if task_spec is not None:
+            return _form_files(task_spec)
+    return None, None
+
+
 def task_form_files(task_row: Task) -> tuple[str | None, str | None]:
     """(JSON Schema file, ui schema file) that a task row's user task names, from its version's cached spec;
     (None, None) for a task without a JSON Schema form."""

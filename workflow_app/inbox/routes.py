@@ -12,7 +12,7 @@ from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.schema_tasks import form_values, take_files, task_schema_form
+from workflow_app.cases.schema_tasks import answer, form_values, take_files, task_schema_form
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
@@ -86,7 +86,7 @@ def task_page(task_id):
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, case, form, extras, 422,
                             schema_fields=schema and render_schema_form(schema, values, errors))
-    data = schema.stored_data(values) if schema else form.task_data()
+    data = answer(schema, values) if schema else form.task_data()
     files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
         operations.submit_task_with_notes(task, data, current_user, extras.note.data, files,

@@ -13,7 +13,7 @@ from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
-from workflow_app.cases.schema_tasks import form_values, take_files, task_schema_form
+from workflow_app.cases.schema_tasks import answer, form_values, take_files, task_schema_form
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
@@ -48,7 +48,7 @@ def apply(process_id):
         errors = schema.validate(values)
     if form.validate_on_submit() and not errors:
         case, refused = commit_write(application.start, form, current_user,
-                                     *([schema.stored_data(values)] if schema is not None else []))
+                                     *([answer(schema, values)] if schema is not None else []))
         if refused is None:
             flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
             return redirect(url_for("portal.case_page", case_id=case.id))
@@ -104,7 +104,7 @@ def task_page(task_id):
                             schema_fields=schema and render_schema_form(schema, values, errors))
     files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
-        case = submit_task_with_notes(task, schema.stored_data(values) if schema else form.task_data(), current_user,
+        case = submit_task_with_notes(task, answer(schema, values) if schema else form.task_data(), current_user,
                                       extras.note.data, files, request.remote_addr,
                                       current_app.config["ATTACHMENT_MAX_BYTES"])
     except DomainError as exc:
