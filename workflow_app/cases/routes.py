@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
-from forms.schema_html import read_formdata, render_schema_form
+from forms.schema_html import render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.cases import operations
@@ -14,7 +14,7 @@ from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
                                         case_comments, export_cases, list_cases, timeline,
                                         process_label, process_options, visible_case)
-from workflow_app.cases.schema_tasks import answer
+from workflow_app.cases.schema_tasks import answer, posted_answer
 from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
 from workflow_app.core.pagination import page_number
@@ -68,9 +68,8 @@ def start(process_id):
         abort(403)
     form = process.form_class(**process.form_kwargs(current_user))
     schema, values, errors = process.schema, {}, {}
-    if schema is not None and request.method == "POST":
-        values = read_formdata(schema, CombinedMultiDict([request.files, request.form]))
-        errors = schema.validate(values)
+    if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
+        values, _files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]))
     if form.validate_on_submit() and not errors:
         case, refused = commit_write(process.start, form, current_user,
                                      *([answer(schema, values)] if schema is not None else []))

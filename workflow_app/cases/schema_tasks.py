@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from forms.schema_forms import SchemaForm, schema_form
+from forms.schema_html import read_formdata
 from workflow_app.core.errors import InvalidInput
 from workflow_app.engine.projections import json_safe
 from workflow_app.engine.queries import (instance_spec_key, spec_form_files, start_form_files, task_form_files,
@@ -78,6 +79,13 @@ def take_files(form: SchemaForm, values: dict) -> tuple[dict, list[tuple[str, by
             return [take(item, schema.get("items")) for item in value]
         return value
     return take(values, form.schema), files
+
+
+def posted_answer(form: SchemaForm, formdata) -> tuple[dict, list[tuple[str, bytes]], dict[str, str]]:
+    """What a page posted to a form (`formdata`: the request's form and files): its values, with the names of the
+    files its file widgets took in their place, those files, and what is wrong with the values."""
+    values, files = take_files(form, read_formdata(form, formdata))
+    return values, files, form.validate(values)
 
 
 def form_values(form: SchemaForm, data) -> dict:

@@ -6,13 +6,13 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
-from forms.schema_html import SchemaTaskForm, read_formdata, render_schema_form
+from forms.schema_html import SchemaTaskForm, render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.schema_tasks import answer, form_values, take_files, task_schema_form
+from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_schema_form
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
@@ -80,9 +80,8 @@ def task_page(task_id):
         return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
-    values, form_files = take_files(schema, read_formdata(schema, CombinedMultiDict([request.files, request.form]))) \
-        if schema else (None, [])
-    errors = schema.validate(values) if schema else {}
+    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form])) \
+        if schema else (None, [], {})
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, case, form, extras, 422,
                             schema_fields=schema and render_schema_form(schema, values, errors))

@@ -6,14 +6,14 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
 from forms.health_check import CHECKLIST
-from forms.schema_html import SchemaTaskForm, read_formdata, render_schema_form
+from forms.schema_html import SchemaTaskForm, render_schema_form
 from workflow_app.agreements.operations import upload_payment_proof
 from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
 from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
-from workflow_app.cases.schema_tasks import answer, form_values, take_files, task_schema_form
+from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_schema_form
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
@@ -43,9 +43,8 @@ def apply(process_id):
     application = portal_application(process_id) or abort(404)
     form = application.form_class()
     schema, values, errors = application.schema, {}, {}
-    if schema is not None and request.method == "POST":
-        values = read_formdata(schema, CombinedMultiDict([request.files, request.form]))
-        errors = schema.validate(values)
+    if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
+        values, _files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]))
     if form.validate_on_submit() and not errors:
         case, refused = commit_write(application.start, form, current_user,
                                      *([answer(schema, values)] if schema is not None else []))
@@ -96,9 +95,8 @@ def task_page(task_id):
         return _render_task(task, data, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if not may_act_on(current_user, task):
         return _render_task(task, data, form, extras, 409, stale=_("This step is already done."))
-    values, form_files = take_files(schema, read_formdata(schema, CombinedMultiDict([request.files, request.form]))) \
-        if schema else (None, [])
-    errors = schema.validate(values) if schema else {}
+    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form])) \
+        if schema else (None, [], {})
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, data, form, extras, 422,
                             schema_fields=schema and render_schema_form(schema, values, errors))
