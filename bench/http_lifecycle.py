@@ -30,7 +30,7 @@ import statistics
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -38,6 +38,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_stack import LiveStack, one_step_bpmn  # noqa: E402
+
+from workflow_app.core.time import local_today  # noqa: E402
 
 TIMER_SECONDS = 2
 
@@ -73,7 +75,7 @@ SCHEMA_UI = {"ui:order": ["loan_type", "contract_no", "bank", "principal", "matu
 
 def _form_data() -> dict:
     """process id -> the data its task is completed with (valid: the maturity date lies a year ahead)."""
-    maturity = (date.today() + timedelta(days=365)).isoformat()
+    maturity = (local_today() + timedelta(days=365)).isoformat()
     shared = {"loan_type": "weigangdai", "contract_no": "JK-2024-0815", "bank": "潍坊银行奎文支行",
               "principal": "1250000.50", "maturity_date": maturity, "months_requested": 12,
               "reason": "受订单延后影响，货款回笼推迟三个月，申请展期十二个月。", "wages_paid": True}
