@@ -67,7 +67,7 @@ class ModelBudget:
     def __init__(self, limits: ModelLimits):
         self.limits = limits
         self._cpu_deadline = time.thread_time() + limits.cpu_seconds
-        self._memory_start = _resident_bytes()
+        self._memory_start: int | None = None  # read at the first check: most steps run no model code at all
         self._next_memory_check = 0.0
         self._ticks = 0
         self.exceeded: str | None = None
@@ -77,17 +77,18 @@ class ModelBudget:
         if self.exceeded is not None or self._ticks % _TICKS_PER_CHECK == 0:
             self.check()
 
-    def check(self) -> None:
-        """Raise ModelBudgetExceeded if the step has used its CPU time or memory."""
+    def check(self, memory: bool = True) -> None:
+        """Raise ModelBudgetExceeded if the step has used its CPU time (or, with `memory`, its memory)."""
         if self.exceeded is None:
             now = time.thread_time()
             if now > self._cpu_deadline:
                 self.exceeded = _("model code ran longer than %(seconds)s s of CPU time (MODEL_CPU_SECONDS)",
                                   seconds=f"{self.limits.cpu_seconds:g}")
-            elif now >= self._next_memory_check:
+            elif memory and now >= self._next_memory_check:
                 self._next_memory_check = now + _MEMORY_CHECK_SECONDS
-                grown = _resident_bytes() - self._memory_start
-                if grown > self.limits.memory_bytes:
+                if self._memory_start is None:
+                    self._memory_start = _resident_bytes()
+                elif _resident_bytes() - self._memory_start > self.limits.memory_bytes:
                     self.exceeded = self._memory_message()
         if self.exceeded is not None:
             raise ModelBudgetExceeded(self.exceeded)

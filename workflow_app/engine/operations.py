@@ -325,7 +325,9 @@ class _Step:
         self.task = task
 
     def did_run(self, task) -> None:
-        self.budget.check()  # also the engine's own work: a call activity that calls itself never ticks a script
+        # also the engine's own work: a call activity that calls itself never ticks a script (time is the measure
+        # here: memory is read only where model code runs)
+        self.budget.check(memory=False)
         if isinstance(task.task_spec, AUTOMATIC_SPECS):  # what they changed is read once the data is checked
             self.automatic.append(task)
 
