@@ -192,7 +192,7 @@ def calendar_list_command():
 @click.option("--source", default=None, help="Where the dates come from, e.g. the notice's number.")
 @command_errors
 def calendar_import_command(file, status, source):
-    """Enter a year from a JSON or CSV file (replaces that year; see the README)."""
+    """Enter a year from a JSON or CSV file (replaces that year; see docs/install.md)."""
     from pathlib import Path
     from workflow_app.sla.calendar_input import read_calendar_file
     from workflow_app.sla.operations import CalendarRefused, enter_calendar_year

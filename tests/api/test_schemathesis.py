@@ -34,7 +34,7 @@ ROLES = ("admin", "dispatcher", "city_supervisor", "reviewer", "agency", "bank",
 # Starting a case and completing a task fill in a form, whose own rules (as in the UI: the enterprise's USCC is
 # registered, a decision's reason is given, dates are in order) no JSON Schema states: a schema-valid body that
 # breaks one is refused with 422, which the document lists, and is no failure of positive data acceptance.
-# A NUL character in any string is refused with 400 (README; tests/api/test_endpoint.py), which the document says
+# A NUL character in any string is refused with 400 (docs/api.md; tests/api/test_endpoint.py), which the document says
 # for 400 but JSON Schema cannot state for the free-form `data` and `payload` objects: strings carry none here.
 CONFIG = """
 [generation]

@@ -1,4 +1,4 @@
-"""What gunicorn, started as the README says, sends: no Server header, no stored copy of an API answer, and 413
+"""What gunicorn, started as docs/install.md says, sends: no Server header, no stored copy of an API answer, and 413
 for a chunked body over MAX_CONTENT_LENGTH."""
 import requests
 

@@ -150,7 +150,7 @@ def _no_executable_process(roots: dict) -> list[str]:
 # an unquoted ISO 8601 duration, cycle or date-time: valid Python (R6/P1D divides two names) but not what was meant
 ISO_LITERAL = re.compile(r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-][\d:]+)?)"
                          r"(/P[\dYMWDTHS.]+)?$")
-# task properties that hold Python expressions (evaluated on the task's data; see README "Writing processes")
+# task properties that hold Python expressions (evaluated on the task's data; see docs/process-authoring.md)
 EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason")
 
 

@@ -76,7 +76,7 @@ def parse_date_lines(items, label, first_line: int = 1) -> tuple[list[date], dic
 
 
 def read_calendar_file(path: str | Path, status: str | None = None, source: str | None = None) -> CalendarEntry:
-    """Read a JSON or CSV calendar file (see the README); raise CalendarRefused naming every problem.
+    """Read a JSON or CSV calendar file (see docs/install.md); raise CalendarRefused naming every problem.
 
     JSON: {"year": 2027, "status": "official", "source": "...", "holidays": [date lines],
     "workdays": [date lines]}. CSV: a header `date,kind,note` then one row per date or period with
