@@ -6,28 +6,17 @@ import json
 import pytest
 
 from tests.conftest import open_task_of
+from tests.engine.test_deploy import one_task
 from tests.forms.test_schema_forms import INVALID_CASES, SCHEMA, UI_SCHEMA, VALID, changed
 from workflow_app.engine.models import ProcessInstance
 from workflow_app.engine.operations import deploy_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
-BPMN = '''<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
-  <bpmn:process id="form_matrix" name="表单校验" isExecutable="true">
-    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="county_handler"><bpmn:flowNodeRef>s</bpmn:flowNodeRef>
-      <bpmn:flowNodeRef>fill</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
-    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="fill" name="填写申请"><bpmn:extensionElements><spiffworkflow:properties>
-      <spiffworkflow:property name="formJsonSchemaFilename" value="matrix-schema.json" />
-      <spiffworkflow:property name="formUiSchemaFilename" value="matrix-uischema.json" />
-      </spiffworkflow:properties></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="fill" /><bpmn:sequenceFlow id="f2" sourceRef="fill" targetRef="e" />
-  </bpmn:process>
-</bpmn:definitions>'''
+# a one-task process whose task names the matrix's form
+BPMN = one_task(pid="form_matrix", lane="county_handler", name="填写申请", props=(
+    '<spiffworkflow:property name="formJsonSchemaFilename" value="matrix-schema.json" />'
+    '<spiffworkflow:property name="formUiSchemaFilename" value="matrix-uischema.json" />'))
 
 
 def _json_safe(value) -> bool:
@@ -48,7 +37,7 @@ def matrix_case(bureau, create_case):
 
 
 def test_each_keyword_and_format_is_refused_by_the_api_naming_the_field(matrix_case, api_as):
-    task = open_task_of(matrix_case, "fill")
+    task = open_task_of(matrix_case, "ask")
     api = api_as("kuiwen_handler")
     wrong = []
     for name, changes, path, message in INVALID_CASES:
@@ -60,7 +49,7 @@ def test_each_keyword_and_format_is_refused_by_the_api_naming_the_field(matrix_c
         if answer.status_code != 422 or {"field": path, "message": message} not in details:
             wrong.append((name, answer.status_code, details))
     assert wrong == []
-    assert open_task_of(matrix_case, "fill").state == "open"  # no refusal stored anything
+    assert open_task_of(matrix_case, "ask").state == "open"  # no refusal stored anything
     done = api.post(f"/tasks/{task.id}/complete", {"data": VALID})
     assert done.status_code == 200, done.get_json()
     instance = db.session.get(ProcessInstance, matrix_case.instance_id)
@@ -76,7 +65,7 @@ PAGE_CASES = [("unit_name", "潍", "‘用人单位名称’不能少于 2 个�
 
 @pytest.mark.parametrize("field, typed, message", PAGE_CASES, ids=[c[0] for c in PAGE_CASES])
 def test_a_refusal_on_the_page_is_beside_its_field(matrix_case, client_as, field, typed, message):
-    task = open_task_of(matrix_case, "fill")
+    task = open_task_of(matrix_case, "ask")
     posted = {"data.unit_name": "潍坊华宇", "data.uscc": VALID["uscc"], "data.trainee_count": "2",
               "data.trainees.0.name": "张三", "data.trainees.0.id_number": VALID["trainees"][0]["id_number"],
               "data.promise": "y", f"data.{field}": typed}
@@ -88,4 +77,4 @@ def test_a_refusal_on_the_page_is_beside_its_field(matrix_case, client_as, field
     assert "invalid-feedback" in beside
     if message:
         assert message in beside
-    assert open_task_of(matrix_case, "fill").state == "open"
+    assert open_task_of(matrix_case, "ask").state == "open"

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import DATA, open_task_of
+from tests.engine.test_deploy import one_task
 from workflow_app.engine.models import ProcessInstance
 from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
@@ -72,22 +73,9 @@ def test_the_start_page_renders_and_checks_the_start_events_schema(bureau, clien
     assert data["kind"] == "renewal" and data["employees"] == 12 and "fee" in data  # the DMN ran on the start data
 
 
-FILE_TASK = '''<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
-  <bpmn:process id="with_proof" name="上传证明" isExecutable="true">
-    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="county_handler"><bpmn:flowNodeRef>s</bpmn:flowNodeRef>
-      <bpmn:flowNodeRef>upload</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
-    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="upload" name="上传证明材料"><bpmn:extensionElements><spiffworkflow:properties>
-      <spiffworkflow:property name="formJsonSchemaFilename" value="proof-schema.json" />
-      <spiffworkflow:property name="formUiSchemaFilename" value="proof-uischema.json" />
-      </spiffworkflow:properties></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="upload" /><bpmn:sequenceFlow id="f2" sourceRef="upload" targetRef="e" />
-  </bpmn:process>
-</bpmn:definitions>'''
+FILE_TASK = one_task(pid="with_proof", lane="county_handler", name="上传证明材料", props=(
+    '<spiffworkflow:property name="formJsonSchemaFilename" value="proof-schema.json" />'
+    '<spiffworkflow:property name="formUiSchemaFilename" value="proof-uischema.json" />'))
 PROOF_SCHEMA = ('{"type": "object", "required": ["proof"], "properties": {"proof": {"type": "array", "title": "证明材料",'
                 ' "minItems": 1, "items": {"type": "string"}}, "licence": {"type": "string", "title": "营业执照"}}}')
 PROOF_UI = '{"proof": {"ui:widget": "file"}, "licence": {"ui:widget": "file"}}'
@@ -99,7 +87,7 @@ def test_a_file_widget_stores_its_files_as_the_cases_attachments(bureau, deploy,
     from workflow_app.cases.models import Attachment
     deploy(sources={"with_proof.bpmn": FILE_TASK, "proof-schema.json": PROOF_SCHEMA, "proof-uischema.json": PROOF_UI})
     case = create_case("with_proof")
-    task = open_task_of(case, "upload")
+    task = open_task_of(case, "ask")
     client = client_as("kuiwen_handler")
     assert 'type="file"' in client.get(f"/tasks/{task.id}").get_data(as_text=True)
     refused = client.post(f"/tasks/{task.id}", content_type="multipart/form-data",

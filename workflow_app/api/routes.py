@@ -171,10 +171,11 @@ def create_case():
                            [{"field": "process", "message": str(_l("Not a process you may start"))}])
     _label, form_class, kwargs, start, free_data, schema = options[process_id]
     if schema is not None:  # the start event's JSON Schema form; a title beside it may name the case
-        data = dict(body.get("data") or {}) if isinstance(body.get("data"), dict) else body.get("data")
-        title = data.pop("title", None) if isinstance(data, dict) else None
-        case = start_generic_case(process_id, {**checked_data(schema, data), **({"title": title} if title else {})},
-                                  user)
+        data = body.get("data")
+        title = data.get("title") if isinstance(data, dict) else None
+        if title is not None:
+            data = {key: value for key, value in data.items() if key != "title"}
+        case = start_generic_case(process_id, {**checked_data(schema, data), "title": title}, user)
     elif free_data:
         data = body.get("data") or {}
         if not isinstance(data, dict):

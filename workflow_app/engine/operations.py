@@ -123,11 +123,13 @@ def _failing_task(exc: BaseException, fallback=None):
 def _failure_message(exc: BaseException, task=None) -> str:
     """One line an admin can act on: where the step failed and why."""
     task = _failing_task(exc, task)
+    first_line = (str(exc).splitlines() or [""])[0]
     if isinstance(exc, sa.exc.StatementError):
         reason = _l("the database refused a value: %(problem)s", problem=str(exc.orig).splitlines()[0])
+    elif isinstance(exc, (TaskDataRefused, ModelBudgetExceeded)):  # our own refusals say what they are
+        reason = first_line
     else:
-        reason = str(exc).splitlines()[0] if str(exc) else ""
-        reason = f"{type(exc).__name__}: {reason}" if not isinstance(exc, (TaskDataRefused,)) else reason
+        reason = f"{type(exc).__name__}: {first_line}"
     where = (task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None
     return (f"{where}: {reason}" if where else str(reason))[:2000]
 
