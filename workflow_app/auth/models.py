@@ -60,6 +60,13 @@ class Enterprise(db.Model, CreatedAtMixin):
     name = sa.Column(sa.String(200), nullable=False)
     county_id = sa.Column(sa.ForeignKey("org_unit.id"), nullable=False, index=True)
     specialist_id = sa.Column(sa.ForeignKey("user_account.id", use_alter=True), nullable=True)
+    legal_representative = sa.Column(sa.String(50), nullable=True)  # 法定代表人: who may sign for it
+    contact_person = sa.Column(sa.String(50), nullable=True)
+    contact_phone = sa.Column(sa.String(20), nullable=True)
+    street = sa.Column(sa.String(100), nullable=True)  # 街道/镇
+    key_enterprise = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())  # 重点企业
+    # registered by a dispatcher from a referral (not yet on the register): an admin confirms it
+    awaiting_confirmation = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
     county = relationship("OrgUnit")
 
 

@@ -30,6 +30,7 @@ class Case(db.Model, CreatedAtMixin):
     title = sa.Column(sa.String(300), nullable=False)
     priority = sa.Column(sa.String(10), nullable=False, default="normal")
     created_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
+    external_ref = sa.Column(sa.String(60), nullable=True, index=True)  # the command centre's own ticket number
 
     instance = relationship("ProcessInstance")
     enterprise = relationship("Enterprise")
