@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow_app.core.money import MAX_YUAN, AmountError, parse_yuan, yuan_to_fen
+from workflow_app.core.money import MAX_YUAN, AmountError, amount_in_capitals, parse_yuan, yuan_to_fen
 
 # what a security probe typed into the amount fields (issue 27), and plain typing mistakes
 BAD_AMOUNTS = {
@@ -57,3 +57,29 @@ def test_any_text_is_an_amount_in_bounds_or_refused_with_a_reason(typed):
 
 def test_fen_of_the_largest_amount_fit_a_json_double_and_a_bigint():
     assert yuan_to_fen(MAX_YUAN) * 3 < 2**53 < 2**63
+
+
+@pytest.mark.parametrize("fen, words", [
+    (1_234_567, "壹万贰仟叁佰肆拾伍元陆角柒分"),
+    (0, "零元整"),
+    (5, "伍分"),
+    (50, "伍角整"),                           # ends in 角: 整
+    (1_600, "壹拾陆元整"),                     # 10 to 19 yuan begin with 壹拾
+    (3_000_000, "叁万元整"),                   # zeros at the end: none written
+    (1_000_500, "壹万零伍元整"),               # a run of zeros between digits: one 零
+    (10_001_000, "壹拾万零壹拾元整"),          # a group below a thousand after a higher group: 零
+    (20_000_100_000, "贰亿零壹仟元整"),        # a group of zeros between two others: one 零
+    (32_504, "叁佰贰拾伍元零肆分"),            # no 角 but 分: 零 after 元
+    (168_032, "壹仟陆佰捌拾元叁角贰分"),
+    (10_000_000_000, "壹亿元整"),
+    (100_010_000_000_000, "壹万零壹亿元整"),
+    (999_999_999_999_999, "玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),  # MAX_YUAN
+])
+def test_amounts_in_capitals_as_cheques_write_them(fen, words):
+    assert amount_in_capitals(fen) == words
+
+
+@pytest.mark.parametrize("fen", [-1, 1.5, "100", True, None])
+def test_only_whole_non_negative_fen_have_capitals(fen):
+    with pytest.raises(ValueError):
+        amount_in_capitals(fen)

@@ -60,3 +60,58 @@ def fen_to_yuan(fen: int) -> Decimal:
 def format_yuan(fen: int) -> str:
     """Render fen as yuan with thousands separators, e.g. 123456 → '1,234.56'."""
     return f"{fen_to_yuan(fen):,.2f}"
+
+
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_CAPITAL_PLACES = ("", "拾", "佰", "仟")        # within a group of four digits
+_CAPITAL_GROUPS = ("", "万", "亿", "万")        # of the groups, from the lowest; MAX_YUAN has 13 digits of yuan
+
+
+def _capital_group(number: int) -> str:
+    """1 to 9999 in capitals, a 零 for each run of zeros between its digits (1010 → 壹仟零壹拾)."""
+    digits, words, zeros = f"{number:04d}", "", False
+    for index, digit in enumerate(digits):
+        if digit == "0":
+            zeros = bool(words)  # a zero counts only after a digit was written, and only if another one follows
+            continue
+        if zeros:
+            words += "零"
+            zeros = False
+        words += _CAPITAL_DIGITS[int(digit)] + _CAPITAL_PLACES[3 - index]
+    return words
+
+
+def amount_in_capitals(fen: int) -> str:
+    """An amount in fen in Chinese capitals (大写), as cheques and agreements write it: 1234567 → 壹万贰仟叁佰肆拾伍元陆角柒分.
+
+    The rules of the payment and settlement measures (支付结算办法): a run of zeros between digits is one 零, a whole
+    amount or one ending in 角 ends in 整, 元 is followed by 零 when the 角 is zero and the 分 is not, and an amount
+    from 10 to 19 yuan begins with 壹拾 (16.00 → 壹拾陆元整).
+    """
+    if isinstance(fen, bool) or not isinstance(fen, int) or fen < 0:
+        raise ValueError(f"an amount in capitals is a whole, non-negative number of fen, not {fen!r}")
+    yuan, cents = divmod(fen, FEN_PER_YUAN)
+    jiao, fen_digit = divmod(cents, 10)
+    words = ""
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10_000)
+        groups.append(group)
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            continue
+        lower_written = bool(words)
+        gap = lower_written and (groups[index + 1] == 0 or group < 1000)  # zeros between it and the group above
+        words += ("零" if gap else "") + _capital_group(group) + _CAPITAL_GROUPS[index]
+        if index == 3 and groups[2] == 0:
+            words += "亿"  # 万亿, when no 亿 of its own follows (1,0000,0000,0000 → 壹万亿; 1,0001,0000,0000 → 壹万零壹亿)
+    if words:
+        words += "元"
+    if jiao:
+        words += _CAPITAL_DIGITS[jiao] + "角"
+    elif fen_digit and words:
+        words += "零"
+    if fen_digit:
+        return words + _CAPITAL_DIGITS[fen_digit] + "分"
+    return (words or "零元") + "整"
