@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+HOST   ?= 127.0.0.1
 export FLASK_APP := wsgi
 
 .PHONY: install run test bench translations clean
@@ -15,12 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## run: install, migrate, seed the demo, deploy bpmn/, serve on http://127.0.0.1:$(PORT) with the timer worker
+## run: install, migrate, seed the demo, deploy bpmn/, serve on http://$(HOST):$(PORT) with the timer worker
+##      (HOST=0.0.0.0 serves the LAN too)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/flask processes deploy
-	INPROCESS_WORKER=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	INPROCESS_WORKER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install and run the whole suite (SQLite and PostgreSQL)
 test: install

@@ -83,6 +83,14 @@ class Config:
     # cookie of a sign-in is refused
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30")))
 
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app and add X-Forwarded-For,
+    # -Proto and -Host: the client's address, scheme and host are then taken from those headers, as the last that
+    # many hops wrote them (0: the headers are ignored and the address is the connection's, as without a proxy)
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # Seconds browsers are told to reach the site over HTTPS only (Strict-Transport-Security, on HTTPS responses);
+    # 0 sends no such header
+    HSTS_MAX_AGE_SECONDS = int(os.environ.get("HSTS_MAX_AGE_SECONDS", "0"))
+
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
@@ -139,6 +147,7 @@ class ProductionConfig(Config):
     # Cookies only over HTTPS in production (the session and the "keep me signed in" cookie)
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_MAX_AGE_SECONDS = int(os.environ.get("HSTS_MAX_AGE_SECONDS", str(365 * 24 * 3600)))
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

@@ -26,6 +26,11 @@ def create_app(config_class=None):
     if app.config.get("ENV_NAME") == "production" or config_class is app_config.ProductionConfig:
         if app.config["SECRET_KEY"] == app_config.DEFAULT_SECRET_KEY:
             raise RuntimeError("SECRET_KEY is the development default; set SECRET_KEY before running in production")
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        # the client's address (login limits, signatures), scheme (HSTS) and host, as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from pathlib import Path
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
-"""The HTTP headers every response carries: scripts only from this site, no framing, no sniffing, and no copy of
-a signed-in user's pages kept by a browser or a proxy."""
-from flask import request
+"""The HTTP headers every response carries: scripts only from this site, no framing, no sniffing, no copy of
+a signed-in user's pages kept by a browser or a proxy, and in production HTTPS only (HSTS)."""
+from flask import current_app, request
 from flask_login import current_user
 
 # Scripts only from our own static files (the vendored libraries and ours; no inline script, no eval).
@@ -22,6 +22,9 @@ def add_security_headers(response):
         response.headers.setdefault(name, value)
     if _for_a_signed_in_user():
         response.headers["Cache-Control"] = "no-store"
+    max_age = current_app.config["HSTS_MAX_AGE_SECONDS"]
+    if max_age and request.is_secure:  # browsers ignore it over plain HTTP; behind a proxy, its X-Forwarded-Proto
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
 
 
