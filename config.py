@@ -25,8 +25,6 @@ class Config:
     WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
     # Folder of BPMN/DMN files deployed by `flask processes deploy` without arguments
     BPMN_DIR = os.environ.get("BPMN_DIR", str(BASE_DIR / "bpmn"))
-    # Time zone in which times are shown to users (always stored in UTC)
-    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
     # Password given to demo users by `flask seed-demo`
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo1234")
 
@@ -116,7 +114,6 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    DEBUG = False
     # The demo's policy is still open, so that the portal can be tried (the notice's own day has passed)
     INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2099-12-31")
 

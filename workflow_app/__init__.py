@@ -23,9 +23,8 @@ def create_app(config_class=None):
     app = Flask(__name__, instance_relative_config=True)
     config_class = config_class or app_config.CONFIGS[app_config.APP_ENV]
     app.config.from_object(config_class)
-    if app.config.get("ENV_NAME") == "production" or config_class is app_config.ProductionConfig:
-        if app.config["SECRET_KEY"] == app_config.DEFAULT_SECRET_KEY:
-            raise RuntimeError("SECRET_KEY is the development default; set SECRET_KEY before running in production")
+    if issubclass(config_class, app_config.ProductionConfig) and app.config["SECRET_KEY"] == app_config.DEFAULT_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY is the development default; set SECRET_KEY before running in production")
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["TRUSTED_PROXY_COUNT"]

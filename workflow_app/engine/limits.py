@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
+
+from workflow_app.core.settings import setting
 
 SCRIPT_FILENAME = "<bpmn script>"
 # The budget's clock is read every this many ticks (a tick is one loop turn, item or call of model code).
@@ -25,23 +26,18 @@ _PAGE_SIZE = 4096
 
 @dataclass(frozen=True)
 class ModelLimits:
-    cpu_seconds: float = 5.0          # CPU time of one step's model code and engine work
-    memory_bytes: int = 256 * 2**20   # growth of the process's resident memory during one step
-    call_depth: int = 100             # nested calls of functions defined in model code
-    data_bytes: int = 2 * 2**20       # size of one task's data, roughly as stored
-    data_depth: int = 32              # nesting of lists and objects in task data
+    cpu_seconds: float  # CPU time of one step's model code and engine work
+    memory_bytes: int   # growth of the process's resident memory during one step
+    call_depth: int     # nested calls of functions defined in model code
+    data_bytes: int     # size of one task's data, roughly as stored
+    data_depth: int     # nesting of lists and objects in task data
 
     @classmethod
     def current(cls) -> "ModelLimits":
-        """The limits configured for the running app (the defaults outside one)."""
-        if not has_app_context():
-            return cls()
-        config, default = current_app.config, cls()
-        return cls(cpu_seconds=config.get("MODEL_CPU_SECONDS", default.cpu_seconds),
-                   memory_bytes=config.get("MODEL_MEMORY_MB", default.memory_bytes // 2**20) * 2**20,
-                   call_depth=config.get("MODEL_CALL_DEPTH", default.call_depth),
-                   data_bytes=config.get("TASK_DATA_MAX_KB", default.data_bytes // 1024) * 1024,
-                   data_depth=config.get("TASK_DATA_MAX_DEPTH", default.data_depth))
+        """The limits configured for the running app (config.py's outside one)."""
+        return cls(cpu_seconds=setting("MODEL_CPU_SECONDS"), memory_bytes=setting("MODEL_MEMORY_MB") * 2**20,
+                   call_depth=setting("MODEL_CALL_DEPTH"), data_bytes=setting("TASK_DATA_MAX_KB") * 1024,
+                   data_depth=setting("TASK_DATA_MAX_DEPTH"))
 
 
 class ModelBudgetExceeded(Exception):

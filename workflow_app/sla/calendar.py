@@ -19,15 +19,15 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context, has_request_context
+from flask import g, has_request_context
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.reference import kept
+from workflow_app.core.settings import setting
 from workflow_app.core.time import SHANGHAI
 from workflow_app.extensions import db
 from workflow_app.sla.models import CalendarDay, CalendarYear
 
-DEFAULT_WORKING_HOURS = "09:00-12:00,13:30-17:30"
 MAX_SCAN_DAYS = 3700  # about ten years: a deadline further away than that is a modelling error
 
 
@@ -69,10 +69,7 @@ def parse_working_hours(text: str) -> WorkingHours:
 
 
 def configured_working_hours() -> WorkingHours:
-    if not has_app_context():
-        return parse_working_hours(DEFAULT_WORKING_HOURS)
-    text = current_app.config.get("WORKING_HOURS", DEFAULT_WORKING_HOURS)
-    return parse_working_hours(text)
+    return parse_working_hours(setting("WORKING_HOURS"))
 
 
 # ------------------------------------------------------------------------------ built-in years

@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
-from flask import current_app, has_app_context
 
 from workflow_app.core.durations import parse_sla
+from workflow_app.core.settings import setting
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import Task
@@ -38,15 +38,10 @@ from workflow_app.sla.calendar import WorkCalendar, work_calendar
 from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaClock
 
 log = logging.getLogger(__name__)
-DEFAULTS = {"SLA_WARN_RATIO": 0.75, "SLA_PAUSE_LANES": ("enterprise",), "SLA_ESCALATE_AFTER": "2wd"}
 SECTION_KEY = "section"  # the case data key that names the responsible section (the referral routing sets it)
 # The longest extension a model's extensionDays may grant at once: a deadline is moved one working day at a time, so
 # a model's 10**12 would hold the step (and the case's row lock) for minutes before failing
 MAX_EXTENSION_DAYS = 366
-
-
-def setting(key):
-    return current_app.config.get(key, DEFAULTS[key]) if has_app_context() else DEFAULTS[key]
 
 
 def _iso(moment: datetime) -> str:

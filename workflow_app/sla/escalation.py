@@ -132,7 +132,7 @@ class Step:
 
 def _escalate(clocks: list[SlaClock], level: int, step: Step, lookups: BatchLookups, counts: dict) -> None:
     """Write what reaching `level` sends for each of the clocks (all just moved there)."""
-    role = current_app.config.get("SUPERVISOR_ROLE", "supervisor")
+    role = current_app.config["SUPERVISOR_ROLE"]
     numbers = iter(reserve_numbers(NOTICE_PREFIX, len(clocks), step.now) if level != LEVEL_WARNED else ())
     for clock in clocks:
         facts = _facts(clock, lookups)
@@ -162,7 +162,7 @@ def sweep_batch(now=None, batch: int | None = None) -> dict:
     Returns counts of the clocks and of the steps taken.
     """
     now = now or utcnow()
-    batch = batch or current_app.config.get("SLA_SWEEP_BATCH", 500)
+    batch = batch or current_app.config["SLA_SWEEP_BATCH"]
     calendar = WorkCalendar()
     clocks = _claim_due_clocks(now, batch)
     counts = {"clocks": len(clocks), "warned": 0, "notices": 0, "escalated": 0}
@@ -189,7 +189,7 @@ def sweep_batch(now=None, batch: int | None = None) -> dict:
 def run_sla_sweep(now=None) -> dict:
     """Sweep every due clock, one committed transaction per batch (locks are held only that long)."""
     now = now or utcnow()
-    batch = current_app.config.get("SLA_SWEEP_BATCH", 500)
+    batch = current_app.config["SLA_SWEEP_BATCH"]
     total = {"clocks": 0, "warned": 0, "notices": 0, "escalated": 0}
     while True:
         counts = sweep_batch(now, batch)
