@@ -147,3 +147,17 @@ def _keep_audit_append_only(session, flush_context, instances):
             raise RuntimeError("audit events are append-only")
         if isinstance(obj, ProcessVersion) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("process versions are immutable: deploy a new version")
+
+
+class WorkerHeartbeat(db.Model):
+    """A timer worker's last pass: when it beat, what its passes did, how long its sweeps took (readiness, metrics)."""
+
+    __tablename__ = "worker_heartbeat"
+    worker = sa.Column(sa.String(120), primary_key=True)  # host:pid of the worker process
+    started_at = sa.Column(UTCDateTime(), nullable=False)
+    beat_at = sa.Column(UTCDateTime(), nullable=False)
+    passes = sa.Column(sa.BigInteger, nullable=False)
+    timers_fired = sa.Column(sa.BigInteger, nullable=False)
+    failures = sa.Column(sa.BigInteger, nullable=False)
+    last_pass_seconds = sa.Column(sa.Float, nullable=False)
+    sweep_seconds = sa.Column(sa.JSON, nullable=False)  # {sweep's name: seconds its last run took}
