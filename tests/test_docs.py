@@ -51,7 +51,8 @@ def properties_the_code_reads() -> set[str]:
     source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "workflow_app").rglob("*.py"))
     read = set(re.findall(r'properties(?:\.get\(|\[)\s*"(\w+)"', source))
     return (read | set(process_facts.PROCESS_PROPERTIES) | {parsing.FORM_SCHEMA, parsing.FORM_UI_SCHEMA}
-            | set(parsing.EXPRESSION_PROPERTIES))
+            | set(parsing.EXPRESSION_PROPERTIES) | set(process_facts.PORTAL_TASK_PROPERTIES)
+            | {process_facts.PORTAL_OUTCOME})
 
 
 def ui_keys_the_code_reads() -> set[str]:

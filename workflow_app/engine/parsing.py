@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
@@ -224,7 +225,7 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                     problems.append(_("%(where)s: timer expression %(expression)s (quote ISO literals, e.g. "
                                       "\"PT1H\"): %(reason)s", where=where, expression=_quoted(definition.expression),
                                       reason=exc))
-    return problems + _process_property_problems(spec, file_name)
+    return problems + _process_property_problems(spec, file_name) + _portal_text_problems(spec, file_name)
 
 
 def _process_property_problems(spec, file_name: str) -> list[str]:
@@ -251,6 +252,35 @@ def _process_property_problems(spec, file_name: str) -> list[str]:
             problem = _process_property_problem(name, value, where)
             if problem:
                 problems.append(problem)
+    return problems
+
+
+def _portal_text_problems(spec, file_name: str) -> list[str]:
+    """Check the portal's words (engine.process_facts): portalTodo and portalWaiting on human tasks, portalOutcome
+    on end events, each a text template that can be used."""
+    problems = []
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        where = _where(file_name, bpmn_id[:80], type(task_spec).__name__)
+        properties = (task_spec.extensions or {}).get("properties", {})
+        is_end = isinstance(task_spec, EndEvent)
+        for name in (*process_facts.PORTAL_TASK_PROPERTIES, process_facts.PORTAL_OUTCOME):
+            if name not in properties:
+                continue
+            if name == process_facts.PORTAL_OUTCOME and not is_end:
+                problems.append(_("%(where)s: %(name)s belongs on an end event (how a case that ends there ended)",
+                                  where=where, name=name))
+                continue
+            if name != process_facts.PORTAL_OUTCOME and not getattr(task_spec, "manual", False):
+                problems.append(_("%(where)s: %(name)s belongs on a user or manual task", where=where, name=name))
+                continue
+            value = properties[name].strip()
+            reason = process_facts.title_template_problem(value) if value else _("it is empty")
+            if reason:
+                problems.append(_("%(where)s: %(name)s %(title)s cannot be used: %(reason)s", where=where, name=name,
+                                  title=_quoted(properties[name]), reason=reason))
     return problems
 
 

@@ -6,10 +6,11 @@ start event and its name, never from Python keyed by the process id. Deploying c
 """
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -22,7 +23,16 @@ STARTABLE_BY = "startableBy"
 PORTAL_APPLICATION = "portalApplication"
 ENTERPRISE_FIELD = "enterpriseField"
 CASE_ORG_UNIT = "caseOrgUnit"
-PROCESS_PROPERTIES = (CASE_NUMBER_PREFIX, CASE_TITLE, STARTABLE_BY, PORTAL_APPLICATION, ENTERPRISE_FIELD, CASE_ORG_UNIT)
+ENTERPRISE_REGISTRATION = "enterpriseRegistration"
+PROCESS_PROPERTIES = (CASE_NUMBER_PREFIX, CASE_TITLE, STARTABLE_BY, PORTAL_APPLICATION, ENTERPRISE_FIELD, CASE_ORG_UNIT,
+                      ENTERPRISE_REGISTRATION)
+
+# what the portal tells the enterprise (portal.queries), text templates over the case's data like caseTitle:
+PORTAL_TODO = "portalTodo"        # on a human task of the enterprise's lane: what the enterprise is asked to do
+PORTAL_WAITING = "portalWaiting"  # on a staff task: what the enterprise waits for while it is open
+PORTAL_OUTCOME = "portalOutcome"  # on an end event: how a case that ended there ended
+PORTAL_TASK_PROPERTIES = (PORTAL_TODO, PORTAL_WAITING)
+PORTAL_TEXT_MAX_CHARS = 300  # of a rendered text (a title's length)
 
 GENERIC_PREFIX = "AJ"  # 案件: the number prefix of a process that names none
 PREFIX_PATTERN = re.compile(r"[A-Z]{1,10}")  # what a number sequence's name can hold (cases.operations)
@@ -58,7 +68,8 @@ TITLE_ENVIRONMENT.filters["yuan"] = _yuan
 
 
 def title_template_problem(source: str) -> str | None:
-    """Why a caseTitle cannot be used (one line, in the request's language), or None when it can."""
+    """Why a text template (caseTitle, the portal's words) cannot be used (one line, in the request's language),
+    or None when it can."""
     if len(source) > TITLE_MAX_CHARS:
         return _("longer than %(n)d characters", n=TITLE_MAX_CHARS)
     try:
@@ -68,13 +79,44 @@ def title_template_problem(source: str) -> str | None:
     for node in tree.find_all(nodes.Node):
         if not isinstance(node, _TITLE_NODES):
             what = next((label for kind, label in _STATEMENTS.items() if isinstance(node, kind)), type(node).__name__)
-            return _("%(what)s is not allowed (a title holds values, {%% if %%}, comparisons and filters)", what=str(what))
+            return _("%(what)s is not allowed (a text template holds values, {%% if %%}, comparisons and filters)",
+                     what=str(what))
         if isinstance(node, nodes.Filter) and node.name not in TITLE_FILTERS:
             return _("unknown filter '%(name)s' (known: %(known)s)", name=node.name,
                      known=", ".join(sorted(TITLE_FILTERS)))
         if isinstance(node, nodes.Test) and node.name not in TITLE_TESTS:
             return _("unknown test '%(name)s' (known: %(known)s)", name=node.name, known=", ".join(sorted(TITLE_TESTS)))
     return None
+
+
+@lru_cache(maxsize=1024)
+def text_template(source: str):
+    """A model's text template compiled (once per text), or None when it cannot be used (deploying refuses those)."""
+    source = (source or "").strip()
+    if not source or title_template_problem(source) is not None:
+        return None
+    return TITLE_ENVIRONMENT.from_string(source)
+
+
+@lru_cache(maxsize=1024)
+def template_reads_data(source: str) -> bool:
+    """Whether a text template names any of the case's data (one that does not needs no workflow loaded)."""
+    try:
+        return bool(meta.find_undeclared_variables(TITLE_ENVIRONMENT.parse((source or "").strip())))
+    except TemplateError:
+        return False
+
+
+def render_text(source: str, data: dict | None) -> str:
+    """A model's text template over the case's data, on one line; "" when it is empty, unusable or fails."""
+    template = text_template(source)
+    if template is None:
+        return ""
+    try:
+        text = template.render(data or {})
+    except Exception:  # noqa: BLE001 - a model's template over any data: the caller falls back to its own words
+        return ""
+    return " ".join(text.split())[:PORTAL_TEXT_MAX_CHARS]
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +134,9 @@ class ProcessFacts:
     description: str | None       # what starting (applying) does: the start event's documentation, else the
                                   # package's description (process_model.json)
     case_title: object = None     # caseTitle, compiled (a jinja2 Template), or None
+    # the start field (an object: name, county) describing an enterprise to register when the enterpriseField's
+    # code is not on the register yet (enterpriseRegistration); None: such a start is refused
+    enterprise_registration: str | None = None
 
     def title(self, data: dict) -> str:
         """The case title the model's caseTitle gives over the start data; "" without one (or if it fails)."""
@@ -139,6 +184,7 @@ def read_facts(spec, process_id: str, name: str | None, description: str | None 
         description=next(((ts.documentation or "").strip() for ts in starts if (ts.documentation or "").strip()),
                          (description or "").strip() or None),
         case_title=TITLE_ENVIRONMENT.from_string(title) if title and title_template_problem(title) is None else None,
+        enterprise_registration=properties.get(ENTERPRISE_REGISTRATION) or None,
     )
 
 

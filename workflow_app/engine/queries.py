@@ -305,6 +305,35 @@ def _instance_specs(instance: ProcessInstance) -> tuple:
         sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)))
 
 
+def _spec_key_and_reader(instance: ProcessInstance) -> tuple:
+    """(spec key, reader of the spec JSON) of an instance's version; its row is read once per version in the
+    session, not once per instance (pages ask this of many instances)."""
+    key = getattr(instance, "spec_key", None) or instance.process_version.sha256
+    version_id = instance.process_version_id
+    return key, lambda: db.session.scalar(sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id))
+
+
+def step_properties(instance: ProcessInstance, bpmn_id: str) -> dict[str, str]:
+    """The spiffworkflow:properties of a task or event (by BPMN id) of the instance's version, from its cached
+    spec; {} when the version has no such step."""
+    from workflow_app.engine.serialization import load_specs
+    spec, subprocess_specs = load_specs(*_spec_key_and_reader(instance))
+    for process_spec in (spec, *subprocess_specs.values()):
+        task_spec = process_spec.task_specs.get(bpmn_id)
+        if task_spec is not None:
+            return (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    return {}
+
+
+def ended_through(instance: ProcessInstance) -> str | None:
+    """The BPMN id of the end event through which a completed case's top-level process ended (the last one it
+    reached); None for a case that has not completed."""
+    if instance.status != "completed":
+        return None
+    from workflow_app.engine.serialization import top_end_event
+    return top_end_event(instance.state_json, *_spec_key_and_reader(instance))
+
+
 def task_instructions(task: Task) -> str | None:
     """A task row's spiffworkflow:instructionsForEndUser, from its version's cached spec (None if it has none)."""
     spec, subprocess_specs = _instance_specs(task.instance)

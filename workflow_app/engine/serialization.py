@@ -128,6 +128,24 @@ def top_task_states(state_json: str, spec_key: str, read_spec_json) -> list[tupl
             for task in dct["tasks"].values()]
 
 
+def top_end_event(state_json: str, spec_key: str, read_spec_json) -> str | None:
+    """The BPMN id of the end event the top workflow completed through (the last one reached), read from the stored
+    state without restoring it; None when it reached none (e.g. cancelled before its end)."""
+    from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+    from SpiffWorkflow.util.task import TaskState
+    dct = json.loads(state_json)
+    if dct.get(SERIALIZER.VERSION_KEY) == SERIALIZER_VERSION:
+        task_specs = load_specs(spec_key, read_spec_json)[0].task_specs
+        ends = [(task.get("last_state_change") or 0, task_specs.get(task["task_spec"]))
+                for task in dct["tasks"].values() if task["state"] & TaskState.COMPLETED]
+    else:  # an older stored format: restored (and migrated) by the library
+        workflow = load_workflow(state_json, spec_key, read_spec_json)
+        ends = [(task.last_state_change or 0, task.task_spec) for task in workflow.get_tasks(state=TaskState.COMPLETED)
+                if task.workflow is workflow]
+    ends = [(when, spec) for when, spec in ends if isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None)]
+    return max(ends, key=lambda end: end[0])[1].bpmn_id if ends else None
+
+
 def load_workflow(state_json: str, spec_key: str, read_spec_json) -> BpmnWorkflow:
     """Restore a workflow from its stored state and its version's spec."""
     dct = json.loads(state_json)

@@ -12,9 +12,13 @@ from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.core.money import format_yuan
 from workflow_app.core.pagination import paginate
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
-from workflow_app.engine.queries import current_data, load_stored_workflows
+from workflow_app.engine.process_facts import (PORTAL_OUTCOME, PORTAL_TODO, PORTAL_WAITING, render_text,
+                                               template_reads_data)
+from workflow_app.engine.queries import current_data, ended_through, load_stored_workflows, step_properties
 from workflow_app.extensions import db
 
+# The words of the processes whose models do not say them yet (portalTodo, portalWaiting, portalOutcome: see
+# engine.process_facts). Each process's owner deletes its entries when its model says them; then these go.
 # What the enterprise is asked to do, by the form of its open task
 TODO_TEXT = {
     "installment_sign": _l("Please read and sign the installment agreement"),
@@ -32,6 +36,19 @@ WAITING_TEXT = {
     "inspect": _l("The county is inspecting your documents"),
     "suggestions": _l("The county is writing its suggestions"),
     "verify": _l("The county is checking your rectification"),
+}
+# How a completed case ended, by its process, from its end data
+OUTCOME_TEXT = {
+    "installment_agreement": lambda data: {
+        "completed": _l("All installments paid; late fees waived"),
+        "defaulted": _l("Ended: an installment was not paid in time"),
+        "rejected": _l("Not accepted by the agency")}.get(data.get("outcome"), _l("Closed")),
+    "loan_extension": lambda data: _l("Extension granted: the new maturity date is %(day)s",
+                                      day=data.get("new_maturity_date")) if data.get("decision") == "approved"
+    else _l("Extension refused"),
+    "health_check": lambda data: {
+        "no_risks": _l("Health check done: no risk found"), "rectified": _l("Rectification accepted"),
+        "referred_to_inspection": _l("Handed to labour inspection")}.get(data.get("outcome"), _l("Closed")),
 }
 
 
@@ -110,47 +127,81 @@ def enterprise_todo(open_tasks: list[Task]) -> list[Task]:
     return [task for task in open_tasks if task.role == ENTERPRISE_ROLE]
 
 
-def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], agreement: Agreement | None,
-               data: dict | None, today: date) -> tuple[str, bool]:
-    """The case's state in the enterprise's words, and whether it needs the enterprise's attention."""
+def _words_of_open_tasks(instance: ProcessInstance, open_tasks: list[Task]) -> tuple[Task, str | None] | None:
+    """The open task whose words the portal shows, and its model's template: the enterprise's first task
+    (portalTodo), else the first staff task whose model says what the enterprise waits for (portalWaiting)."""
     todo = enterprise_todo(open_tasks)
     if todo:
-        task = todo[0]
-        text = str(TODO_TEXT.get(task.form_key, _l("Please complete “%(step)s”", step=task.name)))
-        if task.form_key == "health_check_rectification" and data and data.get("rectification_deadline"):
-            text = str(_l("Please report your rectification by %(day)s", day=data["rectification_deadline"]))
+        return todo[0], step_properties(instance, todo[0].bpmn_id).get(PORTAL_TODO) or None
+    for task in open_tasks:
+        source = step_properties(instance, task.bpmn_id).get(PORTAL_WAITING)
+        if source:
+            return task, source
+    return None
+
+
+def _needs_data(instance: ProcessInstance, open_tasks: list[Task]) -> bool:
+    """Whether the words of a case need its data (a workflow load): how it ended, or a template naming data."""
+    if instance.status == "completed":
+        return True
+    found = _words_of_open_tasks(instance, open_tasks)
+    if found is None:
+        return False
+    task, source = found
+    return template_reads_data(source) if source else task.form_key == "health_check_rectification"
+
+
+def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], agreement: Agreement | None,
+               data: dict | None, today: date) -> tuple[str, bool]:
+    """The case's state in the enterprise's words, and whether it needs the enterprise's attention.
+
+    The words are the model's (portalTodo of the enterprise's open task, portalWaiting of the staff task it waits
+    on, portalOutcome of the end event it ended through) over the case's data; a case with an installment
+    agreement in force tells its next installment.
+    """
+    found = _words_of_open_tasks(instance, open_tasks)
+    if found is not None and found[0].role == ENTERPRISE_ROLE:
+        task, source = found
+        text = render_text(source, data) if source else ""
+        if not text:
+            text = str(TODO_TEXT.get(task.form_key, _l("Please complete “%(step)s”", step=task.name)))
+            if task.form_key == "health_check_rectification" and data and data.get("rectification_deadline"):
+                text = str(_l("Please report your rectification by %(day)s", day=data["rectification_deadline"]))
         return text, True
     if instance.status == "cancelled":
         return str(_l("Withdrawn")), False
     if instance.status in ("error", "suspended"):
         return str(_l("On hold at the agency")), False
-    if case.process_id == "installment_agreement":
-        if agreement is not None and agreement.status == "active":
-            unpaid = next_unpaid(agreement)
-            if unpaid is not None:
-                words = dict(seq=unpaid.seq, day=unpaid.due_date.isoformat(), amount=format_yuan(unpaid.amount_fen))
-                if unpaid.due_date < today:
-                    return str(_l("Installment %(seq)d (%(amount)s yuan) was due on %(day)s: overdue", **words)), True
-                return str(_l("Installment %(seq)d (%(amount)s yuan) due on %(day)s", **words)), False
-        if instance.status == "completed":
-            outcome = (data or {}).get("outcome")
-            return str({"completed": _l("All installments paid; late fees waived"),
-                        "defaulted": _l("Ended: an installment was not paid in time"),
-                        "rejected": _l("Not accepted by the agency")}.get(outcome, _l("Closed"))), False
-    if case.process_id == "loan_extension" and instance.status == "completed":
-        if (data or {}).get("decision") == "approved":
-            return str(_l("Extension granted: the new maturity date is %(day)s", day=data.get("new_maturity_date"))), False
-        return str(_l("Extension refused")), False
-    if case.process_id == "health_check" and instance.status == "completed":
-        return str({"no_risks": _l("Health check done: no risk found"), "rectified": _l("Rectification accepted"),
-                    "referred_to_inspection": _l("Handed to labour inspection")}.get(
-            (data or {}).get("outcome"), _l("Closed"))), False
+    if agreement is not None and agreement.status == "active":
+        unpaid = next_unpaid(agreement)
+        if unpaid is not None:
+            words = dict(seq=unpaid.seq, day=unpaid.due_date.isoformat(), amount=format_yuan(unpaid.amount_fen))
+            if unpaid.due_date < today:
+                return str(_l("Installment %(seq)d (%(amount)s yuan) was due on %(day)s: overdue", **words)), True
+            return str(_l("Installment %(seq)d (%(amount)s yuan) due on %(day)s", **words)), False
     if instance.status == "completed":
-        return str(_l("Closed")), False
+        return _outcome(case, instance, data or {}), False
+    if found is not None:
+        task, source = found
+        text = render_text(source, data)
+        if text:
+            return text, False
     for task in open_tasks:
         if task.bpmn_id in WAITING_TEXT:
             return str(WAITING_TEXT[task.bpmn_id]), False
     return str(_l("Being handled by the agency")), False
+
+
+def _outcome(case: Case, instance: ProcessInstance, data: dict) -> str:
+    """How a completed case ended: the portalOutcome of the end event it ended through, over its end data."""
+    end_event = ended_through(instance)
+    source = step_properties(instance, end_event).get(PORTAL_OUTCOME) if end_event else None
+    text = render_text(source, data) if source else ""
+    if text:
+        return text
+    if case.process_id in OUTCOME_TEXT:
+        return str(OUTCOME_TEXT[case.process_id](data))
+    return str(_l("Closed"))
 
 
 def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
@@ -159,10 +210,9 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
         sa.select(Case, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
         .where(Case.enterprise_id == enterprise_id).order_by(Case.id.desc())).all()
     open_tasks = open_tasks_by_instance([instance.id for _case, instance in rows])
-    agreements = current_agreements([case.id for case, _instance in rows if case.process_id == "installment_agreement"])
-    # the data is read only where the words need it (decisions, deadlines): it costs a workflow load
-    needing_data = {instance.id for _case, instance in rows if instance.status == "completed" or any(
-        t.form_key == "health_check_rectification" for t in open_tasks.get(instance.id, []))}
+    agreements = current_agreements([case.id for case, _instance in rows])
+    # the data is read only where the words need it (how a case ended, a template naming data): a workflow load
+    needing_data = {instance.id for _case, instance in rows if _needs_data(instance, open_tasks.get(instance.id, []))}
     load_stored_workflows(needing_data)
     cases = []
     for case, instance in rows:
