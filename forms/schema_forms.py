@@ -19,6 +19,7 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from forms.rules import RULES_KEYWORD, FormContext, known_rules, rule_errors
 from workflow_app.core.dates import typed_day_range
 from workflow_app.core.money import AmountError, parse_yuan
 from workflow_app.core.time import local_today
@@ -203,6 +204,7 @@ def schema_problems(file_name: str, schema, ui_schema=None, ui_file_name: str | 
     if problems:
         return problems
     resolver = Registry().resolver_with_root(DRAFT202012.create_resource(schema))
+    problems += _rules_problems(file_name, schema)
     problems += _keyword_problems(file_name, schema, (), resolver)
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
         problems.append(_("%(where)s: a form's schema must be \"type\": \"object\" with its fields under "
@@ -256,11 +258,28 @@ def _subschemas(schema: dict):
                 yield (keyword, name), sub
 
 
+def _rules_problems(file_name: str, schema: dict) -> list[str]:
+    """An "x-rules" that is no list of names, or names a rule no module registers (forms/rules)."""
+    if RULES_KEYWORD not in schema:
+        return []
+    names = schema[RULES_KEYWORD]
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return [_("%(where)s: \"x-rules\" must be a list of rule names, e.g. [\"%(example)s\"]",
+                  where=_where(file_name, (RULES_KEYWORD,)), example=(known_rules() or ["rule_name"])[0])]
+    return [_("%(where)s: unknown form rule \"%(rule)s\" (known: %(known)s)",
+              where=_where(file_name, (RULES_KEYWORD, index)), rule=name, known=", ".join(known_rules()) or "—")
+            for index, name in enumerate(names) if name not in known_rules()]
+
+
 def _keyword_problems(file_name, schema, pointer, resolver) -> list[str]:
-    """Patterns that do not compile, unknown formats, $refs outside the file or to nothing in it."""
+    """Patterns that do not compile, unknown formats, $refs outside the file or to nothing in it, "x-rules" below
+    the top (where nothing reads it)."""
     if not isinstance(schema, dict):
         return []
     problems = []
+    if pointer and RULES_KEYWORD in schema:
+        problems.append(_("%(where)s: \"x-rules\" is read at the top of a form's schema only; move it there",
+                          where=_where(file_name, (*pointer, RULES_KEYWORD))))
     if "$id" in schema and pointer:
         resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
     for keyword in ("$ref", "$dynamicRef"):
@@ -452,9 +471,18 @@ class SchemaForm:
         self.ui_schema = ui_schema or {}
         self._validator = _FormValidator(schema, format_checker=_format_checker(), registry=Registry())
         self._root = _gather_fields(schema, self.ui_schema)
+        self.rules = tuple(schema.get(RULES_KEYWORD) or ())
 
-    def validate(self, data) -> dict[str, str]:
-        """Return the errors of `data` keyed by path ("" for the whole form, "name", "trainees.0.name")."""
+    def validate(self, data, context: FormContext | None = None) -> dict[str, str]:
+        """Return the errors of `data` keyed by path ("" for the whole form, "name", "trainees.0.name"): the
+        schema's, and once the schema lets the data through, those of the named rules it lists (forms/rules), which
+        see `context` (the case's data, the enterprise, today, the actor; without one: nothing but today)."""
+        errors = self._schema_errors(data)
+        if errors or not self.rules:
+            return errors
+        return rule_errors(self.rules, self.stored_data(data), context or FormContext())
+
+    def _schema_errors(self, data) -> dict[str, str]:
         errors: dict[str, str] = {}
         for error in self._validator.iter_errors(data):
             for path, message in self._messages(error):

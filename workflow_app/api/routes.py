@@ -19,7 +19,7 @@ from workflow_app.cases.models import SHARED, VISIBILITIES
 from workflow_app.cases.operations import add_comment, start_generic_case
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, list_cases, visible_case
-from workflow_app.cases.schema_tasks import checked_data, task_schema_form
+from workflow_app.cases.schema_tasks import checked_data, start_form_context, task_form_context, task_schema_form
 from workflow_app.cases.starting import startable_by
 from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
@@ -175,7 +175,8 @@ def create_case():
         title = data.get("title") if isinstance(data, dict) else None
         if title is not None:
             data = {key: value for key, value in data.items() if key != "title"}
-        case = start_generic_case(process_id, {**checked_data(schema, data), "title": title}, user)
+        context = start_form_context(user, process_id, data if isinstance(data, dict) else {})
+        case = start_generic_case(process_id, {**checked_data(schema, data, context), "title": title}, user)
     elif free_data:
         data = body.get("data") or {}
         if not isinstance(data, dict):
@@ -322,7 +323,7 @@ def complete_task_endpoint(task_id):
     visibility = _visibility(body, "comment_visibility", user)
     schema = task_schema_form(task)
     if schema is not None:
-        data = checked_data(schema, body.get("data"))
+        data = checked_data(schema, body.get("data"), task_form_context(task, user, case))
     else:
         data = formdata_from_json(body.get("data"), form_class_for(task.form_key),
                                   case_data=DataOnFirstRead(task)).task_data()

@@ -14,7 +14,7 @@ from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (CaseFilter, attachment_content, case_attachment, case_attachments,
                                         case_comments, export_cases, list_cases, timeline,
                                         process_label, process_options, visible_case)
-from workflow_app.cases.schema_tasks import answer, posted_answer
+from workflow_app.cases.schema_tasks import answer, posted_answer, start_form_context
 from workflow_app.cases.starting import startable_by, startable_process
 from workflow_app.core.downloads import file_download
 from workflow_app.core.pagination import page_number
@@ -69,7 +69,9 @@ def start(process_id):
     form = process.form_class(**process.form_kwargs(current_user))
     schema, values, errors = process.schema, {}, {}
     if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
-        values, _files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]))
+        values, _files, errors = posted_answer(
+            schema, CombinedMultiDict([request.files, request.form]),
+            lambda values: start_form_context(current_user, process_id, process.start_fields(form, values)))
     if form.validate_on_submit() and not errors:
         case, refused = commit_write(process.start, form, current_user,
                                      *([answer(schema, values)] if schema is not None else []))

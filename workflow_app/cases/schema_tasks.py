@@ -3,15 +3,25 @@
 The page and the API check what is sent with the same SchemaForm (forms.schema_forms), compiled once per process
 version and file; a case keeps the forms of the version it started on.
 """
+from collections.abc import Mapping
+from typing import Callable
+
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from forms.rules import FormContext
 from forms.schema_forms import SchemaForm, schema_form
 from forms.schema_html import read_formdata
+from workflow_app.auth.models import Enterprise
+from workflow_app.cases.models import Case
 from workflow_app.core.errors import InvalidInput
+from workflow_app.core.time import local_today
+from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine.projections import json_safe
-from workflow_app.engine.queries import (instance_spec_key, spec_form_files, start_form_files, task_form_files,
-                                         version_json)
+from workflow_app.engine.queries import (DataOnFirstRead, instance_spec_key, latest_process_facts, spec_form_files,
+                                         start_form_files, task_form_files, version_json)
+from workflow_app.extensions import db
 
 
 def _form_of(sha256: str, schema_name: str | None, ui_name: str | None) -> SchemaForm | None:
@@ -40,13 +50,44 @@ def start_schema_form(version) -> SchemaForm | None:
     return _form_of(version.sha256, *start_form_files(version))
 
 
-def checked_data(form: SchemaForm, data) -> dict:
-    """The data as task data stores it, if the form lets it through; else InvalidInput naming every field."""
+def task_form_context(task, actor, case: Case | None = None) -> FormContext:
+    """What the rules of a task's form may consult: its case's data (read only if a rule reads it), the case's
+    enterprise, today and the user who sends the form."""
+    if case is None:
+        case = db.session.scalar(sa.select(Case).where(Case.instance_id == task.instance_id))
+    enterprise = db.session.get(Enterprise, case.enterprise_id) if case and case.enterprise_id else None
+    return FormContext(case_data=DataOnFirstRead(task), enterprise=enterprise, today=local_today(),
+                       actor=_the_user(actor))
+
+
+def start_form_context(actor, process_id: str, fields: Mapping) -> FormContext:
+    """What the rules of a start form may consult: no case data yet; the enterprise an enterprise account applies
+    for, else the registered one whose code the start field of the model's enterpriseField holds in `fields` (None
+    when none does: starting refuses that itself); today; the user."""
+    enterprise = None
+    if actor.enterprise_id is not None:
+        enterprise = db.session.get(Enterprise, actor.enterprise_id)
+    else:
+        facts = latest_process_facts(process_id)
+        uscc = fields.get(facts.enterprise_field) if facts and facts.enterprise_field else None
+        if isinstance(uscc, str) and not uscc_problem(uscc.strip().upper()):
+            enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
+    return FormContext(case_data={}, enterprise=enterprise, today=local_today(), actor=_the_user(actor))
+
+
+def _the_user(actor):
+    """The user row itself, not Flask-Login's current_user proxy (which names whoever asks when it is read)."""
+    return actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
+
+
+def checked_data(form: SchemaForm, data, context: FormContext | None = None) -> dict:
+    """The data as task data stores it, if the form (and the rules it names, seeing `context`) lets it through;
+    else InvalidInput naming every field."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InvalidInput(_l("'data' must be a JSON object of form fields"))
-    errors = form.validate(data)
+    errors = form.validate(data, context)
     if errors:
         raise InvalidInput(_l("Some fields are not filled in correctly"),
                            [{"field": path, "message": message} for path, message in errors.items()])
@@ -81,11 +122,13 @@ def take_files(form: SchemaForm, values: dict) -> tuple[dict, list[tuple[str, by
     return take(values, form.schema), files
 
 
-def posted_answer(form: SchemaForm, formdata) -> tuple[dict, list[tuple[str, bytes]], dict[str, str]]:
+def posted_answer(form: SchemaForm, formdata, context: FormContext | Callable[[dict], FormContext] | None = None
+                  ) -> tuple[dict, list[tuple[str, bytes]], dict[str, str]]:
     """What a page posted to a form (`formdata`: the request's form and files): its values, with the names of the
-    files its file widgets took in their place, those files, and what is wrong with the values."""
+    files its file widgets took in their place, those files, and what is wrong with the values (the rules see
+    `context`, or what `context` gives for the values: a start's enterprise may be one of its fields)."""
     values, files = take_files(form, read_formdata(form, formdata))
-    return values, files, form.validate(values)
+    return values, files, form.validate(values, context(values) if callable(context) else context)
 
 
 def form_values(form: SchemaForm, data) -> dict:

@@ -31,6 +31,7 @@ class StartableProcess:
     form_kwargs: Callable = lambda user: {}
     free_data: bool = False  # the API may send any JSON object of start variables (processes without a start form)
     schema: SchemaForm | None = None  # the start event's JSON Schema form, whose values the start gets besides
+    start_fields: Callable = lambda form, values: dict(values)  # (form, values) -> the data the case starts with
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,19 @@ def _startable(version) -> StartableProcess:
                                 own.form_kwargs)
     process_id, field = facts.process_id, facts.enterprise_field
 
-    def start(form, actor, values=None):
+    def start_fields(form, values=None):
         data = form.task_data()
         if field:
             data[field] = data.pop("enterprise_uscc")
-        return start_generic_case(process_id, {**data, **(values or {})}, actor)
+        # a schema's field left empty (None) does not undo what the page's own fields gave (the enterprise's code)
+        typed = {key: value for key, value in (values or {}).items() if value is not None or key not in data}
+        return {**data, **typed}
+
+    def start(form, actor, values=None):
+        return start_generic_case(process_id, start_fields(form, values), actor)
     return StartableProcess(process_id, facts.label, facts.startable_by,
                             EnterpriseStartForm if field else GenericStartForm, start, free_data=True,
-                            schema=start_schema_form(version))
+                            schema=start_schema_form(version), start_fields=start_fields)
 
 
 def startable_by(user) -> list[StartableProcess]:

@@ -12,7 +12,7 @@ from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_schema_form
+from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_form_context, task_schema_form
 from workflow_app.cases.queries import described_audit_events, process_options
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
@@ -80,7 +80,8 @@ def task_page(task_id):
         return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
-    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form])) \
+    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
+                                               task_form_context(task, current_user, case)) \
         if schema else (None, [], {})
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, case, form, extras, 422,

@@ -13,7 +13,8 @@ from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
-from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_schema_form
+from workflow_app.cases.schema_tasks import (answer, form_values, posted_answer, start_form_context, task_form_context,
+                                             task_schema_form)
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
@@ -44,7 +45,8 @@ def apply(process_id):
     form = application.form_class()
     schema, values, errors = application.schema, {}, {}
     if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
-        values, _files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]))
+        values, _files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
+                                               start_form_context(current_user, process_id, {}))
     if form.validate_on_submit() and not errors:
         case, refused = commit_write(application.start, form, current_user,
                                      *([answer(schema, values)] if schema is not None else []))
@@ -95,7 +97,8 @@ def task_page(task_id):
         return _render_task(task, data, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if not may_act_on(current_user, task):
         return _render_task(task, data, form, extras, 409, stale=_("This step is already done."))
-    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form])) \
+    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
+                                               task_form_context(task, current_user)) \
         if schema else (None, [], {})
     if not (form.validate_on_submit() & extras.validate()) or errors:
         return _render_task(task, data, form, extras, 422,
