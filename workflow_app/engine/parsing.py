@@ -152,7 +152,8 @@ def _no_executable_process(roots: dict) -> list[str]:
 ISO_LITERAL = re.compile(r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-][\d:]+)?)"
                          r"(/P[\dYMWDTHS.]+)?$")
 # task properties that hold Python expressions (evaluated on the task's data; see docs/process-authoring.md)
-EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason")
+EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason",
+                         "dueDate")
 
 
 def _quoted(expression: str, limit: int = 80) -> str:

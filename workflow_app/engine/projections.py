@@ -59,7 +59,7 @@ def waiting_timers(workflow) -> dict[str, tuple]:
 
 
 def _evaluator(spiff_task):
-    """Return a function that evaluates a property's expression on the (completed) task's data."""
+    """Return a function that evaluates a property's expression on the task's data (as it opens or completes)."""
     def evaluate(expression):
         return spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
     return evaluate
@@ -304,7 +304,8 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
         db.session.add(row)
         _written(instance.id)[0].append(row)
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
-        task_opened.send(instance, task=row, workflow_data=spiff_task.data, properties=properties, now=now)
+        task_opened.send(instance, task=row, workflow_data=spiff_task.data, properties=properties, now=now,
+                         evaluate=_evaluator(spiff_task))
 
     instance.current_step = _step_names(ready)
     if has_timers:

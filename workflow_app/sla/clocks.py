@@ -1,8 +1,9 @@
 """SLA clocks: started, paused, extended and stopped as the engine opens and closes tasks.
 
 Three kinds of clock run for a case (see models.SlaClock):
-- a task clock for each human task with an `sla` (or `slaUrgent` on an urgent case); its
-  deadline is mirrored on the task row, which the inbox sorts by. A task of a phase and a task
+- a task clock for each human task with an `sla` (or `slaUrgent` on an urgent case), or a `dueDate`: an
+  expression over the task's data giving its deadline (a date: the end of that day, moved to the next working
+  day when it is none; it replaces the SLA); its deadline is mirrored on the task row, which the inbox sorts by. A task of a phase and a task
   in a pausing lane get one too, without a deadline if they have no SLA (it holds the phase, or
   tells that the case waits on the enterprise); any other task has none;
 - a phase clock for each round of a phase (task property `phase`, e.g. referral's `sign_for`,
@@ -14,12 +15,13 @@ Three kinds of clock run for a case (see models.SlaClock):
 
 Every clock pauses while the case waits on the enterprise (an open task in a lane of
 SLA_PAUSE_LANES) or is suspended; a pause that starts before a deadline moves it by the time
-paused, one that starts after it (the work was already late) does not.
+paused, one that starts after it (the work was already late) does not. A deadline the case's data gives
+(dueDate) is a day on the calendar: pauses do not move it.
 
 Imported by create_app so that the receivers are connected.
 """
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -42,6 +44,8 @@ SECTION_KEY = "section"  # the case data key that names the responsible section 
 # The longest extension a model's extensionDays may grant at once: a deadline is moved one working day at a time, so
 # a model's 10**12 would hold the step (and the case's row lock) for minutes before failing
 MAX_EXTENSION_DAYS = 366
+DUE_DATE = "dueDate"  # the user-task property whose expression gives the task's deadline from the case's data
+END_OF_DAY = time(23, 59, 59)  # a deadline given as a day is the end of that day (Beijing)
 
 
 def _iso(moment: datetime) -> str:
@@ -94,11 +98,48 @@ def _shift_by_pauses(clock, moment, calendar):
     return moment
 
 
+def given_deadline(value) -> datetime:
+    """The deadline a dueDate expression gave, as UTC: a date (or "2027-01-15") is the end of that day in Beijing,
+    a datetime (or ISO text with a time) that moment, naive ones read as Beijing time; ValueError for anything else."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("it gave no date (empty)")
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, END_OF_DAY, SHANGHAI).astimezone(timezone.utc)
+    raise ValueError(f"it gave {type(value).__name__} {str(value)[:40]!r}, not a date" if value is not None
+                     else "it gave no date (None)")
+
+
+def _fixed_deadline(clock: SlaClock, calendar: WorkCalendar) -> tuple[datetime, bool]:
+    """The deadline of a clock whose case's data gave it (base_due_at) and whether a day it reads is provisional: the
+    end of a day that is no working day moves to the end of the next working day; extensions add working days."""
+    local = clock.base_due_at.astimezone(SHANGHAI)
+    if local.time() != END_OF_DAY:  # a moment, not a day
+        due = calendar.add_working_time(local, calendar.hours.day_length * (clock.extension_days or 0))
+        return due, calendar.any_provisional(local.date(), due.astimezone(SHANGHAI).date())
+    day = local.date() if calendar.is_workday(local.date()) else calendar.next_workday(local.date())
+    for _ in range(clock.extension_days or 0):
+        day = calendar.next_workday(day)
+    return datetime.combine(day, END_OF_DAY, SHANGHAI).astimezone(timezone.utc), calendar.any_provisional(
+        local.date(), day)
+
+
 def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> bool:
-    """Recompute the clock's deadline, warning and next escalation; return whether the deadline moved."""
+    """Recompute the clock's deadline, warning and next escalation; return whether the deadline moved.
+
+    A clock without an SLA but with a base deadline runs on a date its case's data gave (dueDate)."""
     calendar = calendar or work_calendar()
     before = (clock.due_at, clock.warn_at, bool(clock.due_provisional))
-    if clock.sla is None:
+    if clock.sla is None and clock.base_due_at is not None:
+        clock.due_at, clock.due_provisional = _fixed_deadline(clock, calendar)
+        start = clock.counted_from
+        clock.warn_at = clock.due_at if clock.due_at <= start else min(clock.due_at, calendar.add_working_time(
+            start, calendar.working_time_between(start, clock.due_at) * float(setting("SLA_WARN_RATIO"))))
+    elif clock.sla is None:
         clock.base_due_at = clock.due_at = clock.warn_at = None
         clock.due_provisional = False
     else:
@@ -240,7 +281,7 @@ def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
 
 # Every clock sets the same columns, so that the ORM writes a step's new clocks in one INSERT.
 _CLOCK_DEFAULTS = {"task": None, "phase": None, "section": None, "sla": None, "escalate_after": None,
-                   "due_provisional": False}
+                   "due_provisional": False, "base_due_at": None}
 
 
 def _new_clock(instance, kind, now, **values) -> SlaClock:
@@ -274,8 +315,11 @@ def _has_clock(sla_text, properties, pausing) -> bool:
 # ------------------------------------------------------------------------------------ the receivers
 
 @task_opened.connect
-def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=None, **_):
-    """Start the clocks of a newly opened task (joining its phase's); pause the others if it is the enterprise's."""
+def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=None, evaluate=None, **_):
+    """Start the clocks of a newly opened task (joining its phase's); pause the others if it is the enterprise's.
+
+    A task whose dueDate gives a date runs on it instead of its SLA; one whose dueDate fails (or gives nothing)
+    keeps its SLA, and the failure is in the case's history."""
     if task is None:
         return
     data, properties = workflow_data or {}, properties or {}
@@ -283,6 +327,9 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
     now = now or task.created_at
     urgent = data.get("priority") == "urgent"
     sla_text = _valid((task.sla_urgent or task.sla) if urgent else task.sla)
+    given = _given_due(instance, task, properties, evaluate, now)
+    if given is not None:
+        sla_text = None  # the date replaces the SLA
     section = str(data.get(SECTION_KEY))[:60] if data.get(SECTION_KEY) else None
     pausing = task.role in tuple(setting("SLA_PAUSE_LANES"))
     phase = properties.get("phase")
@@ -290,18 +337,18 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
     with db.session.no_autoflush:
         if section is not None:
             case_clock(instance, now).section = section
-        if not _has_clock(sla_text, properties, pausing):
+        if not _has_clock(sla_text or given, properties, pausing):
             return  # it would have nothing to count or tell; it pauses and joins nothing
         running = clocks_of(instance.id)
         phase_clock = next((c for c in running if c.kind == "phase" and c.phase == phase), None) if phase else None
         joined = phase_clock is not None
         if phase and phase_clock is None:
             phase_clock = _new_clock(instance, "phase", now, phase=phase, org_unit_id=task.org_unit_id,
-                                     section=section, sla=sla_text, escalates=False)
+                                     section=section, sla=sla_text, escalates=False, base_due_at=given)
             refresh_deadline(phase_clock, calendar)
         clock = _new_clock(instance, "task", now, task=task, phase=held_phase, org_unit_id=task.org_unit_id,
-                           section=section, sla=sla_text, escalates=bool(sla_text) and not pausing,
-                           escalate_after=_valid(properties.get("escalateAfter")))
+                           section=section, sla=sla_text, escalates=bool(sla_text or given) and not pausing,
+                           escalate_after=_valid(properties.get("escalateAfter")), base_due_at=given)
         if joined and phase_clock.sla and sla_text:
             # the phase's deadline governs: same start, SLA, pauses and extensions
             clock.counted_from, clock.sla = phase_clock.counted_from, phase_clock.sla
@@ -338,6 +385,19 @@ def _end_clock_step(instance, now=None, **_):
                 if clock.kind == "phase" and clock.phase not in held:
                     stop_clock(clock, now or utcnow())
     _end_step(instance.id)
+
+
+def _given_due(instance, task, properties, evaluate, now) -> datetime | None:
+    """The deadline the task's dueDate gives over its data (UTC); None without one, or when it fails or gives no
+    date (recorded in the case's history as sla_property_failed: the task keeps its SLA)."""
+    expression = properties.get(DUE_DATE)
+    if not expression or evaluate is None:
+        return None
+    try:
+        return given_deadline(evaluate(expression))
+    except Exception as exc:  # a model's expression over any data must not stop the case
+        _audit(instance, "sla_property_failed", None, now, task, {"property": DUE_DATE, "error": str(exc)[:300]})
+        return None
 
 
 def _valid(sla_text):
