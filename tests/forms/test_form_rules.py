@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD, open_task_of
 from workflow_app.core.errors import InvalidInput
 from workflow_app.extensions import db
 
-USCC = "91370700MA3C4XY0X2"
+USCC = "91370702MA3C4XY018"
 SEEN: list[FormContext] = []
 
 

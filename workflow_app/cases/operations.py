@@ -17,6 +17,7 @@ from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.operations import start_instance
+from workflow_app.engine.projections import record_audit
 from workflow_app.engine.process_facts import GENERIC_PREFIX, ProcessFacts
 from workflow_app.engine.queries import latest_process_facts
 from workflow_app.extensions import db
@@ -143,13 +144,14 @@ def enterprise_snapshot(enterprise_id: int) -> dict:
 
 
 def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | None, title: str | None,
-               enterprise_id: int | None = None, priority: str = "normal") -> Case:
+               enterprise_id: int | None = None, priority: str | None = None) -> Case:
     """Start a process and record the case that tracks it, numbered with its model's prefix.
 
     `title` None: the model's caseTitle over the start data (with `case_number`, `priority` and `enterprise`),
-    else the process's label.
+    else the process's label. `priority` None: the one the model's casePriority gives over the start data (with
+    `case_number` and `enterprise`), else normal; a casePriority that fails is in the case's history.
     """
-    if priority not in PRIORITIES:
+    if priority is not None and priority not in PRIORITIES:
         raise InvalidInput(_l("Unknown priority '%(p)s'", p=priority))
     if title is not None and not title.strip():
         raise InvalidInput(_l("A case needs a title"))
@@ -158,12 +160,19 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
     if facts is None:
         raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
     number = next_number(facts.case_number_prefix)
+    priority_failed = None
+    if priority is None:
+        start_data = {"case_number": number, **data, **({"enterprise": enterprise} if enterprise else {})}
+        priority, priority_failed = facts.priority(start_data)
     instance_data = {"case_number": number, "priority": priority, **data}
     if enterprise is not None:
         instance_data["enterprise"] = enterprise
     if title is None:
         title = facts.title(instance_data) or facts.label
     instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
+    if priority_failed:
+        record_audit(instance, "sla_property_failed", None, instance.created_at or utcnow(),
+                     data={"property": "casePriority", "error": priority_failed})
     case = Case(number=number, instance=instance, process_id=process_id, enterprise_id=enterprise_id,
                 title=title.strip()[:300], priority=priority, created_by_id=actor_id)
     db.session.add(case)
@@ -172,7 +181,7 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
 
 
 def start_process_case(process_id: str, data: dict, actor, enterprise_id: int | None = None,
-                       priority: str = "normal", title: str | None = None, fields: dict | None = None) -> Case:
+                       priority: str | None = None, title: str | None = None, fields: dict | None = None) -> Case:
     """Start a process as its model says (engine.process_facts): its enterprise, the unit it starts in, its title.
 
     The case's enterprise is an enterprise account's own; else `enterprise_id`; else the one whose unified social

@@ -309,6 +309,11 @@ def _process_property_problem(name: str, value: str, where: str) -> str | None:
     if name == process_facts.CASE_ORG_UNIT and value not in process_facts.CASE_ORG_UNITS:
         return _("%(where)s: %(name)s must be \"enterprise\" or \"starter\", not '%(value)s'", where=where, name=name,
                  value=value[:40])
+    if name == process_facts.CASE_PRIORITY:
+        try:
+            compile_script(value.strip(), "eval")
+        except ScriptRefused as exc:
+            return _("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc)
     return None
 
 

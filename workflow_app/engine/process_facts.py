@@ -15,6 +15,7 @@ from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from workflow_app.core.money import format_yuan
+from workflow_app.engine.scripting import RestrictedEnvironment
 
 # the start event's properties
 CASE_NUMBER_PREFIX = "caseNumberPrefix"
@@ -24,8 +25,10 @@ PORTAL_APPLICATION = "portalApplication"
 ENTERPRISE_FIELD = "enterpriseField"
 CASE_ORG_UNIT = "caseOrgUnit"
 ENTERPRISE_REGISTRATION = "enterpriseRegistration"
+CASE_PRIORITY = "casePriority"
 PROCESS_PROPERTIES = (CASE_NUMBER_PREFIX, CASE_TITLE, STARTABLE_BY, PORTAL_APPLICATION, ENTERPRISE_FIELD, CASE_ORG_UNIT,
-                      ENTERPRISE_REGISTRATION)
+                      ENTERPRISE_REGISTRATION, CASE_PRIORITY)
+CASE_PRIORITIES = ("normal", "urgent")  # what casePriority may give (cases.models.PRIORITIES)
 
 # what the portal tells the enterprise (portal.queries), text templates over the case's data like caseTitle:
 PORTAL_TODO = "portalTodo"        # on a human task of the enterprise's lane: what the enterprise is asked to do
@@ -137,6 +140,20 @@ class ProcessFacts:
     # the start field (an object: name, county) describing an enterprise to register when the enterpriseField's
     # code is not on the register yet (enterpriseRegistration); None: such a start is refused
     enterprise_registration: str | None = None
+    case_priority: str | None = None  # casePriority: an expression over the start data giving "urgent" or "normal"
+
+    def priority(self, data: dict) -> tuple[str, str | None]:
+        """The priority casePriority gives over the start data ("normal" without one), and why it gave none (then
+        "normal" too: a model's expression over any data must not stop a start)."""
+        if not self.case_priority:
+            return "normal", None
+        try:
+            value = RestrictedEnvironment().evaluate(self.case_priority, dict(data))
+        except Exception as exc:  # noqa: BLE001 - recorded in the case's history by the caller
+            return "normal", f"{type(exc).__name__}: {exc}"[:300]
+        if value not in CASE_PRIORITIES:
+            return "normal", f"it gave {str(value)[:40]!r}, not one of {', '.join(CASE_PRIORITIES)}"
+        return value, None
 
     def title(self, data: dict) -> str:
         """The case title the model's caseTitle gives over the start data; "" without one (or if it fails)."""
@@ -185,6 +202,7 @@ def read_facts(spec, process_id: str, name: str | None, description: str | None 
                          (description or "").strip() or None),
         case_title=TITLE_ENVIRONMENT.from_string(title) if title and title_template_problem(title) is None else None,
         enterprise_registration=properties.get(ENTERPRISE_REGISTRATION) or None,
+        case_priority=(properties.get(CASE_PRIORITY) or "").strip() or None,
     )
 
 
