@@ -1,6 +1,7 @@
 """Users: list with filters, create, edit, disable/enable, reset the password."""
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from workflow_app.auth.models import User
@@ -61,7 +62,7 @@ def test_create_user_with_bad_input_shows_errors_next_to_the_fields_and_stores_n
                                                       "confirm": "other", "roles": []})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert field_errors(html, "password") == [shown("Use %(min)d to %(max)d characters", min=8, max=200)]
+    assert field_errors(html, "password") == [shown("The password must have at least %(n)d characters", n=10)]
     assert field_errors(html, "confirm") == [shown("The passwords differ")]
     assert field_errors(html, "roles") == [shown("Choose at least one role")]
     assert field_errors(html, "username") == [shown("Start with a letter; use only letters, digits, _ . - (2 to 60 characters)")]
@@ -86,22 +87,23 @@ def test_duplicate_user_name_and_unknown_enterprise_are_refused(client, create_u
 def test_edit_user_changes_name_unit_roles_and_enterprise(client, create_user):
     user = create_user("wang", roles=["clerk"])
     create_user("spec", roles=["specialist"])
+    create_user("owner", roles=["enterprise"])
     enterprise = create_enterprise(make_uscc(3), "潍坊测试有限公司", "shouguang")
     db.session.commit()
     page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
-    assert 'value="handler"' not in page and '<option selected value="clerk">' in page
+    assert 'value="handler"' not in page
+    assert re.search(r'<input checked class="form-check-input" id="roles-\d+" name="roles" type="checkbox" value="clerk">', page)
     response = client.post(f"/admin/users/{user.id}", data={
-        "display_name": "王五", "org_unit": "shouguang", "roles": ["specialist", "clerk"],
-        "enterprise_uscc": enterprise.uscc})
+        "display_name": "王五", "org_unit": "shouguang", "roles": ["specialist", "clerk"], "enterprise_uscc": ""})
     assert response.status_code == 302
     db.session.expire_all()
     user = find_user("wang")
     assert (user.display_name, user.org_unit.code, user.role_names, user.enterprise_id) == (
-        "王五", "shouguang", {"specialist", "clerk"}, enterprise.id)
+        "王五", "shouguang", {"specialist", "clerk"}, None)
     client.post(f"/admin/users/{user.id}", data={"display_name": "王五", "org_unit": "shouguang",
-                                                  "roles": ["clerk"], "enterprise_uscc": ""})
+                                                  "roles": ["enterprise"], "enterprise_uscc": enterprise.uscc})
     db.session.expire_all()
-    assert find_user("wang").enterprise_id is None and find_user("wang").role_names == {"clerk"}
+    assert find_user("wang").enterprise_id == enterprise.id and find_user("wang").role_names == {"enterprise"}
 
 
 def test_edit_user_with_bad_input_keeps_the_user_unchanged(client, create_user, admin):
@@ -168,3 +170,88 @@ def test_a_long_user_list_pages_with_its_filters_kept(client, create_user):
     assert 'href="/admin/users?page=2&amp;role=clerk"' in first
     second = client.get("/admin/users?role=clerk&page=2").get_data(as_text=True)
     assert listed_users(second) == ["clerk50"]
+
+
+def test_roles_are_check_boxes_not_a_multiple_select(client):
+    html = client.get("/admin/users/new").get_data(as_text=True)
+    assert "<select multiple" not in html and 'name="roles" type="checkbox"' in html
+    assert re.search(r'<fieldset class="mb-3" id="roles">\s*<legend', html)
+
+
+@pytest.mark.parametrize("roles, uscc, field, message", [
+    (["enterprise"], "", "enterprise_uscc",
+     "An enterprise user needs the unified social credit code of the registered enterprise they act for"),
+    (["clerk"], "registered", "enterprise_uscc",
+     "Only enterprise users act for an enterprise: leave the code empty for a staff user, or give the role enterprise only"),
+    (["enterprise", "clerk"], "registered", "roles",
+     "An enterprise user cannot also hold staff roles: give them the role enterprise only, and give the staff roles "
+     "to a separate staff account"),
+])
+def test_an_account_that_would_not_work_is_refused_beside_its_field(client, create_user, roles, uscc, field, message):
+    create_user("owner", roles=["enterprise"])
+    user = create_user("wang", roles=["clerk"])
+    enterprise = create_enterprise(make_uscc(5), "潍坊测试有限公司", "kuiwen")
+    db.session.commit()
+    uscc = enterprise.uscc if uscc == "registered" else uscc
+    before = user_count()
+    response = client.post("/admin/users/new", data={**NEW_USER, "roles": roles, "enterprise_uscc": uscc})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_errors(html, field) == [shown(message)]
+    assert user_count() == before and find_user("zhang_san") is None
+    response = client.post(f"/admin/users/{user.id}", data={"display_name": "王五", "org_unit": "kuiwen",
+                                                            "roles": roles, "enterprise_uscc": uscc})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), field) == [shown(message)]
+    db.session.expire_all()
+    assert find_user("wang").role_names == {"clerk"} and find_user("wang").enterprise_id is None
+
+
+def test_the_operations_refuse_a_broken_account_too(create_user):
+    from workflow_app.auth.operations import register_user, update_user
+    from workflow_app.core.errors import InvalidInput
+    create_user("owner", roles=["enterprise"])
+    user = create_user("wang", roles=["clerk"])
+    enterprise = create_enterprise(make_uscc(6), "潍坊测试有限公司", "kuiwen")
+    with pytest.raises(InvalidInput, match="unified social credit code|统一社会信用代码"):
+        register_user("li_si", ["enterprise"], "kuiwen", "long-enough-1", "李四")
+    with pytest.raises(InvalidInput):
+        update_user(user, "王五", "kuiwen", ["clerk"], enterprise)
+    with pytest.raises(InvalidInput):
+        register_user("li_si", ["clerk"], "kuiwen", "12345678", "李四")
+    assert register_user("li_si", ["enterprise"], "kuiwen", "long-enough-1", "李四", enterprise).enterprise_id == \
+        enterprise.id
+
+
+@pytest.mark.parametrize("password, message, values", [
+    ("12345678", "This password is one of the most common ones and is guessed first; choose another", {}),
+    ("password123", "This password is one of the most common ones and is guessed first; choose another", {}),
+    ("short-1", "The password must have at least %(n)d characters", {"n": 10}),
+    ("abcdefghijkl", "Mix letters with digits or symbols in the password", {}),
+    ("1029384756", "Mix letters with digits or symbols in the password", {}),
+    ("ababababab1", "The password repeats too few characters; use at least four different ones", {}),
+    ("Zhang_San-2024", "The password must not contain the user name", {}),
+])
+def test_weak_passwords_are_refused_with_the_reason(client, create_user, password, message, values):
+    before = user_count()
+    response = client.post("/admin/users/new", data={**NEW_USER, "password": password, "confirm": password})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "password") == [shown(message, **values)]
+    assert user_count() == before
+    user = create_user("zhang_san_2", roles=["clerk"])
+    password = password.replace("Zhang_San", "Zhang_San_2")
+    response = client.post(f"/admin/users/{user.id}/password", data={"password": password, "confirm": password})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "password") == [shown(message, **values)]
+
+
+def test_changing_ones_own_password_to_a_common_one_is_refused(app, create_user):
+    user = create_user("wang", roles=["clerk"])
+    own = new_client(app)
+    login(own, "wang")
+    response = own.post("/account/password", data={"current_password": PASSWORD, "new_password": "qwerty12345",
+                                                   "repeat_password": "qwerty12345"})
+    assert response.status_code == 422
+    assert shown("This password is one of the most common ones and is guessed first; choose another") in \
+        response.get_data(as_text=True)
+    db.session.expire_all()
+    assert find_user("wang").check_password(PASSWORD) and user.id

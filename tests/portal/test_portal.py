@@ -317,7 +317,7 @@ def test_changing_ones_own_password(bureau, client_as, app):
     assert response.status_code == 422 and "The two new passwords differ" in response.get_data(as_text=True)
     response = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "short",
                                                      "repeat_password": "short"})
-    assert response.status_code == 422 and "at least 8 characters" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "at least 10 characters" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.username == "ent_huayu")).check_password(PASSWORD)
     response = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "new-secret-9",

@@ -9,9 +9,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow_app.auth.models import ORG_LEVELS
-from workflow_app.auth.operations import MIN_PASSWORD_LENGTH
+from workflow_app.auth.operations import account_kind_problem
+from workflow_app.auth.passwords import MIN_CHOSEN_PASSWORD_LENGTH, password_problem
 from workflow_app.auth.queries import find_enterprise, list_roles, list_specialists, list_units_of_level, org_unit_tree
 from workflow_app.core.errors import InvalidInput
 from workflow_app.core.uscc import uscc_problem
@@ -22,7 +24,8 @@ ORG_LEVEL_LABELS = {"city": _l("City"), "county": _l("County / district"), "stre
 DEPLOYABLE_SUFFIXES = (".zip", ".bpmn", ".dmn", ".json")
 MAX_DEPLOY_FILE_BYTES = 2 * 1024 * 1024
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$"
-PASSWORD_RULE = _l("Use %(min)d to %(max)d characters")
+PASSWORD_RULE = _l("At least %(min)d characters, letters mixed with digits or symbols; not a common password such "
+                   "as 12345678", min=MIN_CHOSEN_PASSWORD_LENGTH)
 NAME_RULE = _l("Start with a letter; use only letters, digits, _ . - (2 to 60 characters)")
 
 
@@ -61,12 +64,28 @@ class UserFilterForm(FilterForm):
         self.role.choices = [SelectChoice("", _l("All roles"))] + role_choices()
 
 
+class CheckboxesField(SelectMultipleField):
+    """A choice of several, as a list of check boxes (a multiple select needs Ctrl-click, which few people know)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def chosen_password(form, field):
+    """Refuse a password that is easy to guess, naming why (auth.passwords)."""
+    problem = password_problem(field.data or "", (form.account_username() or "").strip())
+    if problem:
+        raise ValidationError(str(problem))
+
+
 class UserForm(FlaskForm):
     """What an administrator may change about a user."""
 
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
     org_unit = SelectField(_l("Org unit"), validators=[DataRequired()])
-    roles = SelectMultipleField(_l("Roles"), validators=[DataRequired(message=_l("Choose at least one role"))])
+    roles = CheckboxesField(_l("Roles"), validators=[DataRequired(message=_l("Choose at least one role"))],
+                            description=_l("An enterprise's user has the role enterprise only; staff have staff "
+                                           "roles."))
     enterprise_uscc = StringField(
         _l("Enterprise (unified social credit code)"), validators=[Optional(), Length(max=18)],
         description=_l("Only for enterprise users: the enterprise this account acts for."))
@@ -83,20 +102,39 @@ class UserForm(FlaskForm):
             if self.enterprise is None:
                 raise ValidationError(_("No enterprise with this unified social credit code is registered"))
 
+    def validate(self, extra_validators=None):
+        """The fields one by one, then whether the roles and the enterprise make an account that works."""
+        valid = super().validate(extra_validators)
+        if not (self.roles.errors or self.enterprise_uscc.errors):
+            problem = account_kind_problem(self.roles.data, self.enterprise)
+            if problem:
+                getattr(self, problem[0]).errors.append(str(problem[1]))
+                return False
+        return valid
+
 
 class UserCreateForm(UserForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=60),
                                                         Regexp(NAME_PATTERN, message=NAME_RULE)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
-                                                                                message=PASSWORD_RULE)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), chosen_password], description=PASSWORD_RULE)
     confirm = PasswordField(_l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ"))])
+
+    def account_username(self) -> str:
+        return self.username.data or ""
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
-                                                                                    message=PASSWORD_RULE)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), chosen_password],
+                             description=PASSWORD_RULE)
     confirm = PasswordField(_l("New password again"),
                             validators=[EqualTo("password", message=_l("The passwords differ"))])
+
+    def __init__(self, *args, username: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._username = username  # whose password it is: the password must not contain the name
+
+    def account_username(self) -> str:
+        return self._username
 
 
 class OrgUnitForm(FlaskForm):

@@ -77,9 +77,9 @@ def new_user():
     form = UserCreateForm()
     error = None
     if form.validate_on_submit():
-        user, error = commit_write(auth_operations.create_user, form.username.data.strip(), form.roles.data,
-                              form.org_unit.data, form.password.data, display_name=form.display_name.data.strip(),
-                              enterprise=form.enterprise)
+        user, error = commit_write(auth_operations.register_user, form.username.data.strip(), form.roles.data,
+                                   form.org_unit.data, form.password.data, form.display_name.data.strip(),
+                                   form.enterprise)
         if error is None:
             flash(_("User %(name)s created", name=user.username), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -116,7 +116,7 @@ def edit_user(user_id):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 def reset_password(user_id):
     user = _or_404(auth_queries.get_user(user_id))
-    form = PasswordResetForm()
+    form = PasswordResetForm(username=user.username)
     if not form.validate():
         return _user_page(user, password_form=form)
     error = commit_write(auth_operations.reset_password, user, form.password.data)[1]

@@ -14,7 +14,8 @@ class LoginForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
-                                 description=_l("At least 8 characters."))
+                                 description=_l("At least 10 characters, letters mixed with digits or symbols; not a "
+                                                "common password such as 12345678."))
     repeat_password = PasswordField(_l("New password again"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ"))])
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User
 from workflow_app.auth.queries import (ROLE_LABELS_KEPT, count_role_holders, find_enterprise, find_org_unit, find_role,
                                        find_user)
+from workflow_app.auth.passwords import password_problem
 from workflow_app.auth.scopes import ORG_UNITS_KEPT
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.reference import forget_on_commit
@@ -17,7 +18,8 @@ from workflow_app.core.uscc import uscc_problem
 from workflow_app.extensions import db
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 8  # of any account, seeded ones included; people choose theirs by auth.passwords
+ENTERPRISE_ROLE = "enterprise"  # the role of an enterprise's own users (the portal's side)
 
 
 def ensure_role(name: str, label: str | None = None) -> Role:
@@ -68,6 +70,45 @@ def create_user(username: str, role_names: list[str], org_code: str, password: s
     return user
 
 
+def account_kind_problem(role_names, enterprise: Enterprise | None) -> tuple[str, str] | None:
+    """Why these roles and enterprise make a broken account, as (the field to blame, the message), or None.
+
+    An enterprise's user acts for one registered enterprise and holds no staff role (the portal is their side);
+    a staff user acts for no enterprise (an enterprise would send them to the portal and lock them out of the
+    inbox).
+    """
+    roles = set(role_names or ())
+    if ENTERPRISE_ROLE in roles:
+        if roles - {ENTERPRISE_ROLE}:
+            return "roles", _l("An enterprise user cannot also hold staff roles: give them the role enterprise "
+                               "only, and give the staff roles to a separate staff account")
+        if enterprise is None:
+            return "enterprise_uscc", _l("An enterprise user needs the unified social credit code of the registered "
+                                         "enterprise they act for")
+    elif enterprise is not None:
+        return "enterprise_uscc", _l("Only enterprise users act for an enterprise: leave the code empty for a staff "
+                                     "user, or give the role enterprise only")
+    return None
+
+
+def _check_account_kind(role_names, enterprise: Enterprise | None) -> None:
+    problem = account_kind_problem(role_names, enterprise)
+    if problem:
+        raise InvalidInput(problem[1])
+
+
+def register_user(username: str, role_names: list[str], org_code: str, password: str, display_name: str,
+                  enterprise: Enterprise | None = None) -> User:
+    """Create an account as an administrator does: existing roles only, a password hard to guess, and either an
+    enterprise's user acting for a registered enterprise or a staff user acting for none."""
+    roles = _existing_roles(role_names)
+    _check_account_kind([role.name for role in roles], enterprise)
+    problem = password_problem(password, username)
+    if problem:
+        raise InvalidInput(problem)
+    return create_user(username, [role.name for role in roles], org_code, password, display_name, enterprise)
+
+
 def create_enterprise(uscc: str, name: str, county_code: str) -> Enterprise:
     """Register an enterprise after checking its unified social credit code."""
     uscc = (uscc or "").strip().upper()
@@ -110,6 +151,7 @@ def update_user(user: User, display_name: str, org_code: str, role_names: list[s
     roles = _existing_roles(role_names)
     if user.id == actor_id and "admin" in user.role_names and "admin" not in {r.name for r in roles}:
         raise InvalidInput(_l("You cannot take the admin role away from yourself"))
+    _check_account_kind([role.name for role in roles], enterprise)
     user.display_name = display_name[:100]
     user.org_unit = unit
     user.roles = roles
@@ -135,9 +177,11 @@ def end_sessions(user: User) -> User:
 
 
 def reset_password(user: User, password: str) -> User:
-    """Give a user a new password, end their sessions and lift the refusals of their sign-in after failures."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_l("The password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH))
+    """Give a user a new password (one hard to guess), end their sessions and lift the refusals of their sign-in
+    after failures."""
+    problem = password_problem(password, user.username)
+    if problem:
+        raise InvalidInput(problem)
     user.set_password(password)
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.username == user.username))
     return end_sessions(user)
