@@ -16,12 +16,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## run: install, migrate, seed the demo, deploy bpmn/, serve on http://$(HOST):$(PORT) with the timer worker
+## run: install, migrate, deploy bpmn/, seed the demo, serve on http://$(HOST):$(PORT) with the timer worker
 ##      (HOST=0.0.0.0 serves the LAN too)
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
 	$(BIN)/flask processes deploy
+	$(BIN)/flask seed-demo
 	INPROCESS_WORKER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install and run the whole suite (SQLite and PostgreSQL)

@@ -48,9 +48,6 @@ class Config:
     # Clocks the SLA sweep takes per transaction
     SLA_SWEEP_BATCH = int(os.environ.get("SLA_SWEEP_BATCH", "500"))
 
-    # The last day an installment may fall on, given to portal applications (the notice 潍人社字〔2023〕17号 set
-    # 2023-12-31; the bureau sets a later day when the policy is extended); applications after it are refused
-    INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2023-12-31")
     # Earliest year of a date people type (payments, due dates, loan and founding dates, months): earlier is a typo
     TYPED_DATE_EARLIEST_YEAR = int(os.environ.get("TYPED_DATE_EARLIEST_YEAR", "1900"))
     # Latest year of a date people type: later is a typo (and months added to it would leave the calendar)
@@ -114,8 +111,7 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    # The demo's policy is still open, so that the portal can be tried (the notice's own day has passed)
-    INSTALLMENT_POLICY_DEADLINE = os.environ.get("INSTALLMENT_POLICY_DEADLINE", "2099-12-31")
+    """The one-command demo (make run): the defaults above."""
 
 
 class TestingConfig(Config):
@@ -136,8 +132,6 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     INPROCESS_WORKER = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    # Tests apply under an open policy unless they set one (tests/processes cover the notice's 2023-12-31)
-    INSTALLMENT_POLICY_DEADLINE = "2099-12-31"
 
 
 class ProductionConfig(Config):

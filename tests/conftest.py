@@ -270,14 +270,21 @@ AGREEMENT_STAGES = ("applied", "drafted", "signed", "active", "paid_once")
 
 @pytest.fixture
 def create_agreement_case(bureau):
-    """An enterprise's installment agreement case driven to `stage` by the same operations the pages call."""
-    from datetime import timedelta
+    """An enterprise's installment agreement case driven to `stage` by the same forms and operations the pages use,
+    under the package's policy extended to the end of next year (the notice's 2023-12-31 has passed)."""
+    from datetime import date, timedelta
     from decimal import Decimal
 
-    from workflow_app.agreements.operations import apply_for_installment_agreement
     from workflow_app.auth.models import User
+    from workflow_app.cases.operations import start_generic_case
+    from workflow_app.cases.schema_tasks import checked_data, start_form_context, start_schema_form
     from workflow_app.cases.task_handlers import submit_task
     from workflow_app.core.time import local_today
+    from workflow_app.demo import open_installment_policy
+    from workflow_app.engine.queries import latest_version
+
+    open_installment_policy(date(local_today().year + 1, 12, 31))
+    db.session.commit()
 
     def step(case, bpmn_id, username, data):
         user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -287,27 +294,31 @@ def create_agreement_case(bureau):
     def factory(stage="drafted", username="ent_huayu", installments=3, pension="1000.00"):
         today = local_today()
         user = db.session.scalar(sa.select(User).where(User.username == username))
-        case = apply_for_installment_agreement(
-            {"pension_yuan": Decimal(pension), "unemployment_yuan": Decimal("200.00"), "injury_yuan": None,
-             "deferral_end_date": today - timedelta(days=10), "hardship_reason": "订单减少",
-             "proposed_installments": installments}, user, {"policy_deadline": f"{today.year + 1}-12-31"})
+        user.enterprise.legal_representative = user.enterprise.legal_representative or "王建华"
+        values = {"pension_yuan": pension, "unemployment_yuan": "200.00",
+                  "deferral_end_date": str(today - timedelta(days=10)), "hardship_reason": "订单减少",
+                  "proposed_installments": installments}
+        form = start_schema_form(latest_version("installment_agreement"))
+        case = start_generic_case("installment_agreement", checked_data(
+            form, values, start_form_context(user, "installment_agreement", values)), user)
         db.session.commit()
         stages = AGREEMENT_STAGES[1:AGREEMENT_STAGES.index(stage) + 1]
         if "drafted" in stages:
             step(case, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True,
-                                                  "check_opinion": ""})
+                                                  "check_opinion": None})
             step(case, "draft_schedule", "agency", {"installment_count": installments,
-                                                    "first_due_date": today + timedelta(days=20)})
+                                                    "first_due_date": str(today + timedelta(days=20))})
         if "signed" in stages:
-            step(case, "sign", username, {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华",
-                                          "decline_reason": ""})
+            step(case, "sign", username, {"sign_decision": "sign", "read_confirmed": True,
+                                          "legal_rep_name": user.enterprise.legal_representative,
+                                          "decline_reason": None})
         if "active" in stages:
             step(case, "countersign", "agency", {"countersign_confirmed": True})
         if "paid_once" in stages:
             from workflow_app.agreements.queries import current_agreement
             first = current_agreement(case.id).installments[0]
-            step(case, "record_payment", "agency", {"paid_amount": Decimal(first.amount_fen) / 100, "paid_on": today,
-                                                    "receipt_no": "SB-1"})
+            step(case, "record_payment", "agency", {"paid_amount": Decimal(first.amount_fen) / 100,
+                                                    "paid_on": str(today), "receipt_no": "SB-1"})
         return case
     return factory
 

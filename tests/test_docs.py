@@ -50,9 +50,10 @@ def properties_the_code_reads() -> set[str]:
     """The spiffworkflow:properties names the code reads: its constants, and every `properties.get("...")`."""
     source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "workflow_app").rglob("*.py"))
     read = set(re.findall(r'properties(?:\.get\(|\[)\s*"(\w+)"', source))
+    from workflow_app.agreements.operations import AGREEMENT_STATUS, ENTERPRISE_NOTICE
     return (read | set(process_facts.PROCESS_PROPERTIES) | {parsing.FORM_SCHEMA, parsing.FORM_UI_SCHEMA}
             | set(parsing.EXPRESSION_PROPERTIES) | set(process_facts.PORTAL_TASK_PROPERTIES)
-            | {process_facts.PORTAL_OUTCOME})
+            | {process_facts.PORTAL_OUTCOME, parsing.OPERATION, AGREEMENT_STATUS, ENTERPRISE_NOTICE})
 
 
 def ui_keys_the_code_reads() -> set[str]:

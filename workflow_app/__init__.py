@@ -85,8 +85,11 @@ def create_app(config_class=None):
     app.jinja_env.filters["localtime"] = format_local
     from workflow_app.core.money import format_yuan
     app.jinja_env.filters["yuan"] = format_yuan
-    from workflow_app.agreements.queries import case_agreements
+    from workflow_app.agreements.queries import agreement_late_fees, case_agreements
+    from workflow_app.core.money import amount_in_capitals
     app.jinja_env.globals["case_agreements"] = case_agreements
+    app.jinja_env.globals["agreement_late_fees"] = agreement_late_fees
+    app.jinja_env.filters["capitals"] = amount_in_capitals
     from workflow_app.core.time import local_today
     app.jinja_env.globals["local_today"] = local_today
     from flask_babel import get_locale

@@ -143,7 +143,10 @@ def worker_command(once):
 @command_errors
 def seed_demo_command():
     """Create the demo org units, users, enterprises, processes and cases (safe to run again)."""
-    from workflow_app.demo import seed_demo, seed_demo_cases
+    from datetime import date
+
+    from workflow_app.core.time import local_today
+    from workflow_app.demo import open_installment_policy, seed_demo, seed_demo_cases
     from workflow_app.engine.operations import deploy_sources, read_sources
     counts = seed_demo(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
@@ -156,6 +159,10 @@ def seed_demo_command():
         for version in result.created:
             click.echo(_("deployed %(id)s version %(v)d (%(file)s)", id=version.process_id, v=version.version,
                          file=version.source_file))
+        until = date(local_today().year + 1, 12, 31)
+        if open_installment_policy(until):  # the notice's 2023-12-31 has passed: the demo's policy runs on
+            db.session.commit()
+            click.echo(_("demo: the installment policy extended to %(day)s", day=until.isoformat()))
         cases = seed_demo_cases()
         db.session.commit()
         click.echo(_("demo cases: %(n)d new", n=cases))

@@ -81,7 +81,6 @@ def seed_demo_cases() -> int:
     from datetime import timedelta
     from decimal import Decimal
 
-    from workflow_app.agreements.operations import apply_for_installment_agreement
     from workflow_app.cases.models import Case
     from workflow_app.cases.operations import apply_for_loan_extension, register_referral, start_health_check
     from workflow_app.cases.task_handlers import submit_task
@@ -142,24 +141,7 @@ def seed_demo_cases() -> int:
     step(hc, "inspect", "kuiwen_handler", checklist)
     step(hc, "suggestions", "kuiwen_handler", {"suggestions": "申请综合计算工时制，调整排班", "rectification_deadline": today + timedelta(days=30)})
 
-    deadline = {"policy_deadline": f"{today.year + 1}-12-31"}   # the notice's 2023-12-31 has passed; demo uses a later one
-    application = {"pension_yuan": Decimal("86000.00"), "unemployment_yuan": Decimal("4300.00"),
-                   "injury_yuan": Decimal("2150.00"), "deferral_end_date": today - timedelta(days=20),
-                   "hardship_reason": "订单减少，一次性补缴有困难", "proposed_installments": 4}
-    apply_for_installment_agreement(application, users["ent_huayu"], deadline)                 # awaiting the agency
-    to_sign = apply_for_installment_agreement(application, users["ent_huayu"], deadline)       # awaiting signature
-    step(to_sign, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True, "check_opinion": ""})
-    step(to_sign, "draft_schedule", "agency", {"installment_count": 4, "first_due_date": today + timedelta(days=25)})
-    active = apply_for_installment_agreement(application, users["ent_huayu"], deadline)        # active, 1 paid
-    step(active, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True, "check_opinion": ""})
-    step(active, "draft_schedule", "agency", {"installment_count": 3, "first_due_date": today + timedelta(days=3)})
-    step(active, "sign", "ent_huayu", {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华",
-                                       "decline_reason": ""})
-    step(active, "countersign", "agency", {"countersign_confirmed": True})
-    from workflow_app.engine.queries import current_data
-    first = current_data(active.instance)["current"]
-    step(active, "record_payment", "agency", {"paid_amount": Decimal(first["amount_fen"]) / 100, "paid_on": today,
-                                              "receipt_no": "SB2026110001"})
+    seed_agreements(step)
     db.session.flush()
     return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
 
@@ -200,3 +182,133 @@ def seed_late_referrals() -> list:
             shift_clock(back)
         late.append(case)
     return late
+
+
+# The installment agreement's policy decision, and its cell holding the last day installments may fall on
+POLICY_PACKAGE, POLICY_DECISION, POLICY_DEADLINE_CELL = ("installment_agreement", "installment_policy.dmn",
+                                                         "OutputEntry_policy_deadline")
+
+
+def open_installment_policy(until) -> bool:
+    """Extend the installment agreement's policy to `until` (a date) unless the newest version's runs that long
+    already (deploy_installment_policy); True if it deployed. The notice's 2023-12-31 has passed, and the demo's
+    agreements need an open policy."""
+    from workflow_app.engine.queries import newest_stored_version
+    newest = newest_stored_version(POLICY_PACKAGE)
+    if newest is not None and _policy_deadline(newest.files.get(POLICY_DECISION, "")) >= until.isoformat():
+        return False
+    deploy_installment_policy(until)
+    return True
+
+
+def deploy_installment_policy(until) -> None:
+    """Deploy the installment agreement's package (bpmn/) with its policy's last day set to `until` (a date), as the
+    bureau does when a policy is extended: an edit of installment_policy.dmn, and a deploy."""
+    from pathlib import Path
+
+    from flask import current_app
+    from lxml import etree
+
+    from workflow_app.engine.operations import deploy_sources, read_sources
+    sources = read_sources([Path(current_app.config["BPMN_DIR"]) / POLICY_PACKAGE])
+    key = next(name for name in sources if name.endswith("/" + POLICY_DECISION))
+    root = etree.fromstring(sources[key])
+    cell = next(entry for entry in root.iter("{*}outputEntry") if entry.get("id") == POLICY_DEADLINE_CELL)
+    text = next(cell.iter("{*}text"))
+    text.text = f'"{until.isoformat()}"'
+    sources[key] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    deploy_sources(sources)
+
+
+def _policy_deadline(decision_xml: str) -> str:
+    """The policy's last day as a version's installment_policy.dmn says it ("" when it says none)."""
+    from lxml import etree
+    try:
+        root = etree.fromstring(decision_xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return ""
+    cell = next((entry for entry in root.iter("{*}outputEntry") if entry.get("id") == POLICY_DEADLINE_CELL), None)
+    text = next(cell.iter("{*}text"), None) if cell is not None else None
+    return (text.text or "").strip().strip('"') if text is not None else ""
+
+
+def seed_agreements(step) -> list:
+    """Installment agreements in four states, applied for as the portal's form stores them: awaiting the agency,
+    awaiting the enterprise's signature, in force with its first installment paid, and ended by default
+    (seed_defaulted_agreement). The policy is extended to the end of next year first (open_installment_policy).
+    `step(case, bpmn_id, username, data)` completes a task."""
+    from datetime import date, timedelta
+
+    from workflow_app.core.time import local_today
+
+    today = local_today()
+    open_installment_policy(date(today.year + 1, 12, 31))
+    cases = [_apply_for_installments()]                                                   # awaiting the agency
+    to_sign = _apply_for_installments()                                                   # awaiting the signature
+    step(to_sign, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True,
+                                             "check_opinion": None})
+    step(to_sign, "draft_schedule", "agency", {"installment_count": 4,
+                                               "first_due_date": (today + timedelta(days=25)).isoformat()})
+    active = _apply_for_installments()                                                    # in force, 1 paid
+    _agree(step, active, 3, today + timedelta(days=3))
+    _pay_current(step, active, "SB2026110001")
+    return cases + [to_sign, active, seed_defaulted_agreement(step)]
+
+
+def seed_defaulted_agreement(step):
+    """An agreement ended by default, so that a late fee runs: agreed 80 days ago in two installments, the first paid,
+    the second missed and its grace period over (the clock is moved back while it is agreed)."""
+    from datetime import timedelta
+
+    from workflow_app.core.time import local_today, shift_clock
+    from workflow_app.engine.operations import fire_timers
+
+    back = timedelta(days=80)
+    shift_clock(-back)
+    try:
+        case = _apply_for_installments("36000.00")
+        _agree(step, case, 2, local_today() + timedelta(days=3))
+        _pay_current(step, case, "SB2026090007")
+    finally:
+        shift_clock(back)
+    while fire_timers(case.instance_id):  # the reminder and the due day, then the grace period's end
+        pass
+    return case
+
+
+def _apply_for_installments(pension="86000.00"):
+    """华宇's application for installments, checked by the package's start form as the portal checks it."""
+    from datetime import timedelta
+
+    from workflow_app.cases.operations import start_generic_case
+    from workflow_app.cases.schema_tasks import checked_data, start_form_context, start_schema_form
+    from workflow_app.core.time import local_today
+    from workflow_app.engine.queries import latest_version
+    huayu = db.session.scalar(sa.select(User).where(User.username == "ent_huayu"))
+    values = {"pension_yuan": pension, "unemployment_yuan": "4300.00", "injury_yuan": "2150.00",
+              "deferral_end_date": (local_today() - timedelta(days=20)).isoformat(),
+              "hardship_reason": "订单减少，一次性补缴有困难", "proposed_installments": 4}
+    form = start_schema_form(latest_version(POLICY_PACKAGE))
+    data = checked_data(form, values, start_form_context(huayu, POLICY_PACKAGE, values))
+    return start_generic_case(POLICY_PACKAGE, data, huayu)
+
+
+def _agree(step, case, count, first_due):
+    """The agency checks and drafts, 华宇's legal representative signs, the agency countersigns."""
+    signer = db.session.scalar(sa.select(User).where(User.username == "ent_huayu")).enterprise.legal_representative
+    step(case, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True,
+                                          "check_opinion": None})
+    step(case, "draft_schedule", "agency", {"installment_count": count, "first_due_date": first_due.isoformat()})
+    step(case, "sign", "ent_huayu", {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": signer,
+                                     "decline_reason": None})
+    step(case, "countersign", "agency", {"countersign_confirmed": True})
+
+
+def _pay_current(step, case, receipt):
+    from decimal import Decimal
+
+    from workflow_app.core.time import local_today
+    from workflow_app.engine.queries import current_data
+    current = current_data(case.instance)["current"]
+    step(case, "record_payment", "agency", {"paid_amount": Decimal(current["amount_fen"]) / 100,
+                                            "paid_on": local_today().isoformat(), "receipt_no": receipt})

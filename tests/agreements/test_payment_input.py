@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from tests.api.conftest import ApiClient
 from tests.conftest import open_task_of
-from tests.portal.test_typed_values import BAD_AMOUNTS, DATE_MESSAGE
+from tests.portal.test_typed_values import SCHEMA_BAD_AMOUNTS as BAD_AMOUNTS
+from tests.portal.test_typed_values import SCHEMA_DATE_MESSAGE as DATE_MESSAGE
 from workflow_app.agreements.models import Installment
 from workflow_app.auth.operations import create_api_token
 from workflow_app.core.money import format_yuan
@@ -19,7 +20,7 @@ def payment_task(create_agreement_case):
     """The agency's open step recording the first installment of an agreement in force, and its amount."""
     case = create_agreement_case("active")
     task = open_task_of(case)
-    assert task.form_key == "installment_payment"
+    assert task.bpmn_id == "record_payment"
     first = db.session.scalar(sa.select(Installment).order_by(Installment.id))
     return task, format_yuan(first.amount_fen).replace(",", "")
 
@@ -56,10 +57,10 @@ def test_a_payment_no_one_means_is_refused_on_the_task_page(payment_task, client
     client = client_as("agency")
     client.post("/language/en")
     completions = _completions()
-    response = client.post(f"/tasks/{task.id}", data={"paid_amount": paid_amount or amount, "receipt_no": "R1",
-                                                      "paid_on": paid_on or local_today().isoformat()})
+    response = client.post(f"/tasks/{task.id}", data={"data.paid_amount": paid_amount or amount, "data.receipt_no": "R1",
+                                                      "data.paid_on": paid_on or local_today().isoformat()})
     assert response.status_code == 422
-    assert message in _field_message(response.get_data(as_text=True), field)
+    assert message in _field_message(response.get_data(as_text=True), f"data.{field}")
     _nothing_recorded(task, completions)
 
 
@@ -78,14 +79,15 @@ def test_a_payment_no_one_means_is_refused_in_the_api(app, payment_task, bureau,
     response = api.post(f"/tasks/{task.id}/complete", {"data": {
         "paid_amount": paid_amount or amount, "paid_on": paid_on or local_today().isoformat(), "receipt_no": "R1"}})
     assert response.status_code == 422, response.get_json()
-    assert response.get_json()["details"] == [{"field": field, "message": message}]
+    [detail] = response.get_json()["details"]
+    assert detail["field"] == field and message in detail["message"]
     _nothing_recorded(task, completions)
 
 
 def test_the_right_payment_is_still_recorded(payment_task, client_as):
     task, amount = payment_task
     response = client_as("agency").post(f"/tasks/{task.id}", data={
-        "paid_amount": amount, "paid_on": local_today().isoformat(), "receipt_no": "R1"})
+        "data.paid_amount": amount, "data.paid_on": local_today().isoformat(), "data.receipt_no": "R1"})
     assert response.status_code == 302
     db.session.expire_all()
     paid = db.session.scalar(sa.select(Installment).where(Installment.paid_on.is_not(None)))

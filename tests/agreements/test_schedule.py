@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow_app.agreements.schedule import ScheduleError, build_schedule
+from workflow_app.agreements.schedule import ScheduleError, build_schedule, calendar_working_day
 
 DEADLINE = date(2023, 12, 31)
 
@@ -19,6 +19,20 @@ def test_example_from_the_notice_period():
 def test_month_ends_are_clamped():
     schedule = build_schedule(400, 4, date(2023, 8, 31), DEADLINE)
     assert [i.due_date for i in schedule] == [date(2023, 8, 31), date(2023, 9, 30), date(2023, 10, 31), date(2023, 11, 30)]
+
+
+def test_due_dates_on_days_off_move_to_the_next_working_day(app):
+    """2023's National Day week (09-29 to 10-06) with its 调休 Saturday 10-07, weekends, and New Year's Day."""
+    schedule = build_schedule(300, 3, date(2023, 9, 30), DEADLINE, calendar_working_day())
+    assert [i.due_date for i in schedule] == [date(2023, 10, 7), date(2023, 10, 30), date(2023, 11, 30)]
+    schedule = build_schedule(300, 3, date(2023, 8, 26), DEADLINE, calendar_working_day())  # Saturday, then working days
+    assert [i.due_date for i in schedule] == [date(2023, 8, 28), date(2023, 9, 26), date(2023, 10, 26)]
+    from flask_babel import force_locale
+    with force_locale("en"):
+        with pytest.raises(ScheduleError) as refused:  # 12-30 is a Saturday, 2024-01-01 a holiday
+            build_schedule(400, 4, date(2023, 9, 30), DEADLINE, calendar_working_day())
+        assert "(2023-12-30) is no working day and moves to 2024-01-02" in str(refused.value)
+        assert "at most 3 fit" in str(refused.value)
 
 
 @pytest.mark.parametrize("total, count, first, message", [

@@ -260,7 +260,8 @@ def test_an_enterprise_token_sees_what_the_portal_shows_and_no_more(api_as, refe
     mine = enterprise.get("/tasks").get_json()
     assert [t["step"] for t in mine["items"]] == ["sign"]
     sign = mine["items"][0]
-    assert enterprise.get(f"/tasks/{sign['id']}").get_json()["form"]["key"] == "installment_sign"
+    form = enterprise.get(f"/tasks/{sign['id']}").get_json()["form"]
+    assert form["schema"]["properties"]["legal_rep_name"]["title"] == "法定代表人姓名"
     # the referral's steps are the agency's: not the enterprise's to see or do
     referral_task = open_task_of(referral)
     _is_error(enterprise.get(f"/tasks/{referral_task.id}"), 404, "not_found")

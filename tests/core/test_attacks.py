@@ -69,10 +69,16 @@ def test_sql_and_html_in_every_text_field_are_stored_as_text_and_shown_escaped(b
 
 
 def test_an_enterprises_text_is_escaped_on_the_agencys_pages(bureau, client_as):
+    from datetime import date
+
+    from workflow_app.core.time import local_today
+    from workflow_app.demo import open_installment_policy
+    open_installment_policy(date(local_today().year + 1, 12, 31))
+    db.session.commit()
     enterprise = client_as("ent_huayu")
     response = enterprise.post("/portal/apply/installment_agreement", data={
-        "pension_yuan": "1000", "deferral_end_date": "2023-06-30", "hardship_reason": PAYLOAD,
-        "proposed_installments": "3"})
+        "data.pension_yuan": "1000", "data.deferral_end_date": "2023-06-30", "data.hardship_reason": PAYLOAD,
+        "data.proposed_installments": "3"})
     assert response.status_code == 302
     case = db.session.scalars(sa.select(Case)).one()
     task = open_task_of(case)

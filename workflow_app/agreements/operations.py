@@ -1,49 +1,46 @@
-"""Writes of the installment agreement: apply, draft, sign, countersign, record payments.
+"""Writes of the installment agreement: draft, sign, countersign, record payments, proofs.
 
-The four task steps are registered as task handlers: each writes the agreement records and
-completes the engine task in the same transaction.
+The four task steps are named operations (cases.task_handlers) that the model's user tasks name in their
+`operation` property: each writes the agreement records and completes the engine task in the same transaction.
+The model's end events say what the agreement becomes when the case ends there (`agreementStatus`), and its timer
+events what they tell the enterprise when they fire (`enterpriseNotice`).
 """
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from workflow_app.agreements.models import Agreement, Installment
-from workflow_app.agreements.schedule import build_schedule
+from workflow_app.agreements.models import AGREEMENT_STATUSES, Agreement, Installment
+from workflow_app.agreements.queries import late_fee_terms, signer_problem
+from workflow_app.agreements.schedule import build_schedule, calendar_working_day
 from workflow_app.agreements.text import render_agreement_text, text_hash
 from workflow_app.auth.models import User
 from workflow_app.cases.models import Case
-from workflow_app.cases.operations import add_attachment, start_process_case
+from workflow_app.cases.operations import add_attachment
 from workflow_app.cases.queries import case_for_instance
 from workflow_app.cases.task_handlers import register_task_handler
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.money import format_yuan, yuan_to_fen
-from workflow_app.core.time import local_today, utcnow
+from workflow_app.core.time import utcnow
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.projections import record_audit
-from workflow_app.engine.queries import current_data
+from workflow_app.engine.queries import current_data, ended_through, model_property
 from workflow_app.engine.signals import instance_status_changed, timers_fired
 from workflow_app.extensions import db
 from workflow_app.notifications.operations import send_notifications
 
-INSURANCES = ("pension", "unemployment", "injury")
+# an end event's property: the status the case's agreement in force takes when the case ends there
+AGREEMENT_STATUS = "agreementStatus"
+# a timer event's property: the notification its firing sends the enterprise's users (notifications.queries words it)
+ENTERPRISE_NOTICE = "enterpriseNotice"
+# when the worker finds several of an installment's timers due at once (it was stopped), only the latest news is sent:
+# a reminder for a day already past says nothing; the most final of the notices is the one sent
+INSTALLMENT_NOTICES = ("agreement_defaulted", "installment_missed", "installment_due_soon")
 
 
-def apply_for_installment_agreement(form_data: dict, actor, settings: dict | None = None) -> Case:
-    """Start an installment agreement from an enterprise user's application (amounts in yuan → fen)."""
-    if actor.enterprise_id is None:
-        raise InvalidInput(_l("Only an enterprise account can apply for its own installment agreement"))
-    deadline = (settings or {}).get("policy_deadline")
-    if deadline and local_today() > date.fromisoformat(str(deadline)):
-        raise InvalidInput(_l("Deferred contributions could be paid in installments only until %(day)s; "
-                              "the policy has ended", day=str(deadline)))
-    data = {f"{name}_fen": yuan_to_fen(form_data[f"{name}_yuan"] or 0) for name in INSURANCES}
-    data["deferred_total_fen"] = sum(data.values())
-    if data["deferred_total_fen"] <= 0:
-        raise InvalidInput(_l("The deferred amounts add up to nothing"))
-    data.update({key: form_data[key] for key in ("deferral_end_date", "hardship_reason", "proposed_installments")})
-    data.update(settings or {})
-    return start_process_case("installment_agreement", data, actor)
+def _day(value) -> date:
+    """A date a form gave (ISO text from a JSON Schema form, a date from the forms of older versions)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def case_of(task) -> Case:
@@ -59,14 +56,15 @@ def agreement_in(task, status: str, message) -> Agreement:
     return agreement
 
 
-@register_task_handler("installment_schedule")
+@register_task_handler("draft_installment_agreement")
 def draft_agreement(task, form_data, actor, client_ip=None):
-    """Build the schedule, render and hash the agreement text, then complete the drafting step."""
+    """Build the schedule (due dates moved to working days), render and hash the agreement text, then complete the
+    drafting step."""
     case = case_of(task)
     data = current_data(case.instance)
-    deadline = date.fromisoformat(str(data["policy_deadline"]))
-    schedule = build_schedule(data["deferred_total_fen"], form_data["installment_count"], form_data["first_due_date"],
-                              deadline)
+    deadline = _day(data["policy_deadline"])
+    schedule = build_schedule(data["deferred_total_fen"], int(form_data["installment_count"]),
+                              _day(form_data["first_due_date"]), deadline, calendar_working_day())
     for earlier in db.session.scalars(sa.select(Agreement).where(Agreement.case_id == case.id,
                                                                  Agreement.status == "awaiting_signature")):
         earlier.status = "declined"
@@ -77,7 +75,8 @@ def draft_agreement(task, form_data, actor, client_ip=None):
     db.session.add(agreement)
     db.session.flush()
     number = f"{case.number}-{agreement.id}"
-    agreement.text = render_agreement_text(number, case.enterprise, amounts, schedule, deadline, data["grace_days"])
+    agreement.text = render_agreement_text(number, case.enterprise, amounts, schedule, deadline, data["grace_days"],
+                                           late_fee_terms(data))
     agreement.text_sha256 = text_hash(agreement.text)
     for item in schedule:
         db.session.add(Installment(agreement_id=agreement.id, seq=item.seq, due_date=item.due_date,
@@ -88,13 +87,17 @@ def draft_agreement(task, form_data, actor, client_ip=None):
                                    "text_sha256": agreement.text_sha256}, actor.id)
 
 
-@register_task_handler("installment_sign")
+@register_task_handler("sign_installment_agreement")
 def sign_agreement(task, form_data, actor, client_ip=None):
-    """The enterprise signs (signer, time, IP, hash of the exact text) or declines with a reason."""
+    """The enterprise's registered legal representative signs (signer, time, IP, hash of the exact text), or the
+    enterprise declines with a reason."""
     agreement = agreement_in(task, "awaiting_signature", _l("This agreement is not waiting for a signature"))
     if form_data["sign_decision"] == "decline":
         agreement.status = "declined"
         return complete_task(task.id, form_data, actor.id)
+    problem = signer_problem(agreement.enterprise, form_data.get("legal_rep_name") or "")
+    if problem:
+        raise InvalidInput(problem, [{"field": "legal_rep_name", "message": problem}])
     if text_hash(agreement.text) != agreement.text_sha256:
         raise ConflictError(_l("The agreement text does not match its fingerprint; it cannot be signed. "
                                "Ask the agency to draft it again"))
@@ -104,14 +107,14 @@ def sign_agreement(task, form_data, actor, client_ip=None):
                                    "signed_text_sha256": agreement.text_sha256}, actor.id)
 
 
-@register_task_handler("installment_countersign")
+@register_task_handler("countersign_installment_agreement")
 def countersign_agreement(task, form_data, actor, client_ip=None):
     agreement = agreement_in(task, "signed", _l("Only a signed agreement can be countersigned"))
     agreement.countersigned_by_id, agreement.countersigned_at, agreement.status = actor.id, utcnow(), "active"
     return complete_task(task.id, form_data, actor.id)
 
 
-@register_task_handler("installment_payment")
+@register_task_handler("record_installment_payment")
 def record_payment(task, form_data, actor, client_ip=None):
     """Record the payment of the current installment (the first unpaid; it must be paid in full)."""
     agreement = agreement_in(task, "active", _l("This case has no agreement in force"))
@@ -122,7 +125,7 @@ def record_payment(task, form_data, actor, client_ip=None):
     if paid_fen != installment.amount_fen:
         raise InvalidInput(_l("Installment %(seq)d is %(amount)s yuan; record the full amount",
                               seq=installment.seq, amount=format_yuan(installment.amount_fen)))
-    installment.paid_fen, installment.paid_on = paid_fen, form_data["paid_on"]
+    installment.paid_fen, installment.paid_on = paid_fen, _day(form_data["paid_on"])
     installment.receipt_no, installment.recorded_by_id, installment.recorded_at = (
         form_data.get("receipt_no") or None, actor.id, utcnow())
     return complete_task(task.id, {**form_data, "paid_fen": paid_fen, "paid_seq": installment.seq}, actor.id)
@@ -130,33 +133,28 @@ def record_payment(task, form_data, actor, client_ip=None):
 
 @instance_status_changed.connect
 def _close_agreement(instance, old, new, workflow_data=None, **_):
-    """When the process ends, the agreement ends with it: completed (all paid) or defaulted."""
-    if instance.process_id != "installment_agreement" or new != "completed":
+    """When a case ends, its agreement in force takes the status its model's end event says (agreementStatus)."""
+    if new != "completed":
         return
-    outcome = (workflow_data or {}).get("outcome")
-    if outcome not in ("completed", "defaulted"):
+    end_event = ended_through(instance)
+    status = model_property(instance, end_event, AGREEMENT_STATUS) if end_event else None
+    if status not in AGREEMENT_STATUSES:
         return
     case_id = db.session.scalar(sa.select(Case.id).where(Case.instance_id == instance.id))
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.case_id == case_id, Agreement.status == "active"))
     if agreement is not None:
-        agreement.status = outcome
-
-
-# the installment timers of installment_agreement.bpmn and what each tells the enterprise; when several fire in
-# one pass (the worker was down), only the latest news is sent: a reminder for a day already past says nothing
-_INSTALLMENT_TIMERS = (("grace_passed", "agreement_defaulted"), ("due_passed", "installment_missed"),
-                       ("reminder_due", "installment_due_soon"))
+        agreement.status = status
 
 
 @timers_fired.connect
 def _tell_the_enterprise(instance, fired=None, now=None, **_):
-    """Notify the enterprise's users when an installment falls due soon, is missed, or its grace period ends."""
-    if instance.process_id != "installment_agreement" or not fired:
+    """Notify the enterprise's users of what the fired timers' model says (enterpriseNotice): an installment falls due
+    soon, is missed, or its grace period has ended."""
+    notices = {model_property(instance, bpmn_id, ENTERPRISE_NOTICE): bpmn_id for bpmn_id in fired or {}}
+    kind = next((kind for kind in INSTALLMENT_NOTICES if kind in notices), None)
+    if kind is None:
         return
-    bpmn_id, kind = next(((b, k) for b, k in _INSTALLMENT_TIMERS if b in fired), (None, None))
-    if bpmn_id is None:
-        return
-    data = fired[bpmn_id]
+    data = fired[notices[kind]]
     seq = (data.get("current") or {}).get("seq")
     case = case_for_instance(instance.id)
     installment = db.session.scalar(sa.select(Installment).join(Agreement).where(

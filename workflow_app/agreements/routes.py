@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
-from workflow_app.agreements.queries import fingerprint, get_agreement
+from workflow_app.agreements.queries import agreement_late_fees, fingerprint, get_agreement
 from workflow_app.cases.queries import visible_case
 from workflow_app.core.time import local_today
 
@@ -19,7 +19,9 @@ def _visible_agreement(agreement_id):
 @login_required
 def agreement_page(agreement_id):
     agreement, case = _visible_agreement(agreement_id)
-    return render_template("agreements/agreement.html", agreement=agreement, case=case, today=local_today())
+    today = local_today()
+    return render_template("agreements/agreement.html", agreement=agreement, case=case, today=today,
+                           late_fees=agreement_late_fees(agreement, today))
 
 
 @bp.route("/<int:agreement_id>/verify")

@@ -151,6 +151,10 @@ def _no_executable_process(roots: dict) -> list[str]:
 # an unquoted ISO 8601 duration, cycle or date-time: valid Python (R6/P1D divides two names) but not what was meant
 ISO_LITERAL = re.compile(r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-][\d:]+)?)"
                          r"(/P[\dYMWDTHS.]+)?$")
+# the user-task property naming the operation that completes the task, and the names the domains register for it
+# (cases.task_handlers): deploying refuses any other
+OPERATION = "operation"
+OPERATION_NAMES: set[str] = set()
 # task properties that hold Python expressions (evaluated on the task's data; see docs/process-authoring.md)
 EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason",
                          "dueDate")
@@ -180,6 +184,10 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
         elif form_key and form_key not in form_keys:
             problems.append(_("%(where)s: formKey '%(key)s' names no form class (known: %(known)s)", where=where,
                               key=form_key, known=", ".join(sorted(form_keys)) or "-"))
+        operation = properties.get(OPERATION)
+        if operation is not None and operation not in OPERATION_NAMES:
+            problems.append(_("%(where)s: operation '%(name)s' is none this installation has (known: %(known)s)",
+                              where=where, name=operation[:80], known=", ".join(sorted(OPERATION_NAMES)) or "-"))
         if properties.get(FORM_UI_SCHEMA) and not properties.get(FORM_SCHEMA):
             problems.append(_("%(where)s: %(ui)s is set without %(schema)s; a ui schema lays out a JSON Schema form",
                               where=where, ui=FORM_UI_SCHEMA, schema=FORM_SCHEMA))

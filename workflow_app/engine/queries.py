@@ -325,6 +325,25 @@ def step_properties(instance: ProcessInstance, bpmn_id: str) -> dict[str, str]:
     return {}
 
 
+def model_property(instance: ProcessInstance, bpmn_id: str, name: str) -> str | None:
+    """A property of a step (by BPMN id) as the instance's version says it, else as the newest version of its process
+    says it for the step of that id: a case of an older version, whose model did not have the property yet, follows
+    what its process says now (as its forms of old formKeys follow the newest package's form_keys)."""
+    value = step_properties(instance, bpmn_id).get(name)
+    if value is not None:
+        return value
+    newest = latest_version(instance.process_id)
+    if newest is None or newest.id == instance.process_version_id:
+        return None
+    from workflow_app.engine.serialization import load_specs
+    spec, subprocess_specs = load_specs(newest.sha256, lambda: newest.spec_json)
+    for process_spec in (spec, *subprocess_specs.values()):
+        task_spec = process_spec.task_specs.get(bpmn_id)
+        if task_spec is not None:
+            return (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get(name)
+    return None
+
+
 def ended_through(instance: ProcessInstance) -> str | None:
     """The BPMN id of the end event through which a completed case's top-level process ended (the last one it
     reached); None for a case that has not completed."""

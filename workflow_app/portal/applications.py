@@ -8,13 +8,9 @@ process is applied for with no data, the case belonging to the applicant's enter
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import current_app
-
 from forms.health_check import HealthCheckRequestForm
-from forms.installment_agreement import InstallmentApplicationForm
 from forms.loan_extension import LoanExtensionApplicationForm
 from forms.schema_forms import SchemaForm
-from workflow_app.agreements.operations import apply_for_installment_agreement
 from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case, start_health_check
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
@@ -34,8 +30,6 @@ class Application:
 
 # The bureau's application forms, by their start event's formKey (hand-written, until JSON Schema forms replace them)
 APPLICATION_FORMS = {
-    "installment_apply": (InstallmentApplicationForm, lambda form, user: apply_for_installment_agreement(
-        form.task_data(), user, {"policy_deadline": current_app.config["INSTALLMENT_POLICY_DEADLINE"]})),
     "loan_extension_apply": (LoanExtensionApplicationForm,
                              lambda form, user: apply_for_loan_extension(form.task_data(), user)),
     "health_check_request": (HealthCheckRequestForm, lambda form, user: start_health_check(user.enterprise_id, user)),

@@ -21,15 +21,11 @@ from workflow_app.extensions import db
 # engine.process_facts). Each process's owner deletes its entries when its model says them; then these go.
 # What the enterprise is asked to do, by the form of its open task
 TODO_TEXT = {
-    "installment_sign": _l("Please read and sign the installment agreement"),
     "health_check_documents": _l("Please upload your labour-rules documents"),
     "health_check_rectification": _l("Please report your rectification"),
 }
 # Who the enterprise is waiting for, by the step the agency is at
 WAITING_TEXT = {
-    "agency_check": _l("Awaiting the agency's review"),
-    "draft_schedule": _l("The agency is drafting the installment schedule"),
-    "countersign": _l("Signed; awaiting the agency's countersignature"),
     "county_review": _l("Awaiting the county's review"),
     "exception_approval": _l("Awaiting the city's exception approval"),
     "bank_review": _l("Awaiting the bank's decision"),
@@ -39,10 +35,6 @@ WAITING_TEXT = {
 }
 # How a completed case ended, by its process, from its end data
 OUTCOME_TEXT = {
-    "installment_agreement": lambda data: {
-        "completed": _l("All installments paid; late fees waived"),
-        "defaulted": _l("Ended: an installment was not paid in time"),
-        "rejected": _l("Not accepted by the agency")}.get(data.get("outcome"), _l("Closed")),
     "loan_extension": lambda data: _l("Extension granted: the new maturity date is %(day)s",
                                       day=data.get("new_maturity_date")) if data.get("decision") == "approved"
     else _l("Extension refused"),

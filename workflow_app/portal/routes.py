@@ -77,7 +77,9 @@ def case_page(case_id):
 
 def _render_task(task, data, form, extras, status=200, stale=None, schema_fields=None):
     case = case_for_instance(task.instance_id)
-    agreement = current_agreement(case.id) if task.form_key == "installment_sign" else None
+    agreement = current_agreement(case.id)  # an agreement waiting for the enterprise's signature is read on its task
+    if agreement is not None and agreement.status != "awaiting_signature":
+        agreement = None
     return render_template("portal/task.html", task=task, case=case, form=form, extras=extras, data=data,
                            agreement=agreement, stale=stale, may_act=may_act_on(current_user, task),
                            schema_fields=schema_fields,
