@@ -86,6 +86,28 @@ class Config:
     # 0 sends no such header
     HSTS_MAX_AGE_SECONDS = int(os.environ.get("HSTS_MAX_AGE_SECONDS", "0"))
 
+    # Seconds since a timer worker last finished a pass after which it counts as stalled: /readyz answers 503 and
+    # the admin page says so (a pass fires at most 100 cases' timers and runs the sweeps; raise this if passes
+    # routinely take longer, as the admin page shows)
+    WORKER_HEARTBEAT_MAX_AGE_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+
+    # Log level of the application's own log (DEBUG, INFO, WARNING, ERROR)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # "text" (one readable line per record) or "json" (one JSON object per line, for a log collector)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    # When "1", every request is logged in one line: its request id, user id, method, path, status and duration
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"
+    # When "1", requests are timed into /metrics' histograms and /metrics answers (to METRICS_ALLOWED_IPS or the
+    # token); "0" turns both off
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "1") == "1"
+    # Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) that may read /metrics without a token
+    METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+    # A bearer token that lets any address read /metrics (`Authorization: Bearer <token>`); empty: none does
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # A folder where each gunicorn worker process keeps its metrics, so that /metrics adds up all the processes
+    # (prometheus_client's multiprocess mode; gunicorn.conf.py empties it at start); empty: each process its own
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
     # werkzeug password hashing method (a strong KDF; tests use a cheap one to stay fast)
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 

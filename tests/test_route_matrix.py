@@ -78,8 +78,10 @@ POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 2
     "/supervision/notices/<int:notice_id>/acknowledge": {u: (302 if u in SUPERVISORS else 403) for u in STAFF}
     | NO_ENTERPRISE,
 }
-# open to all, or only changing the visitor's own session (tests/auth covers them)
-PUBLIC = {"/login", "/static/<path:filename>", "/logout", "/language/<code>"}
+# open to all, or only changing the visitor's own session (tests/auth covers them); the probes and /metrics, by
+# address or token (tests/monitoring)
+PUBLIC = {"/login", "/static/<path:filename>", "/favicon.ico", "/logout", "/language/<code>", "/healthz", "/readyz",
+          "/metrics"}
 
 
 def url_for_rule(rule, ids):

@@ -1,6 +1,4 @@
 """The Flask application factory."""
-import logging
-
 from flask import Flask, has_request_context, redirect, request, session, url_for
 
 import config as app_config
@@ -42,6 +40,11 @@ def create_app(config_class=None):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     from workflow_app.core.i18n import find_catalogues_once_per_request
     find_catalogues_once_per_request(app, babel)
+    from workflow_app.core.logs import configure_logging
+    configure_logging(app.config)
+    from workflow_app.monitoring.request_log import finish_request, start_request
+    app.before_request(start_request)  # first: every request has its id, whatever answers it
+    app.after_request(finish_request)  # run last of the after_request functions: it logs the final status
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)
     from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)
@@ -68,8 +71,10 @@ def create_app(config_class=None):
     from workflow_app.portal.routes import bp as portal_bp
     from workflow_app.sla.routes import bp as sla_bp
     from workflow_app.supervision.routes import bp as supervision_bp
+    from workflow_app.monitoring.routes import bp as monitoring_bp, check_allowed_networks
+    check_allowed_networks(app.config["METRICS_ALLOWED_IPS"])
     for blueprint in (auth_bp, home_bp, inbox_bp, cases_bp, agreements_bp, sla_bp, supervision_bp, notifications_bp,
-                      portal_bp, admin_bp, api_bp):
+                      portal_bp, admin_bp, api_bp, monitoring_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no cross-site request can carry one
     from workflow_app.api.endpoint import CookieSessionOutsideApi
@@ -131,9 +136,10 @@ def create_app(config_class=None):
             db.session.rollback()  # the page itself reads the database
         if request.path.startswith("/api/"):
             return api_errors.http_error(exc)
-        if exc.code not in error_messages:
+        if exc.code is None or exc.code < 400:  # a redirect werkzeug raises (a missing trailing slash)
             return exc
-        message = getattr(exc, "message", None) or error_messages[exc.code]  # core.errors.BadQueryArgument's own
+        message = (getattr(exc, "message", None)  # core.errors.BadQueryArgument's own
+                   or error_messages.get(exc.code, _l("The request could not be completed.")))
         return render_template("errors.html", code=exc.code, message=message), exc.code
 
     @app.errorhandler(DomainError)
@@ -144,8 +150,6 @@ def create_app(config_class=None):
         flash(str(exc), "danger")
         return redirect(request.referrer or url_for("home.index"))
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("spiff").setLevel(logging.WARNING)  # it logs every task state change at INFO
     if app.config.get("INPROCESS_WORKER"):
         from workflow_app.engine.worker import start_worker_thread
         app.extensions["timer_worker"] = start_worker_thread(app)

@@ -12,10 +12,13 @@ from workflow_app.admin.forms import (ORG_LEVEL_LABELS, ActionForm, DeployForm, 
 from workflow_app.auth import operations as auth_operations
 from workflow_app.auth import queries as auth_queries
 from workflow_app.core.pagination import page_number
+from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
 from workflow_app.engine import operations as engine_operations
 from workflow_app.engine.queries import count_instances_by_version, get_instance, stored_data_or_problem
+from workflow_app.engine.worker import SWEEP_LABELS
 from workflow_app.extensions import login_manager
+from workflow_app.monitoring.queries import worker_states
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,7 +55,8 @@ def index():
         "error": queries.count_instances_with_status("error"),
         "suspended": queries.count_instances_with_status("suspended"),
     }
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=counts, workers=worker_states(utcnow()),
+                           sweep_labels=SWEEP_LABELS)
 
 
 # users

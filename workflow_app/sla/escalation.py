@@ -20,6 +20,7 @@ inserted with one statement each; the per-clock work left is choosing the recipi
 """
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -200,4 +201,4 @@ def run_sla_sweep(now=None) -> dict:
             return total
 
 
-register_sweep(run_sla_sweep)
+register_sweep(run_sla_sweep, _l("SLA warnings and escalations"))

@@ -1,0 +1,1 @@
+"""What operators watch: health and readiness for load balancers, Prometheus metrics, the request log."""
