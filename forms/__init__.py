@@ -31,15 +31,29 @@ class ConfirmForm(TaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
 
 
+class MissingForm(TaskForm):
+    """The form of an old version's step whose formKey has neither a class here any more nor a JSON Schema form in its
+    package's form_keys: the page shows why, and nothing is accepted (without the form's fields the model's gateways
+    would route the case blindly)."""
+
+    instructions = _l("This step's form is no longer part of this installation: an administrator must deploy its "
+                      "process's package with this step's form named in form_keys. Nothing can be sent until then.")
+
+    def validate(self, extra_validators=None):
+        super().validate(extra_validators)
+        self.form_errors.append(str(self.instructions))
+        return False
+
+
 def known_form_keys() -> set[str]:
     return set(FORM_CLASSES)
 
 
 def form_class_for(form_key: str | None) -> type[FlaskForm]:
-    """Return the form class of a formKey (ConfirmForm when there is none)."""
+    """Return the form class of a formKey (ConfirmForm when there is none, MissingForm when its class is gone)."""
     if not form_key:
         return ConfirmForm
-    return FORM_CLASSES[form_key]
+    return FORM_CLASSES.get(form_key, MissingForm)
 
 
 def declared_fields(form_class) -> list[tuple[str, UnboundField]]:

@@ -288,8 +288,9 @@ def list_tasks():
 def _task_detail(user, task, case) -> dict:
     detail = task_summary(task, case, utcnow())
     detail["may_complete"] = may_act_on(user, task)
-    # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here
-    schema = task_schema_form(task) if task.state == "open" else None
+    # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here; a
+    # done task of an old formKey whose class is gone is described by the form its package put in its place
+    schema = task_schema_form(task) if task.state == "open" or task.form_key else None
     detail["form"] = ({"key": None, "instructions": None, **schema.describe()} if schema else
                       form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False})))
     detail["case"] = case_summary(case, case.instance)

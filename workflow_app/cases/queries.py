@@ -16,7 +16,7 @@ from forms.schema_html import describe_values
 from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.scopes import oversees_every_unit, unit_id_of_code, unit_name_of_code, units_below
 from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredFile
-from workflow_app.cases.schema_tasks import instance_schema_form, start_schema_form
+from workflow_app.cases.schema_tasks import instance_schema_form, replacement_form, start_schema_form
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
@@ -321,7 +321,9 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
         elif event.kind == "org_unit_changed":
             described = [(_("Now handled by"), unit_name_of_code(data.get("org_unit")) or data.get("org_unit"))]
         elif event.kind == "task_completed":
-            schema = None if form_keys.get(event.task_bpmn_id) else instance_schema_form(instance(), event.task_bpmn_id)
+            key = form_keys.get(event.task_bpmn_id)  # an old formKey whose class is gone: the package's form for it
+            schema = replacement_form(instance().process_id, key) if key else instance_schema_form(
+                instance(), event.task_bpmn_id)
             described = describe_values(schema, data) if schema else describe_data(form_keys.get(event.task_bpmn_id),
                                                                                     data)
         elif event.kind in AUTOMATIC_KINDS:

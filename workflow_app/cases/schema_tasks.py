@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from forms import known_form_keys
 from forms.rules import FormContext
 from forms.schema_forms import SchemaForm, schema_form
 from forms.schema_html import read_formdata
@@ -19,8 +20,9 @@ from workflow_app.core.errors import InvalidInput
 from workflow_app.core.time import local_today
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine.projections import json_safe
-from workflow_app.engine.queries import (DataOnFirstRead, instance_spec_key, latest_process_facts, spec_form_files,
-                                         start_form_files, task_form_files, version_json)
+from workflow_app.engine.queries import (DataOnFirstRead, form_key_files, instance_spec_key, latest_process_facts,
+                                         process_facts, spec_form_files, start_form_files, task_form_files,
+                                         version_json)
 from workflow_app.extensions import db
 
 
@@ -31,8 +33,21 @@ def _form_of(sha256: str, schema_name: str | None, ui_name: str | None) -> Schem
                        version_json(sha256, ui_name) if ui_name else None)
 
 
+def replacement_form(process_id: str, form_key: str | None) -> SchemaForm | None:
+    """The JSON Schema form that takes the place of an old version's formKey whose hand-written form is gone: the
+    file the newest deployed version of the process names for it in its package's form_keys (with the ui schema of
+    that name); None for a formKey that still has its form class, or that the package does not name."""
+    if not form_key or form_key in known_form_keys():
+        return None
+    found = form_key_files(process_id, form_key)
+    return _form_of(*found) if found else None
+
+
 def task_schema_form(task) -> SchemaForm | None:
-    """The JSON Schema form a task row's user task names in its case's version; None for a WTForms task."""
+    """The JSON Schema form a task row's user task names in its case's version (or, for an old formKey whose class
+    is gone, the one its package's form_keys put in its place); None for a WTForms task."""
+    if task.form_key:
+        return replacement_form(task.instance.process_id, task.form_key)
     schema_name, ui_name = task_form_files(task)
     return _form_of(instance_spec_key(task.instance), schema_name, ui_name) if schema_name else None
 
@@ -46,8 +61,12 @@ def instance_schema_form(instance, bpmn_id: str | None) -> SchemaForm | None:
 
 
 def start_schema_form(version) -> SchemaForm | None:
-    """The JSON Schema form a process version's start event names; None if it names none."""
-    return _form_of(version.sha256, *start_form_files(version))
+    """The JSON Schema form a process version's start event names (or, for an old formKey whose class is gone, the
+    one its package's form_keys put in its place); None if it names none."""
+    schema_name, ui_name = start_form_files(version)
+    if schema_name:
+        return _form_of(version.sha256, schema_name, ui_name)
+    return replacement_form(version.process_id, process_facts(version).start_form_key)
 
 
 def task_form_context(task, actor, case: Case | None = None) -> FormContext:

@@ -18,7 +18,16 @@ from workflow_app.core.errors import InvalidInput
 
 DEPLOYED_SUFFIXES = (".bpmn", ".dmn", ".json")
 PACKAGE_MODEL = "process_model.json"
+# process_model.json's {old formKey: schema file}: the JSON Schema form that takes the place of a hand-written form
+# an older version's step names (its case's page, the API and the history use the newest version's file)
+FORM_KEYS = "form_keys"
 MAX_ZIP_ENTRIES = 200
+
+
+def ui_schema_name(schema_name: str) -> str:
+    """The ui schema that goes with a form's schema file by name: apply-schema.json -> apply-uischema.json."""
+    stem = schema_name[:-len(".json")] if schema_name.endswith(".json") else schema_name
+    return (stem[:-len("-schema")] if stem.endswith("-schema") else stem) + "-uischema.json"
 
 
 def package_of(key: str) -> str:

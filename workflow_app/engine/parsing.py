@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 
 from workflow_app.core.durations import parse_sla
-from workflow_app.engine.packages import PACKAGE_MODEL, bare_name, package_of
+from workflow_app.engine.packages import FORM_KEYS, PACKAGE_MODEL, bare_name, package_of, ui_schema_name
 from workflow_app.engine import process_facts
 from workflow_app.engine.scripting import ScriptRefused, check_code_size, compile_script
 from workflow_app.engine.serialization import dump_specs
@@ -345,6 +345,7 @@ class _PackageModel:
     description: str | None = None
     primary_file_name: str | None = None
     primary_process_id: str | None = None
+    form_keys: dict = field(default_factory=dict)  # {old formKey: schema file} (packages.FORM_KEYS)
 
 
 # process id -> (version, {file name: text}) of its newest stored version, or None
@@ -406,9 +407,32 @@ def _package_models(sources: dict[str, bytes], problems: list) -> dict[str, _Pac
                 bad = True
             else:
                 fields[name] = (given or "").strip() or None
+        form_keys = _form_keys(key, value.get(FORM_KEYS), problems)
+        if form_keys is None:
+            bad = True
+        else:
+            fields["form_keys"] = form_keys
         if not bad:
             models[package_of(key)] = _PackageModel(_Source(key, PACKAGE_MODEL, text), package_of(key), **fields)
     return models
+
+
+MAX_FORM_KEY_LENGTH = 100  # Task.form_key
+
+
+def _form_keys(key: str, given, problems: list) -> dict | None:
+    """process_model.json's form_keys: {old formKey: the .json file of the form that takes its place}; None (and
+    the reasons in `problems`) when it is none."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict) or not all(
+            isinstance(name, str) and 0 < len(name) <= MAX_FORM_KEY_LENGTH and isinstance(file, str)
+            and file.endswith(".json") and "/" not in file and file != PACKAGE_MODEL for name, file in given.items()):
+        problems.append(_("%(name)s: %(field)s must be an object of old formKeys (at most %(max)d characters) and "
+                          "the .json files of the package's forms that take their place, e.g. {\"referral_review\": "
+                          "\"review-schema.json\"}", name=key, field=FORM_KEYS, max=MAX_FORM_KEY_LENGTH))
+        return None
+    return dict(given)
 
 
 def _primary_processes(models: dict[str, _PackageModel], parser, bpmn_keys, problems: list) -> dict:
@@ -550,6 +574,35 @@ class _FormFiles:
                                 for line in self.schema_check(schema_source.key, schema, ui_schema))
         return used
 
+    def of_form_keys(self, model: "_PackageModel", process_id: str, problems: list) -> list[_Source]:
+        """The forms a package's form_keys put in place of old formKeys, each with the ui schema of its name when
+        there is one (apply-schema.json, apply-uischema.json), checked as forms: the version keeps them for the steps
+        of its older versions."""
+        used = []
+        for form_key, name in sorted(model.form_keys.items()):
+            where = f"{model.source.key}#/{FORM_KEYS}/{form_key}"
+            source = self.find(name, model.source.key, process_id)
+            if source is None:
+                problems.append(_("%(where)s: %(file)s is neither among the files given nor in the deployed version",
+                                  where=where, file=name))
+                continue
+            schema = self.value(source, where, problems, FORM_SCHEMA)
+            if schema is None:
+                continue
+            used.append(source)
+            ui_source = self.find(ui_schema_name(name), model.source.key, process_id)
+            ui_schema = self.value(ui_source, where, problems, FORM_UI_SCHEMA) if ui_source is not None else None
+            if ui_source is not None and ui_schema is None:
+                continue
+            if ui_source is not None:
+                used.append(ui_source)
+            pair = (source.key, ui_source.key if ui_source else None)
+            if self.schema_check is not None and pair not in self.checked:
+                self.checked.add(pair)
+                problems.extend(_("%(where)s: %(problem)s", where=where, problem=line)
+                                for line in self.schema_check(source.key, schema, ui_schema))
+        return used
+
 
 def _process_name(process_parser, root, model: _PackageModel | None) -> str:
     """The process's name, else its pool's (participant's), else the package's display_name, else its id."""
@@ -682,6 +735,7 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: Stored
         model = primary.get(process_id)
         if model is not None:
             used.append(model.source)
+            used += forms.of_form_keys(model, process_id, problems)
         files = _version_files(process_id, used, problems)
         name = _process_name(process_parser, roots.get(file_name), model)
         if len(process_id) > MAX_PROCESS_ID_LENGTH:

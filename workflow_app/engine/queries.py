@@ -151,6 +151,30 @@ def start_form_files(version) -> tuple[str | None, str | None]:
 
 
 _version_files: dict[tuple[str, str], dict] = {}  # (sha256, file name) -> parsed JSON: a version never changes
+_form_key_files: dict[tuple[str, str], tuple] = {}  # (sha256, formKey) -> (schema file, ui file): the same
+
+
+def form_key_files(process_id: str, form_key: str) -> tuple[str, str, str | None] | None:
+    """(sha256, schema file, ui schema file or None) of the JSON Schema form that the newest deployed version of a
+    process puts in place of an old formKey (process_model.json's form_keys); None when it names none."""
+    from workflow_app.engine.packages import FORM_KEYS, PACKAGE_MODEL, ui_schema_name
+    newest = latest_version(process_id)
+    if newest is None:
+        return None
+    key = (newest.sha256, form_key)
+    if key not in _form_key_files:
+        files = db.session.scalar(sa.select(ProcessVersion.files).where(ProcessVersion.sha256 == newest.sha256)
+                                  .limit(1)) or {}
+        try:
+            model = json.loads(files[PACKAGE_MODEL]) if PACKAGE_MODEL in files else {}
+        except ValueError:  # stored by deploying, which read it: never seen
+            model = {}
+        name = (model.get(FORM_KEYS) or {}).get(form_key) if isinstance(model, dict) else None
+        found = isinstance(name, str) and name in files
+        _form_key_files[key] = (name, ui_schema_name(name) if ui_schema_name(name) in files else None) if found \
+            else (None, None)
+    name, ui_name = _form_key_files[key]
+    return (newest.sha256, name, ui_name) if name else None
 
 
 def version_json(version: int | str, file_name: str) -> dict:
