@@ -52,6 +52,10 @@ class Config:
     TYPED_DATE_EARLIEST_YEAR = int(os.environ.get("TYPED_DATE_EARLIEST_YEAR", "1900"))
     # Latest year of a date people type: later is a typo (and months added to it would leave the calendar)
     TYPED_DATE_LATEST_YEAR = int(os.environ.get("TYPED_DATE_LATEST_YEAR", "2100"))
+    # The administrative division (GB/T 2260) of the city whose counties the register holds: the first digits of its
+    # division codes (3707: 潍坊市). An enterprise of the register whose unified social credit code was issued
+    # elsewhere is flagged (not refused: enterprises move); empty: none is
+    CITY_DIVISION_PREFIX = os.environ.get("CITY_DIVISION_PREFIX", "3707")
 
     # CPU seconds that one engine step's model code (scripts, conditions, timer expressions, DMN cells) may use;
     # past it the step fails and its case stops in error (so a looping model cannot hold a worker or a row lock)

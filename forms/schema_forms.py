@@ -23,7 +23,7 @@ from forms.rules import RULES_KEYWORD, FormContext, known_rules, rule_errors
 from workflow_app.core.dates import typed_day_range
 from workflow_app.core.money import AmountError, parse_yuan
 from workflow_app.core.time import local_today
-from workflow_app.core.uscc import uscc_problem
+from workflow_app.core.uscc import normalise_uscc, uscc_problem
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # The widgets a page can render (forms/schema_html.py); a ui schema naming another is refused at deploy.
@@ -100,15 +100,9 @@ def check_email(text: str) -> str | None:
 
 
 def check_uscc(text: str) -> str | None:
-    """Return why `text` is no unified social credit code (GB 32100-2015) as it must be written."""
-    problem = uscc_problem(text) if text == text.strip().upper() else "characters"
-    if problem == "length":
-        return _("it must have 18 characters")
-    if problem == "characters":
-        return _("use only digits and capital letters other than I, O, S, V and Z")
-    if problem == "check":
-        return _("the check character (the last one) does not match; check what was typed")
-    return None
+    """Return why `text` is no unified social credit code (GB 32100-2015: its parts and check characters), read
+    as typed with an input method (full-width, spaces, lower case: the form stores it normalised)."""
+    return uscc_problem(text)
 
 
 def id_card_check_char(first17: str) -> str:
@@ -621,6 +615,8 @@ def _stored(field: _Field | None, value):
         return [_stored(field.items, item) for item in value]
     if isinstance(value, str) and "money-yuan" in field.formats:
         return parse_yuan(value)
+    if isinstance(value, str) and "uscc" in field.formats:
+        return normalise_uscc(value)
     if isinstance(value, float) and "integer" in field.types and value.is_integer():
         return int(value)
     return value

@@ -2,7 +2,8 @@
 import sqlalchemy as sa
 
 from workflow_app.auth.models import Enterprise, Role, User
-from workflow_app.auth.operations import create_enterprise, create_org_unit, create_user, ensure_role
+from workflow_app.auth.operations import (EnterpriseDetails, create_org_unit, create_user, ensure_role,
+                                          register_enterprise)
 from workflow_app.auth.queries import find_org_unit, find_user
 from workflow_app.core.uscc import uscc_check_char
 from workflow_app.extensions import db
@@ -31,14 +32,26 @@ USERS = [  # username, role, org code, display name
     ("kuiwen_supervisor", "supervisor", "kuiwen", "吴督办（奎文区）"),
     ("shouguang_handler", "county_handler", "shouguang", "郑经办（寿光市）"),
 ]
-ENTERPRISES = [  # first 17 characters of the USCC, name, county code
-    ("91370705MA3C0A011", "潍坊华宇精密机械有限公司", "kuiwen"),
-    ("91370783MA3D1B022", "寿光市绿源食品加工有限公司", "shouguang"),
+ENTERPRISES = [  # first 17 characters of the USCC (GB 32100: 9 1 division, organisation code), name, county code
+    ("91370705MA3C0A019", "潍坊华宇精密机械有限公司", "kuiwen"),
+    ("91370783MA3D1B026", "寿光市绿源食品加工有限公司", "shouguang"),
     ("91370702MA3E2C033", "潍坊恒通纺织有限公司", "weicheng"),
-    ("91370782MA3F3D044", "诸城市宏达汽车零部件有限公司", "zhucheng"),
+    ("91370782MA3F3D040", "诸城市宏达汽车零部件有限公司", "zhucheng"),
 ]
-ENTERPRISE_USERS = [("ent_huayu", "91370705MA3C0A011", "华宇机械（企业经办）"),
-                    ("ent_lvyuan", "91370783MA3D1B022", "绿源食品（企业经办）")]
+# what the register keeps of them besides (an installment agreement is signed by the legal representative)
+ENTERPRISE_DETAILS = {
+    "潍坊华宇精密机械有限公司": EnterpriseDetails(legal_representative="王建华", contact_person="张丽",
+                                                  contact_phone="13605361234", street="广文街道", key_enterprise=True),
+    "寿光市绿源食品加工有限公司": EnterpriseDetails(legal_representative="李春生", contact_person="刘红梅",
+                                                    contact_phone="0536-5201234", street="圣城街道"),
+    "潍坊恒通纺织有限公司": EnterpriseDetails(legal_representative="赵国强", contact_person="孙静",
+                                              contact_phone="15963612345", street="于河街道"),
+    "诸城市宏达汽车零部件有限公司": EnterpriseDetails(legal_representative="陈志远", contact_person="周涛",
+                                                      contact_phone="0536-6051234", street="密州街道",
+                                                      key_enterprise=True),
+}
+ENTERPRISE_USERS = [("ent_huayu", "潍坊华宇精密机械有限公司", "华宇机械（企业经办）"),
+                    ("ent_lvyuan", "寿光市绿源食品加工有限公司", "绿源食品（企业经办）")]
 
 
 def seed_demo(password: str) -> dict:
@@ -56,20 +69,27 @@ def seed_demo(password: str) -> dict:
         counts["roles"] += db.session.scalar(sa.select(Role).where(Role.name == name)) is None
         ensure_role(name, label)
     for first17, name, county in ENTERPRISES:
-        uscc = first17 + uscc_check_char(first17)
-        if db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc)) is None:
-            create_enterprise(uscc, name, county)
+        # by name: a database seeded before the codes were corrected keeps its enterprises (and their cases)
+        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
+        details = ENTERPRISE_DETAILS[name]
+        if enterprise is None:
+            register_enterprise(first17 + uscc_check_char(first17), name, county, details=details)
             counts["enterprises"] += 1
+        elif not enterprise.legal_representative:  # seeded before the register kept them
+            enterprise.legal_representative, enterprise.contact_person = (details.legal_representative,
+                                                                          details.contact_person)
+            enterprise.contact_phone, enterprise.street = details.contact_phone, details.street
+            enterprise.key_enterprise = details.key_enterprise
     for username, role, org, display in USERS:
         if find_user(username) is None:
             create_user(username, [role], org, password, display)
             counts["users"] += 1
-    for username, first17, display in ENTERPRISE_USERS:
-        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == first17 + uscc_check_char(first17)))
+    for username, name, display in ENTERPRISE_USERS:
+        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
         if find_user(username) is None:
             create_user(username, ["enterprise"], enterprise.county.code, password, display, enterprise=enterprise)
             counts["users"] += 1
-    huayu = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc.startswith(ENTERPRISE_USERS[0][1])))
+    huayu = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == ENTERPRISE_USERS[0][1]))
     if huayu.specialist_id is None:
         huayu.specialist_id = find_user("kuiwen_specialist").id
     db.session.flush()

@@ -5,7 +5,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
-from workflow_app.core.uscc import ALPHABET, uscc_check_char
+from workflow_app.core.uscc import ALPHABET, org_code_check_char, uscc_check_char
 from tests.conftest import PASSWORD
 
 
@@ -35,8 +35,9 @@ def field_errors(html: str, field_id: str) -> list[str]:
 
 
 def make_uscc(serial: int) -> str:
-    """Return a valid unified social credit code that differs by `serial`."""
-    first17 = "9137070" + "".join(ALPHABET[(serial // 31 ** i) % 31] for i in range(10))
+    """Return a valid unified social credit code of a Kuiwen enterprise that differs by `serial`."""
+    org_code = "MA" + "".join(ALPHABET[(serial // 31 ** i) % 31] for i in range(6))
+    first17 = "91370705" + org_code + org_code_check_char(org_code)
     return first17 + uscc_check_char(first17)
 
 

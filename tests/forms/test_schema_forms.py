@@ -16,7 +16,7 @@ from forms.schema_forms import FORMATS, SchemaForm, register_format, schema_form
 
 ID_CARD = "11010519491231002X"  # GB 11643-1999's own example
 ID_CARD_2 = "370702199001011234"
-USCC = "91370700MA3C4XY0X2"
+USCC = "91370700MA3C4XY01B"
 
 SCHEMA = {
     "type": "object",
@@ -121,7 +121,9 @@ VALID_CASES = [
     ({"amount": "0"}, "money-yuan zero"),
     ({"amount": "9999999999999.99"}, "money-yuan at core.money's bound"),
     ({"amount": "12.5"}, "money-yuan one decimal"),
-    ({"uscc": "91370700MA3C4XY0X2"}, "uscc"),
+    ({"uscc": "91370700MA3C4XY01B"}, "uscc"),
+    ({"uscc": "９１３７０７００ＭＡ３Ｃ４ＸＹ０１Ｂ"}, "uscc typed full-width (a Chinese input method)"),
+    ({"uscc": "91370700ma3c 4xy0 1b"}, "uscc in lower case with spaces"),
     ({"trainees.0.id_number": "37078220040229001" + "6"}, "cn-id-card born on a 29 February"),
     ({"mobile": "19912345678"}, "cn-mobile 19x"),
     ({"start_date": "2100-12-31"}, "date on the last typed year"),
@@ -183,12 +185,13 @@ INVALID_CASES = [
     ("format date-time", {"signed_at": "2024-05-01 09:30"}, "signed_at",
      "‘签订时间’：应为日期和时间，格式如 2024-05-01T09:30:00+08:00"),
     ("format email", {"email": "hr@huayu"}, "email", "‘电子邮箱’：应为电子邮箱地址，格式如 name@example.com"),
-    ("format uscc length", {"uscc": USCC[:17]}, "uscc", "‘统一社会信用代码’：应为 18 位"),
+    ("format uscc length", {"uscc": USCC[:17]}, "uscc", "‘统一社会信用代码’：统一社会信用代码应为 18 位，现为 17 位"),
     ("format uscc characters", {"uscc": USCC[:16] + "I2"}, "uscc",
-     "‘统一社会信用代码’：只能由数字和大写字母组成（不含 I、O、S、V、Z）"),
-    ("format uscc lower case", {"uscc": USCC.lower()}, "uscc",
-     "‘统一社会信用代码’：只能由数字和大写字母组成（不含 I、O、S、V、Z）"),
-    ("format uscc check", {"uscc": USCC[:17] + "3"}, "uscc", "‘统一社会信用代码’：校验码（最后一位）不符，请核对"),
+     "‘统一社会信用代码’：第 17 位“I”不能出现在统一社会信用代码中（只能是数字和除 I、O、S、V、Z 以外的大写字母）"),
+    ("format uscc organisation code", {"uscc": "91370700MA3C4XY0X2"}, "uscc",
+     "‘统一社会信用代码’：第 9 至 17 位组织机构代码 MA3C4XY0X 的校验码（第 17 位）不符，请核对"),
+    ("format uscc check", {"uscc": USCC[:17] + "3"}, "uscc",
+     "‘统一社会信用代码’：校验码（最后一位）与前 17 位不符，请核对"),
     ("format cn-id-card length", {"trainees.0.id_number": ID_CARD[:15]}, "trainees.0.id_number",
      "第 1 行‘身份证号码’：应为 18 位"),
     ("format cn-id-card characters", {"trainees.0.id_number": ID_CARD[:17] + "x"}, "trainees.0.id_number",
@@ -311,6 +314,12 @@ def test_stored_data_keeps_amounts_as_decimal_and_whole_numbers_as_int(request_c
     assert {key: value for key, value in stored.items() if key not in ("amount", "trainee_count", "trainees")} == \
         {key: value for key, value in data.items() if key not in ("amount", "trainee_count", "trainees")}
     assert data["amount"] == "12.5"  # the caller's dict is not changed
+
+
+def test_a_code_typed_with_a_chinese_input_method_is_stored_as_written(request_context, form):
+    data = changed({"uscc": "９１３７０７００ｍａ３ｃ 4XY0 1B"})
+    assert form.validate(data) == {}
+    assert form.stored_data(data)["uscc"] == USCC
 
 
 def test_describe_gives_copies_of_the_schema_and_ui_schema(form):
@@ -467,8 +476,14 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 @st.composite
 def usccs(draw):
-    from workflow_app.core.uscc import uscc_check_char
-    first17 = draw(st.text(USCC_ALPHABET, min_size=17, max_size=17))
+    """A code of GB 32100's structure: an authority and a kind it registers, a province's division, an
+    organisation code with its check character, the check character."""
+    from workflow_app.core.uscc import INSTITUTION_KINDS, PROVINCES, org_code_check_char, uscc_check_char
+    authority = draw(st.sampled_from(sorted(INSTITUTION_KINDS)))
+    division = draw(st.sampled_from(sorted(PROVINCES))) + draw(st.text("0123456789", min_size=4, max_size=4))
+    org_code = draw(st.text(USCC_ALPHABET, min_size=8, max_size=8))
+    first17 = (authority + draw(st.sampled_from(INSTITUTION_KINDS[authority])) + division + org_code
+               + org_code_check_char(org_code))
     return first17 + uscc_check_char(first17)
 
 

@@ -71,7 +71,7 @@ APPLICATION_UI = {
     "trainees": {"items": {"degree": {"ui:widget": "select"}}},
 }
 FILLED = {
-    "unit": "潍坊华宇机械有限公司", "uscc": "91370700MA3C5LR632", "headcount": 120, "rate": Decimal("0.85"),
+    "unit": "潍坊华宇机械有限公司", "uscc": "91370700MA3C5LR69L", "headcount": 120, "rate": Decimal("0.85"),
     "amount": "12000.50", "kind": "institution", "size": "medium", "level": 2, "start": "2024-05-01",
     "signed_at": "2024-05-01T01:30:00Z", "note": "第一批\n共三人", "channel": "portal", "tags": ["tech", "service"],
     "agreed": True,

@@ -7,16 +7,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow_app.auth.models import ORG_LEVELS
-from workflow_app.auth.operations import account_kind_problem
+from workflow_app.auth.operations import EnterpriseDetails, account_kind_problem
 from workflow_app.auth.passwords import MIN_CHOSEN_PASSWORD_LENGTH, password_problem
 from workflow_app.auth.queries import find_enterprise, list_roles, list_specialists, list_units_of_level, org_unit_tree
 from workflow_app.core.errors import InvalidInput
-from workflow_app.core.uscc import uscc_problem
+from workflow_app.core.phone import normalise_phone, phone_problem
+from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.engine.packages import add_source, zip_sources
 
 ORG_LEVEL_LABELS = {"city": _l("City"), "county": _l("County / district"), "street": _l("Street / town"),
@@ -87,7 +89,8 @@ class UserForm(FlaskForm):
                             description=_l("An enterprise's user has the role enterprise only; staff have staff "
                                            "roles."))
     enterprise_uscc = StringField(
-        _l("Enterprise (unified social credit code)"), validators=[Optional(), Length(max=18)],
+        _l("Enterprise (unified social credit code)"), filters=[normalise_uscc],
+        validators=[Optional(), Length(max=18)],
         description=_l("Only for enterprise users: the enterprise this account acts for."))
 
     def __init__(self, *args, **kwargs):
@@ -169,10 +172,25 @@ class EnterpriseFilterForm(FilterForm):
             SelectChoice(u.code, u.name) for u in list_units_of_level("county")]
 
 
+def _phone_as_kept(text):
+    """A phone number as the register keeps it (0536-8123456), or as typed when it is none (the check says why)."""
+    return normalise_phone(text) or (text or "").strip()
+
+
 class EnterpriseForm(FlaskForm):
-    uscc = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=18)])
+    uscc = StringField(_l("Unified social credit code"), filters=[normalise_uscc],
+                       validators=[DataRequired(), Length(max=18)],
+                       description=_l("18 characters, as on the business licence; full-width characters and spaces "
+                                      "are read as typed."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     county = SelectField(_l("County"), validators=[DataRequired()])
+    street = StringField(_l("Street or town"), validators=[Optional(), Length(max=100)])
+    legal_representative = StringField(_l("Legal representative"), validators=[Optional(), Length(max=50)],
+                                       description=_l("As on the business licence: who signs for the enterprise."))
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)])
+    contact_phone = StringField(_l("Contact phone"), filters=[_phone_as_kept], validators=[Optional(), Length(max=40)],
+                                description=_l("A mobile number, or a landline with its area code (0536-8123456)."))
+    key_enterprise = BooleanField(_l("Key enterprise"))
     specialist = SelectField(_l("Service specialist"), validators=[Optional()],
                              description=_l("A user with the role specialist in the enterprise's county."))
 
@@ -183,8 +201,21 @@ class EnterpriseForm(FlaskForm):
             SelectChoice(u.username, f"{u.display_name} ({u.username}, {u.org_unit.name})") for u in list_specialists()]
 
     def validate_uscc(self, field):
-        if uscc_problem(field.data):
-            raise ValidationError(_("Not a valid unified social credit code (18 characters with a correct check character)"))
+        problem = uscc_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_contact_phone(self, field):
+        problem = field.data and phone_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def details(self) -> EnterpriseDetails:
+        """The register's details as typed."""
+        return EnterpriseDetails(legal_representative=self.legal_representative.data or "",
+                                 contact_person=self.contact_person.data or "",
+                                 contact_phone=self.contact_phone.data or "", street=self.street.data or "",
+                                 key_enterprise=bool(self.key_enterprise.data))
 
 
 class DeployForm(FlaskForm):

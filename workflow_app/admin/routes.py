@@ -14,6 +14,7 @@ from workflow_app.auth import queries as auth_queries
 from workflow_app.core.pagination import page_number
 from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
+from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine import operations as engine_operations
 from workflow_app.engine.queries import count_instances_by_version, get_instance, stored_data_or_problem
 from workflow_app.engine.worker import SWEEP_LABELS
@@ -239,7 +240,40 @@ def enterprises():
                    if value}
     page = auth_queries.search_enterprises(text=filters.get("text"), county_code=filters.get("county"),
                                            page=page_number(request.args), per_page=PER_PAGE)
-    return render_template("admin/enterprises.html", form=form, page=page, filters=filters)
+    return render_template("admin/enterprises.html", form=form, page=page, filters=filters,
+                           awaiting=auth_queries.count_awaiting_confirmation(), **_register_checks())
+
+
+@bp.route("/enterprises/awaiting")
+def enterprises_awaiting():
+    """The entries dispatchers registered from referrals, waiting for an administrator to check and confirm them."""
+    page = auth_queries.enterprises_awaiting_confirmation(page=page_number(request.args), per_page=PER_PAGE)
+    return render_template("admin/enterprises_awaiting.html", page=page, form=ActionForm(), **_register_checks())
+
+
+@bp.route("/enterprises/<int:enterprise_id>/confirm", methods=["POST"])
+def confirm_enterprise(enterprise_id):
+    enterprise = _or_404(auth_queries.get_enterprise(enterprise_id))
+    if ActionForm().validate():
+        error = commit_write(auth_operations.confirm_enterprise, enterprise)[1]
+        if error is not None:
+            flash(str(error), "danger")
+        else:
+            flash(_("%(name)s confirmed on the register", name=enterprise.name), "success")
+    return redirect(url_for("admin.enterprises_awaiting"))
+
+
+def _register_checks() -> dict:
+    """What the register's lists flag beside a code: issued outside the city (a warning), or no valid code any more
+    (an entry from before the code's structure was checked)."""
+    return {"warning_of": lambda e: auth_queries.division_warning(e.uscc, e.county),
+            "code_problem_of": lambda e: uscc_problem(e.uscc)}
+
+
+def _flash_division_warning(enterprise) -> None:
+    warning = auth_queries.division_warning(enterprise.uscc, enterprise.county)
+    if warning:
+        flash(warning, "warning")
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])
@@ -248,9 +282,10 @@ def new_enterprise():
     error = None
     if form.validate_on_submit():
         enterprise, error = commit_write(auth_operations.register_enterprise, form.uscc.data, form.name.data,
-                                    form.county.data, form.specialist.data or None)
+                                         form.county.data, form.specialist.data or None, form.details())
         if error is None:
             flash(_("Enterprise %(name)s registered", name=enterprise.name), "success")
+            _flash_division_warning(enterprise)
             return redirect(url_for("admin.enterprises"))
     return render_template("admin/enterprise_form.html", form=form, enterprise=None, error=error), \
         422 if form.errors or error else 200
@@ -260,17 +295,24 @@ def new_enterprise():
 def edit_enterprise(enterprise_id):
     enterprise = _or_404(auth_queries.get_enterprise(enterprise_id))
     specialist = auth_queries.get_user(enterprise.specialist_id) if enterprise.specialist_id else None
-    form = EnterpriseForm(data={"uscc": enterprise.uscc, "name": enterprise.name, "county": enterprise.county.code,
-                                "specialist": specialist.username if specialist else ""})
+    form = EnterpriseForm(data={
+        "uscc": enterprise.uscc, "name": enterprise.name, "county": enterprise.county.code,
+        "specialist": specialist.username if specialist else "", "street": enterprise.street or "",
+        "legal_representative": enterprise.legal_representative or "", "contact_person": enterprise.contact_person or "",
+        "contact_phone": enterprise.contact_phone or "", "key_enterprise": enterprise.key_enterprise})
     error = None
     if form.validate_on_submit():
+        confirming = enterprise.awaiting_confirmation and "confirm" in request.form
         error = commit_write(auth_operations.update_enterprise, enterprise, form.uscc.data, form.name.data,
-                           form.county.data, form.specialist.data or None)[1]
+                             form.county.data, form.specialist.data or None, form.details(), confirming)[1]
         if error is None:
-            flash(_("Enterprise %(name)s saved", name=enterprise.name), "success")
-            return redirect(url_for("admin.enterprises"))
-    return render_template("admin/enterprise_form.html", form=form, enterprise=enterprise, error=error), \
-        422 if form.errors or error else 200
+            flash(_("%(name)s confirmed on the register", name=enterprise.name) if confirming
+                  else _("Enterprise %(name)s saved", name=enterprise.name), "success")
+            _flash_division_warning(enterprise)
+            return redirect(url_for("admin.enterprises_awaiting" if confirming else "admin.enterprises"))
+    warning = auth_queries.division_warning(enterprise.uscc, enterprise.county) if request.method == "GET" else None
+    return render_template("admin/enterprise_form.html", form=form, enterprise=enterprise, error=error,
+                           warning=warning), 422 if form.errors or error else 200
 
 
 # process versions

@@ -2,6 +2,7 @@
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,8 @@ from workflow_app.auth.scopes import ORG_UNITS_KEPT
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import utcnow
-from workflow_app.core.uscc import uscc_problem
+from workflow_app.core.phone import normalise_phone, phone_problem
+from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.extensions import db
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$")
@@ -110,11 +112,11 @@ def register_user(username: str, role_names: list[str], org_code: str, password:
 
 
 def create_enterprise(uscc: str, name: str, county_code: str) -> Enterprise:
-    """Register an enterprise after checking its unified social credit code."""
-    uscc = (uscc or "").strip().upper()
+    """Register an enterprise after checking its unified social credit code (as typed: it is normalised)."""
+    uscc = normalise_uscc(uscc)
     problem = uscc_problem(uscc)
     if problem:
-        raise InvalidInput(_l("'%(code)s' is not a valid unified social credit code (18 characters with a correct check character)", code=uscc))
+        raise InvalidInput(problem)
     county = find_org_unit(county_code)
     if county is None or county.level != "county":
         raise InvalidInput(_l("Unknown county code '%(code)s'", code=county_code))
@@ -266,12 +268,48 @@ def delete_role(role: Role) -> None:
     db.session.flush()
 
 
+@dataclass(frozen=True)
+class EnterpriseDetails:
+    """What the register keeps of an enterprise beside its code, name, county and specialist."""
+
+    legal_representative: str = ""  # 法定代表人: who signs for it (an agreement's signature is checked against it)
+    contact_person: str = ""
+    contact_phone: str = ""         # a mobile, a landline with its area code or a 400/800 number (core.phone)
+    street: str = ""                # 街道/镇
+    key_enterprise: bool = False    # 重点企业
+
+
+def _one_line(text, limit: int) -> str:
+    return " ".join(str(text or "").split())[:limit]
+
+
+def _checked_details(details: EnterpriseDetails) -> dict:
+    """The register's columns of `details`, trimmed, the phone as the register writes it; refused when the phone is
+    none or a text is too long."""
+    values = {"legal_representative": _one_line(details.legal_representative, 51),
+              "contact_person": _one_line(details.contact_person, 51), "street": _one_line(details.street, 101)}
+    labels = {"legal_representative": _l("The legal representative's name"),
+              "contact_person": _l("The contact person's name"), "street": _l("The street or town")}
+    for name, limit in (("legal_representative", 50), ("contact_person", 50), ("street", 100)):
+        if len(values[name]) > limit:
+            raise InvalidInput(_l("%(what)s can have at most %(n)d characters", what=labels[name], n=limit))
+    phone = _one_line(details.contact_phone, 40)
+    if phone:
+        problem = phone_problem(phone)
+        if problem:
+            raise InvalidInput(problem)
+        phone = normalise_phone(phone)
+    return {**{name: value or None for name, value in values.items()}, "contact_phone": phone or None,
+            "key_enterprise": bool(details.key_enterprise)}
+
+
 def _checked_enterprise_fields(enterprise: Enterprise | None, uscc: str, name: str, county_code: str,
                                specialist_username: str | None) -> tuple[str, str, OrgUnit, User | None]:
     """Return the normalised USCC and name, the county and the specialist, refusing what does not fit."""
-    uscc, name = (uscc or "").strip().upper(), (name or "").strip()
-    if uscc_problem(uscc):
-        raise InvalidInput(_l("'%(code)s' is not a valid unified social credit code (18 characters with a correct check character)", code=uscc))
+    uscc, name = normalise_uscc(uscc), (name or "").strip()
+    problem = uscc_problem(uscc)
+    if problem:
+        raise InvalidInput(problem)
     same = find_enterprise(uscc)
     if same is not None and same is not enterprise:
         raise InvalidInput(_l("The unified social credit code %(code)s is already registered for %(name)s",
@@ -292,22 +330,50 @@ def _checked_enterprise_fields(enterprise: Enterprise | None, uscc: str, name: s
     return uscc, name[:200], county, specialist
 
 
-def register_enterprise(uscc: str, name: str, county_code: str, specialist_username: str | None = None) -> Enterprise:
-    """Register an enterprise with its county and optional one-to-one specialist; refuse a known USCC."""
+def register_enterprise(uscc: str, name: str, county_code: str, specialist_username: str | None = None,
+                        details: EnterpriseDetails | None = None, awaiting_confirmation: bool = False) -> Enterprise:
+    """Register an enterprise with its county, optional one-to-one specialist and details; refuse a known USCC.
+
+    `awaiting_confirmation`: an entry made outside the administration (a dispatcher registers a company the command
+    centre calls about from a referral), which an administrator checks against the official register and confirms.
+    """
     uscc, name, county, specialist = _checked_enterprise_fields(None, uscc, name, county_code, specialist_username)
+    values = _checked_details(details or EnterpriseDetails())
     enterprise = create_enterprise(uscc, name, county.code)
     enterprise.specialist_id = specialist.id if specialist else None
+    for column, value in values.items():
+        setattr(enterprise, column, value)
+    enterprise.awaiting_confirmation = bool(awaiting_confirmation)
     db.session.flush()
     return enterprise
 
 
 def update_enterprise(enterprise: Enterprise, uscc: str, name: str, county_code: str,
-                      specialist_username: str | None = None) -> Enterprise:
-    """Change an enterprise's USCC, name, county and specialist."""
+                      specialist_username: str | None = None, details: EnterpriseDetails | None = None,
+                      confirm: bool = False) -> Enterprise:
+    """Change an enterprise's USCC, name, county, specialist and details (None: they stay); `confirm` also confirms
+    an entry awaiting an administrator's confirmation."""
     uscc, name, county, specialist = _checked_enterprise_fields(enterprise, uscc, name, county_code,
                                                                 specialist_username)
+    values = _checked_details(details) if details is not None else {}
     enterprise.uscc, enterprise.name, enterprise.county = uscc, name, county
     enterprise.specialist_id = specialist.id if specialist else None
+    for column, value in values.items():
+        setattr(enterprise, column, value)
+    if confirm:
+        enterprise.awaiting_confirmation = False
+    db.session.flush()
+    return enterprise
+
+
+def confirm_enterprise(enterprise: Enterprise) -> Enterprise:
+    """Confirm an entry a dispatcher registered: an administrator has checked it against the official register."""
+    if not enterprise.awaiting_confirmation:
+        raise ConflictError(_l("%(name)s is not awaiting confirmation", name=enterprise.name))
+    problem = uscc_problem(enterprise.uscc)
+    if problem:  # an entry from before the structure was checked: correct its code on its page first
+        raise InvalidInput(problem)
+    enterprise.awaiting_confirmation = False
     db.session.flush()
     return enterprise
 

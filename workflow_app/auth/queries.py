@@ -4,6 +4,7 @@ import math
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
 
 from workflow_app.auth.models import (ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, password_matches,
@@ -11,6 +12,8 @@ from workflow_app.auth.models import (ApiToken, Enterprise, LoginFailure, OrgUni
 from workflow_app.auth.scopes import org_units
 from workflow_app.core.pagination import Page, paginate
 from workflow_app.core.reference import kept
+from workflow_app.core.settings import setting
+from workflow_app.core.uscc import division_of, normalise_uscc, outside_division, uscc_problem
 from workflow_app.extensions import db
 
 
@@ -144,7 +147,8 @@ def get_enterprise(enterprise_id: int) -> Enterprise | None:
 
 
 def find_enterprise(uscc: str) -> Enterprise | None:
-    return db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == (uscc or "").strip().upper()))
+    """The registered enterprise of a unified social credit code as typed (full-width, spaces, lower case)."""
+    return db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == normalise_uscc(uscc)))
 
 
 def search_enterprises(text: str | None = None, county_code: str | None = None, page: int = 1,
@@ -158,6 +162,30 @@ def search_enterprises(text: str | None = None, county_code: str | None = None, 
     if county_code:
         query = query.join(OrgUnit, OrgUnit.id == Enterprise.county_id).where(OrgUnit.code == county_code)
     return paginate(query.order_by(Enterprise.name, Enterprise.id), page, per_page)
+
+
+def enterprises_awaiting_confirmation(page: int = 1, per_page: int = 50) -> Page:
+    """One page of the entries a dispatcher registered that wait for an administrator's confirmation, oldest first."""
+    return paginate(sa.select(Enterprise).where(Enterprise.awaiting_confirmation.is_(True))
+                    .order_by(Enterprise.created_at, Enterprise.id), page, per_page, scalars=True)
+
+
+def count_awaiting_confirmation() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)
+                             .where(Enterprise.awaiting_confirmation.is_(True)))
+
+
+def division_warning(uscc: str, county: OrgUnit | None) -> str | None:
+    """Why an enterprise of one of the city's counties looks misregistered: its code was issued outside the city's
+    divisions (setting CITY_DIVISION_PREFIX, 3707: 潍坊市), in the user's language; None when it was not (or the
+    code is no valid one: that is refused elsewhere). A warning, not a refusal: enterprises move."""
+    prefix = setting("CITY_DIVISION_PREFIX")
+    in_city = county is not None and county.parent is not None and county.parent.level == "city"
+    if not in_city or uscc_problem(uscc) or not outside_division(uscc, prefix):
+        return None
+    return _("The code was issued in division %(division)s, outside the city's (%(prefix)sxx), though the enterprise "
+             "is in %(county)s: check it against the business licence", division=division_of(uscc), prefix=prefix,
+             county=county.name)
 
 
 def count_enterprises() -> int:

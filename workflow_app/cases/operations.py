@@ -16,6 +16,7 @@ from workflow_app.core.errors import InvalidInput, NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import SHANGHAI, utcnow
+from workflow_app.core.uscc import normalise_uscc
 from workflow_app.engine.operations import start_instance
 from workflow_app.engine.projections import record_audit
 from workflow_app.engine.process_facts import GENERIC_PREFIX, ProcessFacts
@@ -221,7 +222,7 @@ def case_enterprise(facts: ProcessFacts, actor, enterprise_id: int | None, field
 
 def enterprise_of_field(fields: dict, field: str) -> Enterprise:
     """The registered enterprise whose unified social credit code the start field `field` holds."""
-    uscc = str(fields.get(field) or "").strip().upper()
+    uscc = normalise_uscc(fields.get(field))
     if not uscc:
         raise InvalidInput(_l("Give the unified social credit code of the enterprise (%(field)s)", field=field),
                            [{"field": field, "message": str(_l("Required"))}])

@@ -18,6 +18,7 @@ from forms.referral import ReferralRegistrationForm
 from forms.schema_forms import SchemaForm
 from workflow_app.cases.operations import register_referral, start_generic_case, start_health_check
 from workflow_app.cases.schema_tasks import start_schema_form
+from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
 
 
@@ -65,18 +66,17 @@ class GenericStartForm(FlaskForm):
 class EnterpriseStartForm(GenericStartForm):
     """The start form of a process without one of its own whose cases belong to an enterprise (enterpriseField)."""
 
-    enterprise_uscc = StringField(_l("Enterprise (unified social credit code)"),
+    enterprise_uscc = StringField(_l("Enterprise (unified social credit code)"), filters=[normalise_uscc],
                                   validators=[DataRequired(), Length(min=18, max=18)],
                                   description=_l("The 18-character code of the enterprise the case is about."))
 
     def validate_enterprise_uscc(self, field):
-        from workflow_app.core.uscc import uscc_problem
-        if uscc_problem(field.data):
-            raise ValidationError(_l("Not a valid unified social credit code (18 characters with a correct check "
-                                     "character)"))
+        problem = uscc_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def task_data(self) -> dict:
-        return {**super().task_data(), "enterprise_uscc": (self.enterprise_uscc.data or "").strip().upper()}
+        return {**super().task_data(), "enterprise_uscc": normalise_uscc(self.enterprise_uscc.data)}
 
 
 def _startable(version) -> StartableProcess:
