@@ -90,6 +90,8 @@ def create_app(config_class=None):
     app.jinja_env.filters["localtime"] = format_local
     from workflow_app.core.money import format_yuan
     app.jinja_env.filters["yuan"] = format_yuan
+    from workflow_app.core.file_sizes import format_file_size
+    app.jinja_env.filters["file_size"] = format_file_size
     from workflow_app.agreements.queries import agreement_late_fees, case_agreements
     from workflow_app.core.money import amount_in_capitals
     app.jinja_env.globals["case_agreements"] = case_agreements

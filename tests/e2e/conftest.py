@@ -44,6 +44,11 @@ def live_server(tmp_path_factory):
         deploy_sources(read_sources([app.config["BPMN_DIR"]]))
         db.session.commit()
         db.session.remove()
+    yield from _serve(app)
+
+
+def _serve(app):
+    """Serve `app` in a thread for the session; yield its URL (which knows the app)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -51,6 +56,23 @@ def live_server(tmp_path_factory):
     url.app = app
     yield url
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """A second live server on the demo as `make run` seeds it (`flask seed-demo`: every process in several states),
+    for tests that walk the demo's pages; tests that set up their own data use live_server."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    config = type("DemoConfig", (TestingConfig,), {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD})
+    app = create_app(config)
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+    yield from _serve(app)
 
 
 @pytest.fixture(scope="session")

@@ -89,3 +89,13 @@ def test_someone_who_may_not_act_gets_403_and_another_county_404(referral, clien
     assert client_as("shouguang_handler").post(f"/tasks/{task.id}", data={"sign_decision": "sign"}).status_code == 404
     assert client_as("ent_huayu").get(f"/tasks/{task.id}").status_code == 403
     assert open_task_of(referral, "sign_for").state == "open"
+
+
+def test_the_case_comment_is_folded_away_until_it_holds_something(referral, client_as):
+    task = open_task_of(referral, "sign_for")
+    client = client_as("kuiwen_handler")
+    html = page_text(client.get(f"/tasks/{task.id}"))
+    # one open box for the step's own reason; the case's comment waits behind its summary
+    assert re.search(r'<details class="mb-3" id="case-note">\s*<summary', html)
+    response = client.post(f"/tasks/{task.id}", data={"data.sign_decision": "return", "extra-note": "我的备注"})
+    assert '<details class="mb-3" id="case-note" open>' in page_text(response)  # what was typed stays in view
