@@ -33,7 +33,7 @@ def test_a_supervisor_finds_an_overdue_referral_and_exports_the_list(live_server
     with page.expect_download() as download_info:
         page.click("#export-xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(open(download_info.value.path(), "rb").read())).active
-    exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    exported = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
     listed = [rows.nth(i).get_attribute("data-case") for i in range(rows.count())]
     assert exported == listed == [numbers[0]]
 
@@ -44,7 +44,7 @@ def test_a_supervisor_finds_an_overdue_referral_and_exports_the_list(live_server
     with page.expect_download() as download_info:
         page.click("#export-xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(open(download_info.value.path(), "rb").read())).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == listed
+    assert [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)] == listed
     assert set(numbers) <= set(listed)
 
     page.click(f"#work tr[data-case='{numbers[0]}'] a")  # open the case

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from workflow_app.auth.models import Enterprise, OrgUnit, User
@@ -164,17 +165,36 @@ class CountyRanking:
     reopen: Rate = field(default_factory=Rate)
     completion_on_time: Rate = field(default_factory=Rate)
     satisfaction: Rate = field(default_factory=Rate)
+    rank: int | None = None  # None: no data in the month, so no place in the ranking
+    own: bool = False        # one of the viewer's own counties (highlighted; its work can be opened)
+
+    @property
+    def rates(self) -> tuple[Rate, ...]:
+        return self.sign_for_on_time, self.send_back, self.reopen, self.completion_on_time, self.satisfaction
+
+    @property
+    def has_data(self) -> bool:
+        return any(rate.total for rate in self.rates)
 
     @property
     def score(self) -> float:
-        """For the order of the table: the mean of the rates that count up, less those that count down."""
+        """For the order of the table: the mean of the rates that count up, less half the mean of those that count
+        down (RANKING_RULE says it in words); rounded, so that equal rates reached by other sums tie."""
         ups = [r.value for r in (self.sign_for_on_time, self.completion_on_time, self.satisfaction) if r.value is not None]
         downs = [r.value for r in (self.send_back, self.reopen) if r.value is not None]
-        return (sum(ups) / len(ups) if ups else 0) - (sum(downs) / len(downs) if downs else 0) / 2
+        return round((sum(ups) / len(ups) if ups else 0) - (sum(downs) / len(downs) if downs else 0) / 2, 9)
+
+
+RANKING_RULE = _l("Ranked by score, highest first: the mean of the on-time sign-for, on-time completion and "
+                  "satisfaction rates that have data, less half the mean of the send-back and reopen rates that have "
+                  "data. Equal scores share a place (1, 2, 2, 4). A county with no referral step finished in the month "
+                  "has no place: it is listed last, with —.")
 
 
 def county_ranking(user, month: date) -> list[CountyRanking]:
-    """Each county's rates for a month (Shanghai time) over its referral cases.
+    """Every county's rates for a month (Shanghai time) over its referral cases, ranked (RANKING_RULE); the
+    counties the user oversees are marked `own`. A county supervisor sees the whole city's ranking: where their
+    county stands is the point of it.
 
     on-time sign-for: sign-for phases finished in the month before their deadline / all finished;
     send-back: city-review send-backs / reviews finished; reopen: reopenings / follow-ups recorded;
@@ -184,8 +204,8 @@ def county_ranking(user, month: date) -> list[CountyRanking]:
     start, end = month_bounds(month)
     units = supervised_units(user)
     plan_each_time()
-    counties = {u.id: u for u in org_units() if u.id in units and u.level == "county"}
-    table = {uid: CountyRanking(unit.code, unit.name) for uid, unit in counties.items()}
+    counties = {u.id: u for u in org_units() if u.level == "county"}
+    table = {uid: CountyRanking(unit.code, unit.name, own=uid in units) for uid, unit in counties.items()}
     on_time = sa.func.sum(sa.case((SlaClock.stopped_at <= SlaClock.due_at, 1), else_=0))
     phases = db.session.execute(
         sa.select(ProcessInstance.org_unit_id, SlaClock.phase, sa.func.count(), on_time)
@@ -220,7 +240,15 @@ def county_ranking(user, month: date) -> list[CountyRanking]:
             row.reopen.total += 1
             row.satisfaction.total += 1
             row.satisfaction.hits += data.get("value") in SATISFIED
-    return sorted(table.values(), key=lambda r: (-r.score, r.county_code))
+    return _ranked(table.values())
+
+
+def _ranked(rows) -> list[CountyRanking]:
+    """The counties with data by score, equal scores sharing a place (1, 2, 2, 4), then those without, unranked."""
+    ranked = sorted((r for r in rows if r.has_data), key=lambda r: (-r.score, r.county_code))
+    for index, row in enumerate(ranked):
+        row.rank = ranked[index - 1].rank if index and row.score == ranked[index - 1].score else index + 1
+    return ranked + sorted((r for r in rows if not r.has_data), key=lambda r: r.county_code)
 
 
 @dataclass

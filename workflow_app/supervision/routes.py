@@ -13,16 +13,16 @@ from workflow_app.core.dates import typed_day_range
 from workflow_app.core.errors import BadQueryArgument, InvalidInput
 from workflow_app.core.ids import id_arg
 from workflow_app.core.pagination import page_number, paginate
-from workflow_app.core.spreadsheets import table_response
+from workflow_app.core.spreadsheets import Column, table_response
 from workflow_app.core.time import format_local, local_today, utcnow
 from workflow_app.extensions import db
 from workflow_app.sla.calendar import shown_calendar
 from workflow_app.sla.queries import SLA_STATE_LABELS, format_working_time
 from workflow_app.supervision import operations
 from workflow_app.supervision.forms import AcknowledgeForm
-from workflow_app.supervision.queries import (WORK_STATES, WorkFilter, county_ranking, notices_statement,
-                                              open_notice_count, section_options, trend, visible_notice,
-                                              work_counts, work_statement)
+from workflow_app.supervision.queries import (RANKING_RULE, WORK_STATES, WorkFilter, county_ranking,
+                                              notices_statement, open_notice_count, section_options, trend,
+                                              visible_notice, work_counts, work_statement)
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 SUPERVISORS = ("supervisor", "admin")
@@ -62,7 +62,7 @@ def dashboard():
     counts = work_counts(current_user, now, _("No section"), _("Unclaimed"))
     return render_template(
         "supervision/dashboard.html", month=month, by_county=counts.by_county, by_section=counts.by_section,
-        by_person=counts.by_person, ranking=county_ranking(current_user, month),
+        by_person=counts.by_person, ranking=county_ranking(current_user, month), ranking_rule=RANKING_RULE,
         trend=trend(current_user, month), open_notices=open_notice_count(current_user))
 
 
@@ -88,43 +88,57 @@ def work():
 
 def _work_table(filters):
     now = utcnow()
-    header = [_("Case number"), _("Process"), _("Enterprise"), _("Step"), _("County"), _("Section"), _("Assignee"),
-              _("Due"), _("Remaining working time"), _("SLA state")]
+    header = [Column(_("Case number")), Column(_("Process")), Column(_("Enterprise")), Column(_("Step")),
+              Column(_("County")), Column(_("Section")), Column(_("Assignee")), Column(_("Due"), "datetime"),
+              Column(_("Remaining working time")), Column(_("SLA state"))]
     rows = [[r["case"].number, str(process_label(r["case"].process_id)), r["enterprise"].name if r["enterprise"] else "",
              r["task"].name, r["county"].name, r["clock"].section or "",
-             r["assignee"].display_name if r["assignee"] else _("Unclaimed"), format_local(r["clock"].due_at),
+             r["assignee"].display_name if r["assignee"] else _("Unclaimed"), r["clock"].due_at,
              r["remaining"], str(SLA_STATE_LABELS[r["state"]])]
             for r in _describe(db.session.execute(work_statement(current_user, filters, now)), now)]
-    return header, rows, f"overdue-work-{format_local(now, '%Y%m%d-%H%M')}"
+    title = _("Overdue and at-risk work, as of %(when)s", when=format_local(now))
+    return header, rows, f"overdue-work-{format_local(now, '%Y%m%d-%H%M')}", title
 
 
 @bp.route("/work.csv", defaults={"kind": "csv"})
 @bp.route("/work.xlsx", defaults={"kind": "xlsx"})
 @roles_required(*SUPERVISORS)
 def work_download(kind):
-    header, rows, name = _work_table(_work_filter(request.args))
-    return table_response(kind, name, _("Overdue and at-risk work"), header, rows)
+    header, rows, name, title = _work_table(_work_filter(request.args))
+    return table_response(kind, name, _("Overdue and at-risk work"), header, rows, title=title)
 
 
-def _percent(rate) -> str:
-    return "" if rate.value is None else f"{rate.value * 100:.1f}%"
+# each rate of the ranking, with what its two counts count
+RANKING_RATES = (
+    ("sign_for_on_time", _l("On-time sign-for rate"), _l("Signed for on time"), _l("Signed for")),
+    ("send_back", _l("Send-back rate"), _l("Sent back"), _l("City reviews")),
+    ("reopen", _l("Reopen rate"), _l("Cases reopened"), _l("Follow-ups")),
+    ("completion_on_time", _l("On-time completion rate"), _l("Handled on time"), _l("Handled")),
+    ("satisfaction", _l("Satisfaction rate"), _l("Satisfied"), _l("Follow-ups")),
+)
 
 
 def _ranking_table(month):
-    header = [_("Rank"), _("County"), _("On-time sign-for rate"), _("Send-back rate"), _("Reopen rate"),
-              _("On-time completion rate"), _("Satisfaction rate")]
-    rows = [[rank, r.county, _percent(r.sign_for_on_time), _percent(r.send_back), _percent(r.reopen),
-             _percent(r.completion_on_time), _percent(r.satisfaction)]
-            for rank, r in enumerate(county_ranking(current_user, month), start=1)]
-    return header, rows, f"county-ranking-{month.year:04d}-{month.month:02d}"
+    header = [Column(_("Rank"), "integer"), Column(_("County"))]
+    for _name, rate, hits, total in RANKING_RATES:
+        header += [Column(str(rate), "percent"), Column(str(hits), "integer"), Column(str(total), "integer")]
+    rows = []
+    for county in county_ranking(current_user, month):
+        row = [county.rank, county.county]
+        for name, *_labels in RANKING_RATES:
+            rate = getattr(county, name)
+            row += [rate.value, rate.hits if rate.total else None, rate.total if rate.total else None]
+        rows.append(row)
+    title = _("County ranking of referrals, %(month)s", month=month.strftime("%Y-%m"))
+    return header, rows, f"county-ranking-{month.year:04d}-{month.month:02d}", title
 
 
 @bp.route("/ranking.csv", defaults={"kind": "csv"})
 @bp.route("/ranking.xlsx", defaults={"kind": "xlsx"})
 @roles_required(*SUPERVISORS)
 def ranking_download(kind):
-    header, rows, name = _ranking_table(_month(request.args))
-    return table_response(kind, name, _("County ranking"), header, rows)
+    header, rows, name, title = _ranking_table(_month(request.args))
+    return table_response(kind, name, _("County ranking"), header, rows, title=title, notes=(str(RANKING_RULE),))
 
 
 @bp.route("/notices")
