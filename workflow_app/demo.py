@@ -19,6 +19,7 @@ ROLES = [
     ("dispatcher", "市级调度员"), ("county_handler", "县级经办人"), ("specialist", "服务专员"),
     ("section_reviewer", "科室审核人"), ("agency_officer", "社保经办员"), ("bank_officer", "银行经办员"),
     ("supervisor", "督办员"), ("enterprise", "企业用户"), ("admin", "系统管理员"),
+    ("labour_inspector", "劳动监察员"),
 ]
 USERS = [  # username, role, org code, display name
     ("admin", "admin", "weifang", "系统管理员"),
@@ -31,6 +32,8 @@ USERS = [  # username, role, org code, display name
     ("kuiwen_specialist", "specialist", "kuiwen", "陈专员（奎文区）"),
     ("kuiwen_supervisor", "supervisor", "kuiwen", "吴督办（奎文区）"),
     ("shouguang_handler", "county_handler", "shouguang", "郑经办（寿光市）"),
+    ("kuiwen_inspector", "labour_inspector", "kuiwen", "冯监察（奎文区劳动保障监察大队）"),
+    ("shouguang_inspector", "labour_inspector", "shouguang", "褚监察（寿光市劳动保障监察大队）"),
 ]
 ENTERPRISES = [  # first 17 characters of the USCC (GB 32100: 9 1 division, organisation code), name, county code
     ("91370705MA3C0A019", "潍坊华宇精密机械有限公司", "kuiwen"),
@@ -102,7 +105,7 @@ def seed_demo_cases() -> int:
     from decimal import Decimal
 
     from workflow_app.cases.models import Case
-    from workflow_app.cases.operations import apply_for_loan_extension, register_referral, start_health_check
+    from workflow_app.cases.operations import apply_for_loan_extension, register_referral
     from workflow_app.cases.task_handlers import submit_task
     from workflow_app.core.time import local_today
     from workflow_app.engine.operations import fire_timers
@@ -152,14 +155,7 @@ def seed_demo_cases() -> int:
                   "wages_paid": True, "contributions_paid": True}
     apply_for_loan_extension(ineligible, users["ent_huayu"])                                   # refused by the rules
 
-    start_health_check(ent[huayu].id, users["kuiwen_handler"])                                 # awaiting documents
-    hc = start_health_check(ent[huayu].id, users["ent_huayu"])                                 # awaiting rectification
-    step(hc, "upload_documents", "ent_huayu", {"doc_rules": True, "doc_contract": True, "doc_hours_wages": True,
-                                               "doc_insurance": False, "documents_note": ""})
-    checklist = {"checklist": {}, "risks": [{"item": "working_hours", "severity": "high", "note": "部分岗位加班超过法定上限"}],
-                 "risk_count": 1, "max_severity": "high", "inspection_summary": "总体规范，工时管理存在风险"}
-    step(hc, "inspect", "kuiwen_handler", checklist)
-    step(hc, "suggestions", "kuiwen_handler", {"suggestions": "申请综合计算工时制，调整排班", "rectification_deadline": today + timedelta(days=30)})
+    seed_health_checks(step)
 
     seed_agreements(step)
     db.session.flush()
@@ -331,3 +327,63 @@ def _pay_current(step, case, receipt):
     current = current_data(case.instance)["current"]
     step(case, "record_payment", "agency", {"paid_amount": fen_to_yuan(current["amount_fen"]),
                                             "paid_on": local_today().isoformat(), "receipt_no": receipt})
+
+
+# The health check's seven checklist items (bpmn/health_check/inspect-schema.json)
+HEALTH_CHECK_ITEMS = ("contract_signing", "rules_procedure", "working_hours", "wage_payment", "social_insurance",
+                      "female_protection", "injury_prevention")
+
+
+def seed_health_checks(step) -> list:
+    """Start health checks in four states, as their forms store them: awaiting the documents (planned by Kuiwen),
+    awaiting rectification (asked for by 华宇), with Kuiwen's labour inspection after two failed rounds, and with
+    Shouguang's labour inspection at once for wage arrears (绿源). `step(case, bpmn_id, username, data)` completes
+    a task."""
+    from datetime import timedelta
+
+    from workflow_app.cases.operations import start_process_case
+    from workflow_app.core.time import local_today
+
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    huayu = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "潍坊华宇精密机械有限公司"))
+    today = local_today()
+
+    def inspection(summary, severe=None, reason=None, **risks):
+        items = {key: {"severity": "none"} for key in HEALTH_CHECK_ITEMS}
+        items.update({key: {"severity": severity, "note": note} for key, (severity, note) in risks.items()})
+        return {**items, "inspection_summary": summary, "severe_risks": severe,
+                "refer_at_once": True if reason else None, "referral_reason": reason}
+
+    def requested(username, **risks):
+        """A case the enterprise asked for, its documents given and inspected as `risks` say."""
+        case = start_process_case("health_check", {"focus_items": ["working_hours"], "request_note": None},
+                                  users[username])
+        step(case, "upload_documents", username, {"doc_rules": True, "doc_contract": True, "doc_hours_wages": True,
+                                                  "doc_insurance": None, "documents_note": "社保缴费记录正在打印"})
+        county = "kuiwen_handler" if username == "ent_huayu" else "shouguang_handler"
+        step(case, "inspect", county, inspection(**risks))
+        return case
+
+    def days(n):
+        return (today + timedelta(days=n)).isoformat()
+
+    planned = start_process_case("health_check", {"enterprise_uscc": huayu.uscc, "focus_items": None,
+                                                  "request_note": "年度计划体检：区重点企业"}, users["kuiwen_handler"])
+    hours = requested("ent_huayu", summary="总体规范，工时管理存在风险",
+                      working_hours=("high", "部分岗位连续加班，月加班超过 36 小时"))
+    step(hours, "suggestions", "kuiwen_handler", {"suggestions": "申请综合计算工时制，调整排班", "rectification_deadline": days(30)})
+    twice = requested("ent_huayu", summary="劳动合同管理不规范",
+                      contract_signing=("high", "新招一线员工 23 人未签订书面劳动合同"))
+    step(twice, "suggestions", "kuiwen_handler", {"suggestions": "一个月内与全部在岗员工补签书面劳动合同",
+                                                  "rectification_deadline": days(30)})
+    step(twice, "rectify", "ent_huayu", {"rectification_report": "已补签 10 人，其余正在协商"})
+    step(twice, "verify", "kuiwen_handler", {"verification": "fail", "verification_findings": "仍有 13 人未签订",
+                                             "new_deadline": days(20), "referral_reason": None})
+    step(twice, "rectify", "ent_huayu", {"rectification_report": "部分员工不愿签订"})
+    step(twice, "verify", "kuiwen_handler", {
+        "verification": "fail", "verification_findings": "仍有 13 人未签订，企业未依法书面通知终止劳动关系",
+        "new_deadline": None, "referral_reason": "两轮限期整改后仍有 13 名劳动者未订立书面劳动合同，涉嫌违反劳动合同法第十条、第八十二条"})
+    arrears = requested("ent_lvyuan", summary="企业资金紧张，拖欠工资",
+                        severe=["wage_arrears"], reason="拖欠 86 名一线员工 3 个月工资，劳动者多次到我局反映，需立即查处",
+                        wage_payment=("high", "近 3 个月未按月足额支付一线员工工资"))
+    return [planned, hours, twice, arrears]

@@ -282,12 +282,12 @@ def test_an_enterprise_token_sees_what_the_portal_shows_and_no_more(api_as, refe
 
 
 def test_an_enterprise_applies_for_a_health_check(api_as):
-    response = api_as("ent_lvyuan").post("/cases", {"process": "health_check", "data": {"consent": True}})
+    response = api_as("ent_lvyuan").post("/cases", {"process": "health_check", "data": {"focus_items": ["wage_payment"]}})
     assert response.status_code == 201, response.get_json()
     case = response.get_json()
     assert case["enterprise"]["name"] == LVYUAN and case["org_unit"] == "shouguang"
-    refused = api_as("ent_lvyuan").post("/cases", {"process": "health_check", "data": {"consent": False}})
-    assert [d["field"] for d in _is_error(refused, 422, "invalid_input")["details"]] == ["consent"]
+    refused = api_as("ent_lvyuan").post("/cases", {"process": "health_check", "data": {"focus_items": ["wages"]}})
+    assert [d["field"] for d in _is_error(refused, 422, "invalid_input")["details"]] == ["focus_items.0"]
 
 
 # --- comments and messages -----------------------------------------------------------------------

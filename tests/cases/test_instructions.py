@@ -180,13 +180,3 @@ def test_the_portal_task_page_shows_the_enterprise_its_steps_instructions(instru
     html = client_as("ent_huayu").get(f"/portal/tasks/{task.id}").get_data(as_text=True)
     shown = instructions_on(html)
     assert "请补充 <em>&lt;iframe&gt;营业执照</em>，并上传扫描件。" in shown and unsafe_parts(shown) == []
-
-
-def test_a_hand_written_form_keeps_its_own_translated_instructions(bureau, client_as):
-    from workflow_app.cases.operations import start_health_check
-    enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == HUAYU))
-    case = start_health_check(enterprise.id, bureau["kuiwen_handler"])
-    db.session.commit()
-    task = open_task_of(case, "upload_documents")  # its model has instructionsForEndUser too, in Chinese only
-    html = client_as("ent_huayu").get(f"/portal/tasks/{task.id}").get_data(as_text=True)
-    assert instructions_on(html) == "勾选企业提供的材料，县级据此对照劳动保障法规进行体检。"

@@ -75,14 +75,14 @@ def test_loan_extension_and_health_check_applications_start_their_cases(bureau, 
         "principal": "500000", "maturity_date": "2027-06-30", "months_requested": "6",
         "reason": "订单回款周期延长", "wages_paid": "y", "contributions_paid": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert client.post("/portal/apply/health_check", data={}).status_code == 422  # the box not ticked
-    assert client.post("/portal/apply/health_check", data={"consent": "y"}).status_code == 302
+    assert client.post("/portal/apply/health_check", data={"data.focus_items": "nonsense"}).status_code == 422
+    assert client.post("/portal/apply/health_check", data={"data.focus_items": "wage_payment"}).status_code == 302
     processes = set(db.session.scalars(sa.select(Case.process_id).where(
         Case.enterprise_id == bureau["ent_huayu"].enterprise_id)))
     assert processes == {"loan_extension", "health_check"}
     home = client.get("/portal/").get_data(as_text=True)
     assert "Awaiting the county&#39;s review" in home
-    assert "Please upload your labour-rules documents" in home
+    assert "请提交劳动规章制度、劳动合同范本等体检材料" in home  # the model's words (portalTodo)
     assert client.get("/portal/apply/referral").status_code == 404
 
 
@@ -229,9 +229,11 @@ def test_a_loan_extension_shows_the_decision_and_the_new_maturity_date(bureau, c
 def test_a_health_check_documents_findings_and_rectification_with_files(bureau, client_as, app):
     from datetime import timedelta
 
+    from tests.processes.test_health_check import inspection
+    from tests.processes.test_health_check import submit as complete
     from workflow_app.core.time import local_today
     client = english(client_as("ent_huayu"))
-    assert client.post("/portal/apply/health_check", data={"consent": "y"}).status_code == 302
+    assert client.post("/portal/apply/health_check", data={}).status_code == 302
     case = db.session.scalars(sa.select(Case).where(Case.process_id == "health_check")).one()
     upload = open_task_of(case, "upload_documents")
     # nothing ticked: refused, the file not stored
@@ -239,28 +241,22 @@ def test_a_health_check_documents_findings_and_rectification_with_files(bureau, 
                            content_type="multipart/form-data")
     assert response.status_code == 422 and count(Attachment) == 0
     response = client.post(f"/portal/tasks/{upload.id}", data={
-        "doc_rules": "y", "doc_contract": "y", "documents_note": "",
-        "extra-files": (io.BytesIO(PDF), "规章制度.pdf")}, content_type="multipart/form-data")
+        "data.doc_rules": "y", "data.doc_contract": "y", "extra-files": (io.BytesIO(PDF), "规章制度.pdf")},
+        content_type="multipart/form-data")
     assert response.status_code == 302
     assert [a.file_name for a in db.session.scalars(sa.select(Attachment))] == ["规章制度.pdf"]
-    assert "The county is inspecting your documents" in client.get("/portal/").get_data(as_text=True)
+    assert "县级人社部门正在审查材料、逐项体检" in client.get("/portal/").get_data(as_text=True)
     deadline = local_today() + timedelta(days=30)
-    submit(case, "inspect", bureau["kuiwen_handler"], {
-        "inspection_summary": "工时管理存在风险", "working_hours_severity": "high", "working_hours_note": "加班超过法定上限",
-        **{f"{k}_severity": "none" for k in ("contract_signing", "rules_procedure", "wage_payment", "social_insurance",
-                                            "female_protection", "injury_prevention")}})
-    submit(case, "suggestions", bureau["kuiwen_handler"], {"suggestions": "申请综合计算工时制，调整排班",
-                                                           "rectification_deadline": deadline.isoformat()})
-    page = client.get(f"/portal/cases/{case.id}").get_data(as_text=True)
-    assert "加班超过法定上限" in page and "申请综合计算工时制" in page and "High" in page
-    assert f"please by {deadline.isoformat()}" in page  # the county's deadline, not the step's service time
+    complete(case, "inspect", bureau["kuiwen_handler"], inspection(working_hours=("high", "加班超过法定上限")))
+    complete(case, "suggestions", bureau["kuiwen_handler"], {"suggestions": "申请综合计算工时制，调整排班",
+                                                             "rectification_deadline": deadline.isoformat()})
     home = client.get("/portal/").get_data(as_text=True)
-    assert f"Please report your rectification by {deadline.isoformat()}" in home
+    assert f"请于{deadline.isoformat()}前报告整改情况" in home  # the county's deadline (the model's portalTodo)
     rectify = open_task_of(case, "rectify")
     page = client.get(f"/portal/tasks/{rectify.id}").get_data(as_text=True)
-    assert "申请综合计算工时制" in page and f"Rectify by {deadline.isoformat()}" in page
+    assert "工作时间与加班（高）：加班超过法定上限" in page and "申请综合计算工时制" in page and deadline.isoformat() in page
     response = client.post(f"/portal/tasks/{rectify.id}", data={
-        "rectification_report": "已获批综合计算工时制", "extra-files": (io.BytesIO(PDF), "批复.pdf")},
+        "data.rectification_report": "已获批综合计算工时制", "extra-files": (io.BytesIO(PDF), "批复.pdf")},
         content_type="multipart/form-data")
     assert response.status_code == 302
     assert open_task_of(case).bpmn_id == "verify"

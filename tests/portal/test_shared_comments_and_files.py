@@ -51,13 +51,13 @@ def test_the_enterprise_sees_and_downloads_only_what_is_shared_with_it(create_re
 
 def test_the_enterprises_own_notes_and_files_stay_visible_to_it_and_show_as_shared(bureau, client_as):
     enterprise = client_as("ent_huayu")
-    assert enterprise.post("/portal/apply/health_check", data={"consent": "y"}).status_code == 302
+    assert enterprise.post("/portal/apply/health_check", data={}).status_code == 302
     case = db.session.scalars(sa.select(Case).where(Case.process_id == "health_check")).one()
     upload = open_task_of(case, "upload_documents")
     page = html_of(enterprise.get(f"/portal/tasks/{upload.id}"))
     assert 'name="extra-note"' in page and "visibility" not in page  # no choice: an enterprise's own are shared
     response = enterprise.post(f"/portal/tasks/{upload.id}", content_type="multipart/form-data", data={
-        "doc_rules": "y", "doc_contract": "y", "documents_note": "", "extra-note": "劳动合同为最新版本",
+        "data.doc_rules": "y", "data.doc_contract": "y", "extra-note": "劳动合同为最新版本",
         "extra-visibility": "internal", "extra-files": (io.BytesIO(TEXT), "规章制度.txt")})
     assert response.status_code == 302
     assert db.session.execute(sa.select(Comment.visibility, Attachment.visibility)

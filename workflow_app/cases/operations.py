@@ -265,12 +265,6 @@ def start_generic_case(process_id: str, data: dict, actor) -> Case:
     return start_process_case(process_id, data, actor, title=title or None)
 
 
-def start_health_check(enterprise_id: int, actor) -> Case:
-    """Start a labour-rules health check: planned by the county, or asked for by the enterprise itself."""
-    requested_by = "enterprise" if actor.enterprise_id is not None else "county"
-    return start_process_case("health_check", {"requested_by": requested_by}, actor, enterprise_id=enterprise_id)
-
-
 # Attachments: the types a bureau exchanges, each with the bytes its files start with (when it has such).
 ATTACHMENT_TYPES = {
     "pdf": ("application/pdf", (b"%PDF-",)),

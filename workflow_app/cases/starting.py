@@ -13,10 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from forms.health_check import HealthCheckStartForm
 from forms.referral import ReferralRegistrationForm
 from forms.schema_forms import SchemaForm
-from workflow_app.cases.operations import register_referral, start_generic_case, start_health_check
+from workflow_app.cases.operations import register_referral, start_generic_case
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
@@ -43,13 +42,10 @@ class StartForm:
 
 
 # The staff's start forms of the bureau's processes, by their start event's formKey (hand-written, until JSON
-# Schema forms replace them). A health check's start event names the enterprise's request: staff plan one instead.
+# Schema forms replace them).
 STAFF_START_FORMS = {
     "referral_register": StartForm(ReferralRegistrationForm,
                                    lambda form, actor: register_referral(form.task_data(), actor)),
-    "health_check_request": StartForm(HealthCheckStartForm,
-                                      lambda form, actor: start_health_check(form.enterprise.data, actor),
-                                      lambda user: {"county_id": user.org_unit_id}),
 }
 
 

@@ -8,10 +8,9 @@ process is applied for with no data, the case belonging to the applicant's enter
 from dataclasses import dataclass
 from typing import Callable
 
-from forms.health_check import HealthCheckRequestForm
 from forms.loan_extension import LoanExtensionApplicationForm
 from forms.schema_forms import SchemaForm
-from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case, start_health_check
+from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
 from workflow_app.portal.forms import ApplicationForm
@@ -32,7 +31,6 @@ class Application:
 APPLICATION_FORMS = {
     "loan_extension_apply": (LoanExtensionApplicationForm,
                              lambda form, user: apply_for_loan_extension(form.task_data(), user)),
-    "health_check_request": (HealthCheckRequestForm, lambda form, user: start_health_check(user.enterprise_id, user)),
 }
 
 

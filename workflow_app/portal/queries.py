@@ -21,26 +21,18 @@ from workflow_app.extensions import db
 # engine.process_facts). Each process's owner deletes its entries when its model says them; then these go.
 # What the enterprise is asked to do, by the form of its open task
 TODO_TEXT = {
-    "health_check_documents": _l("Please upload your labour-rules documents"),
-    "health_check_rectification": _l("Please report your rectification"),
 }
 # Who the enterprise is waiting for, by the step the agency is at
 WAITING_TEXT = {
     "county_review": _l("Awaiting the county's review"),
     "exception_approval": _l("Awaiting the city's exception approval"),
     "bank_review": _l("Awaiting the bank's decision"),
-    "inspect": _l("The county is inspecting your documents"),
-    "suggestions": _l("The county is writing its suggestions"),
-    "verify": _l("The county is checking your rectification"),
 }
 # How a completed case ended, by its process, from its end data
 OUTCOME_TEXT = {
     "loan_extension": lambda data: _l("Extension granted: the new maturity date is %(day)s",
                                       day=data.get("new_maturity_date")) if data.get("decision") == "approved"
     else _l("Extension refused"),
-    "health_check": lambda data: {
-        "no_risks": _l("Health check done: no risk found"), "rectified": _l("Rectification accepted"),
-        "referred_to_inspection": _l("Handed to labour inspection")}.get(data.get("outcome"), _l("Closed")),
 }
 
 
@@ -140,7 +132,7 @@ def _needs_data(instance: ProcessInstance, open_tasks: list[Task]) -> bool:
     if found is None:
         return False
     task, source = found
-    return template_reads_data(source) if source else task.form_key == "health_check_rectification"
+    return template_reads_data(source) if source else False
 
 
 def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], agreement: Agreement | None,
@@ -157,8 +149,6 @@ def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], ag
         text = render_text(source, data) if source else ""
         if not text:
             text = str(TODO_TEXT.get(task.form_key, _l("Please complete “%(step)s”", step=task.name)))
-            if task.form_key == "health_check_rectification" and data and data.get("rectification_deadline"):
-                text = str(_l("Please report your rectification by %(day)s", day=data["rectification_deadline"]))
         return text, True
     if instance.status == "cancelled":
         return str(_l("Withdrawn")), False

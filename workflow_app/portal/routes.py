@@ -5,7 +5,6 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
-from forms.health_check import CHECKLIST
 from forms.schema_html import SchemaTaskForm, render_schema_form
 from workflow_app.agreements.operations import upload_payment_proof
 from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
@@ -72,7 +71,7 @@ def case_page(case_id):
                            todo=queries.enterprise_todo(open_tasks), state=state, attention=attention,
                            agreements=agreements, proof_form=PaymentProofForm(),
                            files=case_attachments(current_user, case.id), comments=case_comments(current_user, case.id),
-                           steps=queries.steps_done(instance.id), checklist=dict(CHECKLIST), today=local_today())
+                           steps=queries.steps_done(instance.id), today=local_today())
 
 
 def _render_task(task, data, form, extras, status=200, stale=None, schema_fields=None):
