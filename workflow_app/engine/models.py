@@ -31,6 +31,16 @@ class ProcessVersion(db.Model, CreatedAtMixin):
     deployed_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
 
 
+class RetiredProcess(db.Model):
+    """A process that takes no new cases: an administrator retired it; its running cases go on to their end, and
+    reinstating it (deleting the row) lets new cases start again. By process id: every version, later ones too."""
+
+    __tablename__ = "retired_process"
+    process_id = sa.Column(sa.String(100), primary_key=True)
+    retired_at = sa.Column(UTCDateTime(), nullable=False, default=utcnow)
+    retired_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)
+
+
 @written_directly
 class ProcessInstance(db.Model, CreatedAtMixin):
     """A running (or finished) workflow; its state is serializer JSON without the spec."""
