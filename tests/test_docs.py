@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from forms import schema_forms
+from forms.rules import FORM_RULES
 from workflow_app.engine import parsing, process_facts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +80,9 @@ def test_every_ui_key_and_widget_the_guide_lists_is_one_the_forms_support_and_al
 
 def test_every_format_the_guide_lists_is_registered_and_every_registered_one_is_listed():
     assert set(listed("format")) == set(schema_forms.FORMATS)
+
+
+def test_every_form_rule_the_guide_lists_is_registered_and_every_registered_one_is_listed():
+    documented = set(listed("rule"))
+    assert documented - set(FORM_RULES) == set(), "docs/process-authoring.md lists form rules no module registers"
+    assert set(FORM_RULES) - documented == set(), "forms/rules registers rules docs/process-authoring.md does not list"
