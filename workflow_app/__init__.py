@@ -43,7 +43,8 @@ def create_app(config_class=None):
     from workflow_app.core.logs import configure_logging
     configure_logging(app.config)
     from workflow_app.monitoring.request_log import finish_request, start_request
-    app.before_request(start_request)  # first: every request has its id, whatever answers it
+    # first of all (before CSRF's check, which may answer 400 itself): every request has its id and its log line
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
     app.after_request(finish_request)  # run last of the after_request functions: it logs the final status
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)

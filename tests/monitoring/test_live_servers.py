@@ -1,5 +1,6 @@
 """The real servers: /metrics adds up gunicorn's processes, and /readyz follows a `flask worker` that stops and goes on."""
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -35,13 +36,20 @@ def test_gunicorn_s_processes_add_up_in_metrics_and_readiness_follows_the_worker
     stack.env.update(PROMETHEUS_MULTIPROC_DIR=str(metrics_folder), WORKER_HEARTBEAT_MAX_AGE_SECONDS="1.5")
     worker = stack.start_worker()  # starting while gunicorn starts: the two load the app side by side
     stack.start_web("gunicorn", workers=2)
+    # one process is held by a request that has not finished its headers, so the other answers the next 30
+    held = socket.create_connection(("127.0.0.1", int(stack.url.rsplit(":", 1)[1])))
+    held.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+    time.sleep(0.5)
     for _ in range(30):
-        assert requests.get(f"{stack.url}/healthz", timeout=5).status_code == 200
+        assert requests.get(f"{stack.url}/healthz", timeout=30).status_code == 200
+    held.sendall(b"Connection: close\r\n\r\n")  # and then the held one answers it
+    assert held.recv(100).startswith(b"HTTP/1.1 200")
+    held.close()
     text = requests.get(f"{stack.url}/metrics", timeout=5).text
     counts = [sample.value for family in text_string_to_metric_families(text) for sample in family.samples
               if sample.name == "workflow_http_request_duration_seconds_count"
               and sample.labels["endpoint"] == "monitoring.healthz"]
-    assert counts == [30]  # whichever of the two processes answered each
+    assert counts == [31]  # the two processes' counts added up, whichever answers the scrape
     assert len({path.name.split("_")[-1] for path in metrics_folder.glob("histogram_*.db")}) == 2
 
     def ready():

@@ -62,7 +62,7 @@ def test_a_scrape_after_a_lifecycle_shows_the_counters_moved(app, deploy, create
     assert len(workers) == 1
     worker = dict(workers[0])["worker"]
     assert value(after, "workflow_worker_timers_fired_total", worker=worker) >= 1
-    assert value(after, "workflow_worker_stalled", worker=worker) == 0
+    assert value(after, "workflow_worker_stalled", worker=worker) == 0 and value(after, "workflow_workers_running") == 1
     assert value(after, "workflow_worker_sweep_duration_seconds", worker=worker, sweep="run_sla_sweep") >= 0
     assert ("workflow_worker_sweep_duration_seconds", (("sweep", "run_sla_sweep"), ("worker", worker))) in after
     assert value(after, "workflow_worker_last_heartbeat_timestamp_seconds", worker=worker) > 0

@@ -93,3 +93,15 @@ def test_the_json_format_gives_one_object_per_line_with_the_request_s_fields(app
 def test_an_unknown_log_format_is_refused_by_name(app):
     with pytest.raises(ValueError, match="LOG_FORMAT 'xml'"):
         configure_logging({**app.config, "LOG_FORMAT": "xml"})
+
+
+def test_a_post_refused_for_its_csrf_token_has_its_id_and_line_too(app, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the check runs before any view: the id comes first
+    with caplog.at_level(logging.INFO):
+        response = app.test_client().post("/login", data={"username": "x", "password": "y"})
+    assert response.status_code == 400
+    request_id = response.headers["X-Request-ID"]
+    assert request_id in response.get_data(as_text=True)
+    logged = [r for r in caplog.records if r.request_id == request_id]
+    assert {r.name for r in logged} == {"flask_wtf.csrf", REQUESTS}
+    assert [r.status for r in logged if r.name == REQUESTS] == [400]

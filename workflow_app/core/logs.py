@@ -2,6 +2,7 @@
 import json
 import logging
 import sys
+import time
 from datetime import datetime, timezone
 
 from flask import g, has_request_context
@@ -43,7 +44,9 @@ def configure_logging(config) -> None:
     if config["LOG_FORMAT"] == "json":
         handler.setFormatter(JsonLineFormatter())
     elif config["LOG_FORMAT"] == "text":
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        text = logging.Formatter(TEXT_FORMAT)
+        text.converter = time.gmtime  # UTC, as the JSON lines and everything stored (the machine's zone may differ)
+        handler.setFormatter(text)
     else:
         raise ValueError(f"LOG_FORMAT '{config['LOG_FORMAT']}' is neither text nor json")
     root = logging.getLogger()

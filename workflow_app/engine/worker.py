@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SWEEPS = []
 SWEEP_LABELS = {}  # {a sweep's function name (its key in the heartbeat and the metrics): what the admin page calls it}
 # The heartbeats of workers that stopped are kept this long (the admin page shows when they stopped), then deleted
-KEEP_STOPPED_WORKERS = timedelta(days=7)
+KEEP_STOPPED_WORKERS = timedelta(days=1)
 
 
 class WorkerTally:

@@ -118,7 +118,10 @@ class DatabaseCollector:
             pass_seconds.add_metric([name], row.last_pass_seconds)
             for sweep, seconds in sorted(row.sweep_seconds.items()):
                 sweep_seconds.add_metric([name, sweep], seconds)
-        yield from (beat, age, stalled, passes, fired, failures, pass_seconds, sweep_seconds)
+        running = GaugeMetricFamily("workflow_workers_running",
+                                    "Workers whose heartbeat is recent; 0 means timers do not fire (alert on it)",
+                                    value=sum(not state.stalled for state in states))
+        yield from (running, beat, age, stalled, passes, fired, failures, pass_seconds, sweep_seconds)
 
 
 def exposition(now: datetime, multiprocess_dir: str = "") -> bytes:
