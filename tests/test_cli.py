@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from tests.conftest import DATA
 from workflow_app.auth.models import Enterprise, Role, User
+from workflow_app.auth.queries import find_org_unit
 from workflow_app.agreements.models import Agreement
 from workflow_app.cases.models import Case
 from workflow_app.engine.models import ProcessInstance, ProcessVersion
@@ -95,6 +96,22 @@ def test_users_create_makes_new_roles_and_refuses_bad_input(app):
         lines = refused.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(message), refused.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "li")) == 0
+
+
+def test_org_units_create_makes_the_first_units_for_the_first_admin(app):
+    result = run(app, "org-units", "create", "zhucheng", "诸城市", "--level", "county", "--parent", "weifang")
+    assert result.exit_code == 0 and result.output.strip() == "已创建机构 zhucheng（诸城市）", result.output
+    assert run(app, "users", "create", "boss", "--role", "admin", "--org", "zhucheng",
+               "--password", "long-enough").exit_code == 0
+    for args, message in [
+        (["zhucheng", "again", "--level", "county"], "Error: 机构代码“zhucheng”已被诸城市使用"),
+        (["gaomi", "高密市", "--level", "province"], "Error: 未知的机构层级“province”"),
+        (["gaomi", "高密市", "--level", "county", "--parent", "mars"], "Error: 未知的机构代码“mars”"),
+    ]:
+        refused = run(app, "org-units", "create", *args)
+        lines = refused.output.strip().splitlines()
+        assert refused.exit_code != 0 and len(lines) == 1 and lines[0].startswith(message), refused.output
+    assert find_org_unit("gaomi") is None and find_org_unit("zhucheng").parent.code == "weifang"
 
 
 def test_seed_demo_is_idempotent(app):

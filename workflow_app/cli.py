@@ -37,6 +37,7 @@ def command_errors(function):
 
 processes = AppGroup("processes", help="Deploy and list BPMN processes.")
 users = AppGroup("users", help="Manage users.")
+org_units = AppGroup("org-units", help="Manage org units (the first one, before any admin can sign in).")
 
 
 @processes.command("deploy")
@@ -119,6 +120,20 @@ def create_user_command(username, roles, org_code, password, display_name):
                  roles=", ".join(sorted(user.role_names))))
 
 
+@org_units.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--level", required=True, help="city, county, street, community or bank.")
+@click.option("--parent", "parent_code", default=None, help="The parent unit's code (none for the city).")
+@command_errors
+def create_org_unit_command(code, name, level, parent_code):
+    """Create an org unit, e.g. the city bureau before its first admin user."""
+    from workflow_app.auth.operations import add_org_unit
+    unit = add_org_unit(code, name, level, parent_code)
+    db.session.commit()
+    click.echo(_("created org unit %(code)s (%(name)s)", code=unit.code, name=unit.name))
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run one pass and exit.")
 @command_errors
@@ -173,6 +188,7 @@ def seed_demo_command():
 def register_cli(app):
     app.cli.add_command(processes)
     app.cli.add_command(users)
+    app.cli.add_command(org_units)
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(calendar_cli)
