@@ -307,6 +307,14 @@ def test_a_county_plans_one_on_the_start_page_naming_the_enterprise_by_its_code(
     assert current_data(case.instance)["focus_items"] == ["wage_payment", "working_hours"]
 
 
+def test_who_asked_is_not_given_at_a_start_the_history_names_who_started_it(bureau):
+    from workflow_app.cases.schema_tasks import start_schema_form
+    from workflow_app.engine.queries import latest_version
+    form = start_schema_form(latest_version("health_check"))  # the page's, the portal's and the API's
+    assert set(form.validate({"requested_by": "county"})) == {"requested_by"}  # only old cases' data holds it
+    assert form.validate({"focus_items": ["wage_payment"], "request_note": "年度计划"}) == {}
+
+
 def test_an_enterprise_asks_for_one_in_the_portal_and_reads_where_it_stands(bureau, client_as):
     enterprise = client_as("ent_huayu")
     assert "希望重点检查的事项" in enterprise.get("/portal/apply/health_check").get_data(as_text=True)

@@ -94,4 +94,5 @@ def test_an_old_inspection_done_before_the_package_shows_with_the_new_titles(app
     shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
     assert "工作时间与加班 风险等级 高；发现的问题 加班超过法定上限" in shown["检查清单"]
     assert (shown["风险项数"], shown["体检总体情况"], shown["规章制度"]) == ("1", "工时管理存在风险", "是")
+    assert shown["发起方"] == "县级人社部门（计划体检）"  # what the old start recorded, by the request form's titles
     assert open_steps(case) == ["suggestions"]

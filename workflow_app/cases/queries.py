@@ -256,9 +256,6 @@ class TimelineEntry:
 
 # Start data the case header shows already, or a process setting that tells a reader nothing
 HIDDEN_START_KEYS = {"case_number", "priority", "follow_up_delay"}
-# Start data that comes from no form (forms.describe_data's `recorded`)
-START_RECORDED = {"requested_by": (_l("Asked for by"), lambda value: str(REQUESTERS.get(value, value)))}
-REQUESTERS = {"county": _l("the county bureau (planned)"), "enterprise": _l("the enterprise itself")}
 
 
 # What the SLA clocks and the agreements write into the history, field by field (time fields are shown in local time)
@@ -315,7 +312,7 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
             start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}
             schema = start_schema_form(instance().process_version)
             described = describe_values(schema, start_data) if schema else describe_data(
-                _start_form_key(data.get("process_id"), data.get("version")), start_data, START_RECORDED)
+                _start_form_key(data.get("process_id"), data.get("version")), start_data)
         elif event.kind == "task_opened":
             described = []
         elif event.kind == "org_unit_changed":
