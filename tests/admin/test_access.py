@@ -17,7 +17,8 @@ PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/{user}", "
 WRITES = ["/admin/users/new", "/admin/users/{user}", "/admin/users/{user}/password", "/admin/users/{user}/disable",
           "/admin/users/{user}/enable", "/admin/org-units/new", "/admin/org-units/{unit}", "/admin/roles/new",
           "/admin/roles/{role}", "/admin/roles/{role}/delete", "/admin/enterprises/new",
-          "/admin/enterprises/{enterprise}", "/admin/processes/deploy", "/admin/repair/{instance}/retry",
+          "/admin/enterprises/{enterprise}", "/admin/processes/deploy", "/admin/processes/scripted/retire",
+          "/admin/processes/scripted/reinstate", "/admin/repair/{instance}/retry",
           "/admin/repair/{instance}/suspend", "/admin/repair/{instance}/resume", "/admin/repair/{instance}/cancel"]
 
 

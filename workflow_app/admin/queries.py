@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased, undefer
 
 from workflow_app.auth.models import User
 from workflow_app.cases.models import Case
-from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion
+from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, RetiredProcess
 from workflow_app.extensions import db
 
 
@@ -27,6 +27,40 @@ def list_process_versions() -> list[tuple[ProcessVersion, User | None]]:
         sa.select(ProcessVersion, deployer).outerjoin(deployer, deployer.id == ProcessVersion.deployed_by_id)
         .order_by(ProcessVersion.process_id, ProcessVersion.version.desc()))
     return [(version, user) for version, user in rows]
+
+
+@dataclass
+class ProcessSummary:
+    """A deployed process as the administration lists it: its newest version, its unfinished cases and whether it
+    is retired (and since when, by whom)."""
+
+    process_id: str
+    label: str
+    newest_version: int
+    unfinished: int
+    retired: RetiredProcess | None
+    retired_by: User | None
+
+
+def process_summaries() -> list[ProcessSummary]:
+    """Every deployed process, by id, with its newest version, its unfinished cases and its retirement if any."""
+    numbers = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
+               .group_by(ProcessVersion.process_id).subquery())
+    newest = db.session.execute(
+        sa.select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.name)
+        .join(numbers, sa.and_(ProcessVersion.process_id == numbers.c.process_id,
+                               ProcessVersion.version == numbers.c.version))
+        .order_by(ProcessVersion.process_id)).all()
+    unfinished = dict(db.session.execute(
+        sa.select(ProcessInstance.process_id, sa.func.count())
+        .where(ProcessInstance.status.in_(("running", "suspended", "error")))
+        .group_by(ProcessInstance.process_id)).all())
+    retirer = aliased(User)
+    retired = {row.process_id: (row, user) for row, user in db.session.execute(
+        sa.select(RetiredProcess, retirer).outerjoin(retirer, retirer.id == RetiredProcess.retired_by_id))}
+    return [ProcessSummary(process_id, (name or "").strip() or process_id, version, unfinished.get(process_id, 0),
+                           *retired.get(process_id, (None, None)))
+            for process_id, version, name in newest]
 
 
 def get_process_version_with_files(version_id: int) -> ProcessVersion | None:

@@ -16,7 +16,8 @@ from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine import operations as engine_operations
-from workflow_app.engine.queries import count_instances_by_version, get_instance, stored_data_or_problem
+from workflow_app.engine.queries import (count_instances_by_version, get_instance, process_label,
+                                         stored_data_or_problem)
 from workflow_app.engine.worker import SWEEP_LABELS
 from workflow_app.extensions import login_manager
 from workflow_app.monitoring.queries import worker_states
@@ -320,7 +321,23 @@ def edit_enterprise(enterprise_id):
 @bp.route("/processes")
 def processes():
     return render_template("admin/processes.html", versions=queries.list_process_versions(),
-                           instance_counts=count_instances_by_version())
+                           instance_counts=count_instances_by_version(), summaries=queries.process_summaries(),
+                           action_form=ActionForm())
+
+
+@bp.route("/processes/<process_id>/<any(retire, reinstate):action>", methods=["POST"])
+def retire_or_reinstate(process_id, action):
+    """Retire a process (no new cases; running ones finish) or take it back into use."""
+    if ActionForm().validate():
+        if action == "retire":
+            error = commit_write(engine_operations.retire_process, process_id, current_user.id)[1]
+            done = _("%(process)s is retired: no new case can start; the running ones go on to their end",
+                     process=process_label(process_id))
+        else:
+            error = commit_write(engine_operations.reinstate_process, process_id)[1]
+            done = _("%(process)s takes new cases again", process=process_label(process_id))
+        flash(str(error) if error is not None else done, "danger" if error is not None else "success")
+    return redirect(url_for("admin.processes"))
 
 
 @bp.route("/processes/<int:version_id>")

@@ -24,9 +24,9 @@ from workflow_app.cases.starting import startable_by
 from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
-from workflow_app.engine.operations import closed_task_conflict, deliver_message
+from workflow_app.engine.operations import ProcessRetired, closed_task_conflict, deliver_message
 from workflow_app.engine.projections import rows_written
-from workflow_app.engine.queries import DataOnFirstRead, audit_trail, open_tasks
+from workflow_app.engine.queries import DataOnFirstRead, audit_trail, is_retired, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
 from workflow_app.inbox.queries import (QUEUES, SLA_STATES, SORTS, TaskFilter, queue_page, queues_of,
                                        visible_task_and_case)
@@ -164,6 +164,8 @@ def create_case():
     body = json_body()
     _only_keys(body, {"process", "data"})
     process_id = body.get("process")
+    if isinstance(process_id, str) and is_retired(process_id):  # 409 saying so, not "not one you may start"
+        raise ProcessRetired(process_id)
     options = _start_options(user)
     if not isinstance(process_id, str) or process_id not in options:
         raise InvalidInput(_l("'process' must be one of the processes you may start: %(ids)s",

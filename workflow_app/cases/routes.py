@@ -22,7 +22,7 @@ from workflow_app.core.transactions import commit_write
 from workflow_app.core.spreadsheets import csv_response
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
-from workflow_app.engine.queries import diagram_source, instance_tasks, step_states
+from workflow_app.engine.queries import diagram_source, instance_tasks, is_retired, retired_message, step_states
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -64,6 +64,9 @@ def start(process_id):
     process = startable_process(process_id)
     if process is None:
         abort(404)
+    if is_retired(process_id):  # said at once, before anyone fills the form in
+        flash(str(retired_message(process_id)), "warning")
+        return redirect(url_for("cases.list_cases_page"))
     if not process.roles & current_user.role_names:
         abort(403)
     form = process.form_class(**process.form_kwargs(current_user))

@@ -18,7 +18,7 @@ from forms.schema_forms import SchemaForm
 from workflow_app.cases.operations import register_referral, start_generic_case
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.uscc import normalise_uscc, uscc_problem
-from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
+from workflow_app.engine.queries import latest_version, process_facts, startable_versions
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def startable_by(user) -> list[StartableProcess]:
     """The processes this user may start from the staff side (enterprises apply in the portal)."""
     if user.enterprise_id is not None:
         return []
-    return [p for p in map(_startable, list_latest_versions()) if p.roles & user.role_names]
+    return [p for p in map(_startable, startable_versions()) if p.roles & user.role_names]
 
 
 def startable_process(process_id: str) -> StartableProcess | None:

@@ -36,14 +36,15 @@ from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import format_local, utcnow
 from workflow_app.engine.limits import ModelBudget, ModelBudgetExceeded, ModelLimits, TaskDataRefused, check_task_data
-from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
+from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, RetiredProcess, Task, Timer
 from workflow_app.engine.packages import add_source, folder_sources, zip_sources
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (AUTOMATIC_SPECS, audit_batch, current_step_of, json_safe,
                                              ready_human_task_ids, record_audit, record_automatic_steps,
                                              sync_projections)
-from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, instance_spec_key, latest_version,
-                                         newest_stored_version, open_tasks, take_locked_task)
+from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, RETIRED_KEPT, instance_spec_key, is_retired,
+                                         latest_version, newest_stored_version, open_tasks, process_label,
+                                         retired_message, take_locked_task)
 from workflow_app.engine.scripting import budgeted_script_engine
 from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
                                                new_workflow, spec_has_timers)
@@ -206,12 +207,44 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
     return result
 
 
+class ProcessRetired(ConflictError):
+    """A new case of a retired process, refused (its running cases go on)."""
+
+    def __init__(self, process_id: str):
+        super().__init__(retired_message(process_id))
+
+
+def retire_process(process_id: str, actor_id: int | None = None) -> RetiredProcess:
+    """Let a process take no new cases; the cases already running go on to their end."""
+    if latest_version(process_id) is None:
+        raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
+    if is_retired(process_id):
+        raise ConflictError(_l("%(process)s is already retired", process=process_label(process_id)))
+    forget_on_commit(db.session, RETIRED_KEPT)
+    retired = RetiredProcess(process_id=process_id, retired_at=utcnow(), retired_by_id=actor_id)
+    db.session.add(retired)
+    db.session.flush()
+    return retired
+
+
+def reinstate_process(process_id: str) -> None:
+    """Let a retired process take new cases again (with its newest version)."""
+    retired = db.session.get(RetiredProcess, process_id)
+    if retired is None:
+        raise ConflictError(_l("%(process)s is not retired", process=process_label(process_id)))
+    forget_on_commit(db.session, RETIRED_KEPT)
+    db.session.delete(retired)
+    db.session.flush()
+
+
 @_engine_write
 def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int | None = None) -> ProcessInstance:
-    """Start the newest version of a process with initial data, owned by an org unit."""
+    """Start the newest version of a process with initial data, owned by an org unit; a retired process is refused."""
     version = latest_version(process_id)
     if version is None:
         raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
+    if is_retired(process_id):
+        raise ProcessRetired(process_id)
     now = utcnow()
     workflow = new_workflow(load_specs(version.sha256, lambda: version.spec_json), dict(data))
     # run before the first INSERT, so that the row is written once with its state (no UPDATE right after)

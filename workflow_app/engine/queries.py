@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from workflow_app.core.errors import NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.transaction_info import transaction_key
-from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, Timer
+from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, RetiredProcess, Task, Timer
 from workflow_app.engine.process_facts import ProcessFacts, read_facts
 from workflow_app.extensions import db
 
@@ -68,6 +68,31 @@ def deployed_process_ids() -> list[str]:
     """The ids of the deployed processes, sorted (kept between requests)."""
     return kept(DEPLOYED_KEPT, lambda: list(db.session.scalars(
         sa.select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))))
+
+
+RETIRED_KEPT = "retired_process_ids"  # its name in core.reference
+
+
+def retired_process_ids() -> frozenset[str]:
+    """The ids of the retired processes, which take no new cases (kept between requests: the start lists read it)."""
+    return kept(RETIRED_KEPT, lambda: frozenset(db.session.scalars(sa.select(RetiredProcess.process_id))))
+
+
+def is_retired(process_id: str) -> bool:
+    """Whether a process is retired, as stored now (what starting a case checks)."""
+    return db.session.get(RetiredProcess, process_id) is not None
+
+
+def retired_message(process_id: str):
+    """What a person who tries to start a retired process reads."""
+    return _l("%(process)s is retired: it takes no new cases (the cases already running go on to their end).",
+              process=process_label(process_id))
+
+
+def startable_versions() -> list[DeployedVersion]:
+    """The newest version of every deployed process that takes new cases (not retired): what start lists offer."""
+    retired = retired_process_ids()
+    return [version for version in list_latest_versions() if version.process_id not in retired]
 
 
 _facts_cache: dict[str, ProcessFacts] = {}  # by version sha256, like the specs

@@ -12,7 +12,7 @@ from forms.loan_extension import LoanExtensionApplicationForm
 from forms.schema_forms import SchemaForm
 from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case
 from workflow_app.cases.schema_tasks import start_schema_form
-from workflow_app.engine.queries import latest_version, list_latest_versions, process_facts
+from workflow_app.engine.queries import latest_version, process_facts, startable_versions
 from workflow_app.portal.forms import ApplicationForm
 
 
@@ -49,7 +49,7 @@ def _application(version) -> Application:
 
 def portal_applications() -> list[Application]:
     """The deployed processes an enterprise may apply for (portalApplication), by process id."""
-    return [_application(version) for version in list_latest_versions() if process_facts(version).portal_application]
+    return [_application(version) for version in startable_versions() if process_facts(version).portal_application]
 
 
 def portal_application(process_id: str) -> Application | None:

@@ -18,7 +18,7 @@ from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.transactions import commit_write
 from workflow_app.core.time import local_today
-from workflow_app.engine.queries import current_data
+from workflow_app.engine.queries import current_data, is_retired, retired_message
 from workflow_app.extensions import db
 from workflow_app.inbox.operations import submit_task_with_notes
 from workflow_app.portal import queries
@@ -41,6 +41,9 @@ def home():
 @enterprise_required
 def apply(process_id):
     application = portal_application(process_id) or abort(404)
+    if is_retired(process_id):  # said at once, before the enterprise fills the form in
+        flash(str(retired_message(process_id)), "warning")
+        return redirect(url_for("portal.home"))
     form = application.form_class()
     schema, values, errors = application.schema, {}, {}
     if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)

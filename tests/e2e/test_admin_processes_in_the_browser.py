@@ -1,0 +1,53 @@
+"""An administrator in a real browser: the working-day calendar from the administration's menu, Case repair from a
+case's page, and a process retired (it leaves the dispatcher's start buttons; a start is refused saying so) and
+reinstated."""
+from tests.e2e.test_sign_in import sign_in
+
+
+def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_server, page, browser, artifacts):
+    sign_in(page, demo_server, "admin")
+    page.goto(f"{demo_server}/admin/")
+    page.click("nav.nav-pills a:has-text('工作日日历')")
+    assert page.locator("h1").inner_text() == "工作日日历"
+    assert page.locator("nav.nav-pills a[aria-current=page]").inner_text() == "工作日日历"
+
+    page.goto(f"{demo_server}/cases/")
+    page.locator("table a[href*='/cases/']").first.click()
+    page.click("#repair-link")
+    assert "/admin/repair/" in page.url and page.locator("nav.nav-pills a[aria-current=page]").inner_text() == "案件修复"
+
+    dispatcher = browser.new_context(locale="zh-CN").new_page()
+    sign_in(dispatcher, demo_server, "dispatcher")
+    dispatcher.goto(f"{demo_server}/cases/")
+    start_button = dispatcher.locator("a[href='/cases/new/referral']")
+    assert start_button.count() == 1
+    dispatcher.goto(f"{demo_server}/cases/new/referral")  # the form open before the process is retired
+
+    page.goto(f"{demo_server}/admin/processes")
+    row = page.locator("#processes tr[data-process='referral']")
+    try:
+        row.locator("button:has-text('停用')").click()
+        assert "已停用" in page.locator(".alert-success").inner_text()
+        assert page.locator("#processes tr[data-process='referral']").get_attribute("data-retired") == "yes"
+        page.screenshot(path=artifacts / "admin-processes-retired.png", full_page=True)
+
+        dispatcher.click("main button[type=submit]")  # sent after the retirement: refused, saying why
+        assert "已停用，不再受理新的案件" in dispatcher.locator(".alert").first.inner_text()
+        dispatcher.goto(f"{demo_server}/cases/")
+        assert dispatcher.locator("a[href='/cases/new/referral']").count() == 0
+    finally:
+        page.goto(f"{demo_server}/admin/processes")
+        reinstate = page.locator("#processes tr[data-process='referral'] button:has-text('恢复')")
+        if reinstate.count():
+            reinstate.click()
+    assert page.locator("#processes tr[data-process='referral']").get_attribute("data-retired") == "no"
+    dispatcher.goto(f"{demo_server}/cases/")
+    assert dispatcher.locator("a[href='/cases/new/referral']").count() == 1
+    dispatcher.context.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    sign_in(phone, demo_server, "admin")
+    phone.goto(f"{demo_server}/admin/processes")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=artifacts / "admin-processes-phone.png", full_page=True)
+    phone.context.close()
