@@ -119,3 +119,13 @@ def test_a_severe_risk_goes_to_labour_inspection_with_its_letter(live_server, li
 
     sign_in(page, live_server, "ent_huayu")
     assert "已移送劳动监察：立案查处" in page.locator(f"[data-case='{number}']").inner_text()
+    sign_out(page)
+
+    # the county's case page: completed through the labour inspection's step, the diagram drawn
+    sign_in(page, live_server, "kuiwen_handler")
+    page.click("nav.topbar a.nav-link:has-text('案件')")
+    page.click(f"tr[data-case='{number}'] a")
+    page.wait_for_selector("#diagram[data-rendered=true]")
+    assert "已办结" in page.locator("h1").inner_text()
+    assert "劳动监察处理移送" in page.locator("#timeline").inner_text()
+    page.screenshot(path=artifacts / "health-check-case-desktop.png", full_page=True)
