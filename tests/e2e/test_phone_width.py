@@ -1,0 +1,79 @@
+"""Every page of the demo, as every demo user, on a phone 390 px wide: no element reaches past the screen's right
+edge unless it sits in a box of its own that scrolls (a wide table, a diagram), and no page scrolls sideways.
+
+The pages are found as a person finds them: from the home page, following the links each page shows (a few of each
+kind: one case page is like another), GETs only, downloads left out."""
+import re
+from collections import Counter, deque
+from urllib.parse import urldefrag, urlparse
+
+from tests.e2e.test_sign_in import sign_in
+
+WIDTH, HEIGHT = 390, 844
+PER_KIND = 2          # pages of one kind (the same path with other ids) visited per user
+PER_USER = 45         # pages visited per user at most
+SKIPPED = re.compile(r"(\.(csv|xlsx|bpmn|json|pdf|zip)$)|/attachments/|/files/|^/api/|^/static/|^/(metrics|healthz|readyz)")
+
+# the elements past the right edge that are not inside a box that scrolls or clips sideways
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  const boxed = (el) => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX; if (x === 'auto' || x === 'scroll' || x === 'hidden' || x === 'clip') return true; }
+    return false; };
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect(), style = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden' || r.right <= width + 1 || boxed(el)) continue;
+    let name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    found.push(name + ' (right edge ' + Math.round(r.right) + ' px): ' + (el.innerText || '').trim().slice(0, 40));
+  }
+  return {scroll: document.documentElement.scrollWidth, found: found.slice(0, 5)};
+}"""
+
+
+def kind_of(path):
+    return re.sub(r"/\d+", "/<id>", path)
+
+
+def walk(page, base):
+    """Visit the pages reachable from the home page; return {url: problems} for those too wide."""
+    host = urlparse(base).netloc
+    queue, seen, kinds, problems = deque(["/"]), set(), Counter(), {}
+    while queue and len(seen) < PER_USER:
+        path = queue.popleft()
+        if path in seen or kinds[kind_of(path)] >= PER_KIND:
+            continue
+        seen.add(path)
+        kinds[kind_of(path)] += 1
+        response = page.goto(base + path)
+        if response is None or response.status >= 400:
+            continue
+        page.wait_for_timeout(50)
+        result = page.evaluate(OVERFLOW)
+        if result["scroll"] > WIDTH or result["found"]:
+            problems[path] = result
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            url = urlparse(urldefrag(href)[0])
+            if url.netloc == host and not url.query and not SKIPPED.search(url.path) and url.path not in seen:
+                queue.append(url.path)
+    return seen, problems
+
+
+def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
+    with demo_server.app.app_context():
+        import sqlalchemy as sa
+        from workflow_app.auth.models import User
+        from workflow_app.extensions import db
+        usernames = db.session.scalars(sa.select(User.username).where(User.active.is_(True)).order_by(User.username)).all()
+        db.session.remove()
+    report, visited = {}, 0
+    for username in usernames:
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
+        page = context.new_page()
+        sign_in(page, demo_server, username)
+        seen, problems = walk(page, demo_server)
+        visited += len(seen)
+        report.update({f"{username} {path}": found for path, found in problems.items()})
+        context.close()
+    assert visited > 10 * len(usernames)  # the walk found the pages
+    assert report == {}, "\n".join(f"{where}: page {r['scroll']} px wide; {'; '.join(r['found'])}"
+                                   for where, r in report.items())
