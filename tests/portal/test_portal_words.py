@@ -19,6 +19,7 @@ from workflow_app.core.time import local_today
 from workflow_app.core.uscc import uscc_check_char
 from workflow_app.engine.models import ProcessVersion
 from workflow_app.engine.operations import complete_task
+from workflow_app.engine.process_facts import render_text
 from workflow_app.extensions import db
 
 FIRST17 = "91370705MA3C0A019"  # 奎文区, organisation code MA3C0A01-9
@@ -103,6 +104,12 @@ def test_words_that_fail_on_the_data_give_way_to_the_portals_own(deploy, people,
     states = portal()
     assert states[fine.number] == ("请补缴 123.45 元", True)
     assert states[failing.number] == ("Please complete “补充材料”", True)
+
+
+def test_an_empty_value_shows_as_nothing_and_the_words_stay_one_line():
+    assert render_text("经办机构审核未通过：{{ check_opinion }}", {"check_opinion": None}) == "经办机构审核未通过："
+    assert render_text("请于{{ deadline }}前\n  报告", {"deadline": "2026-09-30"}) == "请于2026-09-30前 报告"
+    assert render_text("{{ missing }}已办结", {}) == "已办结"
 
 
 def test_an_installment_agreement_in_force_shows_its_next_installment_whatever_the_process(apply, portal, people):

@@ -66,7 +66,9 @@ def _yuan(fen) -> str:
     return format_yuan(int(fen))
 
 
-TITLE_ENVIRONMENT = SandboxedEnvironment(autoescape=False)  # plain text: the pages escape it where they show it
+# plain text (the pages escape it where they show it); a value the data holds as None (a field left empty, an
+# opinion not given) is shown as nothing, not as "None"
+TITLE_ENVIRONMENT = SandboxedEnvironment(autoescape=False, finalize=lambda value: "" if value is None else value)
 TITLE_ENVIRONMENT.filters["yuan"] = _yuan
 
 
