@@ -258,11 +258,19 @@ def test_a_severe_risk_may_still_go_through_rectification(health_check, bureau):
     assert open_steps(case) == ["suggestions"]
 
 
+def working_day_from(day):
+    from workflow_app.sla.calendar import is_workday
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
 def test_missed_deadline_goes_to_verification_without_a_report(health_check, bureau, clock):
     case = health_check
     through_inspection(case, bureau, female_protection=("low", "未建立女职工特殊保护制度"))
-    suggest(case, bureau, "建立制度", in_days(10))
-    clock.shift_clock(timedelta(days=10))        # the deadline day itself is still open
+    days = (working_day_from(local_today() + timedelta(days=10)) - local_today()).days
+    suggest(case, bureau, "建立制度", in_days(days))
+    clock.shift_clock(timedelta(days=days))      # the deadline day itself is still open
     assert fire_timers_when_due(0) == 0
     clock.shift_clock(timedelta(days=1))
     assert fire_timers_when_due(0) == 1
@@ -271,14 +279,31 @@ def test_missed_deadline_goes_to_verification_without_a_report(health_check, bur
     assert [t for t in open_tasks(case.instance_id) if t.bpmn_id == "rectify"] == []
 
 
+def test_a_deadline_on_a_day_off_runs_to_the_end_of_the_next_working_day(health_check, bureau, clock):
+    """Defect (with the one below): a deadline on a weekend or holiday ended on that day, before the enterprise
+    could report; like the task's own due date, the timer now waits for the end of the next working day."""
+    from workflow_app.sla.calendar import is_workday
+    case = health_check
+    through_inspection(case, bureau, working_hours=("low", "考勤记录不全"))
+    day_off = local_today() + timedelta(days=10)
+    while is_workday(day_off):
+        day_off += timedelta(days=1)
+    last_day = working_day_from(day_off)
+    suggest(case, bureau, "完善考勤", day_off.isoformat())
+    assert open_task_of(case, "rectify").due_at.astimezone(SHANGHAI).date() == last_day
+    assert current_data(case.instance)["rectification_due"] == f"{last_day.isoformat()}T23:59:59+08:00"
+    clock.freeze_clock(datetime.combine(day_off + timedelta(days=1), time(0, 30), SHANGHAI))
+    assert fire_timers_when_due(0) == 0 and open_steps(case) == ["rectify"]
+    clock.freeze_clock(datetime.combine(last_day + timedelta(days=1), time(0, 30), SHANGHAI))
+    assert fire_timers_when_due(0) == 1 and open_steps(case) == ["verify"]
+
+
 def test_the_rectification_task_is_due_when_the_countys_deadline_ends(health_check, bureau):
     """Defect: the rectification step kept a fixed 10 working days whatever deadline the county set, so the
     enterprise's task was overdue (or not) by a date nobody gave it. Its deadline is now the county's."""
     case = health_check
     through_inspection(case, bureau, working_hours=("medium", "排班不合理"))
-    deadline = local_today() + timedelta(days=60)
-    while deadline.weekday() >= 5:  # a weekday: the date stays as the county gave it
-        deadline += timedelta(days=1)
+    deadline = working_day_from(local_today() + timedelta(days=60))  # the date stays as the county gave it
     submit(case, "suggestions", bureau["kuiwen_handler"], {"suggestions": "调整排班",
                                                            "rectification_deadline": deadline.isoformat()})
     task = open_task_of(case, "rectify")
