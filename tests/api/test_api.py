@@ -282,7 +282,8 @@ def test_an_enterprise_token_sees_what_the_portal_shows_and_no_more(api_as, refe
 
 
 def test_an_enterprise_applies_for_a_health_check(api_as):
-    response = api_as("ent_lvyuan").post("/cases", {"process": "health_check", "data": {"focus_items": ["wage_payment"]}})
+    response = api_as("ent_lvyuan").post("/cases", {"process": "health_check",
+                                                    "data": {"focus_items": ["wage_payment"]}})
     assert response.status_code == 201, response.get_json()
     case = response.get_json()
     assert case["enterprise"]["name"] == LVYUAN and case["org_unit"] == "shouguang"
