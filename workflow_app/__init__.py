@@ -42,10 +42,11 @@ def create_app(config_class=None):
     find_catalogues_once_per_request(app, babel)
     from workflow_app.core.logs import configure_logging
     configure_logging(app.config)
-    from workflow_app.monitoring.request_log import finish_request, start_request
+    from workflow_app.monitoring.request_log import finish_request, forget_request_id, start_request
     # first of all (before CSRF's check, which may answer 400 itself): every request has its id and its log line
     app.before_request_funcs.setdefault(None, []).insert(0, start_request)
     app.after_request(finish_request)  # run last of the after_request functions: it logs the final status
+    app.teardown_request(forget_request_id)
 
     from workflow_app import models  # noqa: F401  (register every table with the metadata)
     from workflow_app.agreements import operations  # noqa: F401  (its task handlers and signal receivers)

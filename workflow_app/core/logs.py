@@ -3,23 +3,24 @@ import json
 import logging
 import sys
 import time
+from contextvars import ContextVar
 from datetime import datetime, timezone
-
-from flask import g, has_request_context
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 # the attributes every LogRecord has; any other was passed in `extra` and goes into the JSON line as it is
 _RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
 
 
+# the id of the request being served in this thread (set and reset by monitoring.request_log; "-" outside one)
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 _plain_record_factory = logging.getLogRecordFactory()
 
 
 def _record_with_request_id(*args, **kwargs):
-    """Make a log record carrying the id of the request it was logged in ("-" outside a request): one id finds all
-    of a request's records, whichever handler writes them."""
+    """Make a log record carrying the id of the request it was logged in: one id finds all of a request's records,
+    whichever handler writes them."""
     record = _plain_record_factory(*args, **kwargs)
-    record.request_id = (g.get("request_id") if has_request_context() else None) or "-"
+    record.request_id = REQUEST_ID.get()
     return record
 
 
