@@ -64,11 +64,11 @@ def start(process_id):
     process = startable_process(process_id)
     if process is None:
         abort(404)
+    if not process.roles & current_user.role_names:
+        abort(403)
     if is_retired(process_id):  # said at once, before anyone fills the form in
         flash(str(retired_message(process_id)), "warning")
         return redirect(url_for("cases.list_cases_page"))
-    if not process.roles & current_user.role_names:
-        abort(403)
     form = process.form_class(**process.form_kwargs(current_user))
     schema, values, errors = process.schema, {}, {}
     if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
