@@ -68,7 +68,7 @@ def make_app(database_url):
 def seed_templates():
     """The demo (org units, users, enterprises, its cases through the engine) plus a cancelled and a suspended case."""
     from workflow_app.auth.operations import create_user
-    from workflow_app.cases.operations import register_referral
+    from workflow_app.cases.operations import start_generic_case
     from workflow_app.demo import COUNTIES, seed_demo, seed_demo_cases
     from workflow_app.engine.operations import cancel_instance, deploy_sources, read_sources, suspend_instance
     from workflow_app.auth.queries import find_user
@@ -80,8 +80,8 @@ def seed_templates():
     dispatcher = find_user("dispatcher")
     uscc = db.session.scalar(sa.text("SELECT uscc FROM enterprise ORDER BY id LIMIT 1"))
     for how in ("cancel", "suspend"):
-        case = register_referral({"enterprise_uscc": uscc, "category": "社保", "description": f"bench {how}",
-                                  "labour_shortage": False, "source": "市工业运行指挥部", "contact": ""}, dispatcher)
+        case = start_generic_case("referral", {"enterprise_uscc": uscc, "category": "社保", "description": f"bench {how}",
+                                               "labour_shortage": False, "source": "市工业运行指挥部"}, dispatcher)
         if how == "cancel":
             cancel_instance(case.instance_id, "registered twice", dispatcher.id)
         else:

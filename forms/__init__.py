@@ -116,4 +116,4 @@ def _show(value) -> str:
 
 
 # Each process's forms register themselves on import.
-from forms import loan_extension, referral  # noqa: E402,F401
+from forms import loan_extension  # noqa: E402,F401

@@ -105,43 +105,21 @@ def seed_demo_cases() -> int:
     from decimal import Decimal
 
     from workflow_app.cases.models import Case
-    from workflow_app.cases.operations import apply_for_loan_extension, register_referral
+    from workflow_app.cases.operations import apply_for_loan_extension
     from workflow_app.cases.task_handlers import submit_task
     from workflow_app.core.time import local_today
-    from workflow_app.engine.operations import fire_timers
     from workflow_app.engine.queries import open_tasks
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Case)):
         return 0
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
-    ent = {e.name: e for e in db.session.scalars(sa.select(Enterprise))}
     today = local_today()
 
     def step(case, bpmn_id, username, data):
         [task] = [t for t in open_tasks(case.instance_id) if t.bpmn_id == bpmn_id]
         submit_task(task.id, data, users[username], client_ip="127.0.0.1")
 
-    def referral(name, category, description, shortage=False, delay=None):
-        return register_referral({"enterprise_uscc": ent[name].uscc, "category": category, "description": description,
-                                  "labour_shortage": shortage, "source": "市工业运行指挥部", "contact": ""},
-                                 users["dispatcher"], {"follow_up_delay": delay} if delay else None)
-
-    huayu, lvyuan, hengtong = "潍坊华宇精密机械有限公司", "寿光市绿源食品加工有限公司", "潍坊恒通纺织有限公司"
-    referral(hengtong, "社保", "企业咨询阶段性降费率政策的适用条件")                       # awaiting sign-for
-    urgent = referral(huayu, "用工", "新增订单需招聘数控车工、装配工约120人", shortage=True)   # with the specialist
-    step(urgent, "sign_for", "kuiwen_handler", {"sign_decision": "sign", "return_reason": ""})
-    review = referral(lvyuan, "培训", "希望组织食品加工岗位技能培训")                        # awaiting city review
-    step(review, "sign_for", "shouguang_handler", {"sign_decision": "sign", "return_reason": ""})
-    step(review, "handle", "shouguang_handler", {"handle_outcome": "resolved", "measures": "已对接职业技能培训学校，下月开班"})
-    returned = referral(huayu, "人才", "企业反映高层次人才落户政策问题")                      # returned, to re-dispatch
-    step(returned, "sign_for", "kuiwen_handler", {"sign_decision": "return", "return_reason": "该问题属市级人才政策，请市人才开发科处理"})
-    closed = referral(lvyuan, "劳动关系", "企业咨询劳动合同续签问题", delay="PT0S")            # closed
-    step(closed, "sign_for", "shouguang_handler", {"sign_decision": "sign", "return_reason": ""})
-    step(closed, "handle", "shouguang_handler", {"handle_outcome": "resolved", "measures": "已上门讲解劳动合同法相关规定"})
-    step(closed, "city_review", "reviewer", {"review_decision": "accept", "review_reason": ""})
-    fire_timers(closed.instance_id)
-    step(closed, "follow_up", "shouguang_handler", {"visit_date": today, "visit_record": "企业已完成续签", "satisfaction": "满意"})
-
+    seed_referrals(step)
     seed_late_referrals()
 
     loan = {"loan_type": "entrepreneurship", "contract_no": "WF-CDB-2026-0318", "bank": "中国银行潍坊分行",
@@ -162,6 +140,53 @@ def seed_demo_cases() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
 
 
+def seed_referrals(step) -> list:
+    """Register referrals in seven states, as the dispatcher's start form stores them: awaiting sign-for (with the
+    command centre's ticket number), a labour shortage with the specialist, awaiting the city's review, returned by
+    Kuiwen for the city to re-dispatch, awaiting the enterprise's rating in the portal, closed with the enterprise's
+    rating, and one for a new enterprise the dispatcher registered with it (awaiting an admin's confirmation).
+    `step(case, bpmn_id, username, data)` completes a task."""
+    from workflow_app.cases.operations import start_generic_case
+    from workflow_app.engine.operations import fire_timers
+
+    dispatcher = db.session.scalar(sa.select(User).where(User.username == "dispatcher"))
+    ent = {e.name: e for e in db.session.scalars(sa.select(Enterprise))}
+    huayu, lvyuan, hengtong = "潍坊华宇精密机械有限公司", "寿光市绿源食品加工有限公司", "潍坊恒通纺织有限公司"
+
+    def referral(name, category, description, **fields):
+        return start_generic_case("referral", {
+            "enterprise_uscc": ent[name].uscc if name else fields.pop("uscc"), "category": category,
+            "description": description, "labour_shortage": False, "source": "市工业运行指挥部", **fields}, dispatcher)
+
+    def accepted(case, handling_step, handler, measures):
+        step(case, "sign_for", handler, {"sign_decision": "sign"})
+        step(case, handling_step, "kuiwen_specialist" if handling_step == "handle_specialist" else handler,
+             {"handle_outcome": "resolved", "measures": measures})
+        step(case, "city_review", "reviewer", {"review_decision": "accept"})
+        fire_timers(case.instance_id)  # the follow-up's wait is over at once (follow_up_delay PT0S)
+
+    cases = [referral(hengtong, "社保", "企业咨询阶段性降费率政策的适用条件",                        # awaiting sign-for
+                      external_ref="ZHB-2026-00318", contact="刘会计 0536-8123456")]
+    urgent = referral(huayu, "用工", "新增订单需招聘数控车工、装配工约120人", labour_shortage=True)  # with the specialist
+    step(urgent, "sign_for", "kuiwen_handler", {"sign_decision": "sign"})
+    review = referral(lvyuan, "培训", "希望组织食品加工岗位技能培训")                             # awaiting city review
+    step(review, "sign_for", "shouguang_handler", {"sign_decision": "sign"})
+    step(review, "handle", "shouguang_handler", {"handle_outcome": "resolved", "measures": "已对接职业技能培训学校，下月开班"})
+    returned = referral(huayu, "人才", "企业寿光生产基地反映技术工人落户和子女入学问题")             # returned, to re-dispatch
+    step(returned, "sign_for", "kuiwen_handler", {
+        "sign_decision": "return", "return_reason": "企业注册在奎文区，但反映的是寿光生产基地的问题，请派寿光市"})
+    rating = referral(huayu, "融资", "企业咨询稳岗扩岗专项贷款续贷", follow_up_delay="PT0S")       # the enterprise rates
+    accepted(rating, "handle_specialist", "kuiwen_handler", "已对接中国银行潍坊分行，续贷手续办结")
+    closed = referral(lvyuan, "劳动关系", "企业咨询劳动合同续签问题", follow_up_delay="PT0S")        # closed
+    accepted(closed, "handle", "shouguang_handler", "已上门讲解劳动合同法相关规定")
+    step(closed, "rate_satisfaction", "ent_lvyuan", {"satisfaction": "满意", "satisfaction_comment": "讲解清楚，已完成续签"})
+    first17 = "91370700MA3H5J066"  # 潍坊市, an organisation code with its own check character
+    new = referral(None, "用工", "新落地重大项目企业急需招聘装配、调试工人约60人", labour_shortage=True,  # new enterprise
+                   uscc=first17 + uscc_check_char(first17), external_ref="ZHB-2026-00320",
+                   new_enterprise={"name": "潍坊新动能智能装备有限公司", "county": "gaoxin"})
+    return cases + [urgent, review, returned, rating, closed, new]
+
+
 def seed_late_referrals() -> list:
     """Register two referrals in the past, so that supervision has work to show: one overdue in Kuiwen (with its
     specialist: a supervision notice and, 2 working days on, the city's), one at risk in Shouguang.
@@ -171,7 +196,7 @@ def seed_late_referrals() -> list:
     so 9 days back is overdue and escalated to the city whatever today's weekday, and 4.6 days back is past
     the warning (at most 75% of 6 days) and before the deadline.
     """
-    from workflow_app.cases.operations import register_referral
+    from workflow_app.cases.operations import start_generic_case
     from workflow_app.cases.task_handlers import submit_task
     from workflow_app.core.time import shift_clock, utcnow
     from workflow_app.engine.queries import open_tasks
@@ -188,11 +213,11 @@ def seed_late_referrals() -> list:
         back = now - calendar.subtract_working_time(now, calendar.hours.day_length * working_days_ago)
         shift_clock(-back)
         try:
-            case = register_referral({"enterprise_uscc": enterprise.uscc, "category": category,
-                                      "description": description, "labour_shortage": False,
-                                      "source": "市工业运行指挥部", "contact": ""}, dispatcher)
+            case = start_generic_case("referral", {"enterprise_uscc": enterprise.uscc, "category": category,
+                                                   "description": description, "labour_shortage": False,
+                                                   "source": "市工业运行指挥部"}, dispatcher)
             [task] = [t for t in open_tasks(case.instance_id) if t.bpmn_id == "sign_for"]
-            submit_task(task.id, {"sign_decision": "sign", "return_reason": ""},
+            submit_task(task.id, {"sign_decision": "sign", "return_reason": None},
                         db.session.scalar(sa.select(User).where(User.username == handler)), client_ip="127.0.0.1")
         finally:
             shift_clock(back)

@@ -203,7 +203,7 @@ def test_the_county_handler_completes_a_task_with_its_form_and_a_second_completi
     assert detail["may_complete"] is True and detail["case"]["number"] == referral.number
     properties = detail["form"]["schema"]["properties"]
     assert {o["const"] for o in properties["sign_decision"]["oneOf"]} == {"sign", "return"}
-    assert detail["form"]["instructions"]
+    assert "属本辖区" in detail["instructions_html"]          # the model's instructions
 
     missing_reason = handler.post(f"/tasks/{task['id']}/complete", {"data": {"sign_decision": "return"}})
     body = _is_error(missing_reason, 422, "invalid_input")

@@ -41,7 +41,7 @@ def test_deeply_nested_json_is_a_clear_400(api_as):
     chinese = _error(_post_text(api_as("dispatcher"), "/cases", "[" * 5000 + "]" * 5000), 400, "bad_request")
     assert "32" in chinese["message"] and "层" in chinese["message"]
     # a few levels, as a message's payload may have, are read
-    shallow = {"process": "referral", "data": {**_referral_data(), "description": "x"}}
+    shallow = {"process": "referral", "data": {**_referral_data(), "description": "企业反映问题"}}
     assert _post_text(api, "/cases", json.dumps(shallow)).status_code == 201
     assert _count_cases() == 1
 

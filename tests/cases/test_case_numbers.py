@@ -19,9 +19,11 @@ BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 
 
 @pytest.fixture
-def referral_deployed(deploy):
+def referral_deployed(app):
     """The referral, whose model gives its number prefix (ZB)."""
-    deploy(sources={name: (BPMN / name).read_bytes() for name in ("referral.bpmn", "referral_routing.dmn")})
+    from workflow_app.engine.operations import deploy_sources, read_sources
+    deploy_sources(read_sources([str(BPMN / "referral")]))
+    db.session.commit()
 
 
 def test_numbers_follow_each_other_per_prefix(app, referral_deployed):

@@ -99,13 +99,14 @@ def test_case_list_filters_and_csv_export(create_referral, client_as):
 def test_the_dispatcher_registers_a_referral_from_the_page(bureau, client_as):
     client = client_as("dispatcher")
     assert "/cases/new/referral" in html_of(client.get("/cases/"))
-    bad = client.post("/cases/new/referral", data={"enterprise_uscc": "91370705MA3C0A0119", "category": "社保",
-                                                    "description": "问题"})
-    assert bad.status_code == 422 and "invalid-feedback" in html_of(bad)
+    bad = client.post("/cases/new/referral", data={"data.enterprise_uscc": "91370705MA3C0A0119",
+                                                    "data.category": "社保", "data.description": "问题"})
+    assert bad.status_code == 422 and 'id="f-data.enterprise_uscc-error"' in html_of(bad)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
     uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == HUAYU))
-    response = client.post("/cases/new/referral", data={"enterprise_uscc": uscc, "category": "社保",
-                                                         "description": "企业反映问题", "source": "市工业运行指挥部"})
+    response = client.post("/cases/new/referral", data={"data.enterprise_uscc": uscc, "data.category": "社保",
+                                                         "data.description": "企业反映问题",
+                                                         "data.source": "市工业运行指挥部"})
     assert response.status_code == 302
     case = db.session.scalars(sa.select(Case)).one()
     assert response.headers["Location"].endswith(f"/cases/{case.id}")

@@ -78,7 +78,7 @@ def test_a_visibility_that_is_neither_is_refused_and_nothing_stored(referral, cl
                 data={"file": (io.BytesIO(TEXT), "a.txt"), "visibility": "everyone"})
     task = open_task_of(referral)
     response = client.post(f"/tasks/{task.id}", content_type="multipart/form-data", data={
-        "sign_decision": "sign", "extra-note": "备注", "extra-visibility": "all",
+        "data.sign_decision": "sign", "extra-note": "备注", "extra-visibility": "all",
         "extra-files": (io.BytesIO(TEXT), "b.txt")})
     assert response.status_code == 422
     assert (count(Comment), count(Attachment), open_task_of(referral).id) == (0, 0, task.id)
@@ -87,8 +87,9 @@ def test_a_visibility_that_is_neither_is_refused_and_nothing_stored(referral, cl
 def test_the_specialists_plan_sent_with_the_handling_step_is_internal_unless_shared(create_referral, bureau,
                                                                                    client_as):
     """Issue 27's case: the plan a specialist uploads on a labour-shortage referral."""
-    plan = {"handle_outcome": "resolved", "measures": "组织专场招聘会", "plan_positions": "数控车工",
-            "plan_headcount": "120", "plan_measures": "专场招聘会"}
+    plan = {"data.handle_outcome": "resolved", "data.measures": "组织专场招聘会", "data.plan_rows.0.position": "数控车工",
+            "data.plan_rows.0.headcount": "120", "data.plan_rows.0.skill_level": "中级工",
+            "data.plan_rows.0.wage": "6500", "data.plan_measures": "专场招聘会"}
     cases = [create_referral(category="用工", labour_shortage=True) for _ in range(2)]
     for case, chosen in zip(cases, ({}, {"extra-visibility": "shared"})):
         submit(case, "sign_for", bureau["kuiwen_handler"], {"sign_decision": "sign"})

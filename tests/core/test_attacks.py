@@ -37,8 +37,8 @@ def test_sql_and_html_in_every_text_field_are_stored_as_text_and_shown_escaped(b
     dispatcher = client_as("dispatcher")
     uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == HUAYU))
     response = dispatcher.post("/cases/new/referral", data={
-        "enterprise_uscc": uscc, "category": "社保", "description": PAYLOAD, "contact": PAYLOAD[:100],
-        "source": PAYLOAD[:100]})
+        "data.enterprise_uscc": uscc, "data.category": "社保", "data.description": PAYLOAD,
+        "data.contact": PAYLOAD[:100], "data.source": PAYLOAD[:100], "data.external_ref": PAYLOAD[:60]})
     assert response.status_code == 302
     case = db.session.scalars(sa.select(Case)).one()
     handler = client_as("kuiwen_handler")
@@ -46,7 +46,7 @@ def test_sql_and_html_in_every_text_field_are_stored_as_text_and_shown_escaped(b
     handler.post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
                  data={"file": (io.BytesIO(b"hello"), '<img src=x onerror=alert(1)>.txt')})
     task = open_task_of(case)
-    returned = handler.post(f"/tasks/{task.id}", data={"sign_decision": "return", "return_reason": PAYLOAD,
+    returned = handler.post(f"/tasks/{task.id}", data={"data.sign_decision": "return", "data.return_reason": PAYLOAD,
                                                         "extra-note": PAYLOAD})
     assert returned.status_code == 302
     # every piece went in as text (the tables are all there: the SQL was data, not a statement)

@@ -149,18 +149,20 @@ def test_two_packages_deployed_together_keep_their_own_forms(app, create_package
     assert json.loads(stored("permit_review")[0].files["review-schema.json"])["title"] == "Review"
 
 
-def test_referral_bpmn_deployed_alone_takes_its_decision_from_the_stored_version(app):
-    bpmn_dir = DATA.parent.parent / "bpmn"
-    deploy_paths(bpmn_dir / "referral.bpmn", bpmn_dir / "referral_routing.dmn")
+def test_referral_bpmn_deployed_alone_takes_its_decisions_and_forms_from_the_stored_version(app):
+    package = DATA.parent.parent / "bpmn" / "referral"
+    deploy_paths(package)
     [first] = stored("referral")
-    assert set(first.files) == {"referral.bpmn", "referral_routing.dmn"}
-    changed = (bpmn_dir / "referral.bpmn").read_text(encoding="utf-8").replace('name="问题需求转办"', 'name="问题需求转办（新）"')
+    assert {"referral.bpmn", "referral_routing.dmn", "county_name.dmn", "redispatch-schema.json"} <= set(first.files)
+    changed = (package / "referral.bpmn").read_text(encoding="utf-8").replace('name="问题需求转办"', 'name="问题需求转办（新）"')
     result = deploy_sources({"referral.bpmn": changed.encode()})
     db.session.commit()
     assert [(v.process_id, v.version) for v in result.created] == [("referral", 2)]
-    assert result.kept == [("referral", "referral_routing.dmn", "referral", 1)]
+    assert ("referral", "referral_routing.dmn", "referral", 1) in result.kept
+    assert ("referral", "redispatch-schema.json", "referral", 1) in result.kept
     second = stored("referral")[1]
-    assert second.files == {"referral.bpmn": changed, "referral_routing.dmn": first.files["referral_routing.dmn"]}
+    assert second.files == {**{name: text for name, text in first.files.items() if name != "process_model.json"},
+                            "referral.bpmn": changed}
     again = deploy_sources({"referral.bpmn": changed.encode()})  # the same files as version 2: unchanged
     assert again.created == [] and again.unchanged == ["referral"]
 

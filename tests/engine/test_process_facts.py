@@ -41,13 +41,14 @@ def deployed_facts(deploy, **kwargs):
 
 def test_the_facts_are_the_start_events_properties(deploy):
     facts = deployed_facts(deploy, documentation="申请说明", start={
-        "formKey": "referral_register", "caseNumberPrefix": "XK", "caseTitle": "{{ enterprise.name }}：{{ kind }}",
+        "caseNumberPrefix": "XK", "caseTitle": "{{ enterprise.name }}：{{ kind }}",
         "startableBy": "county_handler, dispatcher", "portalApplication": "true", "enterpriseField": "applicant_uscc",
-        "caseOrgUnit": "starter"})
+        "caseOrgUnit": "starter", "enterpriseRegistration": "new_applicant"})
     assert (facts.label, facts.case_number_prefix, facts.startable_by, facts.portal_application) == (
         "行政许可审查", "XK", frozenset({"county_handler", "dispatcher"}), True)
     assert (facts.enterprise_field, facts.case_org_unit, facts.start_form_key, facts.description) == (
-        "applicant_uscc", "starter", "referral_register", "申请说明")
+        "applicant_uscc", "starter", None, "申请说明")
+    assert facts.enterprise_registration == "new_applicant"
     assert facts.title({"enterprise": {"name": "华宇"}, "kind": "劳务派遣"}) == "华宇：劳务派遣"
 
 
@@ -97,6 +98,18 @@ def test_bad_process_properties_are_refused_naming_the_element_and_nothing_is_st
     assert any(problem.startswith(where) and expected in problem for problem in refused.value.details), \
         refused.value.details
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == 0
+
+
+def test_an_enterprise_registration_needs_the_field_of_the_enterprises_code(deploy):
+    with pytest.raises(InvalidInput) as refused:
+        deploy(sources={"permit_review.bpmn": model(start={"enterpriseRegistration": "new_applicant"})})
+    db.session.rollback()
+    assert refused.value.details == ["permit_review.bpmn, StartEvent 's'：enterpriseRegistration 需要同时设置 "
+                                     "enterpriseField（所登记企业的代码所在的启动字段）"]
+    with pytest.raises(InvalidInput) as refused:
+        deploy(sources={"permit_review.bpmn": model(start={"enterpriseField": "uscc", "enterpriseRegistration": "9x"})})
+    db.session.rollback()
+    assert "enterpriseRegistration" in refused.value.details[0] and "9x" in refused.value.details[0]
 
 
 def test_a_refusal_of_a_property_is_worded_in_the_users_language(deploy):

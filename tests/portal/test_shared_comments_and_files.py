@@ -9,8 +9,9 @@ from workflow_app.cases.models import Attachment, Case, Comment
 from workflow_app.extensions import db
 
 TEXT = "一企一策：数控车工 120 人".encode()
-PLAN = {"handle_outcome": "resolved", "measures": "组织专场招聘会", "plan_positions": "数控车工",
-        "plan_headcount": "120", "plan_measures": "专场招聘会"}
+PLAN = {"data.handle_outcome": "resolved", "data.measures": "组织专场招聘会", "data.plan_rows.0.position": "数控车工",
+        "data.plan_rows.0.headcount": "120", "data.plan_rows.0.skill_level": "中级工", "data.plan_rows.0.wage": "6500",
+        "data.plan_measures": "专场招聘会"}
 
 
 def html_of(response):

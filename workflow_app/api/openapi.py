@@ -56,10 +56,14 @@ SCHEMAS = {
     },
     "CaseSummary": {
         "type": "object",
-        "required": ["id", "number", "title", "process", "status", "priority", "org_unit", "enterprise", "current_step",
-                     "created_at", "updated_at", "finished_at"],
+        "required": ["id", "number", "external_ref", "title", "process", "status", "priority", "org_unit",
+                     "enterprise", "current_step", "created_at", "updated_at", "finished_at"],
         "properties": {
-            "id": {"type": "integer"}, "number": {"type": "string", "example": "ZB-2026-000123"}, "title": STRING,
+            "id": {"type": "integer"}, "number": {"type": "string", "example": "ZB-2026-000123"},
+            "external_ref": _nullable({"type": "string", "maxLength": 60, "description":
+                                       "The number another system gives the case (the command centre's ticket "
+                                       "number: the start field external_ref)"}),
+            "title": STRING,
             "process": STRING, "status": {"type": "string", "enum": list(INSTANCE_STATUSES)},
             "priority": {"type": "string", "enum": ["normal", "urgent"]}, "org_unit": STRING,
             "enterprise": _nullable(_ref("Enterprise")), "current_step": _nullable(STRING), "created_at": TIME,
@@ -248,7 +252,8 @@ def openapi_document() -> dict:
                         "parameters": [_query("process", STRING, "Process id"),
                                        _query("status", {"type": "string", "enum": list(INSTANCE_STATUSES)}, "Status"),
                                        _query("county", STRING, "Org unit code of the case"),
-                                       _query("q", STRING, "Text in the number, title or enterprise name"), *PAGING],
+                                       _query("q", STRING, "Text in the number, title or enterprise name, or the "
+                                                           "exact external reference"), *PAGING],
                         "responses": {**_ok(200, _ref("CasePage"), "A page of cases",
                                                   _case_links("$response.body#/items/0/id")),
                                       **_errors(400, 401, 422)}},
@@ -278,7 +283,8 @@ def openapi_document() -> dict:
                                _query("sla", {"type": "string", "enum": ["on_track", "at_risk", "overdue", "none"]},
                                       "SLA state"),
                                _query("county", STRING, "Org unit code of the case"),
-                               _query("q", STRING, "Text in the case number, title or enterprise name"),
+                               _query("q", STRING, "Text in the case number, title or enterprise name, or "
+                                                   "the exact external reference"),
                                _query("sort", {"type": "string", "enum": ["due", "created", "case"]}, "Order"), *PAGING],
                 "responses": {**_ok(200, _ref("TaskPage"), "A page of tasks",
                                   _task_links("$response.body#/items/0/id", "$response.body#/items/0/case_id",

@@ -18,8 +18,8 @@ def _username(user):
 def case_summary(case, instance) -> dict:
     enterprise = case.enterprise
     return {
-        "id": case.id, "number": case.number, "title": case.title, "process": case.process_id,
-        "status": instance.status, "priority": case.priority, "org_unit": unit_code(instance.org_unit_id),
+        "id": case.id, "number": case.number, "external_ref": case.external_ref, "title": case.title,
+        "process": case.process_id, "status": instance.status, "priority": case.priority, "org_unit": unit_code(instance.org_unit_id),
         "enterprise": {"id": enterprise.id, "name": enterprise.name, "uscc": enterprise.uscc} if enterprise else None,
         "current_step": instance.current_step, "created_at": iso(case.created_at), "updated_at": iso(instance.updated_at),
         "finished_at": iso(instance.finished_at),

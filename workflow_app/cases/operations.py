@@ -9,6 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.auth.models import Enterprise, User
+from workflow_app.auth.operations import register_enterprise
+from workflow_app.auth.queries import find_org_unit
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.models import (INTERNAL, PRIORITIES, SHARED, VISIBILITIES, Attachment, Case, CaseNumberSequence,
                                        Comment, StoredFile)
@@ -170,15 +172,35 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
         instance_data["enterprise"] = enterprise
     if title is None:
         title = facts.title(instance_data) or facts.label
+    external_ref = external_reference(data)
     instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
     if priority_failed:
         record_audit(instance, "sla_property_failed", None, instance.created_at or utcnow(),
                      data={"property": "casePriority", "error": priority_failed})
     case = Case(number=number, instance=instance, process_id=process_id, enterprise_id=enterprise_id,
-                title=title.strip()[:300], priority=priority, created_by_id=actor_id)
+                title=title.strip()[:300], priority=priority, created_by_id=actor_id, external_ref=external_ref)
     db.session.add(case)
     write_rows(db.session)
     return case
+
+
+# The start field that holds the number another system gives the case (the command centre's ticket number): any
+# process's start data may carry it; the case keeps it, searchable, besides its own number
+EXTERNAL_REF_FIELD = "external_ref"
+EXTERNAL_REF_MAX_CHARS = 60  # Case.external_ref
+
+
+def external_reference(data: dict) -> str | None:
+    """The start data's external reference, stripped (None when it has none); refused when it is no short text."""
+    value = data.get(EXTERNAL_REF_FIELD)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) > EXTERNAL_REF_MAX_CHARS:
+        raise InvalidInput(_l("The external reference must be a text of at most %(n)d characters",
+                              n=EXTERNAL_REF_MAX_CHARS),
+                           [{"field": EXTERNAL_REF_FIELD, "message": str(_l("At most %(n)d characters",
+                                                                            n=EXTERNAL_REF_MAX_CHARS))}])
+    return value.strip() or None
 
 
 def start_process_case(process_id: str, data: dict, actor, enterprise_id: int | None = None,
@@ -186,12 +208,15 @@ def start_process_case(process_id: str, data: dict, actor, enterprise_id: int | 
     """Start a process as its model says (engine.process_facts): its enterprise, the unit it starts in, its title.
 
     The case's enterprise is an enterprise account's own; else `enterprise_id`; else the one whose unified social
-    credit code the start field named by the model's enterpriseField holds (in `fields`, by default `data`).
+    credit code the start field named by the model's enterpriseField holds (in `fields`, by default `data`), which
+    staff may register with the start when the model says so (register_described_enterprise).
     """
     facts = latest_process_facts(process_id)
     if facts is None:
         raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
-    enterprise = case_enterprise(facts, actor, enterprise_id, data if fields is None else fields)
+    fields = data if fields is None else fields
+    register_described_enterprise(facts, actor, fields)
+    enterprise = case_enterprise(facts, actor, enterprise_id, fields)
     if enterprise is not None and (actor.enterprise_id is not None or facts.case_org_unit == "enterprise"):
         org_unit_id = enterprise.county_id  # 属地: the enterprise's county handles it
     else:
@@ -233,17 +258,31 @@ def enterprise_of_field(fields: dict, field: str) -> Enterprise:
     return enterprise
 
 
-def register_referral(form_data: dict, actor, settings: dict | None = None) -> Case:
-    """Register a problem/need referral (问题需求转办) from the dispatcher's form data.
-
-    `settings` may carry process settings such as `follow_up_delay` (an ISO duration).
-    """
-    data = {key: form_data[key] for key in ("category", "description", "labour_shortage", "source", "contact")
-            if key in form_data}
-    data["labour_shortage"] = bool(data.get("labour_shortage"))
-    data.update(settings or {})
-    return start_process_case("referral", data, actor, priority="urgent" if data["labour_shortage"] else "normal",
-                              fields=form_data)
+def register_described_enterprise(facts: ProcessFacts, actor, fields: dict) -> Enterprise | None:
+    """Register the enterprise a staff start describes, when its model names the field for it
+    (enterpriseRegistration: an object with the enterprise's `name` and `county` code) and that field is filled: the
+    enterpriseField's code with that name and county, awaiting an admin's confirmation (a dispatcher registers a new
+    major-project company the command centre calls about). None when there is nothing to register; refused when the
+    code is registered already or the county is not the actor's or below it."""
+    field = facts.enterprise_registration
+    described = fields.get(field) if field and actor.enterprise_id is None else None
+    if not described:
+        return None
+    if not isinstance(described, dict):
+        raise InvalidInput(_l("'%(field)s' must be an object with the enterprise's name and county", field=field),
+                           [{"field": field, "message": str(_l("Must be an object"))}])
+    uscc = normalise_uscc(fields.get(facts.enterprise_field))
+    known = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc)) if uscc else None
+    if known is not None:
+        raise InvalidInput(_l("The unified social credit code %(code)s is already registered for %(name)s",
+                              code=uscc, name=known.name),
+                           [{"field": field, "message": str(_l("Already registered: leave it empty"))}])
+    county = find_org_unit(str(described.get("county") or ""))
+    if county is None or county.level != "county" or county.id not in units_below(actor.org_unit_id):
+        raise InvalidInput(_l("Choose a county or zone of your unit for the new enterprise"),
+                           [{"field": f"{field}.county", "message": str(_l("Not a county or zone of your unit"))}])
+    # a dispatcher's entry: an admin checks it against the official register (系统管理 › 企业 › 待确认)
+    return register_enterprise(uscc, str(described.get("name") or ""), county.code, awaiting_confirmation=True)
 
 
 def apply_for_loan_extension(form_data: dict, actor) -> Case:

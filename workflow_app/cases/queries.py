@@ -22,6 +22,7 @@ from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from workflow_app.engine.projections import AUTOMATIC_KINDS
 from workflow_app.engine.queries import deployed_process_ids, latest_version, process_facts, process_label
+from workflow_app.engine.scripting import register_script_helper
 from workflow_app.extensions import db
 
 # Roles that oversee every case of their part of the org tree (the city sees all counties).
@@ -126,12 +127,25 @@ def case_for_instance(instance_id: int) -> Case | None:
     return db.session.scalar(sa.select(Case).where(Case.instance_id == instance_id))
 
 
+def enterprise_has_account(enterprise_id: int) -> bool:
+    """Whether an enterprise has an active account of its own now, so that it can answer in the portal: a model
+    script's view of the register, e.g. who rates a referral's outcome (问题需求转办)."""
+    if not isinstance(enterprise_id, int) or isinstance(enterprise_id, bool):
+        raise TypeError("enterprise_has_account(enterprise_id): an integer")
+    with db.session.no_autoflush:  # called inside an engine step, whose rows are not ready to be written
+        return bool(db.session.scalar(sa.select(sa.exists().where(User.enterprise_id == enterprise_id,
+                                                                  User.active.is_(True)))))
+
+
+register_script_helper("enterprise_has_account", enterprise_has_account)
+
+
 @dataclass
 class CaseFilter:
     process: str = ""
     status: str = ""
     county: str = ""   # org unit code of the case
-    q: str = ""        # number, title or enterprise name
+    q: str = ""        # number, title or enterprise name; or the exact external reference
 
 
 # Beyond this many enterprises matching a search text the ids stay a subquery: such a text (e.g. "有限公司")
@@ -140,7 +154,8 @@ _LISTED_ENTERPRISES = 200
 
 
 def case_text_condition(text: str):
-    """SQL: the case number, title or enterprise name contains `text`.
+    """SQL: the case number, title or enterprise name contains `text`, or it is the case's external reference (the
+    command centre's ticket number, typed whole).
 
     Every arm is a condition on the case table's own columns, so that PostgreSQL can answer the OR from
     indexes (trigram indexes, migration 0011): an OR that reaches into the joined enterprise makes it
@@ -150,6 +165,7 @@ def case_text_condition(text: str):
     enterprises = sa.select(Enterprise.id).where(Enterprise.name.icontains(text, autoescape=True))
     enterprise_ids = db.session.scalars(enterprises.limit(_LISTED_ENTERPRISES + 1)).all()
     return sa.or_(Case.number.icontains(text, autoescape=True), Case.title.icontains(text, autoescape=True),
+                  Case.external_ref == text.strip(),
                   Case.enterprise_id.in_(enterprise_ids if len(enterprise_ids) <= _LISTED_ENTERPRISES
                                          else enterprises.correlate(None).scalar_subquery()))
 

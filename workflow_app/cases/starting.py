@@ -1,9 +1,9 @@
 """The processes staff start from the case list, each with its form, its start operation and who may.
 
 Who may start a process and its label come from its model (engine.process_facts): the roles its start event's
-`startableBy` names, else its lane's (admins only when it has none). The start event's formKey picks the
-bureau's hand-written start forms (STAFF_START_FORMS); any other process is started with a title and, through
-the API, a JSON object of start variables, plus the enterprise's code when its model names an enterpriseField.
+`startableBy` names, else its lane's (admins only when it has none). A process is started with its start event's
+JSON Schema form, if it names one, and a title; through the API, with a JSON object of start variables; plus the
+enterprise's code when its model names an enterpriseField that the form does not hold itself.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -13,9 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from forms.referral import ReferralRegistrationForm
 from forms.schema_forms import SchemaForm
-from workflow_app.cases.operations import register_referral, start_generic_case
+from workflow_app.cases.operations import start_generic_case
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.engine.queries import latest_version, process_facts, startable_versions
@@ -32,21 +31,6 @@ class StartableProcess:
     free_data: bool = False  # the API may send any JSON object of start variables (processes without a start form)
     schema: SchemaForm | None = None  # the start event's JSON Schema form, whose values the start gets besides
     start_fields: Callable = lambda form, values: dict(values)  # (form, values) -> the data the case starts with
-
-
-@dataclass(frozen=True)
-class StartForm:
-    form_class: type
-    start: Callable  # (form, actor) -> Case
-    form_kwargs: Callable = lambda user: {}
-
-
-# The staff's start forms of the bureau's processes, by their start event's formKey (hand-written, until JSON
-# Schema forms replace them).
-STAFF_START_FORMS = {
-    "referral_register": StartForm(ReferralRegistrationForm,
-                                   lambda form, actor: register_referral(form.task_data(), actor)),
-}
 
 
 class GenericStartForm(FlaskForm):
@@ -77,15 +61,13 @@ class EnterpriseStartForm(GenericStartForm):
 
 def _startable(version) -> StartableProcess:
     facts = process_facts(version)
-    own = STAFF_START_FORMS.get(facts.start_form_key)
-    if own is not None:
-        return StartableProcess(facts.process_id, facts.label, facts.startable_by, own.form_class, own.start,
-                                own.form_kwargs)
-    process_id, field = facts.process_id, facts.enterprise_field
+    process_id, field, schema = facts.process_id, facts.enterprise_field, start_schema_form(version)
+    # the enterprise's code is asked for beside the start form, unless the form holds that field itself
+    asks_code = bool(field) and field not in ((schema.schema.get("properties") or {}) if schema else {})
 
     def start_fields(form, values=None):
         data = form.task_data()
-        if field:
+        if asks_code:
             data[field] = data.pop("enterprise_uscc")
         # a schema's field left empty (None) does not undo what the page's own fields gave (the enterprise's code)
         typed = {key: value for key, value in (values or {}).items() if value is not None or key not in data}
@@ -94,8 +76,8 @@ def _startable(version) -> StartableProcess:
     def start(form, actor, values=None):
         return start_generic_case(process_id, start_fields(form, values), actor)
     return StartableProcess(process_id, facts.label, facts.startable_by,
-                            EnterpriseStartForm if field else GenericStartForm, start, free_data=True,
-                            schema=start_schema_form(version), start_fields=start_fields)
+                            EnterpriseStartForm if asks_code else GenericStartForm, start, free_data=True,
+                            schema=schema, start_fields=start_fields)
 
 
 def startable_by(user) -> list[StartableProcess]:

@@ -261,6 +261,10 @@ def _process_property_problems(spec, file_name: str) -> list[str]:
             problem = _process_property_problem(name, value, where)
             if problem:
                 problems.append(problem)
+        if process_facts.ENTERPRISE_REGISTRATION in given and process_facts.ENTERPRISE_FIELD not in properties:
+            problems.append(_("%(where)s: %(name)s needs %(field)s, the start field of the code of the enterprise it "
+                              "registers", where=where, name=process_facts.ENTERPRISE_REGISTRATION,
+                              field=process_facts.ENTERPRISE_FIELD))
     return problems
 
 
@@ -312,6 +316,10 @@ def _process_property_problem(name: str, value: str, where: str) -> str | None:
                  value=value[:40])
     if name == process_facts.ENTERPRISE_FIELD and not (process_facts.FIELD_PATTERN.fullmatch(value)
                                                        and value != "title"):
+        return _("%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
+                 "not title, which names the case)", where=where, name=name, value=value[:80])
+    if name == process_facts.ENTERPRISE_REGISTRATION and not (process_facts.FIELD_PATTERN.fullmatch(value)
+                                                                and value != "title"):
         return _("%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
                  "not title, which names the case)", where=where, name=name, value=value[:80])
     if name == process_facts.CASE_ORG_UNIT and value not in process_facts.CASE_ORG_UNITS:

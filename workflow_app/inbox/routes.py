@@ -6,7 +6,7 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
-from forms.schema_html import SchemaTaskForm, render_schema_form
+from forms.schema_html import SchemaTaskForm, describe_values, render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
@@ -56,13 +56,13 @@ def index():
                            processes=process_options(), counties=county_choices())
 
 
-def _render_task(task, case, form, extras, status=200, stale=None, schema_fields=None):
+def _render_task(task, case, form, extras, status=200, stale=None, schema_fields=None, typed=()):
     reassign = None
     if may_reassign(current_user, task):
         reassign = ReassignForm()
         reassign.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
     return render_template("inbox/task.html", task=task, case=case, form=form, extras=extras,
-                           may_act=may_act_on(current_user, task), reassign=reassign, stale=stale,
+                           may_act=may_act_on(current_user, task), reassign=reassign, stale=stale, typed=typed,
                            schema_fields=schema_fields,
                            instructions=instructions_for(task, form),
                            earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed"))), status
@@ -72,7 +72,8 @@ def _render_task(task, case, form, extras, status=200, stale=None, schema_fields
 @staff_required
 def task_page(task_id):
     task, case = visible_task_and_case(current_user, task_id, lock=request.method == "POST") or abort(404)
-    schema = task_schema_form(task) if task.state == "open" else None
+    # a page posted after someone else did the task still reads what was typed with the task's form (to show it back)
+    schema = task_schema_form(task) if task.state == "open" or request.method == "POST" else None
     form = SchemaTaskForm() if schema else form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
@@ -96,7 +97,8 @@ def task_page(task_id):
         db.session.rollback()
         task, case = visible_task_and_case(current_user, task_id) or abort(404)
         return _render_task(task, case, form, extras, 409, stale=str(exc),
-                            schema_fields=schema and render_schema_form(schema, values, {}))
+                            schema_fields=schema and render_schema_form(schema, values, {}),
+                            typed=describe_values(schema, values) if schema else ())
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
