@@ -1,6 +1,6 @@
 """An administrator in a real browser: the working-day calendar from the administration's menu, Case repair from a
-case's page, and a process retired (it leaves the dispatcher's start buttons; a start is refused saying so) and
-reinstated."""
+case's page, a process retired (it leaves the dispatcher's start buttons; a start is refused saying so) and
+reinstated, and a version's diagram with what it changed from the version before."""
 from tests.e2e.test_sign_in import sign_in
 
 
@@ -44,6 +44,14 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
     dispatcher.goto(f"{demo_server}/cases/")
     assert dispatcher.locator("a[href='/cases/new/referral']").count() == 1
     dispatcher.context.close()
+
+    # a version's page: its diagram, and what it changed from the version before
+    page.goto(f"{demo_server}/admin/processes")
+    page.locator("#process-versions tr[data-process='installment_agreement'][data-version='2'] a").click()
+    page.wait_for_selector("#diagram[data-rendered=true]")
+    assert "与第 1 版相比的变化" in page.locator("#changes").inner_text()
+    assert page.locator("#changes [data-file-change]").count() >= 1
+    page.screenshot(path=artifacts / "admin-version-changes.png", full_page=False)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     sign_in(phone, demo_server, "admin")

@@ -68,6 +68,14 @@ def get_process_version_with_files(version_id: int) -> ProcessVersion | None:
                              .options(undefer(ProcessVersion.files)))
 
 
+def previous_version_with_files(version: ProcessVersion) -> ProcessVersion | None:
+    """The version of the same process just before `version`, with its files (None for a first version)."""
+    return db.session.scalar(
+        sa.select(ProcessVersion).where(ProcessVersion.process_id == version.process_id,
+                                        ProcessVersion.version < version.version)
+        .order_by(ProcessVersion.version.desc()).limit(1).options(undefer(ProcessVersion.files)))
+
+
 def count_processes() -> int:
     return db.session.scalar(sa.select(sa.func.count(sa.distinct(ProcessVersion.process_id))))
 

@@ -1,7 +1,7 @@
 """Administration: users, org units, roles, enterprises, process versions, case repair."""
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,8 +16,9 @@ from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine import operations as engine_operations
-from workflow_app.engine.queries import (count_instances_by_version, get_instance, process_label,
+from workflow_app.engine.queries import (count_instances_by_version, diagram_source, get_instance, process_label,
                                          stored_data_or_problem)
+from workflow_app.engine.version_changes import bpmn_changes, file_changes
 from workflow_app.engine.worker import SWEEP_LABELS
 from workflow_app.extensions import login_manager
 from workflow_app.monitoring.queries import worker_states
@@ -343,7 +344,20 @@ def retire_or_reinstate(process_id, action):
 @bp.route("/processes/<int:version_id>")
 def process_version(version_id):
     version = _or_404(queries.get_process_version_with_files(version_id))
-    return render_template("admin/process_version.html", version=version)
+    previous = queries.previous_version_with_files(version)
+    elements, files = [], []
+    if previous is not None:  # what this version changed, on the diagram and in the files
+        elements = bpmn_changes(diagram_source(previous) or "", diagram_source(version) or "")
+        files = file_changes(previous.files or {}, version.files or {},
+                             skip=(previous.source_file, version.source_file))
+    return render_template("admin/process_version.html", version=version, previous=previous, elements=elements,
+                           files=files)
+
+
+@bp.route("/processes/<int:version_id>/diagram.bpmn")
+def process_diagram(version_id):
+    version = _or_404(queries.get_process_version_with_files(version_id))
+    return Response(_or_404(diagram_source(version)), mimetype="application/xml")
 
 
 @bp.route("/processes/deploy", methods=["GET", "POST"])
