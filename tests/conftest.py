@@ -98,12 +98,15 @@ def app(app_for_database):
 
 def _empty_all_tables():
     tables = [t for t in reversed(db.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on a test's few rows it is ten times faster on PostgreSQL (TRUNCATE rewrites every
+    # table's files); the sequences then restart as TRUNCATE ... RESTART IDENTITY would restart them
+    db.session.execute(sa.text("UPDATE enterprise SET specialist_id = NULL"))  # the one FK cycle
+    for table in tables:
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        db.session.execute(sa.text("UPDATE enterprise SET specialist_id = NULL"))  # the one FK cycle
-        for table in tables:
-            db.session.execute(table.delete())
+        db.session.execute(sa.text(
+            "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+            " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
     db.session.commit()
 
 
