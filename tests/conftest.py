@@ -98,8 +98,8 @@ def app(app_for_database):
 
 def _empty_all_tables():
     tables = [t for t in reversed(db.metadata.sorted_tables)]
-    # DELETE, not TRUNCATE: on a test's few rows it is ten times faster on PostgreSQL (TRUNCATE rewrites every
-    # table's files); the sequences then restart as TRUNCATE ... RESTART IDENTITY would restart them
+    # DELETE, not TRUNCATE: TRUNCATE rewrites every table's files, which costs far more than a test's few rows;
+    # the sequences then restart as TRUNCATE ... RESTART IDENTITY would restart them
     db.session.execute(sa.text("UPDATE enterprise SET specialist_id = NULL"))  # the one FK cycle
     for table in tables:
         db.session.execute(table.delete())
