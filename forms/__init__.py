@@ -116,4 +116,3 @@ def _show(value) -> str:
 
 
 # Each process's forms register themselves on import.
-from forms import loan_extension  # noqa: E402,F401

@@ -15,6 +15,9 @@ COUNTIES = [
     ("gaomi", "高密市"), ("changyi", "昌邑市"), ("linqu", "临朐县"), ("changle", "昌乐县"),
     ("gaoxin", "高新区"), ("binhai", "滨海区"), ("xiashan", "峡山区"), ("zongbao", "综合保税区"),
 ]
+# The banks that lend under the loan programmes (贷款展期 names them by these codes); under the city, whose
+# supervisors see their steps
+BANKS = [("boc_weifang", "中国银行潍坊分行"), ("ccb_weifang", "中国建设银行潍坊分行"), ("wfrcb", "潍坊农村商业银行")]
 ROLES = [
     ("dispatcher", "市级调度员"), ("county_handler", "县级经办人"), ("specialist", "服务专员"),
     ("section_reviewer", "科室审核人"), ("agency_officer", "社保经办员"), ("bank_officer", "银行经办员"),
@@ -27,7 +30,8 @@ USERS = [  # username, role, org code, display name
     ("city_supervisor", "supervisor", "weifang", "李督办（市级）"),
     ("reviewer", "section_reviewer", "weifang", "赵审核"),
     ("agency", "agency_officer", "weifang", "孙经办（社保）"),
-    ("bank", "bank_officer", "weifang", "周信贷（中国银行潍坊分行）"),
+    ("bank", "bank_officer", "boc_weifang", "周信贷（中国银行潍坊分行）"),
+    ("bank_ccb", "bank_officer", "ccb_weifang", "钱信贷（中国建设银行潍坊分行）"),
     ("kuiwen_handler", "county_handler", "kuiwen", "刘经办（奎文区）"),
     ("kuiwen_specialist", "specialist", "kuiwen", "陈专员（奎文区）"),
     ("kuiwen_supervisor", "supervisor", "kuiwen", "吴督办（奎文区）"),
@@ -68,6 +72,10 @@ def seed_demo(password: str) -> dict:
         if find_org_unit(code) is None:
             create_org_unit(code, name, "county", city)
             counts["org units"] += 1
+    for code, name in BANKS:
+        if find_org_unit(code) is None:
+            create_org_unit(code, name, "bank", city)
+            counts["org units"] += 1
     for name, label in ROLES:
         counts["roles"] += db.session.scalar(sa.select(Role).where(Role.name == name)) is None
         ensure_role(name, label)
@@ -84,9 +92,12 @@ def seed_demo(password: str) -> dict:
             enterprise.contact_phone, enterprise.street = details.contact_phone, details.street
             enterprise.key_enterprise = details.key_enterprise
     for username, role, org, display in USERS:
-        if find_user(username) is None:
+        user = find_user(username)
+        if user is None:
             create_user(username, [role], org, password, display)
             counts["users"] += 1
+        elif role == "bank_officer" and user.org_unit.level == "city":  # seeded before banks were org units
+            user.org_unit_id = find_org_unit(org).id
     for username, name, display in ENTERPRISE_USERS:
         enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == name))
         if find_user(username) is None:
@@ -105,7 +116,6 @@ def seed_demo_cases() -> int:
     from decimal import Decimal
 
     from workflow_app.cases.models import Case
-    from workflow_app.cases.operations import apply_for_loan_extension
     from workflow_app.cases.task_handlers import submit_task
     from workflow_app.core.time import local_today
     from workflow_app.engine.queries import open_tasks
@@ -122,16 +132,7 @@ def seed_demo_cases() -> int:
     seed_referrals(step)
     seed_late_referrals()
 
-    loan = {"loan_type": "entrepreneurship", "contract_no": "WF-CDB-2026-0318", "bank": "中国银行潍坊分行",
-            "principal": Decimal("1200000.00"), "maturity_date": today + timedelta(days=45), "months_requested": 6,
-            "reason": "主要客户回款延迟，流动资金暂时紧张"}
-    apply_for_loan_extension(loan, users["ent_huayu"])                                         # awaiting county review
-    at_bank = apply_for_loan_extension({**loan, "contract_no": "WF-CDB-2026-0401", "months_requested": 9}, users["ent_huayu"])
-    step(at_bank, "county_review", "kuiwen_handler", {"county_decision": "approve", "county_opinion": "情况属实"})
-    ineligible = {**loan, "loan_type": "weigangdai", "contract_no": "WGD-2026-0077", "principal": Decimal("8000000.00"),
-                  "founded_date": today - timedelta(days=200), "employees": 45, "headcount_last_year_end": 40,
-                  "wages_paid": True, "contributions_paid": True}
-    apply_for_loan_extension(ineligible, users["ent_huayu"])                                   # refused by the rules
+    seed_loan_extensions(step)
 
     seed_health_checks(step)
 
@@ -185,6 +186,48 @@ def seed_referrals(step) -> list:
                    uscc=first17 + uscc_check_char(first17), external_ref="ZHB-2026-00320",
                    new_enterprise={"name": "潍坊新动能智能装备有限公司", "county": "gaoxin"})
     return cases + [urgent, review, returned, rating, closed, new]
+
+
+def seed_loan_extensions(step) -> list:
+    """Apply for loan extensions in six states, as the portal's application stores them, each with its evidence file:
+    awaiting the county, at 中国银行潍坊分行, at 中国建设银行潍坊分行 (whose officer alone sees it), granted 8 months,
+    the same contract again for 6 (8 + 6 > 12: the city's exception), and a 潍岗贷 its head-count refuses (it fell
+    last year)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from workflow_app.cases.operations import attach_start_files, start_process_case
+    from workflow_app.core.time import local_today
+
+    huayu = db.session.scalar(sa.select(User).where(User.username == "ent_huayu"))
+    today = local_today()
+
+    def apply(changes):
+        evidence = "应收账款及回款情况说明.pdf"
+        data = {"loan_type": "entrepreneurship", "contract_no": "WF-CDB-2026-0318", "bank": "boc_weifang",
+                "principal": Decimal("1200000.00"), "maturity_date": (today + timedelta(days=45)).isoformat(),
+                "months_requested": 6, "reason": "主要客户回款延迟，流动资金暂时紧张", "evidence": [evidence], **changes}
+        case = start_process_case("loan_extension", data, huayu)
+        attach_start_files(case, [(evidence, b"%PDF-1.4\n% demo evidence\n%%EOF\n")], huayu, 1024 * 1024)
+        return case
+
+    def county_agrees(case):
+        step(case, "county_review", "kuiwen_handler", {"county_decision": "approve", "county_opinion": "情况属实"})
+
+    waiting = apply({})                                                                     # awaiting the county
+    at_boc = apply({"contract_no": "WF-CDB-2026-0401", "months_requested": 9})               # at the bank
+    county_agrees(at_boc)
+    at_ccb = apply({"contract_no": "JH-2026-1107", "bank": "ccb_weifang", "months_requested": 4})  # at another bank
+    county_agrees(at_ccb)
+    granted = apply({"contract_no": "WF-CDB-2025-0912", "months_requested": 8})              # granted 8 months
+    county_agrees(granted)
+    step(granted, "bank_review", "bank", {"bank_decision": "approve", "months_granted": 8, "bank_opinion": None})
+    again = apply({"contract_no": "WF-CDB-2025-0912", "months_requested": 6})                # 8 + 6: the exception
+    refused = apply({"loan_type": "weigangdai", "contract_no": "WGD-2026-0077", "principal": Decimal("8000000.00"),
+                     "founded_date": (today - timedelta(days=800)).isoformat(), "employees": 45,
+                     "headcount_last_year_end": 40, "headcount_year_before": 52, "wages_paid": True,
+                     "contributions_paid": True})                                            # refused by the rules
+    return [waiting, at_boc, at_ccb, granted, again, refused]
 
 
 def seed_late_referrals() -> list:

@@ -67,3 +67,4 @@ def rule_errors(names, values: dict, context: FormContext) -> dict[str, str]:
 from forms.rules import installments  # noqa: E402,F401
 from forms.rules import health_checks  # noqa: E402,F401
 from forms.rules import referrals  # noqa: E402,F401
+from forms.rules import loans  # noqa: E402,F401

@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from tests.portal.test_typed_values import BAD_AMOUNTS, DATE_MESSAGE
+from tests.portal.test_typed_values import BAD_AMOUNTS, DATE_MESSAGE, SCHEMA_BAD_AMOUNTS, SCHEMA_DATE_MESSAGE
 from tests.processes.test_installment_agreement import application as installment_application
 from tests.processes.test_loan_extension import application as loan_application
 from workflow_app.api.models import IdempotencyKey
@@ -52,8 +52,13 @@ def test_an_amount_typed_as_text_is_refused_with_the_field_named(api_as, typed):
     message = _refused_field(_start(api, "installment_agreement", _form_data(installment_application,
                                                                               pension_yuan=typed)), "pension_yuan")
     assert message == BAD_AMOUNTS[typed]
+
+
+@pytest.mark.parametrize("typed", BAD_AMOUNTS)
+def test_a_loan_principal_typed_as_text_is_refused_with_the_field_named(api_as, typed):
+    api = api_as("ent_huayu", "en")
     message = _refused_field(_start(api, "loan_extension", loan_application(principal=typed)), "principal")
-    assert message == BAD_AMOUNTS[typed]
+    assert message == f"'未还本金（元）': {SCHEMA_BAD_AMOUNTS[typed]}"  # the field's title, then what is wrong
 
 
 @pytest.mark.parametrize("number", BAD_JSON_NUMBERS)
@@ -71,14 +76,19 @@ def test_a_date_no_one_means_is_refused_with_the_field_named(api_as):
     for day in ("0001-01-01", "9999-12-31"):
         assert _refused_field(_start(api, "installment_agreement", _form_data(
             installment_application, deferral_end_date=day)), "deferral_end_date") == DATE_MESSAGE
+
+
+def test_a_loan_maturity_no_one_means_is_refused_with_the_field_named(api_as):
+    api = api_as("ent_huayu", "en")
+    for day in ("0001-01-01", "9999-12-31"):
         assert _refused_field(_start(api, "loan_extension", loan_application(maturity_date=day)),
-                              "maturity_date") == DATE_MESSAGE
+                              "maturity_date") == f"'贷款到期日': {SCHEMA_DATE_MESSAGE}"
 
 
-def test_the_form_schema_gives_the_largest_amount(api_as):
+def test_the_form_schema_says_an_amount_is_money_in_yuan(api_as):
     processes = {p["id"]: p for p in api_as("ent_huayu").get("/processes").get_json()["items"]}
     principal = processes["loan_extension"]["form"]["schema"]["properties"]["principal"]
-    assert principal["maximum"] == 9999999999999.99 and principal["minimum"] == 0.01
+    assert principal["type"] == "string" and principal["format"] == "money-yuan"  # whose bounds the API guide gives
 
 
 def test_the_openapi_documents_maximums_are_the_ones_the_server_takes(app):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from tests.conftest import PASSWORD, open_task_of, statements_run
 from tests.processes.conftest import submit
 from tests.processes.test_loan_extension import MATURITY as LOAN_MATURITY
+from tests.processes.test_loan_extension import apply_in_portal
 from tests.processes.test_loan_extension import application as loan_application
 from workflow_app.core.dates import add_months
 from workflow_app.agreements.models import Agreement, Installment
@@ -70,10 +71,7 @@ def test_an_application_with_nothing_deferred_is_refused_and_nothing_stored(open
 
 def test_loan_extension_and_health_check_applications_start_their_cases(bureau, client_as):
     client = english(client_as("ent_huayu"))
-    response = client.post("/portal/apply/loan_extension", data={
-        "loan_type": "entrepreneurship", "contract_no": "WF-2026-77", "bank": "中国银行潍坊分行",
-        "principal": "500000", "maturity_date": "2027-06-30", "months_requested": "6",
-        "reason": "订单回款周期延长", "wages_paid": "y", "contributions_paid": "y"})
+    response = apply_in_portal(client, loan_application(contract_no="WF-2026-77", principal="500000"))
     assert response.status_code == 302, response.get_data(as_text=True)
     assert client.post("/portal/apply/health_check", data={"data.focus_items": "nonsense"}).status_code == 422
     assert client.post("/portal/apply/health_check", data={"data.focus_items": "wage_payment"}).status_code == 302
@@ -81,7 +79,7 @@ def test_loan_extension_and_health_check_applications_start_their_cases(bureau, 
         Case.enterprise_id == bureau["ent_huayu"].enterprise_id)))
     assert processes == {"loan_extension", "health_check"}
     home = client.get("/portal/").get_data(as_text=True)
-    assert "Awaiting the county&#39;s review" in home
+    assert "等待区县人社部门审核" in home  # the model's words (portalWaiting)
     assert "请提交劳动规章制度、劳动合同范本等体检材料" in home  # the model's words (portalTodo)
     assert client.get("/portal/apply/referral").status_code == 404
 
@@ -201,28 +199,34 @@ def test_reminders_show_unpaid_installments_that_are_near_or_past_due(create_agr
 
 # ----------------------------------------------------------------------------------------------- other processes
 
-def start_loan_extension(client, months="6"):
-    data = loan_application(months_requested=months)
-    assert client.post("/portal/apply/loan_extension", data=data).status_code == 302
+def start_loan_extension(client, months=6):
+    assert apply_in_portal(client, loan_application(months_requested=months)).status_code == 302
     return db.session.scalars(sa.select(Case).where(Case.process_id == "loan_extension").order_by(Case.id.desc())).first()
 
 
-def test_a_loan_extension_shows_the_decision_and_the_new_maturity_date(bureau, client_as):
+def test_a_loan_extension_shows_the_application_the_decision_and_the_new_maturity_date(bureau, client_as):
+    from workflow_app.cases.task_handlers import submit_task
     client = english(client_as("ent_huayu"))
     granted, refused = start_loan_extension(client), start_loan_extension(client)
-    submit(granted, "county_review", bureau["kuiwen_handler"], {"county_decision": "approve", "county_opinion": "属实"})
-    submit(granted, "bank_review", bureau["bank"], {"bank_decision": "approve", "months_granted": "4"})
-    submit(refused, "county_review", bureau["kuiwen_handler"], {"county_decision": "refuse",
-                                                                "county_opinion": "未提供经营困难的证明材料"})
+    submit_task(open_task_of(granted, "county_review").id, {"county_decision": "approve", "county_opinion": "属实"},
+                bureau["kuiwen_handler"])
+    submit_task(open_task_of(granted, "bank_review").id, {"bank_decision": "approve", "months_granted": 4,
+                                                          "bank_opinion": None}, bureau["bank"])
+    submit_task(open_task_of(refused, "county_review").id, {"county_decision": "refuse",
+                                                            "county_opinion": "未提供经营困难的证明材料"},
+                bureau["kuiwen_handler"])
+    db.session.commit()
     new_maturity = add_months(LOAN_MATURITY, 4).isoformat()
     page = client.get(f"/portal/cases/{granted.id}").get_data(as_text=True)
-    assert 'data-decision="approved"' in page and f'<dd class="col-sm-9 fw-semibold" id="new-maturity">{new_maturity}</dd>' in page
+    assert f"已批准展期 4 个月，新的到期日为 {new_maturity}" in page  # the model's words (portalOutcome)
+    application = page[page.index('id="application"'):]
+    assert "贷款银行" in application and "中国银行潍坊分行" in application and "回款明细.pdf" in application
     page = client.get(f"/portal/cases/{refused.id}").get_data(as_text=True)
-    assert 'data-decision="refused"' in page and "未提供经营困难的证明材料" in page
+    assert "展期未获批准：未提供经营困难的证明材料" in page
     db.session.expire_all()  # as in a request of its own: nothing loaded yet
     with statements_run() as seen:
         home = client.get("/portal/").get_data(as_text=True)
-    assert f"Extension granted: the new maturity date is {new_maturity}" in home and "Extension refused" in home
+    assert f"已批准展期 4 个月，新的到期日为 {new_maturity}" in home and "展期未获批准：未提供经营困难的证明材料" in home
     assert len([s for s, _parameters in seen if "state_json" in s]) == 1  # both closed cases' data in one read
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.portal.test_portal import count, english
 from tests.processes.test_installment_agreement import application as installment_application
 from tests.processes.test_loan_extension import application as loan_application
-from tests.processes.test_loan_extension import weigangdai
+from tests.processes.test_loan_extension import apply_in_portal, weigangdai
 from workflow_app.cases.models import Case
 from workflow_app.engine.models import ProcessInstance
 from workflow_app.extensions import db
@@ -27,6 +27,10 @@ BAD_AMOUNTS = {
     "1.234": "Give the amount in yuan with at most two decimals (fen)",
 }
 DATE_MESSAGE = "Give a date from 1900-01-01 to 2100-12-31"
+# what a JSON Schema form's money-yuan field says (it reads no exponent: 1e30 is no amount in digits)
+SCHEMA_BAD_AMOUNTS = {**BAD_AMOUNTS, "1E+400": "Type the amount in digits, e.g. 1234.56",
+                      "1e30": "Type the amount in digits, e.g. 1234.56"}
+SCHEMA_DATE_MESSAGE = "give a date from 1900-01-01 to 2100-12-31"
 
 
 def _refused_on(response, field, message):
@@ -49,12 +53,12 @@ def test_a_deferred_amount_that_is_no_amount_is_refused_on_its_field(bureau, cli
 @pytest.mark.parametrize("typed", BAD_AMOUNTS)
 def test_a_loan_principal_that_is_no_amount_is_refused_on_its_field(bureau, client_as, typed):
     client = english(client_as("ent_huayu"))
-    response = client.post("/portal/apply/loan_extension", data=loan_application(principal=typed))
-    _refused_on(response, "principal", BAD_AMOUNTS[typed])
+    response = apply_in_portal(client, loan_application(principal=typed))
+    _refused_on(response, "data.principal", SCHEMA_BAD_AMOUNTS[typed])
 
 
 @pytest.mark.parametrize("field, application", [
-    ("deferral_end_date", installment_application), ("maturity_date", loan_application)])
+    ("deferral_end_date", installment_application)])
 @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"])
 def test_a_date_outside_the_plausible_years_is_refused_on_its_field(bureau, client_as, field, application, day):
     client = english(client_as("ent_huayu"))
@@ -63,12 +67,19 @@ def test_a_date_outside_the_plausible_years_is_refused_on_its_field(bureau, clie
     _refused_on(response, field, DATE_MESSAGE)
 
 
-@pytest.mark.parametrize("field", ["employees", "headcount_last_year_end"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"])
+def test_a_loan_maturity_outside_the_plausible_years_is_refused_on_its_field(bureau, client_as, day):
+    client = english(client_as("ent_huayu"))
+    _refused_on(apply_in_portal(client, loan_application(maturity_date=day)), "data.maturity_date",
+                SCHEMA_DATE_MESSAGE)
+
+
+@pytest.mark.parametrize("field", ["employees", "headcount_last_year_end", "headcount_year_before"])
 @pytest.mark.parametrize("typed", [str(10**30), str(2**63), "10000001"])
 def test_a_head_count_no_employer_has_is_refused_on_its_field(bureau, client_as, field, typed):
     client = english(client_as("ent_huayu"))
-    response = client.post("/portal/apply/loan_extension", data=weigangdai(**{field: typed}))
-    _refused_on(response, field, "Number must be between 0 and 10000000.")
+    response = apply_in_portal(client, weigangdai(**{field: typed}))
+    _refused_on(response, f"data.{field}", "10000000")
 
 
 def test_the_messages_are_chinese_by_default(bureau, client_as):

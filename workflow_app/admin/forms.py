@@ -22,7 +22,7 @@ from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.engine.packages import add_source, zip_sources
 
 ORG_LEVEL_LABELS = {"city": _l("City"), "county": _l("County / district"), "street": _l("Street / town"),
-                    "community": _l("Community")}
+                    "community": _l("Community"), "bank": _l("Bank")}
 DEPLOYABLE_SUFFIXES = (".zip", ".bpmn", ".dmn", ".json")
 MAX_DEPLOY_FILE_BYTES = 2 * 1024 * 1024
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$"

@@ -11,7 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workflow_app.core.models import CreatedAtMixin, UTCDateTime, trigram_index
 from workflow_app.extensions import db
 
-ORG_LEVELS = ("city", "county", "street", "community")
+# banks lend under the bureau's loan programmes: their officers work the bank's steps in their bank's unit
+ORG_LEVELS = ("city", "county", "street", "community", "bank")
 
 user_role = sa.Table(
     "user_role",

@@ -285,13 +285,6 @@ def register_described_enterprise(facts: ProcessFacts, actor, fields: dict) -> E
     return register_enterprise(uscc, str(described.get("name") or ""), county.code, awaiting_confirmation=True)
 
 
-def apply_for_loan_extension(form_data: dict, actor) -> Case:
-    """Start a loan extension (贷款展期) from an enterprise user's application."""
-    if actor.enterprise_id is None:
-        raise InvalidInput(_l("Only an enterprise account can apply for its own loan extension"))
-    return start_process_case("loan_extension", dict(form_data), actor)
-
-
 def start_generic_case(process_id: str, data: dict, actor) -> Case:
     """Start any deployed process with start variables; `title` (optional) names the case, else the model's
     caseTitle or its label does."""
@@ -386,4 +379,10 @@ def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_byt
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def attach_start_files(case: Case, files, starter, max_bytes: int) -> list[Attachment]:
+    """Store the files a start form's file widgets took (an application's evidence) as the new case's attachments,
+    with the same checks as any upload: a refused file refuses the start, which the caller rolls back whole."""
+    return [add_attachment(case, file_name, content, starter, max_bytes) for file_name, content in files]
 

@@ -70,14 +70,17 @@ def start(process_id):
         flash(str(retired_message(process_id)), "warning")
         return redirect(url_for("cases.list_cases_page"))
     form = process.form_class(**process.form_kwargs(current_user))
-    schema, values, errors = process.schema, {}, {}
-    if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
-        values, _files, errors = posted_answer(
+    schema, values, errors, files = process.schema, {}, {}, []
+    if schema is not None and request.method == "POST":  # its file widgets' files: the new case's attachments
+        values, files, errors = posted_answer(
             schema, CombinedMultiDict([request.files, request.form]),
             lambda values: start_form_context(current_user, process_id, process.start_fields(form, values)))
     if form.validate_on_submit() and not errors:
-        case, refused = commit_write(process.start, form, current_user,
-                                     *([answer(schema, values)] if schema is not None else []))
+        def start_with_files():
+            case = process.start(form, current_user, *([answer(schema, values)] if schema is not None else []))
+            operations.attach_start_files(case, files, current_user, current_app.config["ATTACHMENT_MAX_BYTES"])
+            return case
+        case, refused = commit_write(start_with_files)
         if refused is None:
             flash(_("Case %(number)s has been registered.", number=case.number), "success")
             return redirect(url_for("cases.case_page", case_id=case.id))

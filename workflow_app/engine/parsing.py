@@ -197,6 +197,10 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                     parse_sla(properties[name])
                 except ValueError as exc:
                     problems.append(_("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc))
+        field = properties.get("orgUnitField")
+        if field is not None and not (field.isidentifier() and not field.startswith("_")):
+            problems.append(_("%(where)s: orgUnitField %(field)s must be the name of a field of the case's data",
+                              where=where, field=_quoted(field)))
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 try:

@@ -65,7 +65,18 @@ def _evaluator(spiff_task):
     return evaluate
 
 
-def _task_org_unit_id(instance: ProcessInstance, properties: dict) -> int:
+def _task_org_unit_id(instance: ProcessInstance, spiff_task, properties: dict, now) -> int:
+    """The unit whose queue a task goes to: the one whose code the data's `orgUnitField` names (a loan's bank), else
+    `orgUnit` (`city` or a code), else the case's."""
+    field = properties.get("orgUnitField")
+    if field:
+        code = spiff_task.data.get(field)
+        unit = find_org_unit(code) if isinstance(code, str) and code else None
+        if unit is not None:
+            return unit.id
+        # a model or data error must not stop the case: the task goes to orgUnit's queue, where supervisors see it
+        record_audit(instance, "org_unit_unresolved", None, now, spiff_task.task_spec.bpmn_id,
+                     data={"field": field, "value": str(code)[:100] if code is not None else None})
     wanted = properties.get("orgUnit")
     if not wanted:
         return instance.org_unit_id
@@ -298,7 +309,7 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
         row = Task(
             instance_id=instance.id, spiff_task_id=spiff_id, bpmn_id=spiff_task.task_spec.bpmn_id,
             name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
-            role=spiff_task.task_spec.lane, org_unit_id=_task_org_unit_id(instance, properties),
+            role=spiff_task.task_spec.lane, org_unit_id=_task_org_unit_id(instance, spiff_task, properties, now),
             form_key=properties.get("formKey"), sla=properties.get("sla"), sla_urgent=properties.get("slaUrgent"),
             assignee_id=_assignee_id(instance, spiff_task, properties, now), state="open", created_at=now)
         db.session.add(row)

@@ -8,9 +8,8 @@ process is applied for with no data, the case belonging to the applicant's enter
 from dataclasses import dataclass
 from typing import Callable
 
-from forms.loan_extension import LoanExtensionApplicationForm
 from forms.schema_forms import SchemaForm
-from workflow_app.cases.operations import apply_for_loan_extension, start_generic_case
+from workflow_app.cases.operations import start_generic_case
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.engine.queries import latest_version, process_facts, startable_versions
 from workflow_app.portal.forms import ApplicationForm
@@ -29,8 +28,6 @@ class Application:
 
 # The bureau's application forms, by their start event's formKey (hand-written, until JSON Schema forms replace them)
 APPLICATION_FORMS = {
-    "loan_extension_apply": (LoanExtensionApplicationForm,
-                             lambda form, user: apply_for_loan_extension(form.task_data(), user)),
 }
 
 

@@ -5,10 +5,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from forms.schema_html import describe_values
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.queries import current_agreements, next_unpaid
 from workflow_app.cases.models import SHARED, Attachment, Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
+from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.money import format_yuan
 from workflow_app.core.pagination import paginate
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
@@ -24,15 +26,9 @@ TODO_TEXT = {
 }
 # Who the enterprise is waiting for, by the step the agency is at
 WAITING_TEXT = {
-    "county_review": _l("Awaiting the county's review"),
-    "exception_approval": _l("Awaiting the city's exception approval"),
-    "bank_review": _l("Awaiting the bank's decision"),
 }
 # How a completed case ended, by its process, from its end data
 OUTCOME_TEXT = {
-    "loan_extension": lambda data: _l("Extension granted: the new maturity date is %(day)s",
-                                      day=data.get("new_maturity_date")) if data.get("decision") == "approved"
-    else _l("Extension refused"),
 }
 
 
@@ -203,6 +199,13 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
                                       current_data(instance) if instance.id in needing_data else None, today)
         cases.append(PortalCase(case, instance, state, enterprise_todo(tasks), attention))
     return cases
+
+
+def application_values(instance: ProcessInstance, data: dict) -> list[tuple[str, str]]:
+    """The case's application as its start form names it: (field's title, value shown) with choices by their titles;
+    none for a process whose start has no JSON Schema form."""
+    form = start_schema_form(instance.process_version)
+    return describe_values(form, data) if form is not None else []
 
 
 def steps_done(instance_id: int) -> list:

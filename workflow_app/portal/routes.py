@@ -10,6 +10,7 @@ from workflow_app.agreements.operations import upload_payment_proof
 from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
 from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
+from workflow_app.cases.operations import attach_start_files
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
 from workflow_app.cases.schema_tasks import (answer, form_values, posted_answer, start_form_context, task_form_context,
@@ -45,13 +46,16 @@ def apply(process_id):
         flash(str(retired_message(process_id)), "warning")
         return redirect(url_for("portal.home"))
     form = application.form_class()
-    schema, values, errors = application.schema, {}, {}
-    if schema is not None and request.method == "POST":  # (a start stores no files: it has no case yet)
-        values, _files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
+    schema, values, errors, files = application.schema, {}, {}, []
+    if schema is not None and request.method == "POST":  # its file widgets' files: the new case's attachments
+        values, files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
                                                start_form_context(current_user, process_id, {}))
     if form.validate_on_submit() and not errors:
-        case, refused = commit_write(application.start, form, current_user,
-                                     *([answer(schema, values)] if schema is not None else []))
+        def start_with_files():
+            case = application.start(form, current_user, *([answer(schema, values)] if schema is not None else []))
+            attach_start_files(case, files, current_user, current_app.config["ATTACHMENT_MAX_BYTES"])
+            return case
+        case, refused = commit_write(start_with_files)
         if refused is None:
             flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
             return redirect(url_for("portal.case_page", case_id=case.id))
@@ -73,6 +77,7 @@ def case_page(case_id):
     return render_template("portal/case.html", case=case, instance=instance, data=data,
                            todo=queries.enterprise_todo(open_tasks), state=state, attention=attention,
                            agreements=agreements, proof_form=PaymentProofForm(),
+                           application=queries.application_values(instance, data),
                            files=case_attachments(current_user, case.id), comments=case_comments(current_user, case.id),
                            steps=queries.steps_done(instance.id), today=local_today())
 
