@@ -113,6 +113,3 @@ def _show(value) -> str:
     if value is False:
         return str(_l("No"))
     return str(value)
-
-
-# Each process's forms register themselves on import.

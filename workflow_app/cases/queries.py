@@ -24,7 +24,6 @@ from workflow_app.engine.projections import AUTOMATIC_KINDS, json_safe
 from workflow_app.engine.queries import (current_data, deployed_process_ids, latest_version, process_facts,
                                          process_label)
 from workflow_app.engine.scripting import register_script_helper
-from workflow_app.engine.scripting import register_script_helper
 from workflow_app.extensions import db
 
 # Roles that oversee every case of their part of the org tree (the city sees all counties).

@@ -2,8 +2,9 @@
 
 Which processes these are comes from their models (engine.process_facts): those whose start event says
 portalApplication="true", with the process's label and the start event's documentation as the explanation.
-The start event's formKey picks the bureau's hand-written application forms (APPLICATION_FORMS); any other
-process is applied for with no data, the case belonging to the applicant's enterprise.
+A process is applied for with its start event's JSON Schema form (its values are the start data; the files its
+file widgets take, the case's first attachments), or with no data when it names none; the case belongs to the
+applicant's enterprise.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -26,16 +27,8 @@ class Application:
     schema: SchemaForm | None = None  # the start event's JSON Schema form, whose values the start gets besides
 
 
-# The bureau's application forms, by their start event's formKey (hand-written, until JSON Schema forms replace them)
-APPLICATION_FORMS = {
-}
-
-
 def _application(version) -> Application:
     facts = process_facts(version)
-    own = APPLICATION_FORMS.get(facts.start_form_key)
-    if own is not None:
-        return Application(facts.process_id, facts.label, facts.description or "", *own)
     process_id = facts.process_id
 
     def start(form, user, values=None):
