@@ -19,19 +19,6 @@ from workflow_app.engine.process_facts import (PORTAL_OUTCOME, PORTAL_TODO, PORT
 from workflow_app.engine.queries import current_data, ended_through, load_stored_workflows, step_properties
 from workflow_app.extensions import db
 
-# The words of the processes whose models do not say them yet (portalTodo, portalWaiting, portalOutcome: see
-# engine.process_facts). Each process's owner deletes its entries when its model says them; then these go.
-# What the enterprise is asked to do, by the form of its open task
-TODO_TEXT = {
-}
-# Who the enterprise is waiting for, by the step the agency is at
-WAITING_TEXT = {
-}
-# How a completed case ended, by its process, from its end data
-OUTCOME_TEXT = {
-}
-
-
 @dataclass
 class PortalCase:
     """A case as the enterprise sees it: what it is, where it stands, in words."""
@@ -125,10 +112,7 @@ def _needs_data(instance: ProcessInstance, open_tasks: list[Task]) -> bool:
     if instance.status == "completed":
         return True
     found = _words_of_open_tasks(instance, open_tasks)
-    if found is None:
-        return False
-    task, source = found
-    return template_reads_data(source) if source else False
+    return found is not None and found[1] is not None and template_reads_data(found[1])
 
 
 def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], agreement: Agreement | None,
@@ -143,9 +127,7 @@ def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], ag
     if found is not None and found[0].role == ENTERPRISE_ROLE:
         task, source = found
         text = render_text(source, data) if source else ""
-        if not text:
-            text = str(TODO_TEXT.get(task.form_key, _l("Please complete “%(step)s”", step=task.name)))
-        return text, True
+        return text or str(_l("Please complete “%(step)s”", step=task.name)), True
     if instance.status == "cancelled":
         return str(_l("Withdrawn")), False
     if instance.status in ("error", "suspended"):
@@ -158,27 +140,22 @@ def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], ag
                 return str(_l("Installment %(seq)d (%(amount)s yuan) was due on %(day)s: overdue", **words)), True
             return str(_l("Installment %(seq)d (%(amount)s yuan) due on %(day)s", **words)), False
     if instance.status == "completed":
-        return _outcome(case, instance, data or {}), False
+        return _outcome(instance, data or {}), False
     if found is not None:
         task, source = found
         text = render_text(source, data)
         if text:
             return text, False
-    for task in open_tasks:
-        if task.bpmn_id in WAITING_TEXT:
-            return str(WAITING_TEXT[task.bpmn_id]), False
     return str(_l("Being handled by the agency")), False
 
 
-def _outcome(case: Case, instance: ProcessInstance, data: dict) -> str:
+def _outcome(instance: ProcessInstance, data: dict) -> str:
     """How a completed case ended: the portalOutcome of the end event it ended through, over its end data."""
     end_event = ended_through(instance)
     source = step_properties(instance, end_event).get(PORTAL_OUTCOME) if end_event else None
     text = render_text(source, data) if source else ""
     if text:
         return text
-    if case.process_id in OUTCOME_TEXT:
-        return str(OUTCOME_TEXT[case.process_id](data))
     return str(_l("Closed"))
 
 
