@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from tests.portal.test_typed_values import BAD_AMOUNTS, DATE_MESSAGE, SCHEMA_BAD_AMOUNTS, SCHEMA_DATE_MESSAGE
+from tests.portal.test_typed_values import BAD_AMOUNTS, SCHEMA_BAD_AMOUNTS, SCHEMA_DATE_MESSAGE
 from tests.processes.test_installment_agreement import application as installment_application
 from tests.processes.test_loan_extension import application as loan_application
 from workflow_app.api.models import IdempotencyKey
