@@ -105,3 +105,43 @@ def test_a_post_refused_for_its_csrf_token_has_its_id_and_line_too(app, caplog, 
     logged = [r for r in caplog.records if r.request_id == request_id]
     assert {r.name for r in logged} == {"flask_wtf.csrf", REQUESTS}
     assert [r.status for r in logged if r.name == REQUESTS] == [400]
+
+
+def test_logging_a_request_reads_nothing_from_the_database(app, user, deploy):
+    """The user's id comes from the identity map: after the request's commit, `user.id` would read the row again."""
+    import sqlalchemy as sa
+
+    from config import TestingConfig
+    from workflow_app import create_app
+    from workflow_app.auth.operations import create_api_token
+    from workflow_app.extensions import db
+    deploy("straight_line.bpmn")
+    _row, token = create_api_token(user, "test")
+    db.session.commit()
+    # an app of its own: each of its requests has its own session, as in production (the test's app context would
+    # lend every request the test's session)
+    served = create_app(type("Served", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}))
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    def start_a_case():  # it commits: the user's attributes are expired when the line is logged
+        statements.clear()
+        response = served.test_client().post("/api/v1/cases", json={"process": "straight_line", "data": {"amount": "1"}},
+                                             headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 201, response.get_json()
+        return len(statements)
+    with served.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        start_a_case()  # warm: what the first start reads once
+        counts = {}
+        for logged in (False, True, False, True):
+            served.config["REQUEST_LOG"] = logged
+            counts.setdefault(logged, set()).add(start_a_case())
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
+    assert counts[True] == counts[False] and len(counts[True]) == 1
