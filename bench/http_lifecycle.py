@@ -16,22 +16,33 @@ A lifecycle: POST /cases (start), GET /tasks?queue=group (the inbox), POST /task
   `schema_step` (a JSON Schema form of 10 fields of the kinds the bureau's forms have: texts with maxLength, an
   integer with bounds, a oneOf choice, a date, a money-yuan amount, a boolean, a cn-mobile, 2 rows of an array).
   `complete_ratio_json_schema_to_wtforms` is the ratio of the two completions' p50 (the issue's target: <= 1.10).
+- telemetry: what the request log and the metrics cost. Two servers of one fresh database, started side by side:
+  `on` with the defaults (one log line per request, written to a file; requests timed into the metrics, gunicorn's
+  processes counting in a PROMETHEUS_MULTIPROC_DIR as in production) and `off` (REQUEST_LOG=0,
+  METRICS_ENABLED=0); one client alternates between them lifecycle by lifecycle, then 4 clients run on each in
+  alternating phases. `lifecycle_p50_ratio_on_to_off` and `rate_4_ratio_off_to_on` (and each round's): the
+  issue's target is <= 1.05.
 
 The clients share the machine's 2 cores with the server, so each is a plain keep-alive `http.client`
 connection rather than `requests` (measured here: 0.7 ms of client CPU per call against 2.1 ms).
 
 Prints one JSON document. Usage: python bench/http_lifecycle.py [--lifecycles 200] [--seconds 10] [--rounds 3]
+[--databases sqlite,postgresql] [--parts server,forms,telemetry]
 """
 import argparse
 import http.client
 import json
 import os
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
@@ -195,6 +206,57 @@ def measure_forms(stack, lifecycles, rounds=3):
     return result
 
 
+def measure_telemetry(database, lifecycles, rounds=3, phases=6, phase_seconds=3.0):
+    """One client alternating lifecycle by lifecycle between a server with the request log and metrics and one
+    without, then 4 clients in alternating phases, in rounds; a fresh database of its own."""
+    server = "gunicorn" if database == "postgresql" else "flask"
+    stack = LiveStack(database, clients=4)
+    plain_env, servers = dict(stack.env), {}
+    metrics_folder = tempfile.mkdtemp(prefix="bench-metrics-", dir=stack.log_dir)
+    try:
+        for name, settings in (("on", {"REQUEST_LOG": "1", "METRICS_ENABLED": "1", "LOG_FORMAT": "text",
+                                       **({"PROMETHEUS_MULTIPROC_DIR": metrics_folder} if server == "gunicorn" else {})}),
+                               ("off", {"REQUEST_LOG": "0", "METRICS_ENABLED": "0"})):
+            stack.env = {**plain_env, **settings}
+            servers[name] = (stack.start_web(server), SimpleNamespace(url=stack.url, tokens=stack.tokens))
+        stack.env, stack.web = plain_env, None
+        clients = {name: ApiClient(target.url, stack.tokens[0]) for name, (_process, target) in servers.items()}
+        for _ in range(30):  # warm up both
+            for api in clients.values():
+                lifecycle(api)
+        order = [("on", "off"), ("off", "on")]
+        p50, rates = {name: [] for name in servers}, {name: [] for name in servers}
+        for _round in range(rounds):
+            timings = {name: {"create": [], "inbox": [], "complete": [], "lifecycle": []} for name in servers}
+            for n in range(lifecycles):
+                for name in order[n % 2]:
+                    lifecycle(clients[name], timings[name])
+            round_rates = {name: [] for name in servers}
+            for phase in range(phases):
+                for name in order[phase % 2]:
+                    round_rates[name].append(lifecycles_per_second(servers[name][1], 4, phase_seconds))
+            for name in servers:
+                p50[name].append(_percentiles(timings[name]["lifecycle"])["p50_ms"])
+                rates[name].append(round(statistics.median(round_rates[name]), 1))
+        result = {name: {"lifecycle_p50_ms_rounds": p50[name], "lifecycles_per_s_4_rounds": rates[name],
+                         "lifecycle_p50_ms": statistics.median(p50[name]),
+                         "lifecycles_per_s_4": statistics.median(rates[name])} for name in servers}
+        result["lifecycle_p50_ratio_on_to_off_rounds"] = [round(on / off, 3) for on, off in zip(p50["on"], p50["off"])]
+        result["rate_4_ratio_off_to_on_rounds"] = [round(off / on, 3) for on, off in zip(rates["on"], rates["off"])]
+        result["lifecycle_p50_ratio_on_to_off"] = statistics.median(result["lifecycle_p50_ratio_on_to_off_rounds"])
+        result["rate_4_ratio_off_to_on"] = statistics.median(result["rate_4_ratio_off_to_on_rounds"])
+        return result
+    finally:
+        for process, _target in servers.values():
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        stack.web = None
+        stack.stop()
+
+
 def lifecycles_per_second(stack, clients, seconds) -> float:
     """Lifecycles per second of `clients` concurrent clients (each with its own token) for `seconds`."""
     counts = [0] * clients
@@ -283,21 +345,29 @@ def main():
     parser.add_argument("--seconds", type=float, default=10, help="each round's 4-client run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--parts", default="server,forms,telemetry",
+                        help="which measurements: server (calls, rates, timers), forms, telemetry")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     result = {"cpus": os.cpu_count(), "bare_engine": bare_engine(args.lifecycles)}
     sources = {"one_step.bpmn": one_step_bpmn(), **form_sources(),
                "timed_step.bpmn": one_step_bpmn("timed_step", timer=f"PT{TIMER_SECONDS}S")}
     for database in args.databases.split(","):
-        stack = LiveStack(database, clients=4, sources=sources)
-        try:
-            stack.start_web("gunicorn" if database == "postgresql" else "flask")
-            result[database] = {"server": "gunicorn -w 2" if database == "postgresql" else "flask run (threaded)",
-                                **measure_server(stack, args.lifecycles, args.seconds, args.rounds),
-                                "forms": measure_forms(stack, args.lifecycles, args.rounds)}
-            if database == "postgresql":
-                result["timer_latency_s"] = timer_latency(stack)
-        finally:
-            stack.stop()
+        result[database] = {"server": "gunicorn -w 2" if database == "postgresql" else "flask run (threaded)"}
+        if parts & {"server", "forms"}:
+            stack = LiveStack(database, clients=4, sources=sources)
+            try:
+                stack.start_web("gunicorn" if database == "postgresql" else "flask")
+                if "server" in parts:
+                    result[database].update(measure_server(stack, args.lifecycles, args.seconds, args.rounds))
+                if "forms" in parts:
+                    result[database]["forms"] = measure_forms(stack, args.lifecycles, args.rounds)
+                if "server" in parts and database == "postgresql":
+                    result["timer_latency_s"] = timer_latency(stack)
+            finally:
+                stack.stop()
+        if "telemetry" in parts:
+            result[database]["telemetry"] = measure_telemetry(database, args.lifecycles, args.rounds)
     pg = result.get("postgresql", {})
     result["targets"] = {
         "complete_p50_ms_sqlite_le_7": result.get("sqlite", {}).get("complete", {}).get("p50_ms", 1e9) <= 7,
@@ -306,7 +376,11 @@ def main():
         "timer_latency_p50_s_le_2": result.get("timer_latency_s", {}).get("p50", 1e9) <= 2,
         **{f"json_schema_complete_within_10pct_of_wtforms_{database}":
            result[database]["forms"]["complete_ratio_json_schema_to_wtforms"] <= 1.10
-           for database in ("sqlite", "postgresql") if database in result},
+           for database in ("sqlite", "postgresql") if "forms" in result.get(database, {})},
+        **{f"request_log_and_metrics_within_5pct_{database}":
+           result[database]["telemetry"]["lifecycle_p50_ratio_on_to_off"] <= 1.05
+           and result[database]["telemetry"]["rate_4_ratio_off_to_on"] <= 1.05
+           for database in ("sqlite", "postgresql") if "telemetry" in result.get(database, {})},
     }
     print(json.dumps(result, indent=2))
 
