@@ -1,15 +1,19 @@
 """Fixtures for driving the bureau's processes as their users would, through the forms and the engine."""
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
+from wtforms import StringField
 
-from forms import form_class_for
+from forms import FORM_CLASSES, form_class_for
+from forms.base import TaskForm
 from workflow_app.auth.queries import find_org_unit
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.schema_tasks import answer, task_form_context, task_schema_form
 from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.cases.task_handlers import submit_task
+from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
@@ -90,3 +94,27 @@ def completed_steps(case):
     rows = db.session.execute(sa.select(AuditEvent.task_bpmn_id, AuditEvent.actor_id).where(
         AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "task_completed").order_by(AuditEvent.id))
     return [(bpmn_id, actor_id) for bpmn_id, actor_id in rows]
+
+
+class _GoneForm(TaskForm):
+    """Stands for a hand-written form of an old version while it is deployed (the classes are gone since)."""
+
+    anything = StringField()
+
+
+def deploy_old_version(files: dict[str, Path], form_keys) -> None:
+    """Deploy a version from before the packages, whose steps name hand-written forms by `form_keys`."""
+    for key in form_keys:
+        FORM_CLASSES[key] = _GoneForm
+    try:
+        deploy_sources({name: path.read_bytes() for name, path in files.items()})
+        db.session.commit()
+    finally:
+        for key in form_keys:
+            del FORM_CLASSES[key]
+
+
+def deploy_package(app, name: str) -> None:
+    """Deploy the package bpmn/<name>/ as it is now."""
+    deploy_sources(read_sources([Path(app.config["BPMN_DIR"]) / name]))
+    db.session.commit()

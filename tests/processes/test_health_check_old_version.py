@@ -3,17 +3,12 @@ forms by formKey) after the package is deployed: their steps take the package's 
 those give still routes the old diagram, and the old forms' stored data shows in the history with the new titles."""
 import re
 
-import sqlalchemy as sa
-from wtforms import StringField
 
-from forms import FORM_CLASSES
-from forms.base import TaskForm
 from tests.conftest import DATA, open_task_of
-from tests.processes.conftest import open_steps
+from tests.processes.conftest import deploy_old_version, deploy_package, open_steps
 from tests.processes.test_health_check import HUAYU, ITEMS, enterprise_named, form_errors, in_days, submit
 from workflow_app.cases.operations import start_process_case
 from workflow_app.cases.task_handlers import submit_task
-from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
@@ -21,22 +16,9 @@ OLD_FORM_KEYS = ("health_check_request", "health_check_documents", "health_check
                  "health_check_suggestions", "health_check_rectification", "health_check_verification")
 
 
-class _GoneForm(TaskForm):
-    """Stands for a hand-written form of the old version while it is deployed (the classes are gone since)."""
-
-    anything = StringField()
-
-
 def old_case(bureau, by):
     """A case started on d720d35's version as its start_health_check did, its documents given through the old form."""
-    for key in OLD_FORM_KEYS:
-        FORM_CLASSES[key] = _GoneForm
-    try:
-        deploy_sources({"health_check.bpmn": (DATA / "health_check_v1.bpmn").read_bytes()})
-        db.session.commit()
-    finally:
-        for key in OLD_FORM_KEYS:
-            del FORM_CLASSES[key]
+    deploy_old_version({"health_check.bpmn": DATA / "health_check_v1.bpmn"}, OLD_FORM_KEYS)
     case = start_process_case("health_check", {"requested_by": "county"}, bureau[by],
                               enterprise_id=enterprise_named(HUAYU).id)
     db.session.commit()
@@ -47,15 +29,9 @@ def old_case(bureau, by):
     return case
 
 
-def deploy_the_package(app):
-    from pathlib import Path
-    deploy_sources(read_sources([Path(app.config["BPMN_DIR"]) / "health_check"]))
-    db.session.commit()
-
-
 def test_an_old_cases_inspection_gives_the_risk_count_its_diagram_routes_on(app, bureau, client_as):
     case = old_case(bureau, "kuiwen_handler")
-    deploy_the_package(app)
+    deploy_package(app, "health_check")
     task = open_task_of(case, "inspect")
     assert task.form_key == "health_check_inspection"
     county = client_as("kuiwen_handler")
@@ -88,7 +64,7 @@ def test_an_old_inspection_done_before_the_package_shows_with_the_new_titles(app
         "risk_count": 1, "max_severity": "high", "inspection_summary": "工时管理存在风险"}, bureau["kuiwen_handler"],
         "127.0.0.1")
     db.session.commit()
-    deploy_the_package(app)
+    deploy_package(app, "health_check")
     html = client_as("kuiwen_handler").get(f"/cases/{case.id}").get_data(as_text=True)
     timeline = re.search(r'<ol class="timeline" id="timeline">.*?</ol>', html, re.S).group(0)
     shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))

@@ -5,19 +5,15 @@ extension the old version granted counts against the 12 months of a new applicat
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-from wtforms import StringField
 
-from forms import FORM_CLASSES
-from forms.base import TaskForm
 from tests.conftest import DATA, open_task_of
+from tests.processes.conftest import deploy_old_version, deploy_package
 from tests.processes.test_loan_extension import application, apply_in_portal, newest_case
 from workflow_app.cases.operations import start_process_case
 from workflow_app.cases.task_handlers import submit_task
 from workflow_app.core.dates import add_months
 from workflow_app.core.time import local_today
-from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
@@ -26,25 +22,12 @@ OLD_FORM_KEYS = ("loan_extension_apply", "loan_extension_exception", "loan_exten
 MATURITY = local_today() + timedelta(days=40)
 
 
-class _GoneForm(TaskForm):
-    """Stands for a hand-written form of the old version while it is deployed (the classes are gone since)."""
-
-    anything = StringField()
-
-
 def old_case(bureau, contract_no="WF-CDB-2023-0182", months=8):
     """A case started on d720d35's version as its apply_for_loan_extension did (the WTForms form's task data: dates,
     the bank typed as text, empty 潍岗贷 fields)."""
-    for key in OLD_FORM_KEYS:
-        FORM_CLASSES[key] = _GoneForm
-    try:
-        deploy_sources({"loan_extension.bpmn": (DATA / "loan_extension_v1.bpmn").read_bytes(),
-                        "loan_extension_term.dmn": (DATA / "loan_extension_term_v1.dmn").read_bytes(),
-                        "weigangdai_eligibility.dmn": (DATA / "weigangdai_eligibility_v1.dmn").read_bytes()})
-        db.session.commit()
-    finally:
-        for key in OLD_FORM_KEYS:
-            del FORM_CLASSES[key]
+    deploy_old_version({"loan_extension.bpmn": DATA / "loan_extension_v1.bpmn",
+                        "loan_extension_term.dmn": DATA / "loan_extension_term_v1.dmn",
+                        "weigangdai_eligibility.dmn": DATA / "weigangdai_eligibility_v1.dmn"}, OLD_FORM_KEYS)
     case = start_process_case("loan_extension", {
         "loan_type": "entrepreneurship", "contract_no": contract_no, "bank": "中国银行潍坊分行",
         "principal": Decimal("1500000.00"), "maturity_date": MATURITY, "months_requested": months,
@@ -64,14 +47,9 @@ def city_bank_officer():
     return officer
 
 
-def deploy_the_package(app):
-    deploy_sources(read_sources([Path(app.config["BPMN_DIR"]) / "loan_extension"]))
-    db.session.commit()
-
-
 def test_an_old_cases_reviews_take_the_packages_forms_and_route_the_old_diagram(app, bureau, client_as):
     case = old_case(bureau)
-    deploy_the_package(app)
+    deploy_package(app, "loan_extension")
     task = open_task_of(case, "county_review")
     assert task.form_key == "loan_extension_county_review"
     county = client_as("kuiwen_handler")
@@ -107,7 +85,7 @@ def test_an_extension_the_old_version_granted_counts_against_a_new_application(a
     submit_task(open_task_of(case, "bank_review").id, {"bank_decision": "approve", "months_granted": 8,
                                                        "bank_opinion": ""}, city_bank_officer(), "127.0.0.1")
     db.session.commit()
-    deploy_the_package(app)
+    deploy_package(app, "loan_extension")
     assert apply_in_portal(client_as("ent_huayu"), application(months_requested=5)).status_code == 302
     new = newest_case()
     data = current_data(new.instance)

@@ -2,19 +2,15 @@
 formKey) after the package is deployed: their steps take the package's forms named in form_keys, the data those give
 still routes the old diagram to its end, and what the old forms stored shows in the history with the new titles."""
 import re
-from pathlib import Path
 
 import sqlalchemy as sa
-from wtforms import StringField
 
-from forms import FORM_CLASSES
-from forms.base import TaskForm
 from tests.conftest import DATA, open_task_of
-from tests.processes.conftest import fire_timers_when_due, form_errors, open_steps, submit
+from tests.processes.conftest import (deploy_old_version, deploy_package, fire_timers_when_due, form_errors,
+                                      open_steps, submit)
 from workflow_app.auth.models import Enterprise
 from workflow_app.cases.operations import start_process_case
 from workflow_app.cases.task_handlers import submit_task
-from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
@@ -23,23 +19,10 @@ OLD_FORM_KEYS = ("referral_register", "referral_sign_for", "referral_redispatch"
                  "referral_extension_review", "referral_review", "referral_follow_up")
 
 
-class _GoneForm(TaskForm):
-    """Stands for a hand-written form of the old version while it is deployed (the classes are gone since)."""
-
-    anything = StringField()
-
-
 def old_case(bureau, labour_shortage=False):
     """A referral registered on d720d35's version as its register_referral did (the follow-up wait a moment)."""
-    for key in OLD_FORM_KEYS:
-        FORM_CLASSES[key] = _GoneForm
-    try:
-        deploy_sources({"referral.bpmn": (DATA / "referral_v1.bpmn").read_bytes(),
-                        "referral_routing.dmn": (DATA / "referral_routing_v1.dmn").read_bytes()})
-        db.session.commit()
-    finally:
-        for key in OLD_FORM_KEYS:
-            del FORM_CLASSES[key]
+    deploy_old_version({"referral.bpmn": DATA / "referral_v1.bpmn",
+                        "referral_routing.dmn": DATA / "referral_routing_v1.dmn"}, OLD_FORM_KEYS)
     uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == HUAYU))
     case = start_process_case("referral", {"category": "用工", "description": "企业反映招工难", "source": "市工业运行指挥部",
                                            "contact": "", "labour_shortage": labour_shortage,
@@ -56,16 +39,11 @@ def old_step(case, bpmn_id, user, data):
     db.session.commit()
 
 
-def deploy_the_package(app):
-    deploy_sources(read_sources([Path(app.config["BPMN_DIR"]) / "referral"]))
-    db.session.commit()
-
-
 def test_an_old_referral_returned_before_the_package_is_redispatched_and_closed_with_the_new_forms(app, bureau,
                                                                                                   client_as):
     case = old_case(bureau)
     old_step(case, "sign_for", bureau["kuiwen_handler"], {"sign_decision": "return", "return_reason": "不属本区"})
-    deploy_the_package(app)
+    deploy_package(app, "referral")
     task = open_task_of(case, "redispatch")
     assert task.form_key == "referral_redispatch"
     page = client_as("dispatcher").get(f"/tasks/{task.id}").get_data(as_text=True)
@@ -100,7 +78,7 @@ def test_an_old_handling_step_done_before_the_package_shows_with_the_new_titles(
     old_step(case, "handle_specialist", bureau["kuiwen_specialist"], {  # as d720d35's HandleForm.task_data gave it
         "handle_outcome": "resolved", "measures": "组织专场招聘会", "plan_positions": "数控车工、装配工",
         "plan_headcount": 120, "plan_measures": "专场招聘会；订单培养", "extension_days": None, "extension_reason": ""})
-    deploy_the_package(app)
+    deploy_package(app, "referral")
     html = client_as("dispatcher").get(f"/cases/{case.id}").get_data(as_text=True)
     timeline = re.search(r'<ol class="timeline" id="timeline">.*?</ol>', html, re.S).group(0)
     shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
