@@ -6,7 +6,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 export FLASK_APP := wsgi
 
-.PHONY: install run test bench translations clean
+.PHONY: install run test lint bench translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,14 @@ run: install
 	$(BIN)/flask seed-demo
 	INPROCESS_WORKER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: install and run the whole suite (SQLite and PostgreSQL)
-test: install
+## test: install, lint (ruff check and format check) and run the whole suite (SQLite and PostgreSQL)
+test: install lint
 	$(BIN)/pytest
+
+## lint: ruff's checks and its formatting, with the choices in pyproject.toml (`ruff format .` fixes the second)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## bench: print the benchmark figures as JSON
 bench: install

@@ -1,4 +1,5 @@
 """Configuration classes; the only module that reads the environment."""
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,9 @@ def _database_url(url: str | None) -> str | None:
 
 class Config:
     # Database URL; an SQLite file under instance/ when unset, postgresql://user@host/db for PostgreSQL
-    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL")) or f"sqlite:///{BASE_DIR / 'instance' / 'workflow.sqlite'}"
+    SQLALCHEMY_DATABASE_URI = (
+        _database_url(os.environ.get("DATABASE_URL")) or f"sqlite:///{BASE_DIR / 'instance' / 'workflow.sqlite'}"
+    )
     # Signs session cookies and CSRF tokens; production refuses to start with the default
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     # Run the timer worker in a thread of the web process (the one-command demo)
@@ -147,8 +150,10 @@ class TestingConfig(Config):
     # PostgreSQL server for the PostgreSQL half of the suite (each run makes and drops its own database there);
     # defaults to DATABASE_URL when that is PostgreSQL, else the local server's `test` database
     TEST_POSTGRES_URL = _database_url(os.environ.get("TEST_POSTGRES_URL")) or (
-        Config.SQLALCHEMY_DATABASE_URI if Config.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
-        else "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        Config.SQLALCHEMY_DATABASE_URI
+        if Config.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+        else "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     # When "1", a missing PostgreSQL fails the suite instead of skipping (CI sets it)
     REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "0") == "1"
     # When "1", a missing Chromium fails the browser tests instead of skipping them (CI sets it)

@@ -1,4 +1,5 @@
 """gunicorn's settings for this app: `gunicorn wsgi:app` reads this file from the directory it is started in."""
+
 import os
 
 from gunicorn.http import wsgi
@@ -18,6 +19,7 @@ wsgi.Response = ResponseWithoutServerHeader
 def on_starting(server):
     """Start with an empty PROMETHEUS_MULTIPROC_DIR: the files of processes from an earlier run would count again."""
     from config import Config
+
     folder = Config.PROMETHEUS_MULTIPROC_DIR
     if folder:
         os.makedirs(folder, exist_ok=True)
@@ -29,6 +31,8 @@ def on_starting(server):
 def child_exit(server, worker):
     """Let /metrics forget a gunicorn worker process that ended (its counters stay counted)."""
     from config import Config
+
     if Config.PROMETHEUS_MULTIPROC_DIR:
         from prometheus_client import multiprocess
+
         multiprocess.mark_process_dead(worker.pid, Config.PROMETHEUS_MULTIPROC_DIR)

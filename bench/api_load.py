@@ -6,6 +6,7 @@ audit trail counts the same.
 
 Prints one JSON document. Usage: python bench/api_load.py [--clients 8] [--seconds 60] [--database postgresql]
 """
+
 import argparse
 import json
 import os
@@ -55,8 +56,10 @@ def run_load(stack: LiveStack, clients: int, seconds: float, process="one_step")
                 record["errors"].append(f"complete {done.status_code}: {done.text[:200]}")
 
     started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(token, record)) for token, record in
-               zip(stack.tokens[:clients], records)]
+    threads = [
+        threading.Thread(target=client, args=(token, record))
+        for token, record in zip(stack.tokens[:clients], records, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -71,16 +74,21 @@ def run_load(stack: LiveStack, clients: int, seconds: float, process="one_step")
         cases = conn.scalar(sa.text("SELECT count(*) FROM case_record"))
     engine.dispose()
     return {
-        "clients": clients, "seconds": round(elapsed, 1), "cases_created": len(created), "cases_stored": cases,
-        "completions": len(told), "completions_per_s": round(len(told) / elapsed, 1),
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "cases_created": len(created),
+        "cases_stored": cases,
+        "completions": len(told),
+        "completions_per_s": round(len(told) / elapsed, 1),
         "requests_per_s": round((len(created) * 2 + len(told) + sum(r["conflicts"] for r in records)) / elapsed, 1),
         "conflicts": sum(r["conflicts"] for r in records),
         "errors": [e for r in records for e in r["errors"]][:20],
         "error_count": sum(len(r["errors"]) for r in records),
         "duplicated_completions": sum(n - 1 for n in Counter(told).values() if n > 1),
-        "lost_completions": len(stored - set(told)),      # completed in the database, no client was told
-        "phantom_completions": len(set(told) - stored),   # a client was told, the database does not have it
-        "stored_completions": len(stored), "audited_completions": audited,
+        "lost_completions": len(stored - set(told)),  # completed in the database, no client was told
+        "phantom_completions": len(set(told) - stored),  # a client was told, the database does not have it
+        "stored_completions": len(stored),
+        "audited_completions": audited,
     }
 
 
@@ -99,11 +107,19 @@ def main():
         result["consistent"] = check.returncode == 0
     finally:
         stack.stop()
-    result.update(database=args.database, server="gunicorn -w 2" if args.database == "postgresql" else "flask run",
-                  cpus=os.cpu_count())
-    result["target_met"] = (result["error_count"] == 0 and result["duplicated_completions"] == 0
-                            and result["lost_completions"] == 0 and result["phantom_completions"] == 0
-                            and result["stored_completions"] == result["audited_completions"] and result["consistent"])
+    result.update(
+        database=args.database,
+        server="gunicorn -w 2" if args.database == "postgresql" else "flask run",
+        cpus=os.cpu_count(),
+    )
+    result["target_met"] = (
+        result["error_count"] == 0
+        and result["duplicated_completions"] == 0
+        and result["lost_completions"] == 0
+        and result["phantom_completions"] == 0
+        and result["stored_completions"] == result["audited_completions"]
+        and result["consistent"]
+    )
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

@@ -7,6 +7,7 @@ p50 of each call and the median 4-client rate, for "old" and "new".
 
 Usage: git worktree add /tmp/old <rev>; python bench/compare_http.py --old /tmp/old [--database sqlite]
 """
+
 import argparse
 import json
 import statistics
@@ -47,16 +48,17 @@ def main():
                 lifecycle(api)
         timings = {name: {"create": [], "inbox": [], "complete": [], "lifecycle": []} for name in stacks}
         for i in range(args.lifecycles):
-            for name in (("old", "new") if i % 2 == 0 else ("new", "old")):
+            for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
                 lifecycle(clients[name], timings[name])
         rates = {name: [] for name in stacks}
         for phase in range(args.phases):
-            for name in (("old", "new") if phase % 2 == 0 else ("new", "old")):
+            for name in ("old", "new") if phase % 2 == 0 else ("new", "old"):
                 rates[name].append(lifecycles_per_second(stacks[name], 4, 2.0))
         result = {"database": args.database}
         for name in stacks:
-            result[name] = {call: {"p50_ms": round(statistics.median(values) * 1000, 2)}
-                            for call, values in timings[name].items()}
+            result[name] = {
+                call: {"p50_ms": round(statistics.median(values) * 1000, 2)} for call, values in timings[name].items()
+            }
             result[name]["lifecycles_per_s_4_clients"] = round(statistics.median(rates[name]), 1)
         print(json.dumps(result, indent=2))
     finally:

@@ -14,6 +14,7 @@ database_ms:    of those, the time spent waiting on the database driver: its sta
 The three run case by case in turn (bare, SQLite, PostgreSQL), so that drift of this shared machine
 during a run touches them alike. Prints one JSON document. Usage: python bench/engine_step.py [--cases N]
 """
+
 import argparse
 import json
 import os
@@ -34,11 +35,19 @@ STEPS = 20
 def process_xml(steps=STEPS, process_id="bench_steps", sla=None):
     nodes, flows = [], []
     previous = "start"
-    properties = (f'<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="sla" '
-                  f'value="{sla}" /></spiffworkflow:properties></bpmn:extensionElements>') if sla else ""
+    properties = (
+        (
+            f'<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="sla" '
+            f'value="{sla}" /></spiffworkflow:properties></bpmn:extensionElements>'
+        )
+        if sla
+        else ""
+    )
     for i in range(1, steps + 1):
-        nodes.append(f'<bpmn:userTask id="step_{i}" name="Step {i}">{properties}<bpmn:incoming>f{i}</bpmn:incoming>'
-                     f'<bpmn:outgoing>f{i + 1}</bpmn:outgoing></bpmn:userTask>')
+        nodes.append(
+            f'<bpmn:userTask id="step_{i}" name="Step {i}">{properties}<bpmn:incoming>f{i}</bpmn:incoming>'
+            f"<bpmn:outgoing>f{i + 1}</bpmn:outgoing></bpmn:userTask>"
+        )
         flows.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{previous}" targetRef="step_{i}" />')
         previous = f"step_{i}"
     flows.append(f'<bpmn:sequenceFlow id="f{steps + 1}" sourceRef="{previous}" targetRef="end" />')
@@ -135,12 +144,17 @@ class Persisted:
             self._time_the_driver(db.engine)
             upgrade()
             self.unit_id = create_org_unit("bench", "Bench county", "county", None).id
-            deploy_sources({"bench_steps.bpmn": process_xml().encode(),
-                            "bench_sla_steps.bpmn": process_xml(process_id="bench_sla_steps", sla="3wd").encode()})
+            deploy_sources(
+                {
+                    "bench_steps.bpmn": process_xml().encode(),
+                    "bench_sla_steps.bpmn": process_xml(process_id="bench_sla_steps", sla="3wd").encode(),
+                }
+            )
             db.session.commit()
 
     def _time_the_driver(self, engine):
         import sqlalchemy as sa
+
         self._in_driver, self._executed, self._started = 0.0, 0, None
 
         @sa.event.listens_for(engine, "before_cursor_execute")
@@ -159,8 +173,9 @@ class Persisted:
         from workflow_app.extensions import db
 
         with self.app.app_context():
-            case = start_case("bench_sla_steps" if with_sla else "bench_steps", {}, self.unit_id, None,
-                              f"bench {self.cases}")
+            case = start_case(
+                "bench_sla_steps" if with_sla else "bench_steps", {}, self.unit_id, None, f"bench {self.cases}"
+            )
             self.cases += 1
             db.session.commit()
             for _step in range(STEPS):
@@ -183,6 +198,7 @@ class Persisted:
 
     def close(self):
         from workflow_app.extensions import db
+
         with self.app.app_context():
             db.engine.dispose()
 
@@ -200,6 +216,7 @@ def main():
     parser.add_argument("--cases", type=int, default=30)
     args = parser.parse_args()
     import logging
+
     logging.disable(logging.INFO)
 
     url, admin, name = create_postgres_database("workflow_bench")
@@ -224,18 +241,33 @@ def main():
             drop_postgres_database(admin, name)
     stock, cached = bare.times["stock"], bare.times["floor"]
     result = {
-        "bare_ms": ms(stock), "sqlite_ms": ms(sqlite.times), "postgresql_ms": ms(pg.times), "steps": STEPS,
+        "bare_ms": ms(stock),
+        "sqlite_ms": ms(sqlite.times),
+        "postgresql_ms": ms(pg.times),
+        "steps": STEPS,
         "engine_floor_ms": ms(cached),
-        "p95_ms": {"bare": p95(stock), "engine_floor": p95(cached), "sqlite": p95(sqlite.times),
-                   "postgresql": p95(pg.times)},
-        "ratio_to_bare": {"sqlite": round(ms(sqlite.times) / ms(stock), 2),
-                          "postgresql": round(ms(pg.times) / ms(stock), 2)},
+        "p95_ms": {
+            "bare": p95(stock),
+            "engine_floor": p95(cached),
+            "sqlite": p95(sqlite.times),
+            "postgresql": p95(pg.times),
+        },
+        "ratio_to_bare": {
+            "sqlite": round(ms(sqlite.times) / ms(stock), 2),
+            "postgresql": round(ms(pg.times) / ms(stock), 2),
+        },
         "database_ms": {"sqlite": ms(sqlite.database_times), "postgresql": ms(pg.database_times)},
         "statements_per_step": statistics.median(pg.statements),
-        "with_sla": {"sqlite_ms": ms(sqlite.sla_times), "postgresql_ms": ms(pg.sla_times),
-                     "ratio_to_bare": {"sqlite": round(ms(sqlite.sla_times) / ms(stock), 2),
-                                       "postgresql": round(ms(pg.sla_times) / ms(stock), 2)}},
-        "samples": len(cached), "cpu_count": os.cpu_count(),
+        "with_sla": {
+            "sqlite_ms": ms(sqlite.sla_times),
+            "postgresql_ms": ms(pg.sla_times),
+            "ratio_to_bare": {
+                "sqlite": round(ms(sqlite.sla_times) / ms(stock), 2),
+                "postgresql": round(ms(pg.sla_times) / ms(stock), 2),
+            },
+        },
+        "samples": len(cached),
+        "cpu_count": os.cpu_count(),
     }
     print(json.dumps(result))
 

@@ -29,6 +29,7 @@ connection rather than `requests` (measured here: 0.7 ms of client CPU per call 
 Prints one JSON document. Usage: python bench/http_lifecycle.py [--lifecycles 200] [--seconds 10] [--rounds 3]
 [--databases sqlite,postgresql] [--parts server,forms,telemetry]
 """
+
 import argparse
 import http.client
 import json
@@ -58,12 +59,26 @@ TIMER_SECONDS = 2
 SCHEMA_FORM = {
     "type": "object",
     "title": "展期申请",
-    "required": ["loan_type", "contract_no", "bank", "principal", "maturity_date", "months_requested", "reason",
-                 "contact_phone", "guarantors"],
+    "required": [
+        "loan_type",
+        "contract_no",
+        "bank",
+        "principal",
+        "maturity_date",
+        "months_requested",
+        "reason",
+        "contact_phone",
+        "guarantors",
+    ],
     "properties": {
-        "loan_type": {"type": "string", "title": "贷款类别", "oneOf": [
-            {"const": "entrepreneurship", "title": "创业担保贷款"},
-            {"const": "weigangdai", "title": "稳岗扩岗专项贷款（潍岗贷）"}]},
+        "loan_type": {
+            "type": "string",
+            "title": "贷款类别",
+            "oneOf": [
+                {"const": "entrepreneurship", "title": "创业担保贷款"},
+                {"const": "weigangdai", "title": "稳岗扩岗专项贷款（潍岗贷）"},
+            ],
+        },
         "contract_no": {"type": "string", "title": "借款合同编号", "minLength": 1, "maxLength": 60},
         "bank": {"type": "string", "title": "贷款银行", "minLength": 1, "maxLength": 100},
         "principal": {"type": "string", "title": "未还本金（元）", "format": "money-yuan"},
@@ -72,45 +87,93 @@ SCHEMA_FORM = {
         "reason": {"type": "string", "title": "暂时困难及证明", "minLength": 1, "maxLength": 4000},
         "contact_phone": {"type": "string", "title": "经办人手机", "format": "cn-mobile"},
         "wages_paid": {"type": "boolean", "title": "工资按时足额发放"},
-        "guarantors": {"type": "array", "title": "担保人", "minItems": 1, "maxItems": 5, "items": {
-            "type": "object", "required": ["name", "share"],
-            "properties": {"name": {"type": "string", "title": "姓名", "minLength": 2, "maxLength": 30},
-                           "share": {"type": "integer", "title": "担保份额（%）", "minimum": 1, "maximum": 100}}}},
+        "guarantors": {
+            "type": "array",
+            "title": "担保人",
+            "minItems": 1,
+            "maxItems": 5,
+            "items": {
+                "type": "object",
+                "required": ["name", "share"],
+                "properties": {
+                    "name": {"type": "string", "title": "姓名", "minLength": 2, "maxLength": 30},
+                    "share": {"type": "integer", "title": "担保份额（%）", "minimum": 1, "maximum": 100},
+                },
+            },
+        },
     },
 }
-SCHEMA_UI = {"ui:order": ["loan_type", "contract_no", "bank", "principal", "maturity_date", "months_requested",
-                          "reason", "contact_phone", "wages_paid", "guarantors"],
-             "loan_type": {"ui:widget": "radio"}, "reason": {"ui:widget": "textarea"},
-             "maturity_date": {"ui:widget": "date"}}
+SCHEMA_UI = {
+    "ui:order": [
+        "loan_type",
+        "contract_no",
+        "bank",
+        "principal",
+        "maturity_date",
+        "months_requested",
+        "reason",
+        "contact_phone",
+        "wages_paid",
+        "guarantors",
+    ],
+    "loan_type": {"ui:widget": "radio"},
+    "reason": {"ui:widget": "textarea"},
+    "maturity_date": {"ui:widget": "date"},
+}
 
 
 def _form_data() -> dict:
     """process id -> the data its task is completed with (valid: the maturity date lies a year ahead)."""
     maturity = (local_today() + timedelta(days=365)).isoformat()
-    shared = {"loan_type": "weigangdai", "contract_no": "JK-2024-0815", "bank": "潍坊银行奎文支行",
-              "principal": "1250000.50", "maturity_date": maturity, "months_requested": 12,
-              "reason": "受订单延后影响，货款回笼推迟三个月，申请展期十二个月。", "wages_paid": True}
-    return {"one_step": {},
-            "wtforms_step": {**shared, "founded_date": "2015-06-01", "employees": 86, "headcount_last_year_end": 80,
-                             "contributions_paid": True},
-            "schema_step": {**shared, "contact_phone": "13812345678",
-                            "guarantors": [{"name": "王建国", "share": 60}, {"name": "李秀英", "share": 40}]}}
+    shared = {
+        "loan_type": "weigangdai",
+        "contract_no": "JK-2024-0815",
+        "bank": "潍坊银行奎文支行",
+        "principal": "1250000.50",
+        "maturity_date": maturity,
+        "months_requested": 12,
+        "reason": "受订单延后影响，货款回笼推迟三个月，申请展期十二个月。",
+        "wages_paid": True,
+    }
+    return {
+        "one_step": {},
+        "wtforms_step": {
+            **shared,
+            "founded_date": "2015-06-01",
+            "employees": 86,
+            "headcount_last_year_end": 80,
+            "contributions_paid": True,
+        },
+        "schema_step": {
+            **shared,
+            "contact_phone": "13812345678",
+            "guarantors": [{"name": "王建国", "share": 60}, {"name": "李秀英", "share": 40}],
+        },
+    }
 
 
 def form_sources() -> dict[str, str]:
     """The files of the two one-task processes with a form (deployed beside one_step)."""
-    return {"wtforms_step.bpmn": one_step_bpmn("wtforms_step", task_properties={"formKey": "loan_extension_apply"}),
-            "schema_step.bpmn": one_step_bpmn("schema_step", task_properties={
+    return {
+        "wtforms_step.bpmn": one_step_bpmn("wtforms_step", task_properties={"formKey": "loan_extension_apply"}),
+        "schema_step.bpmn": one_step_bpmn(
+            "schema_step",
+            task_properties={
                 "formJsonSchemaFilename": "schema_step-schema.json",
-                "formUiSchemaFilename": "schema_step-uischema.json"}),
-            "schema_step-schema.json": json.dumps(SCHEMA_FORM, ensure_ascii=False),
-            "schema_step-uischema.json": json.dumps(SCHEMA_UI, ensure_ascii=False)}
+                "formUiSchemaFilename": "schema_step-uischema.json",
+            },
+        ),
+        "schema_step-schema.json": json.dumps(SCHEMA_FORM, ensure_ascii=False),
+        "schema_step-uischema.json": json.dumps(SCHEMA_UI, ensure_ascii=False),
+    }
 
 
 def _percentiles(values):
     values = sorted(values)
-    return {"p50_ms": round(statistics.median(values) * 1000, 2),
-            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2)}
+    return {
+        "p50_ms": round(statistics.median(values) * 1000, 2),
+        "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2),
+    }
 
 
 class ApiClient:
@@ -172,9 +235,12 @@ def measure_server(stack, lifecycles, seconds, rounds=3):
         for name, values in this_round.items():
             timings[name] += values
             per_round[name].append(_percentiles(values)["p50_ms"])
-    return {**{name: _percentiles(values) | {"p50_ms_rounds": per_round[name]} for name, values in timings.items()},
-            "lifecycles_per_s": {clients: statistics.median(values) for clients, values in rates.items()},
-            "lifecycles_per_s_rounds": rates, "bare_engine_p50_ms_rounds": bare_rounds}
+    return {
+        **{name: _percentiles(values) | {"p50_ms_rounds": per_round[name]} for name, values in timings.items()},
+        "lifecycles_per_s": {clients: statistics.median(values) for clients, values in rates.items()},
+        "lifecycles_per_s_rounds": rates,
+        "bare_engine_p50_ms_rounds": bare_rounds,
+    }
 
 
 def measure_forms(stack, lifecycles, rounds=3):
@@ -191,18 +257,24 @@ def measure_forms(stack, lifecycles, rounds=3):
     for _round in range(rounds):
         this_round = {process: {name: [] for name in timings[process]} for process in processes}
         for n in range(lifecycles):
-            for process in processes[n % len(processes):] + processes[:n % len(processes)]:
+            for process in processes[n % len(processes) :] + processes[: n % len(processes)]:
                 lifecycle(one, this_round[process], process, data[process])
         for process, calls in this_round.items():
             for name, values in calls.items():
                 timings[process][name] += values
             per_round[process].append(_percentiles(calls["complete"])["p50_ms"])
-    result = {process: {name: _percentiles(values) for name, values in calls.items()}
-              | {"complete_p50_ms_rounds": per_round[process]} for process, calls in timings.items()}
+    result = {
+        process: {name: _percentiles(values) for name, values in calls.items()}
+        | {"complete_p50_ms_rounds": per_round[process]}
+        for process, calls in timings.items()
+    }
     result["complete_ratio_json_schema_to_wtforms"] = round(
-        result["schema_step"]["complete"]["p50_ms"] / result["wtforms_step"]["complete"]["p50_ms"], 3)
+        result["schema_step"]["complete"]["p50_ms"] / result["wtforms_step"]["complete"]["p50_ms"], 3
+    )
     result["complete_ratio_json_schema_to_wtforms_rounds"] = [
-        round(schema / wtforms, 3) for schema, wtforms in zip(per_round["schema_step"], per_round["wtforms_step"])]
+        round(schema / wtforms, 3)
+        for schema, wtforms in zip(per_round["schema_step"], per_round["wtforms_step"], strict=True)
+    ]
     return result
 
 
@@ -214,9 +286,18 @@ def measure_telemetry(database, lifecycles, rounds=3, phases=6, phase_seconds=3.
     plain_env, servers = dict(stack.env), {}
     metrics_folder = tempfile.mkdtemp(prefix="bench-metrics-", dir=stack.log_dir)
     try:
-        for name, settings in (("on", {"REQUEST_LOG": "1", "METRICS_ENABLED": "1", "LOG_FORMAT": "text",
-                                       **({"PROMETHEUS_MULTIPROC_DIR": metrics_folder} if server == "gunicorn" else {})}),
-                               ("off", {"REQUEST_LOG": "0", "METRICS_ENABLED": "0"})):
+        for name, settings in (
+            (
+                "on",
+                {
+                    "REQUEST_LOG": "1",
+                    "METRICS_ENABLED": "1",
+                    "LOG_FORMAT": "text",
+                    **({"PROMETHEUS_MULTIPROC_DIR": metrics_folder} if server == "gunicorn" else {}),
+                },
+            ),
+            ("off", {"REQUEST_LOG": "0", "METRICS_ENABLED": "0"}),
+        ):
             stack.env = {**plain_env, **settings}
             servers[name] = (stack.start_web(server), SimpleNamespace(url=stack.url, tokens=stack.tokens))
         stack.env, stack.web = plain_env, None
@@ -238,11 +319,21 @@ def measure_telemetry(database, lifecycles, rounds=3, phases=6, phase_seconds=3.
             for name in servers:
                 p50[name].append(_percentiles(timings[name]["lifecycle"])["p50_ms"])
                 rates[name].append(round(statistics.median(round_rates[name]), 1))
-        result = {name: {"lifecycle_p50_ms_rounds": p50[name], "lifecycles_per_s_4_rounds": rates[name],
-                         "lifecycle_p50_ms": statistics.median(p50[name]),
-                         "lifecycles_per_s_4": statistics.median(rates[name])} for name in servers}
-        result["lifecycle_p50_ratio_on_to_off_rounds"] = [round(on / off, 3) for on, off in zip(p50["on"], p50["off"])]
-        result["rate_4_ratio_off_to_on_rounds"] = [round(off / on, 3) for on, off in zip(rates["on"], rates["off"])]
+        result = {
+            name: {
+                "lifecycle_p50_ms_rounds": p50[name],
+                "lifecycles_per_s_4_rounds": rates[name],
+                "lifecycle_p50_ms": statistics.median(p50[name]),
+                "lifecycles_per_s_4": statistics.median(rates[name]),
+            }
+            for name in servers
+        }
+        result["lifecycle_p50_ratio_on_to_off_rounds"] = [
+            round(on / off, 3) for on, off in zip(p50["on"], p50["off"], strict=True)
+        ]
+        result["rate_4_ratio_off_to_on_rounds"] = [
+            round(off / on, 3) for on, off in zip(rates["on"], rates["off"], strict=True)
+        ]
         result["lifecycle_p50_ratio_on_to_off"] = statistics.median(result["lifecycle_p50_ratio_on_to_off_rounds"])
         result["rate_4_ratio_off_to_on"] = statistics.median(result["rate_4_ratio_off_to_on_rounds"])
         return result
@@ -267,6 +358,7 @@ def lifecycles_per_second(stack, clients, seconds) -> float:
         while time.monotonic() < deadline:
             lifecycle(api)
             counts[n] += 1
+
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
     for thread in threads:
@@ -288,9 +380,12 @@ def timer_latency(stack, count=40):
     with engine.connect() as conn:
         while conn.scalar(sa.text("SELECT count(*) FROM timer")) and time.monotonic() < deadline:
             time.sleep(0.2)
-        rows = conn.execute(sa.text(
-            "SELECT i.created_at, a.at FROM audit_event a JOIN process_instance i ON i.id = a.instance_id "
-            "WHERE a.kind = 'timer_fired' AND i.process_id = 'timed_step'")).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT i.created_at, a.at FROM audit_event a JOIN process_instance i ON i.id = a.instance_id "
+                "WHERE a.kind = 'timer_fired' AND i.process_id = 'timed_step'"
+            )
+        ).all()
     engine.dispose()
     delays = sorted((fired - created - timedelta(seconds=TIMER_SECONDS)).total_seconds() for created, fired in rows)
     return {"p50": round(statistics.median(delays), 3), "max": round(delays[-1], 3), "timers": len(delays)}
@@ -300,12 +395,13 @@ class BareEngine:
     """The same lifecycle in SpiffWorkflow alone, in memory (the floor; also the machine's speed at a moment)."""
 
     def __init__(self):
+        from lxml import etree
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
         from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
         from SpiffWorkflow.util.task import TaskState
-        from lxml import etree
+
         parser = SpiffBpmnParser()
         parser.add_bpmn_xml(etree.ElementTree(etree.fromstring(one_step_bpmn().encode())), filename="one_step.bpmn")
         self.spec = parser.get_spec("one_step")
@@ -340,18 +436,25 @@ def bare_engine(lifecycles):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--lifecycles", type=int, default=200,
-                        help="each round's one-client lifecycles (of each process, in forms)")
+    parser.add_argument(
+        "--lifecycles", type=int, default=200, help="each round's one-client lifecycles (of each process, in forms)"
+    )
     parser.add_argument("--seconds", type=float, default=10, help="each round's 4-client run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--parts", default="server,forms,telemetry",
-                        help="which measurements: server (calls, rates, timers), forms, telemetry")
+    parser.add_argument(
+        "--parts",
+        default="server,forms,telemetry",
+        help="which measurements: server (calls, rates, timers), forms, telemetry",
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     result = {"cpus": os.cpu_count(), "bare_engine": bare_engine(args.lifecycles)}
-    sources = {"one_step.bpmn": one_step_bpmn(), **form_sources(),
-               "timed_step.bpmn": one_step_bpmn("timed_step", timer=f"PT{TIMER_SECONDS}S")}
+    sources = {
+        "one_step.bpmn": one_step_bpmn(),
+        **form_sources(),
+        "timed_step.bpmn": one_step_bpmn("timed_step", timer=f"PT{TIMER_SECONDS}S"),
+    }
     for database in args.databases.split(","):
         result[database] = {"server": "gunicorn -w 2" if database == "postgresql" else "flask run (threaded)"}
         if parts & {"server", "forms"}:
@@ -374,13 +477,23 @@ def main():
         "complete_p50_ms_postgresql_le_9": pg.get("complete", {}).get("p50_ms", 1e9) <= 9,
         "lifecycles_per_s_4_clients_postgresql_ge_80": pg.get("lifecycles_per_s", {}).get("4", 0) >= 80,
         "timer_latency_p50_s_le_2": result.get("timer_latency_s", {}).get("p50", 1e9) <= 2,
-        **{f"json_schema_complete_within_10pct_of_wtforms_{database}":
-           result[database]["forms"]["complete_ratio_json_schema_to_wtforms"] <= 1.10
-           for database in ("sqlite", "postgresql") if "forms" in result.get(database, {})},
-        **{f"request_log_and_metrics_within_5pct_{database}":
-           result[database]["telemetry"]["lifecycle_p50_ratio_on_to_off"] <= 1.05
-           and result[database]["telemetry"]["rate_4_ratio_off_to_on"] <= 1.05
-           for database in ("sqlite", "postgresql") if "telemetry" in result.get(database, {})},
+        **{
+            f"json_schema_complete_within_10pct_of_wtforms_{database}": result[database]["forms"][
+                "complete_ratio_json_schema_to_wtforms"
+            ]
+            <= 1.10
+            for database in ("sqlite", "postgresql")
+            if "forms" in result.get(database, {})
+        },
+        **{
+            f"request_log_and_metrics_within_5pct_{database}": result[database]["telemetry"][
+                "lifecycle_p50_ratio_on_to_off"
+            ]
+            <= 1.05
+            and result[database]["telemetry"]["rate_4_ratio_off_to_on"] <= 1.05
+            for database in ("sqlite", "postgresql")
+            if "telemetry" in result.get(database, {})
+        },
     }
     print(json.dumps(result, indent=2))
 

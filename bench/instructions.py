@@ -15,6 +15,7 @@ count (start-up, migrations and warm-up cancel out). About a minute per run.
 Prints one JSON document. Usage: python bench/instructions.py [--database postgresql|sqlite] [--old TREE]
 (`git worktree add /tmp/old <rev>` for --old; both versions run against the same kind of database).
 """
+
 import argparse
 import json
 import os
@@ -32,8 +33,12 @@ def run_lifecycles(count: int) -> None:
     """The measured process: `count` lifecycles through the test client (the stack's database and token from env)."""
     import config
     from workflow_app import create_app
-    settings = type("Counted", (config.ProductionConfig,), {
-        "SQLALCHEMY_DATABASE_URI": os.environ["COUNTED_DATABASE_URL"], "SECRET_KEY": "counted-" + "x" * 24})
+
+    settings = type(
+        "Counted",
+        (config.ProductionConfig,),
+        {"SQLALCHEMY_DATABASE_URI": os.environ["COUNTED_DATABASE_URL"], "SECRET_KEY": "counted-" + "x" * 24},
+    )
     client = create_app(settings).test_client()
     headers = {"Authorization": f"Bearer {os.environ['COUNTED_TOKEN']}"}
     for _ in range(count):
@@ -47,11 +52,28 @@ def run_lifecycles(count: int) -> None:
 
 def count_instructions(tree: Path, stack, lifecycles: int) -> int:
     """Run `lifecycles` lifecycles of the code in `tree` under callgrind; return the instructions it counted."""
-    env = {**stack.env, "PYTHONPATH": str(tree), "COUNTED_DATABASE_URL": stack.database_url,
-           "COUNTED_TOKEN": stack.tokens[0]}
-    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-                           str(Path(__file__).resolve()), "--inner", str(lifecycles)],
-                          cwd=tree, env=env, capture_output=True, text=True, timeout=1800)
+    env = {
+        **stack.env,
+        "PYTHONPATH": str(tree),
+        "COUNTED_DATABASE_URL": stack.database_url,
+        "COUNTED_TOKEN": stack.tokens[0],
+    }
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--inner",
+            str(lifecycles),
+        ],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or not found:
         raise RuntimeError(f"the counted run failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -60,13 +82,16 @@ def count_instructions(tree: Path, stack, lifecycles: int) -> int:
 
 def per_lifecycle(tree: Path, database: str) -> dict:
     from live_stack import LiveStack  # here, not at the top: the counted process imports the code of its own tree
+
     stack = LiveStack(database, clients=1)
     try:
         counts = {n: count_instructions(tree, stack, n) for n in RUNS}
     finally:
         stack.stop()
-    return {"instructions_per_lifecycle": round((counts[RUNS[1]] - counts[RUNS[0]]) / (RUNS[1] - RUNS[0])),
-            "instructions": {str(n): count for n, count in counts.items()}}
+    return {
+        "instructions_per_lifecycle": round((counts[RUNS[1]] - counts[RUNS[0]]) / (RUNS[1] - RUNS[0])),
+        "instructions": {str(n): count for n, count in counts.items()},
+    }
 
 
 def main():

@@ -2,6 +2,7 @@
 migrated, with clerks and their API tokens and the given processes deployed, served by gunicorn or the
 development server, with an optional `flask worker`. Used by bench/ scripts and tests/reliability.
 """
+
 import os
 import secrets
 import signal
@@ -25,17 +26,33 @@ LANE = "clerk"
 def one_step_bpmn(process_id="one_step", timer=None, task_properties=None):
     """A process of one user task in the lane "clerk", after a timer (an ISO duration) when one is given; the task
     carries the spiffworkflow properties given (e.g. {"formKey": ...} or {"formJsonSchemaFilename": ...})."""
-    properties = "".join(f'<spiffworkflow:property name="{name}" value="{value}" />'
-                         for name, value in (task_properties or {}).items())
-    extensions = (f"<bpmn:extensionElements><spiffworkflow:properties>{properties}</spiffworkflow:properties>"
-                  f"</bpmn:extensionElements>") if properties else ""
-    wait = (f'<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing>'
+    properties = "".join(
+        f'<spiffworkflow:property name="{name}" value="{value}" />' for name, value in (task_properties or {}).items()
+    )
+    extensions = (
+        (
+            f"<bpmn:extensionElements><spiffworkflow:properties>{properties}</spiffworkflow:properties>"
+            f"</bpmn:extensionElements>"
+        )
+        if properties
+        else ""
+    )
+    wait = (
+        (
+            f'<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing>'
             f'<bpmn:timerEventDefinition id="wd"><bpmn:timeDuration>"{timer}"</bpmn:timeDuration>'
-            f'</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
-            f'<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait" />') if timer else ""
+            f"</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+            f'<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait" />'
+        )
+        if timer
+        else ""
+    )
     first = "wait" if timer else "start"
-    refs = "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" for node in ("start", "wait", "approve", "end")
-                   if node != "wait" or timer)
+    refs = "".join(
+        f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>"
+        for node in ("start", "wait", "approve", "end")
+        if node != "wait" or timer
+    )
     return f'''<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
@@ -68,9 +85,15 @@ class LiveStack:
         else:
             self._path = self.log_dir / f"live-{os.getpid()}-{secrets.token_hex(3)}.sqlite"
             self.database_url = f"sqlite:///{self._path}"
-        self.env = {**os.environ, "DATABASE_URL": self.database_url, "APP_ENV": "production",
-                    "SECRET_KEY": secrets.token_hex(16), "WORKER_POLL_SECONDS": "0.2", "PYTHONPATH": str(ROOT),
-                    "FLASK_APP": "wsgi"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "APP_ENV": "production",
+            "SECRET_KEY": secrets.token_hex(16),
+            "WORKER_POLL_SECONDS": "0.2",
+            "PYTHONPATH": str(ROOT),
+            "FLASK_APP": "wsgi",
+        }
         self.env.pop("INPROCESS_WORKER", None)
         self.tokens = self._prepare(clients, sources or {"one_step.bpmn": one_step_bpmn()})
         self.web = self.worker = None
@@ -78,14 +101,19 @@ class LiveStack:
 
     def _prepare(self, clients, sources):
         """Migrate, create the clerks and their tokens, deploy the processes (in this process, then let go)."""
-        import config
         from flask_migrate import upgrade
+
+        import config
         from workflow_app import create_app
         from workflow_app.auth.operations import create_api_token, create_org_unit, create_user
         from workflow_app.engine.operations import deploy_sources
         from workflow_app.extensions import db
-        settings = type("LiveConfig", (config.DevelopmentConfig,), {
-            "SQLALCHEMY_DATABASE_URI": self.database_url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+
+        settings = type(
+            "LiveConfig",
+            (config.DevelopmentConfig,),
+            {"SQLALCHEMY_DATABASE_URI": self.database_url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"},
+        )
         app = create_app(settings)
         with app.app_context():
             upgrade()
@@ -105,8 +133,18 @@ class LiveStack:
         self.url = f"http://127.0.0.1:{port}"
         log = open(self.log_dir / f"live-web-{port}.log", "ab")
         if server == "gunicorn":
-            command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                       "--graceful-timeout", "5", "wsgi:app"]
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--graceful-timeout",
+                "5",
+                "wsgi:app",
+            ]
         else:  # the development server the demo runs (threads, one process)
             command = [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)]
         self.web = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log)
@@ -133,16 +171,19 @@ class LiveStack:
 
     def start_worker(self):
         log = open(self.log_dir / f"live-worker-{os.getpid()}.log", "ab")
-        self.worker = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=self.env,
-                                       stdout=log, stderr=log)
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+        )
         return self.worker
 
     def flask(self, *args) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=self.env, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "flask", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
+        )
 
     def engine(self):
         import sqlalchemy as sa
+
         url = self.database_url
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]

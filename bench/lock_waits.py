@@ -11,6 +11,7 @@ waiting on it).
 Prints one JSON document: the 4 clients' rate, the number of samples, and per kind of wait the mean number of
 backends in it per sample. Usage: python bench/lock_waits.py [--seconds 10]
 """
+
 import argparse
 import collections
 import json
@@ -25,9 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_lifecycle import ApiClient, lifecycle, lifecycles_per_second  # noqa: E402
 from live_stack import LiveStack  # noqa: E402
 
-_ACTIVITY = sa.text("SELECT state, wait_event_type, wait_event, left(query, 80) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND backend_type = 'client backend'")
+_ACTIVITY = sa.text(
+    "SELECT state, wait_event_type, wait_event, left(query, 80) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND backend_type = 'client backend'"
+)
 
 
 def sample_waits(engine, stop: threading.Event, counts: collections.Counter, samples: list) -> None:
@@ -61,10 +64,17 @@ def main():
             stop.set()
             sampler.join()
             engine.dispose()
-        print(json.dumps({"lifecycles_per_s_4_clients": round(rate, 1), "samples": samples[0],
-                          "backends_per_sample": {key: round(count / samples[0], 4)
-                                                  for key, count in counts.most_common()}}, indent=2,
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "lifecycles_per_s_4_clients": round(rate, 1),
+                    "samples": samples[0],
+                    "backends_per_sample": {key: round(count / samples[0], 4) for key, count in counts.most_common()},
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     finally:
         stack.stop()
 

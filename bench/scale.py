@@ -18,6 +18,7 @@ Measured in process (Flask test client, HTML rendered, signed-in sessions), afte
 Prints one JSON document. Usage: python bench/scale.py [--cases 100000] [--database postgresql|sqlite]
 [--requests 200] [--keep] [--reuse DATABASE_URL]
 """
+
 import argparse
 import json
 import os
@@ -42,25 +43,35 @@ ENTERPRISES = 2000
 BATCH = 2000
 FINISHED_SHARE = 0.85
 # (table, the column that ties its rows to a template's instance, case, agreement)
-OWNED = [("process_instance", "id", "instance"), ("case_record", "instance_id", "instance"),
-         ("task", "instance_id", "instance"), ("timer", "instance_id", "instance"),
-         ("audit_event", "instance_id", "instance"), ("sla_clock", "instance_id", "instance"),
-         ("agreement", "case_id", "case"), ("installment", "agreement_id", "agreement"),
-         ("case_comment", "case_id", "case"), ("notification", "instance_id", "instance"),
-         ("supervision_notice", "instance_id", "instance")]
+OWNED = [
+    ("process_instance", "id", "instance"),
+    ("case_record", "instance_id", "instance"),
+    ("task", "instance_id", "instance"),
+    ("timer", "instance_id", "instance"),
+    ("audit_event", "instance_id", "instance"),
+    ("sla_clock", "instance_id", "instance"),
+    ("agreement", "case_id", "case"),
+    ("installment", "agreement_id", "agreement"),
+    ("case_comment", "case_id", "case"),
+    ("notification", "instance_id", "instance"),
+    ("supervision_notice", "instance_id", "instance"),
+]
 OWNED_TABLES = [name for name, _column, _key in OWNED]  # each copied with new ids
 UNIQUE_TEXT = {("case_record", "number"), ("supervision_notice", "number")}
 
 
 def _percentiles(values):
     values = sorted(values)
-    return {"p50_ms": round(statistics.median(values) * 1000, 2),
-            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2)}
+    return {
+        "p50_ms": round(statistics.median(values) * 1000, 2),
+        "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2),
+    }
 
 
 def make_app(database_url):
     from config import TestingConfig
     from workflow_app import create_app
+
     config = type("ScaleConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": False})
     return create_app(config)
 
@@ -68,10 +79,10 @@ def make_app(database_url):
 def seed_templates():
     """The demo (org units, users, enterprises, its cases through the engine) plus a cancelled and a suspended case."""
     from workflow_app.auth.operations import create_user
+    from workflow_app.auth.queries import find_user
     from workflow_app.cases.operations import start_generic_case
     from workflow_app.demo import COUNTIES, seed_demo, seed_demo_cases
     from workflow_app.engine.operations import cancel_instance, deploy_sources, read_sources, suspend_instance
-    from workflow_app.auth.queries import find_user
     from workflow_app.extensions import db
 
     seed_demo(PASSWORD)
@@ -80,8 +91,17 @@ def seed_templates():
     dispatcher = find_user("dispatcher")
     uscc = db.session.scalar(sa.text("SELECT uscc FROM enterprise ORDER BY id LIMIT 1"))
     for how in ("cancel", "suspend"):
-        case = start_generic_case("referral", {"enterprise_uscc": uscc, "category": "社保", "description": f"bench {how}",
-                                               "labour_shortage": False, "source": "市工业运行指挥部"}, dispatcher)
+        case = start_generic_case(
+            "referral",
+            {
+                "enterprise_uscc": uscc,
+                "category": "社保",
+                "description": f"bench {how}",
+                "labour_shortage": False,
+                "source": "市工业运行指挥部",
+            },
+            dispatcher,
+        )
         if how == "cancel":
             cancel_instance(case.instance_id, "registered twice", dispatcher.id)
         else:
@@ -98,8 +118,15 @@ def _enterprises(conn, metadata):
     table = metadata.tables["enterprise"]
     start = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) + 1
     words = ["精密机械", "食品加工", "纺织", "汽车零部件", "化工", "电子科技", "新材料", "建材", "医药", "物流"]
-    rows = [{"id": start + n, "uscc": f"91370{n:012d}X", "name": f"{units[n % len(units)][1]}{words[n % len(words)]}第{n}有限公司",
-             "county_id": units[n % len(units)][0]} for n in range(ENTERPRISES)]
+    rows = [
+        {
+            "id": start + n,
+            "uscc": f"91370{n:012d}X",
+            "name": f"{units[n % len(units)][1]}{words[n % len(words)]}第{n}有限公司",
+            "county_id": units[n % len(units)][0],
+        }
+        for n in range(ENTERPRISES)
+    ]
     conn.execute(table.insert(), rows)
     return [(r["id"], r["county_id"], r["name"]) for r in rows]
 
@@ -111,16 +138,25 @@ def copy_templates(engine, metadata, copies_wanted):
     rng = random.Random(7)
     with engine.begin() as conn:
         enterprises = _enterprises(conn, metadata)
-        templates = conn.execute(sa.text(
-            "SELECT i.id, i.status, i.org_unit_id, c.id, c.enterprise_id FROM process_instance i "
-            "JOIN case_record c ON c.instance_id = i.id ORDER BY i.id")).all()
-        users_by_unit = dict(conn.execute(sa.text(
-            "SELECT u.org_unit_id, min(u.id) FROM user_account u JOIN user_role ur ON ur.user_id = u.id "
-            "JOIN role r ON r.id = ur.role_id WHERE r.name = 'county_handler' GROUP BY u.org_unit_id")).all())
+        templates = conn.execute(
+            sa.text(
+                "SELECT i.id, i.status, i.org_unit_id, c.id, c.enterprise_id FROM process_instance i "
+                "JOIN case_record c ON c.instance_id = i.id ORDER BY i.id"
+            )
+        ).all()
+        users_by_unit = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT u.org_unit_id, min(u.id) FROM user_account u JOIN user_role ur ON ur.user_id = u.id "
+                    "JOIN role r ON r.id = ur.role_id WHERE r.name = 'county_handler' GROUP BY u.org_unit_id"
+                )
+            ).all()
+        )
         finished = [t for t in templates if t[1] in ("completed", "cancelled")]
         unfinished = [t for t in templates if t not in finished]
-        plan = ([(t, FINISHED_SHARE / len(finished)) for t in finished]
-                + [(t, (1 - FINISHED_SHARE) / len(unfinished)) for t in unfinished])
+        plan = [(t, FINISHED_SHARE / len(finished)) for t in finished] + [
+            (t, (1 - FINISHED_SHARE) / len(unfinished)) for t in unfinished
+        ]
         rows_of = {}  # template instance id -> {table: [rows]}
         for template, _share in plan:
             instance_id, case_id = template[0], template[3]
@@ -132,10 +168,14 @@ def copy_templates(engine, metadata, copies_wanted):
                 if name == "agreement":
                     keys["agreement"] = [r["id"] for r in found]
             rows_of[instance_id] = owned
-        next_id = {name: (conn.scalar(sa.select(sa.func.coalesce(sa.func.max(metadata.tables[name].c.id), 0))) + 1)
-                   for name in OWNED_TABLES}
-        shifted = {name: [c.name for c in metadata.tables[name].columns if isinstance(c.type, UTCDateTime)]
-                   for name in OWNED_TABLES}
+        next_id = {
+            name: (conn.scalar(sa.select(sa.func.coalesce(sa.func.max(metadata.tables[name].c.id), 0))) + 1)
+            for name in OWNED_TABLES
+        }
+        shifted = {
+            name: [c.name for c in metadata.tables[name].columns if isinstance(c.type, UTCDateTime)]
+            for name in OWNED_TABLES
+        }
         pending = {name: [] for name in OWNED_TABLES}
         weights = [share for _t, share in plan]
         for n in range(copies_wanted):
@@ -158,7 +198,9 @@ def copy_templates(engine, metadata, copies_wanted):
         _flush(conn, metadata, pending)
         if engine.dialect.name == "postgresql":
             for name in OWNED_TABLES:
-                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
+                conn.execute(
+                    sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+                )
     # after a bulk load, what autovacuum would do on its own a little later: statistics and the visibility map
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
@@ -166,8 +208,13 @@ def copy_templates(engine, metadata, copies_wanted):
 
 def _remap(name, row, ids, template, unit_id, enterprise_id, users_by_unit, n):
     """Point a copied row at its copy's instance, case, tasks, clock, agreement, county and enterprise."""
-    for column, table in (("instance_id", "process_instance"), ("case_id", "case_record"), ("task_id", "task"),
-                          ("clock_id", "sla_clock"), ("agreement_id", "agreement")):
+    for column, table in (
+        ("instance_id", "process_instance"),
+        ("case_id", "case_record"),
+        ("task_id", "task"),
+        ("clock_id", "sla_clock"),
+        ("agreement_id", "agreement"),
+    ):
         if row.get(column) is not None and (table, row[column]) in ids:
             row[column] = ids[(table, row[column])]
     template_unit = template[2]
@@ -192,6 +239,7 @@ def _flush(conn, metadata, pending):
 def measure(app, requests_per_page):
     """Time the pages with signed-in test clients; return their p50/p95."""
     from workflow_app.extensions import db
+
     rng = random.Random(11)
 
     def client_for(username):
@@ -204,11 +252,14 @@ def measure(app, requests_per_page):
         case_ids = [r[0] for r in db.session.execute(sa.text("SELECT id FROM case_record"))]
         names = [r[0] for r in db.session.execute(sa.text("SELECT name FROM enterprise ORDER BY id"))]
         numbers = [r[0] for r in db.session.execute(sa.text("SELECT number FROM case_record ORDER BY id LIMIT 500"))]
-        handler = db.session.execute(sa.text(
-            "SELECT u.username, count(*) FROM task t JOIN user_account u ON u.org_unit_id = t.org_unit_id "
-            "JOIN user_role ur ON ur.user_id = u.id JOIN role r ON r.id = ur.role_id "
-            "WHERE t.state = 'open' AND t.assignee_id IS NULL AND t.role = 'county_handler' "
-            "AND r.name = 'county_handler' GROUP BY u.username ORDER BY count(*) DESC LIMIT 1")).first()
+        handler = db.session.execute(
+            sa.text(
+                "SELECT u.username, count(*) FROM task t JOIN user_account u ON u.org_unit_id = t.org_unit_id "
+                "JOIN user_role ur ON ur.user_id = u.id JOIN role r ON r.id = ur.role_id "
+                "WHERE t.state = 'open' AND t.assignee_id IS NULL AND t.role = 'county_handler' "
+                "AND r.name = 'county_handler' GROUP BY u.username ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).first()
         db.session.remove()
     handler_client, supervisor = client_for(handler[0]), client_for("city_supervisor")
     pages = {
@@ -216,8 +267,9 @@ def measure(app, requests_per_page):
         "case_page": lambda: supervisor.get(f"/cases/{rng.choice(case_ids)}"),
         "dashboard": lambda: supervisor.get("/supervision"),
         "case_list": lambda: supervisor.get("/cases/"),
-        "case_search": lambda: supervisor.get("/cases/", query_string={
-            "q": rng.choice([rng.choice(names)[-8:], rng.choice(numbers)[:12]])}),
+        "case_search": lambda: supervisor.get(
+            "/cases/", query_string={"q": rng.choice([rng.choice(names)[-8:], rng.choice(numbers)[:12]])}
+        ),
     }
     figures = {}
     for name, fetch in pages.items():
@@ -236,6 +288,7 @@ def measure(app, requests_per_page):
 
 def run(database, cases, requests_per_page, reuse=None, keep=False):
     from flask_migrate import upgrade
+
     from workflow_app.extensions import db
 
     folder = tempfile.mkdtemp()
@@ -258,13 +311,18 @@ def run(database, cases, requests_per_page, reuse=None, keep=False):
             seed_templates()
             templates = db.session.scalar(sa.text("SELECT count(*) FROM case_record"))
             copy_templates(db.engine, db.metadata, cases - templates)
-            stats = {key: db.session.scalar(sa.text(sql)) for key, sql in {
-                "cases": "SELECT count(*) FROM case_record",
-                "open_tasks": "SELECT count(*) FROM task WHERE state = 'open'",
-                "counties_with_open_tasks": "SELECT count(DISTINCT org_unit_id) FROM task WHERE state = 'open'",
-                "finished_cases": "SELECT count(*) FROM process_instance WHERE status IN ('completed', 'cancelled')",
-                "tasks": "SELECT count(*) FROM task", "audit_events": "SELECT count(*) FROM audit_event",
-                "sla_clocks": "SELECT count(*) FROM sla_clock"}.items()}
+            stats = {
+                key: db.session.scalar(sa.text(sql))
+                for key, sql in {
+                    "cases": "SELECT count(*) FROM case_record",
+                    "open_tasks": "SELECT count(*) FROM task WHERE state = 'open'",
+                    "counties_with_open_tasks": "SELECT count(DISTINCT org_unit_id) FROM task WHERE state = 'open'",
+                    "finished_cases": "SELECT count(*) FROM process_instance WHERE status IN ('completed', 'cancelled')",
+                    "tasks": "SELECT count(*) FROM task",
+                    "audit_events": "SELECT count(*) FROM audit_event",
+                    "sla_clocks": "SELECT count(*) FROM sla_clock",
+                }.items()
+            }
             db.session.remove()
         seed_seconds = round(time.perf_counter() - started, 1)
         figures = measure(app, requests_per_page)
@@ -287,6 +345,7 @@ def main():
     parser.add_argument("--reuse", metavar="URL", help="measure a database kept by --keep instead of seeding one")
     args = parser.parse_args()
     import logging
+
     logging.disable(logging.INFO)
     os.environ.setdefault("APP_ENV", "testing")
     result = {"cpu_count": os.cpu_count(), "cases_wanted": args.cases, "requests_per_page": args.requests}
@@ -295,6 +354,7 @@ def main():
     # this shared machine's speed drifts by up to 2x between sessions: the bare engine's lifecycle (as
     # bench/http_lifecycle.py measures it) tells a reader how fast it ran
     from http_lifecycle import bare_engine
+
     result["bare_engine_lifecycle"] = bare_engine(300)
     print(json.dumps(result, ensure_ascii=False))
 

@@ -1,4 +1,5 @@
 """A throw-away PostgreSQL database for a benchmark run (created fresh, dropped at the end)."""
+
 import os
 
 import sqlalchemy as sa
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 def create_postgres_database(prefix: str):
     """Create an empty database named after the prefix and this process; return (url, admin engine, name)."""
     from config import TestingConfig
+
     admin = sa.create_engine(TestingConfig.TEST_POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"{prefix}_{os.getpid()}"
     with admin.connect() as conn:

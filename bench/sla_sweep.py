@@ -23,6 +23,7 @@ claim_plan:   the plan of the sweep's own claim query (captured as it ran: SELEC
 Prints one JSON document. Usage: python bench/sla_sweep.py [--sizes 10000,100000]
 [--databases sqlite,postgresql] [--repeats 5] [--due-share 0.01]
 """
+
 import argparse
 import json
 import os
@@ -32,18 +33,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-
 from scratch_database import create_postgres_database, drop_postgres_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIM_INDEX = "ix_sla_clock_next_escalation_at"
-NOW = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)  # a Monday, 10:00 in Shanghai
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
 CHUNK = 5000
 # a running referral's serialized state is 6-10 KB; the due instances get one that size (the sweep loads them),
 # the rest a placeholder (nothing reads them; 100,000 real ones would only make seeding slow)
@@ -64,8 +64,12 @@ def seed(n, due_share):
     seed_demo("bench-password")
     deploy_sources(read_sources([ROOT / "bpmn"]))
     db.session.commit()
-    version_id = db.session.scalar(sa.select(ProcessVersion.id).where(ProcessVersion.process_id == "referral")
-                                   .order_by(ProcessVersion.version.desc()).limit(1))
+    version_id = db.session.scalar(
+        sa.select(ProcessVersion.id)
+        .where(ProcessVersion.process_id == "referral")
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
     counties = list(db.session.scalars(sa.select(OrgUnit.id).where(OrgUnit.level == "county").order_by(OrgUnit.id)))
     handlers = {u.org_unit_id: u.id for u in db.session.scalars(sa.select(User).where(User.username.like("%_handler")))}
     every = max(1, round(1 / due_share)) if due_share > 0 else n + 1
@@ -94,29 +98,86 @@ def seed(n, due_share):
             warn_at = nxt if level == 0 else due_at - timedelta(days=2)
             state_json = "{}"
         started = due_at - timedelta(days=7)
-        instances.append({"id": ident, "process_version_id": version_id, "process_id": "referral",
-                          "status": "running", "org_unit_id": unit, "state_json": state_json, "serializer_version": "1.3",
-                          "lock_version": 1, "current_step": "协调解决", "created_at": started, "updated_at": started})
-        cases.append({"id": ident, "number": f"ZB-BENCH-{ident:07d}", "instance_id": ident, "process_id": "referral",
-                      "title": f"bench case {ident}", "priority": "normal", "created_at": started})
-        tasks.append({"id": ident, "instance_id": ident, "spiff_task_id": str(uuid.uuid4()), "bpmn_id": "handle",
-                      "name": "协调解决", "role": "county_handler", "org_unit_id": unit,
-                      "assignee_id": handlers.get(unit) if i % 2 else None, "sla": "5wd", "sla_urgent": "2wd",
-                      "due_at": due_at, "warn_at": warn_at, "due_provisional": False, "state": "open",
-                      "created_at": started})
-        clocks.append({"id": ident, "instance_id": ident, "task_id": ident, "kind": "task", "phase": "handling",
-                       "process_id": "referral", "org_unit_id": unit, "sla": "5wd", "escalates": True,
-                       "started_at": started, "counted_from": started, "base_due_at": due_at, "due_at": due_at,
-                       "warn_at": warn_at, "due_provisional": False, "pauses": [], "paused_seconds": 0,
-                       "extension_days": 0, "extensions": [], "send_backs": 0, "reopens": 0, "level": level,
-                       "next_escalation_at": nxt})
+        instances.append(
+            {
+                "id": ident,
+                "process_version_id": version_id,
+                "process_id": "referral",
+                "status": "running",
+                "org_unit_id": unit,
+                "state_json": state_json,
+                "serializer_version": "1.3",
+                "lock_version": 1,
+                "current_step": "协调解决",
+                "created_at": started,
+                "updated_at": started,
+            }
+        )
+        cases.append(
+            {
+                "id": ident,
+                "number": f"ZB-BENCH-{ident:07d}",
+                "instance_id": ident,
+                "process_id": "referral",
+                "title": f"bench case {ident}",
+                "priority": "normal",
+                "created_at": started,
+            }
+        )
+        tasks.append(
+            {
+                "id": ident,
+                "instance_id": ident,
+                "spiff_task_id": str(uuid.uuid4()),
+                "bpmn_id": "handle",
+                "name": "协调解决",
+                "role": "county_handler",
+                "org_unit_id": unit,
+                "assignee_id": handlers.get(unit) if i % 2 else None,
+                "sla": "5wd",
+                "sla_urgent": "2wd",
+                "due_at": due_at,
+                "warn_at": warn_at,
+                "due_provisional": False,
+                "state": "open",
+                "created_at": started,
+            }
+        )
+        clocks.append(
+            {
+                "id": ident,
+                "instance_id": ident,
+                "task_id": ident,
+                "kind": "task",
+                "phase": "handling",
+                "process_id": "referral",
+                "org_unit_id": unit,
+                "sla": "5wd",
+                "escalates": True,
+                "started_at": started,
+                "counted_from": started,
+                "base_due_at": due_at,
+                "due_at": due_at,
+                "warn_at": warn_at,
+                "due_provisional": False,
+                "pauses": [],
+                "paused_seconds": 0,
+                "extension_days": 0,
+                "extensions": [],
+                "send_backs": 0,
+                "reopens": 0,
+                "level": level,
+                "next_escalation_at": nxt,
+            }
+        )
         if len(clocks) >= CHUNK:
             flush()
     flush()
     if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
         for table in ("process_instance", "case_record", "task", "sla_clock"):
-            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                       f"(SELECT max(id) FROM {table}))"))
+            db.session.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
     db.session.commit()
     return due
 
@@ -132,9 +193,11 @@ def reset(due):
     db.session.execute(sa.delete(SupervisionNotice.__table__))
     table = SlaClock.__table__
     db.session.execute(
-        sa.update(table).where(table.c.id == sa.bindparam("b_id"))
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
         .values(level=sa.bindparam("b_level"), next_escalation_at=sa.bindparam("b_next")),
-        [{"b_id": ident, "b_level": level, "b_next": nxt} for ident, (level, nxt) in due.items()])
+        [{"b_id": ident, "b_level": level, "b_next": nxt} for ident, (level, nxt) in due.items()],
+    )
     db.session.commit()
     db.session.remove()
     vacuum()
@@ -143,6 +206,7 @@ def reset(due):
 def vacuum():
     """PostgreSQL: what autovacuum would have done by the next sweep (dead rows gone, statistics fresh)."""
     from workflow_app.extensions import db
+
     if db.engine.dialect.name != "postgresql":
         return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -160,14 +224,19 @@ class Recorder:
     def seen(self, conn, cursor, statement, parameters, context, executemany):
         self.count += 1
         flat = " ".join(statement.split())
-        if (self.claim is None and flat.startswith("SELECT sla_clock.id FROM sla_clock")
-                and "next_escalation_at <=" in flat and "LIMIT" in flat):
+        if (
+            self.claim is None
+            and flat.startswith("SELECT sla_clock.id FROM sla_clock")
+            and "next_escalation_at <=" in flat
+            and "LIMIT" in flat
+        ):
             self.claim = (statement, parameters)
 
 
 def explain_claim(claim):
     """The claim query's plan as text lines, the index names it uses, and (PostgreSQL) its run time."""
     from workflow_app.extensions import db
+
     statement, parameters = claim
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
@@ -182,6 +251,7 @@ def explain_claim(claim):
                     names.append(node["Index Name"])
                 for child in node.get("Plans", []):
                     walk(child)
+
             walk(plan["Plan"])
             return lines, names, round(plan["Execution Time"], 3)
         rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
@@ -206,9 +276,12 @@ def measure(database_url, n, repeats, due_share):
         due = seed(n, due_share)
         vacuum()
         seed_s = time.perf_counter() - started
-        expected = {"clocks": len(due), "warned": sum(1 for lv, _ in due.values() if lv == 0),
-                    "notices": sum(1 for lv, _ in due.values() if lv == 1),
-                    "escalated": sum(1 for lv, _ in due.values() if lv == 2)}
+        expected = {
+            "clocks": len(due),
+            "warned": sum(1 for lv, _ in due.values() if lv == 0),
+            "notices": sum(1 for lv, _ in due.values() if lv == 1),
+            "escalated": sum(1 for lv, _ in due.values() if lv == 2),
+        }
         recorder = Recorder(db.engine)
 
         def sweep():
@@ -240,12 +313,18 @@ def measure(database_url, n, repeats, due_share):
         plan, indexes, claim_ms = explain_claim(recorder.claim)
         db.session.remove()
         db.engine.dispose()
-    result = {"due": len(due), "steps": {k: v for k, v in expected.items() if k != "clocks"},
-              "sweep_s": {"p50": round(statistics.median(times), 4), "max": round(max(times), 4)},
-              "sweep_cpu_s": round(statistics.median(cpu_times), 4),
-              "first_run_s": round(first, 4), "idle_sweep_s": round(statistics.median(idle), 4),
-              "statements": {"sweep": max(statements), "idle_sweep": idle_sent},
-              "claim_plan": plan, "claim_indexes": indexes, "seed_s": round(seed_s, 1)}
+    result = {
+        "due": len(due),
+        "steps": {k: v for k, v in expected.items() if k != "clocks"},
+        "sweep_s": {"p50": round(statistics.median(times), 4), "max": round(max(times), 4)},
+        "sweep_cpu_s": round(statistics.median(cpu_times), 4),
+        "first_run_s": round(first, 4),
+        "idle_sweep_s": round(statistics.median(idle), 4),
+        "statements": {"sweep": max(statements), "idle_sweep": idle_sent},
+        "claim_plan": plan,
+        "claim_indexes": indexes,
+        "seed_s": round(seed_s, 1),
+    }
     if claim_ms is not None:
         result["claim_ms"] = claim_ms
     return result
@@ -264,6 +343,7 @@ def main():
     if unknown:
         parser.error(f"unknown database(s): {', '.join(sorted(unknown))}")
     import logging
+
     logging.disable(logging.INFO)
 
     result = {"cpu_count": os.cpu_count()}
@@ -272,8 +352,9 @@ def main():
         for n in sizes:
             if database == "sqlite":
                 with tempfile.TemporaryDirectory() as folder:
-                    section[f"open_tasks_{n}"] = measure(f"sqlite:///{folder}/bench.sqlite", n, args.repeats,
-                                                         args.due_share)
+                    section[f"open_tasks_{n}"] = measure(
+                        f"sqlite:///{folder}/bench.sqlite", n, args.repeats, args.due_share
+                    )
             else:
                 url, admin, name = create_postgres_database("bench_sla")
                 try:

@@ -3,6 +3,7 @@
 A user task without a formKey gets `ConfirmForm`. Each process has its own module here
 that registers its forms with `@register_form("key")`.
 """
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, TextAreaField
@@ -16,12 +17,14 @@ FORM_CLASSES: dict[str, type[FlaskForm]] = {}
 
 def register_form(key: str):
     """Register a form class under a formKey."""
+
     def decorate(cls):
         if key in FORM_CLASSES and FORM_CLASSES[key] is not cls:
             raise ValueError(f"formKey '{key}' is registered twice")
         FORM_CLASSES[key] = cls
         cls.form_key = key
         return cls
+
     return decorate
 
 
@@ -36,8 +39,10 @@ class MissingForm(TaskForm):
     package's form_keys: the page shows why, and nothing is accepted (without the form's fields the model's gateways
     would route the case blindly)."""
 
-    instructions = _l("This step's form is no longer part of this installation: an administrator must deploy its "
-                      "process's package with this step's form named in form_keys. Nothing can be sent until then.")
+    instructions = _l(
+        "This step's form is no longer part of this installation: an administrator must deploy its "
+        "process's package with this step's form named in form_keys. Nothing can be sent until then."
+    )
 
     def validate(self, extra_validators=None):
         super().validate(extra_validators)
@@ -58,9 +63,14 @@ def form_class_for(form_key: str | None) -> type[FlaskForm]:
 
 def declared_fields(form_class) -> list[tuple[str, UnboundField]]:
     """(name, unbound field) of the fields a form class declares, in declaration order (no CSRF token)."""
-    return sorted(((name, value) for name in dir(form_class)
-                   if isinstance(value := getattr(form_class, name), UnboundField) and name != "csrf_token"),
-                  key=lambda item: item[1].creation_counter)
+    return sorted(
+        (
+            (name, value)
+            for name in dir(form_class)
+            if isinstance(value := getattr(form_class, name), UnboundField) and name != "csrf_token"
+        ),
+        key=lambda item: item[1].creation_counter,
+    )
 
 
 def describe_data(form_key: str | None, data: dict, recorded: dict | None = None) -> list[tuple[str, str]]:
@@ -78,8 +88,12 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
         seen.add(name)
         value = data[name]
         choices = unbound.kwargs.get("choices") or []
-        labels = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)):
-                  getattr(c, "label", c[1] if isinstance(c, tuple) else c) for c in choices}
+        labels = {
+            str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)): getattr(
+                c, "label", c[1] if isinstance(c, tuple) else c
+            )
+            for c in choices
+        }
         if issubclass(unbound.field_class, DecimalField):  # every amount field is in yuan (YuanField)
             value = _yuan(value)
         described.append((str(unbound.args[0]) if unbound.args else name, _show(labels.get(str(value), value))))
@@ -99,6 +113,7 @@ def describe_data(form_key: str | None, data: dict, recorded: dict | None = None
 def _yuan(value) -> str:
     """A yuan amount as the history shows money (core.money.format_yuan: 30,816.67); as it is when it is none."""
     from workflow_app.core.money import format_yuan, yuan_to_fen
+
     try:
         return format_yuan(yuan_to_fen(value))
     except (TypeError, ValueError):

@@ -1,4 +1,5 @@
 """The base of task forms: knows the case's data (for rules that depend on it) and yields task data."""
+
 from decimal import Decimal
 
 from flask_wtf import FlaskForm

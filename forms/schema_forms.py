@@ -4,6 +4,7 @@ A user task or start event names its form by `formJsonSchemaFilename` (and optio
 `schema_problems` is what a deploy refuses; `SchemaForm` validates what a person or an API client sent, with a
 message in the user's language for every error, and gives the values as task data keeps them.
 """
+
 import re
 import threading
 from collections import OrderedDict
@@ -34,8 +35,19 @@ MAX_SCHEMA_DEPTH = 64
 MAX_CHOICES_NAMED = 10
 
 # Keywords whose value is one schema, a list of schemas, or an object of schemas (the ones a walk descends into).
-_ONE_SCHEMA = ("additionalProperties", "propertyNames", "items", "contains", "not", "if", "then", "else",
-               "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_ONE_SCHEMA = (
+    "additionalProperties",
+    "propertyNames",
+    "items",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
@@ -51,8 +63,10 @@ def register_format(name: str, check) -> None:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-                        r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -65,8 +79,9 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 def _outside_typed_range(day: date) -> str | None:
     earliest, latest = typed_day_range()
     if not earliest <= day <= latest:
-        return _("give a date from %(earliest)s to %(latest)s", earliest=earliest.isoformat(),
-                 latest=latest.isoformat())
+        return _(
+            "give a date from %(earliest)s to %(latest)s", earliest=earliest.isoformat(), latest=latest.isoformat()
+        )
     return None
 
 
@@ -107,7 +122,7 @@ def check_uscc(text: str) -> str | None:
 
 def id_card_check_char(first17: str) -> str:
     """Return the check character of a resident identity card number's first 17 digits (GB 11643-1999)."""
-    return ID_CARD_CHECK[sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS)) % 11]
+    return ID_CARD_CHECK[sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS, strict=True)) % 11]
 
 
 def check_cn_id_card(text: str) -> str | None:
@@ -175,34 +190,55 @@ def _raising(check):
             if reason is not None:
                 raise FormatProblem(reason)
         return True
+
     return run
 
 
 # ---- Deploy checks ------------------------------------------------------------------------------------------
+
 
 def schema_problems(file_name: str, schema, ui_schema=None, ui_file_name: str | None = None) -> list[str]:
     """Return why a form's schema (and its ui schema) cannot be deployed, one line each naming file and place."""
     if not isinstance(schema, dict):
         return [_("%(where)s: a form's schema must be a JSON object", where=file_name)]
     if _depth(schema) > MAX_SCHEMA_DEPTH:
-        return [_("%(where)s: the schema is nested more than %(depth)d levels deep", where=file_name,
-                  depth=MAX_SCHEMA_DEPTH)]
+        return [
+            _(
+                "%(where)s: the schema is nested more than %(depth)d levels deep",
+                where=file_name,
+                depth=MAX_SCHEMA_DEPTH,
+            )
+        ]
     dialect = schema.get("$schema", DIALECT)
     if not isinstance(dialect, str) or dialect.rstrip("#") != DIALECT:
-        return [_("%(where)s: forms are JSON Schema draft 2020-12; leave out \"$schema\" or give %(dialect)s",
-                  where=_where(file_name, ("$schema",)), dialect=DIALECT)]
+        return [
+            _(
+                '%(where)s: forms are JSON Schema draft 2020-12; leave out "$schema" or give %(dialect)s',
+                where=_where(file_name, ("$schema",)),
+                dialect=DIALECT,
+            )
+        ]
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
-    problems = [_("%(where)s: not valid JSON Schema (draft 2020-12): %(reason)s",
-                  where=_where(file_name, error.absolute_path), reason=_shortened(error.message))
-                for error in sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = [
+        _(
+            "%(where)s: not valid JSON Schema (draft 2020-12): %(reason)s",
+            where=_where(file_name, error.absolute_path),
+            reason=_shortened(error.message),
+        )
+        for error in sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))
+    ]
     if problems:
         return problems
     resolver = Registry().resolver_with_root(DRAFT202012.create_resource(schema))
     problems += _rules_problems(file_name, schema)
     problems += _keyword_problems(file_name, schema, (), resolver)
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-        problems.append(_("%(where)s: a form's schema must be \"type\": \"object\" with its fields under "
-                          "\"properties\"", where=file_name))
+        problems.append(
+            _(
+                '%(where)s: a form\'s schema must be "type": "object" with its fields under "properties"',
+                where=file_name,
+            )
+        )
     if problems:
         return problems
     if ui_schema is not None:
@@ -258,11 +294,23 @@ def _rules_problems(file_name: str, schema: dict) -> list[str]:
         return []
     names = schema[RULES_KEYWORD]
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        return [_("%(where)s: \"x-rules\" must be a list of rule names, e.g. [\"%(example)s\"]",
-                  where=_where(file_name, (RULES_KEYWORD,)), example=(known_rules() or ["rule_name"])[0])]
-    return [_("%(where)s: unknown form rule \"%(rule)s\" (known: %(known)s)",
-              where=_where(file_name, (RULES_KEYWORD, index)), rule=name, known=", ".join(known_rules()) or "—")
-            for index, name in enumerate(names) if name not in known_rules()]
+        return [
+            _(
+                '%(where)s: "x-rules" must be a list of rule names, e.g. ["%(example)s"]',
+                where=_where(file_name, (RULES_KEYWORD,)),
+                example=(known_rules() or ["rule_name"])[0],
+            )
+        ]
+    return [
+        _(
+            '%(where)s: unknown form rule "%(rule)s" (known: %(known)s)',
+            where=_where(file_name, (RULES_KEYWORD, index)),
+            rule=name,
+            known=", ".join(known_rules()) or "—",
+        )
+        for index, name in enumerate(names)
+        if name not in known_rules()
+    ]
 
 
 def _keyword_problems(file_name, schema, pointer, resolver) -> list[str]:
@@ -272,8 +320,12 @@ def _keyword_problems(file_name, schema, pointer, resolver) -> list[str]:
         return []
     problems = []
     if pointer and RULES_KEYWORD in schema:
-        problems.append(_("%(where)s: \"x-rules\" is read at the top of a form's schema only; move it there",
-                          where=_where(file_name, (*pointer, RULES_KEYWORD))))
+        problems.append(
+            _(
+                '%(where)s: "x-rules" is read at the top of a form\'s schema only; move it there',
+                where=_where(file_name, (*pointer, RULES_KEYWORD)),
+            )
+        )
     if "$id" in schema and pointer:
         resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
     for keyword in ("$ref", "$dynamicRef"):
@@ -282,29 +334,52 @@ def _keyword_problems(file_name, schema, pointer, resolver) -> list[str]:
             continue
         where = _where(file_name, (*pointer, keyword))
         if not ref.startswith("#"):
-            problems.append(_("%(where)s: \"%(ref)s\" points outside this file; only references within it "
-                              "(\"#/$defs/...\") are allowed", where=where, ref=ref))
+            problems.append(
+                _(
+                    '%(where)s: "%(ref)s" points outside this file; only references within it '
+                    '("#/$defs/...") are allowed',
+                    where=where,
+                    ref=ref,
+                )
+            )
             continue
         try:
             resolver.lookup(ref)
         except Unresolvable:
-            problems.append(_("%(where)s: \"%(ref)s\" points to nothing in this file", where=where, ref=ref))
+            problems.append(_('%(where)s: "%(ref)s" points to nothing in this file', where=where, ref=ref))
     patterns = [((*pointer, "pattern"), schema["pattern"])] if "pattern" in schema else []
     patterns += [((*pointer, "patternProperties", key), key) for key in schema.get("patternProperties", {})]
     for steps, pattern in patterns:
         try:
             re.compile(pattern)
         except re.error as exc:
-            problems.append(_("%(where)s: the pattern %(pattern)s does not compile: %(reason)s",
-                              where=_where(file_name, steps), pattern=pattern, reason=str(exc)))
+            problems.append(
+                _(
+                    "%(where)s: the pattern %(pattern)s does not compile: %(reason)s",
+                    where=_where(file_name, steps),
+                    pattern=pattern,
+                    reason=str(exc),
+                )
+            )
     if "format" in schema:
         where = _where(file_name, (*pointer, "format"))
         if schema["format"] not in FORMATS:
-            problems.append(_("%(where)s: unknown format \"%(format)s\" (known: %(known)s)", where=where,
-                              format=schema["format"], known=", ".join(FORMATS)))
+            problems.append(
+                _(
+                    '%(where)s: unknown format "%(format)s" (known: %(known)s)',
+                    where=where,
+                    format=schema["format"],
+                    known=", ".join(FORMATS),
+                )
+            )
         elif schema["format"] == "money-yuan" and schema.get("type") != "string":
-            problems.append(_("%(where)s: the format money-yuan needs \"type\": \"string\" (an amount is sent as "
-                              "text, e.g. \"1234.50\", never as a binary fraction)", where=where))
+            problems.append(
+                _(
+                    '%(where)s: the format money-yuan needs "type": "string" (an amount is sent as '
+                    'text, e.g. "1234.50", never as a binary fraction)',
+                    where=where,
+                )
+            )
     for steps, sub in _subschemas(schema):
         problems += _keyword_problems(file_name, sub, (*pointer, *steps), resolver)
     return problems
@@ -317,9 +392,14 @@ def _ui_problems(file_name, field, ui, pointer) -> list[str]:
     problems = []
     widget = ui.get("ui:widget")
     if widget is not None and widget not in UI_WIDGETS:
-        problems.append(_("%(where)s: the widget \"%(widget)s\" is not supported (supported: %(known)s)",
-                          where=_where(file_name, (*pointer, "ui:widget")), widget=widget,
-                          known=", ".join(UI_WIDGETS)))
+        problems.append(
+            _(
+                '%(where)s: the widget "%(widget)s" is not supported (supported: %(known)s)',
+                where=_where(file_name, (*pointer, "ui:widget")),
+                widget=widget,
+                known=", ".join(UI_WIDGETS),
+            )
+        )
     if "ui:order" in ui:
         where = _where(file_name, (*pointer, "ui:order"))
         order = ui["ui:order"]
@@ -329,11 +409,17 @@ def _ui_problems(file_name, field, ui, pointer) -> list[str]:
             unknown = [name for name in order if name != "*" and name not in field.names]
             missing = [name for name in field.names if name not in order]
             if unknown:
-                problems.append(_("%(where)s: ui:order names what is no field: %(names)s", where=where,
-                                  names=", ".join(unknown)))
+                problems.append(
+                    _("%(where)s: ui:order names what is no field: %(names)s", where=where, names=", ".join(unknown))
+                )
             if missing and "*" not in order:
-                problems.append(_("%(where)s: ui:order leaves out %(names)s; list them or end the order with "
-                                  "\"*\"", where=where, names=", ".join(sorted(missing))))
+                problems.append(
+                    _(
+                        '%(where)s: ui:order leaves out %(names)s; list them or end the order with "*"',
+                        where=where,
+                        names=", ".join(sorted(missing)),
+                    )
+                )
     for name, child in field.children.items():
         if name in ui:
             problems += _ui_problems(file_name, child, ui[name], (*pointer, name))
@@ -344,11 +430,11 @@ def _ui_problems(file_name, field, ui, pointer) -> list[str]:
 
 # ---- What a schema's fields are -----------------------------------------------------------------------------
 
+
 class _Field:
     """What the schema says of one place in the data: its title, its fields or rows, its formats."""
 
-    __slots__ = ("title", "ui_title", "names", "patterns", "open", "children", "items", "types", "formats",
-                 "options")
+    __slots__ = ("title", "ui_title", "names", "patterns", "open", "children", "items", "types", "formats", "options")
 
     def __init__(self):
         self.title = self.ui_title = None
@@ -413,8 +499,12 @@ def _gather(field: _Field, schema, resolver, expanding: frozenset, own: bool) ->
         choices = []
     elif "enum" in schema and field.options is None:
         field.options = [(value, None) for value in schema["enum"]]
-    in_place = [*schema.get("allOf", []), *choices, *(schema[k] for k in ("if", "then", "else") if k in schema),
-                *schema.get("dependentSchemas", {}).values()]
+    in_place = [
+        *schema.get("allOf", []),
+        *choices,
+        *(schema[k] for k in ("if", "then", "else") if k in schema),
+        *schema.get("dependentSchemas", {}).values(),
+    ]
     for sub in in_place:
         _gather(field, sub, resolver, expanding, False)
 
@@ -431,6 +521,7 @@ def _apply_ui(field: _Field, ui) -> None:
 
 
 # ---- Validation ---------------------------------------------------------------------------------------------
+
 
 def _is_integer(checker, value) -> bool:
     if isinstance(value, bool):
@@ -453,8 +544,10 @@ def _is_number(checker, value) -> bool:
     return isinstance(value, int)
 
 
-_FormValidator = extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
-    {"integer": _is_integer, "number": _is_number}))
+_FormValidator = extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
+)
 
 
 class SchemaForm:
@@ -484,8 +577,9 @@ class SchemaForm:
                 if key not in errors or error.validator == "type":
                     errors[key] = message
         for path in self._unknown_keys(self._root, data, ()):
-            errors.setdefault(".".join(map(str, path)), _("%(field)s is not a field of this form",
-                                                           field=_quoted(path[-1])))
+            errors.setdefault(
+                ".".join(map(str, path)), _("%(field)s is not a field of this form", field=_quoted(path[-1]))
+            )
         return errors
 
     def stored_data(self, data: dict) -> dict:
@@ -519,8 +613,9 @@ class SchemaForm:
         last = rows[-1]
         if last == len(path) - 1:
             return _("row %(row)d of %(field)s", row=path[last] + 1, field=self._label(path[:last]))
-        inner = _("%(field)s in row %(row)d", field=_quoted(self.title_of(".".join(map(str, path)))),
-                  row=path[last] + 1)
+        inner = _(
+            "%(field)s in row %(row)d", field=_quoted(self.title_of(".".join(map(str, path)))), row=path[last] + 1
+        )
         if len(rows) == 1:
             return inner
         return _("%(inner)s of %(outer)s", inner=inner, outer=self._label(path[:last]))
@@ -537,8 +632,14 @@ class SchemaForm:
             for name, needed in value.items():
                 for other in needed if name in instance else ():
                     if other not in instance:
-                        yield (*path, other), _("Fill in %(field)s when %(other)s is filled in",
-                                                field=self._label((*path, other)), other=self._label((*path, name)))
+                        yield (
+                            (*path, other),
+                            _(
+                                "Fill in %(field)s when %(other)s is filled in",
+                                field=self._label((*path, other)),
+                                other=self._label((*path, name)),
+                            ),
+                        )
         elif keyword == "additionalProperties" and value is False and isinstance(instance, dict):
             declared = error.schema.get("properties", {})
             patterns = error.schema.get("patternProperties", {})
@@ -560,7 +661,7 @@ class SchemaForm:
         field = self._root.at(path) or _Field()
         if keyword == "type":
             if "money-yuan" in field.formats:
-                return _("%(field)s: give the amount as text in digits, e.g. \"1234.56\"", field=field_label)
+                return _('%(field)s: give the amount as text in digits, e.g. "1234.56"', field=field_label)
             kinds = [kind for kind in (value if isinstance(value, list) else [value]) if kind != "null"] or ["null"]
             return _type_message(kinds[0], field_label)
         if keyword == "format":
@@ -578,11 +679,19 @@ class SchemaForm:
         if keyword == "minLength":
             if value == 1 and instance == "":
                 return _("Fill in %(field)s", field=field_label)
-            return ngettext("%(field)s must have at least %(num)d character",
-                            "%(field)s must have at least %(num)d characters", value, field=field_label)
+            return ngettext(
+                "%(field)s must have at least %(num)d character",
+                "%(field)s must have at least %(num)d characters",
+                value,
+                field=field_label,
+            )
         if keyword == "maxLength":
-            return ngettext("%(field)s must have at most %(num)d character",
-                            "%(field)s must have at most %(num)d characters", value, field=field_label)
+            return ngettext(
+                "%(field)s must have at most %(num)d character",
+                "%(field)s must have at most %(num)d characters",
+                value,
+                field=field_label,
+            )
         if keyword == "pattern":
             return _("%(field)s is not in the required format", field=field_label)
         if keyword in ("minItems", "maxItems"):
@@ -665,8 +774,11 @@ def _type_message(kind: str, field_label: str) -> str:
 def _choice_message(options, field_label) -> str:
     if len(options) > MAX_CHOICES_NAMED:
         return _("Choose %(field)s from the options listed", field=field_label)
-    return _("%(field)s must be one of: %(choices)s", field=field_label,
-             choices=_(", ").join(title if title is not None else _shown(value) for value, title in options))
+    return _(
+        "%(field)s must be one of: %(choices)s",
+        field=field_label,
+        choices=_(", ").join(title if title is not None else _shown(value) for value, title in options),
+    )
 
 
 _LIMIT_MESSAGES = {
@@ -680,16 +792,23 @@ _LIMIT_MESSAGES = {
 
 def _items_message(keyword, rows, count, field_label) -> str:
     if keyword == "minItems" and rows:
-        return ngettext("Add at least %(num)d row to %(field)s", "Add at least %(num)d rows to %(field)s", count,
-                        field=field_label)
+        return ngettext(
+            "Add at least %(num)d row to %(field)s", "Add at least %(num)d rows to %(field)s", count, field=field_label
+        )
     if keyword == "minItems":
-        return ngettext("Choose at least %(num)d for %(field)s", "Choose at least %(num)d for %(field)s", count,
-                        field=field_label)
+        return ngettext(
+            "Choose at least %(num)d for %(field)s", "Choose at least %(num)d for %(field)s", count, field=field_label
+        )
     if rows:
-        return ngettext("%(field)s can have at most %(num)d row", "%(field)s can have at most %(num)d rows", count,
-                        field=field_label)
-    return ngettext("Choose at most %(num)d for %(field)s", "Choose at most %(num)d for %(field)s", count,
-                    field=field_label)
+        return ngettext(
+            "%(field)s can have at most %(num)d row",
+            "%(field)s can have at most %(num)d rows",
+            count,
+            field=field_label,
+        )
+    return ngettext(
+        "Choose at most %(num)d for %(field)s", "Choose at most %(num)d for %(field)s", count, field=field_label
+    )
 
 
 # ---- Compiled forms, kept per version ------------------------------------------------------------------------

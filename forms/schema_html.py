@@ -5,16 +5,17 @@ inverse of that naming. An array of objects is a list of rows: two blank rows ar
 (without JavaScript they are how rows are added; blank rows are dropped when read), and static/schema_rows.js adds
 and removes rows where scripts run.
 """
+
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from flask import get_template_attribute
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 
@@ -105,14 +106,17 @@ def read_formdata(form, formdata, prefix: str = "data") -> dict:
     return values if isinstance(values, dict) else {}
 
 
-
 def describe_values(form, data) -> list[tuple[str, str]]:
     """(label, shown value) pairs of the data a form gave, in the form's order, as the history shows them: fields
     by their titles, choices by theirs, yes/no, objects and rows one line each ("第 2 行：姓名 李娜；…")."""
     walk = _SchemaWalk(form)
-    return [(_label(name, schema, ui), shown) for name, schema, ui in walk.properties(walk.root, _ui(form.ui_schema))
-            if data.get(name) not in (None, "", [], {})
-            for shown in [_described(walk, schema, ui, data[name])] if shown]
+    return [
+        (_label(name, schema, ui), shown)
+        for name, schema, ui in walk.properties(walk.root, _ui(form.ui_schema))
+        if data.get(name) not in (None, "", [], {})
+        for shown in [_described(walk, schema, ui, data[name])]
+        if shown
+    ]
 
 
 def _label(name: str, schema: dict, ui: dict) -> str:
@@ -122,14 +126,20 @@ def _label(name: str, schema: dict, ui: dict) -> str:
 def _described(walk, schema: dict, ui: dict, value) -> str:
     kind = walk.type_of(schema)
     if kind == "object" and isinstance(value, dict):
-        return "；".join(f"{_label(n, s, u)} {shown}" for n, s, u in walk.properties(schema, ui)
-                        if value.get(n) not in (None, "", [], {})
-                        for shown in [_described(walk, s, u, value[n])] if shown)
+        return "；".join(
+            f"{_label(n, s, u)} {shown}"
+            for n, s, u in walk.properties(schema, ui)
+            if value.get(n) not in (None, "", [], {})
+            for shown in [_described(walk, s, u, value[n])]
+            if shown
+        )
     if kind == "array" and isinstance(value, list):
         items, items_ui = walk.items(schema, ui)
         if walk.type_of(items) == "object":
-            return "\n".join(_("Row %(number)d: %(row)s", number=number, row=_described(walk, items, items_ui, row))
-                             for number, row in enumerate(value, 1))
+            return "\n".join(
+                _("Row %(number)d: %(row)s", number=number, row=_described(walk, items, items_ui, row))
+                for number, row in enumerate(value, 1)
+            )
         return "、".join(_described(walk, items, items_ui, item) for item in value)
     choices = dict(walk.choices(schema, ui) or [])
     if value in choices:
@@ -140,6 +150,7 @@ def _described(walk, schema: dict, ui: dict, value) -> str:
         return _("No")
     return str(value)
 
+
 class _SchemaWalk:
     """What rendering and reading both need to know of the schema, decided the same way for both."""
 
@@ -149,12 +160,16 @@ class _SchemaWalk:
     def resolve(self, schema) -> dict:
         """Follow local $refs (`#/$defs/x`), keeping the keywords beside the $ref."""
         for _hop in range(16):
-            if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
-                    and schema["$ref"].startswith("#")):
+            if not (
+                isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#")
+            ):
                 break
             target = self._pointer(schema["$ref"][1:])
-            schema = {**target, _FOLLOWED: schema.get(_FOLLOWED, schema["$ref"]),
-                      **{k: v for k, v in schema.items() if k not in ("$ref", _FOLLOWED)}}
+            schema = {
+                **target,
+                _FOLLOWED: schema.get(_FOLLOWED, schema["$ref"]),
+                **{k: v for k, v in schema.items() if k not in ("$ref", _FOLLOWED)},
+            }
         return schema if isinstance(schema, dict) else {}
 
     def _pointer(self, pointer: str) -> dict:
@@ -180,7 +195,7 @@ class _SchemaWalk:
             if "*" in order:
                 star = order.index("*")
                 before = [n for n in order[:star] if n in found]
-                after = [n for n in order[star + 1:] if n in found and n not in before]
+                after = [n for n in order[star + 1 :] if n in found and n not in before]
                 names = before + [n for n in names if n not in before and n not in after] + after
             else:
                 listed = list(dict.fromkeys(n for n in order if n in found))
@@ -196,8 +211,13 @@ class _SchemaWalk:
         alternatives = [*(schema.get("oneOf") or []), *(schema.get("anyOf") or [])]
         if self.choices(schema, {}) is not None:
             alternatives = []  # choices of a value, not groups of fields
-        parts = [*(schema.get("allOf") or []), *alternatives, schema.get("then"), schema.get("else"),
-                 *((schema.get("dependentSchemas") or {}).values())]
+        parts = [
+            *(schema.get("allOf") or []),
+            *alternatives,
+            schema.get("then"),
+            schema.get("else"),
+            *((schema.get("dependentSchemas") or {}).values()),
+        ]
         for part in parts:
             if isinstance(part, dict):
                 self._collect_properties(part, found, depth + 1)
@@ -228,14 +248,17 @@ class _SchemaWalk:
             if isinstance(options, list) and options:
                 resolved = [self.resolve(option) for option in options]
                 if all("const" in option for option in resolved):
-                    return [(o["const"], str(o.get("title", _shown(o["const"])))) for o in resolved
-                            if o["const"] is not None]
+                    return [
+                        (o["const"], str(o.get("title", _shown(o["const"]))))
+                        for o in resolved
+                        if o["const"] is not None
+                    ]
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
             names = ui.get("ui:enumNames")
             if not (isinstance(names, list) and len(names) == len(enum)):
                 names = [_shown(value) for value in enum]
-            return [(value, str(name)) for value, name in zip(enum, names) if value is not None]
+            return [(value, str(name)) for value, name in zip(enum, names, strict=True) if value is not None]
         return None
 
     def items(self, schema: dict, ui: dict) -> tuple[dict, dict]:
@@ -281,8 +304,10 @@ class _SchemaWalk:
         """Rows whose item holds an object or an array are cards; others are table rows on a wide screen."""
         if self.type_of(items) != "object":
             return False
-        return any(self.kind(prop, prop_ui) in ("object", "rows", "checkboxes", "multiselect")
-                   for _name, prop, prop_ui in self.properties(items, items_ui))
+        return any(
+            self.kind(prop, prop_ui) in ("object", "rows", "checkboxes", "multiselect")
+            for _name, prop, prop_ui in self.properties(items, items_ui)
+        )
 
 
 class _FormBuilder(_SchemaWalk):
@@ -308,9 +333,20 @@ class _FormBuilder(_SchemaWalk):
         required = set(schema.get("required") or [])
         readonly = readonly or bool(ui.get("ui:readonly"))
         self.expanding.append(schema.get(_FOLLOWED))
-        fields = [self.field(prop, prop_ui, values.get(key, _MISSING), _join(path, key), _join(name, key),
-                             key, key in required, readonly, depth)
-                  for key, prop, prop_ui in self.properties(schema, ui)]
+        fields = [
+            self.field(
+                prop,
+                prop_ui,
+                values.get(key, _MISSING),
+                _join(path, key),
+                _join(name, key),
+                key,
+                key in required,
+                readonly,
+                depth,
+            )
+            for key, prop, prop_ui in self.properties(schema, ui)
+        ]
         self.expanding.pop()
         return fields
 
@@ -320,10 +356,15 @@ class _FormBuilder(_SchemaWalk):
             kind = "none"  # a schema that refers to itself is offered one level deeper without values, no more
         if value is _MISSING and self.defaults and "default" in schema:
             value = schema["default"]
-        view = FieldView(kind=kind, name=name, label=str(ui.get("ui:title") or schema.get("title") or key),
-                         help=[str(text) for text in (schema.get("description"), ui.get("ui:help")) if text],
-                         required=required, placeholder=str(ui.get("ui:placeholder") or ""),
-                         readonly=readonly or bool(ui.get("ui:readonly")) or schema.get("readOnly") is True)
+        view = FieldView(
+            kind=kind,
+            name=name,
+            label=str(ui.get("ui:title") or schema.get("title") or key),
+            help=[str(text) for text in (schema.get("description"), ui.get("ui:help")) if text],
+            required=required,
+            placeholder=str(ui.get("ui:placeholder") or ""),
+            readonly=readonly or bool(ui.get("ui:readonly")) or schema.get("readOnly") is True,
+        )
         if kind != "hidden":
             view.errors = self.take_errors(path, whole_array=kind in ("checkboxes", "multiselect", "file"))
         value = None if value is _MISSING else value
@@ -334,11 +375,13 @@ class _FormBuilder(_SchemaWalk):
             if depth < MAX_DEPTH:
                 self.rows(view, schema, ui, value, path, depth)
         elif kind in ("select", "radio", "checkboxes", "multiselect"):
-            options = (self.field_choices(*self.items(schema, ui)) if kind in ("checkboxes", "multiselect")
-                       else self.field_choices(schema, ui))
+            options = (
+                self.field_choices(*self.items(schema, ui))
+                if kind in ("checkboxes", "multiselect")
+                else self.field_choices(schema, ui)
+            )
             chosen = {_shown(v) for v in value} if isinstance(value, list) else {_shown(value)}
-            view.options = [Option(_shown(v), title, _shown(v) in chosen and value is not None)
-                            for v, title in options]
+            view.options = [Option(_shown(v), title, _shown(v) in chosen and value is not None) for v, title in options]
         elif kind == "checkbox":
             view.checked = value is True
         elif kind == "file":
@@ -374,12 +417,34 @@ class _FormBuilder(_SchemaWalk):
         key = str(items_ui.get("ui:title") or items.get("title") or view.label)
         for index in range(count + spares):
             item = filled[index] if index < len(filled) else _MISSING
-            view.rows.append(self.row(items, items_ui, item, _join(path, str(index)), f"{view.name}.{index}",
-                                      key, index, view.readonly, depth, spare=index >= count))
+            view.rows.append(
+                self.row(
+                    items,
+                    items_ui,
+                    item,
+                    _join(path, str(index)),
+                    f"{view.name}.{index}",
+                    key,
+                    index,
+                    view.readonly,
+                    depth,
+                    spare=index >= count,
+                )
+            )
         view.next_index = count + spares
         saved, self.errors = self.errors, {}
-        view.template = self.row(items, items_ui, _MISSING, _join(path, ROW_PLACEHOLDER),
-                                 f"{view.name}.{ROW_PLACEHOLDER}", key, -1, view.readonly, depth, spare=False)
+        view.template = self.row(
+            items,
+            items_ui,
+            _MISSING,
+            _join(path, ROW_PLACEHOLDER),
+            f"{view.name}.{ROW_PLACEHOLDER}",
+            key,
+            -1,
+            view.readonly,
+            depth,
+            spare=False,
+        )
         self.errors = saved
 
     def row(self, items, items_ui, item, path, name, key, index, readonly, depth, spare) -> Row:
@@ -388,8 +453,9 @@ class _FormBuilder(_SchemaWalk):
         self.in_blank_row = self.in_blank_row or item is _MISSING
         if self.type_of(items) == "object":
             readonly = readonly or bool(items_ui.get("ui:readonly"))
-            fields = self.object_fields(items, items_ui, None if item is _MISSING else item, path, name,
-                                        readonly, depth + 1)
+            fields = self.object_fields(
+                items, items_ui, None if item is _MISSING else item, path, name, readonly, depth + 1
+            )
         else:
             # not marked required: a blank row is dropped, never refused
             fields = [self.field(items, items_ui, item, path, name, key, False, readonly, depth + 1)]
@@ -442,8 +508,11 @@ class _FormReader(_SchemaWalk):
             return files or _MISSING
         if kind in ("checkboxes", "multiselect"):
             items, items_ui = self.items(schema, ui)
-            chosen = [self.typed(items, items_ui, raw.strip(), "select") for raw in self.formdata.getlist(name)
-                      if isinstance(raw, str) and raw.strip()]
+            chosen = [
+                self.typed(items, items_ui, raw.strip(), "select")
+                for raw in self.formdata.getlist(name)
+                if isinstance(raw, str) and raw.strip()
+            ]
             return chosen or _MISSING
         raw = self.formdata.get(name)
         if not isinstance(raw, str) or not raw.strip():
@@ -475,7 +544,7 @@ class _FormReader(_SchemaWalk):
                 moment = datetime.fromisoformat(raw).replace(tzinfo=SHANGHAI)  # typed in Beijing time
             except ValueError:
                 return raw
-            return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return raw
 
     def read_rows(self, schema, ui, name, depth):
@@ -496,7 +565,7 @@ class _FormReader(_SchemaWalk):
         start, found = name + ".", set()
         for key in self.keys:
             if key.startswith(start):
-                head = key[len(start):].split(".", 1)[0]
+                head = key[len(start) :].split(".", 1)[0]
                 if head.isascii() and head.isdigit() and len(head) <= 6 and (head == "0" or head[0] != "0"):
                     found.add(int(head))
         return sorted(found)

@@ -3,6 +3,7 @@
 Every test that takes `app` runs twice, once per database. PostgreSQL is required when
 REQUIRE_POSTGRES=1 (CI); otherwise a missing server skips its half with the reason.
 """
+
 import io
 import os
 import uuid
@@ -78,6 +79,7 @@ def app_for_database(database_url):
     app.test_client_class = FreshRequestClient
     with app.app_context():
         from flask_migrate import upgrade
+
         upgrade()
     yield app
     with app.app_context():
@@ -104,14 +106,18 @@ def _empty_all_tables():
     for table in tables:
         db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(
-            "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
-            " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
+        db.session.execute(
+            sa.text(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+                " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+            )
+        )
     db.session.commit()
 
 
 def _seed_org_units():
     from workflow_app.auth.operations import create_org_unit
+
     city = create_org_unit("weifang", "潍坊市人力资源和社会保障局", "city", None)
     create_org_unit("kuiwen", "奎文区", "county", city)
     create_org_unit("shouguang", "寿光市", "county", city)
@@ -125,12 +131,14 @@ def db_name(app):
 @pytest.fixture
 def org_unit(app):
     from workflow_app.auth.queries import find_org_unit
+
     return find_org_unit("kuiwen")
 
 
 @pytest.fixture
 def city_unit(app):
     from workflow_app.auth.queries import find_org_unit
+
     return find_org_unit("weifang")
 
 
@@ -142,6 +150,7 @@ def create_user(app):
         user = create(username, list(roles), org, PASSWORD, **kwargs)
         db.session.commit()
         return user
+
     return factory
 
 
@@ -162,6 +171,7 @@ def deploy(app):
         result = deploy_sources({k: v.encode() if isinstance(v, str) else v for k, v in files.items()})
         db.session.commit()
         return result
+
     return factory
 
 
@@ -173,6 +183,7 @@ def create_case(app, org_unit):
         case = start_case(process_id, data or {}, org_unit.id, actor_id, title, **kwargs)
         db.session.commit()
         return case
+
     return factory
 
 
@@ -186,6 +197,7 @@ def case(deploy, create_case):
 def clock():
     """The application's clock, to move forward in a test (reset afterwards)."""
     from workflow_app.core import time as app_time
+
     yield app_time
     app_time.reset_clock()
 
@@ -196,6 +208,7 @@ def bureau(app):
     from workflow_app.auth.models import User
     from workflow_app.demo import seed_demo
     from workflow_app.engine.operations import deploy_sources, read_sources
+
     seed_demo(PASSWORD)
     result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
     db.session.commit()
@@ -206,18 +219,20 @@ def bureau(app):
 @pytest.fixture
 def client_as(app):
     """A test client signed in as a user (by user name); `client_as(None)` is anonymous."""
+
     def factory(username):
         client = app.test_client()
         if username is not None:
             response = client.post("/login", data={"username": username, "password": PASSWORD})
             assert response.status_code == 302, f"{username} could not sign in"
         return client
+
     return factory
 
 
 # Referrals registered by the demo dispatcher (the inbox, case-page and route tests use them)
-HUAYU = "潍坊华宇精密机械有限公司"      # kuiwen
-LVYUAN = "寿光市绿源食品加工有限公司"   # shouguang
+HUAYU = "潍坊华宇精密机械有限公司"  # kuiwen
+LVYUAN = "寿光市绿源食品加工有限公司"  # shouguang
 
 
 def start_through_form(process_id: str, user, data: dict, settings: dict | None = None):
@@ -226,6 +241,7 @@ def start_through_form(process_id: str, user, data: dict, settings: dict | None 
     from workflow_app.cases.operations import start_generic_case
     from workflow_app.cases.schema_tasks import checked_data, start_form_context
     from workflow_app.cases.starting import startable_process
+
     process = startable_process(process_id)
     values = checked_data(process.schema, data, start_form_context(user, process_id, data))
     return start_generic_case(process_id, {**values, **(settings or {})}, user)
@@ -233,14 +249,20 @@ def start_through_form(process_id: str, user, data: dict, settings: dict | None 
 
 @pytest.fixture
 def create_referral(bureau):
-    def factory(enterprise=HUAYU, category="社保", labour_shortage=False, description="企业反映社保补贴问题",
-                **fields):
+    def factory(enterprise=HUAYU, category="社保", labour_shortage=False, description="企业反映社保补贴问题", **fields):
         uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == enterprise))
-        data = {"enterprise_uscc": uscc, "category": category, "description": description,
-                "labour_shortage": labour_shortage, "source": "市工业运行指挥部", **fields}
+        data = {
+            "enterprise_uscc": uscc,
+            "category": category,
+            "description": description,
+            "labour_shortage": labour_shortage,
+            "source": "市工业运行指挥部",
+            **fields,
+        }
         case = start_through_form("referral", bureau["dispatcher"], data)
         db.session.commit()
         return case
+
     return factory
 
 
@@ -257,6 +279,7 @@ def statements_run():
     def collect(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("SELECT") and not executemany:
             seen.append((statement, parameters))
+
     sa.event.listen(db.engine, "before_cursor_execute", collect)
     try:
         yield seen
@@ -303,31 +326,60 @@ def create_agreement_case(bureau):
         today = local_today()
         user = db.session.scalar(sa.select(User).where(User.username == username))
         user.enterprise.legal_representative = user.enterprise.legal_representative or "王建华"
-        values = {"pension_yuan": pension, "unemployment_yuan": "200.00",
-                  "deferral_end_date": str(today - timedelta(days=10)), "hardship_reason": "订单减少",
-                  "proposed_installments": installments}
+        values = {
+            "pension_yuan": pension,
+            "unemployment_yuan": "200.00",
+            "deferral_end_date": str(today - timedelta(days=10)),
+            "hardship_reason": "订单减少",
+            "proposed_installments": installments,
+        }
         form = start_schema_form(latest_version("installment_agreement"))
-        case = start_generic_case("installment_agreement", checked_data(
-            form, values, start_form_context(user, "installment_agreement", values)), user)
+        case = start_generic_case(
+            "installment_agreement",
+            checked_data(form, values, start_form_context(user, "installment_agreement", values)),
+            user,
+        )
         db.session.commit()
-        stages = AGREEMENT_STAGES[1:AGREEMENT_STAGES.index(stage) + 1]
+        stages = AGREEMENT_STAGES[1 : AGREEMENT_STAGES.index(stage) + 1]
         if "drafted" in stages:
-            step(case, "agency_check", "agency", {"check_decision": "approve", "deferral_confirmed": True,
-                                                  "check_opinion": None})
-            step(case, "draft_schedule", "agency", {"installment_count": installments,
-                                                    "first_due_date": str(today + timedelta(days=20))})
+            step(
+                case,
+                "agency_check",
+                "agency",
+                {"check_decision": "approve", "deferral_confirmed": True, "check_opinion": None},
+            )
+            step(
+                case,
+                "draft_schedule",
+                "agency",
+                {"installment_count": installments, "first_due_date": str(today + timedelta(days=20))},
+            )
         if "signed" in stages:
-            step(case, "sign", username, {"sign_decision": "sign", "read_confirmed": True,
-                                          "legal_rep_name": user.enterprise.legal_representative,
-                                          "decline_reason": None})
+            step(
+                case,
+                "sign",
+                username,
+                {
+                    "sign_decision": "sign",
+                    "read_confirmed": True,
+                    "legal_rep_name": user.enterprise.legal_representative,
+                    "decline_reason": None,
+                },
+            )
         if "active" in stages:
             step(case, "countersign", "agency", {"countersign_confirmed": True})
         if "paid_once" in stages:
             from workflow_app.agreements.queries import current_agreement
+
             first = current_agreement(case.id).installments[0]
-            step(case, "record_payment", "agency", {"paid_amount": Decimal(first.amount_fen) / 100,
-                                                    "paid_on": str(today), "receipt_no": "SB-1"})
+            step(
+                case,
+                "record_payment",
+                "agency",
+                {"paid_amount": Decimal(first.amount_fen) / 100, "paid_on": str(today), "receipt_no": "SB-1"},
+            )
         return case
+
     return factory
 
 
@@ -345,13 +397,19 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
     from workflow_app.notifications.models import Notification
     from workflow_app.sla.escalation import run_sla_sweep
     from workflow_app.sla.models import SupervisionNotice
+
     case = create_referral()
-    client_as("kuiwen_handler").post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
-                                     data={"file": (io.BytesIO(b"hello"), "a.txt"), "visibility": "shared"})
+    client_as("kuiwen_handler").post(
+        f"/cases/{case.id}/attachments",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"hello"), "a.txt"), "visibility": "shared"},
+    )
     from workflow_app.agreements.queries import current_agreement
+
     agreement_case = create_agreement_case("drafted")
     agreement = current_agreement(agreement_case.id)
     from workflow_app.auth.operations import create_api_token
+
     token, _secret = create_api_token(bureau["kuiwen_handler"], "route matrix")
     app_time.freeze_clock(app_time.utcnow() + timedelta(days=30))  # the sign-for is long overdue: notices
     try:
@@ -360,15 +418,25 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
         app_time.reset_clock()
     return {
         "notice_id": db.session.scalar(sa.select(SupervisionNotice.id).where(SupervisionNotice.level == "county")),
-        "notification_id": db.session.scalar(sa.select(Notification.id).where(
-            Notification.user_id == bureau["kuiwen_supervisor"].id)),
-        "case_id": case.id, "task_id": open_task_of(case).id, "process_id": "referral", "code": "en",
+        "notification_id": db.session.scalar(
+            sa.select(Notification.id).where(Notification.user_id == bureau["kuiwen_supervisor"].id)
+        ),
+        "case_id": case.id,
+        "task_id": open_task_of(case).id,
+        "process_id": "referral",
+        "code": "en",
         "attachment_id": db.session.scalar(sa.select(Attachment.id)),
-        "agreement_id": agreement.id, "installment_id": agreement.installments[0].id,
-        "agreement_case_id": agreement_case.id, "sign_task_id": open_task_of(agreement_case).id,
-        "user_id": bureau["kuiwen_handler"].id, "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
+        "agreement_id": agreement.id,
+        "installment_id": agreement.installments[0].id,
+        "agreement_case_id": agreement_case.id,
+        "sign_task_id": open_task_of(agreement_case).id,
+        "user_id": bureau["kuiwen_handler"].id,
+        "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
         "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
         "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),
-        "version_id": db.session.scalar(sa.select(ProcessVersion.id)), "instance_id": case.instance_id,
-        "action": None, "filename": "app.css", "token_id": token.id,
+        "version_id": db.session.scalar(sa.select(ProcessVersion.id)),
+        "instance_id": case.instance_id,
+        "action": None,
+        "filename": "app.css",
+        "token_id": token.id,
     }

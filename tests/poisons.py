@@ -1,6 +1,7 @@
 """Process models that poison the step after their first one: model code that loops or takes too much, data
 that cannot be stored, timers that cannot be. Shared by the engine's tests and the reliability run."""
-BPMN = '''<?xml version="1.0" encoding="UTF-8"?>
+
+BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="{pid}" isExecutable="true">
@@ -24,13 +25,15 @@ BPMN = '''<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="g1" sourceRef="again_start" targetRef="again" />
     <bpmn:sequenceFlow id="g2" sourceRef="again" targetRef="again_end" />
   </bpmn:process>
-</bpmn:definitions>'''
+</bpmn:definitions>"""
 # the step before the poison: a person's task (the web request runs the poison) or a short timer (the worker does)
 BY_HAND = '<bpmn:userTask id="first" name="Go"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
-BY_TIMER = ('<bpmn:intermediateCatchEvent id="first" name="Wait"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
-            '</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>"PT0.1S"</bpmn:timeDuration>'
-            '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
-DMN = '''<?xml version="1.0" encoding="UTF-8"?>
+BY_TIMER = (
+    '<bpmn:intermediateCatchEvent id="first" name="Wait"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
+    '</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>"PT0.1S"</bpmn:timeDuration>'
+    "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+)
+DMN = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="dd" name="Loop" namespace="n">
   <decision id="looping_decision" name="Loop">
     <decisionTable id="table" hitPolicy="FIRST">
@@ -39,7 +42,7 @@ DMN = '''<?xml version="1.0" encoding="UTF-8"?>
       <rule id="r1"><inputEntry id="r1i"><text>len([x for x in range(10**7) for y in range(10**7)]) &gt; ?</text></inputEntry><outputEntry id="r1o"><text>"done"</text></outputEntry></rule>
     </decisionTable>
   </decision>
-</definitions>'''
+</definitions>"""
 
 
 def poisoned_bpmn(pid, poison, first):
@@ -48,28 +51,38 @@ def poisoned_bpmn(pid, poison, first):
 
 
 def script(source):
-    return (f'<bpmn:scriptTask id="poison" name="Poison"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3'
-            f'</bpmn:outgoing><bpmn:script>{source}</bpmn:script></bpmn:scriptTask>')
+    return (
+        f'<bpmn:scriptTask id="poison" name="Poison"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3'
+        f"</bpmn:outgoing><bpmn:script>{source}</bpmn:script></bpmn:scriptTask>"
+    )
 
 
 def timer(expression, kind="timeDuration"):
-    return (f'<bpmn:intermediateCatchEvent id="poison" name="Poison"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>'
-            f'f3</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:{kind}>{expression}</bpmn:{kind}>'
-            f'</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+    return (
+        f'<bpmn:intermediateCatchEvent id="poison" name="Poison"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>'
+        f"f3</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:{kind}>{expression}</bpmn:{kind}>"
+        f"</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+    )
 
 
-DECISION = ('<bpmn:businessRuleTask id="poison" name="Poison"><bpmn:extensionElements><spiffworkflow:calledDecisionId>'
-            'looping_decision</spiffworkflow:calledDecisionId></bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming>'
-            '<bpmn:outgoing>f3</bpmn:outgoing></bpmn:businessRuleTask>')
-CALL_ITSELF = ('<bpmn:callActivity id="poison" name="Poison" calledElement="{pid}_again"><bpmn:incoming>f2'
-               '</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:callActivity>')
+DECISION = (
+    '<bpmn:businessRuleTask id="poison" name="Poison"><bpmn:extensionElements><spiffworkflow:calledDecisionId>'
+    "looping_decision</spiffworkflow:calledDecisionId></bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming>"
+    "<bpmn:outgoing>f3</bpmn:outgoing></bpmn:businessRuleTask>"
+)
+CALL_ITSELF = (
+    '<bpmn:callActivity id="poison" name="Poison" calledElement="{pid}_again"><bpmn:incoming>f2'
+    "</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:callActivity>"
+)
 
 # Point 1: model code that never ends or takes too much; each ends in error within the budget.
 BUDGET_POISONS = {
     "looping script": (script("while True:\n    pass"), "MODEL_CPU_SECONDS"),
     "looping DMN cell": (DECISION, "MODEL_CPU_SECONDS"),
-    "looping timer expression": (timer('"PT1H" if [x for x in range(10**7) for y in range(10**7)] else ""'),
-                                 "MODEL_CPU_SECONDS"),
+    "looping timer expression": (
+        timer('"PT1H" if [x for x in range(10**7) for y in range(10**7)] else ""'),
+        "MODEL_CPU_SECONDS",
+    ),
     "recursive call activity": (CALL_ITSELF, "MODEL_CPU_SECONDS"),
     "1 GB allocation": (script('blob = "x" * (1024 ** 3)'), "MODEL_MEMORY_MB"),
     # the memory freed by earlier tests may serve it without the process growing: then the data's size stops it

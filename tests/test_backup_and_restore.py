@@ -1,5 +1,6 @@
 """docs/operations.md's backup and restore, run as written on PostgreSQL: pg_dump, the database dropped, pg_restore
 into a fresh one, `flask processes check` clean, and a case goes on where it stood (about 15 s)."""
+
 import os
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def start_a_case_and_take_its_first_step(url) -> tuple[str, int]:
     from workflow_app.cases.operations import start_case
     from workflow_app.engine.models import Task
     from workflow_app.engine.operations import complete_task, deploy_sources
+
     app = app_on(url)
     with app.app_context():
         upgrade()
@@ -63,12 +65,20 @@ def test_a_dump_restored_into_a_fresh_database_is_consistent_and_its_cases_go_on
             conn.execute(sa.text(f'DROP DATABASE "{source}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{restored}"'))
         restored_url = sa.engine.make_url(source_url).set(database=restored).render_as_string(hide_password=False)
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq_url(restored_url)}", str(dump)],
-                       check=True)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq_url(restored_url)}", str(dump)],
+            check=True,
+        )
 
         env = {**os.environ, "DATABASE_URL": restored_url, "APP_ENV": "development", "FLASK_APP": "wsgi"}
-        check = subprocess.run([sys.executable, "-m", "flask", "processes", "check"], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=120)
+        check = subprocess.run(
+            [sys.executable, "-m", "flask", "processes", "check"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert check.returncode == 0, check.stdout + check.stderr
         assert check.stdout.splitlines()[-1] == "已检查 1 个流程实例，发现 0 个问题", check.stdout
 
@@ -76,6 +86,7 @@ def test_a_dump_restored_into_a_fresh_database_is_consistent_and_its_cases_go_on
         from workflow_app.engine.models import ProcessInstance, Task
         from workflow_app.engine.operations import complete_task
         from workflow_app.engine.queries import instance_inconsistencies
+
         app = app_on(restored_url)
         with app.app_context():
             case = db.session.scalar(sa.select(Case).where(Case.number == number))

@@ -1,10 +1,11 @@
 """The flask commands: clear one-line errors, non-zero exits, idempotent seeding."""
+
 import sqlalchemy as sa
 
 from tests.conftest import DATA
+from workflow_app.agreements.models import Agreement
 from workflow_app.auth.models import Enterprise, Role, User
 from workflow_app.auth.queries import find_org_unit
-from workflow_app.agreements.models import Agreement
 from workflow_app.cases.models import Case
 from workflow_app.engine.models import ProcessInstance, ProcessVersion
 from workflow_app.extensions import db
@@ -43,6 +44,7 @@ def test_deploy_errors_are_clear_lines_without_traceback(app, tmp_path):
 
 def test_deploy_a_package_folder_then_its_zip_then_its_bpmn_alone(app, tmp_path):
     from tests.engine.test_packages import PACKAGE, zipped
+
     result = run(app, "processes", "deploy", str(PACKAGE))
     assert result.exit_code == 0, result.output
     assert "已部署 permit_review 第 1 版（permit-review.bpmn）" in result.output
@@ -51,8 +53,9 @@ def test_deploy_a_package_folder_then_its_zip_then_its_bpmn_alone(app, tmp_path)
     again = run(app, "processes", "deploy", str(archive))
     assert again.exit_code == 0 and "未变更 permit_review" in again.output
     bpmn = tmp_path / "permit-review.bpmn"
-    bpmn.write_text((PACKAGE / "permit-review.bpmn").read_text(encoding="utf-8").replace("Set the fee", "Fee"),
-                    encoding="utf-8")
+    bpmn.write_text(
+        (PACKAGE / "permit-review.bpmn").read_text(encoding="utf-8").replace("Set the fee", "Fee"), encoding="utf-8"
+    )
     alone = run(app, "processes", "deploy", str(bpmn))
     assert alone.exit_code == 0, alone.output
     assert "permit_review：未提供 permit-fee.dmn，取自 permit_review 第 1 版" in alone.output
@@ -62,6 +65,7 @@ def test_deploy_a_package_folder_then_its_zip_then_its_bpmn_alone(app, tmp_path)
 
 def test_deploy_refuses_a_bad_package_or_zip_in_one_error_without_traceback(app, tmp_path):
     from tests.engine.test_packages import package_sources, zip_of
+
     folder = tmp_path / "permit-review"
     folder.mkdir()
     for key, content in package_sources(changes={"review-schema.json": '{"type": "object",}'}).items():
@@ -69,8 +73,10 @@ def test_deploy_refuses_a_bad_package_or_zip_in_one_error_without_traceback(app,
     broken = run(app, "processes", "deploy", str(folder))
     assert broken.exit_code != 0 and "Traceback" not in broken.output
     assert broken.output.startswith("Error: 流程文件无法部署\n")
-    assert ("  permit-review/permit-review.bpmn, UserTask 'Activity_review'：permit-review/review-schema.json:1:19："
-            "JSON 格式不正确") in broken.output
+    assert (
+        "  permit-review/permit-review.bpmn, UserTask 'Activity_review'：permit-review/review-schema.json:1:19："
+        "JSON 格式不正确"
+    ) in broken.output
     evil = tmp_path / "evil.zip"
     evil.write_bytes(zip_of({"../evil.bpmn": "x"}))
     unsafe = run(app, "processes", "deploy", str(evil))
@@ -80,7 +86,9 @@ def test_deploy_refuses_a_bad_package_or_zip_in_one_error_without_traceback(app,
 
 
 def test_users_create_makes_new_roles_and_refuses_bad_input(app):
-    result = run(app, "users", "create", "zhang", "--role", "labour_inspector", "--org", "kuiwen", "--password", "long-enough")
+    result = run(
+        app, "users", "create", "zhang", "--role", "labour_inspector", "--org", "kuiwen", "--password", "long-enough"
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(Role).where(Role.name == "labour_inspector")) is not None
     user = db.session.scalar(sa.select(User).where(User.username == "zhang"))
@@ -101,8 +109,12 @@ def test_users_create_makes_new_roles_and_refuses_bad_input(app):
 def test_org_units_create_makes_the_first_units_for_the_first_admin(app):
     result = run(app, "org-units", "create", "zhucheng", "诸城市", "--level", "county", "--parent", "weifang")
     assert result.exit_code == 0 and result.output.strip() == "已创建机构 zhucheng（诸城市）", result.output
-    assert run(app, "users", "create", "boss", "--role", "admin", "--org", "zhucheng",
-               "--password", "long-enough").exit_code == 0
+    assert (
+        run(
+            app, "users", "create", "boss", "--role", "admin", "--org", "zhucheng", "--password", "long-enough"
+        ).exit_code
+        == 0
+    )
     for args, message in [
         (["zhucheng", "again", "--level", "county"], "Error: 机构代码“zhucheng”已被诸城市使用"),
         (["gaomi", "高密市", "--level", "province"], "Error: 未知的机构层级“province”"),
@@ -117,19 +129,26 @@ def test_org_units_create_makes_the_first_units_for_the_first_admin(app):
 def test_seed_demo_is_idempotent(app):
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.output
-    counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for name, model in
-              [("users", User), ("roles", Role), ("enterprises", Enterprise)]}
+    counts = {
+        name: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for name, model in [("users", User), ("roles", Role), ("enterprises", Enterprise)]
+    }
     assert counts["users"] >= 10 and counts["roles"] >= 9 and counts["enterprises"] >= 4
     second = run(app, "seed-demo")
     assert second.exit_code == 0 and "新增用户 0 个" in second.output
-    assert counts == {name: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for name, model in
-                      [("users", User), ("roles", Role), ("enterprises", Enterprise)]}
+    assert counts == {
+        name: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for name, model in [("users", User), ("roles", Role), ("enterprises", Enterprise)]
+    }
     ent = db.session.scalar(sa.select(User).where(User.username == "ent_huayu"))
     assert ent.enterprise is not None and ent.enterprise.specialist_id is not None
     # every process deployed without warnings, with demo cases in several states
     assert "警告" not in first.output
-    states = db.session.execute(sa.select(Case.process_id, ProcessInstance.status, ProcessInstance.current_step)
-                                .join(ProcessInstance, ProcessInstance.id == Case.instance_id)).all()
+    states = db.session.execute(
+        sa.select(Case.process_id, ProcessInstance.status, ProcessInstance.current_step).join(
+            ProcessInstance, ProcessInstance.id == Case.instance_id
+        )
+    ).all()
     by_process = {}
     for process_id, status, step in states:
         by_process.setdefault(process_id, set()).add(step or status)
@@ -146,6 +165,7 @@ def test_processes_check_finds_every_demo_case_consistent_and_names_a_broken_one
     assert checked.exit_code == 0, checked.output
     instance = db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.status == "running")).first()
     from workflow_app.engine.models import Task
+
     db.session.execute(sa.delete(Task).where(Task.instance_id == instance.id, Task.state == "open"))
     db.session.commit()
     broken = run(app, "processes", "check")
@@ -156,8 +176,9 @@ def test_processes_check_finds_cases_an_admin_cancelled_consistent(app):
     assert run(app, "seed-demo").exit_code == 0
     admin = app.test_client()
     assert admin.post("/login", data={"username": "admin", "password": app.config["DEMO_PASSWORD"]}).status_code == 302
-    running = db.session.scalars(sa.select(ProcessInstance.id).where(ProcessInstance.status == "running")
-                                 .order_by(ProcessInstance.id)).all()
+    running = db.session.scalars(
+        sa.select(ProcessInstance.id).where(ProcessInstance.status == "running").order_by(ProcessInstance.id)
+    ).all()
     by_process = {}
     for instance_id in running:  # one case of each process, the agreements' timers among them
         by_process.setdefault(db.session.get(ProcessInstance, instance_id).process_version.process_id, instance_id)
@@ -172,6 +193,7 @@ def test_processes_check_finds_cases_an_admin_cancelled_consistent(app):
     # a case marked cancelled whose workflow still runs is still a problem
     instance = db.session.get(ProcessInstance, next(i for i in running if i not in by_process.values()))
     from workflow_app.engine.models import Task
+
     db.session.execute(sa.delete(Task).where(Task.instance_id == instance.id, Task.state == "open"))
     instance.status = "cancelled"
     db.session.commit()
@@ -182,6 +204,7 @@ def test_processes_check_finds_cases_an_admin_cancelled_consistent(app):
 
 def test_worker_once_fires_due_timers(app, deploy, create_case):
     import time
+
     deploy("intermediate_timer.bpmn")
     create_case("intermediate_timer", {"wait_for": "PT0.1S"})
     time.sleep(0.2)
@@ -192,6 +215,7 @@ def test_worker_once_fires_due_timers(app, deploy, create_case):
 def test_database_not_reachable_is_one_line(tmp_path):
     from config import TestingConfig
     from workflow_app import create_app
+
     config = type("Broken", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.sqlite"})
     app = create_app(config)
     result = app.test_cli_runner().invoke(args=["processes", "list"])

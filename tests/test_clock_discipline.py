@@ -3,6 +3,7 @@
 `date.today()` is the machine's date (UTC here), a day behind Shanghai from 16:00 UTC; a naive `datetime.now()`
 has no zone at all. Both once made tests pass by day and fail by night, and tests cannot move them.
 """
+
 import re
 from pathlib import Path
 

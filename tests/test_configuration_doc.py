@@ -1,4 +1,5 @@
 """docs/configuration.md documents every setting of config.py with its defaults, and nothing config.py lacks."""
+
 import ast
 import re
 from pathlib import Path, PurePosixPath
@@ -11,8 +12,13 @@ PAGE = ROOT / "docs" / "configuration.md"
 
 
 def _is_environ_get(node) -> bool:
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "environ")
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "environ"
+    )
 
 
 def _default_text(node) -> str:
@@ -27,8 +33,11 @@ def settings_of_config() -> tuple[dict, dict]:
     read, fixed = {}, {}
     tree = ast.parse(CONFIG.read_text(encoding="utf-8"))
     for statement in tree.body:
-        scopes = ([(statement.name, item) for item in statement.body] if isinstance(statement, ast.ClassDef)
-                  else [("module", statement)])
+        scopes = (
+            [(statement.name, item) for item in statement.body]
+            if isinstance(statement, ast.ClassDef)
+            else [("module", statement)]
+        )
         for scope, item in scopes:
             if not isinstance(item, ast.Assign) or not isinstance(item.targets[0], ast.Name):
                 continue

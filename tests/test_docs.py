@@ -3,6 +3,7 @@
 The guide's tables are what an analyst writes a process from: a name the code no longer reads, or one it reads
 that the guide leaves out, fails here instead of leaving a model that silently does nothing.
 """
+
 import re
 from pathlib import Path
 
@@ -52,14 +53,21 @@ def properties_the_code_reads() -> set[str]:
     source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "workflow_app").rglob("*.py"))
     read = set(re.findall(r'properties(?:\.get\(|\[)\s*"(\w+)"', source))
     from workflow_app.agreements.operations import AGREEMENT_STATUS, ENTERPRISE_NOTICE
-    return (read | set(process_facts.PROCESS_PROPERTIES) | {parsing.FORM_SCHEMA, parsing.FORM_UI_SCHEMA}
-            | set(parsing.EXPRESSION_PROPERTIES) | set(process_facts.PORTAL_TASK_PROPERTIES)
-            | {process_facts.PORTAL_OUTCOME, parsing.OPERATION, AGREEMENT_STATUS, ENTERPRISE_NOTICE})
+
+    return (
+        read
+        | set(process_facts.PROCESS_PROPERTIES)
+        | {parsing.FORM_SCHEMA, parsing.FORM_UI_SCHEMA}
+        | set(parsing.EXPRESSION_PROPERTIES)
+        | set(process_facts.PORTAL_TASK_PROPERTIES)
+        | {process_facts.PORTAL_OUTCOME, parsing.OPERATION, AGREEMENT_STATUS, ENTERPRISE_NOTICE}
+    )
 
 
 def ui_keys_the_code_reads() -> set[str]:
-    source = "\n".join((ROOT / "forms" / name).read_text(encoding="utf-8")
-                       for name in ("schema_forms.py", "schema_html.py"))
+    source = "\n".join(
+        (ROOT / "forms" / name).read_text(encoding="utf-8") for name in ("schema_forms.py", "schema_html.py")
+    )
     return set(re.findall(r'"(ui:\w+)"', source))
 
 
@@ -73,8 +81,13 @@ def test_every_property_the_guide_lists_is_one_the_code_reads_and_every_one_it_r
 def test_every_ui_key_and_widget_the_guide_lists_is_one_the_forms_support_and_all_are_listed():
     documented = {name for name in listed("key") if name.startswith("ui:")}
     assert documented == ui_keys_the_code_reads()
-    widget_rows = [row for header, rows in guide_tables(GUIDE.read_text(encoding="utf-8")) if header == "key"
-                   for row in rows if names(row[0]) == ["ui:widget"]]
+    widget_rows = [
+        row
+        for header, rows in guide_tables(GUIDE.read_text(encoding="utf-8"))
+        if header == "key"
+        for row in rows
+        if names(row[0]) == ["ui:widget"]
+    ]
     assert len(widget_rows) == 1 and names(widget_rows[0][1]) == list(schema_forms.UI_WIDGETS)
 
 

@@ -3,6 +3,7 @@
 The pages are those of the route matrix, each opened by a user who may see it; the English
 source strings are the catalogue's msgids (the fragments between their placeholders).
 """
+
 import re
 from html import unescape
 from pathlib import Path
@@ -27,8 +28,11 @@ def english_fragments():
         for fragment in re.split(r"%\(\w+\)[sd]|%[sd]", msgid):
             fragment = fragment.strip(" .:;,()'\"“”")
             # whole words of English only: a fragment of two words or more, or one long word
-            if re.fullmatch(r"[A-Za-z][A-Za-z ,'/-]+", fragment) and fragment not in ALLOWED and (
-                    " " in fragment or len(fragment) >= 8):
+            if (
+                re.fullmatch(r"[A-Za-z][A-Za-z ,'/-]+", fragment)
+                and fragment not in ALLOWED
+                and (" " in fragment or len(fragment) >= 8)
+            ):
                 fragments.add(fragment)
     return fragments
 
@@ -43,7 +47,11 @@ def visible_text(html):
 def pages(app):
     """(url, user) for every page with a GET, opened by someone who may see it."""
     for rule in sorted(r.rule for r in app.url_map.iter_rules() if "GET" in r.methods):
-        if rule.startswith(("/static", "/portal/files")) or rule.endswith((".csv", ".xlsx", ".bpmn", ".json")) or "attachments/" in rule:
+        if (
+            rule.startswith(("/static", "/portal/files"))
+            or rule.endswith((".csv", ".xlsx", ".bpmn", ".json"))
+            or "attachments/" in rule
+        ):
             continue
         if rule.startswith("/admin"):
             yield rule, "admin"
@@ -54,19 +62,28 @@ def pages(app):
             if users:  # (the portal's apply and task pages: below, with ids of their own)
                 yield rule, "dispatcher" if "dispatcher" in users else sorted(users)[0]
     # the same pages in their other states
-    yield from [("/inbox?queue=group", "kuiwen_handler"), ("/inbox?queue=unit", "city_supervisor"),
-                ("/tasks/<int:task_id>", "kuiwen_handler"), ("/cases/new/health_check", "kuiwen_handler"),
-                ("/cases/<int:case_id>", "kuiwen_handler"), ("/inbox", "kuiwen_supervisor"),
-                ("/supervision/notices?all=1", "city_supervisor"), ("/notifications", "kuiwen_supervisor"),
-                ("/portal/apply/installment_agreement", "ent_huayu"), ("/portal/apply/loan_extension", "ent_huayu"),
-                ("/portal/apply/health_check", "ent_huayu"), ("/portal/tasks/<int:sign_task_id>", "ent_huayu"),
-                ("/portal/cases/<int:agreement_case_id>", "ent_huayu"), ("/cases/<int:agreement_case_id>", "agency"),
-                ("/account/tokens", "kuiwen_handler")]
+    yield from [
+        ("/inbox?queue=group", "kuiwen_handler"),
+        ("/inbox?queue=unit", "city_supervisor"),
+        ("/tasks/<int:task_id>", "kuiwen_handler"),
+        ("/cases/new/health_check", "kuiwen_handler"),
+        ("/cases/<int:case_id>", "kuiwen_handler"),
+        ("/inbox", "kuiwen_supervisor"),
+        ("/supervision/notices?all=1", "city_supervisor"),
+        ("/notifications", "kuiwen_supervisor"),
+        ("/portal/apply/installment_agreement", "ent_huayu"),
+        ("/portal/apply/loan_extension", "ent_huayu"),
+        ("/portal/apply/health_check", "ent_huayu"),
+        ("/portal/tasks/<int:sign_task_id>", "ent_huayu"),
+        ("/portal/cases/<int:agreement_case_id>", "ent_huayu"),
+        ("/cases/<int:agreement_case_id>", "agency"),
+        ("/account/tokens", "kuiwen_handler"),
+    ]
 
 
 def test_every_page_renders_in_both_languages_with_no_english_left_in_chinese(app, route_ids, client_as):
     fragments = english_fragments()
-    assert len(fragments) > 200      # the catalogue was read
+    assert len(fragments) > 200  # the catalogue was read
     problems = []
     for rule, user in pages(app):
         url = url_for_rule(rule, route_ids)

@@ -5,6 +5,7 @@ explained with full scans and sorts made a last resort (PostgreSQL: enable_seqsc
 a full scan of a large table still there means no index can serve the query, and a sort still there
 under a page's LIMIT means no index gives the page's order. On SQLite the full scans are checked.
 """
+
 import json
 
 import pytest
@@ -19,8 +20,18 @@ from workflow_app.extensions import db
 from workflow_app.sla.escalation import run_sla_sweep
 
 # the tables that grow with the cases; the others (org units, roles, users, versions) stay small
-LARGE = {"task", "sla_clock", "process_instance", "case_record", "audit_event", "timer", "supervision_notice",
-         "notification", "case_comment", "attachment"}
+LARGE = {
+    "task",
+    "sla_clock",
+    "process_instance",
+    "case_record",
+    "audit_event",
+    "timer",
+    "supervision_notice",
+    "notification",
+    "case_comment",
+    "attachment",
+}
 
 
 def _postgres_nodes(plan):
@@ -85,14 +96,17 @@ def _problems_of(seen):
     return found
 
 
-@pytest.mark.parametrize("username, path", [
-    ("kuiwen_handler", "/inbox?queue=group"),
-    ("kuiwen_handler", "/inbox?queue=mine"),
-    ("kuiwen_supervisor", "/inbox?queue=unit"),
-    ("city_supervisor", "/supervision"),
-    ("city_supervisor", "/supervision/work"),
-    ("city_supervisor", "/cases/"),
-])
+@pytest.mark.parametrize(
+    "username, path",
+    [
+        ("kuiwen_handler", "/inbox?queue=group"),
+        ("kuiwen_handler", "/inbox?queue=mine"),
+        ("kuiwen_supervisor", "/inbox?queue=unit"),
+        ("city_supervisor", "/supervision"),
+        ("city_supervisor", "/supervision/work"),
+        ("city_supervisor", "/cases/"),
+    ],
+)
 def test_the_pages_queries_are_index_backed(app, busy_bureau, client_as, username, path):
     client = client_as(username)
     with statements_run() as seen:
@@ -114,8 +128,11 @@ def test_the_case_search_reads_the_trigram_indexes(app, busy_bureau, text):
     for statement, parameters in seen:
         with db.engine.connect() as conn:
             used = {node.get("Index Name") for node in postgres_plan(conn, statement, parameters)}
-        searched = ({"ix_case_record_number_trgm", "ix_case_record_title_trgm"} if "FROM case_record" in statement
-                    else {"ix_enterprise_name_trgm"})
+        searched = (
+            {"ix_case_record_number_trgm", "ix_case_record_title_trgm"}
+            if "FROM case_record" in statement
+            else {"ix_enterprise_name_trgm"}
+        )
         if "FROM case_record" in statement and "enterprise_id IN (NULL)" not in statement:
             searched.add("ix_case_record_enterprise_id")  # the cases of the enterprises found
         assert searched <= used, statement

@@ -4,14 +4,28 @@ A route added without a line here fails `test_every_route_is_in_the_matrix`, so 
 stays complete. Ids point at a Kuiwen referral: Shouguang's handler must get 404 for it,
 even knowing its ids.
 """
+
 import re
 
 import pytest
 
 from workflow_app.extensions import db
 
-USERS = ["anonymous", "admin", "dispatcher", "city_supervisor", "reviewer", "agency", "bank", "kuiwen_handler",
-         "kuiwen_specialist", "kuiwen_supervisor", "shouguang_handler", "ent_huayu", "ent_lvyuan"]
+USERS = [
+    "anonymous",
+    "admin",
+    "dispatcher",
+    "city_supervisor",
+    "reviewer",
+    "agency",
+    "bank",
+    "kuiwen_handler",
+    "kuiwen_specialist",
+    "kuiwen_supervisor",
+    "shouguang_handler",
+    "ent_huayu",
+    "ent_lvyuan",
+]
 ENTERPRISE_USERS = {"ent_huayu", "ent_lvyuan"}  # the referral and the agreement are Huayu's, not Lvyuan's
 STAFF = set(USERS) - {"anonymous"} - ENTERPRISE_USERS
 NO_ENTERPRISE = {u: 403 for u in ENTERPRISE_USERS}
@@ -56,7 +70,8 @@ GET_MATRIX = {
     "/agreements/<int:agreement_id>": AGREEMENT_PAGE,
     "/agreements/<int:agreement_id>/verify": AGREEMENT_PAGE,
     "/portal/": PORTAL_PAGE,
-    "/portal/apply/<process_id>": {u: 403 for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},  # a referral: not theirs to apply for
+    "/portal/apply/<process_id>": {u: 403 for u in STAFF}
+    | {u: 404 for u in ENTERPRISE_USERS},  # a referral: not theirs to apply for
     "/portal/cases/<int:case_id>": OWN_IN_PORTAL,  # the referral is about Huayu: Huayu follows it
     "/portal/tasks/<int:task_id>": {u: 403 for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},  # the county's task
     "/portal/files/<int:attachment_id>": OWN_IN_PORTAL,
@@ -66,22 +81,33 @@ POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 2
     "/cases/<int:case_id>/attachments": CASE_PAGE | {u: 302 for u in SEES_CASE},
     "/tasks/<int:task_id>/claim": CASE_PAGE | {u: 302 for u in SEES_CASE},
     "/tasks/<int:task_id>/release": CASE_PAGE | {u: 302 for u in SEES_CASE},
-    "/tasks/<int:task_id>/reassign": CASE_PAGE | {u: (302 if u in {"admin", "city_supervisor", "kuiwen_supervisor"}
-                                                       else 403) for u in SEES_CASE},
+    "/tasks/<int:task_id>/reassign": CASE_PAGE
+    | {u: (302 if u in {"admin", "city_supervisor", "kuiwen_supervisor"} else 403) for u in SEES_CASE},
     # one's own notification only: Kuiwen's supervisor's
-    "/notifications/<int:notification_id>/open": {u: (302 if u == "kuiwen_supervisor" else 404)
-                                                   for u in STAFF | ENTERPRISE_USERS},
+    "/notifications/<int:notification_id>/open": {
+        u: (302 if u == "kuiwen_supervisor" else 404) for u in STAFF | ENTERPRISE_USERS
+    },
     "/notifications/read-all": {u: 302 for u in STAFF | ENTERPRISE_USERS},
     # one's own token only: Kuiwen's handler's
-    "/account/tokens/<int:token_id>/revoke": {u: (302 if u == "kuiwen_handler" else 404) for u in STAFF | ENTERPRISE_USERS},
+    "/account/tokens/<int:token_id>/revoke": {
+        u: (302 if u == "kuiwen_handler" else 404) for u in STAFF | ENTERPRISE_USERS
+    },
     "/portal/installments/<int:installment_id>/proof": {u: 403 for u in STAFF} | {"ent_huayu": 302, "ent_lvyuan": 404},
     "/supervision/notices/<int:notice_id>/acknowledge": {u: (302 if u in SUPERVISORS else 403) for u in STAFF}
     | NO_ENTERPRISE,
 }
 # open to all, or only changing the visitor's own session (tests/auth covers them); the probes and /metrics, by
 # address or token (tests/monitoring)
-PUBLIC = {"/login", "/static/<path:filename>", "/favicon.ico", "/logout", "/language/<code>", "/healthz", "/readyz",
-          "/metrics"}
+PUBLIC = {
+    "/login",
+    "/static/<path:filename>",
+    "/favicon.ico",
+    "/logout",
+    "/language/<code>",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+}
 
 
 def url_for_rule(rule, ids):
@@ -90,6 +116,7 @@ def url_for_rule(rule, ids):
         if name == "action":
             return re.search(r"any\(([^,)]+)", match.group(1)).group(1).strip()
         return str(ids[name])
+
     return re.sub(r"<([^>]+)>", fill, rule)
 
 
@@ -107,8 +134,11 @@ def is_api_rule(rule):
 
 
 def test_every_route_is_in_the_matrix(app):
-    missing = [rule for rule in all_rules(app) if not (rule in GET_MATRIX or rule in POST_ONLY or rule in PUBLIC
-                                                          or is_admin_rule(rule) or is_api_rule(rule))]
+    missing = [
+        rule
+        for rule in all_rules(app)
+        if not (rule in GET_MATRIX or rule in POST_ONLY or rule in PUBLIC or is_admin_rule(rule) or is_api_rule(rule))
+    ]
     assert missing == []
 
 
@@ -156,5 +186,6 @@ def test_each_route_as(username, app, route_ids, client_as):
 
 def open_task_of_case(ids):
     from workflow_app.engine.models import Task
+
     db.session.expire_all()
     return db.session.get(Task, ids["task_id"])

@@ -1,4 +1,5 @@
 """Every user-facing string has a Chinese translation, and the compiled catalogues are current."""
+
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -15,8 +16,10 @@ def source_messages():
     ids = set()
     for sub in ("workflow_app", "forms"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-                ROOT / sub, method_map=[(m.removeprefix(f"{sub}/"), k) for m, k in METHODS if m.startswith(sub)],
-                keywords=KEYWORDS):
+            ROOT / sub,
+            method_map=[(m.removeprefix(f"{sub}/"), k) for m, k in METHODS if m.startswith(sub)],
+            keywords=KEYWORDS,
+        ):
             ids.add(message if isinstance(message, str) else message[0])
     return ids
 
@@ -25,8 +28,11 @@ def test_every_message_has_a_chinese_translation():
     with open(TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po", "rb") as f:
         catalog = read_po(f)
     # a plural message is known by its singular form, translated when its forms are
-    translated = {(m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog
-                  if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)}
+    translated = {
+        (m.id[0] if isinstance(m.id, tuple) else m.id)
+        for m in catalog
+        if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
     missing = sorted(source_messages() - translated)
     assert not missing, f"untranslated (run `make translations` and fill messages.po): {missing}"
 

@@ -6,6 +6,7 @@ Schema forms in place of the old formKeys); an old referral's open task complete
 model routes on what the new form gives.
 
 On SQLite and on PostgreSQL (a fresh database of its own)."""
+
 import os
 import re
 import subprocess
@@ -33,11 +34,18 @@ def _old_tree(tmp_path_factory):
 
 def _old_flask(tree, url, *args):
     """Run the old code's flask command on its own tree (its own packages first on the path) against `url`."""
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi", "PYTHONPATH": str(tree), "DEMO_PASSWORD": PASSWORD,
-           "INPROCESS_WORKER": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FLASK_APP": "wsgi",
+        "PYTHONPATH": str(tree),
+        "DEMO_PASSWORD": PASSWORD,
+        "INPROCESS_WORKER": "0",
+    }
     env.pop("TEST_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=tree, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", *args], cwd=tree, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, f"old code: flask {' '.join(args)}:\n{done.stdout}\n{done.stderr[-3000:]}"
     return done.stdout
 
@@ -62,6 +70,7 @@ def upgraded(request, tmp_path_factory):
             from flask_migrate import upgrade
 
             from workflow_app.engine.operations import deploy_sources, read_sources
+
             upgrade()
             result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
             db.session.commit()
@@ -83,19 +92,29 @@ def _client(app, username):
 
 def _old_cases():
     from workflow_app.cases.models import Case
+
     return list(db.session.scalars(sa.select(Case).order_by(Case.id)))
 
 
 def _old_open_tasks():
     from workflow_app.engine.models import ProcessInstance, ProcessVersion, Task
+
     later = sa.orm.aliased(ProcessVersion)
-    newest = sa.select(sa.func.max(later.version)).where(later.process_id == ProcessInstance.process_id) \
-        .correlate(ProcessInstance).scalar_subquery()
-    return list(db.session.scalars(
-        sa.select(Task).join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-        .where(Task.state == "open", ProcessInstance.status == "running", ProcessVersion.version < newest)
-        .order_by(Task.id)))
+    newest = (
+        sa.select(sa.func.max(later.version))
+        .where(later.process_id == ProcessInstance.process_id)
+        .correlate(ProcessInstance)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Task)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+            .where(Task.state == "open", ProcessInstance.status == "running", ProcessVersion.version < newest)
+            .order_by(Task.id)
+        )
+    )
 
 
 def _actor_of(task):
@@ -104,8 +123,10 @@ def _actor_of(task):
     from workflow_app.auth.models import OrgUnit, User
     from workflow_app.auth.operations import create_user
     from workflow_app.cases.permissions import may_act_on
-    actor = next((user for user in db.session.scalars(sa.select(User).order_by(User.id)) if may_act_on(user, task)),
-                 None)
+
+    actor = next(
+        (user for user in db.session.scalars(sa.select(User).order_by(User.id)) if may_act_on(user, task)), None
+    )
     if actor is None and task.assignee_id is None and task.role != "enterprise":
         unit = db.session.get(OrgUnit, task.org_unit_id)
         actor = create_user(f"{unit.code}_{task.role}", [task.role], unit.code, PASSWORD)
@@ -121,6 +142,7 @@ def test_the_old_demo_is_there_and_the_new_packages_deploy_over_it(upgraded):
 
 def test_every_old_case_page_and_history_show_labelled(upgraded):
     from workflow_app.cases.queries import described_audit_events
+
     app, _result = upgraded
     client, coded = _client(app, "admin"), []
     for case in _old_cases():
@@ -129,8 +151,11 @@ def test_every_old_case_page_and_history_show_labelled(upgraded):
         assert case.number in page.get_data(as_text=True)
         for entry in described_audit_events(case.instance_id):
             if entry.kind == "audit" and entry.item.kind in ("instance_started", "task_completed"):
-                coded += [(case.number, entry.item.task_name or entry.item.kind, str(label))
-                          for label, _value in entry.described if CODE.fullmatch(str(label))]
+                coded += [
+                    (case.number, entry.item.task_name or entry.item.kind, str(label))
+                    for label, _value in entry.described
+                    if CODE.fullmatch(str(label))
+                ]
     assert coded == [], f"history shows field codes instead of labels: {coded}"
 
 
@@ -138,6 +163,7 @@ def test_every_old_open_task_renders_its_form_on_the_page_and_in_the_api(upgrade
     from forms import known_form_keys
     from workflow_app.auth.operations import create_api_token
     from workflow_app.cases.schema_tasks import task_schema_form
+
     app, _result = upgraded
     unrendered = []
     for task in _old_open_tasks():
@@ -156,7 +182,9 @@ def test_every_old_open_task_renders_its_form_on_the_page_and_in_the_api(upgrade
         _row, token = create_api_token(actor, "upgrade")
         db.session.commit()
         detail = app.test_client().get(f"/api/v1/tasks/{task.id}", headers={"Authorization": f"Bearer {token}"})
-        if detail.status_code != 200 or (schema is not None and "properties" not in detail.get_json()["form"]["schema"]):
+        if detail.status_code != 200 or (
+            schema is not None and "properties" not in detail.get_json()["form"]["schema"]
+        ):
             unrendered.append((task.instance.process_id, task.form_key, f"api {detail.status_code}"))
     assert unrendered == [], f"old open tasks whose form does not render: {unrendered}"
 
@@ -164,9 +192,13 @@ def test_every_old_open_task_renders_its_form_on_the_page_and_in_the_api(upgrade
 def test_an_old_referral_task_completes_through_the_new_form_and_the_old_model_routes_on_it(upgraded):
     from workflow_app.engine.models import ProcessInstance
     from workflow_app.engine.queries import open_tasks
+
     app, _result = upgraded
-    waiting = [task for task in _old_open_tasks()
-               if task.instance.process_id == "referral" and task.form_key == "referral_sign_for"]
+    waiting = [
+        task
+        for task in _old_open_tasks()
+        if task.instance.process_id == "referral" and task.form_key == "referral_sign_for"
+    ]
     assert waiting, "the old demo has no referral waiting to be signed for"
     task = waiting[0]
     instance_id, actor = task.instance_id, _actor_of(task)

@@ -1,4 +1,5 @@
 """The `flask --app wsgi ...` commands; each is one transaction and fails with one clear line."""
+
 import functools
 import signal
 import threading
@@ -19,6 +20,7 @@ def _fail(message: str):
 
 def command_errors(function):
     """Turn domain and database errors into one-line messages and a non-zero exit."""
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
@@ -30,8 +32,13 @@ def command_errors(function):
         except (OperationalError, ProgrammingError) as exc:
             db.session.rollback()
             reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-            _fail(_("database error: %(reason)s (is the database reachable and migrated? run `flask --app wsgi db upgrade`)",
-                    reason=reason))
+            _fail(
+                _(
+                    "database error: %(reason)s (is the database reachable and migrated? run `flask --app wsgi db upgrade`)",
+                    reason=reason,
+                )
+            )
+
     return wrapper
 
 
@@ -46,6 +53,7 @@ org_units = AppGroup("org-units", help="Manage org units (the first one, before 
 def deploy_command(paths):
     """Deploy process packages (folders or .zip files) and .bpmn/.dmn/.json files (default: bpmn/)."""
     from workflow_app.engine.operations import deploy_sources, read_sources
+
     sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
     if not sources and not paths:  # an empty default folder is not an error (a fresh install)
         click.echo(_("No .bpmn or .dmn files found in %(path)s", path=current_app.config["BPMN_DIR"]))
@@ -55,12 +63,26 @@ def deploy_command(paths):
     result = deploy_sources(sources)
     db.session.commit()
     for version in result.created:
-        click.echo(_("deployed %(id)s version %(v)d (%(file)s)", id=version.process_id, v=version.version, file=version.source_file))
+        click.echo(
+            _(
+                "deployed %(id)s version %(v)d (%(file)s)",
+                id=version.process_id,
+                v=version.version,
+                file=version.source_file,
+            )
+        )
     for process_id in result.unchanged:
         click.echo(_("unchanged %(id)s", id=process_id))
     for process_id, name, from_process, from_version in result.kept:
-        click.echo(_("%(process)s: %(file)s was not given and is taken from %(from_process)s version %(version)d",
-                     process=process_id, file=name, from_process=from_process, version=from_version))
+        click.echo(
+            _(
+                "%(process)s: %(file)s was not given and is taken from %(from_process)s version %(version)d",
+                process=process_id,
+                file=name,
+                from_process=from_process,
+                version=from_version,
+            )
+        )
     for warning in result.warnings:
         click.echo(_("warning: %(text)s", text=warning), err=True)
 
@@ -70,13 +92,23 @@ def deploy_command(paths):
 def list_command():
     """List deployed processes (newest version of each)."""
     from workflow_app.engine.queries import count_instances_by_version, list_latest_versions
+
     versions = list_latest_versions()
     counts = count_instances_by_version()
     if not versions:
         click.echo(_("No process is deployed yet."))
     for v in versions:
-        click.echo("\t".join([v.process_id, _("version %(v)d", v=v.version), v.name or "",
-                               _("%(n)d cases", n=counts.get(v.id, 0)), v.source_file]))
+        click.echo(
+            "\t".join(
+                [
+                    v.process_id,
+                    _("version %(v)d", v=v.version),
+                    v.name or "",
+                    _("%(n)d cases", n=counts.get(v.id, 0)),
+                    v.source_file,
+                ]
+            )
+        )
 
 
 @processes.command("check")
@@ -85,10 +117,13 @@ def list_command():
 def check_command(status):
     """Check every instance: stored workflow, task and timer rows, status and audit agree (exit 1 if not)."""
     import sqlalchemy as sa
+
     from workflow_app.engine.models import ProcessInstance
     from workflow_app.engine.queries import instance_inconsistencies
-    statement = (sa.select(ProcessInstance).options(sa.orm.undefer(ProcessInstance.state_json))
-                 .order_by(ProcessInstance.id))
+
+    statement = (
+        sa.select(ProcessInstance).options(sa.orm.undefer(ProcessInstance.state_json)).order_by(ProcessInstance.id)
+    )
     if status:
         statement = statement.where(ProcessInstance.status == status)
     checked, bad = 0, 0
@@ -104,7 +139,9 @@ def check_command(status):
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True, help="Role name; repeat for several; new roles are created.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, help="Role name; repeat for several; new roles are created."
+)
 @click.option("--org", "org_code", required=True, help="Org unit code, e.g. weifang or kuiwen.")
 @click.option("--password", default=None, help="Password (asked for when omitted).")
 @click.option("--name", "display_name", default=None, help="Display name.")
@@ -112,12 +149,19 @@ def check_command(status):
 def create_user_command(username, roles, org_code, password, display_name):
     """Create a user with roles in an org unit."""
     from workflow_app.auth.operations import create_user
+
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = create_user(username, list(roles), org_code, password, display_name)
     db.session.commit()
-    click.echo(_("created user %(name)s in %(org)s with roles %(roles)s", name=user.username, org=user.org_unit.code,
-                 roles=", ".join(sorted(user.role_names))))
+    click.echo(
+        _(
+            "created user %(name)s in %(org)s with roles %(roles)s",
+            name=user.username,
+            org=user.org_unit.code,
+            roles=", ".join(sorted(user.role_names)),
+        )
+    )
 
 
 @org_units.command("create")
@@ -129,6 +173,7 @@ def create_user_command(username, roles, org_code, password, display_name):
 def create_org_unit_command(code, name, level, parent_code):
     """Create an org unit, e.g. the city bureau before its first admin user."""
     from workflow_app.auth.operations import add_org_unit
+
     unit = add_org_unit(code, name, level, parent_code)
     db.session.commit()
     click.echo(_("created org unit %(code)s (%(name)s)", code=unit.code, name=unit.name))
@@ -140,10 +185,17 @@ def create_org_unit_command(code, name, level, parent_code):
 def worker_command(once):
     """Fire due timers and run sweeps, until stopped (Ctrl-C or SIGTERM)."""
     from workflow_app.engine.worker import run_worker, run_worker_pass
+
     if once:
         counts = run_worker_pass()
-        click.echo(_("fired %(fired)d timer(s) in %(cases)d case(s); %(failed)d failed", fired=counts["fired"],
-                     cases=counts["instances"], failed=counts["failed"]))
+        click.echo(
+            _(
+                "fired %(fired)d timer(s) in %(cases)d case(s); %(failed)d failed",
+                fired=counts["fired"],
+                cases=counts["instances"],
+                failed=counts["failed"],
+            )
+        )
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -163,17 +215,31 @@ def seed_demo_command():
     from workflow_app.core.time import local_today
     from workflow_app.demo import open_installment_policy, seed_demo, seed_demo_cases
     from workflow_app.engine.operations import deploy_sources, read_sources
+
     counts = seed_demo(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
-    click.echo(_("demo data: %(users)d new users, %(units)d new org units, %(roles)d new roles, %(ents)d new enterprises",
-                 users=counts["users"], units=counts["org units"], roles=counts["roles"], ents=counts["enterprises"]))
+    click.echo(
+        _(
+            "demo data: %(users)d new users, %(units)d new org units, %(roles)d new roles, %(ents)d new enterprises",
+            users=counts["users"],
+            units=counts["org units"],
+            roles=counts["roles"],
+            ents=counts["enterprises"],
+        )
+    )
     sources = read_sources([current_app.config["BPMN_DIR"]])
     if sources:
         result = deploy_sources(sources)
         db.session.commit()
         for version in result.created:
-            click.echo(_("deployed %(id)s version %(v)d (%(file)s)", id=version.process_id, v=version.version,
-                         file=version.source_file))
+            click.echo(
+                _(
+                    "deployed %(id)s version %(v)d (%(file)s)",
+                    id=version.process_id,
+                    v=version.version,
+                    file=version.source_file,
+                )
+            )
         until = date(local_today().year + 1, 12, 31)
         if open_installment_policy(until):  # the notice's 2023-12-31 has passed: the demo's policy runs on
             db.session.commit()
@@ -182,6 +248,7 @@ def seed_demo_command():
         db.session.commit()
         click.echo(_("demo cases: %(n)d new", n=cases))
         from workflow_app.sla.escalation import run_sla_sweep
+
         run_sla_sweep()  # the late demo cases get their warnings and supervision notices at once
 
 
@@ -203,10 +270,19 @@ calendar_cli = AppGroup("calendar", help="The working-day calendar: list, import
 def calendar_list_command():
     """List the known years with their status and exceptions."""
     from workflow_app.sla.queries import calendar_years
+
     for y in calendar_years():
-        click.echo("\t".join([str(y.year), _("official") if y.status == "official" else _("provisional"),
-                               _("%(n)d weekday holidays", n=y.holidays), _("%(n)d adjusted working days", n=y.workdays),
-                               (y.source or "") if y.stored else _("built in (%(source)s)", source=y.source)]))
+        click.echo(
+            "\t".join(
+                [
+                    str(y.year),
+                    _("official") if y.status == "official" else _("provisional"),
+                    _("%(n)d weekday holidays", n=y.holidays),
+                    _("%(n)d adjusted working days", n=y.workdays),
+                    (y.source or "") if y.stored else _("built in (%(source)s)", source=y.source),
+                ]
+            )
+        )
 
 
 @calendar_cli.command("import")
@@ -217,19 +293,29 @@ def calendar_list_command():
 def calendar_import_command(file, status, source):
     """Enter a year from a JSON or CSV file (replaces that year; see docs/install.md)."""
     from pathlib import Path
+
     from workflow_app.sla.calendar_input import read_calendar_file
     from workflow_app.sla.operations import CalendarRefused, enter_calendar_year
+
     entry = read_calendar_file(file, status=status, source=source)
     try:
-        result = enter_calendar_year(entry.year, entry.holidays, entry.workdays, entry.status, None, entry.source,
-                                     notes=entry.notes)
+        result = enter_calendar_year(
+            entry.year, entry.holidays, entry.workdays, entry.status, None, entry.source, notes=entry.notes
+        )
     except CalendarRefused as exc:  # name the file in the one line
         raise CalendarRefused([f"{Path(file).name}: {problem}" for problem in exc.problems]) from None
     db.session.commit()
-    click.echo(_("calendar %(year)d saved (%(status)s, %(days)d exceptions); %(n)d open task(s) recomputed, "
-                 "%(changed)d changed", year=result["year"],
-                 status=_("official") if entry.status == "official" else _("provisional"), days=result["stored_days"],
-                 n=result["tasks_recomputed"], changed=result["tasks_changed"]))
+    click.echo(
+        _(
+            "calendar %(year)d saved (%(status)s, %(days)d exceptions); %(n)d open task(s) recomputed, "
+            "%(changed)d changed",
+            year=result["year"],
+            status=_("official") if entry.status == "official" else _("provisional"),
+            days=result["stored_days"],
+            n=result["tasks_recomputed"],
+            changed=result["tasks_changed"],
+        )
+    )
 
 
 @calendar_cli.command("load-builtin")
@@ -237,14 +323,22 @@ def calendar_import_command(file, status, source):
 def calendar_load_builtin_command():
     """Store the years the installed chinese-calendar package knows and the database does not hold yet."""
     from workflow_app.sla.operations import load_builtin_calendar
+
     result = load_builtin_calendar()
     db.session.commit()
     years = result["years"]
     if not years:
         click.echo(_("every built-in year is already stored"))
         return
-    click.echo(_("stored the built-in years %(first)d-%(last)d; %(n)d open task(s) recomputed, %(changed)d changed",
-                 first=years[0], last=years[-1], n=result["tasks_recomputed"], changed=result["tasks_changed"]))
+    click.echo(
+        _(
+            "stored the built-in years %(first)d-%(last)d; %(n)d open task(s) recomputed, %(changed)d changed",
+            first=years[0],
+            last=years[-1],
+            n=result["tasks_recomputed"],
+            changed=result["tasks_changed"],
+        )
+    )
 
 
 tokens = AppGroup("tokens", help="Bearer tokens of the JSON API.")
@@ -252,6 +346,7 @@ tokens = AppGroup("tokens", help="Bearer tokens of the JSON API.")
 
 def _find_user_or_fail(username):
     from workflow_app.auth.queries import find_user
+
     user = find_user(username)
     if user is None:
         _fail(_("No user '%(name)s'", name=username))
@@ -266,11 +361,19 @@ def _find_user_or_fail(username):
 def tokens_create_command(username, name, system):
     """Create a token for USERNAME and print it (it is shown this once only)."""
     from workflow_app.auth.operations import create_api_token
+
     token, secret = create_api_token(_find_user_or_fail(username), name, "system" if system else "personal")
     db.session.commit()
     click.echo(secret)
-    click.echo(_("token %(id)d (%(name)s) of %(user)s; store it now, it cannot be shown again", id=token.id,
-                 name=token.name, user=username), err=True)
+    click.echo(
+        _(
+            "token %(id)d (%(name)s) of %(user)s; store it now, it cannot be shown again",
+            id=token.id,
+            name=token.name,
+            user=username,
+        ),
+        err=True,
+    )
 
 
 @tokens.command("list")
@@ -280,11 +383,23 @@ def tokens_list_command(username):
     """List the tokens of USERNAME."""
     from workflow_app.auth.queries import user_tokens
     from workflow_app.core.time import format_local
+
     for token in user_tokens(_find_user_or_fail(username).id):
         state = _("revoked %(at)s", at=format_local(token.revoked_at)) if token.revoked_at else _("active")
-        click.echo("\t".join([str(token.id), token.prefix + "…", token.kind, token.name, state,
-                               _("last used %(at)s", at=format_local(token.last_used_at)) if token.last_used_at else
-                               _("never used")]))
+        click.echo(
+            "\t".join(
+                [
+                    str(token.id),
+                    token.prefix + "…",
+                    token.kind,
+                    token.name,
+                    state,
+                    _("last used %(at)s", at=format_local(token.last_used_at))
+                    if token.last_used_at
+                    else _("never used"),
+                ]
+            )
+        )
 
 
 @tokens.command("revoke")
@@ -295,6 +410,7 @@ def tokens_revoke_command(username, token_id):
     """Revoke token TOKEN_ID of USERNAME."""
     from workflow_app.auth.operations import revoke_api_token
     from workflow_app.auth.queries import get_user_token
+
     token = get_user_token(_find_user_or_fail(username).id, token_id)
     if token is None:
         _fail(_("User %(name)s has no token %(id)d", name=username, id=token_id))

@@ -7,10 +7,11 @@ form as a whole, "schedule.2.amount" for a row's field), empty when all is well.
 top: `"x-rules": ["installment_schedule_sums_to_total"]`; deploying refuses a name no rule is registered under.
 Each topic's rules live in a module of this package (forms/rules/installments.py, ...), imported at the end.
 """
-from collections.abc import Mapping
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -36,11 +37,13 @@ FORM_RULES: dict[str, FormRule] = {}
 
 def form_rule(name: str):
     """Register a function as the form rule `name`, which a schema's "x-rules" list may name."""
+
     def register(rule: FormRule) -> FormRule:
         if name in FORM_RULES and FORM_RULES[name] is not rule:
             raise ValueError(f"form rule '{name}' is registered twice")
         FORM_RULES[name] = rule
         return rule
+
     return register
 
 
@@ -55,8 +58,13 @@ def rule_errors(names, values: dict, context: FormContext) -> dict[str, str]:
     for name in names:
         rule = FORM_RULES.get(name)
         if rule is None:  # a version deployed when the rule existed, on code that no longer has it
-            errors.setdefault("", _("This form names the rule \"%(rule)s\", which this installation does not have; "
-                                    "ask an administrator", rule=name))
+            errors.setdefault(
+                "",
+                _(
+                    'This form names the rule "%(rule)s", which this installation does not have; ask an administrator',
+                    rule=name,
+                ),
+            )
             continue
         for path, message in (rule(values, context) or {}).items():
             errors.setdefault(path, str(message))
@@ -64,7 +72,9 @@ def rule_errors(names, values: dict, context: FormContext) -> dict[str, str]:
 
 
 # Each topic's rules register themselves on import (one line each).
-from forms.rules import installments  # noqa: E402,F401
-from forms.rules import health_checks  # noqa: E402,F401
-from forms.rules import referrals  # noqa: E402,F401
-from forms.rules import loans  # noqa: E402,F401
+from forms.rules import (  # noqa: E402
+    health_checks,  # noqa: E402,F401
+    installments,  # noqa: E402,F401
+    loans,  # noqa: E402,F401
+    referrals,  # noqa: E402,F401
+)

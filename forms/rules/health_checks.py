@@ -1,6 +1,7 @@
 """Rules of the labour-rules health check (劳动规章制度体检, bpmn/health_check/) that its JSON Schema forms cannot say:
 deadlines counted from today, what a failed verification needs given how many came before, at least one document,
 and an old case's risk count against its checklist."""
+
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -63,8 +64,9 @@ def documents_provided(values: dict, context: FormContext) -> dict[str, str]:
 def risk_count_matches_checklist(values: dict, context: FormContext) -> dict[str, str]:
     """The risk count given equals the checklist's items rated low, medium or high (old versions' inspection)."""
     checklist = values.get("checklist") or {}
-    rated = sum(1 for item in checklist.values()
-                if isinstance(item, dict) and item.get("severity") not in (None, "none"))
+    rated = sum(
+        1 for item in checklist.values() if isinstance(item, dict) and item.get("severity") not in (None, "none")
+    )
     if values.get("risk_count") != rated:
         return {"risk_count": _("The checklist rates %(n)d items as a risk; give %(n)d", n=rated)}
     return {}

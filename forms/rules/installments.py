@@ -1,6 +1,7 @@
 """The installment agreement's rules (缓缴社保费分期补缴协议) that JSON Schema cannot say: an application that defers
 something, a schedule that fits the policy to the fen and the day, the registered legal representative's signature,
 a payment in full."""
+
 from datetime import date
 
 from flask_babel import gettext as _
@@ -23,8 +24,11 @@ def _day(value) -> date | None:
 @form_rule("installment_application")
 def application(values: dict, context: FormContext) -> dict[str, str]:
     """Deferred amounts that are no debts, none at all, or a deferral that has not ended yet."""
-    errors = {name: _("A deferred amount cannot be negative") for name in AMOUNT_FIELDS
-              if values.get(name) is not None and values[name] < 0}
+    errors = {
+        name: _("A deferred amount cannot be negative")
+        for name in AMOUNT_FIELDS
+        if values.get(name) is not None and values[name] < 0
+    }
     if not errors and not any(values.get(name) for name in AMOUNT_FIELDS):
         errors[AMOUNT_FIELDS[0]] = _("Enter at least one deferred amount")
     ended = _day(values.get("deferral_end_date"))
@@ -38,6 +42,7 @@ def schedule_fits_the_policy(values: dict, context: FormContext) -> dict[str, st
     """A first due date in the past, or monthly installments (moved off days that are not working days) that do not
     add up to the deferred total or end after the policy deadline the case's model gave."""
     from workflow_app.agreements.schedule import ScheduleError, build_schedule, calendar_working_day
+
     first = _day(values.get("first_due_date"))
     if first is None:
         return {}
@@ -57,6 +62,7 @@ def schedule_fits_the_policy(values: dict, context: FormContext) -> dict[str, st
 def signed_by_the_legal_representative(values: dict, context: FormContext) -> dict[str, str]:
     """A signature in a name other than the enterprise's registered legal representative's."""
     from workflow_app.agreements.queries import signer_problem
+
     if values.get("sign_decision") != "sign" or not values.get("legal_rep_name"):
         return {}
     problem = signer_problem(context.enterprise, values["legal_rep_name"])
@@ -67,12 +73,16 @@ def signed_by_the_legal_representative(values: dict, context: FormContext) -> di
 def paid_in_full(values: dict, context: FormContext) -> dict[str, str]:
     """A payment of less or more than the current installment, or dated in the future."""
     from workflow_app.core.money import format_yuan, yuan_to_fen
+
     errors = {}
     current = context.case_data.get("current") or {}
     paid = values.get("paid_amount")
     if paid is not None and current.get("amount_fen") is not None and yuan_to_fen(paid) != current["amount_fen"]:
-        errors["paid_amount"] = _("Installment %(seq)d is %(amount)s yuan; record the full amount",
-                                  seq=current.get("seq", 0), amount=format_yuan(current["amount_fen"]))
+        errors["paid_amount"] = _(
+            "Installment %(seq)d is %(amount)s yuan; record the full amount",
+            seq=current.get("seq", 0),
+            amount=format_yuan(current["amount_fen"]),
+        )
     paid_on = _day(values.get("paid_on"))
     if paid_on is not None and paid_on > context.today:
         errors["paid_on"] = _("The payment date cannot be in the future")

@@ -1,5 +1,6 @@
 """Rules of the loan programmes (贷款展期) that a JSON Schema cannot say: a principal within its programme's ceiling,
 dates in order and not yet past, a bank on the register, and the months a bank grants against those asked."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -29,8 +30,9 @@ def principal_within_ceiling(values: dict, context: FormContext) -> dict[str, st
     if principal <= 0:
         return {"principal": _("The outstanding principal must be more than 0 yuan")}
     if ceiling is not None and principal > ceiling:
-        return {"principal": _("The principal exceeds the programme's ceiling of %(amount)s yuan",
-                               amount=f"{ceiling:,.2f}")}
+        return {
+            "principal": _("The principal exceeds the programme's ceiling of %(amount)s yuan", amount=f"{ceiling:,.2f}")
+        }
     return {}
 
 
@@ -40,8 +42,7 @@ def dates_in_order(values: dict, context: FormContext) -> dict[str, str]:
     errors = {}
     maturity, founded = _day(values.get("maturity_date")), _day(values.get("founded_date"))
     if maturity is not None and maturity < context.today:
-        errors["maturity_date"] = _("The loan has already matured; an extension must be asked before the maturity "
-                                    "date")
+        errors["maturity_date"] = _("The loan has already matured; an extension must be asked before the maturity date")
     if founded is not None and founded > context.today:
         errors["founded_date"] = _("The founding date cannot be in the future")
     elif founded is not None and maturity is not None and maturity <= founded:

@@ -9,50 +9,54 @@ Revises: 0010
 Create Date: 2026-11-21 14:30:00
 
 """
+
 import logging
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-INDEXES = [('ix_case_record_number_trgm', 'case_record', 'number'),
-           ('ix_case_record_title_trgm', 'case_record', 'title'),
-           ('ix_enterprise_name_trgm', 'enterprise', 'name')]
+INDEXES = [
+    ("ix_case_record_number_trgm", "case_record", "number"),
+    ("ix_case_record_title_trgm", "case_record", "title"),
+    ("ix_enterprise_name_trgm", "enterprise", "name"),
+]
 
 
 def _trigrams_available(bind) -> bool:
     savepoint = bind.begin_nested()
     try:
-        bind.exec_driver_sql('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except sa.exc.DBAPIError as exc:
         savepoint.rollback()
-        logging.getLogger('alembic.runtime.migration').warning(
-            'pg_trgm is not available (%s); the case search will read the whole case table',
-            str(exc.orig).strip().splitlines()[0])
+        logging.getLogger("alembic.runtime.migration").warning(
+            "pg_trgm is not available (%s); the case search will read the whole case table",
+            str(exc.orig).strip().splitlines()[0],
+        )
         return False
     savepoint.commit()
     return True
 
 
 def upgrade():
-    with op.batch_alter_table('case_record', schema=None) as batch_op:
-        batch_op.create_index('ix_case_record_created_at_id', ['created_at', 'id'], unique=False)
+    with op.batch_alter_table("case_record", schema=None) as batch_op:
+        batch_op.create_index("ix_case_record_created_at_id", ["created_at", "id"], unique=False)
     bind = op.get_bind()
-    if bind.dialect.name != 'postgresql' or not _trigrams_available(bind):
+    if bind.dialect.name != "postgresql" or not _trigrams_available(bind):
         return
     for name, table, column in INDEXES:
-        op.create_index(name, table, [column], unique=False, postgresql_using='gin',
-                        postgresql_ops={column: 'gin_trgm_ops'})
+        op.create_index(
+            name, table, [column], unique=False, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+        )
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
+    if op.get_bind().dialect.name == "postgresql":
         for name, _table, _column in INDEXES:
-            op.execute(f'DROP INDEX IF EXISTS {name}')
-    with op.batch_alter_table('case_record', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_record_created_at_id')
+            op.execute(f"DROP INDEX IF EXISTS {name}")
+    with op.batch_alter_table("case_record", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_record_created_at_id")

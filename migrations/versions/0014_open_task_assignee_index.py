@@ -9,23 +9,29 @@ Revises: 0013
 Create Date: 2026-12-02 07:00:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0014'
-down_revision = '0013'
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.create_index('ix_task_open_assignee', ['id', 'assignee_id'], unique=False,
-                              postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_task_open_assignee",
+            ["id", "assignee_id"],
+            unique=False,
+            postgresql_where=sa.text("state = 'open'"),
+            sqlite_where=sa.text("state = 'open'"),
+        )
 
 
 def downgrade():
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index('ix_task_open_assignee', postgresql_where=sa.text("state = 'open'"),
-                            sqlite_where=sa.text("state = 'open'"))
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_task_open_assignee", postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'")
+        )

@@ -7,22 +7,22 @@ Revises: 0014
 Create Date: 2026-12-03 17:00:00
 
 """
+
 from alembic import op
 
-
-revision = '0015'
-down_revision = '0014'
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    for table in ('task', 'timer'):
+    for table in ("task", "timer"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(f'ix_{table}_instance_id')
+            batch_op.drop_index(f"ix_{table}_instance_id")
 
 
 def downgrade():
-    for table in ('task', 'timer'):
+    for table in ("task", "timer"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_index(f'ix_{table}_instance_id', ['instance_id'], unique=False)
+            batch_op.create_index(f"ix_{table}_instance_id", ["instance_id"], unique=False)

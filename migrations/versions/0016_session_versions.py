@@ -7,25 +7,25 @@ Revises: 0015
 Create Date: 2026-12-04 09:00:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0016'
-down_revision = '0015'
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.create_index('ix_login_failure_username_ip_at', ['username', 'ip', 'at'], unique=False)
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("session_version", sa.Integer(), server_default="0", nullable=False))
+    with op.batch_alter_table("login_failure", schema=None) as batch_op:
+        batch_op.create_index("ix_login_failure_username_ip_at", ["username", "ip", "at"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.drop_index('ix_login_failure_username_ip_at')
+    with op.batch_alter_table("login_failure", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_failure_username_ip_at")
     # not in a batch: on SQLite a batch copies the table, and dropping the old one breaks the keys that refer to it
-    op.drop_column('user_account', 'session_version')
+    op.drop_column("user_account", "session_version")

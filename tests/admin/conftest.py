@@ -1,12 +1,13 @@
 """Fixtures of the admin tests: a signed-in administrator's client and page-text helpers."""
+
 import re
 
 import pytest
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
-from workflow_app.core.uscc import ALPHABET, org_code_check_char, uscc_check_char
 from tests.conftest import PASSWORD
+from workflow_app.core.uscc import ALPHABET, org_code_check_char, uscc_check_char
 
 
 def new_client(app):
@@ -27,16 +28,16 @@ def shown(message, **values) -> str:
 def field_errors(html: str, field_id: str) -> list[str]:
     """Return the error messages shown right under the field with id `field_id` (empty if it is valid)."""
     start = html.index(f'id="{field_id}"')
-    tag = html[html.rfind("<", 0, start):html.find(">", start)]
+    tag = html[html.rfind("<", 0, start) : html.find(">", start)]
     ends = [i for i in (html.find('class="mb-3"', start), html.find("</form>", start)) if i >= 0]
-    errors = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', html[start:min(ends)], re.S)
+    errors = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', html[start : min(ends)], re.S)
     assert bool(errors) == ("is-invalid" in tag), tag
     return [error.strip() for error in errors]
 
 
 def make_uscc(serial: int) -> str:
     """Return a valid unified social credit code of a Kuiwen enterprise that differs by `serial`."""
-    org_code = "MA" + "".join(ALPHABET[(serial // 31 ** i) % 31] for i in range(6))
+    org_code = "MA" + "".join(ALPHABET[(serial // 31**i) % 31] for i in range(6))
     first17 = "91370705" + org_code + org_code_check_char(org_code)
     return first17 + uscc_check_char(first17)
 

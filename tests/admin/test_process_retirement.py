@@ -1,5 +1,6 @@
 """Retiring a process: no new cases from anywhere (the staff's start page, the portal, the API, the engine), the
 running cases go on to their end; reinstating it takes new cases again."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -26,9 +27,13 @@ def retire(client_as, process_id, action="retire"):
 def test_a_retired_process_leaves_the_start_lists_and_refuses_a_start(bureau, referral, client_as, api_as):
     response = retire(client_as, "referral")
     html = response.get_data(as_text=True)
-    assert shown("%(process)s is retired: no new case can start; the running ones go on to their end",
-                 process="问题需求转办") in html
-    row = html[html.index('<tr data-process="referral"'):]
+    assert (
+        shown(
+            "%(process)s is retired: no new case can start; the running ones go on to their end", process="问题需求转办"
+        )
+        in html
+    )
+    row = html[html.index('<tr data-process="referral"') :]
     assert 'data-retired="yes"' in row[:80] and "已停用" in row[:1200] and "系统管理员" in row[:1200]
     db.session.expire_all()
     assert db.session.get(RetiredProcess, "referral").retired_by_id == bureau["admin"].id

@@ -1,16 +1,17 @@
 """Case repair: cases in error and suspended, retry with a data fix, suspend/resume/cancel with a reason."""
+
 import json
 import re
 
 import pytest
 import sqlalchemy as sa
 
+from tests.admin.conftest import field_errors, shown
+from tests.engine.test_scripts import process
 from workflow_app.engine.models import AuditEvent
 from workflow_app.engine.operations import suspend_instance
 from workflow_app.engine.queries import current_data, get_instance, open_tasks
 from workflow_app.extensions import db
-from tests.admin.conftest import field_errors, shown
-from tests.engine.test_scripts import process
 
 
 @pytest.fixture
@@ -28,8 +29,9 @@ def instance(case):
 
 
 def audit(case, kind):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id,
-                                                          AuditEvent.kind == kind)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id, AuditEvent.kind == kind)
+    ).all()
 
 
 def test_cases_in_error_and_suspended_cases_are_listed(client, failed_case, create_case, admin):
@@ -55,8 +57,9 @@ def test_the_repair_page_shows_the_error_and_the_workflow_data(client, failed_ca
 
 
 def test_retry_with_a_data_fix_runs_the_case_again(client, failed_case):
-    response = client.post(f"/admin/repair/{failed_case.instance_id}/retry", data={"data_fix": '{"divisor": 4}'},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/repair/{failed_case.instance_id}/retry", data={"data_fix": '{"divisor": 4}'}, follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert shown("The case was retried and is %(status)s now", status=shown("running")) in html
     repaired = instance(failed_case)
@@ -69,16 +72,24 @@ def test_retry_with_a_data_fix_runs_the_case_again(client, failed_case):
 
 
 def test_retry_without_a_fix_fails_again_and_says_so(client, failed_case):
-    response = client.post(f"/admin/repair/{failed_case.instance_id}/retry", data={"data_fix": ""},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/repair/{failed_case.instance_id}/retry", data={"data_fix": ""}, follow_redirects=True
+    )
     assert "division by zero" in response.get_data(as_text=True)
     assert instance(failed_case).status == "error" and len(audit(failed_case, "instance_retried")) == 1
 
 
-@pytest.mark.parametrize("data_fix, message, values", [
-    ('{"divisor": 4', "The data fix is not valid JSON (line %(line)d, column %(column)d)", {"line": 1, "column": 14}),
-    ("[4]", 'The data fix must be a JSON object in braces, like {"divisor": 4}', {}),
-])
+@pytest.mark.parametrize(
+    "data_fix, message, values",
+    [
+        (
+            '{"divisor": 4',
+            "The data fix is not valid JSON (line %(line)d, column %(column)d)",
+            {"line": 1, "column": 14},
+        ),
+        ("[4]", 'The data fix must be a JSON object in braces, like {"divisor": 4}', {}),
+    ],
+)
 def test_a_data_fix_that_is_not_a_json_object_is_refused(client, failed_case, data_fix, message, values):
     response = client.post(f"/admin/repair/{failed_case.instance_id}/retry", data={"data_fix": data_fix})
     assert response.status_code == 422

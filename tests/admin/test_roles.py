@@ -1,9 +1,10 @@
 """Roles: holders counted, created, relabelled, deleted only when nobody holds them."""
+
 import re
 
+from tests.admin.conftest import field_errors, shown
 from workflow_app.auth.queries import find_role
 from workflow_app.extensions import db
-from tests.admin.conftest import field_errors, shown
 
 
 def holder_counts(html):
@@ -28,7 +29,8 @@ def test_create_and_relabel_a_role(client):
     assert shown("The role '%(name)s' already exists", name="bank_officer") in response.get_data(as_text=True)
     response = client.post("/admin/roles/new", data={"name": "银行", "label": ""})
     assert field_errors(response.get_data(as_text=True), "name") == [
-        shown("Start with a letter; use only letters, digits, _ . - (2 to 60 characters)")]
+        shown("Start with a letter; use only letters, digits, _ . - (2 to 60 characters)")
+    ]
     role = find_role("bank_officer")
     response = client.post(f"/admin/roles/{role.id}", data={"label": "合作银行经办", "name": "renamed"})
     assert response.status_code == 302
@@ -41,8 +43,9 @@ def test_a_role_is_deleted_only_when_nobody_holds_it(client, create_user):
     user = create_user("ann", roles=["county_handler"])
     role = find_role("county_handler")
     response = client.post(f"/admin/roles/{role.id}/delete", follow_redirects=True)
-    assert shown("The role '%(name)s' is held by %(n)d user(s); take it away from them first",
-                 name="county_handler", n=1) in response.get_data(as_text=True)
+    assert shown(
+        "The role '%(name)s' is held by %(n)d user(s); take it away from them first", name="county_handler", n=1
+    ) in response.get_data(as_text=True)
     db.session.expire_all()
     assert find_role("county_handler") is not None
     user.active = False  # a disabled holder still holds it

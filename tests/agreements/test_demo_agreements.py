@@ -1,5 +1,6 @@
 """The demo's agreements: one in each state, one ended by default whose late fee runs, under a policy the demo extends
 (the package says the notice's 2023-12-31)."""
+
 from datetime import date
 
 import sqlalchemy as sa
@@ -25,11 +26,14 @@ def test_the_demo_has_an_agreement_in_each_state_and_one_ended_by_default(bureau
     waiting, to_sign, active, defaulted = seed_agreements(step)
     db.session.commit()
     assert newest_stored_version("installment_agreement").version == shipped + 1  # the policy extended once
-    assert not open_installment_policy(date(local_today().year + 1, 12, 31))       # and not again
+    assert not open_installment_policy(date(local_today().year + 1, 12, 31))  # and not again
     assert current_data(waiting.instance)["policy_deadline"] == f"{local_today().year + 1}-12-31"
     assert open_task_of(waiting).bpmn_id == "agency_check"
     assert [current_agreement(case.id).status for case in (to_sign, active, defaulted)] == [
-        "awaiting_signature", "active", "defaulted"]
+        "awaiting_signature",
+        "active",
+        "defaulted",
+    ]
     agreement = current_agreement(defaulted.id)
     assert agreement.signer_name == "王建华" and agreement.installments[0].paid_on is not None
     fees = agreement_late_fees(agreement, local_today())

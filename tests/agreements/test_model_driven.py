@@ -1,7 +1,8 @@
 """What the agreements domain does for a process comes from its model, not from its process id: the user tasks name
 the operations that complete them (`operation`), the timer events what they tell the enterprise (`enterpriseNotice`),
 the end events what the agreement becomes (`agreementStatus`). Deploying refuses an operation no domain registered."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,26 +43,34 @@ def test_a_copy_of_the_package_under_another_id_keeps_its_agreement_and_notices(
     huayu = bureau["ent_huayu"]
     huayu.enterprise.legal_representative = "王建华"
     values = application()
-    case = start_generic_case(PILOT, checked_data(start_schema_form(latest_version(PILOT)), values,
-                                                  start_form_context(huayu, PILOT, values)), huayu)
+    case = start_generic_case(
+        PILOT,
+        checked_data(start_schema_form(latest_version(PILOT)), values, start_form_context(huayu, PILOT, values)),
+        huayu,
+    )
     db.session.commit()
     submit(case, "agency_check", bureau["agency"], {"check_decision": "approve", "deferral_confirmed": True})
-    submit(case, "draft_schedule", bureau["agency"], {"installment_count": 2,
-                                                      "first_due_date": str(local_today() + timedelta(days=20))})
+    submit(
+        case,
+        "draft_schedule",
+        bureau["agency"],
+        {"installment_count": 2, "first_due_date": str(local_today() + timedelta(days=20))},
+    )
     submit(case, "sign", huayu, {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华"})
     submit(case, "countersign", bureau["agency"], {"countersign_confirmed": True})
     agreement = current_agreement(case.id)
     assert agreement.status == "active" and case.process_id == PILOT
     first = agreement.installments[0]
-    move_to(clock, datetime.combine(first.due_date + timedelta(days=1), datetime.min.time(), timezone.utc))
+    move_to(clock, datetime.combine(first.due_date + timedelta(days=1), datetime.min.time(), UTC))
     fire_timers_when_due(0)
-    move_to(clock, datetime.combine(first.due_date + timedelta(days=16), datetime.min.time(), timezone.utc))
+    move_to(clock, datetime.combine(first.due_date + timedelta(days=16), datetime.min.time(), UTC))
     fire_timers_when_due(0)
     assert current_data(case.instance)["outcome"] == "defaulted"
     db.session.refresh(agreement)
     assert agreement.status == "defaulted"  # the end event's agreementStatus
-    kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == huayu.id)
-                               .order_by(Notification.id)).all()
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.user_id == huayu.id).order_by(Notification.id)
+    ).all()
     assert kinds == ["installment_missed", "agreement_defaulted"]  # the timers' enterpriseNotice
     fee = agreement_late_fees(agreement, local_today())
     page = client_as("agency").get(f"/cases/{case.id}").get_data(as_text=True)

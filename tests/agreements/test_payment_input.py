@@ -1,5 +1,6 @@
 """The agency records an installment's payment: an amount or a date no one means is refused on its field, on the
 task page and in the API, and nothing is recorded (issue 27: a payment dated 0001-01-01 was accepted)."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -27,57 +28,83 @@ def payment_task(create_agreement_case):
 
 def _nothing_recorded(task, completions_before):
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Installment).where(
-        Installment.paid_on.is_not(None))) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Installment).where(Installment.paid_on.is_not(None)))
+        == 0
+    )
     assert db.session.get(Task, task.id).state == "open"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.kind == "task_completed")) == completions_before
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.kind == "task_completed"))
+        == completions_before
+    )
 
 
 def _completions():
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.kind == "task_completed"))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.kind == "task_completed")
+    )
 
 
 def _field_message(page, field):
-    after_field = page[page.index(f'name="{field}"'):]
-    under_field = after_field[:after_field.index("<label")]
+    after_field = page[page.index(f'name="{field}"') :]
+    under_field = after_field[: after_field.index("<label")]
     assert under_field.count('class="invalid-feedback') == 1, under_field
     return under_field
 
 
-@pytest.mark.parametrize("paid_amount, paid_on, field, message", [
-    *[(typed, None, "paid_amount", message) for typed, message in BAD_AMOUNTS.items()],
-    (None, "0001-01-01", "paid_on", DATE_MESSAGE),
-    (None, "1899-12-31", "paid_on", DATE_MESSAGE),
-])
-def test_a_payment_no_one_means_is_refused_on_the_task_page(payment_task, client_as, paid_amount, paid_on, field,
-                                                            message):
+@pytest.mark.parametrize(
+    "paid_amount, paid_on, field, message",
+    [
+        *[(typed, None, "paid_amount", message) for typed, message in BAD_AMOUNTS.items()],
+        (None, "0001-01-01", "paid_on", DATE_MESSAGE),
+        (None, "1899-12-31", "paid_on", DATE_MESSAGE),
+    ],
+)
+def test_a_payment_no_one_means_is_refused_on_the_task_page(
+    payment_task, client_as, paid_amount, paid_on, field, message
+):
     task, amount = payment_task
     client = client_as("agency")
     client.post("/language/en")
     completions = _completions()
-    response = client.post(f"/tasks/{task.id}", data={"data.paid_amount": paid_amount or amount, "data.receipt_no": "R1",
-                                                      "data.paid_on": paid_on or local_today().isoformat()})
+    response = client.post(
+        f"/tasks/{task.id}",
+        data={
+            "data.paid_amount": paid_amount or amount,
+            "data.receipt_no": "R1",
+            "data.paid_on": paid_on or local_today().isoformat(),
+        },
+    )
     assert response.status_code == 422
     assert message in _field_message(response.get_data(as_text=True), f"data.{field}")
     _nothing_recorded(task, completions)
 
 
-@pytest.mark.parametrize("paid_amount, paid_on, field, message", [
-    ("NaN", None, "paid_amount", BAD_AMOUNTS["NaN"]),
-    ("99999999999999999999999.99", None, "paid_amount", BAD_AMOUNTS["99999999999999999999999.99"]),
-    ("1.234", None, "paid_amount", BAD_AMOUNTS["1.234"]),
-    (None, "0001-01-01", "paid_on", DATE_MESSAGE),
-])
+@pytest.mark.parametrize(
+    "paid_amount, paid_on, field, message",
+    [
+        ("NaN", None, "paid_amount", BAD_AMOUNTS["NaN"]),
+        ("99999999999999999999999.99", None, "paid_amount", BAD_AMOUNTS["99999999999999999999999.99"]),
+        ("1.234", None, "paid_amount", BAD_AMOUNTS["1.234"]),
+        (None, "0001-01-01", "paid_on", DATE_MESSAGE),
+    ],
+)
 def test_a_payment_no_one_means_is_refused_in_the_api(app, payment_task, bureau, paid_amount, paid_on, field, message):
     task, amount = payment_task
     _row, token = create_api_token(bureau["agency"], "payments")
     db.session.commit()
     api = ApiClient(app.test_client(), token, "en")
     completions = _completions()
-    response = api.post(f"/tasks/{task.id}/complete", {"data": {
-        "paid_amount": paid_amount or amount, "paid_on": paid_on or local_today().isoformat(), "receipt_no": "R1"}})
+    response = api.post(
+        f"/tasks/{task.id}/complete",
+        {
+            "data": {
+                "paid_amount": paid_amount or amount,
+                "paid_on": paid_on or local_today().isoformat(),
+                "receipt_no": "R1",
+            }
+        },
+    )
     assert response.status_code == 422, response.get_json()
     [detail] = response.get_json()["details"]
     assert detail["field"] == field and message in detail["message"]
@@ -86,8 +113,10 @@ def test_a_payment_no_one_means_is_refused_in_the_api(app, payment_task, bureau,
 
 def test_the_right_payment_is_still_recorded(payment_task, client_as):
     task, amount = payment_task
-    response = client_as("agency").post(f"/tasks/{task.id}", data={
-        "data.paid_amount": amount, "data.paid_on": local_today().isoformat(), "data.receipt_no": "R1"})
+    response = client_as("agency").post(
+        f"/tasks/{task.id}",
+        data={"data.paid_amount": amount, "data.paid_on": local_today().isoformat(), "data.receipt_no": "R1"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     paid = db.session.scalar(sa.select(Installment).where(Installment.paid_on.is_not(None)))

@@ -1,4 +1,5 @@
 """API fixtures: tokens of demo users, and a client that sends one."""
+
 import pytest
 
 from workflow_app.auth.operations import create_api_token
@@ -9,10 +10,12 @@ from workflow_app.extensions import db
 @pytest.fixture
 def create_token(bureau):
     """A bearer token of a demo user (by user name)."""
+
     def factory(username, kind="personal", name="test"):
         _row, token = create_api_token(find_user(username), name, kind)
         db.session.commit()
         return token
+
     return factory
 
 
@@ -28,13 +31,16 @@ class ApiClient:
         return self.client.get("/api/v1" + path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
 
     def post(self, path, json=None, **kwargs):
-        return self.client.post("/api/v1" + path, json=json, headers={**self.headers, **kwargs.pop("headers", {})},
-                                **kwargs)
+        return self.client.post(
+            "/api/v1" + path, json=json, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
 
 
 @pytest.fixture
 def api_as(app, create_token):
     """An API client acting as a demo user (by user name)."""
+
     def factory(username, language=None):
         return ApiClient(app.test_client(), create_token(username), language)
+
     return factory

@@ -18,8 +18,13 @@ def _uscc(name):
 
 
 def _referral_data(name=HUAYU, **changes):
-    return {"enterprise_uscc": _uscc(name), "category": "社保", "description": "企业反映社保补贴问题",
-            "source": "市工业运行指挥部", **changes}
+    return {
+        "enterprise_uscc": _uscc(name),
+        "category": "社保",
+        "description": "企业反映社保补贴问题",
+        "source": "市工业运行指挥部",
+        **changes,
+    }
 
 
 def _count(model):
@@ -36,6 +41,7 @@ def _is_error(response, status, code):
 
 # --- tokens -------------------------------------------------------------------------------------
 
+
 def test_without_a_valid_token_every_endpoint_says_401_in_json(app, bureau, create_token, client_as):
     client = app.test_client()
     for path in ("/api/v1/cases", "/api/v1/tasks", "/api/v1/processes", "/api/v1/cases/1", "/api/v1/tasks/1"):
@@ -47,8 +53,9 @@ def test_without_a_valid_token_every_endpoint_says_401_in_json(app, bureau, crea
     # a signed-in browser session is not an API credential (so no cross-site request can use the API)
     browser = client_as("dispatcher")
     _is_error(browser.get("/api/v1/cases"), 401, "unauthorized")
-    _is_error(browser.post("/api/v1/cases", json={"process": "referral", "data": _referral_data()}), 401,
-              "unauthorized")
+    _is_error(
+        browser.post("/api/v1/cases", json={"process": "referral", "data": _referral_data()}), 401, "unauthorized"
+    )
     assert _count(Case) == 0
 
 
@@ -56,6 +63,7 @@ def test_an_api_request_opens_no_cookie_session(app, bureau, client_as):
     """Nothing in an API call sees the user a browser's cookie signs in: not Flask-Login, not the session."""
     from flask import g, session
     from flask_login import current_user
+
     browser = client_as("dispatcher")
     cookie = {"Cookie": f"session={browser.get_cookie('session').value}"}
     g.__dict__.clear()  # the tests' app context is shared: Flask-Login keeps its user in g
@@ -89,12 +97,16 @@ def test_tokens_are_stored_hashed_and_stop_working_when_revoked_or_the_user_is_d
 def test_the_openapi_document_describes_every_endpoint(app):
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    rules = {rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace(">", "}")
-             for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
+    rules = {
+        rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace(">", "}")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1")
+    }
     assert rules == set(document["paths"])
 
 
 # --- cases ----------------------------------------------------------------------------------------
+
 
 def test_the_dispatcher_registers_a_referral_and_reads_it_back(api_as):
     api = api_as("dispatcher")
@@ -134,8 +146,9 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_case(api_as):
     assert first.status_code == again.status_code == 201
     assert again.get_json()["id"] == first.get_json()["id"] and again.headers["Idempotent-Replayed"] == "true"
     assert _count(Case) == 1
-    other = api.post("/cases", {**body, "data": _referral_data(category="用工")},
-                     headers={"Idempotency-Key": "cc-20261121-0001"})
+    other = api.post(
+        "/cases", {**body, "data": _referral_data(category="用工")}, headers={"Idempotency-Key": "cc-20261121-0001"}
+    )
     _is_error(other, 409, "conflict")
     assert _count(Case) == 1
     assert api.post("/cases", body, headers={"Idempotency-Key": "cc-20261121-0002"}).status_code == 201
@@ -145,25 +158,35 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_case(api_as):
 def test_a_refused_request_stores_nothing_not_even_its_idempotency_key(api_as):
     api = api_as("dispatcher")
     events = _count(AuditEvent)
-    bad = api.post("/cases", {"process": "referral", "data": _referral_data(enterprise_uscc="91370705MA3C0A01X")},
-                   headers={"Idempotency-Key": "k1"})
+    bad = api.post(
+        "/cases",
+        {"process": "referral", "data": _referral_data(enterprise_uscc="91370705MA3C0A01X")},
+        headers={"Idempotency-Key": "k1"},
+    )
     body = _is_error(bad, 422, "invalid_input")
     assert {d["field"] for d in body["details"]} == {"enterprise_uscc"}
     assert _count(Case) == 0 and _count(IdempotencyKey) == 0 and _count(AuditEvent) == events
     # the key is free again: the corrected request goes through
-    assert api.post("/cases", {"process": "referral", "data": _referral_data()},
-                    headers={"Idempotency-Key": "k1"}).status_code == 201
+    assert (
+        api.post(
+            "/cases", {"process": "referral", "data": _referral_data()}, headers={"Idempotency-Key": "k1"}
+        ).status_code
+        == 201
+    )
 
 
-@pytest.mark.parametrize("body, status, code, field", [
-    ({"process": "referral", "data": {"nonsense": 1}}, 422, "invalid_input", "nonsense"),
-    ({"process": "referral", "data": {"description": {"nested": True}}}, 422, "invalid_input", "description"),
-    ({"process": "referral", "data": []}, 422, "invalid_input", None),
-    ({"process": "loan_extension", "data": {}}, 422, "invalid_input", "process"),
-    ({"process": "referral", "data": {}, "extra": 1}, 422, "invalid_input", "extra"),
-    ({"data": {}}, 422, "invalid_input", "process"),
-    ([1, 2], 422, "invalid_input", None),
-])
+@pytest.mark.parametrize(
+    "body, status, code, field",
+    [
+        ({"process": "referral", "data": {"nonsense": 1}}, 422, "invalid_input", "nonsense"),
+        ({"process": "referral", "data": {"description": {"nested": True}}}, 422, "invalid_input", "description"),
+        ({"process": "referral", "data": []}, 422, "invalid_input", None),
+        ({"process": "loan_extension", "data": {}}, 422, "invalid_input", "process"),
+        ({"process": "referral", "data": {}, "extra": 1}, 422, "invalid_input", "extra"),
+        ({"data": {}}, 422, "invalid_input", "process"),
+        ([1, 2], 422, "invalid_input", None),
+    ],
+)
 def test_bad_case_requests_are_refused_with_the_field_named(api_as, body, status, code, field):
     response = _is_error(api_as("dispatcher").post("/cases", body), status, code)
     if field:
@@ -173,8 +196,11 @@ def test_bad_case_requests_are_refused_with_the_field_named(api_as, body, status
 
 def test_bodies_that_are_not_json_objects_are_refused(api_as):
     api = api_as("dispatcher")
-    _is_error(api.post("/cases", data="process=referral", content_type="application/x-www-form-urlencoded"), 415,
-              "unsupported_media_type")
+    _is_error(
+        api.post("/cases", data="process=referral", content_type="application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+    )
     _is_error(api.post("/cases", data="{broken", content_type="application/json"), 400, "bad_request")
     _is_error(api.post("/cases", {"process": "referral"}, headers={"Idempotency-Key": "x" * 201}), 400, "bad_request")
     _is_error(api.get("/cases?page=abc"), 422, "invalid_input")
@@ -194,6 +220,7 @@ def test_messages_are_in_the_language_the_client_asks_for(api_as):
 
 # --- tasks ----------------------------------------------------------------------------------------
 
+
 def test_the_county_handler_completes_a_task_with_its_form_and_a_second_completion_conflicts(api_as, referral):
     handler = api_as("kuiwen_handler")
     group = handler.get("/tasks?queue=group").get_json()
@@ -203,7 +230,7 @@ def test_the_county_handler_completes_a_task_with_its_form_and_a_second_completi
     assert detail["may_complete"] is True and detail["case"]["number"] == referral.number
     properties = detail["form"]["schema"]["properties"]
     assert {o["const"] for o in properties["sign_decision"]["oneOf"]} == {"sign", "return"}
-    assert "属本辖区" in detail["instructions_html"]          # the model's instructions
+    assert "属本辖区" in detail["instructions_html"]  # the model's instructions
 
     missing_reason = handler.post(f"/tasks/{task['id']}/complete", {"data": {"sign_decision": "return"}})
     body = _is_error(missing_reason, 422, "invalid_input")
@@ -216,11 +243,14 @@ def test_the_county_handler_completes_a_task_with_its_form_and_a_second_completi
     assert db.session.scalar(sa.select(Comment.body).where(Comment.case_id == referral.id)) == "已签收"
     assert open_task_of(referral).bpmn_id == "handle_specialist"
 
-    again = _is_error(handler.post(f"/tasks/{task['id']}/complete", {"data": {"sign_decision": "sign"}}), 409,
-                      "conflict")
+    again = _is_error(
+        handler.post(f"/tasks/{task['id']}/complete", {"data": {"sign_decision": "sign"}}), 409, "conflict"
+    )
     assert "刘经办" in again["message"]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.kind == "task_completed")) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.kind == "task_completed"))
+        == 1
+    )
 
 
 def test_another_county_reaches_nothing_of_this_one_by_any_id(api_as, referral):
@@ -265,14 +295,19 @@ def test_an_enterprise_token_sees_what_the_portal_shows_and_no_more(api_as, refe
     # the referral's steps are the agency's: not the enterprise's to see or do
     referral_task = open_task_of(referral)
     _is_error(enterprise.get(f"/tasks/{referral_task.id}"), 404, "not_found")
-    _is_error(enterprise.post(f"/tasks/{referral_task.id}/complete", {"data": {"sign_decision": "sign"}}), 404,
-              "not_found")
+    _is_error(
+        enterprise.post(f"/tasks/{referral_task.id}/complete", {"data": {"sign_decision": "sign"}}), 404, "not_found"
+    )
     case = enterprise.get(f"/cases/{agreement_case.id}").get_json()
     assert all(entry["data"] is None and entry["actor"] is None for entry in case["history"])
     assert [s["step"] for s in case["current_steps"]] == ["sign"]
     _is_error(enterprise.post(f"/cases/{agreement_case.id}/comments", {"body": "hi"}), 403, "forbidden")
     assert [p["id"] for p in enterprise.get("/processes").get_json()["items"]] == [  # those its models open
-        "health_check", "installment_agreement", "internship_subsidy", "loan_extension"]
+        "health_check",
+        "installment_agreement",
+        "internship_subsidy",
+        "loan_extension",
+    ]
     # another enterprise reaches none of it
     other = api_as("ent_lvyuan")
     _is_error(other.get(f"/cases/{agreement_case.id}"), 404, "not_found")
@@ -282,8 +317,9 @@ def test_an_enterprise_token_sees_what_the_portal_shows_and_no_more(api_as, refe
 
 
 def test_an_enterprise_applies_for_a_health_check(api_as):
-    response = api_as("ent_lvyuan").post("/cases", {"process": "health_check",
-                                                    "data": {"focus_items": ["wage_payment"]}})
+    response = api_as("ent_lvyuan").post(
+        "/cases", {"process": "health_check", "data": {"focus_items": ["wage_payment"]}}
+    )
     assert response.status_code == 201, response.get_json()
     case = response.get_json()
     assert case["enterprise"]["name"] == LVYUAN and case["org_unit"] == "shouguang"
@@ -292,6 +328,7 @@ def test_an_enterprise_applies_for_a_health_check(api_as):
 
 
 # --- comments and messages -----------------------------------------------------------------------
+
 
 def test_comments_are_added_and_an_empty_one_is_refused(api_as, referral):
     api = api_as("dispatcher")
@@ -304,6 +341,7 @@ def test_comments_are_added_and_an_empty_one_is_refused(api_as, referral):
 
 def test_a_message_from_outside_moves_a_waiting_case_on(api_as, bureau, deploy):
     from workflow_app.cases.operations import start_case
+
     deploy("message_catch.bpmn")
     dispatcher = bureau["dispatcher"]
     case = start_case("message_catch", {}, dispatcher.org_unit_id, dispatcher.id, "等待材料")
@@ -315,12 +353,16 @@ def test_a_message_from_outside_moves_a_waiting_case_on(api_as, bureau, deploy):
     assert response.status_code == 200, response.get_json()
     assert [s["step"] for s in response.get_json()["current_steps"]] == ["check"]
     received = [h for h in response.get_json()["history"] if h["kind"] == "message_received"]
-    assert received[0]["data"] == {"name": "docs_received", "payload": {"pages": 12},
-                                   "changed": {"documents": {"pages": 12}}}  # where the case put it
+    assert received[0]["data"] == {
+        "name": "docs_received",
+        "payload": {"pages": 12},
+        "changed": {"documents": {"pages": 12}},
+    }  # where the case put it
     assert (received[0]["actor"], received[0]["step"]) == ("dispatcher", "await_docs")
     _is_error(api.post(f"/cases/{case.id}/messages", {"name": "docs_received"}), 409, "conflict")
-    assert _is_error(api_as("ent_huayu").post(f"/cases/{case.id}/messages", {"name": "docs_received"}), 404,
-                     "not_found")
+    assert _is_error(
+        api_as("ent_huayu").post(f"/cases/{case.id}/messages", {"name": "docs_received"}), 404, "not_found"
+    )
 
 
 def test_the_tokens_cli_creates_lists_and_revokes(app, bureau):
@@ -343,6 +385,7 @@ def test_the_tokens_cli_creates_lists_and_revokes(app, bureau):
 
 def test_any_deployed_process_is_started_by_its_start_lanes_role(app, deploy, create_user, client_as):
     from workflow_app.auth.operations import create_api_token
+
     deploy("straight_line.bpmn")  # its start event is in the lane "clerk"
     clerk, outsider = create_user("clerk1", roles=("clerk",)), create_user("other1", roles=("reviewer",))
     client = app.test_client()
@@ -351,6 +394,7 @@ def test_any_deployed_process_is_started_by_its_start_lanes_role(app, deploy, cr
         _row, token = create_api_token(user, "t")
         db.session.commit()
         return client.post("/api/v1/cases", json=body, headers={"Authorization": f"Bearer {token}"})
+
     response = post(clerk, {"process": "straight_line", "data": {"amount": "10.50", "title": "申请 1"}})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["title"] == "申请 1" and response.get_json()["current_steps"][0]["step"] == "enter"

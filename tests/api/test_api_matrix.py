@@ -3,6 +3,7 @@
 Ids point at a Kuiwen referral about Huayu: Shouguang's handler and the other enterprise get 404
 for it, knowing its ids; a route added without a line here fails the first test.
 """
+
 import pytest
 
 from tests.test_route_matrix import ENTERPRISE_USERS, SEES_CASE, STAFF, url_for_rule
@@ -20,7 +21,8 @@ GET_MATRIX = {
     "/api/v1/tasks": {u: 200 for u in ALL},
     "/api/v1/cases/<int:case_id>": SEES_REFERRAL,
     # the sign-for is the county's step: enterprises never see it
-    "/api/v1/tasks/<int:task_id>": {u: (200 if u in SEES_CASE else 404) for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},
+    "/api/v1/tasks/<int:task_id>": {u: (200 if u in SEES_CASE else 404) for u in STAFF}
+    | {u: 404 for u in ENTERPRISE_USERS},
 }
 # POST with an empty JSON object
 STAFF_WRITE = {u: (422 if u in SEES_CASE else 404) for u in STAFF} | {"ent_huayu": 403, "ent_lvyuan": 404}
@@ -29,10 +31,14 @@ POST_MATRIX = {
     "/api/v1/cases/<int:case_id>/messages": STAFF_WRITE,
     "/api/v1/cases/<int:case_id>/comments": STAFF_WRITE,
     # only the county's handler may act on it (claimed first, as the routes run in order); others who see it: 403
-    "/api/v1/tasks/<int:task_id>/claim": {u: ({"kuiwen_handler": 200}.get(u, 403) if u in SEES_CASE else 404)
-                                          for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},
-    "/api/v1/tasks/<int:task_id>/complete": {u: ({"kuiwen_handler": 422}.get(u, 403) if u in SEES_CASE else 404)
-                                             for u in STAFF} | {u: 404 for u in ENTERPRISE_USERS},
+    "/api/v1/tasks/<int:task_id>/claim": {
+        u: ({"kuiwen_handler": 200}.get(u, 403) if u in SEES_CASE else 404) for u in STAFF
+    }
+    | {u: 404 for u in ENTERPRISE_USERS},
+    "/api/v1/tasks/<int:task_id>/complete": {
+        u: ({"kuiwen_handler": 422}.get(u, 403) if u in SEES_CASE else 404) for u in STAFF
+    }
+    | {u: 404 for u in ENTERPRISE_USERS},
 }
 
 

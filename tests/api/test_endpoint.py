@@ -1,5 +1,6 @@
 """What every API call goes through: nested and NUL-holding JSON, the Idempotency-Key's form and its body
 comparison, the query arguments' values as the OpenAPI document states them."""
+
 import json
 import re
 
@@ -13,7 +14,12 @@ from workflow_app.extensions import db
 
 def _referral_data():
     uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == HUAYU))
-    return {"enterprise_uscc": uscc, "category": "社保", "description": "企业反映社保补贴问题", "source": "市工业运行指挥部"}
+    return {
+        "enterprise_uscc": uscc,
+        "category": "社保",
+        "description": "企业反映社保补贴问题",
+        "source": "市工业运行指挥部",
+    }
 
 
 def _count_cases():
@@ -34,8 +40,10 @@ def _post_text(api, path, text, **headers):
 
 def test_deeply_nested_json_is_a_clear_400(api_as):
     api = api_as("dispatcher", language="en")
-    for text in ("[" * 100_000 + "]" * 100_000,  # deeper than the parser goes
-                 '{"process": "referral", "data": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}"):  # parsed, too deep
+    for text in (
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser goes
+        '{"process": "referral", "data": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
+    ):  # parsed, too deep
         body = _error(_post_text(api, "/cases", text), 400, "bad_request")
         assert "nested more than 32 levels" in body["message"]
     chinese = _error(_post_text(api_as("dispatcher"), "/cases", "[" * 5000 + "]" * 5000), 400, "bad_request")
@@ -48,8 +56,11 @@ def test_deeply_nested_json_is_a_clear_400(api_as):
 
 def test_nul_characters_in_json_are_a_400_as_documented(api_as):
     api = api_as("dispatcher", language="en")
-    for body in ({"process": "refer\x00ral", "data": {}}, {"process": "referral", "data": {"desc\x00ription": "x"}},
-                 {"process": "referral", "data": {**_referral_data(), "description": ["a", "b\x00"]}}):
+    for body in (
+        {"process": "refer\x00ral", "data": {}},
+        {"process": "referral", "data": {"desc\x00ription": "x"}},
+        {"process": "referral", "data": {**_referral_data(), "description": ["a", "b\x00"]}},
+    ):
         response = _error(api.post("/cases", body), 400, "bad_request")
         assert "NUL" in response["message"]
     assert _count_cases() == 0
@@ -62,8 +73,10 @@ def test_half_a_surrogate_pair_in_json_is_a_400_not_a_server_error(api_as, refer
         body = _error(_post_text(api, f"/cases/{referral.id}/comments", text, **headers), 400, "bad_request")
         assert "surrogate pair" in body["message"]
     # a whole pair is one character, escaped or not
-    emoji = _post_text(api, f"/cases/{referral.id}/comments", r'{"body": "\ud83d\ude00 好"}', **{"Idempotency-Key": "pair"})
-    assert emoji.status_code == 201 and emoji.get_json()["body"] == "\U0001F600 好"
+    emoji = _post_text(
+        api, f"/cases/{referral.id}/comments", r'{"body": "\ud83d\ude00 好"}', **{"Idempotency-Key": "pair"}
+    )
+    assert emoji.status_code == 201 and emoji.get_json()["body"] == "\U0001f600 好"
 
 
 def test_an_idempotency_key_must_match_the_documented_pattern(api_as):
@@ -83,8 +96,9 @@ def test_an_equal_json_body_serialised_again_is_the_same_request(api_as):
     body = {"process": "referral", "data": _referral_data()}
     first = _post_text(api, "/cases", json.dumps(body), **{"Idempotency-Key": "retry-1"})
     assert first.status_code == 201
-    again = _post_text(api, "/cases", json.dumps(body, indent=2, sort_keys=True, ensure_ascii=True),
-                       **{"Idempotency-Key": "retry-1"})
+    again = _post_text(
+        api, "/cases", json.dumps(body, indent=2, sort_keys=True, ensure_ascii=True), **{"Idempotency-Key": "retry-1"}
+    )
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["id"] == first.get_json()["id"] and _count_cases() == 1
     changed = {"process": "referral", "data": {**_referral_data(), "category": "用工"}}
@@ -95,8 +109,13 @@ def test_an_equal_json_body_serialised_again_is_the_same_request(api_as):
 
 def test_query_parameters_the_document_does_not_list_are_refused(api_as):
     api = api_as("kuiwen_handler", language="en")
-    for path in ("/tasks?queue=mine&colour=red", "/cases?page=1&Page=2", "/processes?x=1", "/cases/1?y=",
-                 "/tasks/1?z=1"):
+    for path in (
+        "/tasks?queue=mine&colour=red",
+        "/cases?page=1&Page=2",
+        "/processes?x=1",
+        "/cases/1?y=",
+        "/tasks/1?z=1",
+    ):
         body = _error(api.get(path), 422, "invalid_input")
         assert "Unknown query parameters" in body["message"] and body["details"][0]["field"] in "colour Page x y z"
     refused = _error(api.post("/cases?debug=1", {"process": "referral", "data": {}}), 422, "invalid_input")

@@ -1,5 +1,6 @@
 """The API's task detail describes a package's JSON Schema form, and completing the task checks it with the same
 schema as the page: every refused field named, nothing stored, and a gateway that branches on the person's choice."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,9 +10,11 @@ from workflow_app.extensions import db
 
 
 @pytest.mark.parametrize("decision, end", [("approve", "EndEvent_granted"), ("refuse", "EndEvent_refused")])
-def test_the_api_describes_and_checks_the_schema_and_the_gateway_follows_the_choice(create_permit_case, api_as,
-                                                                                    decision, end):
+def test_the_api_describes_and_checks_the_schema_and_the_gateway_follows_the_choice(
+    create_permit_case, api_as, decision, end
+):
     from workflow_app.engine.models import AuditEvent
+
     case = create_permit_case()
     task = open_task_of(case, "Activity_review")
     api = api_as("kuiwen_handler")
@@ -26,8 +29,9 @@ def test_the_api_describes_and_checks_the_schema_and_the_gateway_follows_the_cho
     done = api.post(f"/tasks/{task.id}/complete", {"data": {"decision": decision}})
     assert done.status_code == 200, done.get_json()
     assert _finished_at(case)[0] == "completed"
-    branch = db.session.scalar(sa.select(AuditEvent.data).where(AuditEvent.instance_id == case.instance_id,
-                                                                 AuditEvent.kind == "branch_taken"))
+    branch = db.session.scalar(
+        sa.select(AuditEvent.data).where(AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "branch_taken")
+    )
     assert end in str(branch), branch
     assert _finished_at(case)[1]["decision"] == decision
 
@@ -38,6 +42,7 @@ def test_a_changed_form_leaves_the_waiting_case_its_versions_form(create_permit_
 
     from tests.cases.test_schema_tasks import PACKAGE
     from workflow_app.engine.operations import deploy_sources, read_sources
+
     waiting = create_permit_case()
     changed = tmp_path / "permit-review"
     shutil.copytree(PACKAGE, changed)

@@ -8,6 +8,7 @@ completion). `schemathesis run --checks all` then runs every phase, the coverage
 member and as an enterprise. Examples per operation (SCHEMATHESIS_EXAMPLES) and scenarios (SCHEMATHESIS_SCENARIOS)
 are few and drawn deterministically, so that the run stays bounded.
 """
+
 import json
 import os
 import subprocess
@@ -29,8 +30,20 @@ from workflow_app.extensions import db
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 SCENARIOS = int(os.environ.get("SCHEMATHESIS_SCENARIOS", "6"))
-ROLES = ("admin", "dispatcher", "city_supervisor", "reviewer", "agency", "bank", "kuiwen_handler", "kuiwen_specialist",
-         "kuiwen_supervisor", "shouguang_handler", "ent_huayu", "ent_lvyuan")
+ROLES = (
+    "admin",
+    "dispatcher",
+    "city_supervisor",
+    "reviewer",
+    "agency",
+    "bank",
+    "kuiwen_handler",
+    "kuiwen_specialist",
+    "kuiwen_supervisor",
+    "shouguang_handler",
+    "ent_huayu",
+    "ent_lvyuan",
+)
 # Starting a case and completing a task fill in a form, whose own rules (as in the UI: the enterprise's USCC is
 # registered, a decision's reason is given, dates are in order) no JSON Schema states: a schema-valid body that
 # breaks one is refused with 422, which the document lists, and is no failure of positive data acceptance.
@@ -44,10 +57,23 @@ allow-x00 = false
 include-operation-id = ["createCase", "completeTask"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 """
-FUZZING = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-STATEFUL = settings(max_examples=SCENARIOS, stateful_step_count=12, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+FUZZING = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+STATEFUL = settings(
+    max_examples=SCENARIOS,
+    stateful_step_count=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def all_checks():
@@ -87,11 +113,15 @@ def _peers(username) -> list[str]:
 def _config(credentials, username) -> str:
     """Return the run's configuration: calling as `username`, every demo user's token known for peers' probes."""
     peers = _peers(username)
-    return CONFIG + f"""
+    return (
+        CONFIG
+        + f"""
 [auth.wfc]
 path = "{credentials}"
 user = "{username}"
-""" + (f"peers = {json.dumps(peers)}\n" if peers else "")
+"""
+        + (f"peers = {json.dumps(peers)}\n" if peers else "")
+    )
 
 
 def _schema(base_url, credentials, username):
@@ -107,9 +137,16 @@ def credentials(served_api, tmp_path):
     """A Web Fuzzing Commons auth document: every demo user with its bearer token."""
     _base_url, tokens = served_api
     path = tmp_path / "credentials.json"
-    path.write_text(json.dumps({"auth": [
-        {"name": username, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {token}"}]}
-        for username, token in tokens.items()]}))
+    path.write_text(
+        json.dumps(
+            {
+                "auth": [
+                    {"name": username, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {token}"}]}
+                    for username, token in tokens.items()
+                ]
+            }
+        )
+    )
     return path
 
 
@@ -123,6 +160,7 @@ def _fuzz(schema, base_url, checks) -> tuple[int, set, list]:
     calls, statuses, failures = [0], set(), []
     for operation in [result.ok() for result in schema.get_all_operations()]:
         for mode in GenerationMode:
+
             @FUZZING
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
@@ -130,6 +168,7 @@ def _fuzz(schema, base_url, checks) -> tuple[int, set, list]:
                 calls[0] += 1
                 statuses.add(response.status_code)
                 case.validate_response(response, checks=checks)
+
             try:
                 run()
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001  (every operation is tried; all reported)
@@ -139,6 +178,7 @@ def _fuzz(schema, base_url, checks) -> tuple[int, set, list]:
 
 def _state_machine(schema, base_url, checks, followed):
     """Return the document's state machine, validating with `checks`; link steps go to `followed`."""
+
     # a step that followed one of the document's links (not one schemathesis inferred) is noted as
     # (link, operation, status)
     class Machine(schema.as_state_machine()):
@@ -154,6 +194,7 @@ def _state_machine(schema, base_url, checks, followed):
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=checks, transport_kwargs=kwargs, recorder=self.recorder)
+
     return Machine
 
 
@@ -190,10 +231,30 @@ def test_schemathesis_run_with_every_check_and_phase_passes(served_api, credenti
     base_url, _tokens = served_api
     config = tmp_path / "schemathesis.toml"
     config.write_text(_config(credentials, username))
-    run = subprocess.run([sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
-                          f"{base_url}/openapi.json", "--url", base_url, "--checks", "all", "--workers", "1",
-                          "--max-examples", str(EXAMPLES), "--generation-deterministic", "--no-color"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(config),
+            "run",
+            f"{base_url}/openapi.json",
+            "--url",
+            base_url,
+            "--checks",
+            "all",
+            "--workers",
+            "1",
+            "--max-examples",
+            str(EXAMPLES),
+            "--generation-deterministic",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
     for phase in ("Coverage", "Fuzzing", "Stateful"):
         assert f"✅ {phase}" in run.stdout, run.stdout[-5000:]

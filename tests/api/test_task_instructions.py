@@ -1,4 +1,5 @@
 """The API's task detail carries the task's instructions from its model as sanitised HTML (`instructions_html`)."""
+
 import lxml.html
 import sqlalchemy as sa
 
@@ -12,8 +13,14 @@ def test_the_task_detail_has_the_instructions_as_safe_html_and_none_once_done(bu
     deploy("instructions.bpmn")
     enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == HUAYU))
     handler = bureau["kuiwen_handler"]
-    case = start_case("instructed", {"applicant": "<img src=x onerror=alert(4)>华宇", "missing": "<iframe>营业执照"},
-                      handler.org_unit_id, handler.id, "指导语测试", enterprise_id=enterprise.id)
+    case = start_case(
+        "instructed",
+        {"applicant": "<img src=x onerror=alert(4)>华宇", "missing": "<iframe>营业执照"},
+        handler.org_unit_id,
+        handler.id,
+        "指导语测试",
+        enterprise_id=enterprise.id,
+    )
     db.session.commit()
     task = open_task_of(case, "review")
     api = api_as("kuiwen_handler")
@@ -29,8 +36,10 @@ def test_the_task_detail_has_the_instructions_as_safe_html_and_none_once_done(bu
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["instructions_html"] is None and done.get_json()["state"] == "completed"
     supply = open_task_of(case, "supply")
-    assert api_as("ent_huayu").get(f"/tasks/{supply.id}").get_json()["instructions_html"] == \
-        "<p>请补充 <em>&lt;iframe&gt;营业执照</em>，并上传扫描件。</p>\n"
+    assert (
+        api_as("ent_huayu").get(f"/tasks/{supply.id}").get_json()["instructions_html"]
+        == "<p>请补充 <em>&lt;iframe&gt;营业执照</em>，并上传扫描件。</p>\n"
+    )
 
 
 PLAIN = """<?xml version="1.0" encoding="UTF-8"?>

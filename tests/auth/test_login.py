@@ -1,4 +1,5 @@
 """Login page, sign-in, sign-out and the language switch."""
+
 from tests.conftest import PASSWORD
 
 
@@ -38,6 +39,7 @@ def test_sign_in_shows_name_unit_and_sign_out(app, create_user):
 
 def test_language_switch_to_english(app):
     from flask_babel import refresh  # the tests share one app context, where Flask-Babel caches the locale
+
     client = app.test_client()
     client.post("/language/en")
     refresh()
@@ -64,6 +66,7 @@ def test_many_user_names_tried_from_one_address_block_that_address(app, user):
         client.post("/login", data={"username": f"guess{n}", "password": "wrong"})
     assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 429
     other = app.test_client()
-    response = other.post("/login", data={"username": user.username, "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    response = other.post(
+        "/login", data={"username": user.username, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
     assert response.status_code == 302

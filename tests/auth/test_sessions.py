@@ -1,5 +1,6 @@
 """Sessions and "keep me signed in" cookies end on sign-out, a password change or reset, and after 30 days."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from flask_login.utils import encode_cookie
 
@@ -55,8 +56,9 @@ def test_an_administrators_password_reset_ends_the_users_sessions_and_cookies(ap
     browser = signed_in(app, user.username, remember=True)
     remember_cookie = cookie(browser, REMEMBER)
     admin = signed_in(app, "boss")
-    response = admin.post(f"/admin/users/{user.id}/password", data={"password": "new-secret-9",
-                                                                     "confirm": "new-secret-9"})
+    response = admin.post(
+        f"/admin/users/{user.id}/password", data={"password": "new-secret-9", "confirm": "new-secret-9"}
+    )
     assert response.status_code == 302
     assert not is_signed_in(browser)
     assert not is_signed_in(with_cookie(app, REMEMBER, remember_cookie))
@@ -66,8 +68,10 @@ def test_an_administrators_password_reset_ends_the_users_sessions_and_cookies(ap
 def test_changing_ones_own_password_keeps_this_browser_and_ends_the_others(app, user):
     here, elsewhere = signed_in(app, user.username, remember=True), signed_in(app, user.username, remember=True)
     old_cookie = cookie(here, REMEMBER)
-    response = here.post("/account/password", data={"current_password": PASSWORD, "new_password": "new-secret-9",
-                                                    "repeat_password": "new-secret-9"})
+    response = here.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "new-secret-9", "repeat_password": "new-secret-9"},
+    )
     assert response.status_code == 302
     assert is_signed_in(here)
     new_cookie = cookie(here, REMEMBER)
@@ -82,7 +86,7 @@ def test_a_keep_me_signed_in_cookie_lasts_30_days_at_most(app, user, clock):
     client.post("/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
     remember_cookie = cookie(client, REMEMBER)
     expires = client.get_cookie(REMEMBER).expires  # set by Flask-Login from the real clock
-    assert expires - datetime.now(timezone.utc) <= timedelta(days=30)
+    assert expires - datetime.now(UTC) <= timedelta(days=30)
     clock.shift_clock(timedelta(days=29))
     assert is_signed_in(with_cookie(app, REMEMBER, remember_cookie))
     clock.shift_clock(timedelta(days=2))  # the browser would have dropped it; someone who copied it still has it

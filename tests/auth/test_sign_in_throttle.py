@@ -1,4 +1,5 @@
 """Failed sign-ins slow and refuse further tries, but never the right password from an address that did not fail."""
+
 from datetime import timedelta
 
 from tests.conftest import PASSWORD
@@ -11,12 +12,14 @@ ATTACKER, OWNER = "10.0.0.66", "10.0.0.7"
 
 def attempt(app, username, password, address, client=None):
     """Try to sign in from `address` (a new browser unless `client` is given)."""
-    return (client or app.test_client()).post("/login", data={"username": username, "password": password},
-                                              environ_base={"REMOTE_ADDR": address})
+    return (client or app.test_client()).post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
-def test_an_unknown_or_disabled_user_name_costs_the_same_password_check_as_a_known_one(app, user, create_user,
-                                                                                       monkeypatch):
+def test_an_unknown_or_disabled_user_name_costs_the_same_password_check_as_a_known_one(
+    app, user, create_user, monkeypatch
+):
     checked = []
     real_check = auth_models.check_password_hash
 
@@ -27,8 +30,9 @@ def test_an_unknown_or_disabled_user_name_costs_the_same_password_check_as_a_kno
     monkeypatch.setattr(auth_models, "check_password_hash", counting_check)
     set_user_active(create_user("gone"), False)
     db.session.commit()
-    for number, (username, password) in enumerate([(user.username, "wrong-pass"), ("nobody-here", "wrong-pass"),
-                                                   ("nobody-here", PASSWORD), ("gone", PASSWORD)]):
+    for number, (username, password) in enumerate(
+        [(user.username, "wrong-pass"), ("nobody-here", "wrong-pass"), ("nobody-here", PASSWORD), ("gone", PASSWORD)]
+    ):
         checked.clear()
         response = attempt(app, username, password, f"10.0.1.{number}")
         assert response.status_code == 200 and "用户名或密码错误" in response.get_data(as_text=True)

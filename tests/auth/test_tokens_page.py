@@ -1,4 +1,5 @@
 """The account page where a user makes and revokes personal API tokens."""
+
 import re
 
 import sqlalchemy as sa

@@ -1,5 +1,6 @@
 """Case numbers: one yearly sequence per prefix, no number given twice, even to the year's first cases at once;
 on PostgreSQL no start waits on another's numbering."""
+
 import uuid
 from pathlib import Path
 
@@ -7,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestingConfig
+from tests.engine.test_concurrency import run_together
 from workflow_app import create_app
 from workflow_app.cases.models import CaseNumberSequence
 from workflow_app.cases.operations import next_case_number, next_number, reserve_numbers, start_case
 from workflow_app.core.errors import InvalidInput
-from workflow_app.extensions import db
 from workflow_app.core.time import SHANGHAI, utcnow
-from tests.engine.test_concurrency import run_together
+from workflow_app.extensions import db
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 
@@ -22,6 +23,7 @@ BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 def referral_deployed(app):
     """The referral, whose model gives its number prefix (ZB)."""
     from workflow_app.engine.operations import deploy_sources, read_sources
+
     deploy_sources(read_sources([str(BPMN / "referral")]))
     db.session.commit()
 
@@ -113,8 +115,7 @@ def app_of_a_user_who_may_not_create(app):
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_user_who_may_not_create_the_sequence_numbers_with_the_counter_row(app_of_a_user_who_may_not_create,
-                                                                             caplog):
+def test_a_user_who_may_not_create_the_sequence_numbers_with_the_counter_row(app_of_a_user_who_may_not_create, caplog):
     restricted, role = app_of_a_user_who_may_not_create
     year = utcnow().astimezone(SHANGHAI).year
     with restricted.app_context():

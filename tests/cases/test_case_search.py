@@ -1,11 +1,12 @@
 """The case search: a case whose number, title or enterprise's name contains the text."""
+
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import HUAYU, LVYUAN
 from workflow_app.auth.models import Enterprise
-from workflow_app.cases.models import Case
 from workflow_app.cases import queries
+from workflow_app.cases.models import Case
 from workflow_app.cases.queries import case_text_condition
 from workflow_app.extensions import db
 
@@ -15,8 +16,9 @@ def matching(text):
 
 
 @pytest.mark.parametrize("listed", [200, 0])  # the enterprises found listed by id, or (too many) as a subquery
-def test_the_search_finds_a_case_by_its_number_title_or_enterprise(create_referral, deploy, create_case, monkeypatch,
-                                                                   listed):
+def test_the_search_finds_a_case_by_its_number_title_or_enterprise(
+    create_referral, deploy, create_case, monkeypatch, listed
+):
     monkeypatch.setattr(queries, "_LISTED_ENTERPRISES", listed)
     huayu = create_referral(HUAYU)
     lvyuan = create_referral(LVYUAN, category="用工")
@@ -26,12 +28,12 @@ def test_the_search_finds_a_case_by_its_number_title_or_enterprise(create_referr
     plain = create_case("straight_line", title="Plain title", enterprise_id=lvyuan_id)
 
     assert matching(huayu.number) == [huayu.number]
-    assert matching(huayu.number.lower()) == [huayu.number]          # letters in either case
-    assert matching("用工") == [lvyuan.number]                         # the title
+    assert matching(huayu.number.lower()) == [huayu.number]  # letters in either case
+    assert matching("用工") == [lvyuan.number]  # the title
     assert matching("绿源食品") == sorted([lvyuan.number, plain.number])  # the title, and the enterprise's name
     assert matching("plain TITLE") == [plain.number]
     assert matching(huayu.number[:4]) == sorted([huayu.number, lvyuan.number])
-    assert matching("%") == [] and matching("_") == []               # wildcards are plain characters
+    assert matching("%") == [] and matching("_") == []  # wildcards are plain characters
     assert matching("不存在的企业") == []
 
 
@@ -39,6 +41,7 @@ def test_the_top_of_the_org_tree_sees_every_case_and_a_second_top_unit_stays_apa
     from workflow_app.auth.operations import create_org_unit
     from workflow_app.cases.operations import start_case
     from workflow_app.cases.queries import CaseFilter, list_cases
+
     kuiwen, shouguang = create_referral(HUAYU), create_referral(LVYUAN)
     city, county = bureau["city_supervisor"], bureau["kuiwen_supervisor"]
 

@@ -2,6 +2,7 @@
 the newest deployed version's process_model.json says in form_keys which JSON Schema form takes its place. The task
 page, the API and the history use that file of the newest version; the data it gives still routes the old model; a
 formKey no package names is shown with why and refused, never a 500."""
+
 import json
 
 import pytest
@@ -23,7 +24,7 @@ from workflow_app.engine.queries import current_data
 from workflow_app.engine.queries import ended_through as end_event
 from workflow_app.extensions import db
 
-BPMN = '''<?xml version="1.0" encoding="UTF-8"?>
+BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="old_forms" name="许可审查" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="l1" name="county_handler"><bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef><bpmn:flowNodeRef>g</bpmn:flowNodeRef><bpmn:flowNodeRef>granted</bpmn:flowNodeRef><bpmn:flowNodeRef>refused</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
@@ -38,25 +39,39 @@ BPMN = '''<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="to_granted" sourceRef="g" targetRef="granted"><bpmn:conditionExpression>review_decision == "approve"</bpmn:conditionExpression></bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="to_refused" sourceRef="g" targetRef="refused" />
   </bpmn:process>
-</bpmn:definitions>'''
+</bpmn:definitions>"""
 OLD_BPMN = BPMN.format(form='<spiffworkflow:property name="formKey" value="old_review" />')
 NEW_BPMN = BPMN.format(form='<spiffworkflow:property name="formJsonSchemaFilename" value="review-schema.json" />')
 # the form that takes the old formKey's place: the same field names and values the old gateway tests
-OLD_REVIEW_SCHEMA = {"type": "object", "required": ["review_decision"], "properties": {
-    "review_decision": {"type": "string", "title": "审核意见",
-                        "oneOf": [{"const": "approve", "title": "同意"}, {"const": "refuse", "title": "不同意"}]},
-    "review_opinion": {"type": "string", "title": "审核说明", "maxLength": 500}}}
+OLD_REVIEW_SCHEMA = {
+    "type": "object",
+    "required": ["review_decision"],
+    "properties": {
+        "review_decision": {
+            "type": "string",
+            "title": "审核意见",
+            "oneOf": [{"const": "approve", "title": "同意"}, {"const": "refuse", "title": "不同意"}],
+        },
+        "review_opinion": {"type": "string", "title": "审核说明", "maxLength": 500},
+    },
+}
 OLD_REVIEW_UI = {"review_decision": {"ui:widget": "radio"}, "review_opinion": {"ui:widget": "textarea"}}
-NEW_REVIEW_SCHEMA = {"type": "object", "required": ["review_decision"], "properties": {
-    "review_decision": OLD_REVIEW_SCHEMA["properties"]["review_decision"],
-    "checked_items": {"type": "integer", "title": "核查事项数"}}}
+NEW_REVIEW_SCHEMA = {
+    "type": "object",
+    "required": ["review_decision"],
+    "properties": {
+        "review_decision": OLD_REVIEW_SCHEMA["properties"]["review_decision"],
+        "checked_items": {"type": "integer", "title": "核查事项数"},
+    },
+}
 
 
 class OldReviewForm(TaskForm):
     """The hand-written form of version 1 (as the bureau's were), deleted before version 2."""
 
-    review_decision = RadioField(_l("Decision"), choices=[("approve", "同意"), ("refuse", "不同意")],
-                                 validators=[InputRequired()])
+    review_decision = RadioField(
+        _l("Decision"), choices=[("approve", "同意"), ("refuse", "不同意")], validators=[InputRequired()]
+    )
     review_opinion = TextAreaField(_l("Opinion"), validators=[Optional()])
 
 
@@ -64,10 +79,14 @@ def package(form_keys=None, **extra):
     model = {"display_name": "许可审查", "primary_file_name": "old_forms.bpmn", "primary_process_id": "old_forms"}
     if form_keys is not None:
         model["form_keys"] = form_keys
-    files = {"old_forms/old_forms.bpmn": NEW_BPMN, "old_forms/process_model.json": json.dumps(model),
-             "old_forms/review-schema.json": json.dumps(NEW_REVIEW_SCHEMA),
-             "old_forms/review-v1-schema.json": json.dumps(OLD_REVIEW_SCHEMA),
-             "old_forms/review-v1-uischema.json": json.dumps(OLD_REVIEW_UI), **extra}
+    files = {
+        "old_forms/old_forms.bpmn": NEW_BPMN,
+        "old_forms/process_model.json": json.dumps(model),
+        "old_forms/review-schema.json": json.dumps(NEW_REVIEW_SCHEMA),
+        "old_forms/review-v1-schema.json": json.dumps(OLD_REVIEW_SCHEMA),
+        "old_forms/review-v1-uischema.json": json.dumps(OLD_REVIEW_UI),
+        **extra,
+    }
     return {key: value.encode() for key, value in files.items() if value is not None}
 
 
@@ -159,8 +178,9 @@ def test_the_history_labels_an_old_steps_data_with_the_packages_form(app, old_ca
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "审核意见" in html and "审核说明" in html and "材料齐全" in html
-    (completed,) = [entry for entry in described_audit_events(reviewed.instance_id)
-                    if entry.item.kind == "task_completed"]
+    (completed,) = [
+        entry for entry in described_audit_events(reviewed.instance_id) if entry.item.kind == "task_completed"
+    ]
     assert completed.described == [("审核意见", "同意"), ("审核说明", "材料齐全")]  # titles and the choice's title
 
 
@@ -178,13 +198,19 @@ def test_an_old_form_key_no_package_names_is_shown_with_why_and_refused(app, old
     assert client.get(f"/cases/{reviewed.id}").status_code == 200
 
 
-@pytest.mark.parametrize("form_keys, extra, expected", [
-    (["review-v1-schema.json"], {}, "form_keys"),
-    ({"old_review": "review-v1-schema.txt"}, {}, "form_keys"),
-    ({"old_review": "missing-schema.json"}, {}, "missing-schema.json"),
-    ({"old_review": "bad-schema.json"}, {"old_forms/bad-schema.json": '{"type": "object", "properties": '
-                                                                    '{"a": {"format": "no-such"}}}'}, "no-such"),
-])
+@pytest.mark.parametrize(
+    "form_keys, extra, expected",
+    [
+        (["review-v1-schema.json"], {}, "form_keys"),
+        ({"old_review": "review-v1-schema.txt"}, {}, "form_keys"),
+        ({"old_review": "missing-schema.json"}, {}, "missing-schema.json"),
+        (
+            {"old_review": "bad-schema.json"},
+            {"old_forms/bad-schema.json": '{"type": "object", "properties": {"a": {"format": "no-such"}}}'},
+            "no-such",
+        ),
+    ],
+)
 def test_deploy_refuses_form_keys_that_name_no_usable_form(app, form_keys, extra, expected):
     with pytest.raises(InvalidInput) as refused:
         deploy_package(form_keys=form_keys, **extra)

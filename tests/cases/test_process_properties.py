@@ -1,6 +1,7 @@
 """What a process is comes from its model: a process deployed with properties on its start event, and no Python,
 gets its case-number prefix, label, case title, who may start it, portal availability and enterprise routing; a
 process without them falls back; its label (never its id) shows on every page that names it."""
+
 import csv
 import io
 
@@ -48,12 +49,15 @@ def permit_review(bureau, deploy):
 @pytest.fixture
 def create_permit_case(app, permit_review):
     """A permit review started through the API by a demo user, for an enterprise (by name)."""
+
     def factory(username="kuiwen_handler", enterprise=HUAYU, **data):
-        response = api_start(app, username, {"process": PROCESS_ID,
-                                              "data": {"applicant_uscc": uscc_of(enterprise), **data}})
+        response = api_start(
+            app, username, {"process": PROCESS_ID, "data": {"applicant_uscc": uscc_of(enterprise), **data}}
+        )
         assert response.status_code == 201, response.get_json()
         db.session.expire_all()
         return db.session.get(Case, response.get_json()["id"])
+
     return factory
 
 
@@ -65,8 +69,8 @@ def permit_case(create_permit_case):
 def test_a_deployed_process_is_numbered_titled_and_routed_as_its_model_says(app, create_permit_case):
     year = utcnow().astimezone(SHANGHAI).year
     case = create_permit_case(permit_kind="劳务派遣")
-    assert case.number == f"XK-{year}-000001"                             # caseNumberPrefix
-    assert case.title == "潍坊华宇精密机械有限公司：劳务派遣"                # caseTitle over the start data
+    assert case.number == f"XK-{year}-000001"  # caseNumberPrefix
+    assert case.title == "潍坊华宇精密机械有限公司：劳务派遣"  # caseTitle over the start data
     assert case.enterprise.name == HUAYU and county_of(case) == "kuiwen"  # enterpriseField: its enterprise, its county
     assert case.instance.process_version.name == LABEL
     # the city's dispatcher (startableBy) starts one for a Shouguang enterprise: it goes to Shouguang (属地)
@@ -74,7 +78,9 @@ def test_a_deployed_process_is_numbered_titled_and_routed_as_its_model_says(app,
     assert other.number == f"XK-{year}-000002" and other.title == f"{LVYUAN}：行政许可"
     assert county_of(other) == "shouguang" and other.enterprise.name == LVYUAN
     # the case's first step waits in that county's queue
-    assert open_task_of(other).org_unit_id == db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "shouguang"))
+    assert open_task_of(other).org_unit_id == db.session.scalar(
+        sa.select(OrgUnit.id).where(OrgUnit.code == "shouguang")
+    )
 
 
 def test_who_may_start_it_and_for_which_enterprise_comes_from_its_model(app, permit_review, client_as):
@@ -92,7 +98,7 @@ def test_who_may_start_it_and_for_which_enterprise_comes_from_its_model(app, per
     # the start page asks for the enterprise the model's enterpriseField names
     client = client_as("kuiwen_handler")
     page = client.get(f"/cases/new/{PROCESS_ID}").get_data(as_text=True)
-    assert f"<h1 class=\"h4 mb-3\">{LABEL}</h1>" in page and 'name="enterprise_uscc"' in page
+    assert f'<h1 class="h4 mb-3">{LABEL}</h1>' in page and 'name="enterprise_uscc"' in page
     response = client.post(f"/cases/new/{PROCESS_ID}", data={"enterprise_uscc": uscc_of(HUAYU), "title": ""})
     assert response.status_code == 302
     case = db.session.scalar(sa.select(Case))
@@ -102,8 +108,10 @@ def test_who_may_start_it_and_for_which_enterprise_comes_from_its_model(app, per
 def test_enterprises_apply_for_it_in_the_portal_when_its_model_says_so(app, permit_review, client_as):
     client = client_as("ent_huayu")
     home = client.get("/portal/").get_data(as_text=True)
-    assert f'data-apply="{PROCESS_ID}"' in home and "用人单位申请劳务派遣等行政许可" in home  # the start event's documentation
-    assert f'data-apply="referral"' not in home                                       # not a portal application
+    assert (
+        f'data-apply="{PROCESS_ID}"' in home and "用人单位申请劳务派遣等行政许可" in home
+    )  # the start event's documentation
+    assert 'data-apply="referral"' not in home  # not a portal application
     assert client.get("/portal/apply/referral").status_code == 404
     assert LABEL in client.get(f"/portal/apply/{PROCESS_ID}").get_data(as_text=True)
     response = client.post(f"/portal/apply/{PROCESS_ID}", data={})
@@ -140,7 +148,7 @@ def api_start_options(app, user):
     return response.get_json()["items"]
 
 
-BARE = '''<?xml version="1.0" encoding="UTF-8"?>
+BARE = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
   <bpmn:process id="bare" isExecutable="true">
     <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
@@ -148,7 +156,7 @@ BARE = '''<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask" /><bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="e" />
   </bpmn:process>
-</bpmn:definitions>'''
+</bpmn:definitions>"""
 
 
 def shows_label(response, id_too=False):
@@ -193,6 +201,7 @@ def test_the_label_shows_on_every_page_instead_of_the_id(app, create_permit_case
 
 def test_pages_show_a_lanes_role_by_its_label(app, permit_review, client_as):
     from workflow_app.engine.queries import latest_version
+
     version = latest_version(PROCESS_ID)
     text = visible_text(client_as("admin").get(f"/admin/processes/{version.id}").get_data(as_text=True))
     assert "县级经办人" in text  # the role county_handler's label

@@ -5,6 +5,7 @@ CSRF tokens. Each gets a clear refusal or is stored as plain text and shown esca
 read /etc/passwd or os.environ: tests/engine/test_scripts.py; another unit's ids on every endpoint:
 tests/test_route_matrix.py and tests/api/test_api_matrix.py.)
 """
+
 import io
 import re
 
@@ -36,18 +37,30 @@ def _escaped(html):
 def test_sql_and_html_in_every_text_field_are_stored_as_text_and_shown_escaped(bureau, client_as):
     dispatcher = client_as("dispatcher")
     uscc = db.session.scalar(sa.select(Enterprise.uscc).where(Enterprise.name == HUAYU))
-    response = dispatcher.post("/cases/new/referral", data={
-        "data.enterprise_uscc": uscc, "data.category": "社保", "data.description": PAYLOAD,
-        "data.contact": PAYLOAD[:100], "data.source": PAYLOAD[:100], "data.external_ref": PAYLOAD[:60]})
+    response = dispatcher.post(
+        "/cases/new/referral",
+        data={
+            "data.enterprise_uscc": uscc,
+            "data.category": "社保",
+            "data.description": PAYLOAD,
+            "data.contact": PAYLOAD[:100],
+            "data.source": PAYLOAD[:100],
+            "data.external_ref": PAYLOAD[:60],
+        },
+    )
     assert response.status_code == 302
     case = db.session.scalars(sa.select(Case)).one()
     handler = client_as("kuiwen_handler")
     handler.post(f"/cases/{case.id}/comments", data={"body": PAYLOAD})
-    handler.post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
-                 data={"file": (io.BytesIO(b"hello"), '<img src=x onerror=alert(1)>.txt')})
+    handler.post(
+        f"/cases/{case.id}/attachments",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"hello"), "<img src=x onerror=alert(1)>.txt")},
+    )
     task = open_task_of(case)
-    returned = handler.post(f"/tasks/{task.id}", data={"data.sign_decision": "return", "data.return_reason": PAYLOAD,
-                                                        "extra-note": PAYLOAD})
+    returned = handler.post(
+        f"/tasks/{task.id}", data={"data.sign_decision": "return", "data.return_reason": PAYLOAD, "extra-note": PAYLOAD}
+    )
     assert returned.status_code == 302
     # every piece went in as text (the tables are all there: the SQL was data, not a statement)
     assert _count(Case) == 1 and _count(Comment) == 2 and _count(Attachment) == 1
@@ -55,10 +68,17 @@ def test_sql_and_html_in_every_text_field_are_stored_as_text_and_shown_escaped(b
     assert db.session.scalar(sa.select(Attachment.file_name)) == "img src=x onerror=alert(1).txt"  # <> dropped
 
     redispatch = open_task_of(case)
-    pages = [(dispatcher, f"/cases/{case.id}"), (dispatcher, f"/tasks/{redispatch.id}"), (dispatcher, "/inbox"),
-             (dispatcher, "/cases/"), (client_as("ent_huayu"), f"/portal/cases/{case.id}"),
-             (dispatcher, f"/cases/?q={SQL}"), (dispatcher, f"/inbox?q={SQL}"),
-             (client_as("city_supervisor"), "/supervision/work"), (client_as("admin"), f"/admin/repair/{case.instance_id}")]
+    pages = [
+        (dispatcher, f"/cases/{case.id}"),
+        (dispatcher, f"/tasks/{redispatch.id}"),
+        (dispatcher, "/inbox"),
+        (dispatcher, "/cases/"),
+        (client_as("ent_huayu"), f"/portal/cases/{case.id}"),
+        (dispatcher, f"/cases/?q={SQL}"),
+        (dispatcher, f"/inbox?q={SQL}"),
+        (client_as("city_supervisor"), "/supervision/work"),
+        (client_as("admin"), f"/admin/repair/{case.instance_id}"),
+    ]
     shown = 0
     for client, url in pages:
         response = client.get(url)
@@ -73,53 +93,79 @@ def test_an_enterprises_text_is_escaped_on_the_agencys_pages(bureau, client_as):
 
     from workflow_app.core.time import local_today
     from workflow_app.demo import open_installment_policy
+
     open_installment_policy(date(local_today().year + 1, 12, 31))
     db.session.commit()
     enterprise = client_as("ent_huayu")
-    response = enterprise.post("/portal/apply/installment_agreement", data={
-        "data.pension_yuan": "1000", "data.deferral_end_date": "2023-06-30", "data.hardship_reason": PAYLOAD,
-        "data.proposed_installments": "3"})
+    response = enterprise.post(
+        "/portal/apply/installment_agreement",
+        data={
+            "data.pension_yuan": "1000",
+            "data.deferral_end_date": "2023-06-30",
+            "data.hardship_reason": PAYLOAD,
+            "data.proposed_installments": "3",
+        },
+    )
     assert response.status_code == 302
     case = db.session.scalars(sa.select(Case)).one()
     task = open_task_of(case)
-    for client, url in ((client_as("agency"), f"/cases/{case.id}"), (client_as("agency"), f"/tasks/{task.id}"),
-                        (enterprise, f"/portal/cases/{case.id}")):
+    for client, url in (
+        (client_as("agency"), f"/cases/{case.id}"),
+        (client_as("agency"), f"/tasks/{task.id}"),
+        (enterprise, f"/portal/cases/{case.id}"),
+    ):
         assert _escaped(client.get(url).get_data(as_text=True)) or url.startswith("/portal"), url
 
 
 def test_file_names_with_paths_keep_only_their_last_part(referral, client_as):
     client = client_as("kuiwen_handler")
-    for name in ("../../../etc/passwd.txt", "..\\..\\windows\\win.ini.txt", "/tmp/../.hidden.txt",
-                 "ok\x00.txt.png"):
-        client.post(f"/cases/{referral.id}/attachments", content_type="multipart/form-data",
-                    data={"file": (io.BytesIO(b"hello"), name)})
+    for name in ("../../../etc/passwd.txt", "..\\..\\windows\\win.ini.txt", "/tmp/../.hidden.txt", "ok\x00.txt.png"):
+        client.post(
+            f"/cases/{referral.id}/attachments",
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(b"hello"), name)},
+        )
     names = db.session.scalars(sa.select(Attachment.file_name).order_by(Attachment.id)).all()
     assert names[0] == "passwd.txt" and names[2] == "hidden.txt"  # the NUL one: a .png that is no PNG, refused
     assert len(names) == 3 and all("/" not in n and "\\" not in n and not n.startswith(".") for n in names)
     attachment = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).first()
     download = client.get(f"/cases/{referral.id}/attachments/{attachment.id}")
-    assert download.headers["Content-Disposition"].startswith("attachment;") and ".." not in \
-        download.headers["Content-Disposition"] and download.headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        download.headers["Content-Disposition"].startswith("attachment;")
+        and ".." not in download.headers["Content-Disposition"]
+        and download.headers["X-Content-Type-Options"] == "nosniff"
+    )
     # a name that is nothing but a path is refused, not stored nameless
-    response = client.post(f"/cases/{referral.id}/attachments", content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(b"hello"), "../../")}, follow_redirects=True)
+    response = client.post(
+        f"/cases/{referral.id}/attachments",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"hello"), "../../")},
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and _count(Attachment) == 3
 
 
 def test_a_request_larger_than_the_limit_is_refused_with_413_and_nothing_stored(app, bureau, referral, client_as):
     from workflow_app.auth.operations import create_api_token
+
     limit = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 4096
     try:
         client = client_as("kuiwen_handler")
-        response = client.post(f"/cases/{referral.id}/attachments", content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(b"x" * 10000), "big.txt")})
+        response = client.post(
+            f"/cases/{referral.id}/attachments",
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(b"x" * 10000), "big.txt")},
+        )
         assert response.status_code == 413
         assert "上传的文件过大" in response.get_data(as_text=True) or "too large" in response.get_data(as_text=True)
         _row, token = create_api_token(bureau["kuiwen_handler"], "test")
         db.session.commit()
-        api = app.test_client().post(f"/api/v1/cases/{referral.id}/comments", json={"body": "x" * 10000},
-                                     headers={"Authorization": f"Bearer {token}"})
+        api = app.test_client().post(
+            f"/api/v1/cases/{referral.id}/comments",
+            json={"body": "x" * 10000},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert api.status_code == 413 and api.get_json()["error"] == "payload_too_large"
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
@@ -130,6 +176,7 @@ def test_a_chunked_body_over_the_limit_is_refused_with_413_and_nothing_stored(ap
     """A body of no stated length (Transfer-Encoding: chunked) is cut at the limit by the stream; read whole it
     must still be a 413, not a body cut short that then fails as broken JSON or a broken form (400)."""
     from workflow_app.auth.operations import create_api_token
+
     limit = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 4096
     # what gunicorn and werkzeug's server pass on for a chunked body: no length, a stream they end themselves
@@ -140,19 +187,30 @@ def test_a_chunked_body_over_the_limit_is_refused_with_413_and_nothing_stored(ap
         api = app.test_client()
         for size in (4097, 30_000):
             body = ('{"body": "' + "x" * size + '"}').encode()
-            response = api.post(f"/api/v1/cases/{referral.id}/comments", input_stream=io.BytesIO(body),
-                                content_type="application/json", environ_overrides=streamed,
-                                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"big-{size}"})
+            response = api.post(
+                f"/api/v1/cases/{referral.id}/comments",
+                input_stream=io.BytesIO(body),
+                content_type="application/json",
+                environ_overrides=streamed,
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"big-{size}"},
+            )
             assert response.status_code == 413, response.get_data(as_text=True)
             assert response.get_json()["error"] == "payload_too_large"
         form = client_as("kuiwen_handler").post(
-            f"/cases/{referral.id}/comments", input_stream=io.BytesIO(b"body=" + b"x" * 30_000),
-            content_type="application/x-www-form-urlencoded", environ_overrides=streamed)
+            f"/cases/{referral.id}/comments",
+            input_stream=io.BytesIO(b"body=" + b"x" * 30_000),
+            content_type="application/x-www-form-urlencoded",
+            environ_overrides=streamed,
+        )
         assert form.status_code == 413
         # a streamed body within the limit is read whole
-        fits = api.post(f"/api/v1/cases/{referral.id}/comments", input_stream=io.BytesIO(b'{"body": "fits"}'),
-                        content_type="application/json", environ_overrides=streamed,
-                        headers={"Authorization": f"Bearer {token}"})
+        fits = api.post(
+            f"/api/v1/cases/{referral.id}/comments",
+            input_stream=io.BytesIO(b'{"body": "fits"}'),
+            content_type="application/json",
+            environ_overrides=streamed,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert fits.status_code == 201, fits.get_data(as_text=True)
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
@@ -165,8 +223,10 @@ def test_every_form_post_without_a_csrf_token_is_refused(app, route_ids):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        assert client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
-                           ).status_code == 302
+        assert (
+            client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}).status_code
+            == 302
+        )
         events = _count(AuditEvent)
         problems = []
         for rule in sorted(r.rule for r in app.url_map.iter_rules() if "POST" in r.methods):

@@ -1,5 +1,6 @@
 """Pooled PostgreSQL connections: one the server dropped while idle is replaced unseen; busy ones are not pinged;
 statements are prepared and kept; cursors describe their results only when asked."""
+
 import time
 
 import pytest
@@ -85,8 +86,13 @@ def test_a_transaction_that_wrote_is_still_rolled_back(app, org_unit):
     db.session.execute(sa.text("UPDATE org_unit SET name = 'renamed' WHERE id = :id"), {"id": org_unit.id})
     db.session.remove()  # not committed: the rollback undoes the write
     assert db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id}) == org_unit.name
-    db.session.execute(sa.text("WITH changed AS (UPDATE org_unit SET name = 'renamed' WHERE id = :id RETURNING id) "
-                               "SELECT count(*) FROM changed"), {"id": org_unit.id})
+    db.session.execute(
+        sa.text(
+            "WITH changed AS (UPDATE org_unit SET name = 'renamed' WHERE id = :id RETURNING id) "
+            "SELECT count(*) FROM changed"
+        ),
+        {"id": org_unit.id},
+    )
     db.session.remove()  # a write that does not start with UPDATE counts as one too
     assert db.session.scalar(sa.text("SELECT name FROM org_unit WHERE id = :id"), {"id": org_unit.id}) == org_unit.name
 
@@ -105,15 +111,25 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(app_for_
     """DATABASE_PREPARED_STATEMENTS=0 (PgBouncer's transaction pooling): nothing is prepared, however often run."""
     from config import TestingConfig
     from workflow_app import create_app
-    config = type("BehindPgBouncer", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": app_for_database.config["SQLALCHEMY_DATABASE_URI"],
-        "DATABASE_PREPARED_STATEMENTS": False})
+
+    config = type(
+        "BehindPgBouncer",
+        (TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": app_for_database.config["SQLALCHEMY_DATABASE_URI"],
+            "DATABASE_PREPARED_STATEMENTS": False,
+        },
+    )
     pooled = create_app(config)
     with pooled.app_context():
         try:
             for _ in range(8):
-                assert db.session.scalar(sa.text("SELECT count(*) FROM org_unit WHERE level = :level"),
-                                         {"level": "county"}) is not None
+                assert (
+                    db.session.scalar(
+                        sa.text("SELECT count(*) FROM org_unit WHERE level = :level"), {"level": "county"}
+                    )
+                    is not None
+                )
             assert not any("FROM org_unit WHERE level" in text for text in _prepared_statements())
         finally:
             db.session.remove()
@@ -123,6 +139,7 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(app_for_
 def _psycopg_columns(query: str, params: dict) -> list[tuple]:
     """The (name, type oid) of a query's columns as a plain psycopg cursor describes them."""
     import psycopg
+
     url = db.engine.url.set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False)) as plain:
         cursor = plain.execute(query, params)
@@ -157,6 +174,7 @@ def test_a_description_read_late_refuses_to_describe_the_next_result(app):
 def test_a_cached_statement_makes_no_column_objects(app, org_unit, monkeypatch):
     """SQLAlchemy knows a cached statement's columns: their Column objects are never made (the point of it)."""
     import psycopg._cursor_base as cursor_base
+
     made = []
 
     class CountedColumn(cursor_base.Column):

@@ -2,6 +2,7 @@
 
 (Issue 27 point 5: 2^31 answered 500 on PostgreSQL, 2^63 on SQLite.)
 """
+
 import re
 
 import pytest
@@ -17,8 +18,9 @@ OTHER_VARIABLES = {"process_id": "referral", "code": "en", "filename": "app.css"
 
 
 def _rules_with_ids(app):
-    return sorted((rule.rule, sorted(rule.methods & {"GET", "POST"})) for rule in app.url_map.iter_rules()
-                  if "<int:" in rule.rule)
+    return sorted(
+        (rule.rule, sorted(rule.methods & {"GET", "POST"})) for rule in app.url_map.iter_rules() if "<int:" in rule.rule
+    )
 
 
 def _url(rule, number):
@@ -38,8 +40,12 @@ def test_every_id_route_answers_404_for_an_id_beyond_the_integer_keys(app, burea
         headers = {"Authorization": f"Bearer {token}"} if rule.startswith("/api/") else {}
         for number in BEYOND:
             for method in methods:
-                response = client.open(_url(rule, number), method=method, headers=headers,
-                                       json={} if rule.startswith("/api/") and method == "POST" else None)
+                response = client.open(
+                    _url(rule, number),
+                    method=method,
+                    headers=headers,
+                    json={} if rule.startswith("/api/") and method == "POST" else None,
+                )
                 if response.status_code != 404:
                     problems.append(f"{method} {rule} with {number[:20]}: {response.status_code}")
     assert problems == []
@@ -47,14 +53,31 @@ def test_every_id_route_answers_404_for_an_id_beyond_the_integer_keys(app, burea
 
 def test_the_largest_id_is_looked_up_and_not_found(app, bureau, client_as, referral):
     client = client_as("admin")
-    for path in (f"/cases/{ID_MAX}", f"/tasks/{ID_MAX}", f"/cases/{referral.id}/attachments/{ID_MAX}",
-                 f"/agreements/{ID_MAX}"):
+    for path in (
+        f"/cases/{ID_MAX}",
+        f"/tasks/{ID_MAX}",
+        f"/cases/{referral.id}/attachments/{ID_MAX}",
+        f"/agreements/{ID_MAX}",
+    ):
         assert client.get(path).status_code == 404, path
     assert client.get(f"/cases/{referral.id}").status_code == 200
 
 
-@pytest.mark.parametrize("typed, number", [
-    ("1", 1), (" 42 ", 42), (str(ID_MAX), ID_MAX), (str(ID_MAX + 1), None), ("0", None), ("-1", None), ("", None),
-    (None, None), ("1e3", None), ("9" * 5000, None), ("0x10", None)])
+@pytest.mark.parametrize(
+    "typed, number",
+    [
+        ("1", 1),
+        (" 42 ", 42),
+        (str(ID_MAX), ID_MAX),
+        (str(ID_MAX + 1), None),
+        ("0", None),
+        ("-1", None),
+        ("", None),
+        (None, None),
+        ("1e3", None),
+        ("9" * 5000, None),
+        ("0x10", None),
+    ],
+)
 def test_an_id_typed_as_text_is_read_within_the_integer_keys(typed, number):
     assert parse_id(typed) == number

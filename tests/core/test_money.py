@@ -1,4 +1,5 @@
 """Amounts typed in yuan: one function reads them; finite, within MAX_YUAN, whole fen, or refused with a reason."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,10 +10,22 @@ from workflow_app.core.money import MAX_YUAN, AmountError, amount_in_capitals, p
 
 # what a security probe typed into the amount fields (issue 27), and plain typing mistakes
 BAD_AMOUNTS = {
-    "Infinity": "in digits", "-Infinity": "in digits", "inf": "in digits", "NaN": "in digits", "sNaN": "in digits",
-    "1E+400": "at most 9,999,999,999,999.99", "1e30": "at most", "1" * 29: "at most",
-    "99999999999999999999999.99": "at most", "10000000000000": "at most", "-10000000000000": "at most",
-    "1.234": "two decimals", "0.001": "two decimals", "abc": "in digits", "1,000": "in digits", "12 元": "in digits",
+    "Infinity": "in digits",
+    "-Infinity": "in digits",
+    "inf": "in digits",
+    "NaN": "in digits",
+    "sNaN": "in digits",
+    "1E+400": "at most 9,999,999,999,999.99",
+    "1e30": "at most",
+    "1" * 29: "at most",
+    "99999999999999999999999.99": "at most",
+    "10000000000000": "at most",
+    "-10000000000000": "at most",
+    "1.234": "two decimals",
+    "0.001": "two decimals",
+    "abc": "in digits",
+    "1,000": "in digits",
+    "12 元": "in digits",
 }
 
 
@@ -23,11 +36,21 @@ def test_what_is_no_amount_is_refused_with_its_reason(typed, reason):
     assert reason in str(refused.value.message)
 
 
-@pytest.mark.parametrize("typed, amount", [
-    ("12000.50", Decimal("12000.50")), (" 300 ", Decimal("300.00")), ("1E+2", Decimal("100.00")),
-    ("9999999999999.99", MAX_YUAN), ("0.010", Decimal("0.01")), (7, Decimal("7.00")), (Decimal("1.5"), Decimal("1.50")),
-    ("", None), ("   ", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "typed, amount",
+    [
+        ("12000.50", Decimal("12000.50")),
+        (" 300 ", Decimal("300.00")),
+        ("1E+2", Decimal("100.00")),
+        ("9999999999999.99", MAX_YUAN),
+        ("0.010", Decimal("0.01")),
+        (7, Decimal("7.00")),
+        (Decimal("1.5"), Decimal("1.50")),
+        ("", None),
+        ("   ", None),
+        (None, None),
+    ],
+)
 def test_amounts_are_read_as_decimals_of_whole_fen(typed, amount):
     assert parse_yuan(typed) == amount
     if amount is not None:
@@ -59,22 +82,25 @@ def test_fen_of_the_largest_amount_fit_a_json_double_and_a_bigint():
     assert yuan_to_fen(MAX_YUAN) * 3 < 2**53 < 2**63
 
 
-@pytest.mark.parametrize("fen, words", [
-    (1_234_567, "壹万贰仟叁佰肆拾伍元陆角柒分"),
-    (0, "零元整"),
-    (5, "伍分"),
-    (50, "伍角整"),                           # ends in 角: 整
-    (1_600, "壹拾陆元整"),                     # 10 to 19 yuan begin with 壹拾
-    (3_000_000, "叁万元整"),                   # zeros at the end: none written
-    (1_000_500, "壹万零伍元整"),               # a run of zeros between digits: one 零
-    (10_001_000, "壹拾万零壹拾元整"),          # a group below a thousand after a higher group: 零
-    (20_000_100_000, "贰亿零壹仟元整"),        # a group of zeros between two others: one 零
-    (32_504, "叁佰贰拾伍元零肆分"),            # no 角 but 分: 零 after 元
-    (168_032, "壹仟陆佰捌拾元叁角贰分"),
-    (10_000_000_000, "壹亿元整"),
-    (100_010_000_000_000, "壹万零壹亿元整"),
-    (999_999_999_999_999, "玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),  # MAX_YUAN
-])
+@pytest.mark.parametrize(
+    "fen, words",
+    [
+        (1_234_567, "壹万贰仟叁佰肆拾伍元陆角柒分"),
+        (0, "零元整"),
+        (5, "伍分"),
+        (50, "伍角整"),  # ends in 角: 整
+        (1_600, "壹拾陆元整"),  # 10 to 19 yuan begin with 壹拾
+        (3_000_000, "叁万元整"),  # zeros at the end: none written
+        (1_000_500, "壹万零伍元整"),  # a run of zeros between digits: one 零
+        (10_001_000, "壹拾万零壹拾元整"),  # a group below a thousand after a higher group: 零
+        (20_000_100_000, "贰亿零壹仟元整"),  # a group of zeros between two others: one 零
+        (32_504, "叁佰贰拾伍元零肆分"),  # no 角 but 分: 零 after 元
+        (168_032, "壹仟陆佰捌拾元叁角贰分"),
+        (10_000_000_000, "壹亿元整"),
+        (100_010_000_000_000, "壹万零壹亿元整"),
+        (999_999_999_999_999, "玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),  # MAX_YUAN
+    ],
+)
 def test_amounts_in_capitals_as_cheques_write_them(fen, words):
     assert amount_in_capitals(fen) == words
 

@@ -1,5 +1,6 @@
 """Reference data kept between requests: read once, read afresh after a change in this process at once, and in
 another worker process within REFERENCE_KEEP_SECONDS."""
+
 import time
 from datetime import date
 
@@ -77,6 +78,7 @@ def test_the_newest_versions_are_kept_and_a_new_one_starts_the_next_case(app, de
     assert latest_version("straight_line").version == 2
     assert create_case("straight_line").instance.process_version.version == 2
 
+
 def test_an_entered_calendar_year_shows_at_once_in_the_remaining_times(app):
     with app.app_context(), app.test_request_context():  # a request of its own, with its own g
         assert shown_calendar().is_workday(date(2026, 10, 8)) is True  # the day after the built-in holiday
@@ -89,9 +91,11 @@ def test_an_entered_calendar_year_shows_at_once_in_the_remaining_times(app):
 @pytest.fixture
 def other_worker(app_for_database):
     """A second app on the same database, as another gunicorn worker process would be."""
-    config = type("OtherWorker", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": app_for_database.config["SQLALCHEMY_DATABASE_URI"],
-        "REFERENCE_KEEP_SECONDS": 0.5})
+    config = type(
+        "OtherWorker",
+        (TestingConfig,),
+        {"SQLALCHEMY_DATABASE_URI": app_for_database.config["SQLALCHEMY_DATABASE_URI"], "REFERENCE_KEEP_SECONDS": 0.5},
+    )
     other = create_app(config)
     yield other
     with other.app_context():

@@ -1,4 +1,5 @@
 """An engine step's rows written with plain statements: the objects end as the ORM's flush would leave them."""
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -49,7 +50,9 @@ def test_a_change_is_written_with_the_version_checked_and_the_object_left_clean(
     assert not sa.inspect(instance).attrs.current_step.history.has_changes()
     db.session.commit()
     table = ProcessInstance.__table__
-    row = db.session.execute(sa.select(table.c.lock_version, table.c.current_step).where(table.c.id == instance.id)).one()
+    row = db.session.execute(
+        sa.select(table.c.lock_version, table.c.current_step).where(table.c.id == instance.id)
+    ).one()
     assert tuple(row) == (version + 1, "Elsewhere")
 
 
@@ -57,8 +60,11 @@ def test_a_change_to_a_row_another_transaction_changed_since_is_refused_and_writ
     instance = case.instance
     table = ProcessInstance.__table__
     # another transaction's step, committed after this one read the row
-    db.session.execute(table.update().where(table.c.id == instance.id)
-                       .values(lock_version=table.c.lock_version + 1, current_step="Theirs"))
+    db.session.execute(
+        table.update()
+        .where(table.c.id == instance.id)
+        .values(lock_version=table.c.lock_version + 1, current_step="Theirs")
+    )
     instance.current_step = "Mine"
     with pytest.raises(StaleDataError):
         write_rows(db.session)

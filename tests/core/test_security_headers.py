@@ -1,4 +1,5 @@
 """Every response carries the security headers; no template has a script the policy would block."""
+
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ def test_pages_files_and_errors_carry_the_headers(bureau, client_as):
 def test_what_a_signed_in_user_gets_is_never_stored_and_static_files_keep_their_caching(bureau, client_as, referral):
     from workflow_app.auth.operations import create_api_token
     from workflow_app.extensions import db
+
     client = client_as("kuiwen_handler")
     for url in ("/inbox", f"/cases/{referral.id}", "/account/password", "/no-such-page"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
@@ -29,8 +31,9 @@ def test_what_a_signed_in_user_gets_is_never_stored_and_static_files_keep_their_
     for url in ("/api/v1/tasks?queue=group", f"/api/v1/cases/{referral.id}", "/api/v1/cases/999999", "/api/v1/nothing"):
         response = api.get(url, headers={"Authorization": f"Bearer {token}"})
         assert response.headers.get("Cache-Control") == "no-store", url
-    posted = api.post(f"/api/v1/cases/{referral.id}/comments", json={"body": "x"},
-                      headers={"Authorization": f"Bearer {token}"})
+    posted = api.post(
+        f"/api/v1/cases/{referral.id}/comments", json={"body": "x"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert posted.status_code == 201 and posted.headers.get("Cache-Control") == "no-store"
 
 

@@ -1,4 +1,5 @@
 """Each setting has one default, in config.py: code outside an app reads config.Config, inside one the app's value."""
+
 import pytest
 
 import config as app_config
@@ -21,13 +22,15 @@ def test_inside_an_app_its_own_values_count(app):
         assert ModelLimits.current().call_depth == 7
         assert str(configured_working_hours().periods[0][0]) == "08:00:00"
     finally:
-        app.config.update(MODEL_CALL_DEPTH=app_config.Config.MODEL_CALL_DEPTH,
-                          WORKING_HOURS=app_config.Config.WORKING_HOURS)
+        app.config.update(
+            MODEL_CALL_DEPTH=app_config.Config.MODEL_CALL_DEPTH, WORKING_HOURS=app_config.Config.WORKING_HOURS
+        )
 
 
 def test_production_refuses_the_development_secret_key_even_in_a_subclass():
     class Deployed(ProductionConfig):
         SQLALCHEMY_DATABASE_URI = "sqlite://"
+
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(Deployed)
     assert not hasattr(TestingConfig, "DISPLAY_TIMEZONE") and not hasattr(TestingConfig, "ENV_NAME")

@@ -1,4 +1,5 @@
 """Behind TRUSTED_PROXY_COUNT reverse proxies the client's own address counts; a forwarded header a client wrote does not."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,12 +18,22 @@ def app_behind(app):
     made = []
 
     def factory(hops, base=TestingConfig, **settings):
-        config = type("ProxiedConfig", (base,), {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TRUSTED_PROXY_COUNT": hops,
-            "SECRET_KEY": "a-test-secret", "WTF_CSRF_ENABLED": False, "INPROCESS_WORKER": False,
-            "PASSWORD_HASH_METHOD": TestingConfig.PASSWORD_HASH_METHOD, **settings})
+        config = type(
+            "ProxiedConfig",
+            (base,),
+            {
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "TRUSTED_PROXY_COUNT": hops,
+                "SECRET_KEY": "a-test-secret",
+                "WTF_CSRF_ENABLED": False,
+                "INPROCESS_WORKER": False,
+                "PASSWORD_HASH_METHOD": TestingConfig.PASSWORD_HASH_METHOD,
+                **settings,
+            },
+        )
         made.append(create_app(config))
         return made[-1]
+
     yield factory
     for other in made:
         with other.app_context():
@@ -33,8 +44,12 @@ def sign_in(app, password, forwarded_for=None, forwarded_proto=None, username="h
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     if forwarded_proto:
         headers["X-Forwarded-Proto"] = forwarded_proto
-    return app.test_client().post("/login", data={"username": username, "password": password}, headers=headers,
-                                  environ_base={"REMOTE_ADDR": PROXY})
+    return app.test_client().post(
+        "/login",
+        data={"username": username, "password": password},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": PROXY},
+    )
 
 
 def failed_addresses():
@@ -80,5 +95,7 @@ def test_production_sends_hsts_on_https_as_the_trusted_proxy_says(app_behind, us
     untrusted = app_behind(0, base=ProductionConfig)  # a client's own X-Forwarded-Proto means nothing
     assert "Strict-Transport-Security" not in sign_in(untrusted, PASSWORD, forwarded_proto="https").headers
     development = app_behind(1)
-    assert "Strict-Transport-Security" not in sign_in(development, PASSWORD, "203.0.113.5",
-                                                      forwarded_proto="https").headers
+    assert (
+        "Strict-Transport-Security"
+        not in sign_in(development, PASSWORD, "203.0.113.5", forwarded_proto="https").headers
+    )

@@ -2,6 +2,7 @@
 
 Chromium missing: skipped with the reason on a laptop, a failure when REQUIRE_BROWSER=1 (CI).
 """
+
 import os
 import threading
 from pathlib import Path
@@ -14,8 +15,14 @@ from workflow_app import create_app
 from workflow_app.extensions import db
 
 DEMO_PASSWORD = "demo-pass-1"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -26,19 +33,25 @@ def live_app(live_server):
 
 class LiveServer(str):
     """The live server's base URL, which also knows its app."""
+
     app = None
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
-    config = type("E2EConfig", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD})
+    config = type(
+        "E2EConfig",
+        (TestingConfig,),
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD},
+    )
     app = create_app(config)
     with app.app_context():
         from flask_migrate import upgrade
+
         from workflow_app.demo import seed_demo
         from workflow_app.engine.operations import deploy_sources, read_sources
+
         upgrade()
         seed_demo(DEMO_PASSWORD)
         deploy_sources(read_sources([app.config["BPMN_DIR"]]))
@@ -63,11 +76,15 @@ def demo_server(tmp_path_factory):
     """A second live server on the demo as `make run` seeds it (`flask seed-demo`: every process in several states),
     for tests that walk the demo's pages; tests that set up their own data use live_server."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    config = type("DemoConfig", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD})
+    config = type(
+        "DemoConfig",
+        (TestingConfig,),
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD},
+    )
     app = create_app(config)
     with app.app_context():
         from flask_migrate import upgrade
+
         upgrade()
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output
@@ -84,6 +101,7 @@ def browser():
             pytest.fail(reason + " (REQUIRE_BROWSER=1)")
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
@@ -115,8 +133,14 @@ def page(browser, request, artifacts):
     context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
     page = context.new_page()
     problems = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     if getattr(request.node, "failed_call", False):

@@ -1,6 +1,7 @@
 """An administrator in a real browser: the working-day calendar from the administration's menu, Case repair from a
 case's page, a process retired (it leaves the dispatcher's start buttons; a start is refused saying so) and
 reinstated, and a version's diagram with what it changed from the version before."""
+
 from tests.e2e.test_sign_in import sign_in
 
 
@@ -14,7 +15,9 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
     page.goto(f"{demo_server}/cases/")
     page.locator("table a[href*='/cases/']").first.click()
     page.click("#repair-link")
-    assert "/admin/repair/" in page.url and page.locator("nav.nav-pills a[aria-current=page]").inner_text() == "案件修复"
+    assert (
+        "/admin/repair/" in page.url and page.locator("nav.nav-pills a[aria-current=page]").inner_text() == "案件修复"
+    )
 
     dispatcher = browser.new_context(locale="zh-CN").new_page()
     sign_in(dispatcher, demo_server, "dispatcher")

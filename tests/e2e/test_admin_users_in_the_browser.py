@@ -1,11 +1,13 @@
 """An administrator makes an enterprise's account in the browser: roles are ticked, not Ctrl-clicked; an account
 that would not work and a common password are refused beside their fields; the account made lands on the portal."""
+
 from tests.e2e.test_sign_in import sign_in
 
 
 def test_an_admin_creates_an_enterprise_account_only_when_it_works(live_server, live_app, page, browser, artifacts):
     with live_app.app_context():
         from workflow_app.auth.queries import find_user
+
         uscc = find_user("ent_huayu").enterprise.uscc
     sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/users/new")

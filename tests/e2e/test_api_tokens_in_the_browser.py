@@ -1,4 +1,5 @@
 """A handler makes a personal API token in the browser, a script uses it, the handler revokes it."""
+
 import requests
 
 from tests.e2e.test_sign_in import sign_in

@@ -1,5 +1,6 @@
 """The case page in a real browser: no 404 for the site's icon, a small file's size in bytes, and a print that is
 a clean work order (工单): its title, the case and its history, without navigation, forms, buttons or diagram."""
+
 from tests.e2e.test_sign_in import sign_in
 
 
@@ -22,8 +23,14 @@ def test_the_case_page_prints_as_a_work_order(demo_server, page, artifacts, tmp_
     page.emulate_media(media="print")
     assert page.locator("#print-title").is_visible() and number in page.locator("#print-title").inner_text()
     assert "案件工单" in page.locator("#print-title").inner_text()
-    for hidden in ("nav.topbar", "nav[aria-label=breadcrumb]", "#comments form", "#attachments form", "#diagram",
-                   "#case-actions"):
+    for hidden in (
+        "nav.topbar",
+        "nav[aria-label=breadcrumb]",
+        "#comments form",
+        "#attachments form",
+        "#diagram",
+        "#case-actions",
+    ):
         assert not page.locator(hidden).first.is_visible(), hidden
     assert page.locator("#timeline").is_visible() and page.locator("#attachments li").first.is_visible()
     visible_buttons = page.locator("button:visible, .btn:visible, input:visible, textarea:visible")

@@ -6,20 +6,28 @@ arrears as a severe risk and refers the case at once; Kuiwen's labour inspector 
 referral letter (移送函) built from the case, is refused without a case number and records 立案查处; the
 enterprise's portal says how the case ended.
 """
+
 import re
+
+import sqlalchemy as sa
 
 from tests.e2e.test_referral_in_the_browser import sign_out
 from tests.e2e.test_sign_in import sign_in
-import sqlalchemy as sa
-
 from workflow_app.auth.models import Enterprise
 from workflow_app.extensions import db
 
 WIDE = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 HUAYU = "潍坊华宇精密机械有限公司"
-ITEMS = ("contract_signing", "rules_procedure", "working_hours", "wage_payment", "social_insurance",
-         "female_protection", "injury_prevention")
+ITEMS = (
+    "contract_signing",
+    "rules_procedure",
+    "working_hours",
+    "wage_payment",
+    "social_insurance",
+    "female_protection",
+    "injury_prevention",
+)
 
 
 def screenshots(page, path, name, at="h1"):
@@ -102,9 +110,16 @@ def test_a_severe_risk_goes_to_labour_inspection_with_its_letter(live_server, li
     claim_from_the_group_queue(page, number)
     assert page.locator("h1").inner_text() == "劳动监察处理移送"
     letter = page.locator("#instructions").inner_text()
-    for text in ("劳动保障违法线索移送函", number, HUAYU, huayu_uscc,
-                 "工资支付（高）：近 3 个月未足额支付一线员工工资", "克扣或者无故拖欠劳动者劳动报酬（欠薪）",
-                 "未经限期整改", "拖欠 86 名员工 3 个月工资，劳动者多次到我局反映"):
+    for text in (
+        "劳动保障违法线索移送函",
+        number,
+        HUAYU,
+        huayu_uscc,
+        "工资支付（高）：近 3 个月未足额支付一线员工工资",
+        "克扣或者无故拖欠劳动者劳动报酬（欠薪）",
+        "未经限期整改",
+        "拖欠 86 名员工 3 个月工资，劳动者多次到我局反映",
+    ):
         assert text in letter, text
     page.check("input[name='data.labour_inspection_decision'][value=file_case]")
     page.fill("textarea[name='data.labour_inspection_notes']", "涉嫌拖欠工资，立案调查")

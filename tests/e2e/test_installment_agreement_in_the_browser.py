@@ -4,6 +4,7 @@ it and drafts the schedule in the handler UI, the enterprise reads the agreement
 the first payment, and the portal shows the updated schedule; an agreement ended by default shows its late fee.
 Screenshots at 1366 px and on a phone (390 x 844).
 """
+
 import re
 from datetime import date, timedelta
 
@@ -40,6 +41,7 @@ def test_apply_draft_sign_countersign_pay(live_server, live_app, page, artifacts
     from workflow_app.core.time import local_today
     from workflow_app.demo import open_installment_policy
     from workflow_app.extensions import db
+
     today = local_today()
     with live_app.app_context():  # the package says the notice's 2023-12-31, long past: the bureau extends it
         open_installment_policy(date(today.year + 1, 12, 31))

@@ -5,6 +5,7 @@ The unit applies from the portal home: it adds a trainee row with the add button
 身份证号 and sees the refusal beside that row's field, corrects it and submits; Kuiwen's handler claims the review,
 reads the model's instructions with the computed amounts and approves; the agency pays; the case is completed.
 """
+
 import re
 
 from tests.e2e.test_referral_in_the_browser import sign_out

@@ -4,6 +4,7 @@ The enterprise chooses its bank from the registered banks and attaches its evide
 application and the evidence's name in the instructions and agrees; the chosen bank's officer grants the months;
 another bank's officer finds the case nowhere; the portal tells the enterprise its new maturity date.
 """
+
 import re
 from datetime import timedelta
 
@@ -48,8 +49,9 @@ def test_the_enterprise_applies_with_evidence_the_county_and_its_bank_agree(live
     page.fill("input[name='data.maturity_date']", maturity.isoformat())
     page.fill("input[name='data.months_requested']", "6")
     page.fill("textarea[name='data.reason']", "主要客户回款延迟三个月，流动资金暂时紧张")
-    page.set_input_files("input[name='data.evidence']", files=[
-        {"name": "回款明细.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.set_input_files(
+        "input[name='data.evidence']", files=[{"name": "回款明细.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     screenshots(page, artifacts, "loan-extension-apply")
     page.click("#apply-form button[type=submit]")
     notice = page.locator(".alert[role=alert]").first.inner_text()

@@ -1,6 +1,7 @@
 """The pages on a phone (390×844), as a specialist on an enterprise visit and an enterprise clerk use them: the top
 bar folds behind a menu button, the inbox's filters fold so that the first screen shows tasks, tables read as one
 card per row, and nothing scrolls sideways."""
+
 from tests.e2e.test_sign_in import sign_in
 
 PHONE = {"width": 390, "height": 844}

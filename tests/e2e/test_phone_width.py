@@ -3,6 +3,7 @@ edge unless it sits in a box of its own that scrolls (a wide table, a diagram), 
 
 The pages are found as a person finds them: from the home page, following the links each page shows (a few of each
 kind: one case page is like another), GETs only, downloads left out."""
+
 import re
 from collections import Counter, deque
 from urllib.parse import urldefrag, urlparse
@@ -10,9 +11,11 @@ from urllib.parse import urldefrag, urlparse
 from tests.e2e.test_sign_in import sign_in
 
 WIDTH, HEIGHT = 390, 844
-PER_KIND = 2          # pages of one kind (the same path with other ids) visited per user
-PER_USER = 45         # pages visited per user at most
-SKIPPED = re.compile(r"(\.(csv|xlsx|bpmn|json|pdf|zip)$)|/attachments/|/files/|^/api/|^/static/|^/(metrics|healthz|readyz)")
+PER_KIND = 2  # pages of one kind (the same path with other ids) visited per user
+PER_USER = 45  # pages visited per user at most
+SKIPPED = re.compile(
+    r"(\.(csv|xlsx|bpmn|json|pdf|zip)$)|/attachments/|/files/|^/api/|^/static/|^/(metrics|healthz|readyz)"
+)
 
 # the elements past the right edge that are not inside a box that scrolls or clips sideways
 OVERFLOW = """() => {
@@ -61,9 +64,13 @@ def walk(page, base):
 def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
     with demo_server.app.app_context():
         import sqlalchemy as sa
+
         from workflow_app.auth.models import User
         from workflow_app.extensions import db
-        usernames = db.session.scalars(sa.select(User.username).where(User.active.is_(True)).order_by(User.username)).all()
+
+        usernames = db.session.scalars(
+            sa.select(User.username).where(User.active.is_(True)).order_by(User.username)
+        ).all()
         db.session.remove()
     report, visited = {}, 0
     for username in usernames:
@@ -75,5 +82,6 @@ def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
         report.update({f"{username} {path}": found for path, found in problems.items()})
         context.close()
     assert visited > 10 * len(usernames)  # the walk found the pages
-    assert report == {}, "\n".join(f"{where}: page {r['scroll']} px wide; {'; '.join(r['found'])}"
-                                   for where, r in report.items())
+    assert report == {}, "\n".join(
+        f"{where}: page {r['scroll']} px wide; {'; '.join(r['found'])}" for where, r in report.items()
+    )

@@ -1,6 +1,7 @@
 """A county supervisor reads the month's ranking in a real browser: the whole city's counties, theirs marked, those
 without data unranked at the end, the rule under the table; the XLSX keeps numbers and percentages as cells under a
 title with the month; on a phone the page does not scroll sideways."""
+
 import io
 
 import openpyxl
@@ -18,7 +19,7 @@ def test_a_county_supervisor_reads_and_exports_the_whole_ranking(demo_server, pa
     ranks = [rows.nth(i).get_attribute("data-rank") for i in range(rows.count())]
     ranked = [int(r) for r in ranks if r]
     assert ranked and ranked == sorted(ranked) and ranked[0] == 1
-    assert all(not r for r in ranks[len(ranked):])  # the unranked last
+    assert all(not r for r in ranks[len(ranked) :])  # the unranked last
     assert rows.nth(len(ranked)).locator("td").first.inner_text() == "—"
     assert "得分相同者名次并列" in page.locator("#ranking-rule").inner_text()
     page.screenshot(path=artifacts / "ranking-county-supervisor.png", full_page=True)

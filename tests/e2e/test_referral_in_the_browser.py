@@ -7,6 +7,7 @@ Shouguang's handler reads the return reason and the note on its sign-for, signs,
 accepts; after the follow-up wait the enterprise rates the outcome in the portal (不满意 needs its words); the case
 page shows the diagram and every step.
 """
+
 import re
 from datetime import timedelta
 
@@ -49,6 +50,7 @@ def end_the_follow_up_wait(app):
     from workflow_app.core.time import shift_clock
     from workflow_app.engine.worker import run_worker_pass
     from workflow_app.extensions import db
+
     with app.app_context():
         shift_clock(timedelta(days=31))
         try:
@@ -58,10 +60,10 @@ def end_the_follow_up_wait(app):
         db.session.remove()
 
 
-def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_enterprise(live_server, page,
-                                                                                         artifacts):
+def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_enterprise(live_server, page, artifacts):
     from workflow_app.core.uscc import uscc_check_char
     from workflow_app.demo import ENTERPRISES
+
     huayu = next(first17 for first17, name, _county in ENTERPRISES if name == "潍坊华宇精密机械有限公司")
     page.set_viewport_size(WIDE)
 
@@ -122,7 +124,7 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     assert not page.locator("input[name='data.sign_decision'][value=return]").is_checked()
     page.check("input[name='data.sign_decision'][value=sign]")
     page.click("#task-form button[type=submit]")
-    claim_from_group_queue(page, number)                     # the pool's, not Kuiwen's specialist's
+    claim_from_group_queue(page, number)  # the pool's, not Kuiwen's specialist's
     assert page.locator("h1").inner_text() == "协调解决"
     page.check("input[name='data.handle_outcome'][value=resolved]")
     page.fill("textarea[name='data.measures']", "组织专场招聘会，对接职业院校订单培养")

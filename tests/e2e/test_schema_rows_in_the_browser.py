@@ -1,5 +1,6 @@
 """The rows of a JSON Schema form in a real browser: static/schema_rows.js adds, removes and numbers rows under the
 Content-Security-Policy, and what the browser then posts reads back as the rows left on the page."""
+
 from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
@@ -8,21 +9,44 @@ from forms.schema_html import read_formdata, render_schema_form
 from workflow_app.core.security_headers import SECURITY_HEADERS
 
 SCHEMA = {
-    "type": "object", "required": ["unit", "trainees"],
+    "type": "object",
+    "required": ["unit", "trainees"],
     "properties": {
         "unit": {"type": "string", "title": "见习单位"},
-        "trainees": {"type": "array", "title": "见习人员", "minItems": 1, "maxItems": 4, "items": {
-            "type": "object", "required": ["name"], "properties": {
-                "name": {"type": "string", "title": "姓名"},
-                "months": {"type": "integer", "title": "见习月数"},
-                "degree": {"type": "string", "title": "学历", "oneOf": [{"const": "bachelor", "title": "本科"},
-                                                                      {"const": "master", "title": "硕士研究生"}]},
-            }}},
-        "sites": {"type": "array", "title": "见习基地", "items": {"type": "object", "properties": {
-            "site": {"type": "string", "title": "基地名称"},
-            "mentors": {"type": "array", "title": "带教老师", "items": {"type": "object", "properties": {
-                "mentor": {"type": "string", "title": "老师姓名"}}}},
-        }}},
+        "trainees": {
+            "type": "array",
+            "title": "见习人员",
+            "minItems": 1,
+            "maxItems": 4,
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "title": "姓名"},
+                    "months": {"type": "integer", "title": "见习月数"},
+                    "degree": {
+                        "type": "string",
+                        "title": "学历",
+                        "oneOf": [{"const": "bachelor", "title": "本科"}, {"const": "master", "title": "硕士研究生"}],
+                    },
+                },
+            },
+        },
+        "sites": {
+            "type": "array",
+            "title": "见习基地",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "site": {"type": "string", "title": "基地名称"},
+                    "mentors": {
+                        "type": "array",
+                        "title": "带教老师",
+                        "items": {"type": "object", "properties": {"mentor": {"type": "string", "title": "老师姓名"}}},
+                    },
+                },
+            },
+        },
     },
 }
 PAGE = """{% extends "base.html" %}{% block content %}<section class="card"><div class="card-body">
@@ -36,8 +60,12 @@ def open_form(page, live_server, live_app, values=None, errors=None):
     form = SchemaForm(SCHEMA, {"trainees": {"items": {"degree": {"ui:widget": "select"}}}})
     with live_app.test_request_context():
         html = render_template_string(PAGE, fields=render_schema_form(form, values or {}, errors or {}))
-    page.route(f"{live_server}{PATH}", lambda route: route.fulfill(
-        status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}))
+    page.route(
+        f"{live_server}{PATH}",
+        lambda route: route.fulfill(
+            status=200, body=html, headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS}
+        ),
+    )
     page.goto(f"{live_server}{PATH}")
     return form
 
@@ -70,8 +98,10 @@ def test_rows_are_added_removed_and_renumbered_and_post_what_is_left(live_server
     rows(page, "data.trainees").nth(1).locator("[data-row-remove]").click()
 
     assert rows(page, "data.trainees").locator("[data-row-number]").all_inner_texts() == ["1", "2"]
-    assert posted(page, live_app, form)["trainees"] == [{"name": "张三"},
-                                                        {"name": "王五", "months": 6, "degree": "master"}]
+    assert posted(page, live_app, form)["trainees"] == [
+        {"name": "张三"},
+        {"name": "王五", "months": 6, "degree": "master"},
+    ]
     trainees.locator("> [data-row-add]").click()
     trainees.locator("> [data-row-add]").click()
     assert trainees.locator("> [data-row-add]").is_disabled()  # maxItems 4
@@ -92,7 +122,8 @@ def test_a_row_added_inside_a_new_row_gets_its_own_names(live_server, live_app, 
 
     assert posted(page, live_app, form)["sites"] == [
         {"site": "一号基地", "mentors": [{"mentor": "陈老师"}]},
-        {"site": "二号基地", "mentors": [{"mentor": "刘老师"}, {"mentor": "赵老师"}]}]
+        {"site": "二号基地", "mentors": [{"mentor": "刘老师"}, {"mentor": "赵老师"}]},
+    ]
 
 
 def test_on_a_phone_rows_are_cards_named_by_their_number(live_server, live_app, page, artifacts):

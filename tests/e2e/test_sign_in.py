@@ -1,4 +1,5 @@
 """A person signs in and out in a real browser (CSRF on)."""
+
 from tests.e2e.conftest import DEMO_PASSWORD
 
 

@@ -1,5 +1,6 @@
 """A supervisor's day in a real browser: the dashboard shows a seeded overdue referral, the drill-down
 opens it, and the XLSX export downloaded from the page holds the same rows as the list."""
+
 import io
 
 import openpyxl
@@ -12,6 +13,7 @@ def test_a_supervisor_finds_an_overdue_referral_and_exports_the_list(live_server
         from workflow_app.demo import seed_late_referrals
         from workflow_app.extensions import db
         from workflow_app.sla.escalation import run_sla_sweep
+
         overdue, at_risk = seed_late_referrals()
         db.session.commit()
         numbers = (overdue.number, at_risk.number)

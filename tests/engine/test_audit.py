@@ -1,4 +1,5 @@
 """Audit events: written with the step that records them, in the order recorded, or not at all."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,8 +11,11 @@ from workflow_app.extensions import db
 
 
 def events(instance_id):
-    return db.session.execute(sa.select(AuditEvent.kind, AuditEvent.task_bpmn_id, AuditEvent.actor_id)
-                              .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)).all()
+    return db.session.execute(
+        sa.select(AuditEvent.kind, AuditEvent.task_bpmn_id, AuditEvent.actor_id)
+        .where(AuditEvent.instance_id == instance_id)
+        .order_by(AuditEvent.id)
+    ).all()
 
 
 def test_each_step_writes_its_events_in_the_order_recorded(deploy, create_case, user, check_round_trip):
@@ -22,8 +26,12 @@ def test_each_step_writes_its_events_in_the_order_recorded(deploy, create_case, 
     db.session.commit()
     check_round_trip(case.instance_id)
     assert events(case.instance_id) == [
-        ("instance_started", None, None), ("task_opened", "enter", None),
-        ("task_completed", "enter", user.id), ("script_run", "compute", None), ("task_opened", "review", None)]
+        ("instance_started", None, None),
+        ("task_opened", "enter", None),
+        ("task_completed", "enter", user.id),
+        ("script_run", "compute", None),
+        ("task_opened", "review", None),
+    ]
 
 
 def test_events_recorded_outside_an_operation_are_written_at_once(case, user):
@@ -45,4 +53,4 @@ def test_a_batch_writes_nothing_when_its_block_fails_and_an_inner_batch_joins_th
             record_audit(case.instance, "inner", user.id, case.created_at)
         assert events(case.instance_id) == before  # the inner block wrote nothing on its own
         record_audit(case.instance, "last", user.id, case.created_at)
-    assert [kind for kind, *_ in events(case.instance_id)[len(before):]] == ["outer", "inner", "last"]
+    assert [kind for kind, *_ in events(case.instance_id)[len(before) :]] == ["outer", "inner", "last"]

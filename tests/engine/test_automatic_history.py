@@ -1,6 +1,7 @@
 """The history of automatic steps (issue 28.7): each script, decision, gateway choice, timer and message the engine
 ran, recorded with its step, with the variables it changed; SpiffWorkflow's bookkeeping and the gateways that chose
 nothing are not recorded."""
+
 from datetime import timedelta
 
 import pytest
@@ -15,9 +16,14 @@ AUTOMATIC = ("script_run", "decision_made", "branch_taken", "timer_fired", "mess
 
 def history(instance_id):
     """(kind, step, actor, data) of every audit event of an instance, in order."""
-    return [tuple(row) for row in db.session.execute(
-        sa.select(AuditEvent.kind, AuditEvent.task_bpmn_id, AuditEvent.actor_id, AuditEvent.data)
-        .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(AuditEvent.kind, AuditEvent.task_bpmn_id, AuditEvent.actor_id, AuditEvent.data)
+            .where(AuditEvent.instance_id == instance_id)
+            .order_by(AuditEvent.id)
+        )
+    ]
 
 
 @pytest.fixture
@@ -31,37 +37,51 @@ def _enter(case, open_task, user, amount):
     db.session.commit()
 
 
-def test_a_script_a_decision_and_a_gateway_are_recorded_with_what_they_changed(automatic_case, open_task, user,
-                                                                                check_round_trip):
+def test_a_script_a_decision_and_a_gateway_are_recorded_with_what_they_changed(
+    automatic_case, open_task, user, check_round_trip
+):
     _enter(automatic_case, open_task, user, 60)
     check_round_trip(automatic_case.instance_id)
     events = history(automatic_case.instance_id)
     kinds = [kind for kind, *_rest in events]
-    assert kinds == ["instance_started", "task_opened", "task_completed", "script_run", "decision_made",
-                     "branch_taken"]
+    assert kinds == ["instance_started", "task_opened", "task_completed", "script_run", "decision_made", "branch_taken"]
     script, decision, branch = events[3:]
     assert script == ("script_run", "compute", None, {"changed": {"total": 120}, "removed": ["scratch"]})
-    assert decision == ("decision_made", "route", None, {"outputs": {"section": "社会保险服务"},
-                                                          "changed": {"section": "社会保险服务"}})
-    assert branch == ("branch_taken", "gw", None, {"to": [{"step": "await_docs", "name": "Await the documents",
-                                                          "condition": "total > 100"}]})
+    assert decision == (
+        "decision_made",
+        "route",
+        None,
+        {"outputs": {"section": "社会保险服务"}, "changed": {"section": "社会保险服务"}},
+    )
+    assert branch == (
+        "branch_taken",
+        "gw",
+        None,
+        {"to": [{"step": "await_docs", "name": "Await the documents", "condition": "total > 100"}]},
+    )
 
 
-def test_a_message_from_outside_is_recorded_once_with_who_sent_it_and_what_it_set(automatic_case, open_task, user,
-                                                                                  check_round_trip):
+def test_a_message_from_outside_is_recorded_once_with_who_sent_it_and_what_it_set(
+    automatic_case, open_task, user, check_round_trip
+):
     _enter(automatic_case, open_task, user, 60)
     deliver_message(automatic_case.instance_id, "docs_received", {"pages": 12}, user.id)
     db.session.commit()
     check_round_trip(automatic_case.instance_id)
     received = [event for event in history(automatic_case.instance_id) if event[0] == "message_received"]
-    assert received == [("message_received", "await_docs", user.id,
-                         {"name": "docs_received", "payload": {"pages": 12}, "changed": {"documents": {"pages": 12}}})]
+    assert received == [
+        (
+            "message_received",
+            "await_docs",
+            user.id,
+            {"name": "docs_received", "payload": {"pages": 12}, "changed": {"documents": {"pages": 12}}},
+        )
+    ]
     after = [kind for kind, *_rest in history(automatic_case.instance_id)][-3:]
     assert after == ["message_received", "task_opened", "task_opened"]  # the merge and the fork chose nothing
 
 
-def test_the_default_way_and_a_timer_fired_later_are_recorded(automatic_case, open_task, user, clock,
-                                                               check_round_trip):
+def test_the_default_way_and_a_timer_fired_later_are_recorded(automatic_case, open_task, user, clock, check_round_trip):
     _enter(automatic_case, open_task, user, 10)
     branch = history(automatic_case.instance_id)[-1]
     assert branch == ("branch_taken", "gw", None, {"to": [{"step": "wait", "name": "Wait a day", "condition": None}]})

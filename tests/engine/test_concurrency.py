@@ -1,4 +1,5 @@
 """Two writers at once: one completion wins, a due timer fires once, the worker is prompt."""
+
 import threading
 import time
 
@@ -49,6 +50,7 @@ def one_won_and_the_other_was_told_who(results) -> None:
     else:
         assert "办理完成" in str(conflicts[0]) or "同时被他人修改" in str(conflicts[0])
 
+
 def test_two_concurrent_completions_one_wins_the_other_gets_a_conflict(app, case, create_user):
     alice, bob = create_user("alice"), create_user("bob")
     lock_version = case.instance.lock_version
@@ -57,8 +59,13 @@ def test_two_concurrent_completions_one_wins_the_other_gets_a_conflict(app, case
         if task is None:
             break
         task_id = task.id
-        results = run_together(app, [lambda: complete_task(task_id, {"amount": "1"}, alice.id),
-                                     lambda: complete_task(task_id, {"amount": "2"}, bob.id)])
+        results = run_together(
+            app,
+            [
+                lambda task_id=task_id: complete_task(task_id, {"amount": "1"}, alice.id),
+                lambda task_id=task_id: complete_task(task_id, {"amount": "2"}, bob.id),
+            ],
+        )
         one_won_and_the_other_was_told_who(results)
     db.session.expire_all()
     completed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.kind == "task_completed")).all()
@@ -76,8 +83,11 @@ def test_two_workers_racing_for_due_timers_fire_each_once(app, deploy, create_ca
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["fired"] for r in results) == 8
     db.session.expire_all()
-    fired = db.session.execute(sa.select(AuditEvent.instance_id, sa.func.count()).where(
-        AuditEvent.kind == "timer_fired").group_by(AuditEvent.instance_id)).all()
+    fired = db.session.execute(
+        sa.select(AuditEvent.instance_id, sa.func.count())
+        .where(AuditEvent.kind == "timer_fired")
+        .group_by(AuditEvent.instance_id)
+    ).all()
     assert sorted(fired) == sorted((c.instance_id, 1) for c in cases)
     escalations = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.bpmn_id == "escalated"))
     assert escalations == 8
@@ -103,8 +113,9 @@ def test_running_worker_fires_a_due_timer_within_5_seconds(app, deploy, create_c
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_completion_that_waited_for_the_lock_works_on_the_open_tasks_as_committed(app, deploy, create_case,
-                                                                                   create_user):
+def test_a_completion_that_waited_for_the_lock_works_on_the_open_tasks_as_committed(
+    app, deploy, create_case, create_user
+):
     """Both branches of a fork completed at once: the second waits for the first's row lock, then closes only its own.
 
     PostgreSQL returns the rows joined to a locked row as they were before the wait; the step must not take
@@ -149,8 +160,11 @@ def test_a_completion_that_waited_for_the_lock_works_on_the_open_tasks_as_commit
     deadline = time.monotonic() + 10
     waiting = 0
     while not waiting and time.monotonic() < deadline:  # the second is inside its lock statement, snapshot taken
-        waiting = db.session.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                            "AND datname = current_database()"))
+        waiting = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
         db.session.commit()
         time.sleep(0.02)
     release.set()
@@ -162,9 +176,13 @@ def test_a_completion_that_waited_for_the_lock_works_on_the_open_tasks_as_commit
     rows = {t.bpmn_id: t for t in db.session.scalars(sa.select(Task).where(Task.instance_id == instance_id))}
     assert sorted(rows) == ["a", "b", "c"]
     assert (rows["a"].state, rows["a"].completed_by_id, rows["a"].completed_at) == (
-        "completed", alice_id, outcome["a_completed_at"])
+        "completed",
+        alice_id,
+        outcome["a_completed_at"],
+    )
     assert (rows["b"].state, rows["b"].completed_by_id) == ("completed", bob_id)
     assert rows["c"].state == "open"
-    kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id)
-                               .order_by(AuditEvent.id)).all()
+    kinds = db.session.scalars(
+        sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    ).all()
     assert kinds.count("task_completed") == 2 and "task_cancelled" not in kinds

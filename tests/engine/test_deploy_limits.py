@@ -1,5 +1,6 @@
 """Deploying hostile model files: a DTD in any encoding, and expressions too large to compile, are refused with one
 line naming the file and the element, on the page, in the CLI and in the operation; nothing is stored."""
+
 import io
 
 import pytest
@@ -20,17 +21,27 @@ def _models():
     gateway = (DATA / "exclusive_gateway.bpmn").read_text().replace("amount &gt; 100", HUGE)
     decision = DMN.replace("len([x for x in range(10**7) for y in range(10**7)]) &gt; ?", HUGE)
     return {
-        "script": ({"poisoned.bpmn": poisoned_bpmn("poisoned", script(f"x = {HUGE}"), BY_HAND)},
-                   "poisoned.bpmn, ScriptTask 'poison': script: "),
-        "nested script": ({"poisoned.bpmn": poisoned_bpmn("poisoned", script(f"x = {DEEP}"), BY_HAND)},
-                          "poisoned.bpmn, ScriptTask 'poison': script: "),
+        "script": (
+            {"poisoned.bpmn": poisoned_bpmn("poisoned", script(f"x = {HUGE}"), BY_HAND)},
+            "poisoned.bpmn, ScriptTask 'poison': script: ",
+        ),
+        "nested script": (
+            {"poisoned.bpmn": poisoned_bpmn("poisoned", script(f"x = {DEEP}"), BY_HAND)},
+            "poisoned.bpmn, ScriptTask 'poison': script: ",
+        ),
         "condition": ({"exclusive_gateway.bpmn": gateway}, "exclusive_gateway.bpmn, ExclusiveGateway 'gw'"),
-        "timer": ({"poisoned.bpmn": poisoned_bpmn("poisoned", timer(HUGE), BY_HAND)},
-                  "poisoned.bpmn, IntermediateCatchEvent 'poison'"),
-        "property": ({"one_task.bpmn": one_task(props=f'<spiffworkflow:property name="assignee" value="{HUGE}" />')},
-                     "one_task.bpmn, UserTask 'ask'"),
-        "DMN cell": ({"looping.dmn": decision, "poisoned.bpmn": poisoned_bpmn("poisoned", script("x = 1"), BY_HAND)},
-                     "looping.dmn"),
+        "timer": (
+            {"poisoned.bpmn": poisoned_bpmn("poisoned", timer(HUGE), BY_HAND)},
+            "poisoned.bpmn, IntermediateCatchEvent 'poison'",
+        ),
+        "property": (
+            {"one_task.bpmn": one_task(props=f'<spiffworkflow:property name="assignee" value="{HUGE}" />')},
+            "one_task.bpmn, UserTask 'ask'",
+        ),
+        "DMN cell": (
+            {"looping.dmn": decision, "poisoned.bpmn": poisoned_bpmn("poisoned", script("x = 1"), BY_HAND)},
+            "looping.dmn",
+        ),
     }
 
 

@@ -1,22 +1,29 @@
 """Suspend, resume, cancel and retry a case; every change audited."""
+
 import time
 
 import pytest
 import sqlalchemy as sa
 
+from tests.engine.test_scripts import process
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.engine.models import AuditEvent, Task
-from workflow_app.engine.operations import (cancel_instance, complete_task, resume_instance, retry_instance,
-                                            suspend_instance)
+from workflow_app.engine.operations import (
+    cancel_instance,
+    complete_task,
+    resume_instance,
+    retry_instance,
+    suspend_instance,
+)
 from workflow_app.engine.queries import current_data, instance_timers, open_tasks
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
-from tests.engine.test_scripts import process
 
 
 def kinds(instance_id):
-    return db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id)
-                              .order_by(AuditEvent.id)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    ).all()
 
 
 def test_suspended_case_refuses_work_and_its_timers_wait(deploy, create_case, user, check_round_trip):
@@ -55,8 +62,7 @@ def test_cancel_closes_tasks_and_timers(deploy, create_case, user, check_round_t
         cancel_instance(case.instance_id, "again", user.id)
 
 
-def test_failed_script_marks_the_case_and_retry_after_a_data_fix_continues(deploy, create_case, user,
-                                                                             check_round_trip):
+def test_failed_script_marks_the_case_and_retry_after_a_data_fix_continues(deploy, create_case, user, check_round_trip):
     deploy(sources=process("result = 100 / divisor"))
     case = create_case("scripted", {"divisor": 0})
     assert case.instance.status == "error"

@@ -1,16 +1,17 @@
 """Model code runs within a budget: a looping or greedy model stops its own case in error, in a web request and
 in the worker, and everything else goes on (issue: hostile models)."""
+
 import time
 
 import pytest
 import sqlalchemy as sa
 
+from tests.poisons import BUDGET_POISONS, BY_HAND, BY_TIMER, DATA_POISONS, DMN, poisoned_bpmn, script
 from workflow_app.engine.models import ProcessInstance
 from workflow_app.engine.queries import open_tasks
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
 
-from tests.poisons import BUDGET_POISONS, BY_HAND, BY_TIMER, DATA_POISONS, DMN, poisoned_bpmn, script
 
 @pytest.fixture
 def small_budget(app, monkeypatch):
@@ -23,6 +24,7 @@ def deploy_poison(deploy, small_budget):
     def factory(poison, first=BY_HAND, pid="poisoned"):
         deploy(sources={f"{pid}.bpmn": poisoned_bpmn(pid, poison, first), "looping.dmn": DMN})
         return pid
+
     return factory
 
 
@@ -40,8 +42,9 @@ def _assert_in_repair(client_as, create_user, instance, expected):
 
 
 @pytest.mark.parametrize("name", sorted(BUDGET_POISONS) + sorted(DATA_POISONS))
-def test_a_poisoned_step_in_a_web_request_stops_its_case_in_error(name, deploy_poison, create_case, create_user,
-                                                                   client_as):
+def test_a_poisoned_step_in_a_web_request_stops_its_case_in_error(
+    name, deploy_poison, create_case, create_user, client_as
+):
     poison, expected = BUDGET_POISONS.get(name) or DATA_POISONS[name]
     pid = deploy_poison(poison)
     case = create_case(pid)
@@ -61,8 +64,9 @@ def test_a_poisoned_step_in_a_web_request_stops_its_case_in_error(name, deploy_p
 
 
 @pytest.mark.parametrize("name", sorted(BUDGET_POISONS) + sorted(DATA_POISONS))
-def test_a_poisoned_step_in_the_worker_stops_its_case_and_the_worker_goes_on(name, deploy_poison, deploy, create_case,
-                                                                             create_user, client_as):
+def test_a_poisoned_step_in_the_worker_stops_its_case_and_the_worker_goes_on(
+    name, deploy_poison, deploy, create_case, create_user, client_as
+):
     poison, expected = BUDGET_POISONS.get(name) or DATA_POISONS[name]
     pid = deploy_poison(poison, first=BY_TIMER)
     deploy("timer_then_script.bpmn")
@@ -79,8 +83,12 @@ def test_a_poisoned_step_in_the_worker_stops_its_case_and_the_worker_goes_on(nam
 
 
 def test_ordinary_scripts_keep_working_within_the_budget(deploy_poison, create_case, client_as, create_user):
-    pid = deploy_poison(script("total = sum(n * n for n in range(1000))\ndef double(n):\n    return 2 * n\n"
-                               "doubled = [double(n) for n in [1, 2, 3]]\nlabel = f'{total}'\nwidth = 'x' * 10"))
+    pid = deploy_poison(
+        script(
+            "total = sum(n * n for n in range(1000))\ndef double(n):\n    return 2 * n\n"
+            "doubled = [double(n) for n in [1, 2, 3]]\nlabel = f'{total}'\nwidth = 'x' * 10"
+        )
+    )
     case = create_case(pid)
     [task] = open_tasks(case.instance_id)
     create_user("handler", roles=("clerk",), org="kuiwen")
@@ -92,8 +100,14 @@ def test_ordinary_scripts_keep_working_within_the_budget(deploy_poison, create_c
 def test_a_start_whose_first_step_fails_stores_nothing(deploy_poison, create_case):
     from workflow_app.cases.models import Case
     from workflow_app.core.errors import ConflictError
-    pid = deploy_poison(script("numbers = (n for n in [1])"), first=script("x = 1").replace('id="poison"', 'id="first"')
-                        .replace("f2</bpmn:incoming>", "f1</bpmn:incoming>").replace(">f3<", ">f2<"))
+
+    pid = deploy_poison(
+        script("numbers = (n for n in [1])"),
+        first=script("x = 1")
+        .replace('id="poison"', 'id="first"')
+        .replace("f2</bpmn:incoming>", "f1</bpmn:incoming>")
+        .replace(">f3<", ">f2<"),
+    )
     with pytest.raises(ConflictError, match="generator"):
         create_case(pid)
     db.session.rollback()
@@ -106,6 +120,7 @@ def test_an_admin_cancels_a_case_whose_step_is_looping(app, deploy_poison, creat
     import threading
 
     from workflow_app.engine.operations import cancel_instance, complete_task
+
     monkeypatch.setitem(app.config, "MODEL_CPU_SECONDS", 1.5)
     pid = deploy_poison(script("while True:\n    pass"))
     case = create_case(pid)
@@ -137,12 +152,14 @@ def test_an_admin_cancels_a_case_whose_step_is_looping(app, deploy_poison, creat
     # PostgreSQL: the cancel waited for the step, which stopped the case in error; SQLite: the cancel wrote first and
     # the step's write lost (a conflict)
     from workflow_app.core.errors import ConflictError
+
     assert outcome.get("completion") is None or isinstance(outcome["completion"], ConflictError)
     assert _instance(case).status == "cancelled"
 
 
-def test_an_admins_retry_of_a_poisoned_case_stops_it_again_with_the_reason(deploy_poison, create_case, create_user,
-                                                                           client_as):
+def test_an_admins_retry_of_a_poisoned_case_stops_it_again_with_the_reason(
+    deploy_poison, create_case, create_user, client_as
+):
     pid = deploy_poison(DATA_POISONS["bytes left in data"][0], first=BY_TIMER)
     case = create_case(pid)
     time.sleep(0.2)
@@ -155,6 +172,8 @@ def test_an_admins_retry_of_a_poisoned_case_stops_it_again_with_the_reason(deplo
     instance = _instance(case)
     assert instance.status == "error" and "bytes" in instance.error_message
     from workflow_app.engine.models import AuditEvent
-    kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance.id)
-                               .order_by(AuditEvent.id)).all()
+
+    kinds = db.session.scalars(
+        sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)
+    ).all()
     assert kinds.count("instance_error") == 2  # the retry itself went with its rolled-back step

@@ -1,4 +1,5 @@
 """Process packages: a spiff-arena folder (or a .zip of it) deploys as one version that carries every file it uses."""
+
 import hashlib
 import io
 import json
@@ -19,13 +20,21 @@ from workflow_app.engine.queries import open_tasks, start_form_files, task_form_
 from workflow_app.extensions import db
 
 PACKAGE = DATA / "packages" / "permit-review"
-PACKAGE_FILES = {"permit-review.bpmn", "permit-fee.dmn", "application-schema.json", "application-uischema.json",
-                 "review-schema.json", "review-uischema.json", "process_model.json"}
+PACKAGE_FILES = {
+    "permit-review.bpmn",
+    "permit-fee.dmn",
+    "application-schema.json",
+    "application-uischema.json",
+    "review-schema.json",
+    "review-uischema.json",
+    "process_model.json",
+}
 
 
 @pytest.fixture
 def create_package(tmp_path):
     """A copy of the permit-review package under tmp_path/<folder>, with files changed by {name: text}."""
+
     def factory(folder="permit-review", changes=None, removed=(), parent=None):
         target = (parent or tmp_path) / folder
         shutil.copytree(PACKAGE, target)
@@ -34,6 +43,7 @@ def create_package(tmp_path):
         for name in removed:
             (target / name).unlink()
         return target
+
     return factory
 
 
@@ -58,8 +68,9 @@ def deploy_paths(*paths):
 
 
 def stored(process_id="permit_review"):
-    return db.session.scalars(sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                              .order_by(ProcessVersion.version)).all()
+    return db.session.scalars(
+        sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id).order_by(ProcessVersion.version)
+    ).all()
 
 
 def refusal(sources) -> list[str]:
@@ -97,8 +108,10 @@ def test_a_one_file_version_hashes_as_before_versions_carried_their_other_files(
     """So that redeploying an unchanged one-file process after the upgrade makes no new version."""
     deploy("straight_line.bpmn")
     [version] = stored("straight_line")
-    assert version.sha256 == hashlib.sha256(
-        (version.spec_json + "\n" + version.files["straight_line.bpmn"]).encode("utf-8")).hexdigest()
+    assert (
+        version.sha256
+        == hashlib.sha256((version.spec_json + "\n" + version.files["straight_line.bpmn"]).encode("utf-8")).hexdigest()
+    )
 
 
 def test_the_package_as_a_zip_of_its_folder_or_of_its_files_is_the_same_version(app, package, tmp_path):
@@ -124,8 +137,11 @@ def test_a_package_deploys_alike_from_its_folder_and_from_a_parent_folder(app, c
 def test_any_changed_file_alone_makes_the_next_version(app, create_package, changed):
     deploy_paths(create_package("v1"))
     original = (PACKAGE / changed).read_text(encoding="utf-8")
-    edited = original.replace('"textarea"', '"text"').replace('"50.00"', '"60.00"').replace(
-        "Permit review", "Permit review (2027)")
+    edited = (
+        original.replace('"textarea"', '"text"')
+        .replace('"50.00"', '"60.00"')
+        .replace("Permit review", "Permit review (2027)")
+    )
     assert edited != original
     result = deploy_paths(create_package("v2", changes={changed: edited}))
     assert [(v.process_id, v.version) for v in result.created] == [("permit_review", 2)]
@@ -154,15 +170,21 @@ def test_referral_bpmn_deployed_alone_takes_its_decisions_and_forms_from_the_sto
     deploy_paths(package)
     [first] = stored("referral")
     assert {"referral.bpmn", "referral_routing.dmn", "county_name.dmn", "redispatch-schema.json"} <= set(first.files)
-    changed = (package / "referral.bpmn").read_text(encoding="utf-8").replace('name="问题需求转办"', 'name="问题需求转办（新）"')
+    changed = (
+        (package / "referral.bpmn")
+        .read_text(encoding="utf-8")
+        .replace('name="问题需求转办"', 'name="问题需求转办（新）"')
+    )
     result = deploy_sources({"referral.bpmn": changed.encode()})
     db.session.commit()
     assert [(v.process_id, v.version) for v in result.created] == [("referral", 2)]
     assert ("referral", "referral_routing.dmn", "referral", 1) in result.kept
     assert ("referral", "redispatch-schema.json", "referral", 1) in result.kept
     second = stored("referral")[1]
-    assert second.files == {**{name: text for name, text in first.files.items() if name != "process_model.json"},
-                            "referral.bpmn": changed}
+    assert second.files == {
+        **{name: text for name, text in first.files.items() if name != "process_model.json"},
+        "referral.bpmn": changed,
+    }
     again = deploy_sources({"referral.bpmn": changed.encode()})  # the same files as version 2: unchanged
     assert again.created == [] and again.unchanged == ["referral"]
 
@@ -213,6 +235,7 @@ def test_a_stored_version_cannot_be_changed(app, package):
 
 def test_version_json_of_a_file_the_version_lacks_is_not_found(app, package):
     from workflow_app.core.errors import NotFound
+
     deploy_paths(package)
     with pytest.raises(NotFound):
         version_json(stored()[0].sha256, "no-such-schema.json")
@@ -224,29 +247,61 @@ def test_a_task_without_a_json_schema_has_no_form_files(app, deploy, create_case
     assert task_form_files(open_tasks(case.instance_id)[0]) == (None, None)
 
 
-@pytest.mark.parametrize("changes, removed, expected", [
-    ({}, ["review-uischema.json"],
-     "permit-review/permit-review.bpmn, UserTask 'Activity_review': formUiSchemaFilename names review-uischema.json, "
-     "which is neither among the files given nor in the deployed version"),
-    ({"review-schema.json": '{"type": "object",}'}, [],
-     "permit-review/permit-review.bpmn, UserTask 'Activity_review': permit-review/review-schema.json:1:19: "
-     "not valid JSON: Expecting property name enclosed in double quotes"),
-    ({"application-schema.json": '[1, 2]'}, [],
-     "permit-review/permit-review.bpmn, StartEvent 'StartEvent_1': permit-review/application-schema.json: "
-     "a form's JSON Schema must be a JSON object"),
-    ({"review-schema.json": '{"type": "object", "maximum": NaN}'}, [],
-     "permit-review/permit-review.bpmn, UserTask 'Activity_review': permit-review/review-schema.json: NaN is not "
-     "allowed in JSON"),
-    ({"review-schema.json": b'\xff\xfe{}'}, [],
-     "permit-review/permit-review.bpmn, UserTask 'Activity_review': permit-review/review-schema.json: not UTF-8 text"),
-    ({"process_model.json": '{"primary_file_name": "main.bpmn"}'}, [],
-     "permit-review/process_model.json: primary_file_name 'main.bpmn' is not among the package's .bpmn files"),
-    ({"process_model.json": '{"primary_process_id": "other"}'}, [],
-     "permit-review/process_model.json: primary_process_id 'other' is no executable bpmn:process of the package "
-     "(found: permit_review)"),
-    ({"process_model.json": '{"display_name": 12}'}, [], "permit-review/process_model.json: display_name must be a string"),
-    ({"process_model.json": '{"display_name": "x",'}, [], "permit-review/process_model.json:1:22: not valid JSON: "),
-])
+@pytest.mark.parametrize(
+    "changes, removed, expected",
+    [
+        (
+            {},
+            ["review-uischema.json"],
+            "permit-review/permit-review.bpmn, UserTask 'Activity_review': formUiSchemaFilename names review-uischema.json, "
+            "which is neither among the files given nor in the deployed version",
+        ),
+        (
+            {"review-schema.json": '{"type": "object",}'},
+            [],
+            "permit-review/permit-review.bpmn, UserTask 'Activity_review': permit-review/review-schema.json:1:19: "
+            "not valid JSON: Expecting property name enclosed in double quotes",
+        ),
+        (
+            {"application-schema.json": "[1, 2]"},
+            [],
+            "permit-review/permit-review.bpmn, StartEvent 'StartEvent_1': permit-review/application-schema.json: "
+            "a form's JSON Schema must be a JSON object",
+        ),
+        (
+            {"review-schema.json": '{"type": "object", "maximum": NaN}'},
+            [],
+            "permit-review/permit-review.bpmn, UserTask 'Activity_review': permit-review/review-schema.json: NaN is not "
+            "allowed in JSON",
+        ),
+        (
+            {"review-schema.json": b"\xff\xfe{}"},
+            [],
+            "permit-review/permit-review.bpmn, UserTask 'Activity_review': permit-review/review-schema.json: not UTF-8 text",
+        ),
+        (
+            {"process_model.json": '{"primary_file_name": "main.bpmn"}'},
+            [],
+            "permit-review/process_model.json: primary_file_name 'main.bpmn' is not among the package's .bpmn files",
+        ),
+        (
+            {"process_model.json": '{"primary_process_id": "other"}'},
+            [],
+            "permit-review/process_model.json: primary_process_id 'other' is no executable bpmn:process of the package "
+            "(found: permit_review)",
+        ),
+        (
+            {"process_model.json": '{"display_name": 12}'},
+            [],
+            "permit-review/process_model.json: display_name must be a string",
+        ),
+        (
+            {"process_model.json": '{"display_name": "x",'},
+            [],
+            "permit-review/process_model.json:1:22: not valid JSON: ",
+        ),
+    ],
+)
 def test_a_package_with_a_bad_form_file_is_refused_naming_file_and_element(app, changes, removed, expected):
     lines = refusal(package_sources(changes=changes, removed=removed))
     assert lines[0] == "The process files cannot be deployed"
@@ -259,20 +314,28 @@ def test_a_schema_that_is_no_form_is_refused_at_deploy_naming_file_and_pointer(a
     schema["properties"]["reason"]["pattern"] = "(unclosed"
     lines = refusal(package_sources(changes={"review-schema.json": json.dumps(schema)}))
     [line] = lines[1:]
-    assert line.startswith("permit-review/permit-review.bpmn, UserTask 'Activity_review': "
-                           "permit-review/review-schema.json#/properties/reason/pattern"), line
+    assert line.startswith(
+        "permit-review/permit-review.bpmn, UserTask 'Activity_review': "
+        "permit-review/review-schema.json#/properties/reason/pattern"
+    ), line
 
 
 def test_a_task_with_a_form_key_and_a_json_schema_is_refused(app):
-    both = one_task(props='<spiffworkflow:property name="formKey" value="referral_sign_for" />'
-                          '<spiffworkflow:property name="formJsonSchemaFilename" value="form.json" />')
+    both = one_task(
+        props='<spiffworkflow:property name="formKey" value="referral_sign_for" />'
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="form.json" />'
+    )
     lines = refusal({"both.bpmn": both.encode(), "form.json": b'{"type": "object"}'})
-    assert "both.bpmn, UserTask 'ask': both formKey and formJsonSchemaFilename are set; a task has one form, so keep " \
-           "one" in lines
+    assert (
+        "both.bpmn, UserTask 'ask': both formKey and formJsonSchemaFilename are set; a task has one form, so keep "
+        "one" in lines
+    )
     ui_only = one_task(props='<spiffworkflow:property name="formUiSchemaFilename" value="ui.json" />')
     lines = refusal({"ui_only.bpmn": ui_only.encode(), "ui.json": b"{}"})
-    assert "ui_only.bpmn, UserTask 'ask': formUiSchemaFilename is set without formJsonSchemaFilename; a ui schema " \
-           "lays out a JSON Schema form" in lines
+    assert (
+        "ui_only.bpmn, UserTask 'ask': formUiSchemaFilename is set without formJsonSchemaFilename; a ui schema "
+        "lays out a JSON Schema form" in lines
+    )
 
 
 def test_a_refusal_in_chinese_names_file_and_element(app):
@@ -281,7 +344,8 @@ def test_a_refusal_in_chinese_names_file_and_element(app):
     db.session.rollback()
     assert refused.value.details == [
         "permit-review/permit-review.bpmn, UserTask 'Activity_review'：formUiSchemaFilename 指定的 "
-        "review-uischema.json 既不在所给文件中，也不在已部署的版本中"]
+        "review-uischema.json 既不在所给文件中，也不在已部署的版本中"
+    ]
 
 
 def zip_of(entries: dict) -> bytes:
@@ -295,21 +359,31 @@ def zip_of(entries: dict) -> bytes:
 def encrypted(archive: bytes) -> bytes:
     """The zip with its (one) entry marked encrypted in the central directory, as zipfile cannot write one."""
     at = archive.index(b"PK\x01\x02") + 8  # the general purpose flags of the entry's central directory header
-    return archive[:at] + bytes([archive[at] | 0x1]) + archive[at + 1:]
+    return archive[:at] + bytes([archive[at] | 0x1]) + archive[at + 1 :]
 
 
-@pytest.mark.parametrize("archive, expected", [
-    (zip_of({"pkg/ok.bpmn": "x", "../evil.bpmn": "x"}),
-     "bad.zip: the entry ../evil.bpmn points outside the package (an absolute path or ..); nothing was deployed"),
-    (zip_of({"/etc/evil.bpmn": "x"}), "bad.zip: the entry /etc/evil.bpmn points outside the package"),
-    (zip_of({"pkg\\..\\..\\evil.dmn": "x"}), "bad.zip: the entry pkg/../../evil.dmn points outside the package"),
-    (zip_of({"pkg/inner.zip": zip_of({"a.bpmn": "x"})}), "bad.zip: the entry pkg/inner.zip is a zip inside the zip"),
-    (zip_of({f"pkg/{i}.json": "{}" for i in range(MAX_ZIP_ENTRIES + 1)}),
-     f"bad.zip holds {MAX_ZIP_ENTRIES + 1} entries; a package may hold at most {MAX_ZIP_ENTRIES}"),
-    (zip_of({"pkg/big.bpmn": "x" * (2 * 1024 * 1024 + 1)}), "bad.zip is larger than 2 MB unpacked"),
-    (encrypted(zip_of({"pkg/secret.bpmn": "x"})), "bad.zip: the entry pkg/secret.bpmn is encrypted"),
-    (b"PK\x03\x04 not really a zip", "bad.zip is not a readable .zip file"),
-])
+@pytest.mark.parametrize(
+    "archive, expected",
+    [
+        (
+            zip_of({"pkg/ok.bpmn": "x", "../evil.bpmn": "x"}),
+            "bad.zip: the entry ../evil.bpmn points outside the package (an absolute path or ..); nothing was deployed",
+        ),
+        (zip_of({"/etc/evil.bpmn": "x"}), "bad.zip: the entry /etc/evil.bpmn points outside the package"),
+        (zip_of({"pkg\\..\\..\\evil.dmn": "x"}), "bad.zip: the entry pkg/../../evil.dmn points outside the package"),
+        (
+            zip_of({"pkg/inner.zip": zip_of({"a.bpmn": "x"})}),
+            "bad.zip: the entry pkg/inner.zip is a zip inside the zip",
+        ),
+        (
+            zip_of({f"pkg/{i}.json": "{}" for i in range(MAX_ZIP_ENTRIES + 1)}),
+            f"bad.zip holds {MAX_ZIP_ENTRIES + 1} entries; a package may hold at most {MAX_ZIP_ENTRIES}",
+        ),
+        (zip_of({"pkg/big.bpmn": "x" * (2 * 1024 * 1024 + 1)}), "bad.zip is larger than 2 MB unpacked"),
+        (encrypted(zip_of({"pkg/secret.bpmn": "x"})), "bad.zip: the entry pkg/secret.bpmn is encrypted"),
+        (b"PK\x03\x04 not really a zip", "bad.zip is not a readable .zip file"),
+    ],
+)
 def test_unsafe_zip_entries_are_refused_naming_the_entry(app, archive, expected):
     with force_locale("en"):
         with pytest.raises(InvalidInput) as refused:
@@ -327,8 +401,15 @@ def test_a_zip_made_on_chinese_windows_keeps_its_file_names(app):
 
 
 def test_a_zip_ignores_what_is_not_the_model(app):
-    archive = zip_of({"pkg/__MACOSX/._a.bpmn": "x", "__MACOSX/pkg/._a.bpmn": "x", "pkg/.DS_Store": "x",
-                      "pkg/README.md": "x", "pkg/a.bpmn": "<a/>"})
+    archive = zip_of(
+        {
+            "pkg/__MACOSX/._a.bpmn": "x",
+            "__MACOSX/pkg/._a.bpmn": "x",
+            "pkg/.DS_Store": "x",
+            "pkg/README.md": "x",
+            "pkg/a.bpmn": "<a/>",
+        }
+    )
     assert zip_sources("pkg.zip", archive, 1024) == {"a.bpmn": b"<a/>"}
 
 

@@ -1,4 +1,5 @@
 """BPMN patterns through the engine, with a save/load round trip after every step."""
+
 import time
 from decimal import Decimal
 
@@ -36,15 +37,24 @@ def test_straight_line_with_lanes_scripts_and_org_units(case, user, city_unit, o
     workflow = check_round_trip(instance_id)
     assert workflow.is_completed()
     assert case.instance.status == "completed" and case.instance.finished_at is not None
-    kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id)
-                               .order_by(AuditEvent.id)).all()
-    assert kinds == ["instance_started", "task_opened", "task_completed", "script_run", "task_opened",
-                     "task_completed", "instance_completed"]
+    kinds = db.session.scalars(
+        sa.select(AuditEvent.kind).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    ).all()
+    assert kinds == [
+        "instance_started",
+        "task_opened",
+        "task_completed",
+        "script_run",
+        "task_opened",
+        "task_completed",
+        "instance_completed",
+    ]
 
 
 @pytest.mark.parametrize("amount, branch", [(500, "big"), (5, "small")])
-def test_exclusive_gateway_takes_the_matching_flow(deploy, create_case, open_task, open_bpmn_ids, check_round_trip,
-                                                   amount, branch):
+def test_exclusive_gateway_takes_the_matching_flow(
+    deploy, create_case, open_task, open_bpmn_ids, check_round_trip, amount, branch
+):
     deploy("exclusive_gateway.bpmn")
     case = create_case("exclusive_gateway")
     complete(open_task(case.instance_id, "decide"), {"amount": amount})
@@ -76,7 +86,9 @@ def test_call_activity_runs_the_child_process(deploy, create_case, open_task, op
     assert data["child_done"] is True and data["note"] == "from child"
 
 
-@pytest.mark.parametrize("category, section", [("社保", "社会保险服务"), ("用工", "就业促进与失业保险"), ("其他", "劳动关系")])
+@pytest.mark.parametrize(
+    "category, section", [("社保", "社会保险服务"), ("用工", "就业促进与失业保险"), ("其他", "劳动关系")]
+)
 def test_dmn_task_sets_its_output(deploy, create_case, check_round_trip, category, section):
     deploy("dmn_task.bpmn", "category_section.dmn")
     case = create_case("dmn_task", {"category": category})
@@ -107,8 +119,9 @@ def test_interrupting_boundary_timer_cancels_the_task(deploy, create_case, open_
     assert instance_timers(case.instance_id) == []
 
 
-def test_non_interrupting_boundary_timer_keeps_the_task(deploy, create_case, open_bpmn_ids, open_task,
-                                                        check_round_trip):
+def test_non_interrupting_boundary_timer_keeps_the_task(
+    deploy, create_case, open_bpmn_ids, open_task, check_round_trip
+):
     deploy("timer_noninterrupting.bpmn")
     case = create_case("timer_noninterrupting", {"timeout": "PT0.2S"})
     assert _fire_when_due(case.instance_id)["fired"] == 1
@@ -126,6 +139,7 @@ def test_a_fired_timer_tells_the_domains_with_the_data_it_waited_with(deploy, cr
 
     def listen(instance, fired=None, now=None, **_):
         heard.append((instance.id, {bpmn_id: data.get("customer") for bpmn_id, data in fired.items()}, now))
+
     timers_fired.connect(listen)
     try:
         assert _fire_when_due(case.instance_id)["fired"] == 1

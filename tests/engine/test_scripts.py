@@ -1,4 +1,5 @@
 """Restricted scripts: what a BPMN script may and may not do."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -7,7 +8,7 @@ from workflow_app.engine.models import ProcessVersion
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
-SCRIPT_PROCESS = '''<?xml version="1.0" encoding="UTF-8"?>
+SCRIPT_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="scripted" isExecutable="true">
     <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
@@ -18,21 +19,28 @@ SCRIPT_PROCESS = '''<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="run" /><bpmn:sequenceFlow id="f2" sourceRef="run" targetRef="after" />
     <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="e" />
   </bpmn:process>
-</bpmn:definitions>'''
+</bpmn:definitions>"""
 
 
 def process(script="x = 1", pre=None):
-    ext = f"<bpmn:extensionElements><spiffworkflow:preScript>{pre}</spiffworkflow:preScript></bpmn:extensionElements>" if pre else ""
+    ext = (
+        f"<bpmn:extensionElements><spiffworkflow:preScript>{pre}</spiffworkflow:preScript></bpmn:extensionElements>"
+        if pre
+        else ""
+    )
     return {"scripted.bpmn": SCRIPT_PROCESS.format(script=script, ext=ext)}
 
 
-@pytest.mark.parametrize("script, reason", [
-    ("import os", "脚本不得导入模块"),
-    ("from os import environ", "脚本不得导入模块"),
-    ("x = ().__class__.__bases__[0].__subclasses__()", "__class__"),
-    ("x = __import__('os').environ", "__import__"),
-    ("x = getattr(data, '__globals__')", None),
-])
+@pytest.mark.parametrize(
+    "script, reason",
+    [
+        ("import os", "脚本不得导入模块"),
+        ("from os import environ", "脚本不得导入模块"),
+        ("x = ().__class__.__bases__[0].__subclasses__()", "__class__"),
+        ("x = __import__('os').environ", "__import__"),
+        ("x = getattr(data, '__globals__')", None),
+    ],
+)
 def test_scripts_that_reach_for_modules_or_dunders_are_refused_at_deploy(deploy, script, reason):
     try:
         deploy(sources=process(script))
@@ -46,14 +54,17 @@ def test_scripts_that_reach_for_modules_or_dunders_are_refused_at_deploy(deploy,
         assert reason is None
 
 
-@pytest.mark.parametrize("script, message", [
-    ("secret = open('/etc/passwd').read()", "open"),
-    ("env = os.environ", "os"),
-    ("x = getattr(now, '__globals__')", "getattr"),
-    ("x = eval('1 + 1')", "eval"),
-    ("exec('y = 1')", "exec"),
-    ("x = [c for c in ().__class__.__mro__]", None),
-])
+@pytest.mark.parametrize(
+    "script, message",
+    [
+        ("secret = open('/etc/passwd').read()", "open"),
+        ("env = os.environ", "os"),
+        ("x = getattr(now, '__globals__')", "getattr"),
+        ("x = eval('1 + 1')", "eval"),
+        ("exec('y = 1')", "exec"),
+        ("x = [c for c in ().__class__.__mro__]", None),
+    ],
+)
 def test_scripts_that_try_at_run_time_stop_the_case_in_error(deploy, create_case, script, message):
     try:
         deploy(sources=process(script))
@@ -77,16 +88,19 @@ def test_pre_script_is_restricted_too(deploy):
 
 
 def test_allowed_helpers_work(deploy, create_case):
-    script = ("total = money('10.005') + money(2)&#10;"
-              "due = add_months(date(2023, 1, 31), 1)&#10;"
-              "names = sorted([k for k in {'b': 1, 'a': 2}])&#10;"
-              "count = 0&#10;count += len(names)")
+    script = (
+        "total = money('10.005') + money(2)&#10;"
+        "due = add_months(date(2023, 1, 31), 1)&#10;"
+        "names = sorted([k for k in {'b': 1, 'a': 2}])&#10;"
+        "count = 0&#10;count += len(names)"
+    )
     deploy(sources=process(script))
     case = create_case("scripted")
     assert case.instance.status == "running"
     data = current_data(case.instance)
     from datetime import date
     from decimal import Decimal
+
     assert data["total"] == Decimal("12.01")
     assert data["due"] == date(2023, 2, 28)
     assert data["names"] == ["a", "b"] and data["count"] == 2

@@ -3,6 +3,7 @@
 Lists of tasks and cases never read it (the API's task list: tests/api/test_api.py); a case page reads it
 with its case, and an engine step with the instance's lock, each in the one statement that loads the row.
 """
+
 import pytest
 
 from tests.conftest import HUAYU, LVYUAN, open_task_of, statements_run
@@ -14,12 +15,15 @@ def reading_the_state(seen):
     return [statement for statement, _parameters in seen if "state_json" in statement]
 
 
-@pytest.mark.parametrize("username, path", [
-    ("kuiwen_handler", "/inbox?queue=group"),
-    ("kuiwen_supervisor", "/inbox?queue=unit"),
-    ("city_supervisor", "/cases/"),
-    ("city_supervisor", "/cases/?q=华宇"),
-])
+@pytest.mark.parametrize(
+    "username, path",
+    [
+        ("kuiwen_handler", "/inbox?queue=group"),
+        ("kuiwen_supervisor", "/inbox?queue=unit"),
+        ("city_supervisor", "/cases/"),
+        ("city_supervisor", "/cases/?q=华宇"),
+    ],
+)
 def test_lists_do_not_read_the_stored_workflow(bureau, create_referral, client_as, username, path):
     create_referral(HUAYU)
     create_referral(LVYUAN, category="融资", description="企业咨询贷款贴息")

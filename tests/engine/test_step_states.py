@@ -1,4 +1,5 @@
 """The steps a case page marks done and active, read from the stored state without restoring the workflow."""
+
 import json
 
 from SpiffWorkflow.util.task import TaskState

@@ -1,4 +1,5 @@
 """What changed between two versions of a process, element by element and file by file."""
+
 from workflow_app.engine.version_changes import bpmn_changes, file_changes
 
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
@@ -27,8 +28,11 @@ def test_an_unchanged_model_or_a_moved_box_has_no_change():
 
 def test_added_removed_and_changed_elements_are_named():
     old = bpmn(more='<bpmn:scriptTask id="old_script" name="Compute" />')
-    new = bpmn(name="Ask the county", extra="<bpmn:documentation>Read first</bpmn:documentation>",
-               more='<bpmn:endEvent id="end" name="Done" />')
+    new = bpmn(
+        name="Ask the county",
+        extra="<bpmn:documentation>Read first</bpmn:documentation>",
+        more='<bpmn:endEvent id="end" name="Done" />',
+    )
     changes = {(c.kind, c.element_id): c for c in bpmn_changes(old, new)}
     assert set(changes) == {("changed", "ask"), ("added", "end"), ("removed", "old_script")}
     assert changes[("changed", "ask")].details == ("name: 'Ask' → 'Ask the county'", "content")
@@ -37,8 +41,10 @@ def test_added_removed_and_changed_elements_are_named():
 
 
 def test_a_flow_changed_is_the_flows_change_not_its_nodes():
-    new = bpmn().replace('<bpmn:outgoing>f1</bpmn:outgoing>', '<bpmn:outgoing>f1</bpmn:outgoing><bpmn:outgoing>f2</bpmn:outgoing>')
-    new = new.replace('<bpmn:userTask', '<bpmn:sequenceFlow id="f2" sourceRef="start" targetRef="ask" /><bpmn:userTask')
+    new = bpmn().replace(
+        "<bpmn:outgoing>f1</bpmn:outgoing>", "<bpmn:outgoing>f1</bpmn:outgoing><bpmn:outgoing>f2</bpmn:outgoing>"
+    )
+    new = new.replace("<bpmn:userTask", '<bpmn:sequenceFlow id="f2" sourceRef="start" targetRef="ask" /><bpmn:userTask')
     assert [(c.kind, c.element_id) for c in bpmn_changes(bpmn(), new)] == [("added", "f2")]
 
 
@@ -47,7 +53,13 @@ def test_no_xml_is_no_element():
 
 
 def test_files_are_compared_line_by_line():
-    changes = file_changes({"a.json": '{"x": 1}\n', "gone.dmn": "<x/>", "same": "s"},
-                           {"a.json": '{"x": 2}\n', "new.json": "{}", "same": "s"})
-    assert [(c.name, c.kind) for c in changes] == [("a.json", "changed"), ("gone.dmn", "removed"), ("new.json", "added")]
+    changes = file_changes(
+        {"a.json": '{"x": 1}\n', "gone.dmn": "<x/>", "same": "s"},
+        {"a.json": '{"x": 2}\n', "new.json": "{}", "same": "s"},
+    )
+    assert [(c.name, c.kind) for c in changes] == [
+        ("a.json", "changed"),
+        ("gone.dmn", "removed"),
+        ("new.json", "added"),
+    ]
     assert '-{"x": 1}' in changes[0].diff and '+{"x": 2}' in changes[0].diff

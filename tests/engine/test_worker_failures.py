@@ -1,5 +1,6 @@
 """The worker survives failing timers: the case stops in error with the message, admins see it and retry it,
 and the other cases' timers fire in the same pass."""
+
 import time
 
 import sqlalchemy as sa
@@ -36,21 +37,27 @@ def test_a_script_failing_after_a_timer_stops_its_case_only(deploy, create_case,
     check_round_trip(fixed.id)
 
 
-def test_an_instance_that_cannot_even_be_loaded_is_stopped_and_shown_to_admins(deploy, create_case, client_as,
-                                                                               create_user):
+def test_an_instance_that_cannot_even_be_loaded_is_stopped_and_shown_to_admins(
+    deploy, create_case, client_as, create_user
+):
     deploy("timer_then_script.bpmn")
     broken = create_case("timer_then_script", {"total": 1, "parts": 1})
     good = create_case("timer_then_script", {"total": 1, "parts": 1})
-    db.session.execute(sa.update(ProcessInstance).where(ProcessInstance.id == broken.instance_id)
-                       .values(state_json='{"broken": '))
+    db.session.execute(
+        sa.update(ProcessInstance).where(ProcessInstance.id == broken.instance_id).values(state_json='{"broken": ')
+    )
     db.session.commit()
     time.sleep(0.2)
     counts = run_worker_pass()
     assert counts == {"instances": 2, "fired": 1, "failed": 1}
     stopped = _reload(broken.instance_id)
     assert stopped.status == "error" and stopped.error_message.startswith("timer: ")
-    assert db.session.scalar(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == stopped.id)
-                             .order_by(AuditEvent.id.desc())) == "instance_error"
+    assert (
+        db.session.scalar(
+            sa.select(AuditEvent.kind).where(AuditEvent.instance_id == stopped.id).order_by(AuditEvent.id.desc())
+        )
+        == "instance_error"
+    )
     assert [t.bpmn_id for t in open_tasks(good.instance_id)] == ["check"]
     assert run_worker_pass()["instances"] == 0  # not picked again: it waits for an admin
     create_user("root", roles=("admin",), org="weifang")

@@ -1,4 +1,5 @@
 """Fixtures for the form machinery: most of it needs the app's config and translations, not a database."""
+
 import pytest
 
 from config import TestingConfig

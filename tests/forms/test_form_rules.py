@@ -1,6 +1,7 @@
 """Named form rules: a schema's "x-rules" run after the schema passes, seeing the values as stored and the context
 (the case's data, the enterprise, today, the actor) the task page, the start pages and the API give; deploying
 refuses a name no rule has."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -47,12 +48,19 @@ def rules():
         FORM_RULES.pop(name, None)
 
 
-AMOUNT_SCHEMA = {"type": "object", "required": ["amount"], "x-rules": ["test_within_case_limit"],
-                 "properties": {"amount": {"type": "string", "title": "金额", "format": "money-yuan"},
-                                "count": {"type": "integer", "title": "人数"}}}
+AMOUNT_SCHEMA = {
+    "type": "object",
+    "required": ["amount"],
+    "x-rules": ["test_within_case_limit"],
+    "properties": {
+        "amount": {"type": "string", "title": "金额", "format": "money-yuan"},
+        "count": {"type": "integer", "title": "人数"},
+    },
+}
 
 
 # ---- the machinery, without a database
+
 
 def test_a_rule_runs_once_the_schema_passes_and_sees_stored_values_and_the_context(request_context, rules):
     form = SchemaForm(AMOUNT_SCHEMA)
@@ -67,6 +75,7 @@ def test_a_rule_runs_once_the_schema_passes_and_sees_stored_values_and_the_conte
 
 def test_without_a_context_a_rule_sees_no_case_data_and_today(request_context, rules):
     from workflow_app.core.time import local_today
+
     assert SchemaForm(AMOUNT_SCHEMA).validate({"amount": "0.01"}) == {"amount": "不能超过案件核定的 0 元"}
     assert rules[-1].case_data == {} and rules[-1].today == local_today() and rules[-1].enterprise is None
 
@@ -94,13 +103,29 @@ def test_deploy_refuses_an_unknown_rule_naming_it_and_the_known_ones(request_con
     assert schema_problems("pay-schema.json", AMOUNT_SCHEMA) == []
 
 
-@pytest.mark.parametrize("schema, where", [
-    ({**AMOUNT_SCHEMA, "x-rules": "test_within_case_limit"}, "f.json#/x-rules"),
-    ({**AMOUNT_SCHEMA, "x-rules": [1]}, "f.json#/x-rules"),
-    ({"type": "object", "properties": {"rows": {"type": "array", "items": {
-        "type": "object", "x-rules": ["test_within_case_limit"], "properties": {"a": {"type": "string"}}}}}},
-     "f.json#/properties/rows/items/x-rules"),
-])
+@pytest.mark.parametrize(
+    "schema, where",
+    [
+        ({**AMOUNT_SCHEMA, "x-rules": "test_within_case_limit"}, "f.json#/x-rules"),
+        ({**AMOUNT_SCHEMA, "x-rules": [1]}, "f.json#/x-rules"),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "rows": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "x-rules": ["test_within_case_limit"],
+                            "properties": {"a": {"type": "string"}},
+                        },
+                    }
+                },
+            },
+            "f.json#/properties/rows/items/x-rules",
+        ),
+    ],
+)
 def test_deploy_refuses_x_rules_that_are_no_list_of_names_or_not_at_the_top(request_context, rules, schema, where):
     problems = schema_problems("f.json", schema)
     assert len(problems) == 1 and problems[0].startswith(where + "："), problems
@@ -108,7 +133,7 @@ def test_deploy_refuses_x_rules_that_are_no_list_of_names_or_not_at_the_top(requ
 
 # ---- through the pages and the API
 
-PROCESS = '''<?xml version="1.0" encoding="UTF-8"?>
+PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="ruled" name="带规则的申请" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="l1" name="county_handler"><bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>pay</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
@@ -125,23 +150,31 @@ PROCESS = '''<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="pay" /><bpmn:sequenceFlow id="f2" sourceRef="pay" targetRef="e" />
   </bpmn:process>
-</bpmn:definitions>'''
-APPLY_SCHEMA = ('{"type": "object", "required": ["signer"], "x-rules": ["test_signed_by_representative"], '
-                '"properties": {"signer": {"type": "string", "title": "签字人"}, "uscc": {"type": "string"}}}')
-PAY_SCHEMA = ('{"type": "object", "required": ["amount"], "x-rules": ["test_within_case_limit"], '
-              '"properties": {"amount": {"type": "string", "title": "金额", "format": "money-yuan"}}}')
+</bpmn:definitions>"""
+APPLY_SCHEMA = (
+    '{"type": "object", "required": ["signer"], "x-rules": ["test_signed_by_representative"], '
+    '"properties": {"signer": {"type": "string", "title": "签字人"}, "uscc": {"type": "string"}}}'
+)
+PAY_SCHEMA = (
+    '{"type": "object", "required": ["amount"], "x-rules": ["test_within_case_limit"], '
+    '"properties": {"amount": {"type": "string", "title": "金额", "format": "money-yuan"}}}'
+)
 
 
 @pytest.fixture
 def ruled(app, rules, deploy, create_user):
     """The process deployed; an enterprise with its legal representative, a county handler and an enterprise user."""
     from workflow_app.auth.operations import create_enterprise
+
     enterprise = create_enterprise(USCC, "潍坊华宇精密机械有限公司", "kuiwen")
     enterprise.legal_representative = "王建华"
     db.session.commit()
     deploy(sources={"ruled.bpmn": PROCESS, "apply-schema.json": APPLY_SCHEMA, "pay-schema.json": PAY_SCHEMA})
-    return {"enterprise": enterprise, "handler": create_user("handler", roles=("county_handler",)),
-            "owner": create_user("owner", roles=("enterprise",), enterprise=enterprise)}
+    return {
+        "enterprise": enterprise,
+        "handler": create_user("handler", roles=("county_handler",)),
+        "owner": create_user("owner", roles=("enterprise",), enterprise=enterprise),
+    }
 
 
 @pytest.fixture
@@ -154,6 +187,7 @@ def api_as(app):
         _row, token = create_api_token(find_user(username), "test", "personal")
         db.session.commit()
         return ApiClient(app.test_client(), token)
+
     return factory
 
 
@@ -165,13 +199,16 @@ def _login(app, username):
 
 def _case_count():
     from workflow_app.cases.models import Case
+
     return db.session.scalar(sa.select(sa.func.count()).select_from(Case))
 
 
 def _start(ruled, limit="100.00"):
     from workflow_app.cases.operations import start_process_case
-    case = start_process_case("ruled", {"signer": "王建华", "limit": limit}, ruled["handler"],
-                              enterprise_id=ruled["enterprise"].id)
+
+    case = start_process_case(
+        "ruled", {"signer": "王建华", "limit": limit}, ruled["handler"], enterprise_id=ruled["enterprise"].id
+    )
     db.session.commit()
     return case
 
@@ -222,7 +259,9 @@ def test_the_staff_start_page_gives_the_rules_the_enterprise_its_code_names(app,
     assert refused.status_code == 422 and "法定代表人 王建华" in refused.get_data(as_text=True)
     assert SEEN[-1].enterprise.id == ruled["enterprise"].id and SEEN[-1].actor.username == "handler"
     assert _case_count() == 0
-    started = client.post("/cases/new/ruled", data={"enterprise_uscc": USCC, "data.uscc": USCC, "data.signer": "王建华"})
+    started = client.post(
+        "/cases/new/ruled", data={"enterprise_uscc": USCC, "data.uscc": USCC, "data.signer": "王建华"}
+    )
     assert started.status_code == 302 and _case_count() == 1
 
 

@@ -1,4 +1,5 @@
 """The site's icon: linked from every page and answered at /favicon.ico, so that no page load ends in a 404."""
+
 import re
 
 

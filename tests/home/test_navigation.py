@@ -1,4 +1,5 @@
 """The top bar: the inbox's and supervision's badges and the unread notifications, read in one statement."""
+
 import re
 
 import sqlalchemy as sa
@@ -35,8 +36,11 @@ def test_the_top_bar_counts_come_in_one_statement(app, bureau, create_referral, 
     handler = client_as("kuiwen_handler")
     with statements_run() as seen:
         page = handler.get("/cases/").get_data(as_text=True)
-    unread = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == bureau["kuiwen_handler"].id, Notification.read_at.is_(None)))
+    unread = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == bureau["kuiwen_handler"].id, Notification.read_at.is_(None))
+    )
     assert unread >= 1 and badges(page) == {"inbox": 2, "unread": unread}  # one claimed, one in the group's queue
     [top_bar] = counting(seen, "notification")
     assert counting(seen, "task") == [top_bar]  # the queues' counts are in the same statement

@@ -1,5 +1,6 @@
 """Two completions of one task at once through the task page's and the API's path: the task is read with its
 instance locked, and the step takes that lock as its own."""
+
 import sqlalchemy as sa
 
 from tests.conftest import statements_run
@@ -23,6 +24,7 @@ def test_two_completions_read_with_the_lock_one_wins_the_other_is_told_who(app, 
             with_lock = db.session.scalars(sa.select(Task).where(Task.id == task_id)).all()
             assert with_lock == [found]
             return complete_task(task_id, {"amount": amount}, user.id)
+
         return run
 
     results = run_together(app, [complete_as(alice.id, "1"), complete_as(bob.id, "2")])
@@ -30,8 +32,10 @@ def test_two_completions_read_with_the_lock_one_wins_the_other_is_told_who(app, 
     # restored from the locked row tells it the task is done, and by whom
     one_won_and_the_other_was_told_who(results)
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.kind == "task_completed")) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.kind == "task_completed"))
+        == 1
+    )
     assert [t.bpmn_id for t in open_tasks(case.instance_id)] == ["review"]
     assert db.session.get(ProcessInstance, case.instance_id).lock_version == lock_version + 1
 

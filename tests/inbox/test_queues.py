@@ -1,4 +1,5 @@
 """The inbox queues: who sees which task, filters, sorting, claim, release and reassign."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -33,7 +34,8 @@ def test_group_queue_holds_the_county_task_and_nobody_elses(bureau, create_refer
     assert queue_counts(bureau["kuiwen_handler"]) == {"mine": 0, "group": 1}  # a handler has no "unit" queue to count
     # the city supervisor oversees every county, the county supervisor only its own
     assert sorted(cases_in(queue_page(bureau["city_supervisor"], "unit", TaskFilter()))) == sorted(
-        [kuiwen_case.number, shouguang_case.number])
+        [kuiwen_case.number, shouguang_case.number]
+    )
     assert cases_in(queue_page(bureau["kuiwen_supervisor"], "unit", TaskFilter())) == [kuiwen_case.number]
     # a handler has no "unit" queue
     assert cases_in(queue_page(bureau["kuiwen_handler"], "unit", TaskFilter())) == []
@@ -54,8 +56,9 @@ def test_claim_moves_the_task_to_my_tasks_and_release_puts_it_back(bureau, refer
 
 
 def test_a_second_claim_is_refused_with_the_holders_name(bureau, create_user, referral):
-    from workflow_app.auth.operations import create_user as make_user
     from tests.conftest import PASSWORD
+    from workflow_app.auth.operations import create_user as make_user
+
     colleague = make_user("kuiwen_handler2", ["county_handler"], "kuiwen", PASSWORD, "第二经办")
     db.session.commit()
     claim_task(open_task_of(referral), bureau["kuiwen_handler"])
@@ -70,8 +73,9 @@ def test_another_county_cannot_claim(bureau, referral):
 
 
 def test_supervisor_reassigns_with_a_reason_to_a_role_holder_of_the_unit(bureau, referral):
-    from workflow_app.auth.operations import create_user as make_user
     from tests.conftest import PASSWORD
+    from workflow_app.auth.operations import create_user as make_user
+
     colleague = make_user("kuiwen_handler2", ["county_handler"], "kuiwen", PASSWORD, "第二经办")
     db.session.commit()
     task = open_task_of(referral)
@@ -79,9 +83,9 @@ def test_supervisor_reassigns_with_a_reason_to_a_role_holder_of_the_unit(bureau,
     with pytest.raises(InvalidInput):
         reassign_task(task, colleague.id, "  ", supervisor)
     with pytest.raises(InvalidInput):
-        reassign_task(task, bureau["kuiwen_specialist"].id, "休假", supervisor)   # not a county handler
+        reassign_task(task, bureau["kuiwen_specialist"].id, "休假", supervisor)  # not a county handler
     with pytest.raises(Forbidden):
-        reassign_task(task, colleague.id, "休假", bureau["kuiwen_handler"])      # not a supervisor
+        reassign_task(task, colleague.id, "休假", bureau["kuiwen_handler"])  # not a supervisor
     with pytest.raises(Forbidden):
         reassign_task(task, colleague.id, "休假", _supervisor_elsewhere(bureau))
     reassign_task(task, colleague.id, "刘经办休假", supervisor)
@@ -92,8 +96,9 @@ def test_supervisor_reassigns_with_a_reason_to_a_role_holder_of_the_unit(bureau,
 
 
 def _supervisor_elsewhere(bureau):
-    from workflow_app.auth.operations import create_user as make_user
     from tests.conftest import PASSWORD
+    from workflow_app.auth.operations import create_user as make_user
+
     user = make_user("shouguang_supervisor", ["supervisor"], "shouguang", PASSWORD, "寿光督办")
     db.session.commit()
     return user
@@ -146,6 +151,7 @@ def test_a_page_of_a_queue_is_built_and_keyed_once(bureau, create_referral, monk
     queue_page(handler, "group", TaskFilter(q=HUAYU), page=1, per_page=25)
     assert keyed  # a filtered queue is a statement of its own, keyed when it runs
 
+
 def test_inbox_page_shows_columns_counts_and_filters(bureau, create_referral, client_as):
     case = create_referral(HUAYU)
     client = client_as("kuiwen_handler")
@@ -174,7 +180,7 @@ def test_the_step_filter_offers_the_steps_of_the_whole_queue(app, bureau, create
     with statements_run() as seen:
         assert step_options() == ["县级签收"]
     assert not [s for s, _ in seen if "DISTINCT task.name" in s]  # the queue fits its page: its rows tell the steps
-    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)        # now the page shows one of two: the database tells them
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)  # now the page shows one of two: the database tells them
     with statements_run() as seen:
         assert step_options() == ["县级签收"]
     assert [s for s, _ in seen if "DISTINCT task.name" in s]

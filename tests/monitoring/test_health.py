@@ -1,5 +1,6 @@
 """/healthz answers while the process runs; /readyz only while the database answers at the migrations' head and a
 timer worker beats; the admin page shows a stalled worker."""
+
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -47,7 +48,9 @@ def test_a_database_behind_the_code_is_not_ready(app):
     try:
         status, body = readiness(app)
         assert status == 503 and body["checks"]["migrations"] == {
-            "ok": False, "detail": f"database at 0019, code at {head}"}
+            "ok": False,
+            "detail": f"database at 0019, code at {head}",
+        }
     finally:
         db.session.execute(sa.text("UPDATE alembic_version SET version_num = :head"), {"head": head})
         db.session.commit()
@@ -55,8 +58,11 @@ def test_a_database_behind_the_code_is_not_ready(app):
 
 
 def test_an_unreachable_database_is_not_ready():
-    config = type("Unreachable", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/nothing?connect_timeout=2"})
+    config = type(
+        "Unreachable",
+        (TestingConfig,),
+        {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/nothing?connect_timeout=2"},
+    )
     unreachable = create_app(config)
     status, body = readiness(unreachable)
     assert status == 503 and not body["checks"]["database"]["ok"]

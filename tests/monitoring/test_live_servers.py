@@ -1,4 +1,5 @@
 """The real servers: /metrics adds up gunicorn's processes, and /readyz follows a `flask worker` that stops and goes on."""
+
 import signal
 import socket
 import sys
@@ -46,14 +47,19 @@ def test_gunicorn_s_processes_add_up_in_metrics_and_readiness_follows_the_worker
     assert held.recv(100).startswith(b"HTTP/1.1 200")
     held.close()
     text = requests.get(f"{stack.url}/metrics", timeout=5).text
-    counts = [sample.value for family in text_string_to_metric_families(text) for sample in family.samples
-              if sample.name == "workflow_http_request_duration_seconds_count"
-              and sample.labels["endpoint"] == "monitoring.healthz"]
+    counts = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "workflow_http_request_duration_seconds_count"
+        and sample.labels["endpoint"] == "monitoring.healthz"
+    ]
     assert counts == [31]  # the two processes' counts added up, whichever answers the scrape
     assert len({path.name.split("_")[-1] for path in metrics_folder.glob("histogram_*.db")}) == 2
 
     def ready():
         return requests.get(f"{stack.url}/readyz", timeout=5).status_code == 200
+
     assert wait_for(ready, 60)
     worker.send_signal(signal.SIGSTOP)  # the worker hangs
     try:

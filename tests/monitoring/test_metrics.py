@@ -1,5 +1,6 @@
 """/metrics: Prometheus' format, counters that move with a case's lifecycle, gauges read from the database, and
 only for the configured addresses or the token."""
+
 from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -11,17 +12,26 @@ from workflow_app.extensions import db
 
 MONITOR = "10.20.30.40"  # not among METRICS_ALLOWED_IPS' defaults
 # tests/data's timer process with its follow-up visit in the clerks' lane (the test's user completes it)
-TIMER_THEN_CLERK = (DATA / "intermediate_timer.bpmn").read_text().replace(
-    '<bpmn:startEvent id="start">', '<bpmn:laneSet id="lanes"><bpmn:lane id="lane_clerk" name="clerk">'
-    '<bpmn:flowNodeRef>visit</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet><bpmn:startEvent id="start">')
+TIMER_THEN_CLERK = (
+    (DATA / "intermediate_timer.bpmn")
+    .read_text()
+    .replace(
+        '<bpmn:startEvent id="start">',
+        '<bpmn:laneSet id="lanes"><bpmn:lane id="lane_clerk" name="clerk">'
+        '<bpmn:flowNodeRef>visit</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet><bpmn:startEvent id="start">',
+    )
+)
 
 
 def scrape(app, address="127.0.0.1", headers=None):
     response = app.test_client().get("/metrics", headers=headers or {}, environ_base={"REMOTE_ADDR": address})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.content_type.startswith("text/plain; version=0.0.4")
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(response.get_data(as_text=True)) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for sample in family.samples
+    }
 
 
 def value(samples, name, **labels):
@@ -42,17 +52,21 @@ def test_a_scrape_after_a_lifecycle_shows_the_counters_moved(app, deploy, create
     assert value(scrape(app), "workflow_open_tasks", sla_state="none") == 1
     _row, token = create_api_token(user, "test")
     db.session.commit()
-    response = app.test_client().post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}},
-                                      headers={"Authorization": f"Bearer {token}"})
+    response = app.test_client().post(
+        f"/api/v1/tasks/{task.id}/complete", json={"data": {}}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     after = scrape(app)
 
     def moved(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
+
     assert moved("workflow_cases_started_total", process="intermediate_timer") == 1
     assert moved("workflow_timers_fired_total", process="intermediate_timer") == 1
     assert moved("workflow_tasks_closed_total", process="intermediate_timer", state="completed") == 1
-    assert moved("workflow_http_request_duration_seconds_count", endpoint="api.complete_task_endpoint", method="POST") == 1
+    assert (
+        moved("workflow_http_request_duration_seconds_count", endpoint="api.complete_task_endpoint", method="POST") == 1
+    )
     assert moved("workflow_http_responses_total", endpoint="api.complete_task_endpoint", status="200") == 1
     assert moved("workflow_http_request_duration_seconds_count", endpoint="monitoring.metrics", method="GET") == 3
     assert value(after, "workflow_due_timers") == 0 and value(after, "workflow_due_timer_lateness_seconds") == 0
@@ -71,8 +85,10 @@ def test_a_scrape_after_a_lifecycle_shows_the_counters_moved(app, deploy, create
 def test_open_tasks_are_counted_by_their_clocks_state(app, deploy, create_case, clock):
     deploy("sla_deadline.bpmn")
     create_case("sla_deadline")
-    counts = {state: value(scrape(app), "workflow_open_tasks", sla_state=state)
-              for state in ("on_track", "at_risk", "overdue", "none")}
+    counts = {
+        state: value(scrape(app), "workflow_open_tasks", sla_state=state)
+        for state in ("on_track", "at_risk", "overdue", "none")
+    }
     assert counts == {"on_track": 1, "at_risk": 0, "overdue": 0, "none": 0}
     clock.shift_clock(timedelta(days=60))
     samples = scrape(app)
@@ -87,8 +103,10 @@ def test_metrics_are_refused_elsewhere_without_the_token(app, monkeypatch):
     assert "workflow_" not in refused.get_data(as_text=True)
     monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-scrape-token")
     for wrong in ("Bearer wrong", "s3cret-scrape-token", "Bearer s3cret-scrape-token-and-more", ""):
-        assert client.get("/metrics", headers={"Authorization": wrong},
-                          environ_base={"REMOTE_ADDR": MONITOR}).status_code == 403, wrong
+        assert (
+            client.get("/metrics", headers={"Authorization": wrong}, environ_base={"REMOTE_ADDR": MONITOR}).status_code
+            == 403
+        ), wrong
     assert value(scrape(app, MONITOR, {"Authorization": "Bearer s3cret-scrape-token"}), "workflow_database_up") == 1
     monkeypatch.setitem(app.config, "METRICS_ALLOWED_IPS", "10.20.0.0/16, 192.0.2.1")
     assert value(scrape(app, MONITOR), "workflow_database_up") == 1

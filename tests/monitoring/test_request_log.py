@@ -1,4 +1,5 @@
 """Each request is logged in one line under its id; the id comes back in X-Request-ID and on error pages."""
+
 import json
 import logging
 
@@ -21,8 +22,13 @@ def test_each_request_logs_one_line_with_its_id_user_status_and_duration(app, us
     [line] = request_lines(caplog)
     assert response.status_code == 200
     assert line.request_id == response.headers["X-Request-ID"] and len(line.request_id) == 32
-    assert (line.user_id, line.status, line.method, line.path, line.endpoint) == (user.id, 200, "GET", "/inbox",
-                                                                                 "inbox.index")
+    assert (line.user_id, line.status, line.method, line.path, line.endpoint) == (
+        user.id,
+        200,
+        "GET",
+        "/inbox",
+        "inbox.index",
+    )
     assert line.duration_ms > 0
     assert line.getMessage().startswith("GET /inbox 200 ") and line.getMessage().endswith(f"user={user.id}")
 
@@ -41,9 +47,11 @@ def test_the_request_id_is_on_error_pages_and_api_errors(app, client_as, user, c
 
 
 def test_an_unexpected_failure_shows_the_error_page_with_the_id_its_traceback_is_logged_under(
-        app, client_as, user, caplog, monkeypatch):
+    app, client_as, user, caplog, monkeypatch
+):
     def failing_view():
         raise RuntimeError("the inbox broke")
+
     monkeypatch.setitem(app.view_functions, "inbox.index", failing_view)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production: the 500 page, not a raise
     client = client_as("handler")
@@ -59,7 +67,10 @@ def test_an_unexpected_failure_shows_the_error_page_with_the_id_its_traceback_is
 
 def test_a_proxy_s_request_id_is_kept_and_anything_else_replaced(app):
     client = app.test_client()
-    assert client.get("/healthz", headers={"X-Request-ID": "7d3f0c9e-nginx.1"}).headers["X-Request-ID"] == "7d3f0c9e-nginx.1"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "7d3f0c9e-nginx.1"}).headers["X-Request-ID"]
+        == "7d3f0c9e-nginx.1"
+    )
     for odd in ("two words", "x" * 65, "<script>", "ä"):
         given = client.get("/healthz", headers={"X-Request-ID": odd}).headers["X-Request-ID"]
         assert given != odd and len(given) == 32
@@ -86,7 +97,12 @@ def test_the_json_format_gives_one_object_per_line_with_the_request_s_fields(app
     [line] = [line for line in lines if line["logger"] == REQUESTS]
     assert line["request_id"] == response.headers["X-Request-ID"]
     assert (line["level"], line["user_id"], line["status"], line["path"], line["method"]) == (
-        "INFO", user.id, 200, "/inbox", "GET")
+        "INFO",
+        user.id,
+        200,
+        "/inbox",
+        "GET",
+    )
     assert line["duration_ms"] > 0 and line["time"].endswith("+00:00") and line["client"] == "127.0.0.1"
 
 
@@ -115,12 +131,15 @@ def test_logging_a_request_reads_nothing_from_the_database(app, user, deploy):
     from workflow_app import create_app
     from workflow_app.auth.operations import create_api_token
     from workflow_app.extensions import db
+
     deploy("straight_line.bpmn")
     _row, token = create_api_token(user, "test")
     db.session.commit()
     # an app of its own: each of its requests has its own session, as in production (the test's app context would
     # lend every request the test's session)
-    served = create_app(type("Served", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}))
+    served = create_app(
+        type("Served", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    )
     statements = []
 
     def count(*_args):
@@ -128,10 +147,14 @@ def test_logging_a_request_reads_nothing_from_the_database(app, user, deploy):
 
     def start_a_case():  # it commits: the user's attributes are expired when the line is logged
         statements.clear()
-        response = served.test_client().post("/api/v1/cases", json={"process": "straight_line", "data": {"amount": "1"}},
-                                             headers={"Authorization": f"Bearer {token}"})
+        response = served.test_client().post(
+            "/api/v1/cases",
+            json={"process": "straight_line", "data": {"amount": "1"}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 201, response.get_json()
         return len(statements)
+
     with served.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", count)

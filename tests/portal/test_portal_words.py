@@ -2,6 +2,7 @@
 portalOutcome on the end event a case ended through, each a template over the case's data (tests/data/
 portal_words.bpmn); deploying refuses words that cannot be used; an installment agreement in force shows its
 next installment whatever the case's process."""
+
 import re
 from datetime import timedelta
 
@@ -30,8 +31,10 @@ def people(app, deploy):
     """portal_words deployed; an enterprise in Kuiwen with its portal user, and the county's handler."""
     deploy("portal_words.bpmn")
     enterprise = create_enterprise(FIRST17 + uscc_check_char(FIRST17), "潍坊华宇精密机械有限公司", "kuiwen")
-    people = {"ent": create_user("ent_user", ["enterprise"], "kuiwen", PASSWORD, enterprise=enterprise),
-              "handler": create_user("kuiwen_handler", ["county_handler"], "kuiwen", PASSWORD)}
+    people = {
+        "ent": create_user("ent_user", ["enterprise"], "kuiwen", PASSWORD, enterprise=enterprise),
+        "handler": create_user("kuiwen_handler", ["county_handler"], "kuiwen", PASSWORD),
+    }
     db.session.commit()
     return people
 
@@ -39,10 +42,12 @@ def people(app, deploy):
 @pytest.fixture
 def apply(people):
     """A portal_words case the enterprise applied for, with this start data."""
+
     def factory(**data):
         case = start_process_case("portal_words", data, people["ent"])
         db.session.commit()
         return case
+
     return factory
 
 
@@ -54,9 +59,11 @@ def portal(client_as, people):
 
     def home() -> dict[str, tuple[str, bool]]:
         html = client.get("/portal/").get_data(as_text=True)
-        rows = re.findall(r'<tr data-case="([^"]+)">.*?<td class="portal-state( attention)?" data-state>(.*?)</td>',
-                          html, re.S)
+        rows = re.findall(
+            r'<tr data-case="([^"]+)">.*?<td class="portal-state( attention)?" data-state>(.*?)</td>', html, re.S
+        )
         return {number: (state.strip(), bool(attention)) for number, attention, state in rows}
+
     home.client = client
     return home
 
@@ -96,8 +103,15 @@ def test_each_end_event_says_how_a_case_that_ended_there_ended(apply, portal, pe
 
 
 def test_words_that_fail_on_the_data_give_way_to_the_portals_own(deploy, people, portal):
-    deploy(sources={"one_task.bpmn": one_task(lane="enterprise", name="补充材料", props=(
-        '<spiffworkflow:property name="portalTodo" value="请补缴 {{ amount_fen | yuan }} 元" />'))})
+    deploy(
+        sources={
+            "one_task.bpmn": one_task(
+                lane="enterprise",
+                name="补充材料",
+                props=('<spiffworkflow:property name="portalTodo" value="请补缴 {{ amount_fen | yuan }} 元" />'),
+            )
+        }
+    )
     fine = start_process_case("one_task", {"amount_fen": 12345}, people["ent"])
     failing = start_process_case("one_task", {"amount_fen": "not money"}, people["ent"])
     db.session.commit()
@@ -115,43 +129,72 @@ def test_an_empty_value_shows_as_nothing_and_the_words_stay_one_line():
 def test_an_installment_agreement_in_force_shows_its_next_installment_whatever_the_process(apply, portal, people):
     case = apply()
     due = local_today() + timedelta(days=20)
-    agreement = Agreement(case_id=case.id, enterprise_id=people["ent"].enterprise_id, pension_fen=300000,
-                          unemployment_fen=0, injury_fen=0, total_fen=300000, policy_deadline=due + timedelta(days=300),
-                          text="协议", text_sha256="0" * 64, status="active")
+    agreement = Agreement(
+        case_id=case.id,
+        enterprise_id=people["ent"].enterprise_id,
+        pension_fen=300000,
+        unemployment_fen=0,
+        injury_fen=0,
+        total_fen=300000,
+        policy_deadline=due + timedelta(days=300),
+        text="协议",
+        text_sha256="0" * 64,
+        status="active",
+    )
     db.session.add(agreement)
     db.session.flush()
-    db.session.add_all([Installment(agreement_id=agreement.id, seq=1, due_date=due, amount_fen=100000),
-                        Installment(agreement_id=agreement.id, seq=2, due_date=due + timedelta(days=30),
-                                    amount_fen=200000)])
+    db.session.add_all(
+        [
+            Installment(agreement_id=agreement.id, seq=1, due_date=due, amount_fen=100000),
+            Installment(agreement_id=agreement.id, seq=2, due_date=due + timedelta(days=30), amount_fen=200000),
+        ]
+    )
     db.session.commit()
     assert portal()[case.number] == (f"Installment 1 (1,000.00 yuan) due on {due.isoformat()}", False)
 
 
-@pytest.mark.parametrize("props, expected", [
-    ('<spiffworkflow:property name="portalTodo" value="{% for x in rows %}{{ x }}{% endfor %}" />',
-     "UserTask 'ask': portalTodo '{% for x in rows %}{{ x }}{% endfor %}' cannot be used: {% for %} is not allowed"),
-    ('<spiffworkflow:property name="portalWaiting" value="请稍候{{ deadline" />',
-     "UserTask 'ask': portalWaiting '请稍候{{ deadline' cannot be used: TemplateSyntaxError"),
-    ('<spiffworkflow:property name="portalWaiting" value=" " />',
-     "UserTask 'ask': portalWaiting ' ' cannot be used: it is empty"),
-    ('<spiffworkflow:property name="portalTodo" value="{{ deadline | wordwrap }}" />',
-     "UserTask 'ask': portalTodo '{{ deadline | wordwrap }}' cannot be used: unknown filter 'wordwrap'"),
-    ('<spiffworkflow:property name="portalOutcome" value="已办结" />',
-     "UserTask 'ask': portalOutcome belongs on an end event"),
-])
+@pytest.mark.parametrize(
+    "props, expected",
+    [
+        (
+            '<spiffworkflow:property name="portalTodo" value="{% for x in rows %}{{ x }}{% endfor %}" />',
+            "UserTask 'ask': portalTodo '{% for x in rows %}{{ x }}{% endfor %}' cannot be used: {% for %} is not allowed",
+        ),
+        (
+            '<spiffworkflow:property name="portalWaiting" value="请稍候{{ deadline" />',
+            "UserTask 'ask': portalWaiting '请稍候{{ deadline' cannot be used: TemplateSyntaxError",
+        ),
+        (
+            '<spiffworkflow:property name="portalWaiting" value=" " />',
+            "UserTask 'ask': portalWaiting ' ' cannot be used: it is empty",
+        ),
+        (
+            '<spiffworkflow:property name="portalTodo" value="{{ deadline | wordwrap }}" />',
+            "UserTask 'ask': portalTodo '{{ deadline | wordwrap }}' cannot be used: unknown filter 'wordwrap'",
+        ),
+        (
+            '<spiffworkflow:property name="portalOutcome" value="已办结" />',
+            "UserTask 'ask': portalOutcome belongs on an end event",
+        ),
+    ],
+)
 def test_portal_words_that_cannot_be_used_are_refused_naming_the_element(deploy, props, expected):
     with force_locale("en"), pytest.raises(InvalidInput) as refused:
         deploy(sources={"one_task.bpmn": one_task(props=props)})
     db.session.rollback()
-    assert any(problem.startswith("one_task.bpmn, ") and expected in problem for problem in refused.value.details), \
+    assert any(problem.startswith("one_task.bpmn, ") and expected in problem for problem in refused.value.details), (
         refused.value.details
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessVersion)) == 0
 
 
 def test_portal_words_on_an_element_that_never_shows_them_are_refused(deploy):
-    source = one_task().replace('<bpmn:endEvent id="e">', '<bpmn:endEvent id="e"><bpmn:extensionElements>'
-                                '<spiffworkflow:properties><spiffworkflow:property name="portalTodo" value="请签收" />'
-                                '</spiffworkflow:properties></bpmn:extensionElements>')
+    source = one_task().replace(
+        '<bpmn:endEvent id="e">',
+        '<bpmn:endEvent id="e"><bpmn:extensionElements>'
+        '<spiffworkflow:properties><spiffworkflow:property name="portalTodo" value="请签收" />'
+        "</spiffworkflow:properties></bpmn:extensionElements>",
+    )
     with force_locale("en"), pytest.raises(InvalidInput) as refused:
         deploy(sources={"one_task.bpmn": source})
     db.session.rollback()
@@ -160,7 +203,10 @@ def test_portal_words_on_an_element_that_never_shows_them_are_refused(deploy):
 
 def test_a_refusal_of_portal_words_is_worded_in_the_users_language(deploy):
     with pytest.raises(InvalidInput) as refused:
-        deploy(sources={"one_task.bpmn": one_task(
-            props='<spiffworkflow:property name="portalOutcome" value="已办结" />')})
+        deploy(
+            sources={"one_task.bpmn": one_task(props='<spiffworkflow:property name="portalOutcome" value="已办结" />')}
+        )
     db.session.rollback()
-    assert refused.value.details == ["one_task.bpmn, UserTask 'ask'：portalOutcome 只能用在结束事件上（案件在此结束时的结果）"]
+    assert refused.value.details == [
+        "one_task.bpmn, UserTask 'ask'：portalOutcome 只能用在结束事件上（案件在此结束时的结果）"
+    ]

@@ -4,8 +4,8 @@
 then failed the schedule step forever. The API's side: tests/api/test_typed_values.py; the agency's payment:
 tests/agreements/test_payment_input.py.)
 """
+
 import pytest
-import sqlalchemy as sa
 
 from tests.portal.test_portal import count, english
 from tests.processes.test_installment_agreement import posted as installment_application
@@ -13,7 +13,6 @@ from tests.processes.test_loan_extension import application as loan_application
 from tests.processes.test_loan_extension import apply_in_portal, weigangdai
 from workflow_app.cases.models import Case
 from workflow_app.engine.models import ProcessInstance
-from workflow_app.extensions import db
 
 # typed amount -> what the field says (English)
 BAD_AMOUNTS = {
@@ -28,8 +27,11 @@ BAD_AMOUNTS = {
 }
 DATE_MESSAGE = "Give a date from 1900-01-01 to 2100-12-31"
 # what a JSON Schema form's money-yuan field says (it reads no exponent: 1e30 is no amount in digits)
-SCHEMA_BAD_AMOUNTS = {**BAD_AMOUNTS, "1E+400": "Type the amount in digits, e.g. 1234.56",
-                      "1e30": "Type the amount in digits, e.g. 1234.56"}
+SCHEMA_BAD_AMOUNTS = {
+    **BAD_AMOUNTS,
+    "1E+400": "Type the amount in digits, e.g. 1234.56",
+    "1e30": "Type the amount in digits, e.g. 1234.56",
+}
 SCHEMA_DATE_MESSAGE = "give a date from 1900-01-01 to 2100-12-31"
 
 
@@ -37,8 +39,8 @@ def _refused_on(response, field, message):
     """A 422 page whose `field` shows `message` (and only it), with no case started."""
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    after_field = page[page.index(f'name="{field}"'):]
-    under_field = after_field[:after_field.index("<label")]
+    after_field = page[page.index(f'name="{field}"') :]
+    under_field = after_field[: after_field.index("<label")]
     assert under_field.count('class="invalid-feedback') == 1 and message in under_field, under_field
     assert count(Case) == 0 and count(ProcessInstance) == 0
 
@@ -67,8 +69,7 @@ def test_a_date_outside_the_plausible_years_is_refused_on_its_field(bureau, clie
 @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"])
 def test_a_loan_maturity_outside_the_plausible_years_is_refused_on_its_field(bureau, client_as, day):
     client = english(client_as("ent_huayu"))
-    _refused_on(apply_in_portal(client, loan_application(maturity_date=day)), "data.maturity_date",
-                SCHEMA_DATE_MESSAGE)
+    _refused_on(apply_in_portal(client, loan_application(maturity_date=day)), "data.maturity_date", SCHEMA_DATE_MESSAGE)
 
 
 @pytest.mark.parametrize("field", ["employees", "headcount_last_year_end", "headcount_year_before"])
@@ -81,8 +82,10 @@ def test_a_head_count_no_employer_has_is_refused_on_its_field(bureau, client_as,
 
 def test_the_messages_are_chinese_by_default(bureau, client_as):
     client = client_as("ent_huayu")
-    page = client.post("/portal/apply/installment_agreement", data=installment_application(
-        pension_yuan="1" * 29, unemployment_yuan="NaN", deferral_end_date="0001-01-01")).get_data(as_text=True)
+    page = client.post(
+        "/portal/apply/installment_agreement",
+        data=installment_application(pension_yuan="1" * 29, unemployment_yuan="NaN", deferral_end_date="0001-01-01"),
+    ).get_data(as_text=True)
     assert "金额最多为 9,999,999,999,999.99 元" in page
     assert "请用数字填写金额，例如 1234.56" in page
     assert "日期应在 1900-01-01 至 2100-12-31 之间" in page
@@ -91,6 +94,7 @@ def test_the_messages_are_chinese_by_default(bureau, client_as):
 
 def test_the_largest_amount_is_taken_and_its_schedule_is_drafted(bureau, client_as, create_agreement_case):
     from workflow_app.agreements.queries import current_agreement
+
     case = create_agreement_case("drafted", pension="9999999999999.99")
     agreement = current_agreement(case.id)  # the pension and the fixture's 200 yuan of unemployment insurance
     assert agreement.total_fen == 1_000_000_000_019_999 and "10,000,000,000,199.99 元" in agreement.text

@@ -1,4 +1,5 @@
 """Fixtures for driving the bureau's processes as their users would, through the forms and the engine."""
+
 import time
 from pathlib import Path
 
@@ -11,8 +12,8 @@ from forms.base import TaskForm
 from workflow_app.auth.queries import find_org_unit
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.schema_tasks import answer, task_form_context, task_schema_form
-from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.cases.task_handlers import submit_task
+from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.engine.operations import deploy_sources, read_sources
 from workflow_app.engine.queries import current_data
 from workflow_app.engine.worker import run_worker_pass
@@ -21,15 +22,17 @@ from workflow_app.extensions import db
 
 def open_task(case, bpmn_id):
     db.session.expire_all()
-    rows = db.session.scalars(sa.select(Task).where(Task.instance_id == case.instance_id, Task.state == "open",
-                                                    Task.bpmn_id == bpmn_id)).all()
+    rows = db.session.scalars(
+        sa.select(Task).where(Task.instance_id == case.instance_id, Task.state == "open", Task.bpmn_id == bpmn_id)
+    ).all()
     assert len(rows) == 1, f"expected one open {bpmn_id}; open: {open_steps(case)}"
     return rows[0]
 
 
 def open_steps(case):
-    return sorted(db.session.scalars(sa.select(Task.bpmn_id).where(
-        Task.instance_id == case.instance_id, Task.state == "open")))
+    return sorted(
+        db.session.scalars(sa.select(Task.bpmn_id).where(Task.instance_id == case.instance_id, Task.state == "open"))
+    )
 
 
 def assert_task_for(case, bpmn_id, role, org_code, assignee=None):
@@ -85,14 +88,18 @@ def fire_timers_when_due(seconds=0.15):
 
 
 def audit_kinds(case):
-    return db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == case.instance_id)
-                              .order_by(AuditEvent.id)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent.kind).where(AuditEvent.instance_id == case.instance_id).order_by(AuditEvent.id)
+    ).all()
 
 
 def completed_steps(case):
     """BPMN ids of completed tasks with who completed them, in order."""
-    rows = db.session.execute(sa.select(AuditEvent.task_bpmn_id, AuditEvent.actor_id).where(
-        AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "task_completed").order_by(AuditEvent.id))
+    rows = db.session.execute(
+        sa.select(AuditEvent.task_bpmn_id, AuditEvent.actor_id)
+        .where(AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "task_completed")
+        .order_by(AuditEvent.id)
+    )
     return [(bpmn_id, actor_id) for bpmn_id, actor_id in rows]
 
 

@@ -1,6 +1,7 @@
 """Issue 29's acceptance: adding a field to a bureau form is an edit of a JSON file plus a redeploy. The installment
 agreement's package is copied, its agency check form (check-schema.json) gains a field, the copy is deployed; a new
 case's check shows the field on the task page and in the API's form description, takes it, and keeps it."""
+
 import json
 import shutil
 from pathlib import Path
@@ -38,7 +39,8 @@ def edited_package(app, tmp_path):
 
 
 def test_a_field_added_to_a_bureau_forms_json_shows_on_the_page_and_in_the_api_after_a_redeploy(
-        create_agreement_case, edited_package, client_as, api_as):
+    create_agreement_case, edited_package, client_as, api_as
+):
     before = create_agreement_case("applied")
     old_task = open_task_of(before, "agency_check")
     agency = client_as("agency")
@@ -55,8 +57,10 @@ def test_a_field_added_to_a_bureau_forms_json_shows_on_the_page_and_in_the_api_a
     api = api_as("agency")
     described = api.get(f"/tasks/{task.id}").get_json()["form"]["schema"]["properties"]
     assert described["site_visit_note"] == NEW_FIELD
-    done = api.post(f"/tasks/{task.id}/complete", {"data": {
-        "check_decision": "approve", "deferral_confirmed": True, "site_visit_note": "已到企业核实缓缴台账"}})
+    done = api.post(
+        f"/tasks/{task.id}/complete",
+        {"data": {"check_decision": "approve", "deferral_confirmed": True, "site_visit_note": "已到企业核实缓缴台账"}},
+    )
     assert done.status_code == 200, done.get_json()
     assert current_data(case.instance)["site_visit_note"] == "已到企业核实缓缴台账"
     history = [pair for entry in described_audit_events(case.instance_id) for pair in entry.described]

@@ -1,8 +1,8 @@
 """Health checks of the version before the package (d720d35's health_check.bpmn, whose steps named the hand-written
 forms by formKey) after the package is deployed: their steps take the package's forms named in form_keys, the data
 those give still routes the old diagram, and the old forms' stored data shows in the history with the new titles."""
-import re
 
+import re
 
 from tests.conftest import DATA, open_task_of
 from tests.processes.conftest import deploy_old_version, deploy_package, open_steps
@@ -12,19 +12,35 @@ from workflow_app.cases.task_handlers import submit_task
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
-OLD_FORM_KEYS = ("health_check_request", "health_check_documents", "health_check_inspection",
-                 "health_check_suggestions", "health_check_rectification", "health_check_verification")
+OLD_FORM_KEYS = (
+    "health_check_request",
+    "health_check_documents",
+    "health_check_inspection",
+    "health_check_suggestions",
+    "health_check_rectification",
+    "health_check_verification",
+)
 
 
 def old_case(bureau, by):
     """A case started on d720d35's version as its start_health_check did, its documents given through the old form."""
     deploy_old_version({"health_check.bpmn": DATA / "health_check_v1.bpmn"}, OLD_FORM_KEYS)
-    case = start_process_case("health_check", {"requested_by": "county"}, bureau[by],
-                              enterprise_id=enterprise_named(HUAYU).id)
+    case = start_process_case(
+        "health_check", {"requested_by": "county"}, bureau[by], enterprise_id=enterprise_named(HUAYU).id
+    )
     db.session.commit()
-    submit_task(open_task_of(case, "upload_documents").id, {"doc_rules": True, "doc_contract": False,
-                                                            "doc_hours_wages": False, "doc_insurance": False,
-                                                            "documents_note": ""}, bureau["ent_huayu"], "127.0.0.1")
+    submit_task(
+        open_task_of(case, "upload_documents").id,
+        {
+            "doc_rules": True,
+            "doc_contract": False,
+            "doc_hours_wages": False,
+            "doc_insurance": False,
+            "documents_note": "",
+        },
+        bureau["ent_huayu"],
+        "127.0.0.1",
+    )
     db.session.commit()
     return case
 
@@ -43,12 +59,20 @@ def test_an_old_cases_inspection_gives_the_risk_count_its_diagram_routes_on(app,
     assert form_errors(case, "inspect", values) == {"risk_count": ["检查清单中有 1 项评为风险，请填写 1"]}
     submit(case, "inspect", bureau["kuiwen_handler"], values | {"risk_count": 1})
     assert open_steps(case) == ["suggestions"]  # the old gateway read risk_count
-    submit(case, "suggestions", bureau["kuiwen_handler"], {"suggestions": "按月足额支付工资",
-                                                           "rectification_deadline": in_days(20)})
+    submit(
+        case,
+        "suggestions",
+        bureau["kuiwen_handler"],
+        {"suggestions": "按月足额支付工资", "rectification_deadline": in_days(20)},
+    )
     assert current_data(case.instance)["rectification_due"] == in_days(20) + "T23:59:59+08:00"  # the old script
     submit(case, "rectify", bureau["ent_huayu"], {"rectification_report": "已补发"})
-    submit(case, "verify", bureau["kuiwen_handler"], {"verification": "fail", "verification_findings": "仍有拖欠",
-                                                      "new_deadline": in_days(10)})
+    submit(
+        case,
+        "verify",
+        bureau["kuiwen_handler"],
+        {"verification": "fail", "verification_findings": "仍有拖欠", "new_deadline": in_days(10)},
+    )
     submit(case, "rectify", bureau["ent_huayu"], {"rectification_report": "已全部补发"})
     submit(case, "verify", bureau["kuiwen_handler"], {"verification": "pass"})
     db.session.expire_all()
@@ -58,11 +82,20 @@ def test_an_old_cases_inspection_gives_the_risk_count_its_diagram_routes_on(app,
 def test_an_old_inspection_done_before_the_package_shows_with_the_new_titles(app, bureau, client_as):
     case = old_case(bureau, "kuiwen_handler")
     old = {key: {"severity": "none", "note": ""} for key in ITEMS} | {
-        "working_hours": {"severity": "high", "note": "加班超过法定上限"}}
-    submit_task(open_task_of(case, "inspect").id, {  # as d720d35's InspectionForm.task_data gave it
-        "checklist": old, "risks": [{"item": "working_hours", "severity": "high", "note": "加班超过法定上限"}],
-        "risk_count": 1, "max_severity": "high", "inspection_summary": "工时管理存在风险"}, bureau["kuiwen_handler"],
-        "127.0.0.1")
+        "working_hours": {"severity": "high", "note": "加班超过法定上限"}
+    }
+    submit_task(
+        open_task_of(case, "inspect").id,
+        {  # as d720d35's InspectionForm.task_data gave it
+            "checklist": old,
+            "risks": [{"item": "working_hours", "severity": "high", "note": "加班超过法定上限"}],
+            "risk_count": 1,
+            "max_severity": "high",
+            "inspection_summary": "工时管理存在风险",
+        },
+        bureau["kuiwen_handler"],
+        "127.0.0.1",
+    )
     db.session.commit()
     deploy_package(app, "health_check")
     html = client_as("kuiwen_handler").get(f"/cases/{case.id}").get_data(as_text=True)

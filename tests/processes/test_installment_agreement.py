@@ -1,13 +1,22 @@
 """The installment agreement (缓缴社保费分期补缴协议, bpmn/installment_agreement/): apply, check, schedule, sign,
 countersign, each installment's fate, the late fee after a default; the agreement's text and who may sign it."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from tests.processes.conftest import (assert_task_for, audit_kinds, completed_steps, fire_timers_when_due,
-                                      form_errors, open_steps, open_task, submit)
+from tests.processes.conftest import (
+    assert_task_for,
+    audit_kinds,
+    completed_steps,
+    fire_timers_when_due,
+    form_errors,
+    open_steps,
+    open_task,
+    submit,
+)
 from workflow_app.agreements.models import Agreement
 from workflow_app.agreements.queries import agreement_late_fees
 from workflow_app.agreements.text import text_hash
@@ -22,15 +31,20 @@ from workflow_app.engine.queries import current_data, latest_version
 from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
 
-HUAYU = "潍坊华宇精密机械有限公司"   # kuiwen
+HUAYU = "潍坊华宇精密机械有限公司"  # kuiwen
 LVYUAN = "寿光市绿源食品加工有限公司"  # shouguang
 
 
 def application(**changes):
     """The enterprise's application as its portal form (apply-schema.json) sends it."""
-    data = {"pension_yuan": "60000.00", "unemployment_yuan": "3000.00", "injury_yuan": "1500.01",
-            "deferral_end_date": (local_today() - timedelta(days=10)).isoformat(),
-            "hardship_reason": "订单减少，一次性补缴困难", "proposed_installments": 3}
+    data = {
+        "pension_yuan": "60000.00",
+        "unemployment_yuan": "3000.00",
+        "injury_yuan": "1500.01",
+        "deferral_end_date": (local_today() - timedelta(days=10)).isoformat(),
+        "hardship_reason": "订单减少，一次性补缴困难",
+        "proposed_installments": 3,
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -61,9 +75,11 @@ def registered(bureau):
 @pytest.fixture
 def policy(bureau, registered):
     """Deploy the package with its policy running until a given day (the notice's 2023-12-31 has passed)."""
+
     def factory(until):
         deploy_installment_policy(until)
         db.session.commit()
+
     factory(date(local_today().year + 1, 12, 31))
     return factory
 
@@ -72,6 +88,7 @@ def policy(bureau, registered):
 def apply(policy, bureau):
     def factory(user="ent_huayu", **changes):
         return apply_as(bureau[user], **changes)
+
     return factory
 
 
@@ -81,10 +98,12 @@ def first_due(days=20):
 
 def drafted(case, bureau, count=3, first=None):
     submit(case, "agency_check", bureau["agency"], {"check_decision": "approve", "deferral_confirmed": True})
-    submit(case, "draft_schedule", bureau["agency"], {"installment_count": count,
-                                                      "first_due_date": first or first_due()})
-    return db.session.scalar(sa.select(Agreement).where(Agreement.case_id == case.id,
-                                                        Agreement.status == "awaiting_signature"))
+    submit(
+        case, "draft_schedule", bureau["agency"], {"installment_count": count, "first_due_date": first or first_due()}
+    )
+    return db.session.scalar(
+        sa.select(Agreement).where(Agreement.case_id == case.id, Agreement.status == "awaiting_signature")
+    )
 
 
 def agreed(case, bureau, count=3, first=None, user="ent_huayu", signer="王建华"):
@@ -98,8 +117,16 @@ def agreed(case, bureau, count=3, first=None, user="ent_huayu", signer="王建�
 
 def pay_current(case, bureau, step="record_payment"):
     current = current_data(case.instance)["current"]
-    submit(case, step, bureau["agency"], {"paid_amount": format_yuan(current["amount_fen"]).replace(",", ""),
-                                          "paid_on": local_today().isoformat(), "receipt_no": f"R{current['seq']}"})
+    submit(
+        case,
+        step,
+        bureau["agency"],
+        {
+            "paid_amount": format_yuan(current["amount_fen"]).replace(",", ""),
+            "paid_on": local_today().isoformat(),
+            "receipt_no": f"R{current['seq']}",
+        },
+    )
 
 
 INSTALLMENT_NEWS = ("installment_due_soon", "installment_missed", "agreement_defaulted")
@@ -107,17 +134,20 @@ INSTALLMENT_NEWS = ("installment_due_soon", "installment_missed", "agreement_def
 
 def told(user):
     """The (kind, installment, due day) of the installment notifications a user got, oldest first."""
-    rows = db.session.scalars(sa.select(Notification).where(
-        Notification.user_id == user.id, Notification.kind.in_(INSTALLMENT_NEWS)).order_by(Notification.id))
+    rows = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == user.id, Notification.kind.in_(INSTALLMENT_NEWS))
+        .order_by(Notification.id)
+    )
     return [(n.kind, n.data["seq"], n.data["day"]) for n in rows]
 
 
 def move_to(clock, moment):
-    clock.shift_clock(moment - datetime.now(timezone.utc) - (clock.utcnow() - datetime.now(timezone.utc)))
+    clock.shift_clock(moment - datetime.now(UTC) - (clock.utcnow() - datetime.now(UTC)))
 
 
 def midnight(day):
-    return datetime.combine(day, datetime.min.time(), timezone.utc)
+    return datetime.combine(day, datetime.min.time(), UTC)
 
 
 def test_all_installments_paid_with_reminders_completes_the_agreement(apply, bureau, clock):
@@ -129,16 +159,21 @@ def test_all_installments_paid_with_reminders_completes_the_agreement(apply, bur
     agreement = agreed(case, bureau)
     assert agreement.total_fen == 6_450_001
     assert [i.amount_fen for i in agreement.installments] == [2_150_001, 2_150_000, 2_150_000]
-    assert agreement.signer_name == "王建华" and agreement.signed_at is not None and agreement.countersigned_at is not None
+    assert (
+        agreement.signer_name == "王建华" and agreement.signed_at is not None and agreement.countersigned_at is not None
+    )
     assert agreement.text_sha256 == text_hash(agreement.text) and "免收滞纳金" in agreement.text
     assert "64,500.01 元（大写：人民币陆万肆仟伍佰元零壹分）" in agreement.text and "第3期" in agreement.text
     for installment in agreement.installments:
         assert open_steps(case) == ["record_payment"]
         move_to(clock, midnight(installment.due_date) - timedelta(days=4))
-        assert fire_timers_when_due(0) == 1                              # the reminder, the task stays
+        assert fire_timers_when_due(0) == 1  # the reminder, the task stays
         assert current_data(case.instance)["reminders_sent"][-1] == installment.seq
-        assert told(bureau["ent_huayu"])[-1] == ("installment_due_soon", installment.seq,
-                                                 installment.due_date.isoformat())
+        assert told(bureau["ent_huayu"])[-1] == (
+            "installment_due_soon",
+            installment.seq,
+            installment.due_date.isoformat(),
+        )
         assert open_steps(case) == ["record_payment"]
         pay_current(case, bureau)
     assert [seq for _kind, seq, _day in told(bureau["ent_huayu"])] == [1, 2, 3]
@@ -160,13 +195,16 @@ def test_missed_installment_gets_a_notice_and_is_paid_within_grace(apply, bureau
     agreement = agreed(case, bureau, count=2)
     first = agreement.installments[0]
     move_to(clock, midnight(first.due_date + timedelta(days=1)))
-    assert fire_timers_when_due(0) == 2                                  # reminder and due date
+    assert fire_timers_when_due(0) == 2  # reminder and due date
     assert open_steps(case) == ["record_late_payment"]
     assert current_data(case.instance)["missed_notices"] == [1]
     # the worker found both timers due at once: the enterprise hears that it missed the day, not that it comes
     assert told(bureau["ent_huayu"]) == [("installment_missed", 1, first.due_date.isoformat())]
-    missed = db.session.scalar(sa.select(Notification).where(Notification.user_id == bureau["ent_huayu"].id,
-                                                             Notification.kind == "installment_missed"))
+    missed = db.session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == bureau["ent_huayu"].id, Notification.kind == "installment_missed"
+        )
+    )
     assert missed.data["grace"] == (first.due_date + timedelta(days=15)).isoformat()
     enterprise = client_as("ent_huayu")
     page = enterprise.get("/notifications").get_data(as_text=True)
@@ -175,9 +213,9 @@ def test_missed_installment_gets_a_notice_and_is_paid_within_grace(apply, bureau
     assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/portal/cases/{case.id}")
     pay_current(case, bureau, "record_late_payment")
     db.session.refresh(first)
-    assert first.state_on(local_today()) == "paid_late"                 # paid within the grace period
+    assert first.state_on(local_today()) == "paid_late"  # paid within the grace period
     assert first.paid_on > first.due_date and open_steps(case) == ["record_payment"]
-    assert agreement_late_fees(agreement, local_today()) is None        # kept to: no late fee
+    assert agreement_late_fees(agreement, local_today()) is None  # kept to: no late fee
 
 
 def test_installment_unpaid_after_grace_defaults_the_agreement_and_the_late_fee_runs(apply, bureau, clock, client_as):
@@ -202,21 +240,26 @@ def test_installment_unpaid_after_grace_defaults_the_agreement_and_the_late_fee_
     as_of = first.due_date + timedelta(days=16)
     statement = agreement_late_fees(agreement, as_of)
     assert [(line.installment.seq, line.since, line.days) for line in statement.lines] == [
-        (1, first.due_date + timedelta(days=1), 16), (2, second.due_date + timedelta(days=1), 0)]
+        (1, first.due_date + timedelta(days=1), 16),
+        (2, second.due_date + timedelta(days=1), 0),
+    ]
     assert first.amount_fen == 3_225_001
     assert statement.lines[0].fee_fen == 25_800  # 3,225,001 × 0.0005 × 16 = 25,800.008
     later = agreement_late_fees(agreement, second.due_date + timedelta(days=10))
     days = (second.due_date + timedelta(days=10) - first.due_date).days
     assert [line.fee_fen for line in later.lines] == [
         int((Decimal(3_225_001) * Decimal("0.0005") * days).quantize(Decimal(1), rounding="ROUND_HALF_UP")),
-        int((Decimal(3_225_000) * Decimal("0.0005") * 10).quantize(Decimal(1), rounding="ROUND_HALF_UP"))]
+        int((Decimal(3_225_000) * Decimal("0.0005") * 10).quantize(Decimal(1), rounding="ROUND_HALF_UP")),
+    ]
     assert later.total_fen == sum(line.fee_fen for line in later.lines) and later.unpaid_fen == 6_450_001
 
     # shown on the case page, the agreement page and the portal, with the total in figures and in capitals
     today_fee = format_yuan(agreement_late_fees(agreement, local_today()).total_fen)
-    pages = {"case": client_as("agency").get(f"/cases/{case.id}"),
-             "agreement": client_as("agency").get(f"/agreements/{agreement.id}"),
-             "portal": client_as("ent_huayu").get(f"/portal/cases/{case.id}")}
+    pages = {
+        "case": client_as("agency").get(f"/cases/{case.id}"),
+        "agreement": client_as("agency").get(f"/agreements/{agreement.id}"),
+        "portal": client_as("ent_huayu").get(f"/portal/cases/{case.id}"),
+    }
     for where, response in pages.items():
         page = response.get_data(as_text=True)
         assert response.status_code == 200 and 'id="late-fee-table"' in page, where
@@ -226,7 +269,8 @@ def test_installment_unpaid_after_grace_defaults_the_agreement_and_the_late_fee_
 def test_not_eligible_ends_the_case(apply, bureau):
     case = apply()
     assert form_errors(case, "agency_check", {"check_decision": "approve", "deferral_confirmed": False}) == {
-        "deferral_confirmed": ["请勾选‘已核实企业曾办理缓缴、缓缴期已满，缓缴金额无误’"]}
+        "deferral_confirmed": ["请勾选‘已核实企业曾办理缓缴、缓缴期已满，缓缴金额无误’"]
+    }
     assert "check_opinion" in form_errors(case, "agency_check", {"check_decision": "reject"})
     submit(case, "agency_check", bureau["agency"], {"check_decision": "reject", "check_opinion": "缓缴期尚未届满"})
     assert case.instance.status == "completed" and current_data(case.instance)["outcome"] == "rejected"
@@ -265,9 +309,14 @@ def test_altered_text_cannot_be_signed(apply, bureau):
     db.session.execute(sa.text("UPDATE agreement SET text = text || '附加条款' WHERE id = :id"), {"id": agreement_id})
     db.session.commit()
     from workflow_app.core.errors import ConflictError
+
     with pytest.raises(ConflictError):
-        submit(case, "sign", bureau["ent_huayu"], {"sign_decision": "sign", "read_confirmed": True,
-                                                   "legal_rep_name": "王建华"})
+        submit(
+            case,
+            "sign",
+            bureau["ent_huayu"],
+            {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华"},
+        )
     db.session.rollback()
     assert db.session.get(Agreement, agreement_id).signed_at is None
 
@@ -281,8 +330,9 @@ def test_schedule_and_payment_refusals(apply, policy, bureau):
     errors = form_errors(case, "draft_schedule", {"installment_count": 2, "first_due_date": first_due(-1)})
     assert errors == {"first_due_date": ["首期缴费日不能早于今天"]}
     submit(case, "draft_schedule", bureau["agency"], {"installment_count": 2, "first_due_date": first_due(10)})
-    submit(case, "sign", bureau["ent_huayu"], {"sign_decision": "sign", "read_confirmed": True,
-                                               "legal_rep_name": "王建华"})
+    submit(
+        case, "sign", bureau["ent_huayu"], {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": "王建华"}
+    )
     submit(case, "countersign", bureau["agency"], {"countersign_confirmed": True})
     errors = form_errors(case, "record_payment", {"paid_amount": "100.00", "paid_on": local_today().isoformat()})
     assert "请登记全额" in errors["paid_amount"][0]
@@ -293,7 +343,7 @@ def test_schedule_and_payment_refusals(apply, policy, bureau):
 def test_the_notices_own_deadline_and_due_dates_moved_off_holidays(bureau, registered, clock):
     """The package as shipped says the notice's 2023-12-31; a due date on a holiday or a weekend moves to the next
     working day (2023's National Day week and 调休), and one moved past the deadline is refused."""
-    clock.shift_clock(datetime(2023, 9, 1, 2, tzinfo=timezone.utc) - clock.utcnow())
+    clock.shift_clock(datetime(2023, 9, 1, 2, tzinfo=UTC) - clock.utcnow())
     case = apply_as(bureau["ent_huayu"], deferral_end_date="2023-08-31")
     assert current_data(case.instance)["policy_deadline"] == "2023-12-31"
     submit(case, "agency_check", bureau["agency"], {"check_decision": "approve", "deferral_confirmed": True})
@@ -325,16 +375,21 @@ def test_the_policy_deadline_is_the_models_not_the_environments(bureau, register
     page = client_as("ent_huayu").get(f"/portal/cases/{case_id}").get_data(as_text=True)
     assert "分期补缴政策已于 2023-12-31 到期，不予受理" in page
     from workflow_app.cases.models import Case
+
     case = db.session.get(Case, case_id)
     data = current_data(case.instance)
-    assert (case.instance.status, data["policy_deadline"], data["outcome"]) == ("completed", "2023-12-31",
-                                                                                "policy_ended")
+    assert (case.instance.status, data["policy_deadline"], data["outcome"]) == (
+        "completed",
+        "2023-12-31",
+        "policy_ended",
+    )
 
 
 def test_the_payment_task_is_due_on_its_installments_due_date(apply, bureau, clock):
     """Not 30 days after it opens: an installment due in seven weeks raises no supervision notice after a month."""
     from workflow_app.sla.escalation import run_sla_sweep
     from workflow_app.sla.models import SupervisionNotice
+
     case = apply()
     agreement = agreed(case, bureau, count=2, first=first_due(49))
     task = open_task(case, "record_payment")
@@ -342,17 +397,26 @@ def test_the_payment_task_is_due_on_its_installments_due_date(apply, bureau, clo
     assert task.due_at is not None and task.due_at.astimezone(SHANGHAI).date() == due_day
     move_to(clock, clock.utcnow() + timedelta(days=35))
     run_sla_sweep()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SupervisionNotice).where(
-        SupervisionNotice.instance_id == case.instance_id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SupervisionNotice)
+            .where(SupervisionNotice.instance_id == case.instance_id)
+        )
+        == 0
+    )
 
 
 def test_the_agreement_names_the_notices_the_countys_agency_and_amounts_in_capitals(apply, bureau):
     huayu = drafted(apply(), bureau)
-    lvyuan = drafted(apply("ent_lvyuan", pension_yuan="12345.67", unemployment_yuan=None, injury_yuan=None), bureau,
-                     count=1)
+    lvyuan = drafted(
+        apply("ent_lvyuan", pension_yuan="12345.67", unemployment_yuan=None, injury_yuan=None), bureau, count=1
+    )
     text = huayu.text
-    assert ("潍坊市人力资源和社会保障局《关于开展十“+”行动助力工业经济高质量发展的通知》（潍人社字〔2023〕17号）"
-            in text and "鲁人社字〔2022〕113号" in text)
+    assert (
+        "潍坊市人力资源和社会保障局《关于开展十“+”行动助力工业经济高质量发展的通知》（潍人社字〔2023〕17号）" in text
+        and "鲁人社字〔2022〕113号" in text
+    )
     assert "十个+" not in text and "助力工业企业发展" not in text
     assert "甲方（社会保险经办机构）：潍坊市奎文区社会保险经办机构" in text and "法定代表人：王建华" in text
     assert "甲方（社会保险经办机构）：寿光市社会保险经办机构" in lvyuan.text and "潍坊市社会保险经办机构" not in text
@@ -365,8 +429,9 @@ def test_the_agreement_names_the_notices_the_countys_agency_and_amounts_in_capit
 def test_the_registered_legal_representative_signs(apply, bureau, typed):
     case = apply()
     drafted(case, bureau)
-    submit(case, "sign", bureau["ent_huayu"], {"sign_decision": "sign", "read_confirmed": True,
-                                               "legal_rep_name": typed})
+    submit(
+        case, "sign", bureau["ent_huayu"], {"sign_decision": "sign", "read_confirmed": True, "legal_rep_name": typed}
+    )
     assert open_steps(case) == ["countersign"]
 
 
@@ -377,10 +442,13 @@ def test_signing_refuses_a_name_other_than_the_registered_legal_representative(a
     [message] = form_errors(case, "sign", signing, bureau["ent_huayu"])["legal_rep_name"]
     assert "王建华" in message and "李四" in message and "法定代表人" in message
     task = open_task(case, "sign")
-    page = client_as("ent_huayu").post(f"/portal/tasks/{task.id}", data={
-        "data.sign_decision": "sign", "data.read_confirmed": "y", "data.legal_rep_name": "李四"})
+    page = client_as("ent_huayu").post(
+        f"/portal/tasks/{task.id}",
+        data={"data.sign_decision": "sign", "data.read_confirmed": "y", "data.legal_rep_name": "李四"},
+    )
     assert page.status_code == 422 and message in page.get_data(as_text=True)
     from workflow_app.cases.task_handlers import submit_task
+
     with pytest.raises(InvalidInput) as refused:  # the operation itself refuses too (what reaches it from the API)
         submit_task(task.id, {**signing, "decline_reason": None}, bureau["ent_huayu"])
     assert refused.value.details == [{"field": "legal_rep_name", "message": message}]
@@ -389,18 +457,23 @@ def test_signing_refuses_a_name_other_than_the_registered_legal_representative(a
     # no legal representative on the register: nobody can sign until the agency records one
     db.session.scalar(sa.select(Enterprise).where(Enterprise.name == HUAYU)).legal_representative = None
     db.session.commit()
-    [message] = form_errors(case, "sign", {**signing, "legal_rep_name": "王建华"}, bureau["ent_huayu"])["legal_rep_name"]
+    [message] = form_errors(case, "sign", {**signing, "legal_rep_name": "王建华"}, bureau["ent_huayu"])[
+        "legal_rep_name"
+    ]
     assert "没有" in message and "法定代表人" in message
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"pension_yuan": "-1"}, "pension_yuan"),
-    ({"pension_yuan": "10.001"}, "pension_yuan"),
-    ({"pension_yuan": "0", "unemployment_yuan": "0", "injury_yuan": "0"}, "pension_yuan"),
-    ({"deferral_end_date": (local_today() + timedelta(days=3)).isoformat()}, "deferral_end_date"),
-    ({"proposed_installments": 13}, "proposed_installments"),
-    ({"hardship_reason": ""}, "hardship_reason"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"pension_yuan": "-1"}, "pension_yuan"),
+        ({"pension_yuan": "10.001"}, "pension_yuan"),
+        ({"pension_yuan": "0", "unemployment_yuan": "0", "injury_yuan": "0"}, "pension_yuan"),
+        ({"deferral_end_date": (local_today() + timedelta(days=3)).isoformat()}, "deferral_end_date"),
+        ({"proposed_installments": 13}, "proposed_installments"),
+        ({"hardship_reason": ""}, "hardship_reason"),
+    ],
+)
 def test_application_refusals(apply, bureau, changes, field):
     with pytest.raises(InvalidInput) as refused:
         apply(**changes)

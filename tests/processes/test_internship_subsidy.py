@@ -1,6 +1,7 @@
 """就业见习补贴, the example process package (bpmn/internship_subsidy/): deployed with the bureau's processes and run
 end to end through the pages and the API with no Python of its own: the unit applies with its trainees as rows,
 the county reviews (and may send it back), the agency pays."""
+
 from decimal import Decimal
 
 import pytest
@@ -17,33 +18,47 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def id_card(first17: str) -> str:
     """A 身份证号码 with its GB 11643 check character."""
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 ZHANG = id_card("37070220010315123")  # born 2001-03-15
-LI = id_card("37078220030620456")     # born 2003-06-20
+LI = id_card("37078220030620456")  # born 2003-06-20
 
 
 def _rows(*trainees):
     posted = {}
     for index, (name, number, category, graduated, months) in enumerate(trainees):
-        posted.update({f"data.trainees.{index}.name": name, f"data.trainees.{index}.id_number": number,
-                       f"data.trainees.{index}.category": category, f"data.trainees.{index}.months": str(months),
-                       f"data.trainees.{index}.monthly_allowance": "2000.00"})
+        posted.update(
+            {
+                f"data.trainees.{index}.name": name,
+                f"data.trainees.{index}.id_number": number,
+                f"data.trainees.{index}.category": category,
+                f"data.trainees.{index}.months": str(months),
+                f"data.trainees.{index}.monthly_allowance": "2000.00",
+            }
+        )
         if graduated:
             posted[f"data.trainees.{index}.graduation_date"] = graduated
     return posted
 
 
-APPLICATION = {"data.position": "数控车床操作见习", "data.contact_name": "王建华", "data.contact_phone": "13853612345",
-               "data.bank_account": "6222020604001234567", "data.truthful": "y",
-               **_rows(("张伟", ZHANG, "graduate", "2024-06-30", 6), ("李娜", LI, "youth", None, 3))}
+APPLICATION = {
+    "data.position": "数控车床操作见习",
+    "data.contact_name": "王建华",
+    "data.contact_phone": "13853612345",
+    "data.bank_account": "6222020604001234567",
+    "data.truthful": "y",
+    **_rows(("张伟", ZHANG, "graduate", "2024-06-30", 6), ("李娜", LI, "youth", None, 3)),
+}
 
 
 def _case():
     db.session.expire_all()
-    return db.session.scalars(sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-                              .where(ProcessInstance.process_id == "internship_subsidy")).one()
+    return db.session.scalars(
+        sa.select(Case)
+        .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .where(ProcessInstance.process_id == "internship_subsidy")
+    ).one()
 
 
 def test_the_unit_applies_in_the_portal_the_county_sends_back_then_approves_and_the_agency_pays(bureau, client_as):
@@ -70,24 +85,32 @@ def test_the_unit_applies_in_the_portal_the_county_sends_back_then_approves_and_
     assert "11880.00" in page and "张伟" in page  # the model's instructions over the case's data
     refused = county.post(f"/tasks/{review.id}", data={"data.review_decision": "send_back"})
     assert refused.status_code == 422 and "说明" in refused.get_data(as_text=True)  # else: the reason is required
-    sent_back = county.post(f"/tasks/{review.id}", data={"data.review_decision": "send_back",
-                                                         "data.review_opinion": "请补充李娜的失业登记证明"})
+    sent_back = county.post(
+        f"/tasks/{review.id}",
+        data={"data.review_decision": "send_back", "data.review_opinion": "请补充李娜的失业登记证明"},
+    )
     assert sent_back.status_code == 302
 
     correct = open_task_of(case, "correct")
     again = unit.get(f"/portal/tasks/{correct.id}").get_data(as_text=True)
     assert "请补充李娜的失业登记证明" in again and 'value="数控车床操作见习"' in again  # what was typed is kept
-    assert unit.post(f"/portal/tasks/{correct.id}", data={**APPLICATION, "data.position": "数控车床见习"}).status_code == 302
+    assert (
+        unit.post(f"/portal/tasks/{correct.id}", data={**APPLICATION, "data.position": "数控车床见习"}).status_code
+        == 302
+    )
 
     review = open_task_of(case, "review")
-    approved = county.post(f"/tasks/{review.id}", data={"data.review_decision": "approve",
-                                                        "data.approved_total": "11880.00"})
+    approved = county.post(
+        f"/tasks/{review.id}", data={"data.review_decision": "approve", "data.approved_total": "11880.00"}
+    )
     assert approved.status_code == 302
     pay = open_task_of(case, "pay")
     agency = client_as("agency")
     assert "11880.00" in agency.get(f"/tasks/{pay.id}").get_data(as_text=True)
-    paid = agency.post(f"/tasks/{pay.id}", data={"data.paid_amount": "11880.00", "data.paid_on": "2026-12-01",
-                                                 "data.voucher_no": "JX-PAY-001"})
+    paid = agency.post(
+        f"/tasks/{pay.id}",
+        data={"data.paid_amount": "11880.00", "data.paid_on": "2026-12-01", "data.voucher_no": "JX-PAY-001"},
+    )
     assert paid.status_code == 302
     case = _case()
     assert case.instance.status == "completed"
@@ -108,6 +131,7 @@ def api_as(bureau, app):
         _row, token = create_api_token(find_user(username), "test")
         db.session.commit()
         return ApiClient(app.test_client(), token)
+
     return factory
 
 
@@ -117,15 +141,34 @@ def test_the_same_flow_through_the_api_refusing_by_field(api_as):
     schema = listed["internship_subsidy"]["form"]["schema"]
     assert schema["properties"]["trainees"]["minItems"] == 1 and listed["internship_subsidy"]["label"] == "就业见习补贴"
     trainee = {"name": "张伟", "id_number": ZHANG, "category": "graduate", "months": 6, "monthly_allowance": "2000"}
-    application = {"position": "数控车床操作见习", "contact_name": "王建华", "contact_phone": "13853612345",
-                   "bank_account": "6222020604001234567", "truthful": True, "trainees": [trainee]}
-    refused = unit.post("/cases", {"process": "internship_subsidy", "data": {
-        **application, "contact_phone": "12345", "trainees": [{**trainee, "months": 13}]}})
+    application = {
+        "position": "数控车床操作见习",
+        "contact_name": "王建华",
+        "contact_phone": "13853612345",
+        "bank_account": "6222020604001234567",
+        "truthful": True,
+        "trainees": [trainee],
+    }
+    refused = unit.post(
+        "/cases",
+        {
+            "process": "internship_subsidy",
+            "data": {**application, "contact_phone": "12345", "trainees": [{**trainee, "months": 13}]},
+        },
+    )
     assert refused.status_code == 422
-    assert {d["field"] for d in refused.get_json()["details"]} >= {"contact_phone", "trainees.0.months",
-                                                                   "trainees.0.graduation_date"}
-    started = unit.post("/cases", {"process": "internship_subsidy",
-                                   "data": {**application, "trainees": [{**trainee, "graduation_date": "2025-07-01"}]}})
+    assert {d["field"] for d in refused.get_json()["details"]} >= {
+        "contact_phone",
+        "trainees.0.months",
+        "trainees.0.graduation_date",
+    }
+    started = unit.post(
+        "/cases",
+        {
+            "process": "internship_subsidy",
+            "data": {**application, "trainees": [{**trainee, "graduation_date": "2025-07-01"}]},
+        },
+    )
     assert started.status_code == 201, started.get_json()
     case_id = started.get_json()["id"]
 
@@ -134,8 +177,9 @@ def test_the_same_flow_through_the_api_refusing_by_field(api_as):
     detail = county.get(f"/tasks/{review.id}").get_json()
     assert "7920.00" in detail["instructions_html"]  # 6 months x 1320.00
     assert county.post(f"/tasks/{review.id}/complete", {"data": {"review_decision": "refuse"}}).status_code == 422
-    done = county.post(f"/tasks/{review.id}/complete", {"data": {"review_decision": "refuse",
-                                                                 "review_opinion": "见习协议未备案"}})
+    done = county.post(
+        f"/tasks/{review.id}/complete", {"data": {"review_decision": "refuse", "review_opinion": "见习协议未备案"}}
+    )
     assert done.status_code == 200
     instance = db.session.get(Case, case_id).instance
     db.session.refresh(instance)

@@ -1,6 +1,7 @@
 """贷款展期 (bpmn/loan_extension/): the enterprise applies in the portal with its evidence and chooses its bank from the
 register; 潍岗贷's conditions, the 12 months counted per loan contract (earlier extensions included), the city's
 exception, the county's review and the chosen bank's, whose officers alone see the case."""
+
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -26,18 +27,31 @@ PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
 
 def application(**changes) -> dict:
     """An application's values as the API sends them (and the case's data keeps them, but for the amount)."""
-    values = {"loan_type": "entrepreneurship", "contract_no": "WF-CDB-2023-0182", "bank": "boc_weifang",
-              "principal": "1500000.00", "maturity_date": MATURITY.isoformat(), "months_requested": 6,
-              "reason": "订单回款延迟，流动资金暂时紧张", "evidence": ["回款明细.pdf"]}
+    values = {
+        "loan_type": "entrepreneurship",
+        "contract_no": "WF-CDB-2023-0182",
+        "bank": "boc_weifang",
+        "principal": "1500000.00",
+        "maturity_date": MATURITY.isoformat(),
+        "months_requested": 6,
+        "reason": "订单回款延迟，流动资金暂时紧张",
+        "evidence": ["回款明细.pdf"],
+    }
     values.update(changes)
     return {key: value for key, value in values.items() if value is not None}
 
 
 def weigangdai(**changes) -> dict:
-    facts = {"loan_type": "weigangdai", "principal": "12000000.00",
-             "founded_date": (local_today() - timedelta(days=3 * 365)).isoformat(), "employees": 85,
-             "headcount_last_year_end": 80, "headcount_year_before": 78, "wages_paid": True,
-             "contributions_paid": True}
+    facts = {
+        "loan_type": "weigangdai",
+        "principal": "12000000.00",
+        "founded_date": (local_today() - timedelta(days=3 * 365)).isoformat(),
+        "employees": 85,
+        "headcount_last_year_end": 80,
+        "headcount_year_before": 78,
+        "wages_paid": True,
+        "contributions_paid": True,
+    }
     return application(**{**facts, **changes})
 
 
@@ -60,7 +74,9 @@ def apply_in_portal(client, values):
 
 def newest_case():
     db.session.expire_all()
-    return db.session.scalars(sa.select(Case).where(Case.process_id == "loan_extension").order_by(Case.id.desc())).first()
+    return db.session.scalars(
+        sa.select(Case).where(Case.process_id == "loan_extension").order_by(Case.id.desc())
+    ).first()
 
 
 @pytest.fixture
@@ -72,6 +88,7 @@ def apply(bureau, client_as):
         response = apply_in_portal(client, values)
         assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
         return newest_case()
+
     return factory
 
 
@@ -86,6 +103,7 @@ def complete(bureau, client_as):
         response = client.post(f"/tasks/{task.id}", data={f"data.{k}": str(v) for k, v in values.items()})
         assert response.status_code == status, response.get_data(as_text=True)[-3000:]
         return response.get_data(as_text=True)
+
     return factory
 
 
@@ -97,19 +115,28 @@ def assert_open(case, bpmn_id, role, org_code):
 
 def granted_before(bureau, contract_no, months, enterprise_user="ent_huayu"):
     """An earlier extension of a contract, granted `months` by the bank (started and worked through the operations)."""
-    case = start_process_case("loan_extension", {**application(contract_no=contract_no, months_requested=months,
-                                                               principal=Decimal("1500000.00"))},
-                              bureau[enterprise_user])
-    submit_task(open_task_of(case, "county_review").id, {"county_decision": "approve", "county_opinion": None},
-                bureau["kuiwen_handler"] if enterprise_user == "ent_huayu" else bureau["shouguang_handler"])
-    submit_task(open_task_of(case, "bank_review").id, {"bank_decision": "approve", "months_granted": months,
-                                                       "bank_opinion": None}, bureau["bank"])
+    case = start_process_case(
+        "loan_extension",
+        {**application(contract_no=contract_no, months_requested=months, principal=Decimal("1500000.00"))},
+        bureau[enterprise_user],
+    )
+    submit_task(
+        open_task_of(case, "county_review").id,
+        {"county_decision": "approve", "county_opinion": None},
+        bureau["kuiwen_handler"] if enterprise_user == "ent_huayu" else bureau["shouguang_handler"],
+    )
+    submit_task(
+        open_task_of(case, "bank_review").id,
+        {"bank_decision": "approve", "months_granted": months, "bank_opinion": None},
+        bureau["bank"],
+    )
     db.session.commit()
     assert current_data(newest_case().instance)["decision"] == "approved"
     return case
 
 
 # ---------------------------------------------------------------------------------------------- the way through
+
 
 def test_six_months_with_evidence_approved_by_the_county_and_the_chosen_bank(apply, complete, bureau, client_as):
     case = apply(application())
@@ -170,8 +197,12 @@ def test_the_citys_exception_shows_why_and_the_bank_grants_at_most_what_was_aske
     assert_open(case, "exception_approval", "section_reviewer", "weifang")
     page = client_as("reviewer").get(f"/tasks/{open_task_of(case).id}").get_data(as_text=True)
     assert "本借款合同此前已展期 8 个月，本次申请 6 个月，累计 14 个月，超过 12 个月" in page
-    complete(case, "exception_approval", "reviewer", {"exception_decision": "approve",
-                                                      "exception_opinion": "受疫情影响订单延后，确有特殊困难"})
+    complete(
+        case,
+        "exception_approval",
+        "reviewer",
+        {"exception_decision": "approve", "exception_opinion": "受疫情影响订单延后，确有特殊困难"},
+    )
     page = client_as("kuiwen_handler").get(f"/tasks/{open_task_of(case).id}").get_data(as_text=True)
     assert "此前已展期 8 个月" in page and "确有特殊困难" in page
     complete(case, "county_review", "kuiwen_handler", {"county_decision": "approve"})
@@ -185,8 +216,11 @@ def test_the_citys_exception_shows_why_and_the_bank_grants_at_most_what_was_aske
 @pytest.mark.parametrize("refused_at", ["exception", "county", "bank"])
 def test_each_refusal_ends_the_case_with_who_and_why(apply, complete, refused_at):
     case = apply(application(months_requested=18))
-    steps = [("exception_approval", "reviewer", "exception"), ("county_review", "kuiwen_handler", "county"),
-             ("bank_review", "bank", "bank")]
+    steps = [
+        ("exception_approval", "reviewer", "exception"),
+        ("county_review", "kuiwen_handler", "county"),
+        ("bank_review", "bank", "bank"),
+    ]
     for step, username, prefix in steps:
         if prefix == refused_at:
             without_reason = complete(case, step, username, {f"{prefix}_decision": "refuse"}, status=422)
@@ -199,12 +233,16 @@ def test_each_refusal_ends_the_case_with_who_and_why(apply, complete, refused_at
     assert case.instance.status == "completed"
     data = current_data(case.instance)
     expected_by = {"exception": "city", "county": "county", "bank": "bank"}[refused_at]
-    assert (data["decision"], data["refused_by"], data["refusal_reason"]) == ("refused", expected_by,
-                                                                             f"{refused_at} 不同意")
+    assert (data["decision"], data["refused_by"], data["refusal_reason"]) == (
+        "refused",
+        expected_by,
+        f"{refused_at} 不同意",
+    )
     assert "new_maturity_date" not in data
 
 
 # ---------------------------------------------------------------------------------------------- 潍岗贷
+
 
 def test_eligible_weigangdai_goes_on_to_the_county(apply):
     case = apply(weigangdai(employees=80, headcount_last_year_end=80, headcount_year_before=80))  # none fewer
@@ -213,14 +251,17 @@ def test_eligible_weigangdai_goes_on_to_the_county(apply):
     assert open_task_of(case).bpmn_id == "county_review"
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"founded_date": (local_today() - timedelta(days=200)).isoformat()}, "企业成立不满1年"),
-    ({"employees": 8, "headcount_last_year_end": 8, "headcount_year_before": 8}, "就业登记人数不足10人"),
-    ({"headcount_year_before": 81}, "上年度用工人数减少（上年末少于前年末）"),
-    ({"employees": 79}, "员工人数较上年末减少"),
-    ({"wages_paid": False}, "未足额按时发放工资"),
-    ({"contributions_paid": False}, "未足额按时缴纳社会保险费"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"founded_date": (local_today() - timedelta(days=200)).isoformat()}, "企业成立不满1年"),
+        ({"employees": 8, "headcount_last_year_end": 8, "headcount_year_before": 8}, "就业登记人数不足10人"),
+        ({"headcount_year_before": 81}, "上年度用工人数减少（上年末少于前年末）"),
+        ({"employees": 79}, "员工人数较上年末减少"),
+        ({"wages_paid": False}, "未足额按时发放工资"),
+        ({"contributions_paid": False}, "未足额按时缴纳社会保险费"),
+    ],
+)
 def test_ineligible_weigangdai_is_refused_by_the_rules_with_the_reason(apply, changes, reason):
     case = apply(weigangdai(**changes))
     assert case.instance.status == "completed"
@@ -230,27 +271,43 @@ def test_ineligible_weigangdai_is_refused_by_the_rules_with_the_reason(apply, ch
 
 # ---------------------------------------------------------------------------------------------- the application
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"principal": "3000000.01"}, "principal", "上限 3,000,000.00 元"),
-    ({"principal": "0"}, "principal", "未还本金须大于 0 元"),
-    ({"principal": "100.005"}, "principal", None),
-    ({"maturity_date": (local_today() - timedelta(days=1)).isoformat()}, "maturity_date", "贷款已到期"),
-    ({"months_requested": 0}, "months_requested", None),
-    ({"months_requested": 37}, "months_requested", None),
-    ({"bank": "中国银行潍坊分行"}, "bank", None),  # a bank is chosen from the list, not typed
-    ({"evidence": None}, "evidence", "证明材料"),
-    ({"loan_type": "weigangdai"}, "founded_date", "企业成立日期"),
-    ({"loan_type": "weigangdai", "principal": "30000000.01", "founded_date": "2015-01-01", "employees": 20,
-      "headcount_last_year_end": 20, "headcount_year_before": 20, "wages_paid": True, "contributions_paid": True},
-     "principal", "30,000,000.00"),
-])
-def test_the_application_refuses_bad_input_beside_the_field_and_stores_nothing(bureau, client_as, changes, field,
-                                                                              message):
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"principal": "3000000.01"}, "principal", "上限 3,000,000.00 元"),
+        ({"principal": "0"}, "principal", "未还本金须大于 0 元"),
+        ({"principal": "100.005"}, "principal", None),
+        ({"maturity_date": (local_today() - timedelta(days=1)).isoformat()}, "maturity_date", "贷款已到期"),
+        ({"months_requested": 0}, "months_requested", None),
+        ({"months_requested": 37}, "months_requested", None),
+        ({"bank": "中国银行潍坊分行"}, "bank", None),  # a bank is chosen from the list, not typed
+        ({"evidence": None}, "evidence", "证明材料"),
+        ({"loan_type": "weigangdai"}, "founded_date", "企业成立日期"),
+        (
+            {
+                "loan_type": "weigangdai",
+                "principal": "30000000.01",
+                "founded_date": "2015-01-01",
+                "employees": 20,
+                "headcount_last_year_end": 20,
+                "headcount_year_before": 20,
+                "wages_paid": True,
+                "contributions_paid": True,
+            },
+            "principal",
+            "30,000,000.00",
+        ),
+    ],
+)
+def test_the_application_refuses_bad_input_beside_the_field_and_stores_nothing(
+    bureau, client_as, changes, field, message
+):
     response = apply_in_portal(client_as("ent_huayu"), application(**changes))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    beside = page[page.index(f'name="data.{field}"'):]
-    beside = beside[:beside.index("</div>", beside.index('class="invalid-feedback'))]
+    beside = page[page.index(f'name="data.{field}"') :]
+    beside = beside[: beside.index("</div>", beside.index('class="invalid-feedback'))]
     assert 'class="invalid-feedback' in beside and (message is None or message in beside), beside
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
@@ -258,8 +315,9 @@ def test_the_application_refuses_bad_input_beside_the_field_and_stores_nothing(b
 def test_an_evidence_file_of_a_type_not_taken_refuses_the_application_whole(bureau, client_as):
     values = application()
     form = {**posted(values), "data.evidence": [(io.BytesIO(PDF), "回款明细.pdf"), (io.BytesIO(b"MZ\x90"), "x.exe")]}
-    response = client_as("ent_huayu").post("/portal/apply/loan_extension", data=form,
-                                           content_type="multipart/form-data")
+    response = client_as("ent_huayu").post(
+        "/portal/apply/loan_extension", data=form, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     for model in (Case, ProcessInstance, Attachment):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
@@ -293,6 +351,7 @@ def test_the_same_application_through_the_api(api_as):
 
 # ---------------------------------------------------------------------------------------------- banks
 
+
 @pytest.fixture
 def at_the_bank(apply, complete):
     """A case waiting at 中国银行潍坊分行 (the demo's `bank` works there, `bank_ccb` at 中国建设银行潍坊分行)."""
@@ -310,15 +369,23 @@ def test_a_bank_officer_sees_and_works_only_their_own_banks_cases(at_the_bank, c
     assert case.number not in other.get("/inbox?queue=group").get_data(as_text=True)
     assert case.number not in other.get("/cases/").get_data(as_text=True)
     assert other.get(f"/cases/{case.id}").status_code == 404 and other.get(f"/tasks/{task.id}").status_code == 404
-    assert other.post(f"/tasks/{task.id}", data={"data.bank_decision": "refuse",
-                                                  "data.bank_opinion": "x"}).status_code == 404
+    assert (
+        other.post(f"/tasks/{task.id}", data={"data.bank_decision": "refuse", "data.bank_opinion": "x"}).status_code
+        == 404
+    )
     own_api = api_as("bank")
     assert own_api.get(f"/cases/{case.id}").status_code == 200
     assert case.number in own_api.get("/tasks?queue=group").get_data(as_text=True)
     other_api = api_as("bank_ccb")
-    assert other_api.get(f"/cases/{case.id}").status_code == 404 and other_api.get(f"/tasks/{task.id}").status_code == 404
-    assert other_api.post(f"/tasks/{task.id}/complete", {"data": {"bank_decision": "approve",
-                                                                  "months_granted": 6}}).status_code == 404
+    assert (
+        other_api.get(f"/cases/{case.id}").status_code == 404 and other_api.get(f"/tasks/{task.id}").status_code == 404
+    )
+    assert (
+        other_api.post(
+            f"/tasks/{task.id}/complete", {"data": {"bank_decision": "approve", "months_granted": 6}}
+        ).status_code
+        == 404
+    )
     assert case.number not in other_api.get("/cases").get_data(as_text=True)
     assert case.number not in other_api.get("/tasks?queue=group").get_data(as_text=True)
 
@@ -332,19 +399,27 @@ def test_the_bank_keeps_seeing_the_case_it_decided_and_the_other_bank_never_does
 def test_a_bank_no_unit_has_sends_the_step_to_the_citys_queue_and_says_so(bureau, client_as):
     """A case whose bank is no registered unit (a model or register error) is not lost: the city's supervisors see
     its bank step, and the history says why it is there."""
-    case = start_process_case("loan_extension", {**application(), "principal": Decimal("1500000.00"),
-                                                 "bank": "closed_bank"}, bureau["ent_huayu"])
-    submit_task(open_task_of(case, "county_review").id, {"county_decision": "approve", "county_opinion": None},
-                bureau["kuiwen_handler"])
+    case = start_process_case(
+        "loan_extension",
+        {**application(), "principal": Decimal("1500000.00"), "bank": "closed_bank"},
+        bureau["ent_huayu"],
+    )
+    submit_task(
+        open_task_of(case, "county_review").id,
+        {"county_decision": "approve", "county_opinion": None},
+        bureau["kuiwen_handler"],
+    )
     db.session.commit()
     assert_open(case, "bank_review", "bank_officer", "weifang")
     from tests.processes.conftest import audit_kinds
+
     assert "org_unit_unresolved" in audit_kinds(case)
 
 
 def test_seeding_the_demo_again_moves_a_bank_officer_seeded_in_the_city_to_its_bank(bureau):
     from tests.conftest import PASSWORD
     from workflow_app.demo import seed_demo
+
     bureau["bank"].org_unit_id = find_org_unit("weifang").id  # as the demo seeded it before banks were units
     db.session.commit()
     seed_demo(PASSWORD)

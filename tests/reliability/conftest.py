@@ -1,4 +1,5 @@
 """The reliability tests run the real servers (gunicorn, `flask worker`) on a fresh PostgreSQL database."""
+
 import sys
 from pathlib import Path
 
@@ -29,12 +30,14 @@ def postgres_required():
 def live_stack(postgres_required, tmp_path):
     """A factory of live stacks, stopped (and their databases dropped) after the test."""
     from live_stack import LiveStack
+
     stacks = []
 
     def start(**kwargs):
         stack = LiveStack("postgresql", log_dir=tmp_path, **kwargs)
         stacks.append(stack)
         return stack
+
     yield start
     for stack in stacks:
         stack.stop()

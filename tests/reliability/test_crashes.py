@@ -1,5 +1,6 @@
 """kill -9 of the timer worker and of a gunicorn worker in the middle of steps, then restart: every case is
 consistent (stored workflow, task rows, timer rows, status and audit agree) and goes on to its end."""
+
 import os
 import signal
 import threading
@@ -7,7 +8,6 @@ import time
 
 import requests
 import sqlalchemy as sa
-
 from live_stack import one_step_bpmn
 
 CASES_WITH_TIMERS = 150
@@ -38,8 +38,10 @@ def _wait_for(condition, seconds, what):
 
 
 def test_kill_9_of_the_worker_and_of_a_web_worker_leaves_every_case_consistent(live_stack):
-    stack = live_stack(clients=4, sources={"one_step.bpmn": one_step_bpmn(),
-                                           "timed_step.bpmn": one_step_bpmn("timed_step", timer="PT3S")})
+    stack = live_stack(
+        clients=4,
+        sources={"one_step.bpmn": one_step_bpmn(), "timed_step.bpmn": one_step_bpmn("timed_step", timer="PT3S")},
+    )
     stack.start_web("gunicorn", workers=2)
     session = _session(stack.tokens[0])
     for _ in range(CASES_WITH_TIMERS):  # their timers come due together, three seconds on
@@ -59,13 +61,17 @@ def test_kill_9_of_the_worker_and_of_a_web_worker_leaves_every_case_consistent(l
                     own.post(f"{stack.url}/api/v1/tasks/{items[-1]['id']}/complete", json={"data": {}}, timeout=30)
             except (requests.ConnectionError, ValueError) as exc:
                 interrupted.append(type(exc).__name__)
+
     threads = [threading.Thread(target=client, args=(token,)) for token in stack.tokens[1:]]
     for thread in threads:
         thread.start()
 
     # the worker is killed while it fires the timers (some fired, some not)
-    _wait_for(lambda: 0 < _count(stack, "SELECT count(*) FROM timer") < CASES_WITH_TIMERS - 5, 30,
-              "the worker to start firing")
+    _wait_for(
+        lambda: 0 < _count(stack, "SELECT count(*) FROM timer") < CASES_WITH_TIMERS - 5,
+        30,
+        "the worker to start firing",
+    )
     os.kill(stack.worker.pid, signal.SIGKILL)
     stack.worker.wait()
     left = _count(stack, "SELECT count(*) FROM timer")
@@ -95,5 +101,6 @@ def test_kill_9_of_the_worker_and_of_a_web_worker_leaves_every_case_consistent(l
     assert _count(stack, "SELECT count(*) FROM process_instance WHERE status <> 'completed'") == 0
     assert _count(stack, "SELECT count(*) FROM process_instance") >= CASES_WITH_TIMERS + 10
     assert _count(stack, "SELECT count(*) FROM audit_event WHERE kind = 'timer_fired'") == CASES_WITH_TIMERS
-    assert _count(stack, "SELECT count(*) FROM audit_event WHERE kind = 'task_completed'") == \
-        _count(stack, "SELECT count(*) FROM task WHERE state = 'completed'")
+    assert _count(stack, "SELECT count(*) FROM audit_event WHERE kind = 'task_completed'") == _count(
+        stack, "SELECT count(*) FROM task WHERE state = 'completed'"
+    )

@@ -1,6 +1,7 @@
 """8 API clients completing tasks of one shared queue against gunicorn (2 workers) on PostgreSQL: no errors
 but the expected conflicts, no completion lost or doubled (the clients' own records against the task rows and
 the audit trail). CI runs it for LOAD_SECONDS (default 10); `python bench/api_load.py` runs the full 60 s."""
+
 import os
 
 from api_load import run_load

@@ -1,19 +1,21 @@
 """The real `flask worker` against 20 cases, 5 of them poisoned: the 15 others go on to their end, the 5 wait in
 Case repair, and `processes check` is clean, an admin's cancelled case included."""
+
 import time
 
 import requests
 import sqlalchemy as sa
-
 from live_stack import one_step_bpmn
 
 from tests.poisons import BUDGET_POISONS, BY_TIMER, DATA_POISONS, DMN, poisoned_bpmn
 
-POISONS = {"looping_script": BUDGET_POISONS["looping script"][0],
-           "gigabyte": BUDGET_POISONS["1 GB allocation"][0],
-           "calls_itself": BUDGET_POISONS["recursive call activity"][0],
-           "generator_in_data": DATA_POISONS["generator left in data"][0],
-           "timer_99999_years": DATA_POISONS["timer of P99999Y"][0]}
+POISONS = {
+    "looping_script": BUDGET_POISONS["looping script"][0],
+    "gigabyte": BUDGET_POISONS["1 GB allocation"][0],
+    "calls_itself": BUDGET_POISONS["recursive call activity"][0],
+    "generator_in_data": DATA_POISONS["generator left in data"][0],
+    "timer_99999_years": DATA_POISONS["timer of P99999Y"][0],
+}
 GOOD_CASES = 15
 
 
@@ -41,6 +43,7 @@ def _cancel(stack, instance_id):
     from workflow_app import create_app
     from workflow_app.engine.operations import cancel_instance
     from workflow_app.extensions import db
+
     settings = type("LiveConfig", (config.DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": stack.database_url})
     app = create_app(settings)
     with app.app_context():
@@ -65,10 +68,17 @@ def test_the_worker_stops_the_poisoned_cases_and_carries_the_others_to_their_end
     stack.start_worker()
 
     def settled():
-        statuses = dict(_rows(stack, "SELECT process_id, status FROM process_instance WHERE process_id IN ("
-                                     + ", ".join(f"'{pid}'" for pid in POISONS) + ")"))
+        statuses = dict(
+            _rows(
+                stack,
+                "SELECT process_id, status FROM process_instance WHERE process_id IN ("
+                + ", ".join(f"'{pid}'" for pid in POISONS)
+                + ")",
+            )
+        )
         approvals = _rows(stack, "SELECT count(*) FROM task WHERE bpmn_id = 'approve' AND state = 'open'")[0][0]
         return list(statuses.values()) == ["error"] * len(POISONS) and approvals == GOOD_CASES
+
     _wait_for(settled, 90, "the worker to fire every timer")
     assert stack.worker.poll() is None, "the worker exited"
 

@@ -1,4 +1,5 @@
 """Fixtures for the working-day calendar: Shanghai times, a clock set to one, and 2027 kept unknown."""
+
 from datetime import datetime
 
 import pytest
@@ -15,8 +16,10 @@ def sh(text: str) -> datetime:
 @pytest.fixture
 def set_clock(clock):
     """Stop the application's clock at a Shanghai wall-clock time."""
+
     def move(text):
         clock.freeze_clock(sh(text))
+
     return move
 
 

@@ -4,7 +4,8 @@ The State Council's 2026 arrangement (国办发明电〔2025〕7号), as chinese
 National Day 10-01..10-07 off (with Mid-Autumn 09-25..27 before it), Sunday 09-20 and Saturday 10-10
 are working days; Thursday 10-08 is an ordinary working day again.
 """
-from datetime import date, timedelta, timezone
+
+from datetime import UTC, date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ def test_three_working_days_after_the_eve_of_national_day(app):
     # Start Wed 2026-09-30 17:00; the start day never counts. 10-01..07 are holidays, so working day
     # 1 is Thu 10-08, 2 is Fri 10-09 and 3 is Sat 10-10 (调休): due at the end of its working hours.
     due = cal.add_working_days(sh("2026-09-30 17:00"), 3)
-    assert due == sh("2026-10-10 17:30") and due.tzinfo == timezone.utc
+    assert due == sh("2026-10-10 17:30") and due.tzinfo == UTC
     assert cal.deadline_for(sh("2026-09-30 17:00"), "3wd") == (sh("2026-10-10 17:30"), False)
     # the hour of the start does not matter, nor does starting on a holiday
     assert cal.add_working_days(sh("2026-09-30 08:00"), 1) == sh("2026-10-08 17:30")
@@ -101,8 +102,9 @@ def test_an_entered_year_overrides_the_built_in_one(app):
 
 
 settings_for_db = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-starts = st.datetimes(min_value=sh("2026-01-01 00:00").replace(tzinfo=None),
-                      max_value=sh("2026-12-15 00:00").replace(tzinfo=None)).map(lambda d: d.replace(tzinfo=SHANGHAI))
+starts = st.datetimes(
+    min_value=sh("2026-01-01 00:00").replace(tzinfo=None), max_value=sh("2026-12-15 00:00").replace(tzinfo=None)
+).map(lambda d: d.replace(tzinfo=SHANGHAI))
 
 
 @settings_for_db
@@ -143,8 +145,9 @@ def test_subtracting_working_time_skips_national_day(app):
     assert cal.WorkCalendar().subtract_working_time(sh("2026-10-08 09:30"), HOUR) == sh("2026-09-30 17:00")
 
 
-long_spans = st.datetimes(min_value=sh("2024-06-01 00:00").replace(tzinfo=None),
-                          max_value=sh("2027-06-01 00:00").replace(tzinfo=None)).map(lambda d: d.replace(tzinfo=SHANGHAI))
+long_spans = st.datetimes(
+    min_value=sh("2024-06-01 00:00").replace(tzinfo=None), max_value=sh("2027-06-01 00:00").replace(tzinfo=None)
+).map(lambda d: d.replace(tzinfo=SHANGHAI))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -163,6 +166,7 @@ def test_counting_whole_days_agrees_with_walking_every_day(app, a, b):
 def test_bpmn_scripts_count_working_days_with_the_calendar(app, deploy, create_case):
     from tests.engine.test_scripts import process
     from workflow_app.engine.queries import current_data
+
     deploy(sources=process("deadline = working_days_after(date(2026, 9, 30), 3)"))
     case = create_case("scripted")
     deadline = current_data(case.instance)["deadline"]

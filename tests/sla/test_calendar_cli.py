@@ -1,4 +1,5 @@
 """`flask calendar import|list|load-builtin`: the happy paths, and one clear line for each bad file."""
+
 import json
 from datetime import date
 
@@ -18,8 +19,10 @@ def run(app, *args):
 
 
 def stored_days(year):
-    return {row.date: (row.is_workday, row.kind, row.note) for row in db.session.scalars(
-        sa.select(CalendarDay).where(CalendarDay.year == year))}
+    return {
+        row.date: (row.is_workday, row.kind, row.note)
+        for row in db.session.scalars(sa.select(CalendarDay).where(CalendarDay.year == year))
+    }
 
 
 def test_import_the_example_json_then_list(app, builtin_until_2026):
@@ -46,8 +49,16 @@ def test_import_the_example_json_then_list(app, builtin_until_2026):
 def test_import_a_csv_with_status_and_source_options_replaces_the_year(app, builtin_until_2026):
     first = run(app, "calendar", "import", str(DATA / "calendar_2027_example.json"))
     assert first.exit_code == 0, first.output
-    result = run(app, "calendar", "import", str(DATA / "calendar_2027_example.csv"), "--status", "official",
-                 "--source", "国办发明电〔2026〕x号")
+    result = run(
+        app,
+        "calendar",
+        "import",
+        str(DATA / "calendar_2027_example.csv"),
+        "--status",
+        "official",
+        "--source",
+        "国办发明电〔2026〕x号",
+    )
     assert result.exit_code == 0, result.output
     year = db.session.get(CalendarYear, 2027)
     assert (year.status, year.source) == ("official", "国办发明电〔2026〕x号")
@@ -57,20 +68,29 @@ def test_import_a_csv_with_status_and_source_options_replaces_the_year(app, buil
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 2
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("bad_date.json", {"year": 2027, "holidays": ["2027-02-30"]}, "'2027-02-30' is not a date"),
-    ("other_year.json", {"year": 2027, "holidays": ["2028-01-03"]}, "2028-01-03 is not in 2027"),
-    ("both.json", {"year": 2027, "holidays": ["2027-10-09"], "workdays": ["2027-10-09"]},
-     "2027-10-09 is listed both as a holiday and as a working day"),
-    ("status.json", {"year": 2027, "status": "final", "holidays": ["2027-01-01"]}, "Unknown status 'final'"),
-    ("no_year.json", {"holidays": ["2027-01-01"]}, '"year" must be a number'),
-    ("broken.json", "{not json", "not valid JSON"),
-    ("weekday_workday.json", {"year": 2027, "workdays": ["2027-10-08"]}, "2027-10-08 is a weekday"),
-    ("bad_date.csv", "date,kind,note\n2027-01-01,holiday,元旦\n2027-13-01,holiday,\n",
-     "line 3: '2027-13-01' is not a date"),
-    ("bad_kind.csv", "date,kind,note\n2027-01-01,party,\n", "kind must be holiday or workday"),
-    ("no_header.csv", "2027-01-01,holiday,元旦\n", "header date,kind,note"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("bad_date.json", {"year": 2027, "holidays": ["2027-02-30"]}, "'2027-02-30' is not a date"),
+        ("other_year.json", {"year": 2027, "holidays": ["2028-01-03"]}, "2028-01-03 is not in 2027"),
+        (
+            "both.json",
+            {"year": 2027, "holidays": ["2027-10-09"], "workdays": ["2027-10-09"]},
+            "2027-10-09 is listed both as a holiday and as a working day",
+        ),
+        ("status.json", {"year": 2027, "status": "final", "holidays": ["2027-01-01"]}, "Unknown status 'final'"),
+        ("no_year.json", {"holidays": ["2027-01-01"]}, '"year" must be a number'),
+        ("broken.json", "{not json", "not valid JSON"),
+        ("weekday_workday.json", {"year": 2027, "workdays": ["2027-10-08"]}, "2027-10-08 is a weekday"),
+        (
+            "bad_date.csv",
+            "date,kind,note\n2027-01-01,holiday,元旦\n2027-13-01,holiday,\n",
+            "line 3: '2027-13-01' is not a date",
+        ),
+        ("bad_kind.csv", "date,kind,note\n2027-01-01,party,\n", "kind must be holiday or workday"),
+        ("no_header.csv", "2027-01-01,holiday,元旦\n", "header date,kind,note"),
+    ],
+)
 def test_a_bad_file_is_refused_with_one_line_and_stores_nothing(app, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
@@ -94,6 +114,7 @@ def test_a_missing_file_is_one_line(app, tmp_path):
 
 def test_load_builtin_stores_the_package_years_once_and_keeps_entered_ones(app):
     from workflow_app.sla.operations import enter_calendar_year
+
     enter_calendar_year(2026, [date(2026, 10, 8)], [], "official", None, "an admin's correction")
     db.session.commit()
     result = run(app, "calendar", "load-builtin")
@@ -106,5 +127,10 @@ def test_load_builtin_stores_the_package_years_once_and_keeps_entered_ones(app):
     assert not cal.is_workday(date(2025, 10, 8))  # 2025's National Day week, now read from the table
     assert cal.is_workday(date(2025, 9, 28))  # a Sunday, 调休
     again = run(app, "calendar", "load-builtin")
-    assert again.exit_code == 0 and db.session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.kind == "calendar_builtin_loaded")) == 1
+    assert (
+        again.exit_code == 0
+        and db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.kind == "calendar_builtin_loaded")
+        )
+        == 1
+    )

@@ -1,4 +1,5 @@
 """/admin/calendar: admins only; lists the years; enters a year, or shows every problem and stores nothing."""
+
 from datetime import date
 
 import sqlalchemy as sa
@@ -37,9 +38,16 @@ def test_an_admin_sees_the_known_years(app, create_user):
 def test_an_admin_enters_a_year_as_date_lines(app, create_user, builtin_until_2026):
     admin = create_user("boss", roles=["admin"], org="weifang")
     client = signed_in(app, "boss")
-    response = client.post("/admin/calendar", data={
-        "year": "2027", "status": "official", "source": "国办发明电〔2026〕x号",
-        "holidays": "2027-01-01 元旦\n\n2027-10-01..2027-10-07 国庆节\n", "workdays": "2027-10-09\n"})
+    response = client.post(
+        "/admin/calendar",
+        data={
+            "year": "2027",
+            "status": "official",
+            "source": "国办发明电〔2026〕x号",
+            "holidays": "2027-01-01 元旦\n\n2027-10-01..2027-10-07 国庆节\n",
+            "workdays": "2027-10-09\n",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     year = db.session.get(CalendarYear, 2027)
     assert (year.status, year.updated_by_id) == ("official", admin.id)
@@ -53,17 +61,30 @@ def test_an_admin_enters_a_year_as_date_lines(app, create_user, builtin_until_20
 def test_problems_are_shown_and_nothing_is_stored(app, create_user):
     create_user("boss", roles=["admin"], org="weifang")
     client = signed_in(app, "boss")
-    response = client.post("/admin/calendar", data={
-        "year": "2027", "status": "official", "source": "",
-        "holidays": "2027-01-01\n2027-02-30\n2028-01-03\n2027-10-09", "workdays": "2027-10-09\n"})
+    response = client.post(
+        "/admin/calendar",
+        data={
+            "year": "2027",
+            "status": "official",
+            "source": "",
+            "holidays": "2027-01-01\n2027-02-30\n2028-01-03\n2027-10-09",
+            "workdays": "2027-10-09\n",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "2027-02-30" in html  # the unparseable line
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarYear)) == 0
     # the lines parse now; the date outside the year and the day listed twice are both reported
-    response = client.post("/admin/calendar", data={
-        "year": "2027", "status": "official", "holidays": "2027-01-01\n2028-01-03\n2027-10-09",
-        "workdays": "2027-10-09\n"})
+    response = client.post(
+        "/admin/calendar",
+        data={
+            "year": "2027",
+            "status": "official",
+            "holidays": "2027-01-01\n2028-01-03\n2027-10-09",
+            "workdays": "2027-10-09\n",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "2028-01-03" in html and html.count("<li>2027-10-09") + html.count("2027-10-09 ") >= 1

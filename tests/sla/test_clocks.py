@@ -1,4 +1,5 @@
 """SLA clocks with a controllable clock: task, phase and case clocks; pauses; extensions; send-backs."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,8 +26,12 @@ def clocks(case, kind, phase=None):
 
 def task_clock(case, bpmn_id):
     db.session.expire_all()
-    return db.session.scalar(sa.select(SlaClock).join(Task, Task.id == SlaClock.task_id).where(
-        SlaClock.instance_id == case.instance_id, Task.bpmn_id == bpmn_id).order_by(SlaClock.id.desc()))
+    return db.session.scalar(
+        sa.select(SlaClock)
+        .join(Task, Task.id == SlaClock.task_id)
+        .where(SlaClock.instance_id == case.instance_id, Task.bpmn_id == bpmn_id)
+        .order_by(SlaClock.id.desc())
+    )
 
 
 def complete(case, bpmn_id, user, data=None):
@@ -63,7 +68,10 @@ def test_the_phase_and_case_clocks_pause_while_the_enterprise_has_the_case(app, 
     assert phase.paused_since is None and case_clock.paused_since is None
     (pause,) = phase.pauses
     assert (datetime.fromisoformat(pause["from"]), datetime.fromisoformat(pause["to"]), pause["reason"]) == (
-        sh("2026-11-24 09:00"), sh("2026-11-26 09:00"), "enterprise")
+        sh("2026-11-24 09:00"),
+        sh("2026-11-26 09:00"),
+        "enterprise",
+    )
     assert phase.paused_seconds == int((14 * HOUR).total_seconds())
     # Thursday 17:30 moved on by the 14 working hours paused: Friday and Monday
     assert phase.due_at == sh("2026-11-30 17:30")
@@ -115,6 +123,7 @@ def test_only_tasks_with_something_to_count_or_tell_get_a_clock(app, deploy, cre
 
     def note_statement(_connection, _cursor, statement, *_args):
         statements.append(statement)
+
     sa.event.listen(db.engine, "before_cursor_execute", note_statement)
     try:
         complete(case, "note", clerk)  # closes a task without a clock, opens another
@@ -164,8 +173,9 @@ def test_an_ending_case_stops_its_clocks_without_reading_them(app, deploy, creat
     assert all(c.next_escalation_at is None for c in clocks(case, "case") + clocks(case, "task"))
 
 
-def test_a_case_cancelled_while_suspended_ends_its_pause_before_its_clocks_stop(app, deploy, create_case, user,
-                                                                                set_clock):
+def test_a_case_cancelled_while_suspended_ends_its_pause_before_its_clocks_stop(
+    app, deploy, create_case, user, set_clock
+):
     deploy("sla_deadline.bpmn")
     set_clock("2026-11-23 08:00")
     case = create_case("sla_deadline")
@@ -178,12 +188,14 @@ def test_a_case_cancelled_while_suspended_ends_its_pause_before_its_clocks_stop(
     handle, (case_clock,) = task_clock(case, "handle"), clocks(case, "case")
     for stopped in (handle, case_clock):
         assert stopped.stopped_at == sh("2026-11-25 09:00") and stopped.paused_since is None
-        assert stopped.pauses == [{"from": "2026-11-24T01:00:00+00:00", "to": "2026-11-25T01:00:00+00:00",
-                                   "reason": "suspended"}]
+        assert stopped.pauses == [
+            {"from": "2026-11-24T01:00:00+00:00", "to": "2026-11-25T01:00:00+00:00", "reason": "suspended"}
+        ]
     assert handle.due_at == sh("2026-11-27 17:30")  # the day suspended moved the deadline it is judged by
 
 
 # --------------------------------------------------------------------------- the referral's clocks
+
 
 def test_referral_phases_extension_and_send_backs(app, bureau, create_referral, set_clock, clock):
     set_clock("2026-11-23 09:00")
@@ -198,8 +210,12 @@ def test_referral_phases_extension_and_send_backs(app, bureau, create_referral, 
     assert handling.due_at == sh("2026-11-30 17:30")  # 5 wd from Monday 15:00
 
     set_clock("2026-11-26 10:00")
-    complete(case, "handle", handler, {"handle_outcome": "extension", "extension_days": 3,
-                                       "extension_reason": "企业招聘会排在下周"})
+    complete(
+        case,
+        "handle",
+        handler,
+        {"handle_outcome": "extension", "extension_days": 3, "extension_reason": "企业招聘会排在下周"},
+    )
     (handling,) = clocks(case, "phase", "handling")
     assert handling.stopped_at is None  # the extension review holds the handling phase
     set_clock("2026-11-26 15:00")
@@ -209,8 +225,9 @@ def test_referral_phases_extension_and_send_backs(app, bureau, create_referral, 
     assert handling.due_at == sh("2026-12-03 17:30")  # Monday 30th + 3 working days
     handle = open_task_of(case, "handle")
     assert handle.due_at == sh("2026-12-03 17:30")  # the handler's new task carries the moved deadline
-    extended = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id,
-                                                             AuditEvent.kind == "deadline_extended"))
+    extended = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "deadline_extended")
+    )
     assert extended.data["days"] == 3 and extended.data["reason"] == "企业招聘会排在下周"
 
     set_clock("2026-11-27 10:00")
@@ -233,8 +250,7 @@ def test_referral_phases_extension_and_send_backs(app, bureau, create_referral, 
 def test_a_county_return_counts_as_a_send_back(app, bureau, create_referral, set_clock):
     set_clock("2026-11-23 09:00")
     case = create_referral(HUAYU)
-    complete(case, "sign_for", bureau["kuiwen_handler"], {"sign_decision": "return",
-                                                          "return_reason": "企业已迁至寿光"})
+    complete(case, "sign_for", bureau["kuiwen_handler"], {"sign_decision": "return", "return_reason": "企业已迁至寿光"})
     assert clocks(case, "case")[0].send_backs == 1
     kinds = db.session.scalars(sa.select(AuditEvent.kind).where(AuditEvent.instance_id == case.instance_id)).all()
     assert "sent_back" in kinds
@@ -255,22 +271,26 @@ def test_the_case_clock_follows_the_case_to_another_county_and_keeps_its_section
 HANDLED = {"handle_outcome": "resolved", "measures": "已协调社保补贴发放"}
 
 
-
 def test_a_models_absurd_extension_is_refused_and_recorded_not_run_day_by_day(app, bureau, create_referral):
     """extensionDays of 10**12 (the model's expression, whatever a form allowed) moved the deadline one working day
     at a time: minutes of CPU under the case's lock, then an overflow. Now it extends nothing and says why."""
     import time as wall
+
     case = create_referral(LVYUAN)
     handler, reviewer = bureau["shouguang_handler"], bureau["reviewer"]
     complete(case, "sign_for", handler, {"sign_decision": "sign"})
-    complete(case, "handle", handler, {"handle_outcome": "extension", "extension_days": 10**12,
-                                       "extension_reason": "?"})
+    complete(
+        case, "handle", handler, {"handle_outcome": "extension", "extension_days": 10**12, "extension_reason": "?"}
+    )
     started = wall.monotonic()
     complete(case, "extension_review", reviewer, {"extension_decision": "approve"})
     assert wall.monotonic() - started < 5
     (handling,) = clocks(case, "phase", "handling")
     assert not handling.extension_days
-    refused = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.instance_id == case.instance_id,
-                                                            AuditEvent.kind == "sla_property_failed"))
+    refused = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.instance_id == case.instance_id, AuditEvent.kind == "sla_property_failed"
+        )
+    )
     assert refused.data["property"] == "extensionDays" and "366" in refused.data["error"]
     assert open_task_of(case, "handle").state == "open"

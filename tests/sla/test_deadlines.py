@@ -1,4 +1,5 @@
 """Task deadlines: set as tasks open, recomputed when a year is entered, and their state over time."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -17,8 +18,9 @@ HOUR = timedelta(hours=1)
 
 def open_task(case, bpmn_id="handle"):
     db.session.expire_all()
-    return db.session.scalar(sa.select(Task).where(Task.instance_id == case.instance_id, Task.state == "open",
-                                                   Task.bpmn_id == bpmn_id))
+    return db.session.scalar(
+        sa.select(Task).where(Task.instance_id == case.instance_id, Task.state == "open", Task.bpmn_id == bpmn_id)
+    )
 
 
 @pytest.fixture
@@ -29,6 +31,7 @@ def start(deploy, create_case, set_clock):
     def factory(when, priority="normal"):
         set_clock(when)
         return create_case("sla_deadline", priority=priority)
+
     return factory
 
 
@@ -85,8 +88,7 @@ def test_sla_state_moves_from_on_track_to_at_risk_to_overdue(app, start, clock, 
         assert format_working_time(timedelta(0)) == "0 min"
 
 
-def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_entered(app, start, builtin_until_2026,
-                                                                                 user):
+def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_entered(app, start, builtin_until_2026, user):
     before = start("2026-11-23 09:00")  # due in November: does not depend on 2027
     case = start("2026-12-30 10:00")
     task = open_task(case)
@@ -107,8 +109,15 @@ def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_entered(
 
     audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.kind == "calendar_changed"))
     assert audit.instance_id is None and audit.actor_id == user.id
-    assert audit.data == {"year": 2027, "holidays": ["2027-01-01"], "workdays": [], "status": "official",
-                          "source": "国办发明电（test）", "tasks_recomputed": 1, "tasks_changed": 1}
+    assert audit.data == {
+        "year": 2027,
+        "holidays": ["2027-01-01"],
+        "workdays": [],
+        "status": "official",
+        "source": "国办发明电（test）",
+        "tasks_recomputed": 1,
+        "tasks_changed": 1,
+    }
 
 
 def test_a_closed_task_is_not_recomputed(app, start, builtin_until_2026, user):
@@ -123,12 +132,15 @@ def test_a_closed_task_is_not_recomputed(app, start, builtin_until_2026, user):
     assert db.session.get(Task, task.id).due_at == sh("2027-01-04 17:30")
 
 
-@pytest.mark.parametrize("holidays, workdays, status, message", [
-    ([date(2028, 1, 3)], [], "official", "is not in 2027"),
-    ([date(2027, 1, 2)], [date(2027, 1, 2)], "official", "both as a holiday and as a working day"),
-    ([], [date(2027, 1, 4)], "official", "is a weekday"),
-    ([], [], "final", "Unknown status 'final'"),
-])
+@pytest.mark.parametrize(
+    "holidays, workdays, status, message",
+    [
+        ([date(2028, 1, 3)], [], "official", "is not in 2027"),
+        ([date(2027, 1, 2)], [date(2027, 1, 2)], "official", "both as a holiday and as a working day"),
+        ([], [date(2027, 1, 4)], "official", "is a weekday"),
+        ([], [], "final", "Unknown status 'final'"),
+    ],
+)
 def test_a_bad_entry_is_refused_and_stores_nothing(app, holidays, workdays, status, message):
     with force_locale("en"), pytest.raises(CalendarRefused) as refused:
         enter_calendar_year(2027, holidays, workdays, status, None)

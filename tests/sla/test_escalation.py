@@ -1,4 +1,5 @@
 """The escalation ladder with a controllable clock: each level once, however often and by how many it runs."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,10 +15,12 @@ from workflow_app.sla.models import SlaClock, SupervisionNotice
 
 @pytest.fixture
 def people(create_user):
-    return {"clerk": create_user("clerk1", roles=("clerk",)),
-            "other_clerk": create_user("clerk2", roles=("clerk",)),
-            "supervisor": create_user("sup_kuiwen", roles=("supervisor",)),
-            "city_supervisor": create_user("sup_city", roles=("supervisor",), org="weifang")}
+    return {
+        "clerk": create_user("clerk1", roles=("clerk",)),
+        "other_clerk": create_user("clerk2", roles=("clerk",)),
+        "supervisor": create_user("sup_kuiwen", roles=("supervisor",)),
+        "city_supervisor": create_user("sup_city", roles=("supervisor",), org="weifang"),
+    }
 
 
 @pytest.fixture
@@ -28,6 +31,7 @@ def start_late_case(deploy, create_case, set_clock):
     def factory():
         set_clock("2026-11-23 08:00")
         return create_case("sla_deadline")
+
     return factory
 
 
@@ -39,8 +43,10 @@ def kinds_by_user(people):
 
 def notices():
     db.session.expire_all()
-    return [(n.level, n.org_unit.code) for n in db.session.scalars(sa.select(SupervisionNotice).order_by(
-        SupervisionNotice.id))]
+    return [
+        (n.level, n.org_unit.code)
+        for n in db.session.scalars(sa.select(SupervisionNotice).order_by(SupervisionNotice.id))
+    ]
 
 
 def test_each_level_fires_once_at_its_time(app, people, start_late_case, set_clock):
@@ -83,7 +89,8 @@ def test_a_late_sweep_takes_every_step_in_order_each_once(app, people, start_lat
 
 
 def test_the_assignee_alone_hears_of_a_claimed_task_and_nothing_comes_after_completion(
-        app, people, start_late_case, set_clock):
+    app, people, start_late_case, set_clock
+):
     case = start_late_case()
     task = open_task_of(case, "handle")
     task.assignee_id = people["clerk"].id
@@ -116,10 +123,12 @@ def test_two_workers_sweeping_at_once_send_no_duplicate(app, people, deploy, cre
     assert sum(r["notices"] for r in results) == 40
     assert sum(r["warned"] for r in results) == 40
     assert len(notices()) == 40
-    per_clock = db.session.execute(sa.select(SupervisionNotice.clock_id, sa.func.count()).group_by(
-        SupervisionNotice.clock_id)).all()
+    per_clock = db.session.execute(
+        sa.select(SupervisionNotice.clock_id, sa.func.count()).group_by(SupervisionNotice.clock_id)
+    ).all()
     assert {count for _, count in per_clock} == {1}
-    at_risk = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.kind == "task_at_risk"))
+    at_risk = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.kind == "task_at_risk")
+    )
     assert at_risk == 40 * 2  # two clerks each, once
     assert run_sla_sweep()["clocks"] == 0

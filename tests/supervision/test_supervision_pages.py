@@ -1,4 +1,5 @@
 """Supervision pages: work by county/section/person, drill-down, exports, ranking, notices, notifications."""
+
 import csv
 import io
 from datetime import date
@@ -16,8 +17,6 @@ from workflow_app.notifications.models import Notification
 from workflow_app.sla.escalation import run_sla_sweep
 from workflow_app.sla.models import SlaClock, SupervisionNotice
 from workflow_app.supervision.queries import county_ranking, trend
-
-
 
 
 @pytest.fixture
@@ -70,10 +69,16 @@ def test_the_ranking_rates_on_time_sign_for_and_send_backs(app, late_referrals, 
     kuiwen, shouguang = late_referrals
     complete_task(open_task_of(kuiwen, "sign_for").id, {"sign_decision": "sign"}, bureau["kuiwen_handler"].id)
     complete_task(open_task_of(shouguang, "sign_for").id, {"sign_decision": "sign"}, bureau["shouguang_handler"].id)
-    complete_task(open_task_of(shouguang, "handle").id, {"handle_outcome": "resolved", "measures": "已对接银行"},
-                  bureau["shouguang_handler"].id)
-    complete_task(open_task_of(shouguang, "city_review").id, {"review_decision": "send_back", "review_reason": "不具体"},
-                  bureau["reviewer"].id)
+    complete_task(
+        open_task_of(shouguang, "handle").id,
+        {"handle_outcome": "resolved", "measures": "已对接银行"},
+        bureau["shouguang_handler"].id,
+    )
+    complete_task(
+        open_task_of(shouguang, "city_review").id,
+        {"review_decision": "send_back", "review_reason": "不具体"},
+        bureau["reviewer"].id,
+    )
     db.session.commit()
     ranking = {row.county_code: row for row in county_ranking(bureau["city_supervisor"], date(2026, 11, 1))}
     assert (ranking["kuiwen"].sign_for_on_time.hits, ranking["kuiwen"].sign_for_on_time.total) == (0, 1)
@@ -81,8 +86,9 @@ def test_the_ranking_rates_on_time_sign_for_and_send_backs(app, late_referrals, 
     assert (ranking["shouguang"].send_back.hits, ranking["shouguang"].send_back.total) == (1, 1)
     assert ranking["shouguang"].completion_on_time.value == 1.0
     assert list(ranking)[0] == "shouguang"  # the better county first
-    sheet = openpyxl.load_workbook(io.BytesIO(client_as("city_supervisor").get(
-        "/supervision/ranking.xlsx?month=2026-11").data)).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client_as("city_supervisor").get("/supervision/ranking.xlsx?month=2026-11").data)
+    ).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[2][:5] == (1, "寿光市", 1.0, 1, 1) and rows[2][5:8] == (1.0, 1, 1)  # rates as numbers, counts beside
 
@@ -91,8 +97,11 @@ def test_the_trend_counts_each_month_on_its_own(app, late_referrals, bureau):
     kuiwen, shouguang = late_referrals
     complete_task(open_task_of(kuiwen, "sign_for").id, {"sign_decision": "sign"}, bureau["kuiwen_handler"].id)
     complete_task(open_task_of(shouguang, "sign_for").id, {"sign_decision": "sign"}, bureau["shouguang_handler"].id)
-    complete_task(open_task_of(shouguang, "handle").id, {"handle_outcome": "resolved", "measures": "已对接银行"},
-                  bureau["shouguang_handler"].id)
+    complete_task(
+        open_task_of(shouguang, "handle").id,
+        {"handle_outcome": "resolved", "measures": "已对接银行"},
+        bureau["shouguang_handler"].id,
+    )
     db.session.commit()
     points = {p.month: p for p in trend(bureau["city_supervisor"], date(2026, 11, 1))}
     assert list(points)[0] == "2025-12" and list(points)[-1] == "2026-11"
@@ -101,8 +110,11 @@ def test_the_trend_counts_each_month_on_its_own(app, late_referrals, bureau):
     assert points["2026-10"].sign_for_on_time is None and points["2026-10"].notices == 0
     # Kuiwen's sign-for moved to 2026-09-30 23:00 Shanghai time (15:00 UTC): September's, not October's, and
     # now before its deadline
-    late = db.session.scalar(sa.select(SlaClock).where(SlaClock.instance_id == kuiwen.instance_id,
-                                                       SlaClock.kind == "phase", SlaClock.phase == "sign_for"))
+    late = db.session.scalar(
+        sa.select(SlaClock).where(
+            SlaClock.instance_id == kuiwen.instance_id, SlaClock.kind == "phase", SlaClock.phase == "sign_for"
+        )
+    )
     late.stopped_at = sh("2026-09-30 23:00")
     db.session.commit()
     points = {p.month: p for p in trend(bureau["city_supervisor"], date(2026, 11, 1))}
@@ -116,8 +128,9 @@ def test_a_notice_reaches_the_county_supervisor_who_acknowledges_it(app, late_re
     supervisor = client_as("kuiwen_supervisor")
     inbox = supervisor.get("/inbox").get_data(as_text=True)
     assert 'id="inbox-notices"' in inbox and notice.number in inbox and kuiwen.number in inbox
-    refused = supervisor.post(f"/supervision/notices/{notice.id}/acknowledge", data={"response": "  "},
-                              follow_redirects=True)
+    refused = supervisor.post(
+        f"/supervision/notices/{notice.id}/acknowledge", data={"response": "  "}, follow_redirects=True
+    )
     assert "请填写对超期事项的督办落实情况" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(SupervisionNotice, notice.id).acknowledged_at is None
@@ -132,8 +145,11 @@ def test_a_notice_reaches_the_county_supervisor_who_acknowledges_it(app, late_re
 def test_notifications_count_unread_and_open_the_case(app, late_referrals, bureau, client_as):
     kuiwen, _ = late_referrals
     client = client_as("kuiwen_supervisor")
-    unread = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == bureau["kuiwen_supervisor"].id, Notification.read_at.is_(None)))
+    unread = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == bureau["kuiwen_supervisor"].id, Notification.read_at.is_(None))
+    )
     assert unread >= 1
     assert 'id="unread-count" ' in client.get("/inbox").get_data(as_text=True)
     page = client.get("/notifications").get_data(as_text=True)
@@ -154,7 +170,7 @@ def test_the_case_page_shows_its_clocks(app, late_referrals, client_as):
 
 
 def test_an_admin_oversees_the_notices_of_every_unit(app, late_referrals, create_user, client_as):
-    create_user("shouguang_admin", ["admin"], "shouguang")   # an admin placed in a county sees the whole city
+    create_user("shouguang_admin", ["admin"], "shouguang")  # an admin placed in a county sees the whole city
     kuiwen_notices = db.session.scalars(sa.select(SupervisionNotice.number)).all()
     assert kuiwen_notices
     client = client_as("shouguang_admin")
@@ -166,8 +182,10 @@ def test_an_admin_oversees_the_notices_of_every_unit(app, late_referrals, create
 
 
 @pytest.mark.parametrize("path", ["/supervision", "/supervision/ranking.xlsx", "/supervision/ranking.csv"])
-@pytest.mark.parametrize("month", ["1-1", "0001-01", "1899-12", "2101-01", "9999-12", "2026-13", "2026-00", "2026",
-                                   "abc", "2026-11-01", "-2026-11"])
+@pytest.mark.parametrize(
+    "month",
+    ["1-1", "0001-01", "1899-12", "2101-01", "9999-12", "2026-13", "2026-00", "2026", "abc", "2026-11-01", "-2026-11"],
+)
 def test_a_month_no_one_means_is_refused_naming_it(bureau, client_as, path, month):
     client = client_as("city_supervisor")
     client.post("/language/en")
@@ -180,7 +198,9 @@ def test_the_first_and_last_months_people_may_mean_are_taken(bureau, client_as):
     client = client_as("city_supervisor")
     for month in ("1900-01", "2100-12", "2026-1", "２０２６-１１"):  # digits typed full-width too
         assert client.get(f"/supervision/ranking.csv?month={month}").status_code == 200, month
-    assert "月份（month）须为 1900-01 至 2100-12 之间的月份" in client.get("/supervision?month=1-1").get_data(as_text=True)
+    assert "月份（month）须为 1900-01 至 2100-12 之间的月份" in client.get("/supervision?month=1-1").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("person", [str(10**20), str(2**31), "0", "-1", "abc", "9" * 5000])

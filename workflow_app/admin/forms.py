@@ -1,4 +1,5 @@
 """Forms of the administration pages."""
+
 import json
 from pathlib import PurePosixPath
 
@@ -7,8 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import (BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,25 +29,35 @@ from workflow_app.core.phone import normalise_phone, phone_problem
 from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.engine.packages import add_source, zip_sources
 
-ORG_LEVEL_LABELS = {"city": _l("City"), "county": _l("County / district"), "street": _l("Street / town"),
-                    "community": _l("Community"), "bank": _l("Bank")}
+ORG_LEVEL_LABELS = {
+    "city": _l("City"),
+    "county": _l("County / district"),
+    "street": _l("Street / town"),
+    "community": _l("Community"),
+    "bank": _l("Bank"),
+}
 DEPLOYABLE_SUFFIXES = (".zip", ".bpmn", ".dmn", ".json")
 MAX_DEPLOY_FILE_BYTES = 2 * 1024 * 1024
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{1,59}$"
-PASSWORD_RULE = _l("At least %(min)d characters, letters mixed with digits or symbols; not a common password such "
-                   "as 12345678", min=MIN_CHOSEN_PASSWORD_LENGTH)
+PASSWORD_RULE = _l(
+    "At least %(min)d characters, letters mixed with digits or symbols; not a common password such as 12345678",
+    min=MIN_CHOSEN_PASSWORD_LENGTH,
+)
 NAME_RULE = _l("Start with a letter; use only letters, digits, _ . - (2 to 60 characters)")
 
 
 def org_unit_choices(blank=None) -> list[SelectChoice]:
     """Return a choice per org unit (by code), indented by depth, in tree order."""
     choices = [SelectChoice("", blank)] if blank is not None else []
-    return choices + [SelectChoice(unit.code, "\u3000" * depth + f"{unit.name} ({unit.code})")
-                      for unit, depth in org_unit_tree()]
+    return choices + [
+        SelectChoice(unit.code, "\u3000" * depth + f"{unit.name} ({unit.code})") for unit, depth in org_unit_tree()
+    ]
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role.name, f"{role.label} ({role.name})" if role.label else role.name) for role in list_roles()]
+    return [
+        SelectChoice(role.name, f"{role.label} ({role.name})" if role.label else role.name) for role in list_roles()
+    ]
 
 
 class FilterForm(FlaskForm):
@@ -56,8 +74,15 @@ class ActionForm(FlaskForm):
 class UserFilterForm(FilterForm):
     org_unit = SelectField(_l("Org unit"), validators=[Optional()])
     role = SelectField(_l("Role"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[SelectChoice("", _l("All")), SelectChoice("active", _l("Active")),
-                                                SelectChoice("disabled", _l("Disabled"))], validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("disabled", _l("Disabled")),
+        ],
+        validators=[Optional()],
+    )
     text = StringField(_l("User name or display name"), validators=[Optional(), Length(max=100)])
 
     def __init__(self, *args, **kwargs):
@@ -85,13 +110,17 @@ class UserForm(FlaskForm):
 
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
     org_unit = SelectField(_l("Org unit"), validators=[DataRequired()])
-    roles = CheckboxesField(_l("Roles"), validators=[DataRequired(message=_l("Choose at least one role"))],
-                            description=_l("An enterprise's user has the role enterprise only; staff have staff "
-                                           "roles."))
+    roles = CheckboxesField(
+        _l("Roles"),
+        validators=[DataRequired(message=_l("Choose at least one role"))],
+        description=_l("An enterprise's user has the role enterprise only; staff have staff roles."),
+    )
     enterprise_uscc = StringField(
-        _l("Enterprise (unified social credit code)"), filters=[normalise_uscc],
+        _l("Enterprise (unified social credit code)"),
+        filters=[normalise_uscc],
         validators=[Optional(), Length(max=18)],
-        description=_l("Only for enterprise users: the enterprise this account acts for."))
+        description=_l("Only for enterprise users: the enterprise this account acts for."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,8 +146,9 @@ class UserForm(FlaskForm):
 
 
 class UserCreateForm(UserForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=60),
-                                                        Regexp(NAME_PATTERN, message=NAME_RULE)])
+    username = StringField(
+        _l("User name"), validators=[DataRequired(), Length(max=60), Regexp(NAME_PATTERN, message=NAME_RULE)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), chosen_password], description=PASSWORD_RULE)
     confirm = PasswordField(_l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ"))])
 
@@ -127,10 +157,12 @@ class UserCreateForm(UserForm):
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), chosen_password],
-                             description=PASSWORD_RULE)
-    confirm = PasswordField(_l("New password again"),
-                            validators=[EqualTo("password", message=_l("The passwords differ"))])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), chosen_password], description=PASSWORD_RULE
+    )
+    confirm = PasswordField(
+        _l("New password again"), validators=[EqualTo("password", message=_l("The passwords differ"))]
+    )
 
     def __init__(self, *args, username: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,8 +173,11 @@ class PasswordResetForm(FlaskForm):
 
 
 class OrgUnitForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
-                       description=_l("Letters, digits, _ . -; processes refer to units by this code."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Letters, digits, _ . -; processes refer to units by this code."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     level = SelectField(_l("Level"), choices=[SelectChoice(level, ORG_LEVEL_LABELS[level]) for level in ORG_LEVELS])
     parent = SelectField(_l("Parent unit"), validators=[Optional()])
@@ -153,8 +188,11 @@ class OrgUnitForm(FlaskForm):
 
 
 class RoleCreateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Regexp(NAME_PATTERN, message=NAME_RULE)],
-                       description=_l("BPMN lanes name roles by this name; it cannot be changed later."))
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Regexp(NAME_PATTERN, message=NAME_RULE)],
+        description=_l("BPMN lanes name roles by this name; it cannot be changed later."),
+    )
     label = StringField(_l("Label"), validators=[Optional(), Length(max=100)])
 
 
@@ -169,7 +207,8 @@ class EnterpriseFilterForm(FilterForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.county.choices = [SelectChoice("", _l("All counties"))] + [
-            SelectChoice(u.code, u.name) for u in list_units_of_level("county")]
+            SelectChoice(u.code, u.name) for u in list_units_of_level("county")
+        ]
 
 
 def _phone_as_kept(text):
@@ -178,27 +217,42 @@ def _phone_as_kept(text):
 
 
 class EnterpriseForm(FlaskForm):
-    uscc = StringField(_l("Unified social credit code"), filters=[normalise_uscc],
-                       validators=[DataRequired(), Length(max=18)],
-                       description=_l("18 characters, as on the business licence; full-width characters and spaces "
-                                      "are read as typed."))
+    uscc = StringField(
+        _l("Unified social credit code"),
+        filters=[normalise_uscc],
+        validators=[DataRequired(), Length(max=18)],
+        description=_l(
+            "18 characters, as on the business licence; full-width characters and spaces are read as typed."
+        ),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     county = SelectField(_l("County"), validators=[DataRequired()])
     street = StringField(_l("Street or town"), validators=[Optional(), Length(max=100)])
-    legal_representative = StringField(_l("Legal representative"), validators=[Optional(), Length(max=50)],
-                                       description=_l("As on the business licence: who signs for the enterprise."))
+    legal_representative = StringField(
+        _l("Legal representative"),
+        validators=[Optional(), Length(max=50)],
+        description=_l("As on the business licence: who signs for the enterprise."),
+    )
     contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)])
-    contact_phone = StringField(_l("Contact phone"), filters=[_phone_as_kept], validators=[Optional(), Length(max=40)],
-                                description=_l("A mobile number, or a landline with its area code (0536-8123456)."))
+    contact_phone = StringField(
+        _l("Contact phone"),
+        filters=[_phone_as_kept],
+        validators=[Optional(), Length(max=40)],
+        description=_l("A mobile number, or a landline with its area code (0536-8123456)."),
+    )
     key_enterprise = BooleanField(_l("Key enterprise"))
-    specialist = SelectField(_l("Service specialist"), validators=[Optional()],
-                             description=_l("A user with the role specialist in the enterprise's county."))
+    specialist = SelectField(
+        _l("Service specialist"),
+        validators=[Optional()],
+        description=_l("A user with the role specialist in the enterprise's county."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.county.choices = [SelectChoice(u.code, u.name) for u in list_units_of_level("county")]
         self.specialist.choices = [SelectChoice("", _l("None"))] + [
-            SelectChoice(u.username, f"{u.display_name} ({u.username}, {u.org_unit.name})") for u in list_specialists()]
+            SelectChoice(u.username, f"{u.display_name} ({u.username}, {u.org_unit.name})") for u in list_specialists()
+        ]
 
     def validate_uscc(self, field):
         problem = uscc_problem(field.data)
@@ -212,16 +266,22 @@ class EnterpriseForm(FlaskForm):
 
     def details(self) -> EnterpriseDetails:
         """The register's details as typed."""
-        return EnterpriseDetails(legal_representative=self.legal_representative.data or "",
-                                 contact_person=self.contact_person.data or "",
-                                 contact_phone=self.contact_phone.data or "", street=self.street.data or "",
-                                 key_enterprise=bool(self.key_enterprise.data))
+        return EnterpriseDetails(
+            legal_representative=self.legal_representative.data or "",
+            contact_person=self.contact_person.data or "",
+            contact_phone=self.contact_phone.data or "",
+            street=self.street.data or "",
+            key_enterprise=bool(self.key_enterprise.data),
+        )
 
 
 class DeployForm(FlaskForm):
-    files = MultipleFileField(_l("Process files"),
-                              description=_l("Process packages (a .zip of a package folder) or single .bpmn, .dmn "
-                                             "and .json files of at most 2 MB each."))
+    files = MultipleFileField(
+        _l("Process files"),
+        description=_l(
+            "Process packages (a .zip of a package folder) or single .bpmn, .dmn and .json files of at most 2 MB each."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -256,8 +316,10 @@ class DeployForm(FlaskForm):
 
 class RetryForm(FlaskForm):
     data_fix = TextAreaField(
-        _l("Data fix (JSON object, optional)"), validators=[Optional(), Length(max=100_000)],
-        description=_l('Values to set in the workflow data before the failed step runs again, e.g. {"divisor": 4}.'))
+        _l("Data fix (JSON object, optional)"),
+        validators=[Optional(), Length(max=100_000)],
+        description=_l('Values to set in the workflow data before the failed step runs again, e.g. {"divisor": 4}.'),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -267,10 +329,15 @@ class RetryForm(FlaskForm):
         try:
             value = json.loads(field.data)
         except ValueError as exc:
-            raise ValidationError(_("The data fix is not valid JSON (line %(line)d, column %(column)d)",
-                                     line=getattr(exc, "lineno", 1), column=getattr(exc, "colno", 1))) from None
+            raise ValidationError(
+                _(
+                    "The data fix is not valid JSON (line %(line)d, column %(column)d)",
+                    line=getattr(exc, "lineno", 1),
+                    column=getattr(exc, "colno", 1),
+                )
+            ) from None
         if not isinstance(value, dict):
-            raise ValidationError(_("The data fix must be a JSON object in braces, like {\"divisor\": 4}"))
+            raise ValidationError(_('The data fix must be a JSON object in braces, like {"divisor": 4}'))
         self.data_fix_object = value
 
 

@@ -1,4 +1,5 @@
 """Administration: users, org units, roles, enterprises, process versions, case repair."""
+
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -6,9 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflow_app.admin import queries
-from workflow_app.admin.forms import (ORG_LEVEL_LABELS, ActionForm, DeployForm, EnterpriseFilterForm, EnterpriseForm,
-                                      OrgUnitForm, PasswordResetForm, ReasonForm, RetryForm, RoleCreateForm,
-                                      RoleEditForm, UserCreateForm, UserFilterForm, UserForm)
+from workflow_app.admin.forms import (
+    ORG_LEVEL_LABELS,
+    ActionForm,
+    DeployForm,
+    EnterpriseFilterForm,
+    EnterpriseForm,
+    OrgUnitForm,
+    PasswordResetForm,
+    ReasonForm,
+    RetryForm,
+    RoleCreateForm,
+    RoleEditForm,
+    UserCreateForm,
+    UserFilterForm,
+    UserForm,
+)
 from workflow_app.auth import operations as auth_operations
 from workflow_app.auth import queries as auth_queries
 from workflow_app.core.pagination import page_number
@@ -16,8 +30,13 @@ from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine import operations as engine_operations
-from workflow_app.engine.queries import (count_instances_by_version, diagram_source, get_instance, process_label,
-                                         stored_data_or_problem)
+from workflow_app.engine.queries import (
+    count_instances_by_version,
+    diagram_source,
+    get_instance,
+    process_label,
+    stored_data_or_problem,
+)
 from workflow_app.engine.version_changes import bpmn_changes, file_changes
 from workflow_app.engine.worker import SWEEP_LABELS
 from workflow_app.extensions import login_manager
@@ -52,30 +71,46 @@ def _or_404(found):
 @bp.route("/")
 def index():
     counts = {
-        "users": auth_queries.count_users(), "disabled_users": auth_queries.count_users(active=False),
-        "org_units": auth_queries.count_org_units(), "roles": len(auth_queries.list_roles()),
-        "enterprises": auth_queries.count_enterprises(), "processes": queries.count_processes(),
+        "users": auth_queries.count_users(),
+        "disabled_users": auth_queries.count_users(active=False),
+        "org_units": auth_queries.count_org_units(),
+        "roles": len(auth_queries.list_roles()),
+        "enterprises": auth_queries.count_enterprises(),
+        "processes": queries.count_processes(),
         "error": queries.count_instances_with_status("error"),
         "suspended": queries.count_instances_with_status("suspended"),
     }
-    return render_template("admin/index.html", counts=counts, workers=worker_states(utcnow()),
-                           sweep_labels=SWEEP_LABELS)
+    return render_template(
+        "admin/index.html", counts=counts, workers=worker_states(utcnow()), sweep_labels=SWEEP_LABELS
+    )
 
 
 # users
+
 
 @bp.route("/users")
 def users():
     form = UserFilterForm(formdata=request.args)
     filters = {}
     if form.validate():
-        filters = {key: value for key, value in (("org_unit", form.org_unit.data), ("role", form.role.data),
-                                                 ("status", form.status.data), ("text", (form.text.data or "").strip()))
-                   if value}
+        filters = {
+            key: value
+            for key, value in (
+                ("org_unit", form.org_unit.data),
+                ("role", form.role.data),
+                ("status", form.status.data),
+                ("text", (form.text.data or "").strip()),
+            )
+            if value
+        }
     page = auth_queries.search_users(
-        org_code=filters.get("org_unit"), role_name=filters.get("role"), text=filters.get("text"),
-        active={"active": True, "disabled": False}.get(filters.get("status")), page=page_number(request.args),
-        per_page=PER_PAGE)
+        org_code=filters.get("org_unit"),
+        role_name=filters.get("role"),
+        text=filters.get("text"),
+        active={"active": True, "disabled": False}.get(filters.get("status")),
+        page=page_number(request.args),
+        per_page=PER_PAGE,
+    )
     return render_template("admin/users.html", form=form, page=page, filters=filters)
 
 
@@ -84,9 +119,15 @@ def new_user():
     form = UserCreateForm()
     error = None
     if form.validate_on_submit():
-        user, error = commit_write(auth_operations.register_user, form.username.data.strip(), form.roles.data,
-                                   form.org_unit.data, form.password.data, form.display_name.data.strip(),
-                                   form.enterprise)
+        user, error = commit_write(
+            auth_operations.register_user,
+            form.username.data.strip(),
+            form.roles.data,
+            form.org_unit.data,
+            form.password.data,
+            form.display_name.data.strip(),
+            form.enterprise,
+        )
         if error is None:
             flash(_("User %(name)s created", name=user.username), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -96,12 +137,22 @@ def new_user():
 def _user_page(user, form=None, password_form=None, error=None):
     status = 422 if error or (form and form.errors) or (password_form and password_form.errors) else 200
     if form is None:
-        form = UserForm(data={"display_name": user.display_name, "org_unit": user.org_unit.code,
-                              "roles": sorted(user.role_names),
-                              "enterprise_uscc": user.enterprise.uscc if user.enterprise else ""})
-    return render_template("admin/user_edit.html", user=user, form=form, error=error,
-                           password_form=password_form or PasswordResetForm(formdata=None),
-                           action_form=ActionForm()), status
+        form = UserForm(
+            data={
+                "display_name": user.display_name,
+                "org_unit": user.org_unit.code,
+                "roles": sorted(user.role_names),
+                "enterprise_uscc": user.enterprise.uscc if user.enterprise else "",
+            }
+        )
+    return render_template(
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        error=error,
+        password_form=password_form or PasswordResetForm(formdata=None),
+        action_form=ActionForm(),
+    ), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -111,8 +162,15 @@ def edit_user(user_id):
         return _user_page(user)
     form = UserForm()
     if form.validate():
-        error = commit_write(auth_operations.update_user, user, form.display_name.data, form.org_unit.data,
-                           form.roles.data, form.enterprise, actor_id=current_user.id)[1]
+        error = commit_write(
+            auth_operations.update_user,
+            user,
+            form.display_name.data,
+            form.org_unit.data,
+            form.roles.data,
+            form.enterprise,
+            actor_id=current_user.id,
+        )[1]
         if error is None:
             flash(_("User %(name)s saved", name=user.username), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -149,6 +207,7 @@ def set_user_active(user_id, action):
 
 # org units
 
+
 @bp.route("/org-units")
 def org_units():
     return render_template("admin/org_units.html", tree=auth_queries.org_unit_tree())
@@ -159,32 +218,48 @@ def new_org_unit():
     form = OrgUnitForm()
     error = None
     if form.validate_on_submit():
-        unit, error = commit_write(auth_operations.add_org_unit, form.code.data, form.name.data, form.level.data,
-                              form.parent.data or None)
+        unit, error = commit_write(
+            auth_operations.add_org_unit, form.code.data, form.name.data, form.level.data, form.parent.data or None
+        )
         if error is None:
             flash(_("Org unit %(name)s created", name=unit.name), "success")
             return redirect(url_for("admin.org_units"))
-    return render_template("admin/org_unit_form.html", form=form, unit=None, error=error), \
-        422 if form.errors or error else 200
+    return render_template(
+        "admin/org_unit_form.html", form=form, unit=None, error=error
+    ), 422 if form.errors or error else 200
 
 
 @bp.route("/org-units/<int:unit_id>", methods=["GET", "POST"])
 def edit_org_unit(unit_id):
     unit = _or_404(auth_queries.get_org_unit(unit_id))
-    form = OrgUnitForm(data={"code": unit.code, "name": unit.name, "level": unit.level,
-                             "parent": unit.parent.code if unit.parent else ""})
+    form = OrgUnitForm(
+        data={
+            "code": unit.code,
+            "name": unit.name,
+            "level": unit.level,
+            "parent": unit.parent.code if unit.parent else "",
+        }
+    )
     error = None
     if form.validate_on_submit():
-        error = commit_write(auth_operations.update_org_unit, unit, form.code.data, form.name.data, form.level.data,
-                           form.parent.data or None)[1]
+        error = commit_write(
+            auth_operations.update_org_unit,
+            unit,
+            form.code.data,
+            form.name.data,
+            form.level.data,
+            form.parent.data or None,
+        )[1]
         if error is None:
             flash(_("Org unit %(name)s saved", name=unit.name), "success")
             return redirect(url_for("admin.org_units"))
-    return render_template("admin/org_unit_form.html", form=form, unit=unit, error=error), \
-        422 if form.errors or error else 200
+    return render_template(
+        "admin/org_unit_form.html", form=form, unit=unit, error=error
+    ), 422 if form.errors or error else 200
 
 
 # roles
+
 
 @bp.route("/roles")
 def roles():
@@ -200,8 +275,9 @@ def new_role():
         if error is None:
             flash(_("Role %(name)s created", name=role.name), "success")
             return redirect(url_for("admin.roles"))
-    return render_template("admin/role_form.html", form=form, role=None, error=error), \
-        422 if form.errors or error else 200
+    return render_template(
+        "admin/role_form.html", form=form, role=None, error=error
+    ), 422 if form.errors or error else 200
 
 
 @bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
@@ -214,8 +290,9 @@ def edit_role(role_id):
         if error is None:
             flash(_("Role %(name)s saved", name=role.name), "success")
             return redirect(url_for("admin.roles"))
-    return render_template("admin/role_form.html", form=form, role=role, error=error), \
-        422 if form.errors or error else 200
+    return render_template(
+        "admin/role_form.html", form=form, role=role, error=error
+    ), 422 if form.errors or error else 200
 
 
 @bp.route("/roles/<int:role_id>/delete", methods=["POST"])
@@ -233,17 +310,28 @@ def delete_role(role_id):
 
 # enterprises
 
+
 @bp.route("/enterprises")
 def enterprises():
     form = EnterpriseFilterForm(formdata=request.args)
     filters = {}
     if form.validate():
-        filters = {key: value for key, value in (("text", (form.text.data or "").strip()), ("county", form.county.data))
-                   if value}
-    page = auth_queries.search_enterprises(text=filters.get("text"), county_code=filters.get("county"),
-                                           page=page_number(request.args), per_page=PER_PAGE)
-    return render_template("admin/enterprises.html", form=form, page=page, filters=filters,
-                           awaiting=auth_queries.count_awaiting_confirmation(), **_register_checks())
+        filters = {
+            key: value
+            for key, value in (("text", (form.text.data or "").strip()), ("county", form.county.data))
+            if value
+        }
+    page = auth_queries.search_enterprises(
+        text=filters.get("text"), county_code=filters.get("county"), page=page_number(request.args), per_page=PER_PAGE
+    )
+    return render_template(
+        "admin/enterprises.html",
+        form=form,
+        page=page,
+        filters=filters,
+        awaiting=auth_queries.count_awaiting_confirmation(),
+        **_register_checks(),
+    )
 
 
 @bp.route("/enterprises/awaiting")
@@ -268,8 +356,10 @@ def confirm_enterprise(enterprise_id):
 def _register_checks() -> dict:
     """What the register's lists flag beside a code: issued outside the city (a warning), or no valid code any more
     (an entry from before the code's structure was checked)."""
-    return {"warning_of": lambda e: auth_queries.division_warning(e.uscc, e.county),
-            "code_problem_of": lambda e: uscc_problem(e.uscc)}
+    return {
+        "warning_of": lambda e: auth_queries.division_warning(e.uscc, e.county),
+        "code_problem_of": lambda e: uscc_problem(e.uscc),
+    }
 
 
 def _flash_division_warning(enterprise) -> None:
@@ -283,47 +373,80 @@ def new_enterprise():
     form = EnterpriseForm()
     error = None
     if form.validate_on_submit():
-        enterprise, error = commit_write(auth_operations.register_enterprise, form.uscc.data, form.name.data,
-                                         form.county.data, form.specialist.data or None, form.details())
+        enterprise, error = commit_write(
+            auth_operations.register_enterprise,
+            form.uscc.data,
+            form.name.data,
+            form.county.data,
+            form.specialist.data or None,
+            form.details(),
+        )
         if error is None:
             flash(_("Enterprise %(name)s registered", name=enterprise.name), "success")
             _flash_division_warning(enterprise)
             return redirect(url_for("admin.enterprises"))
-    return render_template("admin/enterprise_form.html", form=form, enterprise=None, error=error), \
-        422 if form.errors or error else 200
+    return render_template(
+        "admin/enterprise_form.html", form=form, enterprise=None, error=error
+    ), 422 if form.errors or error else 200
 
 
 @bp.route("/enterprises/<int:enterprise_id>", methods=["GET", "POST"])
 def edit_enterprise(enterprise_id):
     enterprise = _or_404(auth_queries.get_enterprise(enterprise_id))
     specialist = auth_queries.get_user(enterprise.specialist_id) if enterprise.specialist_id else None
-    form = EnterpriseForm(data={
-        "uscc": enterprise.uscc, "name": enterprise.name, "county": enterprise.county.code,
-        "specialist": specialist.username if specialist else "", "street": enterprise.street or "",
-        "legal_representative": enterprise.legal_representative or "", "contact_person": enterprise.contact_person or "",
-        "contact_phone": enterprise.contact_phone or "", "key_enterprise": enterprise.key_enterprise})
+    form = EnterpriseForm(
+        data={
+            "uscc": enterprise.uscc,
+            "name": enterprise.name,
+            "county": enterprise.county.code,
+            "specialist": specialist.username if specialist else "",
+            "street": enterprise.street or "",
+            "legal_representative": enterprise.legal_representative or "",
+            "contact_person": enterprise.contact_person or "",
+            "contact_phone": enterprise.contact_phone or "",
+            "key_enterprise": enterprise.key_enterprise,
+        }
+    )
     error = None
     if form.validate_on_submit():
         confirming = enterprise.awaiting_confirmation and "confirm" in request.form
-        error = commit_write(auth_operations.update_enterprise, enterprise, form.uscc.data, form.name.data,
-                             form.county.data, form.specialist.data or None, form.details(), confirming)[1]
+        error = commit_write(
+            auth_operations.update_enterprise,
+            enterprise,
+            form.uscc.data,
+            form.name.data,
+            form.county.data,
+            form.specialist.data or None,
+            form.details(),
+            confirming,
+        )[1]
         if error is None:
-            flash(_("%(name)s confirmed on the register", name=enterprise.name) if confirming
-                  else _("Enterprise %(name)s saved", name=enterprise.name), "success")
+            flash(
+                _("%(name)s confirmed on the register", name=enterprise.name)
+                if confirming
+                else _("Enterprise %(name)s saved", name=enterprise.name),
+                "success",
+            )
             _flash_division_warning(enterprise)
             return redirect(url_for("admin.enterprises_awaiting" if confirming else "admin.enterprises"))
     warning = auth_queries.division_warning(enterprise.uscc, enterprise.county) if request.method == "GET" else None
-    return render_template("admin/enterprise_form.html", form=form, enterprise=enterprise, error=error,
-                           warning=warning), 422 if form.errors or error else 200
+    return render_template(
+        "admin/enterprise_form.html", form=form, enterprise=enterprise, error=error, warning=warning
+    ), 422 if form.errors or error else 200
 
 
 # process versions
 
+
 @bp.route("/processes")
 def processes():
-    return render_template("admin/processes.html", versions=queries.list_process_versions(),
-                           instance_counts=count_instances_by_version(), summaries=queries.process_summaries(),
-                           action_form=ActionForm())
+    return render_template(
+        "admin/processes.html",
+        versions=queries.list_process_versions(),
+        instance_counts=count_instances_by_version(),
+        summaries=queries.process_summaries(),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/processes/<process_id>/<any(retire, reinstate):action>", methods=["POST"])
@@ -332,8 +455,10 @@ def retire_or_reinstate(process_id, action):
     if ActionForm().validate():
         if action == "retire":
             error = commit_write(engine_operations.retire_process, process_id, current_user.id)[1]
-            done = _("%(process)s is retired: no new case can start; the running ones go on to their end",
-                     process=process_label(process_id))
+            done = _(
+                "%(process)s is retired: no new case can start; the running ones go on to their end",
+                process=process_label(process_id),
+            )
         else:
             error = commit_write(engine_operations.reinstate_process, process_id)[1]
             done = _("%(process)s takes new cases again", process=process_label(process_id))
@@ -348,10 +473,12 @@ def process_version(version_id):
     elements, files = [], []
     if previous is not None:  # what this version changed, on the diagram and in the files
         elements = bpmn_changes(diagram_source(previous) or "", diagram_source(version) or "")
-        files = file_changes(previous.files or {}, version.files or {},
-                             skip=(previous.source_file, version.source_file))
-    return render_template("admin/process_version.html", version=version, previous=previous, elements=elements,
-                           files=files)
+        files = file_changes(
+            previous.files or {}, version.files or {}, skip=(previous.source_file, version.source_file)
+        )
+    return render_template(
+        "admin/process_version.html", version=version, previous=previous, elements=elements, files=files
+    )
 
 
 @bp.route("/processes/<int:version_id>/diagram.bpmn")
@@ -368,13 +495,23 @@ def deploy():
         result, error = commit_write(engine_operations.deploy_sources, form.sources, current_user.id)
         if error is None:
             for version in result.created:
-                flash(_("Deployed %(process)s version %(version)d", process=version.process_id,
-                        version=version.version), "success")
+                flash(
+                    _("Deployed %(process)s version %(version)d", process=version.process_id, version=version.version),
+                    "success",
+                )
             for process_id in result.unchanged:
                 flash(_("%(process)s is unchanged; no new version was made", process=process_id), "info")
             for process_id, name, from_process, from_version in result.kept:
-                flash(_("%(process)s: %(file)s was not given and is taken from %(from_process)s version %(version)d",
-                        process=process_id, file=name, from_process=from_process, version=from_version), "info")
+                flash(
+                    _(
+                        "%(process)s: %(file)s was not given and is taken from %(from_process)s version %(version)d",
+                        process=process_id,
+                        file=name,
+                        from_process=from_process,
+                        version=from_version,
+                    ),
+                    "info",
+                )
             for warning in result.warnings:
                 flash(warning, "warning")
             return redirect(url_for("admin.processes"))
@@ -383,10 +520,12 @@ def deploy():
 
 # case repair
 
+
 @bp.route("/repair")
 def repair_list():
-    return render_template("admin/repair_list.html", failed=queries.stopped_cases("error"),
-                           suspended=queries.stopped_cases("suspended"))
+    return render_template(
+        "admin/repair_list.html", failed=queries.stopped_cases("error"), suspended=queries.stopped_cases("suspended")
+    )
 
 
 def _repair_page(instance, retry_form=None, reason_forms=None, status=200):
@@ -397,9 +536,14 @@ def _repair_page(instance, retry_form=None, reason_forms=None, status=200):
         data = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     else:
         data = _("The stored workflow state cannot be read: %(problem)s", problem=problem)
-    return render_template("admin/repair.html", instance=instance, case=queries.case_of_instance(instance.id),
-                           data=data, retry_form=retry_form or RetryForm(formdata=None),
-                           reason_forms=forms), status
+    return render_template(
+        "admin/repair.html",
+        instance=instance,
+        case=queries.case_of_instance(instance.id),
+        data=data,
+        retry_form=retry_form or RetryForm(formdata=None),
+        reason_forms=forms,
+    ), status
 
 
 @bp.route("/repair/<int:instance_id>")
@@ -439,8 +583,13 @@ def change_status(instance_id, action):
 
 def status_label(status: str) -> str:
     """Return the user-facing name of an instance status."""
-    return {"running": _("running"), "suspended": _("suspended"), "error": _("in error"),
-            "completed": _("completed"), "cancelled": _("cancelled")}.get(status, status)
+    return {
+        "running": _("running"),
+        "suspended": _("suspended"),
+        "error": _("in error"),
+        "completed": _("completed"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
 
 
 @bp.context_processor

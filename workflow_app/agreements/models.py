@@ -1,4 +1,5 @@
 """Agreements and their installments; a signed agreement never changes."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -7,8 +8,17 @@ from workflow_app.extensions import db
 
 AGREEMENT_STATUSES = ("awaiting_signature", "declined", "signed", "active", "completed", "defaulted")
 # Columns that make up what was signed; refused to change once signed_at is set.
-SIGNED_TERMS = ("text", "text_sha256", "total_fen", "pension_fen", "unemployment_fen", "injury_fen",
-                "policy_deadline", "enterprise_id", "case_id")
+SIGNED_TERMS = (
+    "text",
+    "text_sha256",
+    "total_fen",
+    "pension_fen",
+    "unemployment_fen",
+    "injury_fen",
+    "policy_deadline",
+    "enterprise_id",
+    "case_id",
+)
 
 
 class Agreement(db.Model, CreatedAtMixin):
@@ -72,11 +82,14 @@ def _keep_signed_terms(session, flush_context, instances):
         if isinstance(obj, Agreement):
             committed = sa.inspect(obj).attrs.signed_at.history
             was_signed = (committed.unchanged or committed.deleted or [None])[0] is not None
-            if was_signed and (obj in session.deleted or any(
-                    sa.inspect(obj).attrs[name].history.has_changes() for name in SIGNED_TERMS)):
+            if was_signed and (
+                obj in session.deleted
+                or any(sa.inspect(obj).attrs[name].history.has_changes() for name in SIGNED_TERMS)
+            ):
                 raise RuntimeError("a signed agreement cannot be changed; draft a new one")
         if isinstance(obj, Installment) and obj.agreement is not None and obj.agreement.signed_at is not None:
             state = sa.inspect(obj)
-            if obj in session.deleted or any(state.attrs[name].history.has_changes()
-                                             for name in ("due_date", "amount_fen", "seq", "agreement_id")):
+            if obj in session.deleted or any(
+                state.attrs[name].history.has_changes() for name in ("due_date", "amount_fen", "seq", "agreement_id")
+            ):
                 raise RuntimeError("the schedule of a signed agreement cannot be changed; draft a new one")

@@ -5,6 +5,7 @@ The four task steps are named operations (cases.task_handlers) that the model's 
 The model's end events say what the agreement becomes when the case ends there (`agreementStatus`), and its timer
 events what they tell the enterprise when they fire (`enterpriseNotice`).
 """
+
 from datetime import date
 
 import sqlalchemy as sa
@@ -49,8 +50,11 @@ def case_of(task) -> Case:
 
 def agreement_in(task, status: str, message) -> Agreement:
     """The case's agreement in `status` (at most one is: drafting declines the earlier one)."""
-    agreement = db.session.scalar(sa.select(Agreement).join(Case, Case.id == Agreement.case_id).where(
-        Case.instance_id == task.instance_id, Agreement.status == status))
+    agreement = db.session.scalar(
+        sa.select(Agreement)
+        .join(Case, Case.id == Agreement.case_id)
+        .where(Case.instance_id == task.instance_id, Agreement.status == status)
+    )
     if agreement is None:
         raise ConflictError(message)
     return agreement
@@ -63,28 +67,53 @@ def draft_agreement(task, form_data, actor, client_ip=None):
     case = case_of(task)
     data = current_data(case.instance)
     deadline = _day(data["policy_deadline"])
-    schedule = build_schedule(data["deferred_total_fen"], int(form_data["installment_count"]),
-                              _day(form_data["first_due_date"]), deadline, calendar_working_day())
-    for earlier in db.session.scalars(sa.select(Agreement).where(Agreement.case_id == case.id,
-                                                                 Agreement.status == "awaiting_signature")):
+    schedule = build_schedule(
+        data["deferred_total_fen"],
+        int(form_data["installment_count"]),
+        _day(form_data["first_due_date"]),
+        deadline,
+        calendar_working_day(),
+    )
+    for earlier in db.session.scalars(
+        sa.select(Agreement).where(Agreement.case_id == case.id, Agreement.status == "awaiting_signature")
+    ):
         earlier.status = "declined"
     amounts = {key: data[key] for key in ("pension_fen", "unemployment_fen", "injury_fen")}
     amounts["total_fen"] = data["deferred_total_fen"]
-    agreement = Agreement(case_id=case.id, enterprise_id=case.enterprise_id, policy_deadline=deadline,
-                          drafted_by_id=actor.id, text="", text_sha256="", status="awaiting_signature", **amounts)
+    agreement = Agreement(
+        case_id=case.id,
+        enterprise_id=case.enterprise_id,
+        policy_deadline=deadline,
+        drafted_by_id=actor.id,
+        text="",
+        text_sha256="",
+        status="awaiting_signature",
+        **amounts,
+    )
     db.session.add(agreement)
     db.session.flush()
     number = f"{case.number}-{agreement.id}"
-    agreement.text = render_agreement_text(number, case.enterprise, amounts, schedule, deadline, data["grace_days"],
-                                           late_fee_terms(data))
+    agreement.text = render_agreement_text(
+        number, case.enterprise, amounts, schedule, deadline, data["grace_days"], late_fee_terms(data)
+    )
     agreement.text_sha256 = text_hash(agreement.text)
     for item in schedule:
-        db.session.add(Installment(agreement_id=agreement.id, seq=item.seq, due_date=item.due_date,
-                                   amount_fen=item.amount_fen))
+        db.session.add(
+            Installment(agreement_id=agreement.id, seq=item.seq, due_date=item.due_date, amount_fen=item.amount_fen)
+        )
     installments = [{"seq": i.seq, "due": i.due_date.isoformat(), "amount_fen": i.amount_fen} for i in schedule]
-    return complete_task(task.id, {**form_data, "agreement_id": agreement.id, "agreement_number": number,
-                                   "installments": installments, "installment_count": len(installments),
-                                   "text_sha256": agreement.text_sha256}, actor.id)
+    return complete_task(
+        task.id,
+        {
+            **form_data,
+            "agreement_id": agreement.id,
+            "agreement_number": number,
+            "installments": installments,
+            "installment_count": len(installments),
+            "text_sha256": agreement.text_sha256,
+        },
+        actor.id,
+    )
 
 
 @register_task_handler("sign_installment_agreement")
@@ -99,12 +128,19 @@ def sign_agreement(task, form_data, actor, client_ip=None):
     if problem:
         raise InvalidInput(problem, [{"field": "legal_rep_name", "message": problem}])
     if text_hash(agreement.text) != agreement.text_sha256:
-        raise ConflictError(_l("The agreement text does not match its fingerprint; it cannot be signed. "
-                               "Ask the agency to draft it again"))
+        raise ConflictError(
+            _l(
+                "The agreement text does not match its fingerprint; it cannot be signed. "
+                "Ask the agency to draft it again"
+            )
+        )
     agreement.signer_id, agreement.signer_name = actor.id, form_data["legal_rep_name"]
     agreement.signed_at, agreement.signed_ip, agreement.status = utcnow(), client_ip, "signed"
-    return complete_task(task.id, {**form_data, "signed_at": agreement.signed_at.isoformat(),
-                                   "signed_text_sha256": agreement.text_sha256}, actor.id)
+    return complete_task(
+        task.id,
+        {**form_data, "signed_at": agreement.signed_at.isoformat(), "signed_text_sha256": agreement.text_sha256},
+        actor.id,
+    )
 
 
 @register_task_handler("countersign_installment_agreement")
@@ -123,11 +159,19 @@ def record_payment(task, form_data, actor, client_ip=None):
         raise ConflictError(_l("Every installment of this agreement is already paid"))
     paid_fen = yuan_to_fen(form_data["paid_amount"])
     if paid_fen != installment.amount_fen:
-        raise InvalidInput(_l("Installment %(seq)d is %(amount)s yuan; record the full amount",
-                              seq=installment.seq, amount=format_yuan(installment.amount_fen)))
+        raise InvalidInput(
+            _l(
+                "Installment %(seq)d is %(amount)s yuan; record the full amount",
+                seq=installment.seq,
+                amount=format_yuan(installment.amount_fen),
+            )
+        )
     installment.paid_fen, installment.paid_on = paid_fen, _day(form_data["paid_on"])
     installment.receipt_no, installment.recorded_by_id, installment.recorded_at = (
-        form_data.get("receipt_no") or None, actor.id, utcnow())
+        form_data.get("receipt_no") or None,
+        actor.id,
+        utcnow(),
+    )
     return complete_task(task.id, {**form_data, "paid_fen": paid_fen, "paid_seq": installment.seq}, actor.id)
 
 
@@ -141,7 +185,9 @@ def _close_agreement(instance, old, new, workflow_data=None, **_):
     if status not in AGREEMENT_STATUSES:
         return
     case_id = db.session.scalar(sa.select(Case.id).where(Case.instance_id == instance.id))
-    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.case_id == case_id, Agreement.status == "active"))
+    agreement = db.session.scalar(
+        sa.select(Agreement).where(Agreement.case_id == case_id, Agreement.status == "active")
+    )
     if agreement is not None:
         agreement.status = status
 
@@ -157,16 +203,37 @@ def _tell_the_enterprise(instance, fired=None, now=None, **_):
     data = fired[notices[kind]]
     seq = (data.get("current") or {}).get("seq")
     case = case_for_instance(instance.id)
-    installment = db.session.scalar(sa.select(Installment).join(Agreement).where(
-        Agreement.case_id == case.id, Installment.seq == seq)) if case is not None and seq else None
+    installment = (
+        db.session.scalar(
+            sa.select(Installment).join(Agreement).where(Agreement.case_id == case.id, Installment.seq == seq)
+        )
+        if case is not None and seq
+        else None
+    )
     if installment is None or case.enterprise_id is None:
         return
-    users = db.session.scalars(sa.select(User.id).where(User.enterprise_id == case.enterprise_id,
-                                                        User.active.is_(True))).all()
+    users = db.session.scalars(
+        sa.select(User.id).where(User.enterprise_id == case.enterprise_id, User.active.is_(True))
+    ).all()
     grace_end = str(data.get("grace_end") or "")[:10]
-    send_notifications([{"user_ids": users, "kind": kind, "instance_id": instance.id, "data": {
-        "case": case.number, "case_id": case.id, "seq": installment.seq, "amount": format_yuan(installment.amount_fen),
-        "day": installment.due_date.isoformat(), "grace": grace_end}}], now)
+    send_notifications(
+        [
+            {
+                "user_ids": users,
+                "kind": kind,
+                "instance_id": instance.id,
+                "data": {
+                    "case": case.number,
+                    "case_id": case.id,
+                    "seq": installment.seq,
+                    "amount": format_yuan(installment.amount_fen),
+                    "day": installment.due_date.isoformat(),
+                    "grace": grace_end,
+                },
+            }
+        ],
+        now,
+    )
 
 
 def upload_payment_proof(installment: Installment, file_name: str, content: bytes, actor, max_bytes: int):
@@ -179,7 +246,12 @@ def upload_payment_proof(installment: Installment, file_name: str, content: byte
     case = db.session.get(Case, agreement.case_id)
     attachment = add_attachment(case, file_name, content, actor, max_bytes)
     installment.proof_attachment_id, installment.proof_uploaded_at = attachment.id, utcnow()
-    record_audit(case.instance, "payment_proof_uploaded", actor.id, installment.proof_uploaded_at,
-                 data={"seq": installment.seq, "file": attachment.file_name})
+    record_audit(
+        case.instance,
+        "payment_proof_uploaded",
+        actor.id,
+        installment.proof_uploaded_at,
+        data={"seq": installment.seq, "file": attachment.file_name},
+    )
     db.session.flush()
     return attachment

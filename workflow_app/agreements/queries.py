@@ -1,5 +1,6 @@
 """Reads of agreements: a case's agreements, the schedule's states, the fingerprint check, who may sign, the late
 fee of an agreement ended by default."""
+
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,9 +36,14 @@ def fingerprint(agreement: Agreement) -> Fingerprint:
 
 
 def _agreements_of(case_ids) -> list[Agreement]:
-    return list(db.session.scalars(
-        sa.select(Agreement).options(selectinload(Agreement.installments).selectinload(Installment.proof))
-        .where(Agreement.case_id.in_(case_ids)).order_by(Agreement.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(Agreement)
+            .options(selectinload(Agreement.installments).selectinload(Installment.proof))
+            .where(Agreement.case_id.in_(case_ids))
+            .order_by(Agreement.id.desc())
+        )
+    )
 
 
 def case_agreements(case_id: int) -> list[Agreement]:
@@ -80,11 +86,17 @@ class Reminder:
 def installment_reminders(enterprise_id: int, today: date) -> list[Reminder]:
     """Unpaid installments of the enterprise's agreements in force that are overdue or due within REMINDER_DAYS."""
     rows = db.session.execute(
-        sa.select(Installment, Case).join(Agreement, Agreement.id == Installment.agreement_id)
+        sa.select(Installment, Case)
+        .join(Agreement, Agreement.id == Installment.agreement_id)
         .join(Case, Case.id == Agreement.case_id)
-        .where(Agreement.enterprise_id == enterprise_id, Agreement.status == "active", Installment.paid_on.is_(None),
-               Installment.due_date <= today + timedelta(days=REMINDER_DAYS))
-        .order_by(Installment.due_date))
+        .where(
+            Agreement.enterprise_id == enterprise_id,
+            Agreement.status == "active",
+            Installment.paid_on.is_(None),
+            Installment.due_date <= today + timedelta(days=REMINDER_DAYS),
+        )
+        .order_by(Installment.due_date)
+    )
     return [Reminder(case, installment, installment.due_date < today) for installment, case in rows]
 
 
@@ -98,16 +110,25 @@ def signer_problem(enterprise, typed_name: str) -> str | None:
     names none); None when it can."""
     registered = (getattr(enterprise, "legal_representative", None) or "").strip()
     if not registered:
-        return _("The register holds no legal representative of %(enterprise)s, so nobody can sign for it yet; ask the "
-                 "agency to record the legal representative, then sign", enterprise=getattr(enterprise, "name", "—"))
+        return _(
+            "The register holds no legal representative of %(enterprise)s, so nobody can sign for it yet; ask the "
+            "agency to record the legal representative, then sign",
+            enterprise=getattr(enterprise, "name", "—"),
+        )
     if _plain_name(typed_name) != _plain_name(registered):
-        return _("Only the registered legal representative of %(enterprise)s, %(registered)s, can sign; the name typed "
-                 "(%(typed)s) differs. If the legal representative has changed, ask the agency to update the register "
-                 "first", enterprise=enterprise.name, registered=registered, typed=typed_name.strip())
+        return _(
+            "Only the registered legal representative of %(enterprise)s, %(registered)s, can sign; the name typed "
+            "(%(typed)s) differs. If the legal representative has changed, ask the agency to update the register "
+            "first",
+            enterprise=enterprise.name,
+            registered=registered,
+            typed=typed_name.strip(),
+        )
     return None
 
 
 # ---------------------------------------------------------------------------------------------------------- late fee
+
 
 @dataclass(frozen=True)
 class LateFeeTerms:

@@ -1,4 +1,5 @@
 """An agreement's full text (printable) and its fingerprint check, for its enterprise and the staff of its case."""
+
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
@@ -20,8 +21,13 @@ def _visible_agreement(agreement_id):
 def agreement_page(agreement_id):
     agreement, case = _visible_agreement(agreement_id)
     today = local_today()
-    return render_template("agreements/agreement.html", agreement=agreement, case=case, today=today,
-                           late_fees=agreement_late_fees(agreement, today))
+    return render_template(
+        "agreements/agreement.html",
+        agreement=agreement,
+        case=case,
+        today=today,
+        late_fees=agreement_late_fees(agreement, today),
+    )
 
 
 @bp.route("/<int:agreement_id>/verify")

@@ -1,17 +1,22 @@
 """The agreement's text: rendered once when drafted, hashed, and never rendered again for that agreement."""
+
 import hashlib
 from decimal import Decimal
 
 from workflow_app.core.money import amount_in_capitals, format_yuan
 
 # what the agreement rests on: the city's notice (its real title) and the province's document it applies
-NOTICE = ("潍坊市人力资源和社会保障局《关于开展十“+”行动助力工业经济高质量发展的通知》（潍人社字〔2023〕17号）"
-          "和鲁人社字〔2022〕113号文件")
+NOTICE = (
+    "潍坊市人力资源和社会保障局《关于开展十“+”行动助力工业经济高质量发展的通知》（潍人社字〔2023〕17号）"
+    "和鲁人社字〔2022〕113号文件"
+)
 AGENCY_SUFFIX = "社会保险经办机构"
 COUNTY_LEVEL = "county"
 # where the late fee of a defaulted agreement is counted from, in the agreement's words (agreements.queries)
-LATE_FEE_FROM = {"installment_due_date": "自每期未缴费款缴费日的次日起",
-                 "deferral_end_date": "自缓缴期满之日的次日起，就未缴费款"}
+LATE_FEE_FROM = {
+    "installment_due_date": "自每期未缴费款缴费日的次日起",
+    "deferral_end_date": "自缓缴期满之日的次日起，就未缴费款",
+}
 _LOWER_DIGITS = "零一二三四五六七八九"
 
 
@@ -24,7 +29,7 @@ def agency_of(county) -> str:
     name = unit.name if unit is not None else ""
     city = unit.parent if unit is not None else None
     if name.endswith("区") and city is not None and "市" in city.name:
-        name = city.name[:city.name.index("市") + 1] + name
+        name = city.name[: city.name.index("市") + 1] + name
     return name + AGENCY_SUFFIX
 
 
@@ -51,8 +56,9 @@ def daily_rate_in_words(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
 
-def render_agreement_text(number: str, enterprise, amounts: dict, schedule, policy_deadline, grace_days: int,
-                          late_fee=None) -> str:
+def render_agreement_text(
+    number: str, enterprise, amounts: dict, schedule, policy_deadline, grace_days: int, late_fee=None
+) -> str:
     """Return the full text the enterprise reads and signs (plain text, so the hash is unambiguous).
 
     `late_fee` is the case's late-fee terms (agreements.queries.LateFeeTerms), stated in the default clause.
@@ -83,8 +89,10 @@ def render_agreement_text(number: str, enterprise, amounts: dict, schedule, poli
     ]
     lines += [f"    第{i.seq}期  {i.due_date.isoformat()}前  {in_figures_and_capitals(i.amount_fen)}" for i in schedule]
     if late_fee is not None:
-        surcharge = (f"并依照《中华人民共和国社会保险法》第八十六条，{LATE_FEE_FROM[late_fee.basis]}按日加收"
-                     f"{daily_rate_in_words(late_fee.daily_rate)}的滞纳金。")
+        surcharge = (
+            f"并依照《中华人民共和国社会保险法》第八十六条，{LATE_FEE_FROM[late_fee.basis]}按日加收"
+            f"{daily_rate_in_words(late_fee.daily_rate)}的滞纳金。"
+        )
     else:
         surcharge = "并不再免收滞纳金。"
     lines += [

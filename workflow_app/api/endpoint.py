@@ -1,5 +1,6 @@
 """What every API call goes through: the bearer token (no cookie session), the JSON body, the Idempotency-Key,
 one transaction."""
+
 import functools
 import hashlib
 import json
@@ -15,8 +16,14 @@ from workflow_app.api.operations import keep_response, reserve_idempotency_key
 from workflow_app.api.queries import find_idempotency_key
 from workflow_app.auth.operations import hash_token, note_token_use
 from workflow_app.auth.queries import user_for_token
-from workflow_app.core.errors import (BadRequest, ConflictError, DomainError, InvalidInput, Unauthorized,
-                                      UnsupportedMediaType)
+from workflow_app.core.errors import (
+    BadRequest,
+    ConflictError,
+    DomainError,
+    InvalidInput,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from workflow_app.core.input_guard import contains_lone_surrogate, contains_nul, nested_deeper_than
 from workflow_app.core.time import utcnow
 from workflow_app.extensions import db
@@ -76,8 +83,9 @@ def _json_document():
         if contains_nul(document):
             raise BadRequest(_l("Text must not contain NUL characters"))
         if contains_lone_surrogate(document):
-            raise BadRequest(_l("Text must be Unicode: half of a surrogate pair (U+D800 to U+DFFF) alone is no "
-                                "character"))
+            raise BadRequest(
+                _l("Text must be Unicode: half of a surrogate pair (U+D800 to U+DFFF) alone is no character")
+            )
         g.json_document = document
     return g.json_document
 
@@ -126,8 +134,10 @@ def _idempotency_key(user):
     if key is None:
         return None, None
     if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
-        raise BadRequest(_l("An Idempotency-Key has 1 to 200 characters: letters A-Z and a-z, digits and _ . : -"),
-                         [{"field": "Idempotency-Key", "message": str(_l("Not a valid Idempotency-Key"))}])
+        raise BadRequest(
+            _l("An Idempotency-Key has 1 to 200 characters: letters A-Z and a-z, digits and _ . : -"),
+            [{"field": "Idempotency-Key", "message": str(_l("Not a valid Idempotency-Key"))}],
+        )
     request_hash = _request_hash()
     row = find_idempotency_key(user.id, key)
     if row is not None:
@@ -142,8 +152,10 @@ def _idempotency_key(user):
 def _only_query_arguments(names) -> None:
     unknown = sorted(set(request.args) - set(names))
     if unknown:
-        raise InvalidInput(_l("Unknown query parameters: %(names)s", names=", ".join(unknown)),
-                           [{"field": name, "message": str(_l("Not a parameter of this request"))} for name in unknown])
+        raise InvalidInput(
+            _l("Unknown query parameters: %(names)s", names=", ".join(unknown)),
+            [{"field": name, "message": str(_l("Not a parameter of this request"))} for name in unknown],
+        )
 
 
 def endpoint(view=None, *, query=()):
@@ -174,4 +186,5 @@ def endpoint(view=None, *, query=()):
             db.session.rollback()
             raise
         return Response(text, status, mimetype="application/json")
+
     return wrapper

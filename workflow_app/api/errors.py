@@ -1,27 +1,43 @@
 """API errors: always JSON `{error, message, details}` with the status that fits."""
+
 from flask import jsonify
 from flask_babel import gettext as _
 
-ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
-               429: "too_many_requests", 500: "server_error"}
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "server_error",
+}
 
 
 def _messages():
-    return {400: _("The request was not understood"),
-            401: _("Send a valid API token as 'Authorization: Bearer <token>'"),
-            403: _("You may not do this"),
-            404: _("There is no such resource, or it is not yours to see"),
-            405: _("This resource cannot be used with this method"),
-            413: _("The request body is too large"),
-            415: _("The body must be JSON (Content-Type: application/json)"),
-            500: _("Something went wrong on the server; it has been logged")}
+    return {
+        400: _("The request was not understood"),
+        401: _("Send a valid API token as 'Authorization: Bearer <token>'"),
+        403: _("You may not do this"),
+        404: _("There is no such resource, or it is not yours to see"),
+        405: _("This resource cannot be used with this method"),
+        413: _("The request body is too large"),
+        415: _("The body must be JSON (Content-Type: application/json)"),
+        500: _("Something went wrong on the server; it has been logged"),
+    }
 
 
 def json_error(status: int, message=None, details=None):
     """A JSON error response."""
-    response = jsonify(error=ERROR_CODES.get(status, "error"), message=str(message or _messages().get(status, "")),
-                       details=details or [])
+    response = jsonify(
+        error=ERROR_CODES.get(status, "error"),
+        message=str(message or _messages().get(status, "")),
+        details=details or [],
+    )
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -1,11 +1,21 @@
 """The UI's WTForms classes, spoken in JSON: a form's JSON Schema, and JSON data fed through the same validation."""
+
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import (BooleanField, DateField, DateTimeField, DecimalField, FloatField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import Length, NumberRange
 
 from forms import declared_fields
@@ -63,8 +73,11 @@ def _field_schema(field) -> dict:
 
 
 def _number(value):
-    return int(value) if isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral()) \
+    return (
+        int(value)
+        if isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral())
         else float(value)
+    )
 
 
 def _json_value(value):
@@ -78,16 +91,22 @@ def _json_value(value):
 def form_schema(form) -> dict:
     """Return the JSON Schema of a bound form's fields (rules that depend on other fields are checked on submit)."""
     names = _field_names(form)
-    return {"type": "object", "additionalProperties": False,
-            "properties": {name: _field_schema(form[name]) for name in names},
-            "required": [name for name in names if form[name].flags.required and not isinstance(form[name], BooleanField)]}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: _field_schema(form[name]) for name in names},
+        "required": [name for name in names if form[name].flags.required and not isinstance(form[name], BooleanField)],
+    }
 
 
 def form_description(form) -> dict:
     """The form as an API client needs it: its instructions and its JSON Schema."""
     instructions = getattr(type(form), "instructions", None)
-    return {"key": getattr(type(form), "form_key", None), "instructions": str(instructions) if instructions else None,
-            "schema": form_schema(form)}
+    return {
+        "key": getattr(type(form), "form_key", None),
+        "instructions": str(instructions) if instructions else None,
+        "schema": form_schema(form),
+    }
 
 
 def formdata_from_json(data, form_class, **form_kwargs):
@@ -102,8 +121,10 @@ def formdata_from_json(data, form_class, **form_kwargs):
     fields = dict(declared_fields(form_class))
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise InvalidInput(_l("Unknown fields: %(names)s", names=", ".join(map(str, unknown))),
-                           [{"field": name, "message": str(_l("This form has no such field"))} for name in unknown])
+        raise InvalidInput(
+            _l("Unknown fields: %(names)s", names=", ".join(map(str, unknown))),
+            [{"field": name, "message": str(_l("This form has no such field"))} for name in unknown],
+        )
     posted = MultiDict()
     problems = []
     for name, value in data.items():
@@ -113,8 +134,11 @@ def formdata_from_json(data, form_class, **form_kwargs):
             posted.add(name, "y")
         elif isinstance(value, (str, int, float)):
             posted.add(name, str(value))
-        elif isinstance(value, list) and issubclass(fields[name].field_class, SelectMultipleField) \
-                and all(isinstance(v, (str, int)) for v in value):
+        elif (
+            isinstance(value, list)
+            and issubclass(fields[name].field_class, SelectMultipleField)
+            and all(isinstance(v, (str, int)) for v in value)
+        ):
             for item in value:
                 posted.add(name, str(item))
         else:
@@ -123,7 +147,12 @@ def formdata_from_json(data, form_class, **form_kwargs):
         raise InvalidInput(_l("Some fields are not filled in correctly"), problems)
     form = form_class(formdata=posted, meta={"csrf": False}, **form_kwargs)
     if not form.validate():
-        raise InvalidInput(_l("Some fields are not filled in correctly"),
-                           [{"field": name, "message": str(message)}
-                            for name, messages in form.errors.items() for message in messages])
+        raise InvalidInput(
+            _l("Some fields are not filled in correctly"),
+            [
+                {"field": name, "message": str(message)}
+                for name, messages in form.errors.items()
+                for message in messages
+            ],
+        )
     return form

@@ -1,4 +1,5 @@
 """The API's own record: the responses kept for Idempotency-Key retries."""
+
 import sqlalchemy as sa
 
 from workflow_app.core.models import CreatedAtMixin

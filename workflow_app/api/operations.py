@@ -1,4 +1,5 @@
 """Writes of the API: reserving an idempotency key, and keeping the response it got."""
+
 from workflow_app.api.models import IdempotencyKey
 from workflow_app.extensions import db
 

@@ -1,4 +1,5 @@
 """Reads of the API: the kept responses of idempotency keys."""
+
 import sqlalchemy as sa
 
 from workflow_app.api.models import IdempotencyKey
@@ -6,5 +7,6 @@ from workflow_app.extensions import db
 
 
 def find_idempotency_key(user_id: int, key: str) -> IdempotencyKey | None:
-    return db.session.scalar(sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                                              IdempotencyKey.key == key))
+    return db.session.scalar(
+        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )

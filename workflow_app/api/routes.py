@@ -3,6 +3,7 @@
 Enterprise tokens see what the portal shows (their enterprise's cases, their own steps, the names
 of the steps done); staff tokens see what the handler pages show.
 """
+
 import re
 
 from flask import Blueprint, current_app, jsonify, request
@@ -12,8 +13,15 @@ from forms import form_class_for
 from workflow_app.api.endpoint import api_user, endpoint, json_body
 from workflow_app.api.forms import form_description, formdata_from_json
 from workflow_app.api.openapi import COMMENT_MAX, NOT_BLANK, openapi_document
-from workflow_app.api.representations import (audit_entry, audit_row_entry, case_summary, comment_entry, iso,
-                                              page_of, task_summary)
+from workflow_app.api.representations import (
+    audit_entry,
+    audit_row_entry,
+    case_summary,
+    comment_entry,
+    iso,
+    page_of,
+    task_summary,
+)
 from workflow_app.cases.instructions import task_instructions_html
 from workflow_app.cases.models import SHARED, VISIBILITIES
 from workflow_app.cases.operations import add_comment, start_generic_case
@@ -28,8 +36,15 @@ from workflow_app.engine.operations import ProcessRetired, closed_task_conflict,
 from workflow_app.engine.projections import rows_written
 from workflow_app.engine.queries import DataOnFirstRead, audit_trail, is_retired, open_tasks
 from workflow_app.inbox.operations import claim_task, submit_task_with_notes
-from workflow_app.inbox.queries import (QUEUES, SLA_STATES, SORTS, TaskFilter, queue_page, queues_of,
-                                       visible_task_and_case)
+from workflow_app.inbox.queries import (
+    QUEUES,
+    SLA_STATES,
+    SORTS,
+    TaskFilter,
+    queue_page,
+    queues_of,
+    visible_task_and_case,
+)
 from workflow_app.portal.applications import portal_applications
 from workflow_app.portal.queries import enterprise_open_tasks, enterprise_todo, own_case, own_task_and_case, steps_done
 
@@ -51,8 +66,10 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
     except ValueError:
         value = None
     if value is None or not minimum <= value <= maximum:
-        raise InvalidInput(_l("'%(name)s' must be a whole number from %(min)d to %(max)d", name=name, min=minimum,
-                              max=maximum), [{"field": name, "message": str(_l("Not a valid number here"))}])
+        raise InvalidInput(
+            _l("'%(name)s' must be a whole number from %(min)d to %(max)d", name=name, min=minimum, max=maximum),
+            [{"field": name, "message": str(_l("Not a valid number here"))}],
+        )
     return value
 
 
@@ -62,8 +79,10 @@ def _choice_arg(name: str, choices, default: str = "") -> str:
     if value is None:
         return default
     if value not in choices:
-        raise InvalidInput(_l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(choices)),
-                           [{"field": name, "message": str(_l("Not one of the allowed values"))}])
+        raise InvalidInput(
+            _l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(choices)),
+            [{"field": name, "message": str(_l("Not one of the allowed values"))}],
+        )
     return value
 
 
@@ -79,15 +98,19 @@ def _has_text(value: str) -> bool:
 def _at_most(body: dict, name: str, length: int) -> None:
     """Refuse text in field `name` longer than `length` characters as sent (before the spaces around are cut)."""
     if len(body.get(name) or "") > length:
-        raise InvalidInput(_l("'%(name)s' can have at most %(n)d characters", name=name, n=length),
-                           [{"field": name, "message": str(_l("Too long"))}])
+        raise InvalidInput(
+            _l("'%(name)s' can have at most %(n)d characters", name=name, n=length),
+            [{"field": name, "message": str(_l("Too long"))}],
+        )
 
 
 def _only_keys(body: dict, allowed: set) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise InvalidInput(_l("Unknown fields: %(names)s", names=", ".join(unknown)),
-                           [{"field": name, "message": str(_l("Not a field of this request"))} for name in unknown])
+        raise InvalidInput(
+            _l("Unknown fields: %(names)s", names=", ".join(unknown)),
+            [{"field": name, "message": str(_l("Not a field of this request"))} for name in unknown],
+        )
 
 
 def _is_enterprise(user) -> bool:
@@ -100,12 +123,19 @@ def _visibility(body: dict, name: str, user) -> str | None:
         return None
     value = body[name]
     if value not in VISIBILITIES:
-        raise InvalidInput(_l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(VISIBILITIES)),
-                           [{"field": name, "message": str(_l("Not one of the allowed values"))}])
+        raise InvalidInput(
+            _l("'%(name)s' must be one of: %(choices)s", name=name, choices=", ".join(VISIBILITIES)),
+            [{"field": name, "message": str(_l("Not one of the allowed values"))}],
+        )
     if _is_enterprise(user) and value != SHARED:
-        raise InvalidInput(_l("'%(name)s' can only be shared: what an enterprise adds to its case is always visible "
-                              "to it and to the bureau", name=name),
-                           [{"field": name, "message": str(_l("Must be shared"))}])
+        raise InvalidInput(
+            _l(
+                "'%(name)s' can only be shared: what an enterprise adds to its case is always visible "
+                "to it and to the bureau",
+                name=name,
+            ),
+            [{"field": name, "message": str(_l("Must be shared"))}],
+        )
     return value
 
 
@@ -132,14 +162,19 @@ def _staff_only(user):
 def _start_options(user) -> dict:
     """process id -> (label, form class, form kwargs, start function(form, user), free data?, JSON Schema form)."""
     if _is_enterprise(user):
-        return {a.process_id: (a.label, a.form_class, {}, a.start, a.free_data, a.schema)
-                for a in portal_applications()}
-    return {p.process_id: (p.label, p.form_class, p.form_kwargs(user), p.start, p.free_data, p.schema)
-            for p in startable_by(user)}
+        return {
+            a.process_id: (a.label, a.form_class, {}, a.start, a.free_data, a.schema) for a in portal_applications()
+        }
+    return {
+        p.process_id: (p.label, p.form_class, p.form_kwargs(user), p.start, p.free_data, p.schema)
+        for p in startable_by(user)
+    }
 
 
-FREE_DATA_SCHEMA = {"type": "object", "description": "Start variables of the process (names are identifiers); "
-                                                     "'title' names the case"}
+FREE_DATA_SCHEMA = {
+    "type": "object",
+    "description": "Start variables of the process (names are identifiers); 'title' names the case",
+}
 
 
 @bp.route("/processes")
@@ -168,9 +203,10 @@ def create_case():
         raise ProcessRetired(process_id)
     options = _start_options(user)
     if not isinstance(process_id, str) or process_id not in options:
-        raise InvalidInput(_l("'process' must be one of the processes you may start: %(ids)s",
-                              ids=", ".join(options) or "—"),
-                           [{"field": "process", "message": str(_l("Not a process you may start"))}])
+        raise InvalidInput(
+            _l("'process' must be one of the processes you may start: %(ids)s", ids=", ".join(options) or "—"),
+            [{"field": "process", "message": str(_l("Not a process you may start"))}],
+        )
     _label, form_class, kwargs, start, free_data, schema = options[process_id]
     if schema is not None:  # the start event's JSON Schema form; a title beside it may name the case
         data = body.get("data")
@@ -193,8 +229,12 @@ def create_case():
 @endpoint(query=("process", "status", "county", "q", "page", "per_page"))
 def list_cases_endpoint():
     user = api_user()
-    filters = CaseFilter(process=_text_arg("process"), status=_choice_arg("status", INSTANCE_STATUSES),
-                         county=_text_arg("county"), q=_text_arg("q"))
+    filters = CaseFilter(
+        process=_text_arg("process"),
+        status=_choice_arg("status", INSTANCE_STATUSES),
+        county=_text_arg("county"),
+        q=_text_arg("q"),
+    )
     page = list_cases(user, filters, _int_arg("page", 1, 1, 100000), _int_arg("per_page", 25, 1, MAX_PER_PAGE))
     return page_of(page, [case_summary(case, instance) for case, instance, _unit, _enterprise in page.items]), 200
 
@@ -211,8 +251,10 @@ def _case_detail(user, case, new=False) -> dict:
     detail["due_at"] = iso(min((t.due_at for t in steps if t.due_at is not None), default=None))
     detail["current_steps"] = [task_summary(t, case, now) for t in steps]
     if _is_enterprise(user):
-        detail["history"] = [{"at": iso(at), "kind": "task_completed", "actor": None, "step": None, "step_name": name,
-                              "data": None} for name, at in steps_done(instance.id)]
+        detail["history"] = [
+            {"at": iso(at), "kind": "task_completed", "actor": None, "step": None, "step_name": name, "data": None}
+            for name, at in steps_done(instance.id)
+        ]
     else:
         history = _history_written(user, written[1]) if written else None
         detail["history"] = history if history is not None else [audit_entry(e) for e in audit_trail(instance.id)]
@@ -246,8 +288,10 @@ def deliver_message_endpoint(case_id):
     _only_keys(body, {"name", "payload"})
     name = body.get("name")
     if not isinstance(name, str) or not _has_text(name) or len(name) > 200:
-        raise InvalidInput(_l("'name' must be the message's name (1 to 200 characters)"),
-                           [{"field": "name", "message": str(_l("Required"))}])
+        raise InvalidInput(
+            _l("'name' must be the message's name (1 to 200 characters)"),
+            [{"field": "name", "message": str(_l("Required"))}],
+        )
     deliver_message(case.instance_id, name.strip(), body.get("payload"), user.id)
     return _case_detail(user, case), 200
 
@@ -274,8 +318,14 @@ def list_tasks():
     page_number, per_page = _int_arg("page", 1, 1, 100000), _int_arg("per_page", 25, 1, MAX_PER_PAGE)
     now = utcnow()
     queue = _choice_arg("queue", QUEUES, "mine")
-    filters = TaskFilter(process=_text_arg("process"), step=_text_arg("step"), sla=_choice_arg("sla", SLA_STATES),
-                         county=_text_arg("county"), q=_text_arg("q"), sort=_choice_arg("sort", SORTS, "due"))
+    filters = TaskFilter(
+        process=_text_arg("process"),
+        step=_text_arg("step"),
+        sla=_choice_arg("sla", SLA_STATES),
+        county=_text_arg("county"),
+        q=_text_arg("q"),
+        sort=_choice_arg("sort", SORTS, "due"),
+    )
     if _is_enterprise(user):  # its open steps, as the portal lists them (the filters sort the staff's queues)
         if queue != "mine":
             raise Forbidden(_l("An enterprise account has only its own tasks (queue=mine)"))
@@ -293,8 +343,11 @@ def _task_detail(user, task, case) -> dict:
     # the schema does not depend on the case's data (only validation does), so the workflow is not loaded here; a
     # done task of an old formKey whose class is gone is described by the form its package put in its place
     schema = task_schema_form(task) if task.state == "open" or task.form_key else None
-    detail["form"] = ({"key": None, "instructions": None, **schema.describe()} if schema else
-                      form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False})))
+    detail["form"] = (
+        {"key": None, "instructions": None, **schema.describe()}
+        if schema
+        else form_description(form_class_for(task.form_key)(formdata=None, meta={"csrf": False}))
+    )
     detail["case"] = case_summary(case, case.instance)
     instructions = task_instructions_html(task)  # the model's; an open task's only (none to read once it is done)
     detail["instructions_html"] = str(instructions) if instructions is not None else None
@@ -328,10 +381,20 @@ def complete_task_endpoint(task_id):
     if schema is not None:
         data = checked_data(schema, body.get("data"), task_form_context(task, user, case))
     else:
-        data = formdata_from_json(body.get("data"), form_class_for(task.form_key),
-                                  case_data=DataOnFirstRead(task)).task_data()
-    submit_task_with_notes(task, data, user, comment or "", (), request.remote_addr,
-                           current_app.config["ATTACHMENT_MAX_BYTES"], case=case, visibility=visibility)
+        data = formdata_from_json(
+            body.get("data"), form_class_for(task.form_key), case_data=DataOnFirstRead(task)
+        ).task_data()
+    submit_task_with_notes(
+        task,
+        data,
+        user,
+        comment or "",
+        (),
+        request.remote_addr,
+        current_app.config["ATTACHMENT_MAX_BYTES"],
+        case=case,
+        visibility=visibility,
+    )
     return _task_detail(user, task, case), 200
 
 

@@ -1,4 +1,5 @@
 """Who works in the system and where: org units, roles, users, enterprises."""
+
 import functools
 import secrets
 
@@ -162,9 +163,11 @@ class LoginFailure(db.Model):
     it for a while; those of a user name from anywhere only make its failing addresses wait a little longer."""
 
     __tablename__ = "login_failure"
-    __table_args__ = (sa.Index("ix_login_failure_username_at", "username", "at"),
-                      sa.Index("ix_login_failure_username_ip_at", "username", "ip", "at"),
-                      sa.Index("ix_login_failure_ip_at", "ip", "at"))
+    __table_args__ = (
+        sa.Index("ix_login_failure_username_at", "username", "at"),
+        sa.Index("ix_login_failure_username_ip_at", "username", "ip", "at"),
+        sa.Index("ix_login_failure_ip_at", "ip", "at"),
+    )
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(80), nullable=False)
     ip = sa.Column(sa.String(45), nullable=False)

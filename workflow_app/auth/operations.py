@@ -1,4 +1,5 @@
 """Writes: roles, users, org units, enterprises."""
+
 import hashlib
 import re
 import secrets
@@ -7,15 +8,30 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from workflow_app.auth.models import API_TOKEN_KINDS, ORG_LEVELS, ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User
-from workflow_app.auth.queries import (ROLE_LABELS_KEPT, count_role_holders, find_enterprise, find_org_unit, find_role,
-                                       find_user)
+from workflow_app.auth.models import (
+    API_TOKEN_KINDS,
+    ORG_LEVELS,
+    ApiToken,
+    Enterprise,
+    LoginFailure,
+    OrgUnit,
+    Role,
+    User,
+)
 from workflow_app.auth.passwords import password_problem
+from workflow_app.auth.queries import (
+    ROLE_LABELS_KEPT,
+    count_role_holders,
+    find_enterprise,
+    find_org_unit,
+    find_role,
+    find_user,
+)
 from workflow_app.auth.scopes import ORG_UNITS_KEPT
 from workflow_app.core.errors import ConflictError, InvalidInput
+from workflow_app.core.phone import normalise_phone, phone_problem
 from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import utcnow
-from workflow_app.core.phone import normalise_phone, phone_problem
 from workflow_app.core.uscc import normalise_uscc, uscc_problem
 from workflow_app.extensions import db
 
@@ -27,7 +43,9 @@ ENTERPRISE_ROLE = "enterprise"  # the role of an enterprise's own users (the por
 def ensure_role(name: str, label: str | None = None) -> Role:
     """Return the role called `name`, creating it if it is new."""
     if not _NAME.match(name or ""):
-        raise InvalidInput(_l("Role name '%(name)s' must start with a letter and use only letters, digits, _ . -", name=name))
+        raise InvalidInput(
+            _l("Role name '%(name)s' must start with a letter and use only letters, digits, _ . -", name=name)
+        )
     role = db.session.scalar(sa.select(Role).where(Role.name == name))
     if role is None:
         forget_on_commit(db.session, ROLE_LABELS_KEPT)
@@ -50,11 +68,19 @@ def create_org_unit(code: str, name: str, level: str, parent: OrgUnit | None) ->
     return unit
 
 
-def create_user(username: str, role_names: list[str], org_code: str, password: str,
-                display_name: str | None = None, enterprise: Enterprise | None = None) -> User:
+def create_user(
+    username: str,
+    role_names: list[str],
+    org_code: str,
+    password: str,
+    display_name: str | None = None,
+    enterprise: Enterprise | None = None,
+) -> User:
     """Create a user in an org unit with roles (new roles are created)."""
     if not _NAME.match(username or ""):
-        raise InvalidInput(_l("User name '%(name)s' must start with a letter and use only letters, digits, _ . -", name=username))
+        raise InvalidInput(
+            _l("User name '%(name)s' must start with a letter and use only letters, digits, _ . -", name=username)
+        )
     if find_user(username) is not None:
         raise InvalidInput(_l("User '%(name)s' already exists", name=username))
     unit = find_org_unit(org_code)
@@ -82,14 +108,19 @@ def account_kind_problem(role_names, enterprise: Enterprise | None) -> tuple[str
     roles = set(role_names or ())
     if ENTERPRISE_ROLE in roles:
         if roles - {ENTERPRISE_ROLE}:
-            return "roles", _l("An enterprise user cannot also hold staff roles: give them the role enterprise "
-                               "only, and give the staff roles to a separate staff account")
+            return "roles", _l(
+                "An enterprise user cannot also hold staff roles: give them the role enterprise "
+                "only, and give the staff roles to a separate staff account"
+            )
         if enterprise is None:
-            return "enterprise_uscc", _l("An enterprise user needs the unified social credit code of the registered "
-                                         "enterprise they act for")
+            return "enterprise_uscc", _l(
+                "An enterprise user needs the unified social credit code of the registered enterprise they act for"
+            )
     elif enterprise is not None:
-        return "enterprise_uscc", _l("Only enterprise users act for an enterprise: leave the code empty for a staff "
-                                     "user, or give the role enterprise only")
+        return "enterprise_uscc", _l(
+            "Only enterprise users act for an enterprise: leave the code empty for a staff "
+            "user, or give the role enterprise only"
+        )
     return None
 
 
@@ -99,8 +130,14 @@ def _check_account_kind(role_names, enterprise: Enterprise | None) -> None:
         raise InvalidInput(problem[1])
 
 
-def register_user(username: str, role_names: list[str], org_code: str, password: str, display_name: str,
-                  enterprise: Enterprise | None = None) -> User:
+def register_user(
+    username: str,
+    role_names: list[str],
+    org_code: str,
+    password: str,
+    display_name: str,
+    enterprise: Enterprise | None = None,
+) -> User:
     """Create an account as an administrator does: existing roles only, a password hard to guess, and either an
     enterprise's user acting for a registered enterprise or a staff user acting for none."""
     roles = _existing_roles(role_names)
@@ -141,8 +178,14 @@ def _existing_roles(role_names) -> list[Role]:
     return roles
 
 
-def update_user(user: User, display_name: str, org_code: str, role_names: list[str],
-                enterprise: Enterprise | None, actor_id: int | None = None) -> User:
+def update_user(
+    user: User,
+    display_name: str,
+    org_code: str,
+    role_names: list[str],
+    enterprise: Enterprise | None,
+    actor_id: int | None = None,
+) -> User:
     """Change a user's display name, org unit, roles (existing ones) and enterprise."""
     display_name = (display_name or "").strip()
     if not display_name:
@@ -198,8 +241,9 @@ def change_password(user: User, current: str, new: str) -> User:
     return reset_password(user, new)
 
 
-def _checked_org_unit_fields(unit: OrgUnit | None, code: str, name: str, level: str,
-                             parent_code: str | None) -> tuple[str, str, OrgUnit | None]:
+def _checked_org_unit_fields(
+    unit: OrgUnit | None, code: str, name: str, level: str, parent_code: str | None
+) -> tuple[str, str, OrgUnit | None]:
     """Return the stripped code and name and the parent, refusing bad codes, duplicates and cycles."""
     code, name = (code or "").strip(), (name or "").strip()
     if not _ORG_CODE.match(code):
@@ -210,7 +254,9 @@ def _checked_org_unit_fields(unit: OrgUnit | None, code: str, name: str, level: 
         raise InvalidInput(_l("Unknown org level '%(level)s'", level=level))
     same_code = find_org_unit(code)
     if same_code is not None and same_code is not unit:
-        raise InvalidInput(_l("The org unit code '%(code)s' is already used by %(name)s", code=code, name=same_code.name))
+        raise InvalidInput(
+            _l("The org unit code '%(code)s' is already used by %(name)s", code=code, name=same_code.name)
+        )
     parent = None
     if parent_code:
         parent = find_org_unit(parent_code)
@@ -219,8 +265,13 @@ def _checked_org_unit_fields(unit: OrgUnit | None, code: str, name: str, level: 
         ancestor, seen = parent, set()
         while ancestor is not None and ancestor.id not in seen:
             if unit is not None and ancestor.id == unit.id:
-                raise InvalidInput(_l("%(parent)s is %(name)s itself or one of its sub-units, so it cannot be its "
-                                      "parent", parent=parent.name, name=unit.name))
+                raise InvalidInput(
+                    _l(
+                        "%(parent)s is %(name)s itself or one of its sub-units, so it cannot be its parent",
+                        parent=parent.name,
+                        name=unit.name,
+                    )
+                )
             seen.add(ancestor.id)
             ancestor = ancestor.parent
     return code, name, parent
@@ -261,8 +312,9 @@ def delete_role(role: Role) -> None:
     """Delete a role that no user holds."""
     holders = count_role_holders(role.id)
     if holders:
-        raise InvalidInput(_l("The role '%(name)s' is held by %(n)d user(s); take it away from them first",
-                              name=role.name, n=holders))
+        raise InvalidInput(
+            _l("The role '%(name)s' is held by %(n)d user(s); take it away from them first", name=role.name, n=holders)
+        )
     db.session.delete(role)
     forget_on_commit(db.session, ROLE_LABELS_KEPT)
     db.session.flush()
@@ -274,9 +326,9 @@ class EnterpriseDetails:
 
     legal_representative: str = ""  # 法定代表人: who signs for it (an agreement's signature is checked against it)
     contact_person: str = ""
-    contact_phone: str = ""         # a mobile, a landline with its area code or a 400/800 number (core.phone)
-    street: str = ""                # 街道/镇
-    key_enterprise: bool = False    # 重点企业
+    contact_phone: str = ""  # a mobile, a landline with its area code or a 400/800 number (core.phone)
+    street: str = ""  # 街道/镇
+    key_enterprise: bool = False  # 重点企业
 
 
 def _one_line(text, limit: int) -> str:
@@ -286,10 +338,16 @@ def _one_line(text, limit: int) -> str:
 def _checked_details(details: EnterpriseDetails) -> dict:
     """The register's columns of `details`, trimmed, the phone as the register writes it; refused when the phone is
     none or a text is too long."""
-    values = {"legal_representative": _one_line(details.legal_representative, 51),
-              "contact_person": _one_line(details.contact_person, 51), "street": _one_line(details.street, 101)}
-    labels = {"legal_representative": _l("The legal representative's name"),
-              "contact_person": _l("The contact person's name"), "street": _l("The street or town")}
+    values = {
+        "legal_representative": _one_line(details.legal_representative, 51),
+        "contact_person": _one_line(details.contact_person, 51),
+        "street": _one_line(details.street, 101),
+    }
+    labels = {
+        "legal_representative": _l("The legal representative's name"),
+        "contact_person": _l("The contact person's name"),
+        "street": _l("The street or town"),
+    }
     for name, limit in (("legal_representative", 50), ("contact_person", 50), ("street", 100)):
         if len(values[name]) > limit:
             raise InvalidInput(_l("%(what)s can have at most %(n)d characters", what=labels[name], n=limit))
@@ -299,12 +357,16 @@ def _checked_details(details: EnterpriseDetails) -> dict:
         if problem:
             raise InvalidInput(problem)
         phone = normalise_phone(phone)
-    return {**{name: value or None for name, value in values.items()}, "contact_phone": phone or None,
-            "key_enterprise": bool(details.key_enterprise)}
+    return {
+        **{name: value or None for name, value in values.items()},
+        "contact_phone": phone or None,
+        "key_enterprise": bool(details.key_enterprise),
+    }
 
 
-def _checked_enterprise_fields(enterprise: Enterprise | None, uscc: str, name: str, county_code: str,
-                               specialist_username: str | None) -> tuple[str, str, OrgUnit, User | None]:
+def _checked_enterprise_fields(
+    enterprise: Enterprise | None, uscc: str, name: str, county_code: str, specialist_username: str | None
+) -> tuple[str, str, OrgUnit, User | None]:
     """Return the normalised USCC and name, the county and the specialist, refusing what does not fit."""
     uscc, name = normalise_uscc(uscc), (name or "").strip()
     problem = uscc_problem(uscc)
@@ -312,8 +374,9 @@ def _checked_enterprise_fields(enterprise: Enterprise | None, uscc: str, name: s
         raise InvalidInput(problem)
     same = find_enterprise(uscc)
     if same is not None and same is not enterprise:
-        raise InvalidInput(_l("The unified social credit code %(code)s is already registered for %(name)s",
-                              code=uscc, name=same.name))
+        raise InvalidInput(
+            _l("The unified social credit code %(code)s is already registered for %(name)s", code=uscc, name=same.name)
+        )
     if not name:
         raise InvalidInput(_l("Give the enterprise's name"))
     county = find_org_unit(county_code)
@@ -323,15 +386,29 @@ def _checked_enterprise_fields(enterprise: Enterprise | None, uscc: str, name: s
     if specialist_username:
         specialist = find_user(specialist_username)
         if specialist is None or not specialist.active or "specialist" not in specialist.role_names:
-            raise InvalidInput(_l("'%(name)s' is not an active user with the role specialist", name=specialist_username))
+            raise InvalidInput(
+                _l("'%(name)s' is not an active user with the role specialist", name=specialist_username)
+            )
         if specialist.org_unit_id != county.id:
-            raise InvalidInput(_l("The specialist %(name)s works in %(unit)s, not in %(county)s",
-                                  name=specialist.display_name, unit=specialist.org_unit.name, county=county.name))
+            raise InvalidInput(
+                _l(
+                    "The specialist %(name)s works in %(unit)s, not in %(county)s",
+                    name=specialist.display_name,
+                    unit=specialist.org_unit.name,
+                    county=county.name,
+                )
+            )
     return uscc, name[:200], county, specialist
 
 
-def register_enterprise(uscc: str, name: str, county_code: str, specialist_username: str | None = None,
-                        details: EnterpriseDetails | None = None, awaiting_confirmation: bool = False) -> Enterprise:
+def register_enterprise(
+    uscc: str,
+    name: str,
+    county_code: str,
+    specialist_username: str | None = None,
+    details: EnterpriseDetails | None = None,
+    awaiting_confirmation: bool = False,
+) -> Enterprise:
     """Register an enterprise with its county, optional one-to-one specialist and details; refuse a known USCC.
 
     `awaiting_confirmation`: an entry made outside the administration (a dispatcher registers a company the command
@@ -348,13 +425,20 @@ def register_enterprise(uscc: str, name: str, county_code: str, specialist_usern
     return enterprise
 
 
-def update_enterprise(enterprise: Enterprise, uscc: str, name: str, county_code: str,
-                      specialist_username: str | None = None, details: EnterpriseDetails | None = None,
-                      confirm: bool = False) -> Enterprise:
+def update_enterprise(
+    enterprise: Enterprise,
+    uscc: str,
+    name: str,
+    county_code: str,
+    specialist_username: str | None = None,
+    details: EnterpriseDetails | None = None,
+    confirm: bool = False,
+) -> Enterprise:
     """Change an enterprise's USCC, name, county, specialist and details (None: they stay); `confirm` also confirms
     an entry awaiting an administrator's confirmation."""
-    uscc, name, county, specialist = _checked_enterprise_fields(enterprise, uscc, name, county_code,
-                                                                specialist_username)
+    uscc, name, county, specialist = _checked_enterprise_fields(
+        enterprise, uscc, name, county_code, specialist_username
+    )
     values = _checked_details(details) if details is not None else {}
     enterprise.uscc, enterprise.name, enterprise.county = uscc, name, county
     enterprise.specialist_id = specialist.id if specialist else None
@@ -386,7 +470,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(user: User, name: str, kind: str = "personal", created_by: User | None = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    user: User, name: str, kind: str = "personal", created_by: User | None = None
+) -> tuple[ApiToken, str]:
     """Make a bearer token for `user`; return the row and the token itself (shown once, never stored)."""
     name = (name or "").strip()
     if not name:
@@ -398,8 +484,14 @@ def create_api_token(user: User, name: str, kind: str = "personal", created_by: 
     if not user.active:
         raise InvalidInput(_l("User '%(name)s' is disabled", name=user.username))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, kind=kind, token_hash=hash_token(token), prefix=token[:10],
-                   created_by_id=(created_by or user).id)
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        kind=kind,
+        token_hash=hash_token(token),
+        prefix=token[:10],
+        created_by_id=(created_by or user).id,
+    )
     db.session.add(row)
     db.session.flush()
     return row, token
@@ -432,5 +524,8 @@ def clear_login_failures(username: str, ip: str, before) -> None:
 
     Those from other addresses stay: signing in from one place must not give whoever fails elsewhere new tries.
     """
-    db.session.execute(sa.delete(LoginFailure).where(sa.or_(
-        sa.and_(LoginFailure.username == username, LoginFailure.ip == ip), LoginFailure.at < before)))
+    db.session.execute(
+        sa.delete(LoginFailure).where(
+            sa.or_(sa.and_(LoginFailure.username == username, LoginFailure.ip == ip), LoginFailure.at < before)
+        )
+    )

@@ -1,11 +1,13 @@
 """What makes a password people choose good enough: length, more than one kind of character, not a common one."""
+
 from flask_babel import lazy_gettext as _l
 
 MIN_CHOSEN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 # the passwords every guesser tries first (the lists published after leaks, Chinese sites' ones included), in
 # lower case; a password is refused when it is one of these, ignoring case
-COMMON_PASSWORDS = frozenset("""
+COMMON_PASSWORDS = frozenset(
+    """
 123456 1234567 12345678 123456789 1234567890 12345678910 0123456789 987654321 9876543210 87654321 654321
 111111 11111111 1111111111 000000 00000000 0000000000 666666 66666666 888888 88888888 8888888888 999999
 123123 123123123 123321 112233 121212 520520 5201314 1314520 13145200 5201314520 147258369 159357 741852963
@@ -18,7 +20,8 @@ admin admin123 admin1234 admin12345 admin123456 administrator root123456 test123
 woaini woaini1314 woaini520 woaini1314520 wang123456 zhang123456 li123456 qq123456 qq123456789 pass1234
 welcome welcome1 welcome123 letmein letmein123 sunshine monkey dragon football baseball superman
 weifang123 weifang1234 weifang12345 demo1234 demo123456 changeme changeme123
-""".split())
+""".split()
+)
 
 
 def password_problem(password: str, username: str = "") -> str | None:

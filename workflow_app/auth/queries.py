@@ -1,14 +1,23 @@
 """Reads of users, roles, org units and enterprises."""
+
 import functools
 import math
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased, sa.orm.selectinload)
+from flask_babel import gettext as _
 
-from workflow_app.auth.models import (ApiToken, Enterprise, LoginFailure, OrgUnit, Role, User, password_matches,
-                                     user_role)
+from workflow_app.auth.models import (
+    ApiToken,
+    Enterprise,
+    LoginFailure,
+    OrgUnit,
+    Role,
+    User,
+    password_matches,
+    user_role,
+)
 from workflow_app.auth.scopes import org_units
 from workflow_app.core.pagination import Page, paginate
 from workflow_app.core.reference import kept
@@ -102,7 +111,9 @@ def roles_with_holder_counts() -> list[tuple[Role, int]]:
     rows = db.session.execute(
         sa.select(Role, sa.func.count(user_role.c.user_id))
         .outerjoin(user_role, user_role.c.role_id == Role.id)
-        .group_by(Role.id).order_by(Role.name))
+        .group_by(Role.id)
+        .order_by(Role.name)
+    )
     return [(role, count) for role, count in rows]
 
 
@@ -110,8 +121,14 @@ def count_role_holders(role_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(user_role).where(user_role.c.role_id == role_id))
 
 
-def search_users(org_code: str | None = None, role_name: str | None = None, text: str | None = None,
-                 active: bool | None = None, page: int = 1, per_page: int = 50) -> Page:
+def search_users(
+    org_code: str | None = None,
+    role_name: str | None = None,
+    text: str | None = None,
+    active: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """Return one page of users matching the filters, by user name."""
     query = sa.select(User)
     if org_code:
@@ -119,8 +136,9 @@ def search_users(org_code: str | None = None, role_name: str | None = None, text
     if role_name:
         query = query.where(User.roles.any(Role.name == role_name))
     if text:
-        query = query.where(sa.or_(User.username.icontains(text, autoescape=True),
-                                   User.display_name.icontains(text, autoescape=True)))
+        query = query.where(
+            sa.or_(User.username.icontains(text, autoescape=True), User.display_name.icontains(text, autoescape=True))
+        )
     if active is not None:
         query = query.where(User.active.is_(active))
     query = query.options(sa.orm.selectinload(User.org_unit), sa.orm.selectinload(User.enterprise))
@@ -136,10 +154,14 @@ def count_users(active: bool | None = None) -> int:
 
 def list_specialists() -> list[User]:
     """Return the active users with the role `specialist`, by org unit and name."""
-    return list(db.session.scalars(
-        sa.select(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(User.active.is_(True), User.roles.any(Role.name == "specialist"))
-        .order_by(OrgUnit.code, User.username)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(User.active.is_(True), User.roles.any(Role.name == "specialist"))
+            .order_by(OrgUnit.code, User.username)
+        )
+    )
 
 
 def get_enterprise(enterprise_id: int) -> Enterprise | None:
@@ -151,14 +173,19 @@ def find_enterprise(uscc: str) -> Enterprise | None:
     return db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == normalise_uscc(uscc)))
 
 
-def search_enterprises(text: str | None = None, county_code: str | None = None, page: int = 1,
-                       per_page: int = 50) -> Page:
+def search_enterprises(
+    text: str | None = None, county_code: str | None = None, page: int = 1, per_page: int = 50
+) -> Page:
     """Return one page of (enterprise, its specialist or None) by name or USCC."""
     specialist = sa.orm.aliased(User)
     query = sa.select(Enterprise, specialist).outerjoin(specialist, specialist.id == Enterprise.specialist_id)
     if text:
-        query = query.where(sa.or_(Enterprise.name.icontains(text, autoescape=True),
-                                   Enterprise.uscc.icontains(text.strip(), autoescape=True)))
+        query = query.where(
+            sa.or_(
+                Enterprise.name.icontains(text, autoescape=True),
+                Enterprise.uscc.icontains(text.strip(), autoescape=True),
+            )
+        )
     if county_code:
         query = query.join(OrgUnit, OrgUnit.id == Enterprise.county_id).where(OrgUnit.code == county_code)
     return paginate(query.order_by(Enterprise.name, Enterprise.id), page, per_page)
@@ -166,13 +193,20 @@ def search_enterprises(text: str | None = None, county_code: str | None = None, 
 
 def enterprises_awaiting_confirmation(page: int = 1, per_page: int = 50) -> Page:
     """One page of the entries a dispatcher registered that wait for an administrator's confirmation, oldest first."""
-    return paginate(sa.select(Enterprise).where(Enterprise.awaiting_confirmation.is_(True))
-                    .order_by(Enterprise.created_at, Enterprise.id), page, per_page, scalars=True)
+    return paginate(
+        sa.select(Enterprise)
+        .where(Enterprise.awaiting_confirmation.is_(True))
+        .order_by(Enterprise.created_at, Enterprise.id),
+        page,
+        per_page,
+        scalars=True,
+    )
 
 
 def count_awaiting_confirmation() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)
-                             .where(Enterprise.awaiting_confirmation.is_(True)))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enterprise).where(Enterprise.awaiting_confirmation.is_(True))
+    )
 
 
 def division_warning(uscc: str, county: OrgUnit | None) -> str | None:
@@ -183,9 +217,13 @@ def division_warning(uscc: str, county: OrgUnit | None) -> str | None:
     in_city = county is not None and county.parent is not None and county.parent.level == "city"
     if not in_city or uscc_problem(uscc) or not outside_division(uscc, prefix):
         return None
-    return _("The code was issued in division %(division)s, outside the city's (%(prefix)sxx), though the enterprise "
-             "is in %(county)s: check it against the business licence", division=division_of(uscc), prefix=prefix,
-             county=county.name)
+    return _(
+        "The code was issued in division %(division)s, outside the city's (%(prefix)sxx), though the enterprise "
+        "is in %(county)s: check it against the business licence",
+        division=division_of(uscc),
+        prefix=prefix,
+        county=county.name,
+    )
 
 
 def count_enterprises() -> int:
@@ -210,9 +248,15 @@ def county_choices() -> list[tuple[str, str]]:
 
 def role_holder_ids(role_name: str, unit_id: int) -> list[int]:
     """The active users of one unit that hold a role, by id."""
-    return list(db.session.scalars(
-        sa.select(User.id).join(user_role, user_role.c.user_id == User.id).join(Role, Role.id == user_role.c.role_id)
-        .where(Role.name == role_name, User.org_unit_id == unit_id, User.active.is_(True)).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .join(user_role, user_role.c.user_id == User.id)
+            .join(Role, Role.id == user_role.c.role_id)
+            .where(Role.name == role_name, User.org_unit_id == unit_id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
 
 
 def nearest_role_holders(role_name: str, unit_id: int) -> tuple[int, list[int]]:
@@ -234,10 +278,12 @@ def _live_token_query():
     """Built once, on first use (the loader options need every mapper configured): every API request runs it,
     and building and keying it cost more than running it. One round trip, the user's roles with it; of the
     token only what note_token_use needs (as an object, with the user's unit, it cost ~0.6 ms more to load)."""
-    return (sa.select(ApiToken.id, ApiToken.last_used_at, User).join(User, User.id == ApiToken.user_id)
-            .options(sa.orm.joinedload(User.roles))
-            .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None),
-                   User.active.is_(True)))
+    return (
+        sa.select(ApiToken.id, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .options(sa.orm.joinedload(User.roles))
+        .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    )
 
 
 def user_for_token(token_hash: str):
@@ -248,8 +294,7 @@ def user_for_token(token_hash: str):
 
 def user_tokens(user_id: int) -> list:
     """A user's tokens, newest first (revoked ones too)."""
-    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id)
-                                   .order_by(ApiToken.id.desc())))
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
 
 
 def get_user_token(user_id: int, token_id: int):
@@ -279,12 +324,17 @@ def signed_in_user(username: str, password: str) -> User | None:
 
 
 def _failure_times(condition, since, limit: int) -> list:
-    return db.session.scalars(sa.select(LoginFailure.at).where(condition, LoginFailure.at > since)
-                              .order_by(LoginFailure.at.desc()).limit(limit)).all()
+    return db.session.scalars(
+        sa.select(LoginFailure.at)
+        .where(condition, LoginFailure.at > since)
+        .order_by(LoginFailure.at.desc())
+        .limit(limit)
+    ).all()
 
 
-def sign_in_refused_until(username: str, ip: str, now, window, max_per_name: int, max_per_ip: int,
-                          longest_wait_seconds: float):
+def sign_in_refused_until(
+    username: str, ip: str, now, window, max_per_name: int, max_per_ip: int, longest_wait_seconds: float
+):
     """When `username` may try to sign in from `ip` again (None: now), from the failures within `window`.
 
     Failures from one address (someone trying many names), or for one name from one address (someone guessing
@@ -298,8 +348,9 @@ def sign_in_refused_until(username: str, ip: str, now, window, max_per_name: int
     from_ip = _failure_times(LoginFailure.ip == ip, since, max_per_ip)
     if len(from_ip) >= max_per_ip:
         until = from_ip[-1] + window
-    for_name_from_ip = _failure_times(sa.and_(LoginFailure.username == username, LoginFailure.ip == ip), since,
-                                      max_per_name)
+    for_name_from_ip = _failure_times(
+        sa.and_(LoginFailure.username == username, LoginFailure.ip == ip), since, max_per_name
+    )
     if len(for_name_from_ip) >= max_per_name:
         until = max(until or now, for_name_from_ip[-1] + window)
     elif for_name_from_ip:

@@ -1,21 +1,28 @@
 """Login, logout, the password change and the language switch."""
+
 import math
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 from flask_login.utils import decode_cookie
 
 from workflow_app.auth.forms import ApiTokenForm, LoginForm, PasswordChangeForm
-from workflow_app.auth.operations import (change_password, clear_login_failures, create_api_token, end_sessions,
-                                         record_login_failure, revoke_api_token)
-from workflow_app.core.transactions import commit_write
-from workflow_app.auth.queries import (get_user_token, session_user, sign_in_refused_until, signed_in_user,
-                                       user_tokens)
+from workflow_app.auth.operations import (
+    change_password,
+    clear_login_failures,
+    create_api_token,
+    end_sessions,
+    record_login_failure,
+    revoke_api_token,
+)
+from workflow_app.auth.queries import get_user_token, session_user, sign_in_refused_until, signed_in_user, user_tokens
 from workflow_app.core.time import utcnow
+from workflow_app.core.transactions import commit_write
 from workflow_app.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -49,11 +56,22 @@ def _refused_sign_in(form, wait: timedelta):
     """The login page saying when to try again, as a 429 with Retry-After."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds > 60:
-        flash(_("Too many failed sign-ins. Try again in %(n)d minutes, or ask an administrator to reset "
-                "the password.", n=math.ceil(seconds / 60)), "danger")
+        flash(
+            _(
+                "Too many failed sign-ins. Try again in %(n)d minutes, or ask an administrator to reset the password.",
+                n=math.ceil(seconds / 60),
+            ),
+            "danger",
+        )
     else:
-        flash(ngettext("Too many failed sign-ins. Try again in %(num)d second.",
-                       "Too many failed sign-ins. Try again in %(num)d seconds.", seconds), "danger")
+        flash(
+            ngettext(
+                "Too many failed sign-ins. Try again in %(num)d second.",
+                "Too many failed sign-ins. Try again in %(num)d seconds.",
+                seconds,
+            ),
+            "danger",
+        )
     return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
@@ -66,8 +84,15 @@ def login():
         username, ip, now = form.username.data.strip(), request.remote_addr or "?", utcnow()
         config = current_app.config
         window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-        refused_until = sign_in_refused_until(username, ip, now, window, config["LOGIN_MAX_FAILURES"],
-                                              config["LOGIN_MAX_FAILURES_PER_IP"], config["LOGIN_LONGEST_WAIT_SECONDS"])
+        refused_until = sign_in_refused_until(
+            username,
+            ip,
+            now,
+            window,
+            config["LOGIN_MAX_FAILURES"],
+            config["LOGIN_MAX_FAILURES_PER_IP"],
+            config["LOGIN_LONGEST_WAIT_SECONDS"],
+        )
         if refused_until is not None:
             return _refused_sign_in(form, refused_until - now)
         user = signed_in_user(username, form.password.data)
@@ -120,8 +145,9 @@ def tokens():
         else:
             flash(str(refused), "danger")
     status = 422 if request.method == "POST" and new_token is None else 200
-    return render_template("auth/tokens.html", form=form, tokens=user_tokens(current_user.id),
-                           new_token=new_token), status
+    return render_template(
+        "auth/tokens.html", form=form, tokens=user_tokens(current_user.id), new_token=new_token
+    ), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -139,6 +165,7 @@ def revoke_token(token_id):
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code):
     from workflow_app import LANGUAGES
+
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))

@@ -1,4 +1,5 @@
 """Which org units a user oversees: their own and every unit below it."""
+
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -8,7 +9,6 @@ from flask import g, has_request_context
 from workflow_app.auth.models import OrgUnit
 from workflow_app.core.reference import kept
 from workflow_app.extensions import db
-
 
 ORG_UNITS_KEPT = "org_units"  # its name in core.reference
 
@@ -24,6 +24,7 @@ class UnitRow(NamedTuple):
 @dataclass(frozen=True)
 class OrgUnits:
     """Every org unit as plain rows (in id order) and the lookups pages make of them."""
+
     rows: list[UnitRow]
     children: dict  # each unit's children's ids, by parent id
     name_by_id: dict
@@ -33,10 +34,20 @@ class OrgUnits:
 
 
 def _read_org_units() -> OrgUnits:
-    rows = [UnitRow(*row) for row in db.session.execute(sa.select(
-        OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level, OrgUnit.parent_id).order_by(OrgUnit.id))]
-    return OrgUnits(rows, _tree(rows), {row.id: row.name for row in rows}, {row.code: row.name for row in rows},
-                    {row.code: row.id for row in rows}, {row.id: row.code for row in rows})
+    rows = [
+        UnitRow(*row)
+        for row in db.session.execute(
+            sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level, OrgUnit.parent_id).order_by(OrgUnit.id)
+        )
+    ]
+    return OrgUnits(
+        rows,
+        _tree(rows),
+        {row.id: row.name for row in rows},
+        {row.code: row.name for row in rows},
+        {row.code: row.id for row in rows},
+        {row.id: row.code for row in rows},
+    )
 
 
 def _org_units() -> OrgUnits:

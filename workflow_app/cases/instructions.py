@@ -7,6 +7,7 @@ page waits for it (each loop turn and piece of output ticks it; loops stop at MA
 `*`, `**`, `%`, `+`, `~` and join refuse results beyond MAX_TEXT), then by markdown-it-py with raw HTML off, and
 what comes out is cleaned by nh3: no script, style, iframe, event handler or javascript: URL survives.
 """
+
 import dataclasses
 import re
 from collections.abc import Mapping
@@ -18,8 +19,8 @@ from flask_babel import gettext as _
 from jinja2 import meta, nodes
 from jinja2.filters import FILTERS
 from jinja2.runtime import LoopContext, Macro
-from jinja2.utils import Cycler, Joiner
 from jinja2.sandbox import SandboxedEnvironment, safe_range
+from jinja2.utils import Cycler, Joiner
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -28,27 +29,103 @@ from workflow_app.engine.queries import TaskDataOnFirstRead, task_instructions
 
 # Longest text (and list) one expression may make, and the longest rendered Markdown.
 MAX_TEXT = 100_000
-MAX_LOOP_TURNS = 10_000    # all loops of one rendering together
-MAX_CALL_DEPTH = 50        # macros calling macros
+MAX_LOOP_TURNS = 10_000  # all loops of one rendering together
+MAX_CALL_DEPTH = 50  # macros calling macros
 INSTRUCTIONS_CPU_SECONDS = 0.5
-_FILTERS = ("abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "groupby",
-            "int", "items", "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "reverse",
-            "round", "select", "selectattr", "sort", "string", "sum", "title", "trim", "truncate", "unique", "upper",
-            "wordcount")
+_FILTERS = (
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "groupby",
+    "int",
+    "items",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "reverse",
+    "round",
+    "select",
+    "selectattr",
+    "sort",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "wordcount",
+)
 # Methods of data values a template may call (none that pads, repeats or formats: those can make any size).
-_METHODS = frozenset({"get", "items", "keys", "values", "upper", "lower", "strip", "title", "capitalize",
-                      "startswith", "endswith", "count", "index", "find"})
-_TAGS = {"p", "br", "strong", "em", "del", "ul", "ol", "li", "a", "code", "pre", "blockquote", "hr",
-         "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
+_METHODS = frozenset(
+    {
+        "get",
+        "items",
+        "keys",
+        "values",
+        "upper",
+        "lower",
+        "strip",
+        "title",
+        "capitalize",
+        "startswith",
+        "endswith",
+        "count",
+        "index",
+        "find",
+    }
+)
+_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+
 
 class _Rendering:
     """What one rendering has spent: its budget, its loop turns, the depth of its calls."""
 
     def __init__(self):
         limits = ModelLimits.current()
-        self.budget = ModelBudget(dataclasses.replace(limits, cpu_seconds=min(limits.cpu_seconds,
-                                                                              INSTRUCTIONS_CPU_SECONDS)))
+        self.budget = ModelBudget(
+            dataclasses.replace(limits, cpu_seconds=min(limits.cpu_seconds, INSTRUCTIONS_CPU_SECONDS))
+        )
         self.turns = self.depth = 0
 
 
@@ -126,8 +203,17 @@ class InstructionsEnvironment(SandboxedEnvironment):
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "_each", [], [], None, None, lineno=loop.lineno)
         for concat in list(tree.find_all(nodes.Concat)):
-            concat.nodes = [nodes.Filter(nodes.Concat(concat.nodes, lineno=concat.lineno), "_bounded", [], [], None,
-                                         None, lineno=concat.lineno)]
+            concat.nodes = [
+                nodes.Filter(
+                    nodes.Concat(concat.nodes, lineno=concat.lineno),
+                    "_bounded",
+                    [],
+                    [],
+                    None,
+                    None,
+                    lineno=concat.lineno,
+                )
+            ]
         return tree
 
     def call_binop(self, context, operator, left, right):
@@ -174,8 +260,13 @@ def _compiled(source: str):
 
 @lru_cache(maxsize=1024)
 def _as_html(markdown: str) -> str:
-    return nh3.clean(_MARKDOWN.render(markdown), tags=_TAGS, attributes=_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        _MARKDOWN.render(markdown),
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def _filled_in(template, data: Mapping) -> str:
@@ -203,7 +294,8 @@ def render_instructions(source: str, data: Mapping) -> Markup:
         markdown = _filled_in(template, data if reads_data else {})
     except _Refused as refused:
         return Markup('<p class="text-danger">{}</p>').format(
-            _("These instructions cannot be shown: %(problem)s", problem=str(refused)))
+            _("These instructions cannot be shown: %(problem)s", problem=str(refused))
+        )
     return Markup(_as_html(markdown))
 
 

@@ -1,4 +1,5 @@
 """The case record and its yearly number sequences."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -19,9 +20,11 @@ class Case(db.Model, CreatedAtMixin):
 
     __tablename__ = "case_record"
     # the case list and its search (migration 0011)
-    __table_args__ = (sa.Index("ix_case_record_created_at_id", "created_at", "id"),  # the list, newest first
-                      trigram_index("ix_case_record_number_trgm", "number"),
-                      trigram_index("ix_case_record_title_trgm", "title"))
+    __table_args__ = (
+        sa.Index("ix_case_record_created_at_id", "created_at", "id"),  # the list, newest first
+        trigram_index("ix_case_record_number_trgm", "number"),
+        trigram_index("ix_case_record_title_trgm", "title"),
+    )
     id = sa.Column(sa.Integer, primary_key=True)
     number = sa.Column(sa.String(30), nullable=False, unique=True)
     instance_id = sa.Column(sa.ForeignKey("process_instance.id"), nullable=False, unique=True)

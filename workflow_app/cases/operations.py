@@ -1,31 +1,42 @@
 """Writes: start a case (a numbered record over a new process instance), comments, attachments."""
+
 import hashlib
 import logging
 import re
 import unicodedata
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow_app.auth.models import Enterprise, User
 from workflow_app.auth.operations import register_enterprise
 from workflow_app.auth.queries import find_org_unit
 from workflow_app.auth.scopes import units_below
-from workflow_app.cases.models import (INTERNAL, PRIORITIES, SHARED, VISIBILITIES, Attachment, Case, CaseNumberSequence,
-                                       Comment, StoredFile)
+from workflow_app.cases.models import (
+    INTERNAL,
+    PRIORITIES,
+    SHARED,
+    VISIBILITIES,
+    Attachment,
+    Case,
+    CaseNumberSequence,
+    Comment,
+    StoredFile,
+)
 from workflow_app.core.errors import InvalidInput, NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.core.uscc import normalise_uscc
 from workflow_app.engine.operations import start_instance
-from workflow_app.engine.projections import record_audit
 from workflow_app.engine.process_facts import GENERIC_PREFIX, ProcessFacts
+from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import latest_process_facts
 from workflow_app.extensions import db
 
 log = logging.getLogger(__name__)
+
 
 def next_case_number(process_id: str, now=None) -> str:
     """Return the next number in the process's yearly sequence (its model's caseNumberPrefix, else AJ: 案件)."""
@@ -60,7 +71,9 @@ _sequence = CaseNumberSequence.__table__
 _BUMP_SEQUENCE = (  # built once: every start on SQLite runs it
     sa.update(_sequence)
     .where(_sequence.c.prefix == sa.bindparam("seq_prefix"), _sequence.c.year == sa.bindparam("seq_year"))
-    .values(last_value=_sequence.c.last_value + sa.bindparam("seq_count")).returning(_sequence.c.last_value))
+    .values(last_value=_sequence.c.last_value + sa.bindparam("seq_count"))
+    .returning(_sequence.c.last_value)
+)
 
 
 def _bump_counter_row(prefix: str, year: int, count: int) -> int:
@@ -79,9 +92,11 @@ def _bump_counter_row(prefix: str, year: int, count: int) -> int:
 # Zero rows while the sequence does not exist (nextval is only called on the pg_class row found), so that a missing
 # sequence does not abort the transaction. Found by name in pg_class, not with to_regclass: that looks in the
 # session's catalog cache, which may go on remembering, within a transaction, that the name was not there.
-_NEXT_VALUES = sa.text("SELECT nextval(pg_class.oid) FROM pg_class CROSS JOIN generate_series(1, :count) "
-                       "WHERE pg_class.relname = :name AND pg_class.relnamespace = current_schema()::regnamespace "
-                       "AND pg_class.relkind = 'S' ORDER BY 1")
+_NEXT_VALUES = sa.text(
+    "SELECT nextval(pg_class.oid) FROM pg_class CROSS JOIN generate_series(1, :count) "
+    "WHERE pg_class.relname = :name AND pg_class.relnamespace = current_schema()::regnamespace "
+    "AND pg_class.relkind = 'S' ORDER BY 1"
+)
 
 
 def _draw_from_sequence(prefix: str, year: int, count: int) -> list[int] | None:
@@ -116,19 +131,25 @@ def _create_sequence(name: str, prefix: str, year: int) -> bool:
     """
     try:
         with db.engine.begin() as connection:
-            given = connection.scalar(sa.select(_sequence.c.last_value).where(_sequence.c.prefix == prefix,
-                                                                              _sequence.c.year == year))
+            given = connection.scalar(
+                sa.select(_sequence.c.last_value).where(_sequence.c.prefix == prefix, _sequence.c.year == year)
+            )
             connection.execute(sa.text(f"CREATE SEQUENCE {name} OWNED BY {_sequence.name}.last_value"))
             if given:
-                connection.execute(sa.text("SELECT setval(CAST(:name AS regclass), :given)"),
-                                   {"name": name, "given": given})
+                connection.execute(
+                    sa.text("SELECT setval(CAST(:name AS regclass), :given)"), {"name": name, "given": given}
+                )
     except sa.exc.DBAPIError as exc:
         state = getattr(exc.orig, "sqlstate", None)
         if state == "42501":  # insufficient privilege: a user that may write rows but not create in the schema
-            log.warning("Numbering %s with a counter row, which makes starts wait on each other: the database user "
-                        "may not create the sequence %s (grant it CREATE on the schema, or create the sequence "
-                        "owned by case_number_sequence.last_value, set it to that row's last_value and grant the "
-                        "user USAGE on it)", prefix, name)
+            log.warning(
+                "Numbering %s with a counter row, which makes starts wait on each other: the database user "
+                "may not create the sequence %s (grant it CREATE on the schema, or create the sequence "
+                "owned by case_number_sequence.last_value, set it to that row's last_value and grant the "
+                "user USAGE on it)",
+                prefix,
+                name,
+            )
             return False
         # 42P07: created by another start since this one looked; 23505: created by one at the same moment
         if state not in ("42P07", "23505"):
@@ -142,12 +163,24 @@ def enterprise_snapshot(enterprise_id: int) -> dict:
     if enterprise is None:
         raise InvalidInput(_l("Unknown enterprise"))
     specialist = db.session.get(User, enterprise.specialist_id) if enterprise.specialist_id else None
-    return {"id": enterprise.id, "uscc": enterprise.uscc, "name": enterprise.name, "county": enterprise.county.code,
-            "specialist": specialist.username if specialist is not None and specialist.active else None}
+    return {
+        "id": enterprise.id,
+        "uscc": enterprise.uscc,
+        "name": enterprise.name,
+        "county": enterprise.county.code,
+        "specialist": specialist.username if specialist is not None and specialist.active else None,
+    }
 
 
-def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | None, title: str | None,
-               enterprise_id: int | None = None, priority: str | None = None) -> Case:
+def start_case(
+    process_id: str,
+    data: dict,
+    org_unit_id: int,
+    actor_id: int | None,
+    title: str | None,
+    enterprise_id: int | None = None,
+    priority: str | None = None,
+) -> Case:
     """Start a process and record the case that tracks it, numbered with its model's prefix.
 
     `title` None: the model's caseTitle over the start data (with `case_number`, `priority` and `enterprise`),
@@ -175,10 +208,23 @@ def start_case(process_id: str, data: dict, org_unit_id: int, actor_id: int | No
     external_ref = external_reference(data)
     instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
     if priority_failed:
-        record_audit(instance, "sla_property_failed", None, instance.created_at or utcnow(),
-                     data={"property": "casePriority", "error": priority_failed})
-    case = Case(number=number, instance=instance, process_id=process_id, enterprise_id=enterprise_id,
-                title=title.strip()[:300], priority=priority, created_by_id=actor_id, external_ref=external_ref)
+        record_audit(
+            instance,
+            "sla_property_failed",
+            None,
+            instance.created_at or utcnow(),
+            data={"property": "casePriority", "error": priority_failed},
+        )
+    case = Case(
+        number=number,
+        instance=instance,
+        process_id=process_id,
+        enterprise_id=enterprise_id,
+        title=title.strip()[:300],
+        priority=priority,
+        created_by_id=actor_id,
+        external_ref=external_ref,
+    )
     db.session.add(case)
     write_rows(db.session)
     return case
@@ -196,15 +242,22 @@ def external_reference(data: dict) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value.strip()) > EXTERNAL_REF_MAX_CHARS:
-        raise InvalidInput(_l("The external reference must be a text of at most %(n)d characters",
-                              n=EXTERNAL_REF_MAX_CHARS),
-                           [{"field": EXTERNAL_REF_FIELD, "message": str(_l("At most %(n)d characters",
-                                                                            n=EXTERNAL_REF_MAX_CHARS))}])
+        raise InvalidInput(
+            _l("The external reference must be a text of at most %(n)d characters", n=EXTERNAL_REF_MAX_CHARS),
+            [{"field": EXTERNAL_REF_FIELD, "message": str(_l("At most %(n)d characters", n=EXTERNAL_REF_MAX_CHARS))}],
+        )
     return value.strip() or None
 
 
-def start_process_case(process_id: str, data: dict, actor, enterprise_id: int | None = None,
-                       priority: str | None = None, title: str | None = None, fields: dict | None = None) -> Case:
+def start_process_case(
+    process_id: str,
+    data: dict,
+    actor,
+    enterprise_id: int | None = None,
+    priority: str | None = None,
+    title: str | None = None,
+    fields: dict | None = None,
+) -> Case:
     """Start a process as its model says (engine.process_facts): its enterprise, the unit it starts in, its title.
 
     The case's enterprise is an enterprise account's own; else `enterprise_id`; else the one whose unified social
@@ -221,8 +274,15 @@ def start_process_case(process_id: str, data: dict, actor, enterprise_id: int | 
         org_unit_id = enterprise.county_id  # 属地: the enterprise's county handles it
     else:
         org_unit_id = actor.org_unit_id
-    return start_case(process_id, data, org_unit_id, actor.id, title,
-                      enterprise_id=enterprise.id if enterprise is not None else None, priority=priority)
+    return start_case(
+        process_id,
+        data,
+        org_unit_id,
+        actor.id,
+        title,
+        enterprise_id=enterprise.id if enterprise is not None else None,
+        priority=priority,
+    )
 
 
 def case_enterprise(facts: ProcessFacts, actor, enterprise_id: int | None, fields: dict) -> Enterprise | None:
@@ -249,12 +309,16 @@ def enterprise_of_field(fields: dict, field: str) -> Enterprise:
     """The registered enterprise whose unified social credit code the start field `field` holds."""
     uscc = normalise_uscc(fields.get(field))
     if not uscc:
-        raise InvalidInput(_l("Give the unified social credit code of the enterprise (%(field)s)", field=field),
-                           [{"field": field, "message": str(_l("Required"))}])
+        raise InvalidInput(
+            _l("Give the unified social credit code of the enterprise (%(field)s)", field=field),
+            [{"field": field, "message": str(_l("Required"))}],
+        )
     enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc))
     if enterprise is None:
-        raise InvalidInput(_l("No enterprise with the unified social credit code %(code)s is registered",
-                              code=uscc[:40]), [{"field": field, "message": str(_l("Not a registered enterprise"))}])
+        raise InvalidInput(
+            _l("No enterprise with the unified social credit code %(code)s is registered", code=uscc[:40]),
+            [{"field": field, "message": str(_l("Not a registered enterprise"))}],
+        )
     return enterprise
 
 
@@ -269,18 +333,25 @@ def register_described_enterprise(facts: ProcessFacts, actor, fields: dict) -> E
     if not described:
         return None
     if not isinstance(described, dict):
-        raise InvalidInput(_l("'%(field)s' must be an object with the enterprise's name and county", field=field),
-                           [{"field": field, "message": str(_l("Must be an object"))}])
+        raise InvalidInput(
+            _l("'%(field)s' must be an object with the enterprise's name and county", field=field),
+            [{"field": field, "message": str(_l("Must be an object"))}],
+        )
     uscc = normalise_uscc(fields.get(facts.enterprise_field))
     known = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == uscc)) if uscc else None
     if known is not None:
-        raise InvalidInput(_l("The unified social credit code %(code)s is already registered for %(name)s",
-                              code=uscc, name=known.name),
-                           [{"field": field, "message": str(_l("Already registered: leave it empty"))}])
+        raise InvalidInput(
+            _l(
+                "The unified social credit code %(code)s is already registered for %(name)s", code=uscc, name=known.name
+            ),
+            [{"field": field, "message": str(_l("Already registered: leave it empty"))}],
+        )
     county = find_org_unit(str(described.get("county") or ""))
     if county is None or county.level != "county" or county.id not in units_below(actor.org_unit_id):
-        raise InvalidInput(_l("Choose a county or zone of your unit for the new enterprise"),
-                           [{"field": f"{field}.county", "message": str(_l("Not a county or zone of your unit"))}])
+        raise InvalidInput(
+            _l("Choose a county or zone of your unit for the new enterprise"),
+            [{"field": f"{field}.county", "message": str(_l("Not a county or zone of your unit"))}],
+        )
     # a dispatcher's entry: an admin checks it against the official register (系统管理 › 企业 › 待确认)
     return register_enterprise(uscc, str(described.get("name") or ""), county.code, awaiting_confirmation=True)
 
@@ -291,8 +362,9 @@ def start_generic_case(process_id: str, data: dict, actor) -> Case:
     data = dict(data or {})
     for key in data:
         if not (isinstance(key, str) and key.isidentifier() and not key.startswith("_")):
-            raise InvalidInput(_l("Start variable names must be identifiers without a leading underscore: %(key)s",
-                                  key=str(key)[:50]))
+            raise InvalidInput(
+                _l("Start variable names must be identifiers without a leading underscore: %(key)s", key=str(key)[:50])
+            )
     title = str(data.pop("title", "") or "").strip()[:300]
     return start_process_case(process_id, data, actor, title=title or None)
 
@@ -346,8 +418,15 @@ def add_comment(case: Case, body: str, author, task_id: int | None = None, visib
     return comment
 
 
-def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_bytes: int,
-                   task_id: int | None = None, visibility: str | None = None) -> Attachment:
+def add_attachment(
+    case: Case,
+    file_name: str,
+    content: bytes,
+    uploader,
+    max_bytes: int,
+    task_id: int | None = None,
+    visibility: str | None = None,
+) -> Attachment:
     """Attach a file to a case after checking its name, size and type (content stored once per SHA-256).
 
     Internal to the staff or shared with the enterprise, as comments (see visibility_of).
@@ -356,8 +435,9 @@ def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_byt
     name = clean_file_name(file_name)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not name or extension not in ATTACHMENT_TYPES:
-        raise InvalidInput(_l("Files of this type cannot be attached; allowed: %(types)s",
-                              types=", ".join(sorted(ATTACHMENT_TYPES))))
+        raise InvalidInput(
+            _l("Files of this type cannot be attached; allowed: %(types)s", types=", ".join(sorted(ATTACHMENT_TYPES)))
+        )
     if not content:
         raise InvalidInput(_l("The file '%(name)s' is empty", name=name))
     if len(content) > max_bytes:
@@ -374,8 +454,16 @@ def add_attachment(case: Case, file_name: str, content: bytes, uploader, max_byt
     if db.session.get(StoredFile, digest) is None:
         db.session.add(StoredFile(sha256=digest, size=len(content), content=content))
         db.session.flush()  # no relationship orders the two inserts, so the content goes first
-    attachment = Attachment(case_id=case.id, task_id=task_id, uploaded_by_id=uploader.id, file_name=name,
-                            content_type=content_type, size=len(content), sha256=digest, visibility=visibility)
+    attachment = Attachment(
+        case_id=case.id,
+        task_id=task_id,
+        uploaded_by_id=uploader.id,
+        file_name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=digest,
+        visibility=visibility,
+    )
     db.session.add(attachment)
     db.session.flush()
     return attachment
@@ -385,4 +473,3 @@ def attach_start_files(case: Case, files, starter, max_bytes: int) -> list[Attac
     """Store the files a start form's file widgets took (an application's evidence) as the new case's attachments,
     with the same checks as any upload: a refused file refuses the start, which the caller rolls back whole."""
     return [add_attachment(case, file_name, content, starter, max_bytes) for file_name, content in files]
-

@@ -1,4 +1,5 @@
 """Who may act on a task: the rule the inbox, the task page and the API all apply."""
+
 import sqlalchemy as sa
 
 from workflow_app.cases.models import Case

@@ -1,18 +1,17 @@
 """Reads of cases: who may see which, the case list with filters, a case's timeline and files."""
+
 import functools
 import json
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager, joinedload
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from forms import describe_data
 from forms.schema_html import describe_values
-
 from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.scopes import oversees_every_unit, unit_id_of_code, unit_name_of_code, units_below
 from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredFile
@@ -21,8 +20,7 @@ from workflow_app.core.pagination import paginate
 from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from workflow_app.engine.projections import AUTOMATIC_KINDS, json_safe
-from workflow_app.engine.queries import (current_data, deployed_process_ids, latest_version, process_facts,
-                                         process_label)
+from workflow_app.engine.queries import current_data, deployed_process_ids, latest_version, process_facts, process_label
 from workflow_app.engine.scripting import register_script_helper
 from workflow_app.extensions import db
 
@@ -40,14 +38,20 @@ def _staff_visibility(oversight: bool, values: dict | None = None):
     The user comes in as bind parameters (see staff_params): with their `values`, or left to be given when
     the statement runs (a statement built once).
     """
+
     def param(name, expanding=False):
         return sa.bindparam(name, *([values[name]] if values is not None else []), expanding=expanding)
+
     user_id, scope = param("visible_user_id"), param("visible_units", expanding=True)
     other = OtherTask
     involved = sa.exists().where(
         other.instance_id == Case.instance_id,
-        sa.or_(other.assignee_id == user_id, other.completed_by_id == user_id,
-               sa.and_(other.role.in_(param("visible_roles", expanding=True)), other.org_unit_id.in_(scope))))
+        sa.or_(
+            other.assignee_id == user_id,
+            other.completed_by_id == user_id,
+            sa.and_(other.role.in_(param("visible_roles", expanding=True)), other.org_unit_id.in_(scope)),
+        ),
+    )
     conditions = [Case.created_by_id == user_id]
     if oversight:
         conditions.append(ProcessInstance.org_unit_id.in_(scope))
@@ -66,8 +70,11 @@ def may_oversee(user) -> bool:
 
 def staff_params(user) -> dict:
     """The bind parameters of STAFF_VISIBILITY for a user."""
-    return {"visible_user_id": user.id, "visible_roles": sorted(user.role_names),
-            "visible_units": sorted(units_below(user.org_unit_id))}
+    return {
+        "visible_user_id": user.id,
+        "visible_roles": sorted(user.role_names),
+        "visible_units": sorted(units_below(user.org_unit_id)),
+    }
 
 
 def visible_case_clause(user):
@@ -103,10 +110,16 @@ def _visible_case_query(shape):
         visibility = Case.enterprise_id == sa.bindparam("visible_enterprise_id")
     else:
         visibility = STAFF_VISIBILITY[shape == "oversight"]
-    return (sa.select(Case).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-            .options(instance.undefer(ProcessInstance.state_json), instance.joinedload(ProcessInstance.process_version),
-                     joinedload(Case.enterprise))
-            .where(Case.id == sa.bindparam("case_id"), visibility))
+    return (
+        sa.select(Case)
+        .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .options(
+            instance.undefer(ProcessInstance.state_json),
+            instance.joinedload(ProcessInstance.process_version),
+            joinedload(Case.enterprise),
+        )
+        .where(Case.id == sa.bindparam("case_id"), visibility)
+    )
 
 
 def visible_case(user, case_id: int) -> Case | None:
@@ -136,15 +149,23 @@ def earlier_cases(enterprise_id: int, process_id: str, fields: list) -> list[dic
     """The named fields of the data of an enterprise's completed cases of a process, oldest first (JSON values:
     amounts and dates as text; a field a case lacks is None): a model script's view of the register, e.g. the
     months a loan contract was extended before (贷款展期)."""
-    if not (isinstance(enterprise_id, int) and isinstance(process_id, str) and isinstance(fields, (list, tuple))
-            and all(isinstance(name, str) for name in fields)):
+    if not (
+        isinstance(enterprise_id, int)
+        and isinstance(process_id, str)
+        and isinstance(fields, (list, tuple))
+        and all(isinstance(name, str) for name in fields)
+    ):
         raise TypeError("earlier_cases(enterprise_id, process_id, [field names]): an integer, a text, a list of texts")
     statement = (
-        sa.select(ProcessInstance).join(Case, Case.instance_id == ProcessInstance.id)
-        .where(Case.enterprise_id == enterprise_id, Case.process_id == process_id,
-               ProcessInstance.status == "completed")
+        sa.select(ProcessInstance)
+        .join(Case, Case.instance_id == ProcessInstance.id)
+        .where(
+            Case.enterprise_id == enterprise_id, Case.process_id == process_id, ProcessInstance.status == "completed"
+        )
         .options(sa.orm.undefer(ProcessInstance.state_json), joinedload(ProcessInstance.process_version))
-        .order_by(Case.id.desc()).limit(EARLIER_CASES_READ))
+        .order_by(Case.id.desc())
+        .limit(EARLIER_CASES_READ)
+    )
     with db.session.no_autoflush:  # called inside an engine step, whose rows are not ready to be written
         instances = db.session.scalars(statement).all()
     found = []
@@ -163,8 +184,9 @@ def enterprise_has_account(enterprise_id: int) -> bool:
     if not isinstance(enterprise_id, int) or isinstance(enterprise_id, bool):
         raise TypeError("enterprise_has_account(enterprise_id): an integer")
     with db.session.no_autoflush:  # called inside an engine step, whose rows are not ready to be written
-        return bool(db.session.scalar(sa.select(sa.exists().where(User.enterprise_id == enterprise_id,
-                                                                  User.active.is_(True)))))
+        return bool(
+            db.session.scalar(sa.select(sa.exists().where(User.enterprise_id == enterprise_id, User.active.is_(True))))
+        )
 
 
 register_script_helper("enterprise_has_account", enterprise_has_account)
@@ -174,8 +196,8 @@ register_script_helper("enterprise_has_account", enterprise_has_account)
 class CaseFilter:
     process: str = ""
     status: str = ""
-    county: str = ""   # org unit code of the case
-    q: str = ""        # number, title or enterprise name; or the exact external reference
+    county: str = ""  # org unit code of the case
+    q: str = ""  # number, title or enterprise name; or the exact external reference
 
 
 # Beyond this many enterprises matching a search text the ids stay a subquery: such a text (e.g. "有限公司")
@@ -194,10 +216,16 @@ def case_text_condition(text: str):
     """
     enterprises = sa.select(Enterprise.id).where(Enterprise.name.icontains(text, autoescape=True))
     enterprise_ids = db.session.scalars(enterprises.limit(_LISTED_ENTERPRISES + 1)).all()
-    return sa.or_(Case.number.icontains(text, autoescape=True), Case.title.icontains(text, autoescape=True),
-                  Case.external_ref == text.strip(),
-                  Case.enterprise_id.in_(enterprise_ids if len(enterprise_ids) <= _LISTED_ENTERPRISES
-                                         else enterprises.correlate(None).scalar_subquery()))
+    return sa.or_(
+        Case.number.icontains(text, autoescape=True),
+        Case.title.icontains(text, autoescape=True),
+        Case.external_ref == text.strip(),
+        Case.enterprise_id.in_(
+            enterprise_ids
+            if len(enterprise_ids) <= _LISTED_ENTERPRISES
+            else enterprises.correlate(None).scalar_subquery()
+        ),
+    )
 
 
 def _case_list_statements(user, filters: CaseFilter):
@@ -219,11 +247,14 @@ def _case_list_statements(user, filters: CaseFilter):
     if filters.q:
         conditions.append(case_text_condition(filters.q))
     newest_first = (Case.created_at.desc(), Case.id.desc())
-    rows = (sa.select(Case, ProcessInstance, OrgUnit, Enterprise)
-            .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-            .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
-            .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
-            .where(*conditions).order_by(*newest_first))
+    rows = (
+        sa.select(Case, ProcessInstance, OrgUnit, Enterprise)
+        .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .join(OrgUnit, OrgUnit.id == ProcessInstance.org_unit_id)
+        .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
+        .where(*conditions)
+        .order_by(*newest_first)
+    )
     counted = sa.select(Case.id)
     if needs_instance:
         counted = counted.join(ProcessInstance, ProcessInstance.id == Case.instance_id)
@@ -246,21 +277,30 @@ def export_cases(user, filters: CaseFilter, limit: int = 50000):
 
 def _seen_by_enterprise(statement, item):
     """Of a case's comments or files, those its enterprise sees: the shared ones, on its own case only."""
-    return (statement.join(Case, Case.id == item.case_id)
-            .where(item.visibility == SHARED, Case.enterprise_id == sa.bindparam("viewer_enterprise_id")))
+    return statement.join(Case, Case.id == item.case_id).where(
+        item.visibility == SHARED, Case.enterprise_id == sa.bindparam("viewer_enterprise_id")
+    )
 
 
 @functools.cache
 def _case_comments_query(for_enterprise: bool):  # built once, on first use (loader options need mappers configured)
-    statement = (sa.select(Comment).options(joinedload(Comment.author).lazyload(User.roles))
-                 .where(Comment.case_id == sa.bindparam("case_id")).order_by(Comment.id))
+    statement = (
+        sa.select(Comment)
+        .options(joinedload(Comment.author).lazyload(User.roles))
+        .where(Comment.case_id == sa.bindparam("case_id"))
+        .order_by(Comment.id)
+    )
     return _seen_by_enterprise(statement, Comment) if for_enterprise else statement
 
 
 @functools.cache
 def _case_attachments_query(for_enterprise: bool):
-    statement = (sa.select(Attachment).options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
-                 .where(Attachment.case_id == sa.bindparam("case_id")).order_by(Attachment.id))
+    statement = (
+        sa.select(Attachment)
+        .options(joinedload(Attachment.uploaded_by).lazyload(User.roles))
+        .where(Attachment.case_id == sa.bindparam("case_id"))
+        .order_by(Attachment.id)
+    )
     return _seen_by_enterprise(statement, Attachment) if for_enterprise else statement
 
 
@@ -293,10 +333,10 @@ def case_attachment(viewer, case_id: int, attachment_id: int) -> Attachment | No
 
 @dataclass
 class TimelineEntry:
-    kind: str          # "audit", "comment", "attachment" or "automatic" (the automatic steps of one engine step)
+    kind: str  # "audit", "comment", "attachment" or "automatic" (the automatic steps of one engine step)
     at: object
-    item: object       # the AuditEvent, Comment or Attachment (for "automatic": their TimelineEntry list)
-    described: list    # (label, value) pairs of the event's data
+    item: object  # the AuditEvent, Comment or Attachment (for "automatic": their TimelineEntry list)
+    described: list  # (label, value) pairs of the event's data
     variables: list = field(default_factory=list)  # (name, value) of the variables an automatic step set
 
 
@@ -309,8 +349,12 @@ EVENT_FIELDS = {
     "sent_back": (("count", _l("Send-backs so far")),),
     "reopened": (("count", _l("Reopenings so far")),),
     "satisfaction_recorded": (("value", _l("Satisfaction")),),
-    "deadline_extended": (("days", _l("Extra working days")), ("reason", _l("Reason")),
-                          ("due_before", _l("Deadline before")), ("due_after", _l("New deadline"))),
+    "deadline_extended": (
+        ("days", _l("Extra working days")),
+        ("reason", _l("Reason")),
+        ("due_before", _l("Deadline before")),
+        ("due_after", _l("New deadline")),
+    ),
     "notice_acknowledged": (("notice", _l("Supervision notice")), ("response", _l("What is being done"))),
     "sla_property_failed": (("property", _l("Property")), ("error", _l("Error"))),
     "org_unit_unresolved": (("field", _l("Field")), ("value", _l("Unit code in it"))),
@@ -334,8 +378,12 @@ _FORM_KEYS = sa.select(Task.bpmn_id, Task.form_key).where(Task.instance_id == sa
 def _audit_events_query(of_kinds: bool):
     """An instance's audit events in order, with their actors (their roles only if asked for: a timeline shows
     names); of some kinds only (the bind parameter "kinds") or of all."""
-    statement = (sa.select(AuditEvent).options(joinedload(AuditEvent.actor).lazyload(User.roles))
-                 .where(AuditEvent.instance_id == sa.bindparam("instance_id")).order_by(AuditEvent.id))
+    statement = (
+        sa.select(AuditEvent)
+        .options(joinedload(AuditEvent.actor).lazyload(User.roles))
+        .where(AuditEvent.instance_id == sa.bindparam("instance_id"))
+        .order_by(AuditEvent.id)
+    )
     return statement.where(AuditEvent.kind.in_(sa.bindparam("kinds", expanding=True))) if of_kinds else statement
 
 
@@ -358,25 +406,36 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
         if event.kind == "instance_started":
             start_data = {k: v for k, v in (data.get("data") or {}).items() if k not in HIDDEN_START_KEYS}
             schema = start_schema_form(instance().process_version)
-            described = describe_values(schema, start_data) if schema else describe_data(
-                _start_form_key(data.get("process_id"), data.get("version")), start_data)
+            described = (
+                describe_values(schema, start_data)
+                if schema
+                else describe_data(_start_form_key(data.get("process_id"), data.get("version")), start_data)
+            )
         elif event.kind == "task_opened":
             described = []
         elif event.kind == "org_unit_changed":
             described = [(_("Now handled by"), unit_name_of_code(data.get("org_unit")) or data.get("org_unit"))]
         elif event.kind == "task_completed":
             key = form_keys.get(event.task_bpmn_id)  # an old formKey whose class is gone: the package's form for it
-            schema = replacement_form(instance().process_id, key) if key else instance_schema_form(
-                instance(), event.task_bpmn_id)
-            described = describe_values(schema, data) if schema else describe_data(form_keys.get(event.task_bpmn_id),
-                                                                                    data)
+            schema = (
+                replacement_form(instance().process_id, key)
+                if key
+                else instance_schema_form(instance(), event.task_bpmn_id)
+            )
+            described = (
+                describe_values(schema, data) if schema else describe_data(form_keys.get(event.task_bpmn_id), data)
+            )
         elif event.kind in AUTOMATIC_KINDS:
-            entries.append(TimelineEntry("audit", event.at, event, _automatic_facts(event.kind, data),
-                                         _variables_set(data)))
+            entries.append(
+                TimelineEntry("audit", event.at, event, _automatic_facts(event.kind, data), _variables_set(data))
+            )
             continue
         elif event.kind in EVENT_FIELDS:
-            described = [(label, _local_if_time(key, data.get(key))) for key, label in EVENT_FIELDS[event.kind]
-                         if data.get(key) not in (None, "")]
+            described = [
+                (label, _local_if_time(key, data.get(key)))
+                for key, label in EVENT_FIELDS[event.kind]
+                if data.get(key) not in (None, "")
+            ]
         else:
             described = [(key, value) for key, value in data.items() if not isinstance(value, (dict, list))]
         entries.append(TimelineEntry("audit", event.at, event, described))
@@ -386,8 +445,15 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
 def _automatic_facts(kind: str, data: dict) -> list[tuple[str, str]]:
     """What an automatic step decided, labelled: the way a gateway took and why, the message a case caught."""
     if kind == "branch_taken":
-        return [(_("Went on to"), f"{way['name']} ({way['condition']})" if way.get("condition")
-                 else _("%(step)s (the default way)", step=way["name"])) for way in data.get("to", [])]
+        return [
+            (
+                _("Went on to"),
+                f"{way['name']} ({way['condition']})"
+                if way.get("condition")
+                else _("%(step)s (the default way)", step=way["name"]),
+            )
+            for way in data.get("to", [])
+        ]
     if kind == "message_received":
         return [(_("Message"), data.get("name"))]
     return []
@@ -406,8 +472,9 @@ def _variables_set(data: dict) -> list[tuple[str, str]]:
     or removed (as the engine recorded them: engine.projections.changed_variables)."""
     outputs = data.get("outputs") or {}
     shown = [(name, _variable_text(value)) for name, value in outputs.items()]
-    shown += [(name, _variable_text(value)) for name, value in (data.get("changed") or {}).items()
-              if name not in outputs]
+    shown += [
+        (name, _variable_text(value)) for name, value in (data.get("changed") or {}).items() if name not in outputs
+    ]
     return shown + [(name, _("(removed)")) for name in data.get("removed") or []]
 
 
@@ -418,8 +485,9 @@ def _start_form_key(process_id: str | None, version: int | None) -> str | None:
     newest = process_facts(latest).start_form_key if latest is not None else None
     if latest is None or latest.version == version:
         return newest  # the usual case, with no statement run
-    stored = db.session.scalar(sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                               ProcessVersion.version == version))
+    stored = db.session.scalar(
+        sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id, ProcessVersion.version == version)
+    )
     return (process_facts(stored).start_form_key if stored is not None else None) or newest
 
 
@@ -442,8 +510,13 @@ def timeline(case: Case, tasks, comments, attachments) -> list[TimelineEntry]:
     return folded
 
 
-INSTANCE_STATUS_LABELS = {"running": _l("In progress"), "suspended": _l("Suspended"), "error": _l("Stopped by an error"),
-                          "completed": _l("Completed"), "cancelled": _l("Cancelled")}
+INSTANCE_STATUS_LABELS = {
+    "running": _l("In progress"),
+    "suspended": _l("Suspended"),
+    "error": _l("Stopped by an error"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 def process_options() -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@
 The page and the API check what is sent with the same SchemaForm (forms.schema_forms), compiled once per process
 version and file; a case keeps the forms of the version it started on.
 """
-from collections.abc import Mapping
-from typing import Callable
+
+from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -20,17 +20,28 @@ from workflow_app.core.errors import InvalidInput
 from workflow_app.core.time import local_today
 from workflow_app.core.uscc import uscc_problem
 from workflow_app.engine.projections import json_safe
-from workflow_app.engine.queries import (DataOnFirstRead, form_key_files, instance_spec_key, latest_process_facts,
-                                         process_facts, spec_form_files, start_form_files, task_form_files,
-                                         version_json)
+from workflow_app.engine.queries import (
+    DataOnFirstRead,
+    form_key_files,
+    instance_spec_key,
+    latest_process_facts,
+    process_facts,
+    spec_form_files,
+    start_form_files,
+    task_form_files,
+    version_json,
+)
 from workflow_app.extensions import db
 
 
 def _form_of(sha256: str, schema_name: str | None, ui_name: str | None) -> SchemaForm | None:
     if schema_name is None:
         return None
-    return schema_form((sha256, schema_name, ui_name), version_json(sha256, schema_name),
-                       version_json(sha256, ui_name) if ui_name else None)
+    return schema_form(
+        (sha256, schema_name, ui_name),
+        version_json(sha256, schema_name),
+        version_json(sha256, ui_name) if ui_name else None,
+    )
 
 
 def replacement_form(process_id: str, form_key: str | None) -> SchemaForm | None:
@@ -75,8 +86,9 @@ def task_form_context(task, actor, case: Case | None = None) -> FormContext:
     if case is None:
         case = db.session.scalar(sa.select(Case).where(Case.instance_id == task.instance_id))
     enterprise = db.session.get(Enterprise, case.enterprise_id) if case and case.enterprise_id else None
-    return FormContext(case_data=DataOnFirstRead(task), enterprise=enterprise, today=local_today(),
-                       actor=_the_user(actor))
+    return FormContext(
+        case_data=DataOnFirstRead(task), enterprise=enterprise, today=local_today(), actor=_the_user(actor)
+    )
 
 
 def start_form_context(actor, process_id: str, fields: Mapping) -> FormContext:
@@ -108,8 +120,10 @@ def checked_data(form: SchemaForm, data, context: FormContext | None = None) -> 
         raise InvalidInput(_l("'data' must be a JSON object of form fields"))
     errors = form.validate(data, context)
     if errors:
-        raise InvalidInput(_l("Some fields are not filled in correctly"),
-                           [{"field": path, "message": message} for path, message in errors.items()])
+        raise InvalidInput(
+            _l("Some fields are not filled in correctly"),
+            [{"field": path, "message": message} for path, message in errors.items()],
+        )
     return answer(form, data)
 
 
@@ -138,11 +152,13 @@ def take_files(form: SchemaForm, values: dict) -> tuple[dict, list[tuple[str, by
         if isinstance(value, list):
             return [take(item, schema.get("items")) for item in value]
         return value
+
     return take(values, form.schema), files
 
 
-def posted_answer(form: SchemaForm, formdata, context: FormContext | Callable[[dict], FormContext] | None = None
-                  ) -> tuple[dict, list[tuple[str, bytes]], dict[str, str]]:
+def posted_answer(
+    form: SchemaForm, formdata, context: FormContext | Callable[[dict], FormContext] | None = None
+) -> tuple[dict, list[tuple[str, bytes]], dict[str, str]]:
     """What a page posted to a form (`formdata`: the request's form and files): its values, with the names of the
     files its file widgets took in their place, those files, and what is wrong with the values (the rules see
     `context`, or what `context` gives for the values: a start's enterprise may be one of its fields)."""

@@ -5,8 +5,9 @@ Who may start a process and its label come from its model (engine.process_facts)
 JSON Schema form, if it names one, and a title; through the API, with a JSON object of start variables; plus the
 enterprise's code when its model names an enterpriseField that the form does not hold itself.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -36,8 +37,11 @@ class StartableProcess:
 class GenericStartForm(FlaskForm):
     """The start form of a process that has none of its own: a title for the case."""
 
-    title = StringField(_l("Title of the case"), validators=[Optional(), Length(max=300)],
-                        description=_l("Left empty: the title the process gives, else its name."))
+    title = StringField(
+        _l("Title of the case"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Left empty: the title the process gives, else its name."),
+    )
 
     def task_data(self) -> dict:
         return {"title": (self.title.data or "").strip()}
@@ -46,9 +50,12 @@ class GenericStartForm(FlaskForm):
 class EnterpriseStartForm(GenericStartForm):
     """The start form of a process without one of its own whose cases belong to an enterprise (enterpriseField)."""
 
-    enterprise_uscc = StringField(_l("Enterprise (unified social credit code)"), filters=[normalise_uscc],
-                                  validators=[DataRequired(), Length(min=18, max=18)],
-                                  description=_l("The 18-character code of the enterprise the case is about."))
+    enterprise_uscc = StringField(
+        _l("Enterprise (unified social credit code)"),
+        filters=[normalise_uscc],
+        validators=[DataRequired(), Length(min=18, max=18)],
+        description=_l("The 18-character code of the enterprise the case is about."),
+    )
 
     def validate_enterprise_uscc(self, field):
         problem = uscc_problem(field.data)
@@ -75,9 +82,17 @@ def _startable(version) -> StartableProcess:
 
     def start(form, actor, values=None):
         return start_generic_case(process_id, start_fields(form, values), actor)
-    return StartableProcess(process_id, facts.label, facts.startable_by,
-                            EnterpriseStartForm if asks_code else GenericStartForm, start, free_data=True,
-                            schema=schema, start_fields=start_fields)
+
+    return StartableProcess(
+        process_id,
+        facts.label,
+        facts.startable_by,
+        EnterpriseStartForm if asks_code else GenericStartForm,
+        start,
+        free_data=True,
+        schema=schema,
+        start_fields=start_fields,
+    )
 
 
 def startable_by(user) -> list[StartableProcess]:

@@ -5,6 +5,7 @@ their own records (an agreement drafted, signed, a payment recorded) in the same
 its operation in its `operation` property, and deploying refuses a name no domain registered. The task page and
 the API call `submit_task`, so every path obeys the same rules.
 """
+
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.cases.permissions import may_act_on
@@ -21,10 +22,12 @@ TASK_HANDLERS = {}
 def register_task_handler(name: str):
     """Register `handler(task, form_data, actor, client_ip)` as the operation `name`, which a user task's model names
     in its `operation` property."""
+
     def decorate(handler):
         TASK_HANDLERS[name] = handler
         OPERATION_NAMES.add(name)
         return handler
+
     return decorate
 
 

@@ -4,6 +4,7 @@ Each count is a scalar subquery built once with bind parameters, given here with
 statement that selects them is built once per set of counts: building a statement and its cache key cost
 more in Python than PostgreSQL takes to answer it from the indexes.
 """
+
 import sqlalchemy as sa
 from flask import current_app, g
 

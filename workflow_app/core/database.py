@@ -1,4 +1,5 @@
 """Engine settings that differ per database."""
+
 import time
 import weakref
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ def _ping_connections_after_idle(engine, idle_seconds: float) -> None:
     returned moments ago is alive, short of a server restart in between, which fails that request and
     makes the pool drop every older connection (SQLAlchemy invalidates the pool on a disconnect).
     """
+
     @sa.event.listens_for(engine, "checkin")
     def _note_return(_dbapi_connection, record):
         record.info["returned_at"] = time.monotonic()
@@ -69,6 +71,7 @@ def _describe_columns_on_demand(engine) -> None:
 
 class _Description(Sequence):
     """A result's columns, made when one is first read (from the result the cursor held when asked)."""
+
     __slots__ = ("_cursor", "_result", "_columns")
 
     def __init__(self, cursor, result):
@@ -92,6 +95,7 @@ class CursorDescribingOnDemand(psycopg.Cursor):
     compiled cache it only checks that it is not None: the result's columns are known already. psycopg builds a
     Column object per column at each read (a task row has 20): 4.9% of an API lifecycle's instructions (callgrind).
     """
+
     __slots__ = ()
 
     @property
@@ -136,8 +140,10 @@ def _end_reads_with_commit(engine) -> None:
         if conn.invalidated or conn.closed:
             return
         dbapi_connection = conn.connection.dbapi_connection
-        if conn.info.get("wrote", True) is False and \
-                dbapi_connection.pgconn.transaction_status == TransactionStatus.INTRANS:
+        if (
+            conn.info.get("wrote", True) is False
+            and dbapi_connection.pgconn.transaction_status == TransactionStatus.INTRANS
+        ):
             dbapi_connection.commit()  # the rollback that follows finds no transaction and does nothing
 
 

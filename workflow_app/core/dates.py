@@ -1,4 +1,5 @@
 """Calendar arithmetic shared by scripts and domains, and the days a person may type."""
+
 import calendar
 from datetime import date
 
@@ -14,5 +15,7 @@ def add_months(day: date, months: int) -> date:
 
 def typed_day_range() -> tuple[date, date]:
     """The first and last day a person may type (config TYPED_DATE_EARLIEST_YEAR and TYPED_DATE_LATEST_YEAR)."""
-    return (date(current_app.config["TYPED_DATE_EARLIEST_YEAR"], 1, 1),
-            date(current_app.config["TYPED_DATE_LATEST_YEAR"], 12, 31))
+    return (
+        date(current_app.config["TYPED_DATE_EARLIEST_YEAR"], 1, 1),
+        date(current_app.config["TYPED_DATE_LATEST_YEAR"], 12, 31),
+    )

@@ -1,4 +1,5 @@
 """Responses that the browser saves as a file: named in UTF-8, never sniffed, never cached by others."""
+
 from urllib.parse import quote
 
 from flask import Response
@@ -10,5 +11,6 @@ def download_headers(name: str) -> dict:
 
 def file_download(content: bytes, content_type: str, name: str) -> Response:
     """A stored file as a download (an upload is never shown inline, whatever its type claims)."""
-    return Response(content, content_type=content_type,
-                    headers={**download_headers(name), "Cache-Control": "private, no-store"})
+    return Response(
+        content, content_type=content_type, headers={**download_headers(name), "Cache-Control": "private, no-store"}
+    )

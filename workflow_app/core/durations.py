@@ -1,4 +1,5 @@
 """Parse SLA durations such as `1wd`, `4wh`, `30d`, `2h`."""
+
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +23,11 @@ def parse_sla(text: str) -> SlaDuration:
     """Parse an SLA property value; raise ValueError naming the expected shape."""
     match = _SLA.match(text or "")
     if not match or Decimal(match.group(1)) <= 0:
-        raise ValueError(_(
-            "'%(text)s' is not an SLA duration; write a positive number followed by "
-            "wd (working days), wh (working hours), d (calendar days) or h (hours), e.g. 1wd, 4wh, 30d", text=text))
+        raise ValueError(
+            _(
+                "'%(text)s' is not an SLA duration; write a positive number followed by "
+                "wd (working days), wh (working hours), d (calendar days) or h (hours), e.g. 1wd, 4wh, 30d",
+                text=text,
+            )
+        )
     return SlaDuration(Decimal(match.group(1)), match.group(2))

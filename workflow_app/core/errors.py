@@ -1,4 +1,5 @@
 """Errors that carry a message meant for the user (translatable, one line)."""
+
 from werkzeug.exceptions import BadRequest as HttpBadRequest
 
 

@@ -1,4 +1,5 @@
 """File sizes as people read them: bytes below a kilobyte, then KB and MB with one decimal."""
+
 from flask_babel import ngettext
 
 KB = 1024

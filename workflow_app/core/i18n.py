@@ -1,4 +1,5 @@
 """Translated strings: escaped in templates like any other text, their catalogue found once per request."""
+
 from flask import g
 from flask_babel import Domain
 from flask_babel.speaklater import LazyString
@@ -63,5 +64,6 @@ def find_catalogues_once_per_request(app, babel) -> None:
         ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n))
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals["_"] = template_gettext

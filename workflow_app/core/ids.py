@@ -1,4 +1,5 @@
 """Ids in URLs and query strings: whole numbers the database's INTEGER keys can hold, else they name nothing."""
+
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -37,6 +38,7 @@ def id_arg(args, name: str) -> int | None:
         return None
     number = parse_id(typed)
     if number is None:
-        raise BadQueryArgument(name, _l("'%(name)s' must be an id, a whole number from 1 to %(max)d", name=name,
-                                        max=ID_MAX))
+        raise BadQueryArgument(
+            name, _l("'%(name)s' must be an id, a whole number from 1 to %(max)d", name=name, max=ID_MAX)
+        )
     return number

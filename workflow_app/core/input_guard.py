@@ -1,12 +1,12 @@
 """Refuse input no user sends: NUL characters (PostgreSQL cannot store them, and no form needs them), text that is
 no Unicode, JSON nested deeper than any request needs, and streamed bodies over the size limit."""
+
 import re
 
 from flask import Request, abort, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
-
 
 # Half of a UTF-16 surrogate pair: JSON may escape one alone ("\ud800"), but no UTF-8 text (nor database) holds it
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -43,8 +43,11 @@ def nested_deeper_than(value, depth: int) -> bool:
         containers = [item for item in level if isinstance(item, (dict, list))]
         if not containers:
             return False
-        level = [item for container in containers
-                 for item in (container.values() if isinstance(container, dict) else container)]
+        level = [
+            item
+            for container in containers
+            for item in (container.values() if isinstance(container, dict) else container)
+        ]
     return True
 
 
@@ -56,7 +59,9 @@ def refuse_nul_characters():
         if any("\x00" in value for value in values):
             abort(400)
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         for name, values in request.form.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 abort(400)

@@ -1,10 +1,11 @@
 """The application's log: one handler on the root logger, text or JSON lines, each record with its request's id."""
+
 import json
 import logging
 import sys
 import time
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 # the attributes every LogRecord has; any other was passed in `extra` and goes into the JSON line as it is
@@ -28,9 +29,13 @@ class JsonLineFormatter(logging.Formatter):
     """Format a record as one JSON object: time (UTC), level, logger, message, request id, its extras, traceback."""
 
     def format(self, record):
-        line = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                "level": record.levelname, "logger": record.name, "message": record.getMessage(),
-                "request_id": getattr(record, "request_id", "-")}
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
         line.update({key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

@@ -1,5 +1,6 @@
 """Column types and mixins shared by every domain's models."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -22,15 +23,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where UTC is required")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class CreatedAtMixin:
@@ -39,13 +40,18 @@ class CreatedAtMixin:
 
 def as_utc(value: datetime) -> datetime:
     """Return an aware UTC datetime for an aware or naive-UTC value."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def trigram_index(name: str, table_column: str) -> sa.Index:
     """A PostgreSQL trigram index, which serves `column ILIKE '%text%'`; SQLite gets none (its search reads the table)."""
-    return sa.Index(name, table_column, postgresql_using="gin", postgresql_ops={table_column: "gin_trgm_ops"},
-                    info={"only_on": "postgresql"}).ddl_if(dialect="postgresql")
+    return sa.Index(
+        name,
+        table_column,
+        postgresql_using="gin",
+        postgresql_ops={table_column: "gin_trgm_ops"},
+        info={"only_on": "postgresql"},
+    ).ddl_if(dialect="postgresql")
 
 
 def made_on(schema_object, dialect_name: str) -> bool:

@@ -1,4 +1,5 @@
 """Money: amounts are integers of fen (分); yuan only at the edges, as Decimal, never float."""
+
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -63,8 +64,8 @@ def format_yuan(fen: int) -> str:
 
 
 _CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_CAPITAL_PLACES = ("", "拾", "佰", "仟")        # within a group of four digits
-_CAPITAL_GROUPS = ("", "万", "亿", "万")        # of the groups, from the lowest; MAX_YUAN has 13 digits of yuan
+_CAPITAL_PLACES = ("", "拾", "佰", "仟")  # within a group of four digits
+_CAPITAL_GROUPS = ("", "万", "亿", "万")  # of the groups, from the lowest; MAX_YUAN has 13 digits of yuan
 
 
 def _capital_group(number: int) -> str:
@@ -105,7 +106,9 @@ def amount_in_capitals(fen: int) -> str:
         gap = lower_written and (groups[index + 1] == 0 or group < 1000)  # zeros between it and the group above
         words += ("零" if gap else "") + _capital_group(group) + _CAPITAL_GROUPS[index]
         if index == 3 and groups[2] == 0:
-            words += "亿"  # 万亿, when no 亿 of its own follows (1,0000,0000,0000 → 壹万亿; 1,0001,0000,0000 → 壹万零壹亿)
+            words += (
+                "亿"  # 万亿, when no 亿 of its own follows (1,0000,0000,0000 → 壹万亿; 1,0001,0000,0000 → 壹万零壹亿)
+            )
     if words:
         words += "元"
     if jiao:

@@ -1,10 +1,10 @@
 """One page of a query's rows, with the total to draw the pager."""
+
 import math
 import weakref
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.core.errors import BadQueryArgument
@@ -29,8 +29,16 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def paginate(statement, number: int, per_page: int, scalars: bool = False, total: int | None = None,
-             count_up_to: int | None = None, counted=None, params: dict | None = None) -> Page:
+def paginate(
+    statement,
+    number: int,
+    per_page: int,
+    scalars: bool = False,
+    total: int | None = None,
+    count_up_to: int | None = None,
+    counted=None,
+    params: dict | None = None,
+) -> Page:
     """Run `statement` for page `number` (1-based; out-of-range numbers are clamped).
 
     `total` may pass the number of rows when the caller knows it already. Otherwise a page that is not

@@ -1,5 +1,6 @@
 """Chinese telephone numbers as a register keeps them: a mobile number, a landline with its area code, or a
 400/800 service number."""
+
 import re
 import unicodedata
 
@@ -28,6 +29,7 @@ def normalise_phone(text) -> str | None:
 def phone_problem(text) -> str | None:
     """Why `text` is no telephone number the bureau can call (in the user's language), or None."""
     if normalise_phone(text) is None:
-        return _("Give a mobile number (11 digits starting with 1) or a landline with its area code, such as "
-                 "0536-8123456")
+        return _(
+            "Give a mobile number (11 digits starting with 1) or a landline with its area code, such as 0536-8123456"
+        )
     return None

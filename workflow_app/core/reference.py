@@ -6,6 +6,7 @@ for REFERENCE_KEEP_SECONDS. The operation that changes one of them says so with 
 process reads it afresh once the transaction ends, and every other worker process within those seconds.
 Kept values are plain data (tuples, dicts), never ORM objects: those belong to one session.
 """
+
 import time
 
 import sqlalchemy as sa

@@ -9,6 +9,7 @@ without SQL, as the ORM would leave it: primary key and defaults set, history re
 tests/core/test_row_writes.py checks what it does). Anything this does not
 handle (a deletion, another model, a change of a collection) is left to the ORM's flush, untouched.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -38,11 +39,14 @@ class _Writer:
         self.version = mapper.version_id_col
         self.version_key = mapper.get_property_by_column(self.version).key if self.version is not None else None
         # many-to-one relationships the ORM would follow: a row's foreign key is taken from the object it names
-        self.references = [(rel.key, [(mapper.get_property_by_column(local).key, remote)
-                                      for local, remote in rel.local_remote_pairs])
-                           for rel in mapper.relationships if not rel.viewonly and rel.direction is MANYTOONE]
-        self.collections = [rel.key for rel in mapper.relationships
-                            if not rel.viewonly and rel.direction is not MANYTOONE]
+        self.references = [
+            (rel.key, [(mapper.get_property_by_column(local).key, remote) for local, remote in rel.local_remote_pairs])
+            for rel in mapper.relationships
+            if not rel.viewonly and rel.direction is MANYTOONE
+        ]
+        self.collections = [
+            rel.key for rel in mapper.relationships if not rel.viewonly and rel.direction is not MANYTOONE
+        ]
         update = table.update().where(table.c[self.pk_prop.columns[0].key] == sa.bindparam("_pk"))
         # the version column, if any: the UPDATE finds the row only at the version read (as the ORM's does)
         self.update = update.where(self.version == sa.bindparam("_version")) if self.version is not None else update
@@ -71,8 +75,9 @@ def write_rows(session) -> None:
     connection = session.connection()
     # the ORM's order: table by table (a row before the rows that refer to it), a table's changes before its new rows
     # (so a step that lost a race fails on the instance's version before it adds a task that clashes)
-    writes = [(writer.order, 0, 0, _update, writer, obj) for writer, obj in dirty] + \
-             [(writer.order, 1, sa.inspect(obj).insert_order, _insert, writer, obj) for writer, obj in new]
+    writes = [(writer.order, 0, 0, _update, writer, obj) for writer, obj in dirty] + [
+        (writer.order, 1, sa.inspect(obj).insert_order, _insert, writer, obj) for writer, obj in new
+    ]
     for *_order, write, writer, obj in sorted(writes, key=lambda write: write[:3]):
         write(connection, writer, obj)
     # what the ORM does with the rows it flushed: the values set become the committed ones, new rows take their
@@ -82,16 +87,18 @@ def write_rows(session) -> None:
 
 def _changes_collection(writer, obj) -> bool:
     state = sa.inspect(obj)
-    return any(key in state.committed_state or (state.key is None and state.dict.get(key))
-               for key in writer.collections)
+    return any(
+        key in state.committed_state or (state.key is None and state.dict.get(key)) for key in writer.collections
+    )
 
 
 def _insert(connection, writer, obj) -> None:
     state = sa.inspect(obj)
     values = state.dict
     _take_references(writer, values, values, [key for key, _pairs in writer.references if values.get(key) is not None])
-    params = {writer.columns[key].key: value for key, value in values.items()
-              if key in writer.columns and value is not None}
+    params = {
+        writer.columns[key].key: value for key, value in values.items() if key in writer.columns and value is not None
+    }
     result = connection.execute(writer.insert, params)
     (values[writer.pk_prop.key],) = result.inserted_primary_key
     used = result.last_inserted_params()  # with the values of the Python-side defaults the statement ran
@@ -108,14 +115,18 @@ def _take_references(writer, values: dict, into: dict, keys) -> None:
             continue
         target = values.get(key)
         for local_key, remote in pairs:
-            into[local_key] = None if target is None else \
-                getattr(target, sa.inspect(type(target)).get_property_by_column(remote).key)
+            into[local_key] = (
+                None if target is None else getattr(target, sa.inspect(type(target)).get_property_by_column(remote).key)
+            )
 
 
 def _update(connection, writer, obj) -> None:
     state = sa.inspect(obj)
-    changed = {key: state.dict[key] for key in state.committed_state
-               if key in writer.columns and state.attrs[key].history.has_changes()}
+    changed = {
+        key: state.dict[key]
+        for key in state.committed_state
+        if key in writer.columns and state.attrs[key].history.has_changes()
+    }
     _take_references(writer, state.dict, changed, state.committed_state)
     if changed:
         params = {"_pk": state.dict[writer.pk_prop.key]}
@@ -125,6 +136,7 @@ def _update(connection, writer, obj) -> None:
             changed[writer.version_key] = old + 1
         params.update({writer.columns[key].key: value for key, value in changed.items()})
         if connection.execute(writer.update, params).rowcount != 1:
-            raise StaleDataError(f"UPDATE statement on table '{writer.table.name}' expected to update 1 row(s); "
-                                 "0 were matched.")
+            raise StaleDataError(
+                f"UPDATE statement on table '{writer.table.name}' expected to update 1 row(s); 0 were matched."
+            )
         state.dict.update(changed)

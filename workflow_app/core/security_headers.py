@@ -1,13 +1,16 @@
 """The HTTP headers every response carries: scripts only from this site, no framing, no sniffing, no copy of
 a signed-in user's pages kept by a browser or a proxy, and in production HTTPS only (HSTS)."""
+
 from flask import current_app, request
 from flask_login import current_user
 
 # Scripts only from our own static files (the vendored libraries and ours; no inline script, no eval).
 # Styles also allow inline `style` attributes: the templates and bpmn-js's SVG use them, and they run no code.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

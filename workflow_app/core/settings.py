@@ -1,4 +1,5 @@
 """The configured value of a setting, inside the app or outside it (one default for each, in config.py)."""
+
 from flask import current_app, has_app_context
 
 import config as app_config

@@ -4,6 +4,7 @@ A table's columns may say what their values are (Column.kind): in XLSX a rate is
 a day or a moment is a date cell, counts are numbers; the sheet has a title row, a bold header that stays in view
 when scrolling and columns wide enough for what they hold. CSV writes the same values as text.
 """
+
 import csv
 import io
 from dataclasses import dataclass
@@ -89,12 +90,13 @@ def csv_response(name: str, header: list, rows) -> Response:
     writer = csv.writer(out)
     writer.writerow([c.heading for c in columns])
     for row in rows:
-        writer.writerow([_as_text(value, column.kind) for value, column in zip(row, columns)])
+        writer.writerow([_as_text(value, column.kind) for value, column in zip(row, columns, strict=True)])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers=download_headers(name))
 
 
-def xlsx_response(name: str, sheet_title: str, header: list, rows, title: str | None = None,
-                  notes: tuple[str, ...] = ()) -> Response:
+def xlsx_response(
+    name: str, sheet_title: str, header: list, rows, title: str | None = None, notes: tuple[str, ...] = ()
+) -> Response:
     """The table as an XLSX workbook: `title` in its first row (the sheet's title when None), then the header,
     frozen, then the rows; `notes` (a rule, a source) in rows of their own below."""
     columns = _columns(header)
@@ -112,8 +114,8 @@ def xlsx_response(name: str, sheet_title: str, header: list, rows, title: str | 
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     widths = [_text_width(c.heading) for c in columns]
     for values in rows:
-        sheet.append([_as_cell(value, column.kind) for value, column in zip(values, columns)])
-        for index, (value, column) in enumerate(zip(values, columns)):
+        sheet.append([_as_cell(value, column.kind) for value, column in zip(values, columns, strict=True)])
+        for index, (value, column) in enumerate(zip(values, columns, strict=True)):
             cell = sheet.cell(sheet.max_row, index + 1)
             if column.kind in NUMBER_FORMATS and value is not None:
                 cell.number_format = NUMBER_FORMATS[column.kind]
@@ -135,8 +137,9 @@ def xlsx_response(name: str, sheet_title: str, header: list, rows, title: str | 
     return Response(out.getvalue(), mimetype=XLSX_TYPE, headers=download_headers(name))
 
 
-def table_response(kind: str, name: str, sheet_title: str, header: list, rows, title: str | None = None,
-                   notes: tuple[str, ...] = ()) -> Response:
+def table_response(
+    kind: str, name: str, sheet_title: str, header: list, rows, title: str | None = None, notes: tuple[str, ...] = ()
+) -> Response:
     """The table as a download named `name`.csv or `name`.xlsx (`kind`: "csv" or "xlsx"); `title` and `notes` head
     and follow the XLSX table (CSV holds the table alone)."""
     if kind == "xlsx":

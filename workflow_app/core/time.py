@@ -1,5 +1,6 @@
 """The one clock of the application; stored times are UTC."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -11,13 +12,13 @@ def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime (the engine's timers use this clock too)."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def freeze_clock(moment: datetime) -> None:
     """Stop the application's clock at `moment` (tests: exact times for pauses and escalations)."""
     global _frozen
-    _frozen = moment.astimezone(timezone.utc)
+    _frozen = moment.astimezone(UTC)
 
 
 def shift_clock(delta: timedelta) -> None:

@@ -4,6 +4,7 @@ The engine's step keeps what it read or wrote there (the clocks it read, the row
 instance locked) so that later code in the same transaction need not read them again; none may outlive the
 transaction whose database state they describe.
 """
+
 import sqlalchemy as sa
 
 _KEYS = set()

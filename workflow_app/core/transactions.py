@@ -1,4 +1,5 @@
 """One write per request, committed once: the routes' way to run an operation."""
+
 from workflow_app.core.errors import DomainError
 from workflow_app.extensions import db
 

@@ -4,6 +4,7 @@ Scripts, conditions, timer expressions, DMN cells and task properties come from 
 admin deploys, not from developers: a loop that never ends, a huge allocation or data that cannot be
 stored must fail the step (and stop the case in error) instead of wedging a web worker or the timer worker.
 """
+
 import math
 import sys
 import time
@@ -27,17 +28,21 @@ _PAGE_SIZE = 4096
 @dataclass(frozen=True)
 class ModelLimits:
     cpu_seconds: float  # CPU time of one step's model code and engine work
-    memory_bytes: int   # growth of the process's resident memory during one step
-    call_depth: int     # nested calls of functions defined in model code
-    data_bytes: int     # size of one task's data, roughly as stored
-    data_depth: int     # nesting of lists and objects in task data
+    memory_bytes: int  # growth of the process's resident memory during one step
+    call_depth: int  # nested calls of functions defined in model code
+    data_bytes: int  # size of one task's data, roughly as stored
+    data_depth: int  # nesting of lists and objects in task data
 
     @classmethod
     def current(cls) -> "ModelLimits":
         """The limits configured for the running app (config.py's outside one)."""
-        return cls(cpu_seconds=setting("MODEL_CPU_SECONDS"), memory_bytes=setting("MODEL_MEMORY_MB") * 2**20,
-                   call_depth=setting("MODEL_CALL_DEPTH"), data_bytes=setting("TASK_DATA_MAX_KB") * 1024,
-                   data_depth=setting("TASK_DATA_MAX_DEPTH"))
+        return cls(
+            cpu_seconds=setting("MODEL_CPU_SECONDS"),
+            memory_bytes=setting("MODEL_MEMORY_MB") * 2**20,
+            call_depth=setting("MODEL_CALL_DEPTH"),
+            data_bytes=setting("TASK_DATA_MAX_KB") * 1024,
+            data_depth=setting("TASK_DATA_MAX_DEPTH"),
+        )
 
 
 class ModelBudgetExceeded(Exception):
@@ -78,8 +83,10 @@ class ModelBudget:
         if self.exceeded is None:
             now = time.thread_time()
             if now > self._cpu_deadline:
-                self.exceeded = _("model code ran longer than %(seconds)s s of CPU time (MODEL_CPU_SECONDS)",
-                                  seconds=f"{self.limits.cpu_seconds:g}")
+                self.exceeded = _(
+                    "model code ran longer than %(seconds)s s of CPU time (MODEL_CPU_SECONDS)",
+                    seconds=f"{self.limits.cpu_seconds:g}",
+                )
             elif memory and now >= self._next_memory_check:
                 self._next_memory_check = now + _MEMORY_CHECK_SECONDS
                 if self._memory_start is None:
@@ -90,8 +97,9 @@ class ModelBudget:
             raise ModelBudgetExceeded(self.exceeded)
 
     def _memory_message(self) -> str:
-        return _("model code needed more than %(mb)d MB of memory (MODEL_MEMORY_MB)",
-                 mb=self.limits.memory_bytes // 2**20)
+        return _(
+            "model code needed more than %(mb)d MB of memory (MODEL_MEMORY_MB)", mb=self.limits.memory_bytes // 2**20
+        )
 
     def allow_size(self, size: float) -> None:
         """Refuse an operation whose result would take `size` bytes or more than the budget allows."""
@@ -107,8 +115,10 @@ class ModelBudget:
             if frame.f_code.co_filename == SCRIPT_FILENAME:
                 depth += 1
                 if depth > self.limits.call_depth:
-                    self.exceeded = _("model code called its own functions more than %(depth)d deep "
-                                      "(MODEL_CALL_DEPTH)", depth=self.limits.call_depth)
+                    self.exceeded = _(
+                        "model code called its own functions more than %(depth)d deep (MODEL_CALL_DEPTH)",
+                        depth=self.limits.call_depth,
+                    )
                     raise ModelBudgetExceeded(self.exceeded)
             frame = frame.f_back
 
@@ -137,14 +147,20 @@ def check_task_data(data: dict, limits: ModelLimits, where: str = "") -> None:
     while stack:
         path, value, depth = stack.pop()
         if depth > limits.data_depth:
-            raise TaskDataRefused(_("%(path)s: nested deeper than %(depth)d levels (TASK_DATA_MAX_DEPTH)",
-                                    path=path, depth=limits.data_depth))
+            raise TaskDataRefused(
+                _(
+                    "%(path)s: nested deeper than %(depth)d levels (TASK_DATA_MAX_DEPTH)",
+                    path=path,
+                    depth=limits.data_depth,
+                )
+            )
         if isinstance(value, dict):
             size += 2
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise TaskDataRefused(_("%(path)s: a key is not text (%(kind)s)", path=path,
-                                            kind=type(key).__name__))
+                    raise TaskDataRefused(
+                        _("%(path)s: a key is not text (%(kind)s)", path=path, kind=type(key).__name__)
+                    )
                 size += len(key) + 4
                 stack.append((f"{path}.{key}", item, depth + 1))
         elif isinstance(value, (list, tuple)):
@@ -152,24 +168,35 @@ def check_task_data(data: dict, limits: ModelLimits, where: str = "") -> None:
             stack.extend((f"{path}[{index}]", item, depth + 1) for index, item in enumerate(value))
         elif isinstance(value, int) and not isinstance(value, bool):
             if not -_INT_LIMIT <= value < _INT_LIMIT:
-                raise TaskDataRefused(_("%(path)s: the integer is too large to store (at most 19 digits)",
-                                        path=path))
+                raise TaskDataRefused(_("%(path)s: the integer is too large to store (at most 19 digits)", path=path))
             size += 20
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise TaskDataRefused(_("%(path)s: %(value)s is not a number that can be stored", path=path,
-                                        value=value))
+                raise TaskDataRefused(
+                    _("%(path)s: %(value)s is not a number that can be stored", path=path, value=value)
+                )
             size += 24
         elif isinstance(value, Decimal):
             if not value.is_finite() or abs(value.adjusted()) > 30:
-                raise TaskDataRefused(_("%(path)s: %(value)s is not a number that can be stored", path=path,
-                                        value=value))
+                raise TaskDataRefused(
+                    _("%(path)s: %(value)s is not a number that can be stored", path=path, value=value)
+                )
             size += 40
         elif isinstance(value, _SCALARS):
             size += len(value) + 2 if isinstance(value, str) else 32
         else:
-            raise TaskDataRefused(_("%(path)s: a value of type %(kind)s cannot be stored in task data", path=path,
-                                    kind=type(value).__name__))
+            raise TaskDataRefused(
+                _(
+                    "%(path)s: a value of type %(kind)s cannot be stored in task data",
+                    path=path,
+                    kind=type(value).__name__,
+                )
+            )
         if size > limits.data_bytes:
-            raise TaskDataRefused(_("%(path)s: the task data is larger than %(kb)d KB (TASK_DATA_MAX_KB)",
-                                    path=where or "data", kb=limits.data_bytes // 1024))
+            raise TaskDataRefused(
+                _(
+                    "%(path)s: the task data is larger than %(kb)d KB (TASK_DATA_MAX_KB)",
+                    path=where or "data",
+                    kb=limits.data_bytes // 1024,
+                )
+            )

@@ -1,4 +1,5 @@
 """Process versions, instances and their projections (tasks, timers, audit events)."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import deferred, relationship
 
@@ -81,14 +82,25 @@ class Task(db.Model, CreatedAtMixin):
         # the group queue: open tasks of a role in a unit, by due date
         sa.Index("ix_task_queue", "state", "org_unit_id", "role", "due_at"),
         # ... and its unclaimed tasks in the page's order (due date, nulls last, then id): read in index order
-        sa.Index("ix_task_unclaimed_queue", "org_unit_id", "role", "due_at", "id",
-                 postgresql_where=sa.text("state = 'open' AND assignee_id IS NULL"),
-                 sqlite_where=sa.text("state = 'open' AND assignee_id IS NULL")),
+        sa.Index(
+            "ix_task_unclaimed_queue",
+            "org_unit_id",
+            "role",
+            "due_at",
+            "id",
+            postgresql_where=sa.text("state = 'open' AND assignee_id IS NULL"),
+            sqlite_where=sa.text("state = 'open' AND assignee_id IS NULL"),
+        ),
         sa.Index("ix_task_assignee", "assignee_id", "state", "due_at"),
         sa.Index("ix_task_state_due_at", "state", "due_at"),  # open tasks by deadline (calendar recompute, sweeps)
         # the open tasks' assignees without their rows: the dashboard's counts by person (index-only)
-        sa.Index("ix_task_open_assignee", "id", "assignee_id", postgresql_where=sa.text("state = 'open'"),
-                 sqlite_where=sa.text("state = 'open'")),
+        sa.Index(
+            "ix_task_open_assignee",
+            "id",
+            "assignee_id",
+            postgresql_where=sa.text("state = 'open'"),
+            sqlite_where=sa.text("state = 'open'"),
+        ),
     )
     id = sa.Column(sa.Integer, primary_key=True)
     # looked up through the unique index on (instance_id, spiff_task_id), its leading column
@@ -105,7 +117,9 @@ class Task(db.Model, CreatedAtMixin):
     sla_urgent = sa.Column(sa.String(20), nullable=True)
     due_at = sa.Column(UTCDateTime(), nullable=True)
     warn_at = sa.Column(UTCDateTime(), nullable=True)
-    due_provisional = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())  # due_at uses a non-official year
+    due_provisional = sa.Column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )  # due_at uses a non-official year
     sla_state = sa.Column(sa.String(20), nullable=True)
     state = sa.Column(sa.String(20), nullable=False, default="open")
     completed_by_id = sa.Column(sa.ForeignKey("user_account.id"), nullable=True)

@@ -10,6 +10,7 @@ that cannot be stored, a value the database refuses, any exception) cannot be sa
 operation rolls the transaction back, stops the case in error in a transaction of its own, commits that,
 and raises CaseStopped, so that neither a web request nor the worker is left with a half-made step.
 """
+
 import functools
 import time
 from dataclasses import dataclass, field
@@ -19,14 +20,14 @@ from uuid import UUID
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from forms import known_form_keys
 from forms.schema_forms import schema_problems
@@ -39,15 +40,39 @@ from workflow_app.engine.limits import ModelBudget, ModelBudgetExceeded, ModelLi
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, RetiredProcess, Task, Timer
 from workflow_app.engine.packages import add_source, folder_sources, zip_sources
 from workflow_app.engine.parsing import DeployRefused, parse_sources
-from workflow_app.engine.projections import (AUTOMATIC_SPECS, audit_batch, current_step_of, json_safe,
-                                             ready_human_task_ids, record_audit, record_automatic_steps,
-                                             sync_projections)
-from workflow_app.engine.queries import (DEPLOYED_KEPT, LATEST_KEPT, RETIRED_KEPT, instance_spec_key, is_retired,
-                                         latest_version, newest_stored_version, open_tasks, process_label,
-                                         retired_message, take_locked_task)
+from workflow_app.engine.projections import (
+    AUTOMATIC_SPECS,
+    audit_batch,
+    current_step_of,
+    json_safe,
+    ready_human_task_ids,
+    record_audit,
+    record_automatic_steps,
+    sync_projections,
+)
+from workflow_app.engine.queries import (
+    DEPLOYED_KEPT,
+    LATEST_KEPT,
+    RETIRED_KEPT,
+    instance_spec_key,
+    is_retired,
+    latest_version,
+    newest_stored_version,
+    open_tasks,
+    process_label,
+    retired_message,
+    take_locked_task,
+)
 from workflow_app.engine.scripting import budgeted_script_engine
-from workflow_app.engine.serialization import (SERIALIZER_VERSION, STATE_READ_ERRORS, dump_workflow, load_specs, load_workflow,
-                                               new_workflow, spec_has_timers)
+from workflow_app.engine.serialization import (
+    SERIALIZER_VERSION,
+    STATE_READ_ERRORS,
+    dump_workflow,
+    load_specs,
+    load_workflow,
+    new_workflow,
+    spec_has_timers,
+)
 from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
 from workflow_app.extensions import db
 
@@ -75,21 +100,29 @@ def _engine_write(function):
 
     The race shows at any flush as a StaleDataError.
     """
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
             with audit_batch():
                 return function(*args, **kwargs)
         except StaleDataError:
-            raise ConflictError(_l("This case was changed by someone else at the same time; reload and try again")) from None
+            raise ConflictError(
+                _l("This case was changed by someone else at the same time; reload and try again")
+            ) from None
         except _StepFailure as failure:
             db.session.rollback()
             if failure.instance_id is None:
                 raise ConflictError(_l("The process cannot start: %(problem)s", problem=failure.message)) from None
             mark_instance_failed(failure.instance_id, failure.message)
             db.session.commit()
-            raise CaseStopped(_l("The case stopped with an error and waits for an administrator: %(problem)s",
-                                 problem=failure.message)) from None
+            raise CaseStopped(
+                _l(
+                    "The case stopped with an error and waits for an administrator: %(problem)s",
+                    problem=failure.message,
+                )
+            ) from None
+
     return wrapper
 
 
@@ -137,8 +170,8 @@ def _failure_message(exc: BaseException, task=None) -> str:
 
 @dataclass
 class DeployResult:
-    created: list = field(default_factory=list)      # ProcessVersion rows added
-    unchanged: list = field(default_factory=list)    # process ids whose newest version is identical
+    created: list = field(default_factory=list)  # ProcessVersion rows added
+    unchanged: list = field(default_factory=list)  # process ids whose newest version is identical
     warnings: list = field(default_factory=list)
     # (process id, file name, process id and version it was taken from): files not given, taken from a stored version
     kept: list = field(default_factory=list)
@@ -156,7 +189,9 @@ def read_sources(paths) -> dict[str, bytes]:
             found = folder_sources(path)
         elif path.is_file() and path.suffix.lower() == ".zip":
             if path.stat().st_size > max_bytes:
-                raise InvalidInput(_l("%(name)s is larger than %(mb)d MB", name=str(path), mb=max_bytes // (1024 * 1024)))
+                raise InvalidInput(
+                    _l("%(name)s is larger than %(mb)d MB", name=str(path), mb=max_bytes // (1024 * 1024))
+                )
             found = zip_sources(path.name, path.read_bytes(), max_bytes)
         elif path.is_file():
             found = {path.name: path.read_bytes()}
@@ -190,20 +225,41 @@ def deploy_sources(sources: dict[str, bytes], actor_id: int | None = None) -> De
             result.unchanged.append(process.process_id)
             continue
         version = ProcessVersion(
-            process_id=process.process_id, version=(latest.version + 1) if latest else 1, name=process.name,
-            description=process.description, sha256=process.sha256, source_file=process.source_file,
-            files=process.files, spec_json=process.spec_json, lanes=process.lanes, deployed_by_id=actor_id)
+            process_id=process.process_id,
+            version=(latest.version + 1) if latest else 1,
+            name=process.name,
+            description=process.description,
+            sha256=process.sha256,
+            source_file=process.source_file,
+            files=process.files,
+            spec_json=process.spec_json,
+            lanes=process.lanes,
+            deployed_by_id=actor_id,
+        )
         db.session.add(version)
         result.created.append(version)
         result.kept.extend((process.process_id, *kept) for kept in process.kept)
     db.session.flush()
     forget_on_commit(db.session, DEPLOYED_KEPT, LATEST_KEPT)
     for version in result.created:
-        db.session.add(AuditEvent(kind="process_deployed", actor_id=actor_id, at=utcnow(),
-                                  data={"process_id": version.process_id, "version": version.version}))
+        db.session.add(
+            AuditEvent(
+                kind="process_deployed",
+                actor_id=actor_id,
+                at=utcnow(),
+                data={"process_id": version.process_id, "version": version.version},
+            )
+        )
     for role in sorted(roles_without_users(lanes)) if lanes else []:
-        result.warnings.append(str(_l("Lane '%(role)s': no user holds this role yet; its tasks wait in the "
-                                      "role's queue until someone does", role=role)))
+        result.warnings.append(
+            str(
+                _l(
+                    "Lane '%(role)s': no user holds this role yet; its tasks wait in the "
+                    "role's queue until someone does",
+                    role=role,
+                )
+            )
+        )
     return result
 
 
@@ -252,16 +308,29 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
     error = _run(workflow, step)
     _check_step_data(workflow, step)
     try:
-        instance = ProcessInstance(process_version_id=version.id, process_id=process_id, status="running",
-                                   org_unit_id=org_unit_id, state_json=dump_workflow(workflow),
-                                   serializer_version=SERIALIZER_VERSION, current_step=current_step_of(workflow),
-                                   started_by_id=actor_id, created_at=now, updated_at=now)
+        instance = ProcessInstance(
+            process_version_id=version.id,
+            process_id=process_id,
+            status="running",
+            org_unit_id=org_unit_id,
+            state_json=dump_workflow(workflow),
+            serializer_version=SERIALIZER_VERSION,
+            current_step=current_step_of(workflow),
+            started_by_id=actor_id,
+            created_at=now,
+            updated_at=now,
+        )
         db.session.add(instance)
         write_rows(db.session)
         instance.spec_key = version.sha256
         instance_started.send(instance)
-        record_audit(instance, "instance_started", actor_id, now,
-                     data={"process_id": process_id, "version": version.version, "data": json_safe(data)})
+        record_audit(
+            instance,
+            "instance_started",
+            actor_id,
+            now,
+            data={"process_id": process_id, "version": version.version, "data": json_safe(data)},
+        )
         _save(instance, workflow, step, actor_id, error, open_rows=[], state_json=instance.state_json)
     except _NOT_THE_CASE:
         raise
@@ -271,22 +340,25 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
 
 
 def _lock_query(instance_id, skip_locked=False):
-    return (sa.select(ProcessInstance, ProcessVersion.sha256, Task)
-            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-            .outerjoin(Task, sa.and_(Task.instance_id == ProcessInstance.id, Task.state == "open"))
-            .where(ProcessInstance.id == instance_id)
-            .order_by(Task.id)
-            .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
-            .options(sa.orm.undefer(ProcessInstance.state_json))
-            .execution_options(populate_existing=True))
+    return (
+        sa.select(ProcessInstance, ProcessVersion.sha256, Task)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .outerjoin(Task, sa.and_(Task.instance_id == ProcessInstance.id, Task.state == "open"))
+        .where(ProcessInstance.id == instance_id)
+        .order_by(Task.id)
+        .with_for_update(of=ProcessInstance, skip_locked=skip_locked)
+        .options(sa.orm.undefer(ProcessInstance.state_json))
+        .execution_options(populate_existing=True)
+    )
 
 
 # Built once: building and keying a statement cost more than running it (a step runs one of these).
 _LOCK_BY_ID = _lock_query(sa.bindparam("instance_id"))
 _LOCK_BY_ID_SKIP_LOCKED = _lock_query(sa.bindparam("instance_id"), skip_locked=True)
 _task_of = sa.orm.aliased(Task)  # not the joined open tasks: the subquery must not correlate with them
-_LOCK_BY_TASK = _lock_query(sa.select(_task_of.instance_id).where(_task_of.id == sa.bindparam("task_id"))
-                            .scalar_subquery())
+_LOCK_BY_TASK = _lock_query(
+    sa.select(_task_of.instance_id).where(_task_of.id == sa.bindparam("task_id")).scalar_subquery()
+)
 
 
 def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) -> tuple[ProcessInstance | None, list]:
@@ -303,8 +375,9 @@ def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) ->
             return held
         rows = db.session.execute(_LOCK_BY_TASK, {"task_id": task_id}).all()
     else:
-        rows = db.session.execute(_LOCK_BY_ID_SKIP_LOCKED if skip_locked else _LOCK_BY_ID,
-                                  {"instance_id": instance_id}).all()
+        rows = db.session.execute(
+            _LOCK_BY_ID_SKIP_LOCKED if skip_locked else _LOCK_BY_ID, {"instance_id": instance_id}
+        ).all()
     if not rows:
         return None, []
     instance, found_key, _task = rows[0]
@@ -340,8 +413,9 @@ def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
     if status in ("running", "completed", "cancelled"):  # a suspended case remembers its error
         instance.error_message = instance.error_task_id = None
     record_audit(instance, f"instance_{status}", actor_id, now, data=data)
-    instance_status_changed.send(instance, old=old, new=status,
-                                 workflow_data=dict(workflow.data) if workflow is not None else None)
+    instance_status_changed.send(
+        instance, old=old, new=status, workflow_data=dict(workflow.data) if workflow is not None else None
+    )
 
 
 class _Step:
@@ -367,8 +441,9 @@ class _Step:
             self.automatic.append(task)
 
 
-def _run_and_save(instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None,
-                  delivered=None):
+def _run_and_save(
+    instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None, delivered=None
+):
     """Apply `change`, run engine steps, then save state and projections (an engine error marks the case).
 
     `delivered`: the audit row of the message `change` delivers, for the task that catches it to complete.
@@ -408,15 +483,20 @@ def _check_step_data(workflow, step: _Step) -> None:
     limits = step.budget.limits
     try:
         check_task_data(workflow.data, limits, "data")
-        for task in (task for wf in (workflow, *workflow.subprocesses.values()) for task in wf.tasks.values()
-                     if task.last_state_change >= step.started):
+        for task in (
+            task
+            for wf in (workflow, *workflow.subprocesses.values())
+            for task in wf.tasks.values()
+            if task.last_state_change >= step.started
+        ):
             check_task_data(task.data, limits, "data")
     except TaskDataRefused as refused:
         raise _StepFailure(_failure_message(refused, step.task)) from None
 
 
-def _save(instance, workflow, step: _Step, actor_id, error=None, completed_spiff_id=None, open_rows=None,
-          state_json=None):
+def _save(
+    instance, workflow, step: _Step, actor_id, error=None, completed_spiff_id=None, open_rows=None, state_json=None
+):
     """Record an engine error or the end of a run, then save state and projections.
 
     `state_json` passes the state when it was just serialized (a new instance's first INSERT).
@@ -441,8 +521,15 @@ def _save(instance, workflow, step: _Step, actor_id, error=None, completed_spiff
         instance.state_json = state_json or dump_workflow(workflow)
         instance.serializer_version = SERIALIZER_VERSION
         instance.updated_at = now
-        sync_projections(instance, workflow, now, actor_id, completed_spiff_id, open_rows,
-                         spec_has_timers(instance_spec_key(instance)))
+        sync_projections(
+            instance,
+            workflow,
+            now,
+            actor_id,
+            completed_spiff_id,
+            open_rows,
+            spec_has_timers(instance_spec_key(instance)),
+        )
         if completed:  # after the last task's events: the history ends here
             _set_status(instance, "completed", now, actor_id, workflow=workflow)
         projections_synced.send(instance, now=now)
@@ -451,8 +538,11 @@ def _save(instance, workflow, step: _Step, actor_id, error=None, completed_spiff
 
 def _load(instance: ProcessInstance):
     version_id = instance.process_version_id
-    return load_workflow(instance.state_json, instance_spec_key(instance), lambda: db.session.scalar(
-        sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)))
+    return load_workflow(
+        instance.state_json,
+        instance_spec_key(instance),
+        lambda: db.session.scalar(sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)),
+    )
 
 
 def _require_running(instance):
@@ -501,8 +591,7 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
         spiff_task.run()
 
     record_audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
-    _run_and_save(instance, workflow, now, actor_id, change, completed_spiff_id=row.spiff_task_id,
-                  open_rows=open_rows)
+    _run_and_save(instance, workflow, now, actor_id, change, completed_spiff_id=row.spiff_task_id, open_rows=open_rows)
     set_committed_value(row, "instance", instance)  # whoever shows the task next need not read the instance again
     return row
 
@@ -535,8 +624,9 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
         except WorkflowException as exc:
             raise ConflictError(str(exc)) from None
 
-    delivered = record_audit(instance, "message_received", actor_id, now,
-                             data={"name": name, "payload": json_safe(payload)})
+    delivered = record_audit(
+        instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)}
+    )
     _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows, delivered=delivered)
     return instance
 
@@ -614,12 +704,15 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
         try:
             workflow, open_rows = _load_with_open_rows(instance, open_rows)
         except STATE_READ_ERRORS as exc:
-            raise ConflictError(_l("The stored workflow state cannot be read: %(problem)s",
-                                   problem=f"{type(exc).__name__}: {exc}")) from None
+            raise ConflictError(
+                _l("The stored workflow state cannot be read: %(problem)s", problem=f"{type(exc).__name__}: {exc}")
+            ) from None
         record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
+
         def rerun(wf):  # a due timer whose step failed fires again, and its step runs in this one
             wf.data.update(data_fix or {})
             wf.refresh_timers()
+
         _run_and_save(instance, workflow, now, actor_id, rerun, open_rows=open_rows)
         return instance
     workflow, open_rows = _load_with_open_rows(instance, open_rows)

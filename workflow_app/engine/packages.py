@@ -6,6 +6,7 @@ their own process_model.json; files outside any package keep their bare names. T
 under its bare name, so a package deploys to the same version from its own folder, from a parent folder or
 from a .zip.
 """
+
 import stat
 import zipfile
 import zlib
@@ -26,8 +27,8 @@ MAX_ZIP_ENTRIES = 200
 
 def ui_schema_name(schema_name: str) -> str:
     """The ui schema that goes with a form's schema file by name: apply-schema.json -> apply-uischema.json."""
-    stem = schema_name[:-len(".json")] if schema_name.endswith(".json") else schema_name
-    return (stem[:-len("-schema")] if stem.endswith("-schema") else stem) + "-uischema.json"
+    stem = schema_name[: -len(".json")] if schema_name.endswith(".json") else schema_name
+    return (stem[: -len("-schema")] if stem.endswith("-schema") else stem) + "-uischema.json"
 
 
 def package_of(key: str) -> str:
@@ -43,8 +44,11 @@ def bare_name(key: str) -> str:
 
 def _ignored(path: PurePosixPath) -> bool:
     """Files a folder or a zip carries besides the model: hidden files, macOS's resource forks and other types."""
-    return (path.suffix not in DEPLOYED_SUFFIXES or path.name.startswith(".")
-            or any(part == "__MACOSX" or part.startswith(".") for part in path.parts[:-1]))
+    return (
+        path.suffix not in DEPLOYED_SUFFIXES
+        or path.name.startswith(".")
+        or any(part == "__MACOSX" or part.startswith(".") for part in path.parts[:-1])
+    )
 
 
 def _keyed(files: list[tuple[PurePosixPath, bytes]], root_name: str, where: str) -> dict[str, bytes]:
@@ -64,16 +68,24 @@ def _keyed(files: list[tuple[PurePosixPath, bytes]], root_name: str, where: str)
 def add_source(sources: dict[str, bytes], key: str, content: bytes, where: str) -> None:
     """Add one source; the same name twice with different contents is refused (which of them was meant?)."""
     if key in sources and sources[key] != content:
-        raise InvalidInput(_l("%(name)s is given twice with different contents (in %(where)s); rename one or "
-                              "deploy them one at a time", name=key, where=where))
+        raise InvalidInput(
+            _l(
+                "%(name)s is given twice with different contents (in %(where)s); rename one or "
+                "deploy them one at a time",
+                name=key,
+                where=where,
+            )
+        )
     sources[key] = content
 
 
 def folder_sources(folder: Path) -> dict[str, bytes]:
     """The deployable files of a folder and its sub-folders, named by their packages."""
-    files = [(PurePosixPath(path.relative_to(folder).as_posix()), path.read_bytes())
-             for path in sorted(folder.rglob("*"))
-             if path.is_file() and not _ignored(PurePosixPath(path.relative_to(folder).as_posix()))]
+    files = [
+        (PurePosixPath(path.relative_to(folder).as_posix()), path.read_bytes())
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not _ignored(PurePosixPath(path.relative_to(folder).as_posix()))
+    ]
     return _keyed(files, folder.resolve().name, str(folder))
 
 
@@ -109,34 +121,69 @@ def zip_sources(zip_name: str, content: bytes, max_bytes: int) -> dict[str, byte
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
-            raise InvalidInput(_l("%(name)s holds %(count)d entries; a package may hold at most %(max)d",
-                                  name=zip_name, count=len(infos), max=MAX_ZIP_ENTRIES))
+            raise InvalidInput(
+                _l(
+                    "%(name)s holds %(count)d entries; a package may hold at most %(max)d",
+                    name=zip_name,
+                    count=len(infos),
+                    max=MAX_ZIP_ENTRIES,
+                )
+            )
         if sum(info.file_size for info in infos) > max_bytes:
-            raise InvalidInput(_l("%(name)s is larger than %(mb)d MB unpacked", name=zip_name,
-                                  mb=max_bytes // (1024 * 1024)))
+            raise InvalidInput(
+                _l("%(name)s is larger than %(mb)d MB unpacked", name=zip_name, mb=max_bytes // (1024 * 1024))
+            )
         files = []
         for info in infos:
             name = _entry_name(info)
             if _unsafe(name):
-                raise InvalidInput(_l("%(name)s: the entry %(entry)s points outside the package (an absolute "
-                                      "path or ..); nothing was deployed", name=zip_name, entry=name))
+                raise InvalidInput(
+                    _l(
+                        "%(name)s: the entry %(entry)s points outside the package (an absolute "
+                        "path or ..); nothing was deployed",
+                        name=zip_name,
+                        entry=name,
+                    )
+                )
             if name.lower().endswith(".zip"):
-                raise InvalidInput(_l("%(name)s: the entry %(entry)s is a zip inside the zip; unpack it and zip "
-                                      "the package folder once", name=zip_name, entry=name))
+                raise InvalidInput(
+                    _l(
+                        "%(name)s: the entry %(entry)s is a zip inside the zip; unpack it and zip "
+                        "the package folder once",
+                        name=zip_name,
+                        entry=name,
+                    )
+                )
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise InvalidInput(_l("%(name)s: the entry %(entry)s is a symbolic link; zip the files "
-                                      "themselves", name=zip_name, entry=name))
+                raise InvalidInput(
+                    _l(
+                        "%(name)s: the entry %(entry)s is a symbolic link; zip the files themselves",
+                        name=zip_name,
+                        entry=name,
+                    )
+                )
             path = PurePosixPath(name)
             if info.is_dir() or _ignored(path):
                 continue
             if info.flag_bits & 0x1:
-                raise InvalidInput(_l("%(name)s: the entry %(entry)s is encrypted; zip the package without a "
-                                      "password", name=zip_name, entry=name))
+                raise InvalidInput(
+                    _l(
+                        "%(name)s: the entry %(entry)s is encrypted; zip the package without a password",
+                        name=zip_name,
+                        entry=name,
+                    )
+                )
             try:
                 files.append((path, archive.read(info)))
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, OSError, EOFError) as exc:
-                raise InvalidInput(_l("%(name)s: the entry %(entry)s cannot be read: %(reason)s", name=zip_name,
-                                      entry=name, reason=str(exc) or type(exc).__name__)) from None
+                raise InvalidInput(
+                    _l(
+                        "%(name)s: the entry %(entry)s cannot be read: %(reason)s",
+                        name=zip_name,
+                        entry=name,
+                        reason=str(exc) or type(exc).__name__,
+                    )
+                ) from None
     # a zip of a folder holds that folder: its files are named as if the folder itself was given
     tops = {path.parts[0] for path, _content in files if len(path.parts) > 1}
     if len(tops) == 1 and all(len(path.parts) > 1 for path, _content in files):

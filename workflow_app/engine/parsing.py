@@ -4,6 +4,7 @@ Every refusal names the file and the element, so whoever edits the model can fin
 language of the request (the default language outside one, English outside the app), while what SpiffWorkflow
 and RestrictedPython say of the model is quoted as they say it.
 """
+
 import hashlib
 import json
 import re
@@ -20,23 +21,23 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 
 from workflow_app.core.durations import parse_sla
-from workflow_app.engine.packages import FORM_KEYS, PACKAGE_MODEL, bare_name, package_of, ui_schema_name
 from workflow_app.engine import process_facts
+from workflow_app.engine.packages import FORM_KEYS, PACKAGE_MODEL, bare_name, package_of, ui_schema_name
 from workflow_app.engine.scripting import ScriptRefused, check_code_size, compile_script
 from workflow_app.engine.serialization import dump_specs
-
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 200  # ProcessVersion.name
 # the columns a model's ids and names are stored in (refused at deploy: a running step could not store them)
 MAX_PROCESS_ID_LENGTH = 100  # ProcessVersion.process_id
-MAX_TASK_ID_LENGTH = 200     # Task.bpmn_id
-MAX_TASK_NAME_LENGTH = 300   # Task.name
+MAX_TASK_ID_LENGTH = 200  # Task.bpmn_id
+MAX_TASK_NAME_LENGTH = 300  # Task.name
 MAX_DESCRIPTION_LENGTH = 10_000
 # the task and start event properties that name a form's JSON Schema and its ui schema (spiff-arena's names)
 FORM_SCHEMA, FORM_UI_SCHEMA = "formJsonSchemaFilename", "formUiSchemaFilename"
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                            remove_comments=False)
+_SAFE_XML = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=False
+)
 
 
 @dataclass
@@ -76,14 +77,16 @@ def _read_xml(name: str, content: bytes):
     try:
         root = etree.fromstring(content, parser=_SAFE_XML)
     except etree.XMLSyntaxError as exc:
-        raise DeployRefused([_("%(where)s: not well-formed XML: %(reason)s", where=f"{name}:{exc.lineno or '?'}",
-                               reason=exc.msg)]) from None
+        raise DeployRefused(
+            [_("%(where)s: not well-formed XML: %(reason)s", where=f"{name}:{exc.lineno or '?'}", reason=exc.msg)]
+        ) from None
     # asked of the parsed document, not of the bytes, so that any encoding (UTF-16 too) is covered; the parser
     # neither loads nor expands what a DTD declares
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise DeployRefused([_("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files",
-                               name=name)])
+        raise DeployRefused(
+            [_("%(name)s: DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files", name=name)]
+        )
     return root
 
 
@@ -97,8 +100,12 @@ def _clean_message(message: str) -> str:
 
 
 def _validation_problem(exc: ValidationException, default_file: str | None = None) -> str:
-    where = _where(getattr(exc, "file_name", None) or default_file, getattr(exc, "id", None),
-                   getattr(exc, "tag", None), getattr(exc, "line_number", None))
+    where = _where(
+        getattr(exc, "file_name", None) or default_file,
+        getattr(exc, "id", None),
+        getattr(exc, "tag", None),
+        getattr(exc, "line_number", None),
+    )
     message = _clean_message(str(exc).split("\n")[0] or exc.__class__.__name__)
     return f"{where}: {message}"
 
@@ -108,11 +115,16 @@ def _unsupported_elements(name: str, root) -> list[str]:
     problems = []
     for store in root.iter(f"{{{BPMN_NS}}}dataStore"):
         label = " ".join((store.get("name") or "").split())
-        where = _where(name, store.get('id'), 'bpmn:dataStore', store.sourceline)
-        problems.append(_("%(where)s: data stores (%(label)s) are not supported; keep the data in process "
-                          "variables instead", where=where, label=repr(label)) if label else
-                        _("%(where)s: data stores are not supported; keep the data in process variables instead",
-                          where=where))
+        where = _where(name, store.get("id"), "bpmn:dataStore", store.sourceline)
+        problems.append(
+            _(
+                "%(where)s: data stores (%(label)s) are not supported; keep the data in process variables instead",
+                where=where,
+                label=repr(label),
+            )
+            if label
+            else _("%(where)s: data stores are not supported; keep the data in process variables instead", where=where)
+        )
     return problems
 
 
@@ -140,24 +152,37 @@ def _no_executable_process(roots: dict) -> list[str]:
         processes = list(root.iter(f"{{{BPMN_NS}}}process"))
         for process in processes:
             if process.get("isExecutable") != "true":
-                problems.append(_("%(where)s: isExecutable is not \"true\", so there is nothing to run (a model "
-                                  "for documentation only)",
-                                  where=_where(name, process.get('id'), 'bpmn:process', process.sourceline)))
+                problems.append(
+                    _(
+                        '%(where)s: isExecutable is not "true", so there is nothing to run (a model '
+                        "for documentation only)",
+                        where=_where(name, process.get("id"), "bpmn:process", process.sourceline),
+                    )
+                )
         if not processes:
             problems.append(_("%(name)s: holds no bpmn:process", name=name))
     return problems or [_("No executable bpmn:process was found")]
 
 
 # an unquoted ISO 8601 duration, cycle or date-time: valid Python (R6/P1D divides two names) but not what was meant
-ISO_LITERAL = re.compile(r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-][\d:]+)?)"
-                         r"(/P[\dYMWDTHS.]+)?$")
+ISO_LITERAL = re.compile(
+    r"^(R\d*/)?(P(?=\d|T\d)[\dYMWD.]*(T[\dHMS.]+)?|\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-][\d:]+)?)"
+    r"(/P[\dYMWDTHS.]+)?$"
+)
 # the user-task property naming the operation that completes the task, and the names the domains register for it
 # (cases.task_handlers): deploying refuses any other
 OPERATION = "operation"
 OPERATION_NAMES: set[str] = set()
 # task properties that hold Python expressions (evaluated on the task's data; see docs/process-authoring.md)
-EXPRESSION_PROPERTIES = ("assignee", "sendBack", "reopen", "satisfaction", "extensionDays", "extensionReason",
-                         "dueDate")
+EXPRESSION_PROPERTIES = (
+    "assignee",
+    "sendBack",
+    "reopen",
+    "satisfaction",
+    "extensionDays",
+    "extensionReason",
+    "dueDate",
+)
 
 
 def _quoted(expression: str, limit: int = 80) -> str:
@@ -174,42 +199,82 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
             continue  # Spiff's own bookkeeping specs (Start, End, ...)
         where = _where(file_name, bpmn_id[:80], type(task_spec).__name__)
         if len(bpmn_id) > MAX_TASK_ID_LENGTH or len(task_spec.bpmn_name or "") > MAX_TASK_NAME_LENGTH:
-            problems.append(_("%(where)s: the id is longer than %(id)d or the name longer than %(name)d characters",
-                              where=where, id=MAX_TASK_ID_LENGTH, name=MAX_TASK_NAME_LENGTH))
+            problems.append(
+                _(
+                    "%(where)s: the id is longer than %(id)d or the name longer than %(name)d characters",
+                    where=where,
+                    id=MAX_TASK_ID_LENGTH,
+                    name=MAX_TASK_NAME_LENGTH,
+                )
+            )
         properties = (task_spec.extensions or {}).get("properties", {})
         form_key = properties.get("formKey")
         if form_key and properties.get(FORM_SCHEMA):
-            problems.append(_("%(where)s: both formKey and %(schema)s are set; a task has one form, so keep one",
-                              where=where, schema=FORM_SCHEMA))
+            problems.append(
+                _(
+                    "%(where)s: both formKey and %(schema)s are set; a task has one form, so keep one",
+                    where=where,
+                    schema=FORM_SCHEMA,
+                )
+            )
         elif form_key and form_key not in form_keys:
-            problems.append(_("%(where)s: formKey '%(key)s' names no form class (known: %(known)s)", where=where,
-                              key=form_key, known=", ".join(sorted(form_keys)) or "-"))
+            problems.append(
+                _(
+                    "%(where)s: formKey '%(key)s' names no form class (known: %(known)s)",
+                    where=where,
+                    key=form_key,
+                    known=", ".join(sorted(form_keys)) or "-",
+                )
+            )
         operation = properties.get(OPERATION)
         if operation is not None and operation not in OPERATION_NAMES:
-            problems.append(_("%(where)s: operation '%(name)s' is none this installation has (known: %(known)s)",
-                              where=where, name=operation[:80], known=", ".join(sorted(OPERATION_NAMES)) or "-"))
+            problems.append(
+                _(
+                    "%(where)s: operation '%(name)s' is none this installation has (known: %(known)s)",
+                    where=where,
+                    name=operation[:80],
+                    known=", ".join(sorted(OPERATION_NAMES)) or "-",
+                )
+            )
         if properties.get(FORM_UI_SCHEMA) and not properties.get(FORM_SCHEMA):
-            problems.append(_("%(where)s: %(ui)s is set without %(schema)s; a ui schema lays out a JSON Schema form",
-                              where=where, ui=FORM_UI_SCHEMA, schema=FORM_SCHEMA))
+            problems.append(
+                _(
+                    "%(where)s: %(ui)s is set without %(schema)s; a ui schema lays out a JSON Schema form",
+                    where=where,
+                    ui=FORM_UI_SCHEMA,
+                    schema=FORM_SCHEMA,
+                )
+            )
         for name in ("sla", "slaUrgent", "escalateAfter"):
             if properties.get(name):
                 try:
                     parse_sla(properties[name])
                 except ValueError as exc:
-                    problems.append(_("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc))
+                    problems.append(
+                        _("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc)
+                    )
         field = properties.get("orgUnitField")
         if field is not None and not (field.isidentifier() and not field.startswith("_")):
-            problems.append(_("%(where)s: orgUnitField %(field)s must be the name of a field of the case's data",
-                              where=where, field=_quoted(field)))
+            problems.append(
+                _(
+                    "%(where)s: orgUnitField %(field)s must be the name of a field of the case's data",
+                    where=where,
+                    field=_quoted(field),
+                )
+            )
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 try:
                     compile_script(properties[name], "eval")
                 except ScriptRefused as exc:
-                    problems.append(_("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc))
-        scripts = [("script", getattr(task_spec, "script", None)),
-                   ("preScript", getattr(task_spec, "prescript", None)),
-                   ("postScript", getattr(task_spec, "postscript", None))]
+                    problems.append(
+                        _("%(where)s: invalid property %(name)s: %(reason)s", where=where, name=name, reason=exc)
+                    )
+        scripts = [
+            ("script", getattr(task_spec, "script", None)),
+            ("preScript", getattr(task_spec, "prescript", None)),
+            ("postScript", getattr(task_spec, "postscript", None)),
+        ]
         for label, source in scripts:
             if source:
                 try:
@@ -222,22 +287,34 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                 try:
                     compile_script(expression, "eval")
                 except ScriptRefused as exc:
-                    problems.append(_("%(where)s: condition to '%(target)s': %(reason)s", where=where, target=target,
-                                      reason=exc))
+                    problems.append(
+                        _("%(where)s: condition to '%(target)s': %(reason)s", where=where, target=target, reason=exc)
+                    )
         event_definition = getattr(task_spec, "event_definition", None)
         for definition in getattr(event_definition, "event_definitions", [event_definition]):
             if isinstance(definition, TimerEventDefinition):
                 if ISO_LITERAL.match((definition.expression or "").strip()):
-                    problems.append(_("%(where)s: timer expression %(expression)s is an ISO 8601 literal, but timer "
-                                      "expressions are Python: quote it (\"%(literal)s\")", where=where,
-                                      expression=_quoted(definition.expression), literal=definition.expression.strip()))
+                    problems.append(
+                        _(
+                            "%(where)s: timer expression %(expression)s is an ISO 8601 literal, but timer "
+                            'expressions are Python: quote it ("%(literal)s")',
+                            where=where,
+                            expression=_quoted(definition.expression),
+                            literal=definition.expression.strip(),
+                        )
+                    )
                     continue
                 try:
                     compile_script(definition.expression, "eval")
                 except ScriptRefused as exc:
-                    problems.append(_("%(where)s: timer expression %(expression)s (quote ISO literals, e.g. "
-                                      "\"PT1H\"): %(reason)s", where=where, expression=_quoted(definition.expression),
-                                      reason=exc))
+                    problems.append(
+                        _(
+                            '%(where)s: timer expression %(expression)s (quote ISO literals, e.g. "PT1H"): %(reason)s',
+                            where=where,
+                            expression=_quoted(definition.expression),
+                            reason=exc,
+                        )
+                    )
     return problems + _process_property_problems(spec, file_name) + _portal_text_problems(spec, file_name)
 
 
@@ -254,21 +331,33 @@ def _process_property_problems(spec, file_name: str) -> list[str]:
         properties = (task_spec.extensions or {}).get("properties", {})
         given = {name: properties[name] for name in process_facts.PROCESS_PROPERTIES if name in properties}
         if given and id(task_spec) not in starts:
-            problems.append(_("%(where)s: %(names)s belong on the process's start event", where=where,
-                              names=", ".join(given)))
+            problems.append(
+                _("%(where)s: %(names)s belong on the process's start event", where=where, names=", ".join(given))
+            )
             continue
         for name, value in given.items():
             other = first_seen.setdefault(name, (bpmn_id, value))
             if other[1] != value:
-                problems.append(_("%(where)s: %(name)s differs from that of start event '%(other)s'", where=where,
-                                  name=name, other=other[0]))
+                problems.append(
+                    _(
+                        "%(where)s: %(name)s differs from that of start event '%(other)s'",
+                        where=where,
+                        name=name,
+                        other=other[0],
+                    )
+                )
             problem = _process_property_problem(name, value, where)
             if problem:
                 problems.append(problem)
         if process_facts.ENTERPRISE_REGISTRATION in given and process_facts.ENTERPRISE_FIELD not in properties:
-            problems.append(_("%(where)s: %(name)s needs %(field)s, the start field of the code of the enterprise it "
-                              "registers", where=where, name=process_facts.ENTERPRISE_REGISTRATION,
-                              field=process_facts.ENTERPRISE_FIELD))
+            problems.append(
+                _(
+                    "%(where)s: %(name)s needs %(field)s, the start field of the code of the enterprise it registers",
+                    where=where,
+                    name=process_facts.ENTERPRISE_REGISTRATION,
+                    field=process_facts.ENTERPRISE_FIELD,
+                )
+            )
     return problems
 
 
@@ -287,8 +376,13 @@ def _portal_text_problems(spec, file_name: str) -> list[str]:
             if name not in properties:
                 continue
             if name == process_facts.PORTAL_OUTCOME and not is_end:
-                problems.append(_("%(where)s: %(name)s belongs on an end event (how a case that ends there ended)",
-                                  where=where, name=name))
+                problems.append(
+                    _(
+                        "%(where)s: %(name)s belongs on an end event (how a case that ends there ended)",
+                        where=where,
+                        name=name,
+                    )
+                )
                 continue
             if name != process_facts.PORTAL_OUTCOME and not getattr(task_spec, "manual", False):
                 problems.append(_("%(where)s: %(name)s belongs on a user or manual task", where=where, name=name))
@@ -296,39 +390,80 @@ def _portal_text_problems(spec, file_name: str) -> list[str]:
             value = properties[name].strip()
             reason = process_facts.title_template_problem(value) if value else _("it is empty")
             if reason:
-                problems.append(_("%(where)s: %(name)s %(title)s cannot be used: %(reason)s", where=where, name=name,
-                                  title=_quoted(properties[name]), reason=reason))
+                problems.append(
+                    _(
+                        "%(where)s: %(name)s %(title)s cannot be used: %(reason)s",
+                        where=where,
+                        name=name,
+                        title=_quoted(properties[name]),
+                        reason=reason,
+                    )
+                )
     return problems
 
 
 def _process_property_problem(name: str, value: str, where: str) -> str | None:
     """What is wrong with one process property's value (one line, naming `where`), or None."""
     if name == process_facts.CASE_NUMBER_PREFIX and not process_facts.PREFIX_PATTERN.fullmatch(value):
-        return _("%(where)s: %(name)s '%(value)s' must be 1 to 10 capital letters (A-Z)", where=where, name=name,
-                 value=value[:40])
+        return _(
+            "%(where)s: %(name)s '%(value)s' must be 1 to 10 capital letters (A-Z)",
+            where=where,
+            name=name,
+            value=value[:40],
+        )
     if name == process_facts.CASE_TITLE:
         reason = process_facts.title_template_problem(value.strip()) if value.strip() else _("it is empty")
-        return _("%(where)s: %(name)s %(title)s cannot be used: %(reason)s", where=where, name=name,
-                 title=_quoted(value), reason=reason) if reason else None
+        return (
+            _(
+                "%(where)s: %(name)s %(title)s cannot be used: %(reason)s",
+                where=where,
+                name=name,
+                title=_quoted(value),
+                reason=reason,
+            )
+            if reason
+            else None
+        )
     if name == process_facts.STARTABLE_BY:
         roles = process_facts.split_roles(value)
         if not roles or not all(process_facts.ROLE_PATTERN.fullmatch(role) for role in roles):
-            return _("%(where)s: %(name)s '%(value)s' must list role names, separated by commas", where=where,
-                     name=name, value=value[:80])
+            return _(
+                "%(where)s: %(name)s '%(value)s' must list role names, separated by commas",
+                where=where,
+                name=name,
+                value=value[:80],
+            )
     if name == process_facts.PORTAL_APPLICATION and value not in process_facts.BOOLEANS:
-        return _("%(where)s: %(name)s must be \"true\" or \"false\", not '%(value)s'", where=where, name=name,
-                 value=value[:40])
-    if name == process_facts.ENTERPRISE_FIELD and not (process_facts.FIELD_PATTERN.fullmatch(value)
-                                                       and value != "title"):
-        return _("%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
-                 "not title, which names the case)", where=where, name=name, value=value[:80])
-    if name == process_facts.ENTERPRISE_REGISTRATION and not (process_facts.FIELD_PATTERN.fullmatch(value)
-                                                                and value != "title"):
-        return _("%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
-                 "not title, which names the case)", where=where, name=name, value=value[:80])
+        return _(
+            '%(where)s: %(name)s must be "true" or "false", not \'%(value)s\'', where=where, name=name, value=value[:40]
+        )
+    if name == process_facts.ENTERPRISE_FIELD and not (
+        process_facts.FIELD_PATTERN.fullmatch(value) and value != "title"
+    ):
+        return _(
+            "%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
+            "not title, which names the case)",
+            where=where,
+            name=name,
+            value=value[:80],
+        )
+    if name == process_facts.ENTERPRISE_REGISTRATION and not (
+        process_facts.FIELD_PATTERN.fullmatch(value) and value != "title"
+    ):
+        return _(
+            "%(where)s: %(name)s '%(value)s' must name a start field (letters, digits and _, a letter first; "
+            "not title, which names the case)",
+            where=where,
+            name=name,
+            value=value[:80],
+        )
     if name == process_facts.CASE_ORG_UNIT and value not in process_facts.CASE_ORG_UNITS:
-        return _("%(where)s: %(name)s must be \"enterprise\" or \"starter\", not '%(value)s'", where=where, name=name,
-                 value=value[:40])
+        return _(
+            '%(where)s: %(name)s must be "enterprise" or "starter", not \'%(value)s\'',
+            where=where,
+            name=name,
+            value=value[:40],
+        )
     if name == process_facts.CASE_PRIORITY:
         try:
             compile_script(value.strip(), "eval")
@@ -381,16 +516,21 @@ def _read_json(key: str, content: bytes) -> tuple[str, object]:
     try:
         return text, json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
-        raise DeployRefused([_("%(where)s: not valid JSON: %(reason)s", where=f"{key}:{exc.lineno}:{exc.colno}",
-                               reason=exc.msg)]) from None
+        raise DeployRefused(
+            [_("%(where)s: not valid JSON: %(reason)s", where=f"{key}:{exc.lineno}:{exc.colno}", reason=exc.msg)]
+        ) from None
     except ValueError as exc:
         raise DeployRefused([_("%(where)s: %(problem)s", where=key, problem=exc)]) from None
     except RecursionError:
         raise DeployRefused([_("%(name)s: nested too deeply", name=key)]) from None
 
 
-_MODEL_FIELDS = (("display_name", MAX_NAME_LENGTH), ("description", MAX_DESCRIPTION_LENGTH),
-                 ("primary_file_name", 255), ("primary_process_id", 100))
+_MODEL_FIELDS = (
+    ("display_name", MAX_NAME_LENGTH),
+    ("description", MAX_DESCRIPTION_LENGTH),
+    ("primary_file_name", 255),
+    ("primary_process_id", 100),
+)
 
 
 def _package_models(sources: dict[str, bytes], problems: list) -> dict[str, _PackageModel]:
@@ -414,8 +554,9 @@ def _package_models(sources: dict[str, bytes], problems: list) -> dict[str, _Pac
                 problems.append(_("%(name)s: %(field)s must be a string", name=key, field=name))
                 bad = True
             elif given is not None and len(given.strip()) > limit:
-                problems.append(_("%(name)s: %(field)s is longer than %(max)d characters", name=key, field=name,
-                                  max=limit))
+                problems.append(
+                    _("%(name)s: %(field)s is longer than %(max)d characters", name=key, field=name, max=limit)
+                )
                 bad = True
             else:
                 fields[name] = (given or "").strip() or None
@@ -438,11 +579,24 @@ def _form_keys(key: str, given, problems: list) -> dict | None:
     if given is None:
         return {}
     if not isinstance(given, dict) or not all(
-            isinstance(name, str) and 0 < len(name) <= MAX_FORM_KEY_LENGTH and isinstance(file, str)
-            and file.endswith(".json") and "/" not in file and file != PACKAGE_MODEL for name, file in given.items()):
-        problems.append(_("%(name)s: %(field)s must be an object of old formKeys (at most %(max)d characters) and "
-                          "the .json files of the package's forms that take their place, e.g. {\"referral_review\": "
-                          "\"review-schema.json\"}", name=key, field=FORM_KEYS, max=MAX_FORM_KEY_LENGTH))
+        isinstance(name, str)
+        and 0 < len(name) <= MAX_FORM_KEY_LENGTH
+        and isinstance(file, str)
+        and file.endswith(".json")
+        and "/" not in file
+        and file != PACKAGE_MODEL
+        for name, file in given.items()
+    ):
+        problems.append(
+            _(
+                "%(name)s: %(field)s must be an object of old formKeys (at most %(max)d characters) and "
+                'the .json files of the package\'s forms that take their place, e.g. {"referral_review": '
+                '"review-schema.json"}',
+                name=key,
+                field=FORM_KEYS,
+                max=MAX_FORM_KEY_LENGTH,
+            )
+        )
         return None
     return dict(given)
 
@@ -457,22 +611,39 @@ def _primary_processes(models: dict[str, _PackageModel], parser, bpmn_keys, prob
         if model.primary_file_name:
             primary_key = f"{package}/{model.primary_file_name}" if package else model.primary_file_name
             if primary_key not in bpmn_keys:
-                problems.append(_("%(where)s: primary_file_name '%(file)s' is not among the package's .bpmn files",
-                                  where=where, file=model.primary_file_name))
+                problems.append(
+                    _(
+                        "%(where)s: primary_file_name '%(file)s' is not among the package's .bpmn files",
+                        where=where,
+                        file=model.primary_file_name,
+                    )
+                )
                 continue
             candidates = [pid for pid in candidates if parser.get_process_parser(pid).filename == primary_key]
         if model.primary_process_id:
             if model.primary_process_id not in candidates:
-                problems.append(_("%(where)s: primary_process_id '%(id)s' is no executable bpmn:process of the "
-                                  "package (found: %(found)s)", where=where, id=model.primary_process_id,
-                                  found=", ".join(candidates) or "-"))
+                problems.append(
+                    _(
+                        "%(where)s: primary_process_id '%(id)s' is no executable bpmn:process of the "
+                        "package (found: %(found)s)",
+                        where=where,
+                        id=model.primary_process_id,
+                        found=", ".join(candidates) or "-",
+                    )
+                )
                 continue
             primary[model.primary_process_id] = model
         elif len(candidates) == 1:
             primary[candidates[0]] = model
         elif candidates:
-            problems.append(_("%(where)s: the package holds several processes (%(found)s); name its own one in "
-                              "primary_process_id", where=where, found=", ".join(candidates)))
+            problems.append(
+                _(
+                    "%(where)s: the package holds several processes (%(found)s); name its own one in "
+                    "primary_process_id",
+                    where=where,
+                    found=", ".join(candidates),
+                )
+            )
     return primary
 
 
@@ -517,8 +688,8 @@ class _FormFiles:
         self.sources = sources
         self.stored = stored
         self.schema_check = schema_check
-        self.values = {}       # source key -> (source, parsed value), or None when it cannot be used
-        self.checked = set()   # (schema key, ui key) pairs checked as a form
+        self.values = {}  # source key -> (source, parsed value), or None when it cannot be used
+        self.checked = set()  # (schema key, ui key) pairs checked as a form
 
     def find(self, name: str, task_file: str, process_id: str) -> _Source | None:
         """The file `name` as a task of `task_file` means it: in its package, outside packages, in the stored version."""
@@ -539,9 +710,13 @@ class _FormFiles:
                 content = self.sources[source.key] if source.kept_from is None else source.text.encode("utf-8")
                 source.text, value = _read_json(source.key, content)
                 if not isinstance(value, dict):
-                    raise DeployRefused([_("%(name)s: a form's JSON Schema must be a JSON object", name=source.key)
-                                         if prop == FORM_SCHEMA else
-                                         _("%(name)s: a ui schema must be a JSON object", name=source.key)])
+                    raise DeployRefused(
+                        [
+                            _("%(name)s: a form's JSON Schema must be a JSON object", name=source.key)
+                            if prop == FORM_SCHEMA
+                            else _("%(name)s: a ui schema must be a JSON object", name=source.key)
+                        ]
+                    )
                 self.values[source.key] = (source, value)
             except DeployRefused as exc:
                 problems.extend(_("%(where)s: %(problem)s", where=where, problem=problem) for problem in exc.problems)
@@ -568,8 +743,15 @@ class _FormFiles:
                     continue
                 source = self.find(name, task_file, process_id)
                 if source is None:
-                    problems.append(_("%(where)s: %(property)s names %(file)s, which is neither among the files "
-                                      "given nor in the deployed version", where=where, property=prop, file=name))
+                    problems.append(
+                        _(
+                            "%(where)s: %(property)s names %(file)s, which is neither among the files "
+                            "given nor in the deployed version",
+                            where=where,
+                            property=prop,
+                            file=name,
+                        )
+                    )
                     values.append((None, False))
                     continue
                 value = self.value(source, where, problems, prop)
@@ -582,8 +764,10 @@ class _FormFiles:
             pair = (schema_source.key, ui_source.key if ui_source else None)
             if pair not in self.checked:
                 self.checked.add(pair)
-                problems.extend(_("%(where)s: %(problem)s", where=where, problem=line)
-                                for line in self.schema_check(schema_source.key, schema, ui_schema))
+                problems.extend(
+                    _("%(where)s: %(problem)s", where=where, problem=line)
+                    for line in self.schema_check(schema_source.key, schema, ui_schema)
+                )
         return used
 
     def of_form_keys(self, model: "_PackageModel", process_id: str, problems: list) -> list[_Source]:
@@ -595,8 +779,13 @@ class _FormFiles:
             where = f"{model.source.key}#/{FORM_KEYS}/{form_key}"
             source = self.find(name, model.source.key, process_id)
             if source is None:
-                problems.append(_("%(where)s: %(file)s is neither among the files given nor in the deployed version",
-                                  where=where, file=name))
+                problems.append(
+                    _(
+                        "%(where)s: %(file)s is neither among the files given nor in the deployed version",
+                        where=where,
+                        file=name,
+                    )
+                )
                 continue
             schema = self.value(source, where, problems, FORM_SCHEMA)
             if schema is None:
@@ -611,8 +800,10 @@ class _FormFiles:
             pair = (source.key, ui_source.key if ui_source else None)
             if self.schema_check is not None and pair not in self.checked:
                 self.checked.add(pair)
-                problems.extend(_("%(where)s: %(problem)s", where=where, problem=line)
-                                for line in self.schema_check(source.key, schema, ui_schema))
+                problems.extend(
+                    _("%(where)s: %(problem)s", where=where, problem=line)
+                    for line in self.schema_check(source.key, schema, ui_schema)
+                )
         return used
 
 
@@ -620,15 +811,23 @@ def _process_name(process_parser, root, model: _PackageModel | None) -> str:
     """The process's name, else its pool's (participant's), else the package's display_name, else its id."""
     name = process_parser.node.get("name")
     if not name and root is not None:
-        name = next((p.get("name") for p in root.iter(f"{{{BPMN_NS}}}participant")
-                     if p.get("processRef") == process_parser.bpmn_id and p.get("name")), None)
+        name = next(
+            (
+                p.get("name")
+                for p in root.iter(f"{{{BPMN_NS}}}participant")
+                if p.get("processRef") == process_parser.bpmn_id and p.get("name")
+            ),
+            None,
+        )
     return name or (model.display_name if model else None) or process_parser.bpmn_id
 
 
 def _used_sources(parser, process_id: str, subprocess_specs: dict, loaded: dict) -> list[_Source]:
     """The BPMN and DMN files a process uses: its own file, the files of the processes it calls and their decisions."""
     own = parser.get_process_parser(process_id)
-    process_parsers = [own] + [parser.process_parsers[name] for name in subprocess_specs if name in parser.process_parsers]
+    process_parsers = [own] + [
+        parser.process_parsers[name] for name in subprocess_specs if name in parser.process_parsers
+    ]
     keys = {}  # in order, once each
     for process_parser in process_parsers:
         keys[process_parser.filename] = True
@@ -645,8 +844,15 @@ def _version_files(process_id: str, used: list[_Source], problems: list) -> dict
     for source in used:
         other = files.setdefault(source.name, source)
         if other is not source and other.text != source.text:
-            problems.append(_("%(process)s uses two different files named %(name)s (%(first)s and %(second)s); "
-                              "rename one", process=process_id, name=source.name, first=other.key, second=source.key))
+            problems.append(
+                _(
+                    "%(process)s uses two different files named %(name)s (%(first)s and %(second)s); rename one",
+                    process=process_id,
+                    name=source.name,
+                    first=other.key,
+                    second=source.key,
+                )
+            )
     return files
 
 
@@ -657,8 +863,12 @@ def _sha256(spec_json: str, own: _Source, files: dict[str, _Source]) -> str:
     return hashlib.sha256((spec_json + "\n" + own.text + others).encode("utf-8")).hexdigest()
 
 
-def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: StoredFiles | None = None,
-                  schema_check: SchemaCheck | None = None) -> list[ParsedProcess]:
+def parse_sources(
+    sources: dict[str, bytes],
+    form_keys: set[str],
+    stored: StoredFiles | None = None,
+    schema_check: SchemaCheck | None = None,
+) -> list[ParsedProcess]:
     """Parse named BPMN, DMN and JSON sources; return every executable process or raise DeployRefused.
 
     `stored` gives the files of a process's newest stored version: what a process uses and was not given is
@@ -699,8 +909,13 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: Stored
         except ValidationException as exc:
             problems.append(_validation_problem(exc, name))
         except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            problems.append(_("%(name)s: cannot be parsed: %(reason)s", name=name,
-                              reason=f"{exc.__class__.__name__}: {_clean_message(str(exc))}"))
+            problems.append(
+                _(
+                    "%(name)s: cannot be parsed: %(reason)s",
+                    name=name,
+                    reason=f"{exc.__class__.__name__}: {_clean_message(str(exc))}",
+                )
+            )
     models = _package_models(sources, problems)
     if problems:
         raise DeployRefused(problems)
@@ -729,12 +944,14 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: Stored
             problems.append(_validation_problem(exc, file_name))
             continue
         except (SpiffWorkflowException, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
-            problems.append(f"{_where(file_name, process_id, 'bpmn:process')}: {exc.__class__.__name__}: "
-                            f"{_clean_message(str(exc))}")
+            problems.append(
+                f"{_where(file_name, process_id, 'bpmn:process')}: {exc.__class__.__name__}: {_clean_message(str(exc))}"
+            )
             continue
         spec_files = [(spec, file_name)] + [
             (sub, parser.get_process_parser(name).filename if name in parser.process_parsers else file_name)
-            for name, sub in subprocess_specs.items()]
+            for name, sub in subprocess_specs.items()
+        ]
         task_problems = []
         for task_spec, task_file in spec_files:
             task_problems += _task_problems(task_spec, task_file, form_keys)
@@ -751,28 +968,46 @@ def parse_sources(sources: dict[str, bytes], form_keys: set[str], stored: Stored
         files = _version_files(process_id, used, problems)
         name = _process_name(process_parser, roots.get(file_name), model)
         if len(process_id) > MAX_PROCESS_ID_LENGTH:
-            problems.append(_("%(where)s: the id is longer than %(max)d characters",
-                              where=_where(file_name, process_id[:80], "bpmn:process"), max=MAX_PROCESS_ID_LENGTH))
+            problems.append(
+                _(
+                    "%(where)s: the id is longer than %(max)d characters",
+                    where=_where(file_name, process_id[:80], "bpmn:process"),
+                    max=MAX_PROCESS_ID_LENGTH,
+                )
+            )
         if len(name) > MAX_NAME_LENGTH:
-            problems.append(_("%(where)s: the name is longer than %(max)d characters",
-                              where=_where(file_name, process_id, "bpmn:process"), max=MAX_NAME_LENGTH))
+            problems.append(
+                _(
+                    "%(where)s: the name is longer than %(max)d characters",
+                    where=_where(file_name, process_id, "bpmn:process"),
+                    max=MAX_NAME_LENGTH,
+                )
+            )
         for process_spec in (spec, *subprocess_specs.values()):
             process_spec.file = bare_name(process_spec.file or "")  # which folder it came from is no part of it
         spec_json = dump_specs(spec, subprocess_specs)
-        lanes = sorted({ts.lane for s in [spec, *subprocess_specs.values()] for ts in s.task_specs.values()
-                        if getattr(ts, "lane", None)})
+        lanes = sorted(
+            {
+                ts.lane
+                for s in [spec, *subprocess_specs.values()]
+                for ts in s.task_specs.values()
+                if getattr(ts, "lane", None)
+            }
+        )
         own = loaded[file_name]
-        parsed.append(ParsedProcess(
-            process_id=process_id,
-            name=name,
-            source_file=own.name,
-            files={stored_name: source.text for stored_name, source in files.items()},
-            spec_json=spec_json,
-            sha256=_sha256(spec_json, own, files),
-            lanes=lanes,
-            description=model.description if model else None,
-            kept=sorted({(source.name, *source.kept_from) for source in files.values() if source.kept_from}),
-        ))
+        parsed.append(
+            ParsedProcess(
+                process_id=process_id,
+                name=name,
+                source_file=own.name,
+                files={stored_name: source.text for stored_name, source in files.items()},
+                spec_json=spec_json,
+                sha256=_sha256(spec_json, own, files),
+                lanes=lanes,
+                description=model.description if model else None,
+                kept=sorted({(source.name, *source.kept_from) for source in files.values() if source.kept_from}),
+            )
+        )
     if problems:
         raise DeployRefused(list(dict.fromkeys(problems)))
     return parsed

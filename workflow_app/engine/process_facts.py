@@ -4,6 +4,7 @@ A process's label, case-number prefix, case title, who may start it, whether ent
 portal and which start field names the enterprise are read from the spiffworkflow:properties of the process's
 start event and its name, never from Python keyed by the process id. Deploying checks them (engine.parsing).
 """
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,12 +27,20 @@ ENTERPRISE_FIELD = "enterpriseField"
 CASE_ORG_UNIT = "caseOrgUnit"
 ENTERPRISE_REGISTRATION = "enterpriseRegistration"
 CASE_PRIORITY = "casePriority"
-PROCESS_PROPERTIES = (CASE_NUMBER_PREFIX, CASE_TITLE, STARTABLE_BY, PORTAL_APPLICATION, ENTERPRISE_FIELD, CASE_ORG_UNIT,
-                      ENTERPRISE_REGISTRATION, CASE_PRIORITY)
+PROCESS_PROPERTIES = (
+    CASE_NUMBER_PREFIX,
+    CASE_TITLE,
+    STARTABLE_BY,
+    PORTAL_APPLICATION,
+    ENTERPRISE_FIELD,
+    CASE_ORG_UNIT,
+    ENTERPRISE_REGISTRATION,
+    CASE_PRIORITY,
+)
 CASE_PRIORITIES = ("normal", "urgent")  # what casePriority may give (cases.models.PRIORITIES)
 
 # what the portal tells the enterprise (portal.queries), text templates over the case's data like caseTitle:
-PORTAL_TODO = "portalTodo"        # on a human task of the enterprise's lane: what the enterprise is asked to do
+PORTAL_TODO = "portalTodo"  # on a human task of the enterprise's lane: what the enterprise is asked to do
 PORTAL_WAITING = "portalWaiting"  # on a staff task: what the enterprise waits for while it is open
 PORTAL_OUTCOME = "portalOutcome"  # on an end event: how a case that ended there ended
 PORTAL_TASK_PROPERTIES = (PORTAL_TODO, PORTAL_WAITING)
@@ -51,14 +60,44 @@ TITLE_FILTERS = {"default", "d", "trim", "truncate", "upper", "lower", "string",
 TITLE_TESTS = {"defined", "undefined", "none", "number", "string"}
 # what a title template may hold: values, {% if %}, comparisons, the filters above. No loops, calls or
 # arithmetic: a title is rendered at every start, and "x" * 10**9 would be one
-_TITLE_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem,
-                nodes.Const, nodes.Filter, nodes.Test, nodes.If, nodes.CondExpr, nodes.Compare, nodes.Operand,
-                nodes.And, nodes.Or, nodes.Not, nodes.Concat, nodes.Keyword, nodes.Slice)
-_STATEMENTS = {nodes.For: "{% for %}", nodes.Macro: "{% macro %}", nodes.CallBlock: "{% call %}",
-               nodes.FilterBlock: "{% filter %}", nodes.Assign: "{% set %}", nodes.AssignBlock: "{% set %}",
-               nodes.Include: "{% include %}", nodes.Import: "{% import %}", nodes.FromImport: "{% from %}",
-               nodes.Extends: "{% extends %}", nodes.Block: "{% block %}", nodes.With: "{% with %}",
-               nodes.Call: _l("a call"), nodes.BinExpr: _l("arithmetic"), nodes.UnaryExpr: _l("arithmetic")}
+_TITLE_NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Const,
+    nodes.Filter,
+    nodes.Test,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Concat,
+    nodes.Keyword,
+    nodes.Slice,
+)
+_STATEMENTS = {
+    nodes.For: "{% for %}",
+    nodes.Macro: "{% macro %}",
+    nodes.CallBlock: "{% call %}",
+    nodes.FilterBlock: "{% filter %}",
+    nodes.Assign: "{% set %}",
+    nodes.AssignBlock: "{% set %}",
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from %}",
+    nodes.Extends: "{% extends %}",
+    nodes.Block: "{% block %}",
+    nodes.With: "{% with %}",
+    nodes.Call: _l("a call"),
+    nodes.BinExpr: _l("arithmetic"),
+    nodes.UnaryExpr: _l("arithmetic"),
+}
 
 
 def _yuan(fen) -> str:
@@ -84,11 +123,14 @@ def title_template_problem(source: str) -> str | None:
     for node in tree.find_all(nodes.Node):
         if not isinstance(node, _TITLE_NODES):
             what = next((label for kind, label in _STATEMENTS.items() if isinstance(node, kind)), type(node).__name__)
-            return _("%(what)s is not allowed (a text template holds values, {%% if %%}, comparisons and filters)",
-                     what=str(what))
+            return _(
+                "%(what)s is not allowed (a text template holds values, {%% if %%}, comparisons and filters)",
+                what=str(what),
+            )
         if isinstance(node, nodes.Filter) and node.name not in TITLE_FILTERS:
-            return _("unknown filter '%(name)s' (known: %(known)s)", name=node.name,
-                     known=", ".join(sorted(TITLE_FILTERS)))
+            return _(
+                "unknown filter '%(name)s' (known: %(known)s)", name=node.name, known=", ".join(sorted(TITLE_FILTERS))
+            )
         if isinstance(node, nodes.Test) and node.name not in TITLE_TESTS:
             return _("unknown test '%(name)s' (known: %(known)s)", name=node.name, known=", ".join(sorted(TITLE_TESTS)))
     return None
@@ -129,16 +171,16 @@ class ProcessFacts:
     """What a process version is, from its model (see the module's docstring)."""
 
     process_id: str
-    label: str                    # the process's (or its participant's) name; its id when it has none
-    case_number_prefix: str       # caseNumberPrefix, else GENERIC_PREFIX
-    startable_by: frozenset       # roles: startableBy, else the start event's lane, else admins
-    portal_application: bool      # portalApplication="true": enterprises apply for it in the portal
+    label: str  # the process's (or its participant's) name; its id when it has none
+    case_number_prefix: str  # caseNumberPrefix, else GENERIC_PREFIX
+    startable_by: frozenset  # roles: startableBy, else the start event's lane, else admins
+    portal_application: bool  # portalApplication="true": enterprises apply for it in the portal
     enterprise_field: str | None  # the start field holding the enterprise's USCC (enterpriseField)
-    case_org_unit: str            # caseOrgUnit: where a case with an enterprise starts (CASE_ORG_UNITS)
-    start_form_key: str | None    # the start event's formKey
-    description: str | None       # what starting (applying) does: the start event's documentation, else the
-                                  # package's description (process_model.json)
-    case_title: object = None     # caseTitle, compiled (a jinja2 Template), or None
+    case_org_unit: str  # caseOrgUnit: where a case with an enterprise starts (CASE_ORG_UNITS)
+    start_form_key: str | None  # the start event's formKey
+    description: str | None  # what starting (applying) does: the start event's documentation, else the
+    # package's description (process_model.json)
+    case_title: object = None  # caseTitle, compiled (a jinja2 Template), or None
     # the start field (an object: name, county) describing an enterprise to register when the enterpriseField's
     # code is not on the register yet (enterpriseRegistration); None: such a start is refused
     enterprise_registration: str | None = None
@@ -170,8 +212,9 @@ class ProcessFacts:
 
 def start_events(spec) -> list:
     """The start events of a process spec, by BPMN id."""
-    return sorted((ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent"),
-                  key=lambda ts: ts.bpmn_id or "")
+    return sorted(
+        (ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent"), key=lambda ts: ts.bpmn_id or ""
+    )
 
 
 def start_properties(spec) -> dict[str, str]:
@@ -200,8 +243,10 @@ def read_facts(spec, process_id: str, name: str | None, description: str | None 
         enterprise_field=properties.get(ENTERPRISE_FIELD) or None,
         case_org_unit=properties.get(CASE_ORG_UNIT) or "enterprise",
         start_form_key=properties.get("formKey") or None,
-        description=next(((ts.documentation or "").strip() for ts in starts if (ts.documentation or "").strip()),
-                         (description or "").strip() or None),
+        description=next(
+            ((ts.documentation or "").strip() for ts in starts if (ts.documentation or "").strip()),
+            (description or "").strip() or None,
+        ),
         case_title=TITLE_ENVIRONMENT.from_string(title) if title and title_template_problem(title) is None else None,
         enterprise_registration=properties.get(ENTERPRISE_REGISTRATION) or None,
         case_priority=(properties.get(CASE_PRIORITY) or "").strip() or None,

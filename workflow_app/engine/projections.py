@@ -1,4 +1,5 @@
 """Keep the task, timer and instance rows in step with the workflow state."""
+
 import json
 from contextlib import contextmanager
 from uuid import UUID
@@ -40,8 +41,12 @@ def ready_human_tasks(workflow):
 
 def ready_human_task_ids(workflow) -> set[str]:
     """The ids of the human tasks a workflow waits on, from its task maps (cheaper than walking the task tree)."""
-    return {str(task.id) for wf in (workflow, *workflow.subprocesses.values()) for task in wf.tasks.values()
-            if task.state == TaskState.READY and task.task_spec.manual}
+    return {
+        str(task.id)
+        for wf in (workflow, *workflow.subprocesses.values())
+        for task in wf.tasks.values()
+        if task.state == TaskState.READY and task.task_spec.manual
+    }
 
 
 def waiting_timers(workflow) -> dict[str, tuple]:
@@ -60,8 +65,10 @@ def waiting_timers(workflow) -> dict[str, tuple]:
 
 def _evaluator(spiff_task):
     """Return a function that evaluates a property's expression on the task's data (as it opens or completes)."""
+
     def evaluate(expression):
         return spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
+
     return evaluate
 
 
@@ -75,8 +82,14 @@ def _task_org_unit_id(instance: ProcessInstance, spiff_task, properties: dict, n
         if unit is not None:
             return unit.id
         # a model or data error must not stop the case: the task goes to orgUnit's queue, where supervisors see it
-        record_audit(instance, "org_unit_unresolved", None, now, spiff_task.task_spec.bpmn_id,
-                     data={"field": field, "value": str(code)[:100] if code is not None else None})
+        record_audit(
+            instance,
+            "org_unit_unresolved",
+            None,
+            now,
+            spiff_task.task_spec.bpmn_id,
+            data={"field": field, "value": str(code)[:100] if code is not None else None},
+        )
     wanted = properties.get("orgUnit")
     if not wanted:
         return instance.org_unit_id
@@ -92,13 +105,25 @@ def _assignee_id(instance, spiff_task, properties, now):
     try:
         username = spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
     except Exception as exc:  # a model error must not stop the case: the task goes to the queue
-        record_audit(instance, "assignee_unresolved", None, now, spiff_task.task_spec.bpmn_id,
-                     data={"expression": expression, "error": str(exc)[:300]})
+        record_audit(
+            instance,
+            "assignee_unresolved",
+            None,
+            now,
+            spiff_task.task_spec.bpmn_id,
+            data={"expression": expression, "error": str(exc)[:300]},
+        )
         return None
     user = find_user(str(username)) if username else None
     if username and (user is None or not user.active):
-        record_audit(instance, "assignee_unresolved", None, now, spiff_task.task_spec.bpmn_id,
-                     data={"expression": expression, "user": str(username)})
+        record_audit(
+            instance,
+            "assignee_unresolved",
+            None,
+            now,
+            spiff_task.task_spec.bpmn_id,
+            data={"expression": expression, "user": str(username)},
+        )
         return None
     return user.id if user else None
 
@@ -136,8 +161,15 @@ def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=Non
 
     Returns the row; inside an engine operation, it may still be completed until the operation ends.
     """
-    row = {"instance_id": instance.id, "actor_id": actor_id, "kind": kind, "task_bpmn_id": task_bpmn_id,
-           "task_name": task_name, "data": data, "at": now}
+    row = {
+        "instance_id": instance.id,
+        "actor_id": actor_id,
+        "kind": kind,
+        "task_bpmn_id": task_bpmn_id,
+        "task_name": task_name,
+        "data": data,
+        "at": now,
+    }
     batch = db.session.info.get(_AUDIT_BATCH)
     if batch is None:
         _write_audit([row])
@@ -190,8 +222,9 @@ def changed_variables(spiff_task) -> dict:
     before = spiff_task.parent.data if spiff_task.parent is not None else {}
     after = spiff_task.data
     changes = {}
-    changed = {name: _history_value(value) for name, value in after.items()
-               if name not in before or before[name] != value}
+    changed = {
+        name: _history_value(value) for name, value in after.items() if name not in before or before[name] != value
+    }
     if changed:
         changes["changed"] = changed
     removed = [name for name in before if name not in after]
@@ -221,17 +254,26 @@ def automatic_step(spiff_task) -> tuple[str, dict] | None:
     if isinstance(task_spec, ScriptTask):
         return "script_run", {}
     if isinstance(task_spec, BusinessRuleTaskMixin):
-        names = dict.fromkeys((output.name or output.label or "").split(".")[0]
-                              for output in task_spec.dmnEngine.decision_table.outputs)
-        return "decision_made", {"outputs": {name: _history_value(spiff_task.data[name]) for name in names
-                                             if name in spiff_task.data}}
+        names = dict.fromkeys(
+            (output.name or output.label or "").split(".")[0] for output in task_spec.dmnEngine.decision_table.outputs
+        )
+        return "decision_made", {
+            "outputs": {name: _history_value(spiff_task.data[name]) for name in names if name in spiff_task.data}
+        }
     if isinstance(task_spec, (ExclusiveGateway, InclusiveGateway)):
         if len(task_spec.outputs) < 2:
             return None
         conditions = {name: condition.args[0] for condition, name in task_spec.cond_task_specs if condition is not None}
-        return "branch_taken", {"to": [
-            {"step": child.task_spec.bpmn_id, "name": child.task_spec.bpmn_name or child.task_spec.bpmn_id,
-             "condition": conditions.get(child.task_spec.name)} for child in spiff_task.children]}
+        return "branch_taken", {
+            "to": [
+                {
+                    "step": child.task_spec.bpmn_id,
+                    "name": child.task_spec.bpmn_name or child.task_spec.bpmn_id,
+                    "condition": conditions.get(child.task_spec.name),
+                }
+                for child in spiff_task.children
+            ]
+        }
     if isinstance(task_spec, CatchingEvent) and not isinstance(task_spec, EventBasedGateway):
         return _caught_event(task_spec)
     return None
@@ -251,8 +293,12 @@ def record_automatic_steps(instance, spiff_tasks, now, delivered: dict | None = 
         data.update(changed_variables(spiff_task))
         task_spec = spiff_task.task_spec
         name = task_spec.bpmn_name or task_spec.bpmn_id
-        if (kind == "message_received" and delivered is not None and delivered["task_bpmn_id"] is None
-                and delivered["data"]["name"] == data["name"]):
+        if (
+            kind == "message_received"
+            and delivered is not None
+            and delivered["task_bpmn_id"] is None
+            and delivered["data"]["name"] == data["name"]
+        ):
             data.pop("name")
             delivered.update(task_bpmn_id=task_spec.bpmn_id, task_name=name, data={**delivered["data"], **data})
             delivered = None
@@ -272,8 +318,9 @@ def _follow_case_org_unit(instance, ready, actor_id, now):
         return
 
 
-def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, completed_spiff_id=None,
-                     open_rows=None, has_timers=True):
+def sync_projections(
+    instance: ProcessInstance, workflow, now, actor_id=None, completed_spiff_id=None, open_rows=None, has_timers=True
+):
     """Bring task rows, timer rows and the instance's current step up to date.
 
     The caller sends `projections_synced` once the step's status change (if any) is made too.
@@ -298,25 +345,44 @@ def sync_projections(instance: ProcessInstance, workflow, now, actor_id=None, co
             row.completed_by_id = actor_id
         if row.state == "cancelled":
             record_audit(instance, "task_cancelled", None, now, row.bpmn_id, row.name)
-        task_closed.send(instance, task=row, now=now, actor_id=actor_id,
-                         properties=task_properties(spiff_task) if spiff_task is not None else {},
-                         evaluate=_evaluator(spiff_task) if finished else None)
+        task_closed.send(
+            instance,
+            task=row,
+            now=now,
+            actor_id=actor_id,
+            properties=task_properties(spiff_task) if spiff_task is not None else {},
+            evaluate=_evaluator(spiff_task) if finished else None,
+        )
 
     for spiff_id, spiff_task in ready_by_id.items():
         if spiff_id in open_rows:
             continue
         properties = task_properties(spiff_task)
         row = Task(
-            instance_id=instance.id, spiff_task_id=spiff_id, bpmn_id=spiff_task.task_spec.bpmn_id,
+            instance_id=instance.id,
+            spiff_task_id=spiff_id,
+            bpmn_id=spiff_task.task_spec.bpmn_id,
             name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
-            role=spiff_task.task_spec.lane, org_unit_id=_task_org_unit_id(instance, spiff_task, properties, now),
-            form_key=properties.get("formKey"), sla=properties.get("sla"), sla_urgent=properties.get("slaUrgent"),
-            assignee_id=_assignee_id(instance, spiff_task, properties, now), state="open", created_at=now)
+            role=spiff_task.task_spec.lane,
+            org_unit_id=_task_org_unit_id(instance, spiff_task, properties, now),
+            form_key=properties.get("formKey"),
+            sla=properties.get("sla"),
+            sla_urgent=properties.get("slaUrgent"),
+            assignee_id=_assignee_id(instance, spiff_task, properties, now),
+            state="open",
+            created_at=now,
+        )
         db.session.add(row)
         _written(instance.id)[0].append(row)
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
-        task_opened.send(instance, task=row, workflow_data=spiff_task.data, properties=properties, now=now,
-                         evaluate=_evaluator(spiff_task))
+        task_opened.send(
+            instance,
+            task=row,
+            workflow_data=spiff_task.data,
+            properties=properties,
+            now=now,
+            evaluate=_evaluator(spiff_task),
+        )
 
     instance.current_step = _step_names(ready)
     if has_timers:
@@ -335,8 +401,9 @@ def _step_names(ready) -> str | None:
 
 def _sync_timers(instance, workflow):
     timers = waiting_timers(workflow)
-    existing = {row.spiff_task_id: row for row in db.session.scalars(
-        sa.select(Timer).where(Timer.instance_id == instance.id))}
+    existing = {
+        row.spiff_task_id: row for row in db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance.id))
+    }
     for spiff_id, row in existing.items():
         if spiff_id not in timers:
             db.session.delete(row)

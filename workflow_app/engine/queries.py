@@ -1,4 +1,5 @@
 """Reads of process versions, instances, tasks, timers and audit events."""
+
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,17 +42,25 @@ def latest_version(process_id: str) -> DeployedVersion | None:
 def newest_stored_version(process_id: str) -> ProcessVersion | None:
     """The newest version of a process as stored now (what deploying compares with)."""
     return db.session.scalar(
-        sa.select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-        .order_by(ProcessVersion.version.desc()).limit(1))
+        sa.select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
 
 
-_newest = (sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
-           .group_by(ProcessVersion.process_id).subquery())
+_newest = (
+    sa.select(ProcessVersion.process_id, sa.func.max(ProcessVersion.version).label("version"))
+    .group_by(ProcessVersion.process_id)
+    .subquery()
+)
 _LATEST_VERSIONS = (  # built once
     sa.select(*(getattr(ProcessVersion, name) for name in DeployedVersion.__dataclass_fields__))
-    .join(_newest, sa.and_(ProcessVersion.process_id == _newest.c.process_id,
-                           ProcessVersion.version == _newest.c.version))
-    .order_by(ProcessVersion.process_id))
+    .join(
+        _newest, sa.and_(ProcessVersion.process_id == _newest.c.process_id, ProcessVersion.version == _newest.c.version)
+    )
+    .order_by(ProcessVersion.process_id)
+)
 LATEST_KEPT = "latest_versions"  # its name in core.reference
 
 
@@ -66,8 +75,12 @@ DEPLOYED_KEPT = "deployed_process_ids"  # its name in core.reference
 
 def deployed_process_ids() -> list[str]:
     """The ids of the deployed processes, sorted (kept between requests)."""
-    return kept(DEPLOYED_KEPT, lambda: list(db.session.scalars(
-        sa.select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))))
+    return kept(
+        DEPLOYED_KEPT,
+        lambda: list(
+            db.session.scalars(sa.select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))
+        ),
+    )
 
 
 RETIRED_KEPT = "retired_process_ids"  # its name in core.reference
@@ -85,8 +98,10 @@ def is_retired(process_id: str) -> bool:
 
 def retired_message(process_id: str):
     """What a person who tries to start a retired process reads."""
-    return _l("%(process)s is retired: it takes no new cases (the cases already running go on to their end).",
-              process=process_label(process_id))
+    return _l(
+        "%(process)s is retired: it takes no new cases (the cases already running go on to their end).",
+        process=process_label(process_id),
+    )
 
 
 def startable_versions() -> list[DeployedVersion]:
@@ -104,6 +119,7 @@ def process_facts(version) -> ProcessFacts:
     facts = _facts_cache.get(version.sha256)
     if facts is None:
         from workflow_app.engine.serialization import load_specs
+
         spec = load_specs(version.sha256, lambda: version.spec_json)[0]
         description = db.session.scalar(sa.select(ProcessVersion.description).where(ProcessVersion.id == version.id))
         facts = _facts_cache[version.sha256] = read_facts(spec, version.process_id, version.name, description)
@@ -141,6 +157,7 @@ def _spec_json_of(sha256: str) -> str:
 def spec_form_files(spec_key: str, bpmn_id: str) -> tuple[str | None, str | None]:
     """(JSON Schema file, ui schema file) that the task or event `bpmn_id` of a version (by its sha256) names."""
     from workflow_app.engine.serialization import load_specs
+
     spec, subprocess_specs = load_specs(spec_key, lambda: _spec_json_of(spec_key))
     for process_spec in (spec, *subprocess_specs.values()):
         task_spec = process_spec.task_specs.get(bpmn_id)
@@ -155,6 +172,7 @@ def task_form_files(task_row: Task) -> tuple[str | None, str | None]:
     if task_row.form_key:  # a task has one form (deploy refuses both), and WTForms tasks need not load the spec
         return None, None
     from workflow_app.engine.serialization import load_specs
+
     instance = task_row.instance
     key = getattr(instance, "spec_key", None) or instance.process_version.sha256
     spec, subprocess_specs = load_specs(key, lambda: _spec_json_of(key))
@@ -170,6 +188,7 @@ def start_form_files(version) -> tuple[str | None, str | None]:
 
     `version` is a ProcessVersion or a DeployedVersion."""
     from workflow_app.engine.serialization import load_specs
+
     spec = load_specs(version.sha256, lambda: version.spec_json)[0]
     starts = (ts for ts in spec.task_specs.values() if type(ts).__name__ == "StartEvent")
     return next((files for files in map(_form_files, starts) if files[0]), (None, None))
@@ -183,21 +202,25 @@ def form_key_files(process_id: str, form_key: str) -> tuple[str, str, str | None
     """(sha256, schema file, ui schema file or None) of the JSON Schema form that the newest deployed version of a
     process puts in place of an old formKey (process_model.json's form_keys); None when it names none."""
     from workflow_app.engine.packages import FORM_KEYS, PACKAGE_MODEL, ui_schema_name
+
     newest = latest_version(process_id)
     if newest is None:
         return None
     key = (newest.sha256, form_key)
     if key not in _form_key_files:
-        files = db.session.scalar(sa.select(ProcessVersion.files).where(ProcessVersion.sha256 == newest.sha256)
-                                  .limit(1)) or {}
+        files = (
+            db.session.scalar(sa.select(ProcessVersion.files).where(ProcessVersion.sha256 == newest.sha256).limit(1))
+            or {}
+        )
         try:
             model = json.loads(files[PACKAGE_MODEL]) if PACKAGE_MODEL in files else {}
         except ValueError:  # stored by deploying, which read it: never seen
             model = {}
         name = (model.get(FORM_KEYS) or {}).get(form_key) if isinstance(model, dict) else None
         found = isinstance(name, str) and name in files
-        _form_key_files[key] = (name, ui_schema_name(name) if ui_schema_name(name) in files else None) if found \
-            else (None, None)
+        _form_key_files[key] = (
+            (name, ui_schema_name(name) if ui_schema_name(name) in files else None) if found else (None, None)
+        )
     name, ui_name = _form_key_files[key]
     return (newest.sha256, name, ui_name) if name else None
 
@@ -207,8 +230,11 @@ def version_json(version: int | str, file_name: str) -> dict:
 
     NotFound when the version has no such file.
     """
-    sha256 = version if isinstance(version, str) else db.session.scalar(
-        sa.select(ProcessVersion.sha256).where(ProcessVersion.id == version))
+    sha256 = (
+        version
+        if isinstance(version, str)
+        else db.session.scalar(sa.select(ProcessVersion.sha256).where(ProcessVersion.id == version))
+    )
     found = _version_files.get((sha256, file_name))
     if found is None:
         files = db.session.scalar(sa.select(ProcessVersion.files).where(ProcessVersion.sha256 == sha256).limit(1))
@@ -219,8 +245,9 @@ def version_json(version: int | str, file_name: str) -> dict:
 
 
 def count_instances_by_version() -> dict[int, int]:
-    rows = db.session.execute(sa.select(ProcessInstance.process_version_id, sa.func.count())
-                              .group_by(ProcessInstance.process_version_id))
+    rows = db.session.execute(
+        sa.select(ProcessInstance.process_version_id, sa.func.count()).group_by(ProcessInstance.process_version_id)
+    )
     return dict(rows.all())
 
 
@@ -228,8 +255,12 @@ def get_instance(instance_id: int) -> ProcessInstance | None:
     return db.session.get(ProcessInstance, instance_id)
 
 
-_OPEN_TASKS = (sa.select(Task).where(Task.instance_id == sa.bindparam("instance_id"), Task.state == "open")
-               .order_by(Task.id).execution_options(populate_existing=True))  # built once: every step reads it
+_OPEN_TASKS = (
+    sa.select(Task)
+    .where(Task.instance_id == sa.bindparam("instance_id"), Task.state == "open")
+    .order_by(Task.id)
+    .execution_options(populate_existing=True)
+)  # built once: every step reads it
 
 
 def open_tasks(instance_id: int) -> list[Task]:
@@ -239,7 +270,9 @@ def open_tasks(instance_id: int) -> list[Task]:
 
 # Tasks read by a caller together with their instance row locked FOR UPDATE, in this transaction: the engine's step
 # on that task takes them instead of locking and reading again (one round trip less for every completion).
-_LOCKED_WITH_TASK = transaction_key("engine_locked_with_task")  # session.info: {task id: (instance, [the task if open])}
+_LOCKED_WITH_TASK = transaction_key(
+    "engine_locked_with_task"
+)  # session.info: {task id: (instance, [the task if open])}
 
 
 def note_locked_task(task: Task, instance: ProcessInstance, spec_key: str) -> None:
@@ -268,8 +301,9 @@ def instance_timers(instance_id: int) -> list[Timer]:
     return list(db.session.scalars(sa.select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)))
 
 
-_AUDIT_TRAIL = (sa.select(AuditEvent).where(AuditEvent.instance_id == sa.bindparam("instance_id"))
-                .order_by(AuditEvent.id))
+_AUDIT_TRAIL = (
+    sa.select(AuditEvent).where(AuditEvent.instance_id == sa.bindparam("instance_id")).order_by(AuditEvent.id)
+)
 
 
 def audit_trail(instance_id: int) -> list[AuditEvent]:
@@ -283,28 +317,37 @@ def due_timer_instance_ids(now, limit: int = 50) -> list[int]:
     grouped and sorted by the database: the claim stays an index range scan however many are due).
     """
     instance_ids = db.session.scalars(
-        sa.select(Timer.instance_id).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        sa.select(Timer.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
         .where(Timer.due_at <= now, ProcessInstance.status == "running")
-        .order_by(Timer.due_at).limit(limit))
+        .order_by(Timer.due_at)
+        .limit(limit)
+    )
     return list(dict.fromkeys(instance_ids))
 
 
 def next_timer_due():
     return db.session.scalar(
-        sa.select(sa.func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(ProcessInstance.status == "running"))
+        sa.select(sa.func.min(Timer.due_at))
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(ProcessInstance.status == "running")
+    )
 
 
 def load_stored_workflows(instance_ids) -> None:
     """Read the stored workflows of these (already loaded) instances in one statement, not one each on first use."""
     if instance_ids:
-        db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.id.in_(instance_ids))
-                           .options(sa.orm.undefer(ProcessInstance.state_json))).all()
+        db.session.scalars(
+            sa.select(ProcessInstance)
+            .where(ProcessInstance.id.in_(instance_ids))
+            .options(sa.orm.undefer(ProcessInstance.state_json))
+        ).all()
 
 
 def current_data(instance: ProcessInstance) -> dict:
     """Return the workflow data as of the latest step (the end data once completed)."""
     from workflow_app.engine.serialization import load_workflow
+
     version = instance.process_version
     workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
     if workflow.is_completed():
@@ -343,15 +386,19 @@ def instance_spec_key(instance: ProcessInstance) -> str:
     key = getattr(instance, "spec_key", None)
     if key is None:
         key = instance.spec_key = db.session.scalar(
-            sa.select(ProcessVersion.sha256).where(ProcessVersion.id == instance.process_version_id))
+            sa.select(ProcessVersion.sha256).where(ProcessVersion.id == instance.process_version_id)
+        )
     return key
 
 
 def _instance_specs(instance: ProcessInstance) -> tuple:
     from workflow_app.engine.serialization import load_specs
+
     version_id = instance.process_version_id
-    return load_specs(instance_spec_key(instance), lambda: db.session.scalar(
-        sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)))
+    return load_specs(
+        instance_spec_key(instance),
+        lambda: db.session.scalar(sa.select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id)),
+    )
 
 
 def _spec_key_and_reader(instance: ProcessInstance) -> tuple:
@@ -366,6 +413,7 @@ def step_properties(instance: ProcessInstance, bpmn_id: str) -> dict[str, str]:
     """The spiffworkflow:properties of a task or event (by BPMN id) of the instance's version, from its cached
     spec; {} when the version has no such step."""
     from workflow_app.engine.serialization import load_specs
+
     spec, subprocess_specs = load_specs(*_spec_key_and_reader(instance))
     for process_spec in (spec, *subprocess_specs.values()):
         task_spec = process_spec.task_specs.get(bpmn_id)
@@ -385,6 +433,7 @@ def model_property(instance: ProcessInstance, bpmn_id: str, name: str) -> str | 
     if newest is None or newest.id == instance.process_version_id:
         return None
     from workflow_app.engine.serialization import load_specs
+
     spec, subprocess_specs = load_specs(newest.sha256, lambda: newest.spec_json)
     for process_spec in (spec, *subprocess_specs.values()):
         task_spec = process_spec.task_specs.get(bpmn_id)
@@ -399,6 +448,7 @@ def ended_through(instance: ProcessInstance) -> str | None:
     if instance.status != "completed":
         return None
     from workflow_app.engine.serialization import top_end_event
+
     return top_end_event(instance.state_json, *_spec_key_and_reader(instance))
 
 
@@ -417,9 +467,11 @@ def task_data(task: Task) -> dict:
     from uuid import UUID
 
     from workflow_app.engine.serialization import load_workflow
+
     instance = task.instance
-    workflow = load_workflow(instance.state_json, instance_spec_key(instance),
-                             lambda: instance.process_version.spec_json)
+    workflow = load_workflow(
+        instance.state_json, instance_spec_key(instance), lambda: instance.process_version.spec_json
+    )
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     return dict(spiff_task.data) if spiff_task is not None else {}
 
@@ -436,6 +488,7 @@ class TaskDataOnFirstRead(DataOnFirstRead):
 def stored_data_or_problem(instance: ProcessInstance) -> tuple[dict | None, str | None]:
     """The workflow data, or (None, why it cannot be read) when the stored state is broken (the repair page)."""
     from workflow_app.engine.serialization import STATE_READ_ERRORS
+
     try:
         return current_data(instance), None
     except STATE_READ_ERRORS as exc:
@@ -445,13 +498,18 @@ def stored_data_or_problem(instance: ProcessInstance) -> tuple[dict | None, str 
 def step_states(instance: ProcessInstance) -> dict[str, list[str]]:
     """Return the BPMN ids of the steps done and the steps active now (for the diagram)."""
     from SpiffWorkflow.util.task import TaskState
+
     from workflow_app.engine.serialization import load_workflow, top_task_states
+
     version = instance.process_version
     states = top_task_states(instance.state_json, version.sha256, lambda: version.spec_json)
     if states is None:  # an older stored format: restored (and migrated) by the library
         workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
-        states = [(getattr(task.task_spec, "bpmn_id", None), task.state) for task in workflow.get_tasks()
-                  if task.workflow is workflow]
+        states = [
+            (getattr(task.task_spec, "bpmn_id", None), task.state)
+            for task in workflow.get_tasks()
+            if task.workflow is workflow
+        ]
     running = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
     done = {bpmn_id for bpmn_id, state in states if bpmn_id and state & TaskState.COMPLETED}
     active = {bpmn_id for bpmn_id, state in states if bpmn_id and not state & TaskState.COMPLETED and state & running}
@@ -470,6 +528,7 @@ def instance_inconsistencies(instance: ProcessInstance) -> list[str]:
     """
     from workflow_app.engine.projections import ready_human_tasks, waiting_timers
     from workflow_app.engine.serialization import STATE_READ_ERRORS, load_workflow, spec_has_timers
+
     version = instance.process_version
     try:
         workflow = load_workflow(instance.state_json, version.sha256, lambda: version.spec_json)
@@ -484,17 +543,27 @@ def instance_inconsistencies(instance: ProcessInstance) -> list[str]:
     if instance.status in ("completed", "cancelled") and open_ids:
         problems.append(f"{instance.status} but task rows are open: {sorted(open_ids)}")
     timer_ids = set(db.session.scalars(sa.select(Timer.spiff_task_id).where(Timer.instance_id == instance.id)))
-    waiting = set(waiting_timers(workflow)) if instance.status != "cancelled" and spec_has_timers(version.sha256) else set()
+    waiting = (
+        set(waiting_timers(workflow)) if instance.status != "cancelled" and spec_has_timers(version.sha256) else set()
+    )
     if timer_ids != waiting:
         problems.append(f"timer rows {sorted(timer_ids)} != waiting timers {sorted(waiting)}")
     # cancelling a case cancels its workflow's unfinished tasks, which leaves it finished like a completed one
     if (instance.status in ("completed", "cancelled")) != workflow.is_completed():
-        problems.append(f"status {instance.status} but the workflow is {'' if workflow.is_completed() else 'not '}finished")
-    counts = dict(db.session.execute(sa.select(AuditEvent.kind, sa.func.count()).where(
-        AuditEvent.instance_id == instance.id).group_by(AuditEvent.kind)).all())
+        problems.append(
+            f"status {instance.status} but the workflow is {'' if workflow.is_completed() else 'not '}finished"
+        )
+    counts = dict(
+        db.session.execute(
+            sa.select(AuditEvent.kind, sa.func.count())
+            .where(AuditEvent.instance_id == instance.id)
+            .group_by(AuditEvent.kind)
+        ).all()
+    )
     for kind, state in (("task_opened", None), ("task_completed", "completed"), ("task_cancelled", "cancelled")):
         rows_in_state = sum(1 for row in rows if state is None or row.state == state)
         if counts.get(kind, 0) != rows_in_state:
-            problems.append(f"{counts.get(kind, 0)} {kind} audit events but {rows_in_state} task rows"
-                            f"{' ' + state if state else ''}")
+            problems.append(
+                f"{counts.get(kind, 0)} {kind} audit events but {rows_in_state} task rows{' ' + state if state else ''}"
+            )
     return problems

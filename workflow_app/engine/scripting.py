@@ -6,6 +6,7 @@ start with an underscore (so no dunder escapes), and only the builtins and helpe
 Every loop turn, iterated item and call of model code ticks a ModelBudget (engine.limits), and
 the operations that can allocate much at once (`*`, `**`, `<<`, `range`, padding) ask it first.
 """
+
 import ast
 import builtins
 import operator
@@ -16,26 +17,69 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from workflow_app.core.dates import add_months
 from workflow_app.core.time import local_today, utcnow
 from workflow_app.engine.limits import SCRIPT_FILENAME, ModelBudget, ModelLimits
 
-_EXTRA_BUILTINS = ("dict", "list", "set", "frozenset", "tuple", "sorted", "zip", "min", "max", "sum", "any", "all",
-                   "enumerate", "reversed", "map", "filter", "KeyError", "IndexError")
+_EXTRA_BUILTINS = (
+    "dict",
+    "list",
+    "set",
+    "frozenset",
+    "tuple",
+    "sorted",
+    "zip",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "enumerate",
+    "reversed",
+    "map",
+    "filter",
+    "KeyError",
+    "IndexError",
+)
 # RestrictedPython's safe set, less what a BPMN script has no business doing: the exceptions that stop a
 # process (SystemExit, KeyboardInterrupt, GeneratorExit) and their base class would pass every `except Exception`.
-_DROPPED_BUILTINS = ("__build_class__", "setattr", "delattr", "id", "callable", "BaseException", "SystemExit",
-                     "KeyboardInterrupt", "GeneratorExit")
+_DROPPED_BUILTINS = (
+    "__build_class__",
+    "setattr",
+    "delattr",
+    "id",
+    "callable",
+    "BaseException",
+    "SystemExit",
+    "KeyboardInterrupt",
+    "GeneratorExit",
+)
 # Source longer than this, or nested deeper, is refused before it is parsed (the parser recurses per level).
 MAX_SOURCE_CHARS = 20_000
 MAX_NESTING = 100
 
-_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "|=": operator.ior,
-            "&=": operator.iand, "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift}
+_INPLACE = {
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "|=": operator.ior,
+    "&=": operator.iand,
+    "^=": operator.ixor,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+}
 
 
 def _result_size(op: str, x, y, limit: int) -> float:
@@ -94,8 +138,14 @@ def money(value) -> Decimal:
 
 
 SCRIPT_HELPERS = {
-    "now": utcnow, "today": local_today, "timedelta": timedelta, "date": date, "datetime": datetime,
-    "Decimal": Decimal, "money": money, "add_months": add_months,
+    "now": utcnow,
+    "today": local_today,
+    "timedelta": timedelta,
+    "date": date,
+    "datetime": datetime,
+    "Decimal": Decimal,
+    "money": money,
+    "add_months": add_months,
 }
 
 
@@ -128,8 +178,9 @@ class ScriptRefused(Exception):
 
 def _call(name: str, node, *args) -> ast.Call:
     """A call of `name` placed where `node` is (so that errors point at the model's line)."""
-    return ast.copy_location(ast.Call(func=ast.copy_location(ast.Name(name, ast.Load()), node), args=list(args),
-                                      keywords=[]), node)
+    return ast.copy_location(
+        ast.Call(func=ast.copy_location(ast.Name(name, ast.Load()), node), args=list(args), keywords=[]), node
+    )
 
 
 class BudgetedTransformer(RestrictingNodeTransformer):
@@ -150,8 +201,9 @@ class BudgetedTransformer(RestrictingNodeTransformer):
 
     def visit_Lambda(self, node):
         node = super().visit_Lambda(node)
-        node.body = ast.copy_location(ast.BoolOp(op=ast.Or(), values=[_call("_budget_call_", node), node.body]),
-                                      node.body)
+        node.body = ast.copy_location(
+            ast.BoolOp(op=ast.Or(), values=[_call("_budget_call_", node), node.body]), node.body
+        )
         return node
 
     def visit_FormattedValue(self, node):
@@ -235,16 +287,24 @@ def budgeted_globals(budget: ModelBudget) -> dict:
     def getattr_(obj, name, default=None):
         value = safer_getattr(obj, name, default)
         if isinstance(obj, str) and name in _PADDING:
+
             def pad(width, *args):
                 budget.allow_size(width if isinstance(width, int) else 0)
                 return value(width, *args)
+
             return pad
         return value
 
-    return {"_budget_tick_": budget.tick, "_budget_call_": budget.enter_call, "_budget_binop_": binop,
-            "_inplacevar_": inplace_var, "_getiter_": getiter, "_getattr_": getattr_,
-            "_budget_text_": as_text,
-            "__builtins__": {**_BUILTINS, "range": budgeted_range}}
+    return {
+        "_budget_tick_": budget.tick,
+        "_budget_call_": budget.enter_call,
+        "_budget_binop_": binop,
+        "_inplacevar_": inplace_var,
+        "_getiter_": getiter,
+        "_getattr_": getattr_,
+        "_budget_text_": as_text,
+        "__builtins__": {**_BUILTINS, "range": budgeted_range},
+    }
 
 
 _PADDING = ("ljust", "rjust", "center", "zfill", "expandtabs")

@@ -4,6 +4,7 @@ The serializer's workflow converter is replaced by one that leaves `spec` and
 `subprocess_specs` out when saving and takes already-restored specs when loading, so
 a step neither writes nor re-parses the whole process definition.
 """
+
 import json
 from datetime import date
 from decimal import Decimal
@@ -68,10 +69,14 @@ _timer_free: set[str] = set()  # spec keys whose processes contain no timer even
 
 def dump_specs(spec, subprocess_specs) -> str:
     """Return the JSON stored on a ProcessVersion for a parsed process."""
-    return json.dumps({
-        "spec": SPEC_SERIALIZER.to_dict(spec),
-        "subprocess_specs": {name: SPEC_SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
-    }, sort_keys=True, ensure_ascii=False)
+    return json.dumps(
+        {
+            "spec": SPEC_SERIALIZER.to_dict(spec),
+            "subprocess_specs": {name: SPEC_SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
 
 
 def load_specs(spec_key: str, read_spec_json) -> tuple:
@@ -83,9 +88,13 @@ def load_specs(spec_key: str, read_spec_json) -> tuple:
     specs = _spec_cache.get(spec_key)
     if specs is None:
         dct = json.loads(read_spec_json())
-        specs = (SPEC_SERIALIZER.from_dict(dct["spec"]),
-                 {name: SPEC_SERIALIZER.from_dict(s) for name, s in dct["subprocess_specs"].items()})
-        if not any(catches_timer(task_spec) for s in [specs[0], *specs[1].values()] for task_spec in s.task_specs.values()):
+        specs = (
+            SPEC_SERIALIZER.from_dict(dct["spec"]),
+            {name: SPEC_SERIALIZER.from_dict(s) for name, s in dct["subprocess_specs"].items()},
+        )
+        if not any(
+            catches_timer(task_spec) for s in [specs[0], *specs[1].values()] for task_spec in s.task_specs.values()
+        ):
             _timer_free.add(spec_key)
         _spec_cache[spec_key] = specs
     return specs
@@ -124,8 +133,9 @@ def top_task_states(state_json: str, spec_key: str, read_spec_json) -> list[tupl
     if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER_VERSION:
         return None
     task_specs = load_specs(spec_key, read_spec_json)[0].task_specs
-    return [(getattr(task_specs.get(task["task_spec"]), "bpmn_id", None), task["state"])
-            for task in dct["tasks"].values()]
+    return [
+        (getattr(task_specs.get(task["task_spec"]), "bpmn_id", None), task["state"]) for task in dct["tasks"].values()
+    ]
 
 
 def top_end_event(state_json: str, spec_key: str, read_spec_json) -> str | None:
@@ -133,15 +143,22 @@ def top_end_event(state_json: str, spec_key: str, read_spec_json) -> str | None:
     state without restoring it; None when it reached none (e.g. cancelled before its end)."""
     from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
     from SpiffWorkflow.util.task import TaskState
+
     dct = json.loads(state_json)
     if dct.get(SERIALIZER.VERSION_KEY) == SERIALIZER_VERSION:
         task_specs = load_specs(spec_key, read_spec_json)[0].task_specs
-        ends = [(task.get("last_state_change") or 0, task_specs.get(task["task_spec"]))
-                for task in dct["tasks"].values() if task["state"] & TaskState.COMPLETED]
+        ends = [
+            (task.get("last_state_change") or 0, task_specs.get(task["task_spec"]))
+            for task in dct["tasks"].values()
+            if task["state"] & TaskState.COMPLETED
+        ]
     else:  # an older stored format: restored (and migrated) by the library
         workflow = load_workflow(state_json, spec_key, read_spec_json)
-        ends = [(task.last_state_change or 0, task.task_spec) for task in workflow.get_tasks(state=TaskState.COMPLETED)
-                if task.workflow is workflow]
+        ends = [
+            (task.last_state_change or 0, task.task_spec)
+            for task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if task.workflow is workflow
+        ]
     ends = [(when, spec) for when, spec in ends if isinstance(spec, EndEvent) and getattr(spec, "bpmn_id", None)]
     return max(ends, key=lambda end: end[0])[1].bpmn_id if ends else None
 

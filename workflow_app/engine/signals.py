@@ -1,4 +1,5 @@
 """What the engine tells the domains; receivers run in the same transaction."""
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -6,11 +6,11 @@ see the READY task and would report the workflow as completed. The parser recurs
 node of a sequential chain (P2). Timers read `datetime.now(timezone.utc)`; they are pointed at
 the application's clock (`core.time.utcnow`) so that the worker and the engine agree on "now".
 """
+
 import sys
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
-
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
@@ -21,7 +21,7 @@ UNLIMITED_DEPTH = 10**9
 
 def _with_max_depth(init, depth):
     defaults = list(init.__defaults__)
-    names = init.__code__.co_varnames[1:init.__code__.co_argcount]
+    names = init.__code__.co_varnames[1 : init.__code__.co_argcount]
     defaults[names.index("max_depth") - (len(names) - len(defaults))] = depth
     init.__defaults__ = tuple(defaults)
 

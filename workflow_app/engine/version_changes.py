@@ -5,6 +5,7 @@ An element is compared with what it holds itself: its attributes and the content
 condition, a script, a form's name, its properties); an element with an id inside it is compared on its own. The
 diagram's layout (bpmndi) is left out: moving a box changes nothing people run.
 """
+
 import difflib
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ MAX_DIFF_LINES = 400
 
 @dataclass(frozen=True)
 class ElementChange:
-    kind: str          # "added", "removed" or "changed"
+    kind: str  # "added", "removed" or "changed"
     element_id: str
     element_type: str  # the BPMN tag without its namespace: userTask, sequenceFlow, ...
     name: str
@@ -25,8 +26,8 @@ class ElementChange:
 @dataclass(frozen=True)
 class FileChange:
     name: str
-    kind: str          # "added", "removed" or "changed"
-    diff: str = ""     # a unified diff, cut at MAX_DIFF_LINES lines
+    kind: str  # "added", "removed" or "changed"
+    diff: str = ""  # a unified diff, cut at MAX_DIFF_LINES lines
 
 
 def _local(tag: str) -> str:
@@ -47,6 +48,7 @@ def _elements(xml: str) -> dict[str, ElementTree.Element]:
             found[element.get("id")] = element
         for child in element:
             visit(child, in_layout)
+
     visit(root, False)
     return found
 
@@ -58,8 +60,11 @@ def _own_content(element) -> str:
     """The text and the children without an id of their own, serialised: the children with an id are elements of
     their own, compared by themselves, and a node's incoming and outgoing flows are the flows' to tell."""
     parts = [(element.text or "").strip()]
-    parts += [ElementTree.tostring(child, encoding="unicode").strip() for child in element
-              if child.get("id") is None and _local(child.tag) not in DERIVED]
+    parts += [
+        ElementTree.tostring(child, encoding="unicode").strip()
+        for child in element
+        if child.get("id") is None and _local(child.tag) not in DERIVED
+    ]
     return "\n".join(part for part in parts if part)
 
 
@@ -83,14 +88,18 @@ def bpmn_changes(old_xml: str, new_xml: str) -> list[ElementChange]:
             details.append(f"type: {_local(before.tag)} → {kind}")
         for attribute in sorted(set(before.attrib) | set(element.attrib)):
             if before.get(attribute) != element.get(attribute):
-                details.append(f"{_local(attribute)}: {_shown(before.get(attribute, ''))} → "
-                               f"{_shown(element.get(attribute, ''))}")
+                details.append(
+                    f"{_local(attribute)}: {_shown(before.get(attribute, ''))} → {_shown(element.get(attribute, ''))}"
+                )
         if _own_content(before) != _own_content(element):
             details.append("content")
         if details:
             changes.append(ElementChange("changed", element_id, kind, name, tuple(details)))
-    changes += [ElementChange("removed", element_id, _local(element.tag), element.get("name") or "")
-                for element_id, element in old.items() if element_id not in new]
+    changes += [
+        ElementChange("removed", element_id, _local(element.tag), element.get("name") or "")
+        for element_id, element in old.items()
+        if element_id not in new
+    ]
     return changes
 
 
@@ -104,9 +113,16 @@ def file_changes(old_files: dict, new_files: dict, skip: tuple[str, ...] = ()) -
         if before == after:
             continue
         kind = "added" if before is None else "removed" if after is None else "changed"
-        lines = list(difflib.unified_diff((before or "").splitlines(), (after or "").splitlines(), lineterm="",
-                                          fromfile=name if before is not None else "/dev/null",
-                                          tofile=name if after is not None else "/dev/null", n=2))
+        lines = list(
+            difflib.unified_diff(
+                (before or "").splitlines(),
+                (after or "").splitlines(),
+                lineterm="",
+                fromfile=name if before is not None else "/dev/null",
+                tofile=name if after is not None else "/dev/null",
+                n=2,
+            )
+        )
         if len(lines) > MAX_DIFF_LINES:
             lines = lines[:MAX_DIFF_LINES] + [f"… ({len(lines) - MAX_DIFF_LINES} more lines)"]
         changes.append(FileChange(name, kind, "\n".join(lines)))

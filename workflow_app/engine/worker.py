@@ -7,6 +7,7 @@ admin retries it from the repair page); the worker goes on with the others, what
 raised (only Ctrl-C stops it). Each pass ends with the worker's heartbeat (`worker_heartbeat`): /readyz,
 /metrics and the admin page tell from it that the worker is alive and what its passes and sweeps take.
 """
+
 import logging
 import os
 import socket
@@ -18,8 +19,8 @@ import sqlalchemy as sa
 
 from workflow_app.core.errors import DomainError
 from workflow_app.core.time import utcnow
-from workflow_app.engine.operations import CaseStopped, fire_timers, mark_instance_failed
 from workflow_app.engine.models import WorkerHeartbeat
+from workflow_app.engine.operations import CaseStopped, fire_timers, mark_instance_failed
 from workflow_app.engine.queries import due_timer_instance_ids
 from workflow_app.extensions import db
 
@@ -98,9 +99,20 @@ def run_worker_pass(now=None, limit: int = 100) -> dict:
 def _record_heartbeat(fired: int, failed: int, pass_seconds: float, sweep_seconds: dict) -> None:
     """Store this worker's totals and its pass's durations (its own transaction; a failure is logged, not raised)."""
     tally = _this_process_tally()
-    tally.passes, tally.timers_fired, tally.failures = tally.passes + 1, tally.timers_fired + fired, tally.failures + failed
-    values = dict(started_at=tally.started_at, beat_at=utcnow(), passes=tally.passes, timers_fired=tally.timers_fired,
-                  failures=tally.failures, last_pass_seconds=round(pass_seconds, 6), sweep_seconds=sweep_seconds)
+    tally.passes, tally.timers_fired, tally.failures = (
+        tally.passes + 1,
+        tally.timers_fired + fired,
+        tally.failures + failed,
+    )
+    values = dict(
+        started_at=tally.started_at,
+        beat_at=utcnow(),
+        passes=tally.passes,
+        timers_fired=tally.timers_fired,
+        failures=tally.failures,
+        last_pass_seconds=round(pass_seconds, 6),
+        sweep_seconds=sweep_seconds,
+    )
     table = WorkerHeartbeat.__table__
     try:
         updated = db.session.execute(table.update().where(table.c.worker == tally.name).values(**values)).rowcount
@@ -149,4 +161,3 @@ def start_worker_thread(app) -> tuple[threading.Thread, threading.Event]:
     thread = threading.Thread(target=run_worker, args=(app, stop), name="timer-worker", daemon=True)
     thread.start()
     return thread, stop
-

@@ -1,4 +1,5 @@
 """The top navigation: the pages this user may open, with the counts of their queues."""
+
 from dataclasses import dataclass
 
 from flask import current_app, g, request, url_for
@@ -49,6 +50,7 @@ def top_bar_counts_of() -> dict:
     from workflow_app.inbox.queries import queue_counts_of
     from workflow_app.notifications.queries import unread_count
     from workflow_app.supervision.queries import open_notice_count_of
+
     shown = {key for key, *_rest in _shown_entries()}
     counts = {"unread": unread_count(current_user.id)}
     if "inbox" in shown:

@@ -1,4 +1,5 @@
 """Writes of the inbox: claim, release and reassign a task (each audited on its case)."""
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -31,8 +32,11 @@ def claim_task(task: Task, user) -> Task:
         raise Forbidden(_l("You may not work on this task"))
     now = utcnow()
     claimed = db.session.execute(
-        sa.update(Task).where(Task.id == task.id, Task.state == "open", Task.assignee_id.is_(None))
-        .values(assignee_id=user.id, claimed_at=now).execution_options(synchronize_session=False)).rowcount
+        sa.update(Task)
+        .where(Task.id == task.id, Task.state == "open", Task.assignee_id.is_(None))
+        .values(assignee_id=user.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not claimed:
         db.session.refresh(task)
         holder = task.assignee.display_name if task.assignee else "?"
@@ -64,19 +68,40 @@ def reassign_task(task: Task, to_user_id: int, reason: str, supervisor) -> Task:
     if not reason:
         raise InvalidInput(_l("Give a reason for reassigning"))
     target = db.session.get(User, to_user_id)
-    if target is None or not target.active or task.role not in target.role_names or target.org_unit_id != task.org_unit_id:
+    if (
+        target is None
+        or not target.active
+        or task.role not in target.role_names
+        or target.org_unit_id != task.org_unit_id
+    ):
         raise InvalidInput(_l("The new assignee must be an active holder of the task's role in its unit"))
     previous = task.assignee
     task.assignee_id = target.id
     task.claimed_at = utcnow()
-    record_audit(task.instance, "task_reassigned", supervisor.id, task.claimed_at, task.bpmn_id, task.name,
-                 {"from": previous.display_name if previous else None, "to": target.display_name, "reason": reason[:1000]})
+    record_audit(
+        task.instance,
+        "task_reassigned",
+        supervisor.id,
+        task.claimed_at,
+        task.bpmn_id,
+        task.name,
+        {"from": previous.display_name if previous else None, "to": target.display_name, "reason": reason[:1000]},
+    )
     db.session.flush()
     return task
 
 
-def submit_task_with_notes(task: Task, form_data: dict, actor, note: str = "", files=(), client_ip=None,
-                           max_file_bytes: int = 10 * 1024 * 1024, case=None, visibility: str | None = None):
+def submit_task_with_notes(
+    task: Task,
+    form_data: dict,
+    actor,
+    note: str = "",
+    files=(),
+    client_ip=None,
+    max_file_bytes: int = 10 * 1024 * 1024,
+    case=None,
+    visibility: str | None = None,
+):
     """Complete a task and add the comment and files sent with it: all of it, or (on any refusal) none.
 
     `case` may pass the task's case when the caller holds it already; `visibility` is the comment's and the

@@ -1,4 +1,5 @@
 """Reads of the inbox: the three queues with their filters, counts, and who can take a task."""
+
 import functools
 from dataclasses import dataclass
 
@@ -9,8 +10,13 @@ from workflow_app.auth.models import Enterprise, Role, User, user_role
 from workflow_app.auth.scopes import unit_id_of_code, units_below
 from workflow_app.cases.models import Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
-from workflow_app.cases.queries import (STAFF_VISIBILITY, case_text_condition, may_oversee, staff_params,
-                                       visible_case_clause)
+from workflow_app.cases.queries import (
+    STAFF_VISIBILITY,
+    case_text_condition,
+    may_oversee,
+    staff_params,
+    visible_case_clause,
+)
 from workflow_app.core.counts import read_counts, read_counts_with_top_bar
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import utcnow
@@ -44,9 +50,13 @@ class TaskFilter:
 # Each queue's condition with the user as bind parameters (see _queue_params), for statements built once
 _QUEUE_CONDITIONS = {
     "mine": Task.assignee_id == sa.bindparam("queue_user_id"),
-    "group": sa.and_(Task.assignee_id.is_(None), Task.role.in_(sa.bindparam("queue_roles", expanding=True)),
-                     Task.org_unit_id == sa.bindparam("queue_unit_id")),
-    "unit": Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True))}
+    "group": sa.and_(
+        Task.assignee_id.is_(None),
+        Task.role.in_(sa.bindparam("queue_roles", expanding=True)),
+        Task.org_unit_id == sa.bindparam("queue_unit_id"),
+    ),
+    "unit": Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True)),
+}
 
 
 def _queue_params(user, queue: str) -> dict:
@@ -86,12 +96,15 @@ def _queue_select(queue: str):
     never cheaper by its estimate), and with the county and the enterprise joined, planning took 2-3 ms, three
     times running it.
     """
-    enterprise_name = (sa.select(Enterprise.name).where(Enterprise.id == Case.enterprise_id)
-                       .scalar_subquery().label("enterprise_name"))
-    return (sa.select(Task, Case, ProcessInstance.status, ProcessInstance.org_unit_id, enterprise_name)
-            .join(Case, Case.instance_id == Task.instance_id)
-            .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-            .where(Task.state == "open", _QUEUE_CONDITIONS[queue]))
+    enterprise_name = (
+        sa.select(Enterprise.name).where(Enterprise.id == Case.enterprise_id).scalar_subquery().label("enterprise_name")
+    )
+    return (
+        sa.select(Task, Case, ProcessInstance.status, ProcessInstance.org_unit_id, enterprise_name)
+        .join(Case, Case.instance_id == Task.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(Task.state == "open", _QUEUE_CONDITIONS[queue])
+    )
 
 
 @functools.cache
@@ -132,17 +145,23 @@ def queue_page(user, queue: str, filters: TaskFilter, page: int = 1, per_page: i
     return paginate(statement, page, per_page, total=total, params=params)
 
 
-_QUEUE_COUNTS = {queue: sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", condition)
-                 .scalar_subquery() for queue, condition in _QUEUE_CONDITIONS.items()}
-_QUEUE_STEPS = {queue: sa.select(Task.name).where(Task.state == "open", condition).distinct().order_by(Task.name)
-                for queue, condition in _QUEUE_CONDITIONS.items()}
+_QUEUE_COUNTS = {
+    queue: sa.select(sa.func.count()).select_from(Task).where(Task.state == "open", condition).scalar_subquery()
+    for queue, condition in _QUEUE_CONDITIONS.items()
+}
+_QUEUE_STEPS = {
+    queue: sa.select(Task.name).where(Task.state == "open", condition).distinct().order_by(Task.name)
+    for queue, condition in _QUEUE_CONDITIONS.items()
+}
 
 
 def queue_counts_of(user, queues=None) -> dict:
     """The count of open tasks of each of the user's queues (or of those of `queues` they have), for
     core.counts.read_counts: each is answered from its own index, all in one round trip."""
-    return {queue: (_QUEUE_COUNTS[queue], _queue_params(user, queue))
-            for queue in (queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues])}
+    return {
+        queue: (_QUEUE_COUNTS[queue], _queue_params(user, queue))
+        for queue in (queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues])
+    }
 
 
 def queue_counts(user, queues=None) -> dict[str, int]:
@@ -166,10 +185,15 @@ def queue_steps(user, queue: str, filters: TaskFilter | None = None, page=None) 
 
 def reassign_candidates(task: Task) -> list[User]:
     """Active users who hold the task's role in the task's org unit."""
-    return list(db.session.scalars(
-        sa.select(User).join(user_role, user_role.c.user_id == User.id).join(Role, Role.id == user_role.c.role_id)
-        .where(Role.name == task.role, User.org_unit_id == task.org_unit_id, User.active.is_(True))
-        .order_by(User.display_name)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(user_role, user_role.c.user_id == User.id)
+            .join(Role, Role.id == user_role.c.role_id)
+            .where(Role.name == task.role, User.org_unit_id == task.org_unit_id, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
 
 
 def may_reassign(user, task: Task) -> bool:
@@ -183,21 +207,30 @@ def visible_task(user, task_id: int) -> Task | None:
 
 
 def _visible_task_query(visibility, lock: bool = False):
-    statement = (sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
-                 .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                 .where(Task.id == sa.bindparam("task_id"), visibility))
+    statement = (
+        sa.select(Task, Case)
+        .join(Case, Case.instance_id == Task.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(Task.id == sa.bindparam("task_id"), visibility)
+    )
     if not lock:
         return statement
     # what the engine's own lock reads: the instance row locked and fresh, with its state and its spec's key
-    return (statement.add_columns(ProcessInstance, ProcessVersion.sha256)
-            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-            .with_for_update(of=ProcessInstance).options(sa.orm.undefer(ProcessInstance.state_json))
-            .execution_options(populate_existing=True))
+    return (
+        statement.add_columns(ProcessInstance, ProcessVersion.sha256)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .with_for_update(of=ProcessInstance)
+        .options(sa.orm.undefer(ProcessInstance.state_json))
+        .execution_options(populate_existing=True)
+    )
 
 
 # Built once (every task page and completion reads it): building the visibility rule cost more than running it
-_VISIBLE_TASK_FOR_STAFF = {(oversight, lock): _visible_task_query(clause, lock)
-                           for oversight, clause in STAFF_VISIBILITY.items() for lock in (False, True)}
+_VISIBLE_TASK_FOR_STAFF = {
+    (oversight, lock): _visible_task_query(clause, lock)
+    for oversight, clause in STAFF_VISIBILITY.items()
+    for lock in (False, True)
+}
 
 
 def visible_task_and_case(user, task_id: int, lock: bool = False) -> tuple[Task, Case] | None:
@@ -210,11 +243,11 @@ def visible_task_and_case(user, task_id: int, lock: bool = False) -> tuple[Task,
     if user.enterprise_id is not None:
         found = db.session.execute(_visible_task_query(visible_case_clause(user), lock), {"task_id": task_id}).first()
     else:
-        found = db.session.execute(_VISIBLE_TASK_FOR_STAFF[may_oversee(user), lock],
-                                   {"task_id": task_id, **staff_params(user)}).first()
+        found = db.session.execute(
+            _VISIBLE_TASK_FOR_STAFF[may_oversee(user), lock], {"task_id": task_id, **staff_params(user)}
+        ).first()
     if found is None:
         return None
     if lock:
         note_locked_task(found[0], found[2], found[3])
     return found[0], found[1]
-

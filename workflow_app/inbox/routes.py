@@ -1,8 +1,8 @@
 """The inbox (my tasks, my group's queue, all in my unit) and the task page."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-
 from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
@@ -12,8 +12,8 @@ from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_form_context, task_schema_form
 from workflow_app.cases.queries import described_audit_events, process_options
+from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_form_context, task_schema_form
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
@@ -21,9 +21,19 @@ from workflow_app.engine.queries import DataOnFirstRead, TaskDataOnFirstRead
 from workflow_app.extensions import db
 from workflow_app.inbox import operations
 from workflow_app.inbox.forms import ReassignForm, TaskExtrasForm
-from workflow_app.inbox.queries import (SLA_STATES, SORTS, TaskFilter, may_reassign, queue_counts,
-                                        queue_page, queue_steps, queues_of, reassign_candidates, visible_task,
-                                        visible_task_and_case)
+from workflow_app.inbox.queries import (
+    SLA_STATES,
+    SORTS,
+    TaskFilter,
+    may_reassign,
+    queue_counts,
+    queue_page,
+    queue_steps,
+    queues_of,
+    reassign_candidates,
+    visible_task,
+    visible_task_and_case,
+)
 from workflow_app.sla.queries import open_notices
 
 bp = Blueprint("inbox", __name__)
@@ -31,10 +41,14 @@ bp = Blueprint("inbox", __name__)
 
 def _task_filter(args) -> TaskFilter:
     sort = args.get("sort", "due")
-    return TaskFilter(process=args.get("process", "").strip(), step=args.get("step", "").strip(),
-                      sla=args.get("sla", "") if args.get("sla") in SLA_STATES else "",
-                      county=args.get("county", "").strip(), q=args.get("q", "").strip()[:100],
-                      sort=sort if sort in SORTS else "due")
+    return TaskFilter(
+        process=args.get("process", "").strip(),
+        step=args.get("step", "").strip(),
+        sla=args.get("sla", "") if args.get("sla") in SLA_STATES else "",
+        county=args.get("county", "").strip(),
+        q=args.get("q", "").strip()[:100],
+        sort=sort if sort in SORTS else "due",
+    )
 
 
 @bp.route("/inbox")
@@ -45,15 +59,25 @@ def index():
     if queue not in queues_of(current_user):
         queue = "mine" if counts["mine"] or not counts["group"] else "group"
     filters = _task_filter(request.args)
-    page = queue_page(current_user, queue, filters, page_number(request.args),
-                      current_app.config["PAGE_SIZE"], counts=counts)
+    page = queue_page(
+        current_user, queue, filters, page_number(request.args), current_app.config["PAGE_SIZE"], counts=counts
+    )
     notices, notice_total = ([], 0)
     if current_user.role_names & {current_app.config["SUPERVISOR_ROLE"], "admin"}:
         notices, notice_total = open_notices(units_below(current_user.org_unit_id), limit=5)
-    return render_template("inbox/index.html", queue=queue, queues=queues_of(current_user), counts=counts,
-                           notices=notices, notice_total=notice_total,
-                           filters=filters, page=page, steps=[(s, s) for s in queue_steps(current_user, queue, filters, page)],
-                           processes=process_options(), counties=county_choices())
+    return render_template(
+        "inbox/index.html",
+        queue=queue,
+        queues=queues_of(current_user),
+        counts=counts,
+        notices=notices,
+        notice_total=notice_total,
+        filters=filters,
+        page=page,
+        steps=[(s, s) for s in queue_steps(current_user, queue, filters, page)],
+        processes=process_options(),
+        counties=county_choices(),
+    )
 
 
 def _render_task(task, case, form, extras, status=200, stale=None, schema_fields=None, typed=()):
@@ -61,11 +85,20 @@ def _render_task(task, case, form, extras, status=200, stale=None, schema_fields
     if may_reassign(current_user, task):
         reassign = ReassignForm()
         reassign.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
-    return render_template("inbox/task.html", task=task, case=case, form=form, extras=extras,
-                           may_act=may_act_on(current_user, task), reassign=reassign, stale=stale, typed=typed,
-                           schema_fields=schema_fields,
-                           instructions=instructions_for(task, form),
-                           earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed"))), status
+    return render_template(
+        "inbox/task.html",
+        task=task,
+        case=case,
+        form=form,
+        extras=extras,
+        may_act=may_act_on(current_user, task),
+        reassign=reassign,
+        stale=stale,
+        typed=typed,
+        schema_fields=schema_fields,
+        instructions=instructions_for(task, form),
+        earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed")),
+    ), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -81,35 +114,61 @@ def task_page(task_id):
         return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
-    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
-                                               task_form_context(task, current_user, case)) \
-        if schema else (None, [], {})
+    values, form_files, errors = (
+        posted_answer(
+            schema, CombinedMultiDict([request.files, request.form]), task_form_context(task, current_user, case)
+        )
+        if schema
+        else (None, [], {})
+    )
     if not (form.validate_on_submit() & extras.validate()) or errors:
-        return _render_task(task, case, form, extras, 422,
-                            schema_fields=schema and render_schema_form(schema, values, errors))
+        return _render_task(
+            task, case, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, errors)
+        )
     data = answer(schema, values) if schema else form.task_data()
     files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
-        operations.submit_task_with_notes(task, data, current_user, extras.note.data, files,
-                                          request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"], case=case,
-                                          visibility=extras.visibility.data)
+        operations.submit_task_with_notes(
+            task,
+            data,
+            current_user,
+            extras.note.data,
+            files,
+            request.remote_addr,
+            current_app.config["ATTACHMENT_MAX_BYTES"],
+            case=case,
+            visibility=extras.visibility.data,
+        )
     except ConflictError as exc:
         db.session.rollback()
         task, case = visible_task_and_case(current_user, task_id) or abort(404)
-        return _render_task(task, case, form, extras, 409, stale=str(exc),
-                            schema_fields=schema and render_schema_form(schema, values, {}),
-                            typed=describe_values(schema, values) if schema else ())
+        return _render_task(
+            task,
+            case,
+            form,
+            extras,
+            409,
+            stale=str(exc),
+            schema_fields=schema and render_schema_form(schema, values, {}),
+            typed=describe_values(schema, values) if schema else (),
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         task, case = visible_task_and_case(current_user, task_id) or abort(404)
-        return _render_task(task, case, form, extras, 422,
-                            schema_fields=schema and render_schema_form(schema, values, {}))
+        return _render_task(
+            task, case, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, {})
+        )
     db.session.commit()
     flash(_("“%(step)s” of case %(number)s is done.", step=task.name, number=case.number), "success")
     if task.instance.status == "error":  # the step after it failed in the model: say so, not only "done"
-        flash(_("The case then stopped with an error and waits for an administrator: %(problem)s",
-                problem=task.instance.error_message), "danger")
+        flash(
+            _(
+                "The case then stopped with an error and waits for an administrator: %(problem)s",
+                problem=task.instance.error_message,
+            ),
+            "danger",
+        )
     return redirect(url_for("inbox.index"))
 
 

@@ -6,6 +6,7 @@ ran (a step that is rolled back afterwards, e.g. a conflict, is counted too). Re
 open tasks by SLA state, due timers not fired yet and the oldest one's lateness, and each worker's heartbeat, pass
 and sweep durations (whichever process or machine the worker runs in).
 """
+
 import logging
 from datetime import datetime
 
@@ -22,16 +23,28 @@ log = logging.getLogger(__name__)
 PROCESS_REGISTRY = CollectorRegistry()
 ProcessCollector(registry=PROCESS_REGISTRY)  # this process's CPU, memory and open files
 REQUEST_SECONDS = Histogram(
-    "workflow_http_request_duration_seconds", "Time to answer a request, by endpoint (the view's name) and method",
-    ["endpoint", "method"], registry=PROCESS_REGISTRY,
-    buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-RESPONSES = Counter("workflow_http_responses", "Responses by endpoint and status code", ["endpoint", "status"],
-                    registry=PROCESS_REGISTRY)
+    "workflow_http_request_duration_seconds",
+    "Time to answer a request, by endpoint (the view's name) and method",
+    ["endpoint", "method"],
+    registry=PROCESS_REGISTRY,
+    buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+RESPONSES = Counter(
+    "workflow_http_responses",
+    "Responses by endpoint and status code",
+    ["endpoint", "status"],
+    registry=PROCESS_REGISTRY,
+)
 CASES_STARTED = Counter("workflow_cases_started", "Cases started, by process", ["process"], registry=PROCESS_REGISTRY)
-TASKS_CLOSED = Counter("workflow_tasks_closed", "Human tasks closed, by process and how (completed or cancelled)",
-                       ["process", "state"], registry=PROCESS_REGISTRY)
-TIMERS_FIRED = Counter("workflow_timers_fired", "Timers fired by this process's steps, by process", ["process"],
-                       registry=PROCESS_REGISTRY)
+TASKS_CLOSED = Counter(
+    "workflow_tasks_closed",
+    "Human tasks closed, by process and how (completed or cancelled)",
+    ["process", "state"],
+    registry=PROCESS_REGISTRY,
+)
+TIMERS_FIRED = Counter(
+    "workflow_timers_fired", "Timers fired by this process's steps, by process", ["process"], registry=PROCESS_REGISTRY
+)
 
 
 _REQUEST_CHILDREN = {}  # (endpoint, method, status): its histogram and counter (labels() costs more than counting)
@@ -41,8 +54,10 @@ def observe_request(endpoint: str, method: str, status: int, seconds: float) -> 
     """Count one answered request."""
     children = _REQUEST_CHILDREN.get((endpoint, method, status))
     if children is None:
-        children = _REQUEST_CHILDREN[endpoint, method, status] = (REQUEST_SECONDS.labels(endpoint, method),
-                                                                   RESPONSES.labels(endpoint, str(status)))
+        children = _REQUEST_CHILDREN[endpoint, method, status] = (
+            REQUEST_SECONDS.labels(endpoint, method),
+            RESPONSES.labels(endpoint, str(status)),
+        )
     children[0].observe(seconds)
     children[1].inc()
 
@@ -76,44 +91,63 @@ class DatabaseCollector:
             families = []
         finally:
             db.session.rollback()  # end the reads
-        yield GaugeMetricFamily("workflow_database_up", "1 when the scrape could read the database, else 0",
-                                value=int(bool(families)))
+        yield GaugeMetricFamily(
+            "workflow_database_up", "1 when the scrape could read the database, else 0", value=int(bool(families))
+        )
         yield from families
 
     def _read(self):
-        tasks = GaugeMetricFamily("workflow_open_tasks", "Open human tasks by the state of their SLA clock",
-                                  labels=["sla_state"])
+        tasks = GaugeMetricFamily(
+            "workflow_open_tasks", "Open human tasks by the state of their SLA clock", labels=["sla_state"]
+        )
         for state, count in open_tasks_by_sla_state(self.now).items():
             tasks.add_metric([state], count)
         yield tasks
         count, earliest = due_timers(self.now)
-        yield GaugeMetricFamily("workflow_due_timers", "Timers of running cases that are due and not fired yet",
-                                value=count)
-        yield GaugeMetricFamily("workflow_due_timer_lateness_seconds",
-                                "How long the most overdue unfired timer has been due (0 when none is)",
-                                value=(self.now - earliest).total_seconds() if earliest else 0)
+        yield GaugeMetricFamily(
+            "workflow_due_timers", "Timers of running cases that are due and not fired yet", value=count
+        )
+        yield GaugeMetricFamily(
+            "workflow_due_timer_lateness_seconds",
+            "How long the most overdue unfired timer has been due (0 when none is)",
+            value=(self.now - earliest).total_seconds() if earliest else 0,
+        )
         yield from self._workers()
 
     def _workers(self):
         states = worker_states(self.now)
-        beat = GaugeMetricFamily("workflow_worker_last_heartbeat_timestamp_seconds",
-                                 "When each timer worker last finished a pass (Unix time)", labels=["worker"])
-        age = GaugeMetricFamily("workflow_worker_heartbeat_age_seconds", "Seconds since each worker's last pass",
-                                labels=["worker"])
-        stalled = GaugeMetricFamily("workflow_worker_stalled",
-                                    "1 when a worker's heartbeat is older than WORKER_HEARTBEAT_MAX_AGE_SECONDS",
-                                    labels=["worker"])
-        passes = CounterMetricFamily("workflow_worker_passes", "Passes each worker made since it started",
-                                     labels=["worker"])
-        fired = CounterMetricFamily("workflow_worker_timers_fired", "Timers each worker fired since it started",
-                                    labels=["worker"])
-        failures = CounterMetricFamily("workflow_worker_failures",
-                                       "Cases stopped in error and sweeps failed in each worker's passes",
-                                       labels=["worker"])
-        pass_seconds = GaugeMetricFamily("workflow_worker_pass_duration_seconds", "How long each worker's last pass took",
-                                         labels=["worker"])
-        sweep_seconds = GaugeMetricFamily("workflow_worker_sweep_duration_seconds",
-                                          "How long each sweep took in each worker's last pass", labels=["worker", "sweep"])
+        beat = GaugeMetricFamily(
+            "workflow_worker_last_heartbeat_timestamp_seconds",
+            "When each timer worker last finished a pass (Unix time)",
+            labels=["worker"],
+        )
+        age = GaugeMetricFamily(
+            "workflow_worker_heartbeat_age_seconds", "Seconds since each worker's last pass", labels=["worker"]
+        )
+        stalled = GaugeMetricFamily(
+            "workflow_worker_stalled",
+            "1 when a worker's heartbeat is older than WORKER_HEARTBEAT_MAX_AGE_SECONDS",
+            labels=["worker"],
+        )
+        passes = CounterMetricFamily(
+            "workflow_worker_passes", "Passes each worker made since it started", labels=["worker"]
+        )
+        fired = CounterMetricFamily(
+            "workflow_worker_timers_fired", "Timers each worker fired since it started", labels=["worker"]
+        )
+        failures = CounterMetricFamily(
+            "workflow_worker_failures",
+            "Cases stopped in error and sweeps failed in each worker's passes",
+            labels=["worker"],
+        )
+        pass_seconds = GaugeMetricFamily(
+            "workflow_worker_pass_duration_seconds", "How long each worker's last pass took", labels=["worker"]
+        )
+        sweep_seconds = GaugeMetricFamily(
+            "workflow_worker_sweep_duration_seconds",
+            "How long each sweep took in each worker's last pass",
+            labels=["worker", "sweep"],
+        )
         for state in states:
             row, name = state.heartbeat, state.heartbeat.worker
             beat.add_metric([name], row.beat_at.timestamp())
@@ -125,9 +159,11 @@ class DatabaseCollector:
             pass_seconds.add_metric([name], row.last_pass_seconds)
             for sweep, seconds in sorted(row.sweep_seconds.items()):
                 sweep_seconds.add_metric([name, sweep], seconds)
-        running = GaugeMetricFamily("workflow_workers_running",
-                                    "Workers whose heartbeat is recent; 0 means timers do not fire (alert on it)",
-                                    value=sum(not state.stalled for state in states))
+        running = GaugeMetricFamily(
+            "workflow_workers_running",
+            "Workers whose heartbeat is recent; 0 means timers do not fire (alert on it)",
+            value=sum(not state.stalled for state in states),
+        )
         yield from (running, beat, age, stalled, passes, fired, failures, pass_seconds, sweep_seconds)
 
 

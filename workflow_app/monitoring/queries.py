@@ -1,4 +1,5 @@
 """Reads for /readyz, /metrics and the admin page: the database, the schema's revision, workers, tasks and timers."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -33,6 +34,7 @@ class WorkerState:
 def migration_heads(directory: str) -> frozenset:
     """The revisions the migrations in `directory` end at (read once per process: the files do not change)."""
     from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", directory)
     return frozenset(ScriptDirectory.from_config(config).get_heads())
@@ -45,11 +47,17 @@ def readiness_checks(now: datetime) -> list[Check]:
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return [Check("database", False, reason), Check("migrations", False, "not checked"),
-                Check("worker", False, "not checked")]
+        return [
+            Check("database", False, reason),
+            Check("migrations", False, "not checked"),
+            Check("worker", False, "not checked"),
+        ]
     heads = migration_heads(current_app.extensions["migrate"].directory)
-    migrations = Check("migrations", stored == set(heads),
-                       f"database at {', '.join(sorted(stored)) or 'no revision'}, code at {', '.join(sorted(heads))}")
+    migrations = Check(
+        "migrations",
+        stored == set(heads),
+        f"database at {', '.join(sorted(stored)) or 'no revision'}, code at {', '.join(sorted(heads))}",
+    )
     latest = db.session.scalar(sa.select(sa.func.max(WorkerHeartbeat.beat_at)))
     db.session.rollback()  # end the read: the probe holds no transaction
     max_age = current_app.config["WORKER_HEARTBEAT_MAX_AGE_SECONDS"]
@@ -70,8 +78,12 @@ def worker_states(now: datetime) -> list[WorkerState]:
 
 def open_tasks_by_sla_state(now: datetime) -> dict[str, int]:
     """Count the open tasks by their clock's state at `now`: on_track, at_risk, overdue, none (no deadline)."""
-    state = sa.case((Task.due_at.is_(None), "none"), (Task.due_at <= now, "overdue"),
-                    (Task.warn_at <= now, "at_risk"), else_="on_track")
+    state = sa.case(
+        (Task.due_at.is_(None), "none"),
+        (Task.due_at <= now, "overdue"),
+        (Task.warn_at <= now, "at_risk"),
+        else_="on_track",
+    )
     states = sa.select(state.label("sla_state")).where(Task.state == "open").subquery()
     counts = dict.fromkeys(("on_track", "at_risk", "overdue", "none"), 0)
     counts.update(db.session.execute(sa.select(states.c.sla_state, sa.func.count()).group_by(states.c.sla_state)).all())
@@ -80,7 +92,10 @@ def open_tasks_by_sla_state(now: datetime) -> dict[str, int]:
 
 def due_timers(now: datetime) -> tuple[int, datetime | None]:
     """The number of timers of running cases that are due at `now` and not fired yet, and the earliest one's due time."""
-    return tuple(db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(Timer.due_at))
-        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(Timer.due_at <= now, ProcessInstance.status == "running")).one())
+    return tuple(
+        db.session.execute(
+            sa.select(sa.func.count(), sa.func.min(Timer.due_at))
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(Timer.due_at <= now, ProcessInstance.status == "running")
+        ).one()
+    )

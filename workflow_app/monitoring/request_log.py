@@ -1,4 +1,5 @@
 """Each request's id (X-Request-ID, in every log record and on error pages), its log line and its timing."""
+
 import logging
 import re
 import time
@@ -44,11 +45,26 @@ def finish_request(response):
     if config["REQUEST_LOG"] and log.isEnabledFor(logging.INFO):
         user_id = _user_id(seen.get("_login_user") or seen.get("api_user"))  # as the request loaded it
         # made here rather than by log.info, which would look up its caller's frame (a fifth of the line's cost)
-        log.handle(log.makeRecord(
-            log.name, logging.INFO, __file__, 0, "%s %s %s %.1f ms user=%s",
-            (asked.method, asked.path, status, seconds * 1000, "-" if user_id is None else user_id), None,
-            extra={"method": asked.method, "path": asked.path, "endpoint": endpoint, "status": status,
-                   "duration_ms": round(seconds * 1000, 2), "user_id": user_id, "client": asked.remote_addr}))
+        log.handle(
+            log.makeRecord(
+                log.name,
+                logging.INFO,
+                __file__,
+                0,
+                "%s %s %s %.1f ms user=%s",
+                (asked.method, asked.path, status, seconds * 1000, "-" if user_id is None else user_id),
+                None,
+                extra={
+                    "method": asked.method,
+                    "path": asked.path,
+                    "endpoint": endpoint,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "user_id": user_id,
+                    "client": asked.remote_addr,
+                },
+            )
+        )
     return response
 
 

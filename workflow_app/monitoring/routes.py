@@ -1,4 +1,5 @@
 """/healthz (the process answers), /readyz (it can serve: database, schema, worker) and /metrics (Prometheus)."""
+
 import hmac
 import ipaddress
 
@@ -20,8 +21,10 @@ def healthz():
 def readyz():
     checks = readiness_checks(utcnow())
     ready = all(check.ok for check in checks)
-    body = {"status": "ready" if ready else "unready",
-            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}}
+    body = {
+        "status": "ready" if ready else "unready",
+        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+    }
     return jsonify(body), 200 if ready else 503
 
 
@@ -31,10 +34,16 @@ def metrics():
     if not config["METRICS_ENABLED"]:
         abort(404)
     if not (_has_metrics_token(config["METRICS_TOKEN"]) or _from_allowed_address(config["METRICS_ALLOWED_IPS"])):
-        return "Forbidden: /metrics is read from METRICS_ALLOWED_IPS or with METRICS_TOKEN\n", 403, {
-            "Content-Type": "text/plain; charset=utf-8"}
-    return exposition(utcnow(), config["PROMETHEUS_MULTIPROC_DIR"]), 200, {
-        "Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+        return (
+            "Forbidden: /metrics is read from METRICS_ALLOWED_IPS or with METRICS_TOKEN\n",
+            403,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
+    return (
+        exposition(utcnow(), config["PROMETHEUS_MULTIPROC_DIR"]),
+        200,
+        {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
 
 
 def _has_metrics_token(token: str) -> bool:

@@ -1,4 +1,5 @@
 """A notification to one user; its text is made from `kind` and `data` in the reader's language."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 

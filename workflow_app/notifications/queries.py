@@ -1,4 +1,5 @@
 """Reads of notifications: a user's list, the unread count, and each one's text in the reader's language."""
+
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,18 +10,28 @@ from workflow_app.core.time import format_local
 from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
 
-NOTIFICATION_KINDS = ("task_at_risk", "task_overdue", "supervision_notice", "supervision_escalated",
-                      "installment_due_soon", "installment_missed", "agreement_defaulted")
+NOTIFICATION_KINDS = (
+    "task_at_risk",
+    "task_overdue",
+    "supervision_notice",
+    "supervision_escalated",
+    "installment_due_soon",
+    "installment_missed",
+    "agreement_defaulted",
+)
 
 
-_UNREAD_COUNT = sa.select(sa.func.count()).select_from(Notification).where(
-    Notification.user_id == sa.bindparam("unread_user_id"), Notification.read_at.is_(None)).scalar_subquery()
+_UNREAD_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == sa.bindparam("unread_user_id"), Notification.read_at.is_(None))
+    .scalar_subquery()
+)
 
 
 def unread_count(user_id: int) -> tuple:
     """The count of a user's unread notifications, for core.counts.read_counts."""
     return _UNREAD_COUNT, {"unread_user_id": user_id}
-
 
 
 def notifications_page(user_id: int, number: int, per_page: int, unread_only: bool = False) -> Page:
@@ -33,8 +44,9 @@ def notifications_page(user_id: int, number: int, per_page: int, unread_only: bo
 
 
 def own_notification(user_id: int, notification_id: int) -> Notification | None:
-    return db.session.scalar(sa.select(Notification).where(Notification.id == notification_id,
-                                                           Notification.user_id == user_id))
+    return db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == user_id)
+    )
 
 
 def _due(data) -> str:
@@ -47,31 +59,50 @@ def _due(data) -> str:
 def notification_text(notification: Notification) -> str:
     """Say what the notification is about, in the reader's language."""
     data = notification.data or {}
-    facts = {"case": data.get("case", ""), "step": data.get("step", ""), "due": _due(data),
-             "notice": data.get("notice", "")}
+    facts = {
+        "case": data.get("case", ""),
+        "step": data.get("step", ""),
+        "due": _due(data),
+        "notice": data.get("notice", ""),
+    }
     if notification.kind == "task_at_risk":
         return _("Case %(case)s: the step “%(step)s” is at risk; it is due %(due)s.", **facts)
     if notification.kind == "task_overdue":
-        return _("Case %(case)s: the step “%(step)s” is overdue since %(due)s; a supervision notice has been issued.",
-                 **facts)
+        return _(
+            "Case %(case)s: the step “%(step)s” is overdue since %(due)s; a supervision notice has been issued.",
+            **facts,
+        )
     if notification.kind == "supervision_notice":
         return _("Supervision notice %(notice)s: case %(case)s, step “%(step)s”, overdue since %(due)s.", **facts)
     if notification.kind == "supervision_escalated":
-        return _("Escalated to the city: supervision notice %(notice)s, case %(case)s, step “%(step)s”, "
-                 "overdue since %(due)s.", **facts)
+        return _(
+            "Escalated to the city: supervision notice %(notice)s, case %(case)s, step “%(step)s”, "
+            "overdue since %(due)s.",
+            **facts,
+        )
     if notification.kind in ("installment_due_soon", "installment_missed", "agreement_defaulted"):
         return _installment_text(notification.kind, data)
     return _("Case %(case)s: %(step)s", **facts)
 
 
 def _installment_text(kind, data) -> str:
-    facts = {"case": data.get("case", ""), "seq": data.get("seq", ""), "amount": data.get("amount", ""),
-             "day": data.get("day", ""), "grace": data.get("grace", "")}
+    facts = {
+        "case": data.get("case", ""),
+        "seq": data.get("seq", ""),
+        "amount": data.get("amount", ""),
+        "day": data.get("day", ""),
+        "grace": data.get("grace", ""),
+    }
     if kind == "installment_due_soon":
         return _("Agreement %(case)s: installment %(seq)s, %(amount)s yuan, is due on %(day)s.", **facts)
     if kind == "installment_missed":
-        return _("Agreement %(case)s: installment %(seq)s, %(amount)s yuan, was due on %(day)s and is not recorded "
-                 "as paid. Pay it by %(grace)s; after that the agreement ends and late fees are no longer waived.",
-                 **facts)
-    return _("Agreement %(case)s has ended: installment %(seq)s was not paid by the end of its grace period, so "
-             "late fees are no longer waived.", **facts)
+        return _(
+            "Agreement %(case)s: installment %(seq)s, %(amount)s yuan, was due on %(day)s and is not recorded "
+            "as paid. Pay it by %(grace)s; after that the agreement ends and late fees are no longer waived.",
+            **facts,
+        )
+    return _(
+        "Agreement %(case)s has ended: installment %(seq)s was not paid by the end of its grace period, so "
+        "late fees are no longer waived.",
+        **facts,
+    )

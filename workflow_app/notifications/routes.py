@@ -1,4 +1,5 @@
 """A user's notifications: the list, opening one (marks it read), marking all read."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,8 +16,7 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():
     unread_only = request.args.get("unread") == "1"
-    page = notifications_page(current_user.id, page_number(request.args),
-                              current_app.config["PAGE_SIZE"], unread_only)
+    page = notifications_page(current_user.id, page_number(request.args), current_app.config["PAGE_SIZE"], unread_only)
     return render_template("notifications/index.html", page=page, unread_only=unread_only, text=notification_text)
 
 

@@ -6,8 +6,9 @@ A process is applied for with its start event's JSON Schema form (its values are
 file widgets take, the case's first attachments), or with no data when it names none; the case belongs to the
 applicant's enterprise.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from forms.schema_forms import SchemaForm
 from workflow_app.cases.operations import start_generic_case
@@ -33,8 +34,16 @@ def _application(version) -> Application:
 
     def start(form, user, values=None):
         return start_generic_case(process_id, {**form.task_data(), **(values or {})}, user)
-    return Application(process_id, facts.label, facts.description or "", ApplicationForm, start, free_data=True,
-                       schema=start_schema_form(version))
+
+    return Application(
+        process_id,
+        facts.label,
+        facts.description or "",
+        ApplicationForm,
+        start,
+        free_data=True,
+        schema=start_schema_form(version),
+    )
 
 
 def portal_applications() -> list[Application]:

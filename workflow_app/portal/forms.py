@@ -1,4 +1,5 @@
 """Forms of the portal that are not a process's own: proofs of payment, a plain application, a step's notes."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,8 +10,11 @@ from workflow_app.inbox.forms import TaskExtrasForm
 
 
 class PaymentProofForm(FlaskForm):
-    proof = FileField(_l("Proof of payment"), validators=[FileRequired(_l("Choose the file of the payment proof"))],
-                      description=_l("A bank receipt or payment voucher: PDF, image or OFD, at most 10 MB."))
+    proof = FileField(
+        _l("Proof of payment"),
+        validators=[FileRequired(_l("Choose the file of the payment proof"))],
+        description=_l("A bank receipt or payment voucher: PDF, image or OFD, at most 10 MB."),
+    )
 
 
 class ApplicationForm(FlaskForm):
@@ -23,6 +27,9 @@ class ApplicationForm(FlaskForm):
 class EnterpriseTaskExtrasForm(TaskExtrasForm):
     """The comment and files an enterprise sends with its step: always shared, so it has no choice to make."""
 
-    note = TextAreaField(_l("Comment on the case (optional)"), validators=[Optional(), Length(max=4000)],
-                         description=_l("The agency handling your case will read it."))
+    note = TextAreaField(
+        _l("Comment on the case (optional)"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l("The agency handling your case will read it."),
+    )
     visibility = None

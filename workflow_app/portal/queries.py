@@ -1,4 +1,5 @@
 """Reads of the portal: only the signed-in enterprise's own cases, tasks, agreements and files."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,14 +15,21 @@ from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.money import format_yuan
 from workflow_app.core.pagination import paginate
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
-from workflow_app.engine.process_facts import (PORTAL_OUTCOME, PORTAL_TODO, PORTAL_WAITING, render_text,
-                                               template_reads_data)
+from workflow_app.engine.process_facts import (
+    PORTAL_OUTCOME,
+    PORTAL_TODO,
+    PORTAL_WAITING,
+    render_text,
+    template_reads_data,
+)
 from workflow_app.engine.queries import current_data, ended_through, load_stored_workflows, step_properties
 from workflow_app.extensions import db
+
 
 @dataclass
 class PortalCase:
     """A case as the enterprise sees it: what it is, where it stands, in words."""
+
     case: Case
     instance: ProcessInstance
     state: str
@@ -47,8 +55,10 @@ def own_task_and_case(user, task_id: int) -> tuple[Task, Case] | None:
     if user.enterprise_id is None:
         return None
     found = db.session.execute(
-        sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
-        .where(Task.id == task_id, Task.role == ENTERPRISE_ROLE, Case.enterprise_id == user.enterprise_id)).first()
+        sa.select(Task, Case)
+        .join(Case, Case.instance_id == Task.instance_id)
+        .where(Task.id == task_id, Task.role == ENTERPRISE_ROLE, Case.enterprise_id == user.enterprise_id)
+    ).first()
     return tuple(found) if found else None
 
 
@@ -56,8 +66,10 @@ def own_installment(user, installment_id: int) -> Installment | None:
     if user.enterprise_id is None:
         return None
     return db.session.scalar(
-        sa.select(Installment).join(Agreement, Agreement.id == Installment.agreement_id)
-        .where(Installment.id == installment_id, Agreement.enterprise_id == user.enterprise_id))
+        sa.select(Installment)
+        .join(Agreement, Agreement.id == Installment.agreement_id)
+        .where(Installment.id == installment_id, Agreement.enterprise_id == user.enterprise_id)
+    )
 
 
 def own_attachment(user, attachment_id: int) -> Attachment | None:
@@ -65,9 +77,12 @@ def own_attachment(user, attachment_id: int) -> Attachment | None:
     if user.enterprise_id is None:
         return None
     return db.session.scalar(
-        sa.select(Attachment).join(Case, Case.id == Attachment.case_id)
-        .where(Attachment.id == attachment_id, Case.enterprise_id == user.enterprise_id,
-               Attachment.visibility == SHARED))
+        sa.select(Attachment)
+        .join(Case, Case.id == Attachment.case_id)
+        .where(
+            Attachment.id == attachment_id, Case.enterprise_id == user.enterprise_id, Attachment.visibility == SHARED
+        )
+    )
 
 
 def open_tasks_by_instance(instance_ids) -> dict[int, list[Task]]:
@@ -75,18 +90,27 @@ def open_tasks_by_instance(instance_ids) -> dict[int, list[Task]]:
     found = {}
     if not instance_ids:
         return found
-    for task in db.session.scalars(sa.select(Task).where(Task.instance_id.in_(instance_ids), Task.state == "open")
-                                   .order_by(Task.id)):
+    for task in db.session.scalars(
+        sa.select(Task).where(Task.instance_id.in_(instance_ids), Task.state == "open").order_by(Task.id)
+    ):
         found.setdefault(task.instance_id, []).append(task)
     return found
 
 
 def enterprise_open_tasks(user, page: int = 1, per_page: int = 25):
     """A page of (Task, Case) rows: the open enterprise-lane tasks of the user's enterprise, oldest first."""
-    return paginate(sa.select(Task, Case).join(Case, Case.instance_id == Task.instance_id)
-                    .where(Task.state == "open", Task.role == ENTERPRISE_ROLE,
-                           Case.enterprise_id == user.enterprise_id if user.enterprise_id is not None else sa.false())
-                    .order_by(Task.id), page, per_page)
+    return paginate(
+        sa.select(Task, Case)
+        .join(Case, Case.instance_id == Task.instance_id)
+        .where(
+            Task.state == "open",
+            Task.role == ENTERPRISE_ROLE,
+            Case.enterprise_id == user.enterprise_id if user.enterprise_id is not None else sa.false(),
+        )
+        .order_by(Task.id),
+        page,
+        per_page,
+    )
 
 
 def enterprise_todo(open_tasks: list[Task]) -> list[Task]:
@@ -115,8 +139,14 @@ def _needs_data(instance: ProcessInstance, open_tasks: list[Task]) -> bool:
     return found is not None and found[1] is not None and template_reads_data(found[1])
 
 
-def case_state(case: Case, instance: ProcessInstance, open_tasks: list[Task], agreement: Agreement | None,
-               data: dict | None, today: date) -> tuple[str, bool]:
+def case_state(
+    case: Case,
+    instance: ProcessInstance,
+    open_tasks: list[Task],
+    agreement: Agreement | None,
+    data: dict | None,
+    today: date,
+) -> tuple[str, bool]:
     """The case's state in the enterprise's words, and whether it needs the enterprise's attention.
 
     The words are the model's (portalTodo of the enterprise's open task, portalWaiting of the staff task it waits
@@ -162,8 +192,11 @@ def _outcome(instance: ProcessInstance, data: dict) -> str:
 def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
     """The enterprise's cases, newest first, each with its state in words."""
     rows = db.session.execute(
-        sa.select(Case, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-        .where(Case.enterprise_id == enterprise_id).order_by(Case.id.desc())).all()
+        sa.select(Case, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .where(Case.enterprise_id == enterprise_id)
+        .order_by(Case.id.desc())
+    ).all()
     open_tasks = open_tasks_by_instance([instance.id for _case, instance in rows])
     agreements = current_agreements([case.id for case, _instance in rows])
     # the data is read only where the words need it (how a case ended, a template naming data): a workflow load
@@ -172,8 +205,14 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
     cases = []
     for case, instance in rows:
         tasks = open_tasks.get(instance.id, [])
-        state, attention = case_state(case, instance, tasks, agreements.get(case.id),
-                                      current_data(instance) if instance.id in needing_data else None, today)
+        state, attention = case_state(
+            case,
+            instance,
+            tasks,
+            agreements.get(case.id),
+            current_data(instance) if instance.id in needing_data else None,
+            today,
+        )
         cases.append(PortalCase(case, instance, state, enterprise_todo(tasks), attention))
     return cases
 
@@ -187,6 +226,10 @@ def application_values(instance: ProcessInstance, data: dict) -> list[tuple[str,
 
 def steps_done(instance_id: int) -> list:
     """The case's finished steps, oldest first: (name, when), without the handlers' internal data."""
-    return list(db.session.execute(
-        sa.select(AuditEvent.task_name, AuditEvent.at).where(
-            AuditEvent.instance_id == instance_id, AuditEvent.kind == "task_completed").order_by(AuditEvent.id)))
+    return list(
+        db.session.execute(
+            sa.select(AuditEvent.task_name, AuditEvent.at)
+            .where(AuditEvent.instance_id == instance_id, AuditEvent.kind == "task_completed")
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -1,4 +1,5 @@
 """The enterprise portal: my cases, applying, my tasks (sign, upload, rectify), payment proofs, my files."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,12 +14,18 @@ from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.operations import attach_start_files
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import attachment_content, case_attachments, case_comments, case_for_instance
-from workflow_app.cases.schema_tasks import (answer, form_values, posted_answer, start_form_context, task_form_context,
-                                             task_schema_form)
+from workflow_app.cases.schema_tasks import (
+    answer,
+    form_values,
+    posted_answer,
+    start_form_context,
+    task_form_context,
+    task_schema_form,
+)
 from workflow_app.core.downloads import file_download
 from workflow_app.core.errors import ConflictError, DomainError
-from workflow_app.core.transactions import commit_write
 from workflow_app.core.time import local_today
+from workflow_app.core.transactions import commit_write
 from workflow_app.engine.queries import current_data, is_retired, retired_message
 from workflow_app.extensions import db
 from workflow_app.inbox.operations import submit_task_with_notes
@@ -33,9 +40,13 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 @enterprise_required
 def home():
     today = local_today()
-    return render_template("portal/home.html", cases=queries.enterprise_cases(current_user.enterprise_id, today),
-                           reminders=installment_reminders(current_user.enterprise_id, today),
-                           applications=portal_applications(), today=today)
+    return render_template(
+        "portal/home.html",
+        cases=queries.enterprise_cases(current_user.enterprise_id, today),
+        reminders=installment_reminders(current_user.enterprise_id, today),
+        applications=portal_applications(),
+        today=today,
+    )
 
 
 @bp.route("/apply/<process_id>", methods=["GET", "POST"])
@@ -48,21 +59,27 @@ def apply(process_id):
     form = application.form_class()
     schema, values, errors, files = application.schema, {}, {}, []
     if schema is not None and request.method == "POST":  # its file widgets' files: the new case's attachments
-        values, files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
-                                               start_form_context(current_user, process_id, {}))
+        values, files, errors = posted_answer(
+            schema, CombinedMultiDict([request.files, request.form]), start_form_context(current_user, process_id, {})
+        )
     if form.validate_on_submit() and not errors:
+
         def start_with_files():
             case = application.start(form, current_user, *([answer(schema, values)] if schema is not None else []))
             attach_start_files(case, files, current_user, current_app.config["ATTACHMENT_MAX_BYTES"])
             return case
+
         case, refused = commit_write(start_with_files)
         if refused is None:
             flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
             return redirect(url_for("portal.case_page", case_id=case.id))
         flash(str(refused), "danger")
-    return render_template("portal/apply.html", application=application, form=form,
-                           schema_fields=schema and render_schema_form(schema, values, errors)), \
-        200 if request.method == "GET" else 422
+    return render_template(
+        "portal/apply.html",
+        application=application,
+        form=form,
+        schema_fields=schema and render_schema_form(schema, values, errors),
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/cases/<int:case_id>")
@@ -74,12 +91,22 @@ def case_page(case_id):
     open_tasks = queries.open_tasks_by_instance([instance.id]).get(instance.id, [])
     agreements = case_agreements(case.id)
     state, attention = queries.case_state(case, instance, open_tasks, current_of(agreements), data, local_today())
-    return render_template("portal/case.html", case=case, instance=instance, data=data,
-                           todo=queries.enterprise_todo(open_tasks), state=state, attention=attention,
-                           agreements=agreements, proof_form=PaymentProofForm(),
-                           application=queries.application_values(instance, data),
-                           files=case_attachments(current_user, case.id), comments=case_comments(current_user, case.id),
-                           steps=queries.steps_done(instance.id), today=local_today())
+    return render_template(
+        "portal/case.html",
+        case=case,
+        instance=instance,
+        data=data,
+        todo=queries.enterprise_todo(open_tasks),
+        state=state,
+        attention=attention,
+        agreements=agreements,
+        proof_form=PaymentProofForm(),
+        application=queries.application_values(instance, data),
+        files=case_attachments(current_user, case.id),
+        comments=case_comments(current_user, case.id),
+        steps=queries.steps_done(instance.id),
+        today=local_today(),
+    )
 
 
 def _render_task(task, data, form, extras, status=200, stale=None, schema_fields=None):
@@ -87,10 +114,20 @@ def _render_task(task, data, form, extras, status=200, stale=None, schema_fields
     agreement = current_agreement(case.id)  # an agreement waiting for the enterprise's signature is read on its task
     if agreement is not None and agreement.status != "awaiting_signature":
         agreement = None
-    return render_template("portal/task.html", task=task, case=case, form=form, extras=extras, data=data,
-                           agreement=agreement, stale=stale, may_act=may_act_on(current_user, task),
-                           schema_fields=schema_fields,
-                           instructions=instructions_for(task, form), today=local_today()), status
+    return render_template(
+        "portal/task.html",
+        task=task,
+        case=case,
+        form=form,
+        extras=extras,
+        data=data,
+        agreement=agreement,
+        stale=stale,
+        may_act=may_act_on(current_user, task),
+        schema_fields=schema_fields,
+        instructions=instructions_for(task, form),
+        today=local_today(),
+    ), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -106,24 +143,34 @@ def task_page(task_id):
         return _render_task(task, data, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if not may_act_on(current_user, task):
         return _render_task(task, data, form, extras, 409, stale=_("This step is already done."))
-    values, form_files, errors = posted_answer(schema, CombinedMultiDict([request.files, request.form]),
-                                               task_form_context(task, current_user)) \
-        if schema else (None, [], {})
+    values, form_files, errors = (
+        posted_answer(schema, CombinedMultiDict([request.files, request.form]), task_form_context(task, current_user))
+        if schema
+        else (None, [], {})
+    )
     if not (form.validate_on_submit() & extras.validate()) or errors:
-        return _render_task(task, data, form, extras, 422,
-                            schema_fields=schema and render_schema_form(schema, values, errors))
+        return _render_task(
+            task, data, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, errors)
+        )
     files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
     try:
-        case = submit_task_with_notes(task, answer(schema, values) if schema else form.task_data(), current_user,
-                                      extras.note.data, files, request.remote_addr,
-                                      current_app.config["ATTACHMENT_MAX_BYTES"])
+        case = submit_task_with_notes(
+            task,
+            answer(schema, values) if schema else form.task_data(),
+            current_user,
+            extras.note.data,
+            files,
+            request.remote_addr,
+            current_app.config["ATTACHMENT_MAX_BYTES"],
+        )
     except DomainError as exc:
         db.session.rollback()
         task = queries.own_task(current_user, task_id) or abort(404)
         schema_fields = schema and render_schema_form(schema, values, {})
         if isinstance(exc, ConflictError):
-            return _render_task(task, current_data(task.instance), form, extras, 409, stale=str(exc),
-                                schema_fields=schema_fields)
+            return _render_task(
+                task, current_data(task.instance), form, extras, 409, stale=str(exc), schema_fields=schema_fields
+            )
         flash(str(exc), "danger")
         return _render_task(task, data, form, extras, 422, schema_fields=schema_fields)
     db.session.commit()
@@ -143,8 +190,14 @@ def upload_proof(installment_id):
                 flash(error, "danger")
         return redirect(url_for("portal.case_page", case_id=case_id, _anchor="schedule"))
     upload = form.proof.data
-    refused = commit_write(upload_payment_proof, installment, upload.filename, upload.read(), current_user,
-                           current_app.config["ATTACHMENT_MAX_BYTES"])[1]
+    refused = commit_write(
+        upload_payment_proof,
+        installment,
+        upload.filename,
+        upload.read(),
+        current_user,
+        current_app.config["ATTACHMENT_MAX_BYTES"],
+    )[1]
     if refused:
         flash(str(refused), "danger")
     else:

@@ -13,8 +13,9 @@ All times given are aware datetimes; results are aware UTC datetimes. Days and w
 are those of Asia/Shanghai; the working hours come from the WORKING_HOURS setting
 (default "09:00-12:00,13:30-17:30": a working day of 7 hours).
 """
+
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
@@ -32,6 +33,7 @@ MAX_SCAN_DAYS = 3700  # about ten years: a deadline further away than that is a 
 
 
 # ---------------------------------------------------------------------------------------- hours
+
 
 @dataclass(frozen=True)
 class WorkingHours:
@@ -74,6 +76,7 @@ def configured_working_hours() -> WorkingHours:
 
 # ------------------------------------------------------------------------------ built-in years
 
+
 @dataclass(frozen=True)
 class YearData:
     """One year's calendar: status, source and the exceptions {date: (is_workday, note)}."""
@@ -89,6 +92,7 @@ class YearData:
 def _package_years() -> dict[int, YearData]:
     import chinese_calendar
     from chinese_calendar.constants import Holiday
+
     names = {holiday.value: holiday.chinese for holiday in Holiday}
     version = getattr(chinese_calendar, "__version__", "")
     source = f"chinese-calendar {version}".strip()
@@ -126,7 +130,8 @@ class WorkCalendar:
         self.hours = hours or configured_working_hours()
         self._years: dict[int, YearData] = dict(stored or {})
         self._stored_status: dict[int, tuple[str, str | None]] | None = (
-            None if stored is None else {year: (data.status, data.source) for year, data in stored.items()})
+            None if stored is None else {year: (data.status, data.source) for year, data in stored.items()}
+        )
 
     # -- years
     def year(self, year: int) -> YearData:
@@ -136,13 +141,20 @@ class WorkCalendar:
 
     def _load(self, year: int) -> YearData:
         if self._stored_status is None:
-            self._stored_status = {row.year: (row.status, row.source)
-                                   for row in db.session.execute(sa.select(CalendarYear.year, CalendarYear.status,
-                                                                           CalendarYear.source))}
+            self._stored_status = {
+                row.year: (row.status, row.source)
+                for row in db.session.execute(sa.select(CalendarYear.year, CalendarYear.status, CalendarYear.source))
+            }
         if year in self._stored_status:
             status, source = self._stored_status[year]
-            days = {row.date: (row.is_workday, row.note) for row in db.session.execute(
-                sa.select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.note).where(CalendarDay.year == year))}
+            days = {
+                row.date: (row.is_workday, row.note)
+                for row in db.session.execute(
+                    sa.select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.note).where(
+                        CalendarDay.year == year
+                    )
+                )
+            }
             return YearData(year, status, source, days, True)
         builtin = builtin_years().get(year)
         return builtin if builtin is not None else YearData(year, "unknown", None, {}, False)
@@ -171,8 +183,10 @@ class WorkCalendar:
         """The working periods of a day as aware Shanghai datetimes (none on a day off)."""
         if not self.is_workday(day):
             return []
-        return [(datetime.combine(day, start, SHANGHAI), datetime.combine(day, end, SHANGHAI))
-                for start, end in self.hours.periods]
+        return [
+            (datetime.combine(day, start, SHANGHAI), datetime.combine(day, end, SHANGHAI))
+            for start, end in self.hours.periods
+        ]
 
     # -- arithmetic
     def add_working_days(self, start: datetime, n: int) -> datetime:
@@ -180,18 +194,18 @@ class WorkCalendar:
         if n < 0:
             raise ValueError("the number of working days must not be negative")
         if n == 0:
-            return local.astimezone(timezone.utc)
+            return local.astimezone(UTC)
         day = local.date()
         for _ in range(n):
             day = self.next_workday(day)
-        return datetime.combine(day, self.hours.end, SHANGHAI).astimezone(timezone.utc)
+        return datetime.combine(day, self.hours.end, SHANGHAI).astimezone(UTC)
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         local = _aware(start).astimezone(SHANGHAI)
         if amount < timedelta(0):
             raise ValueError("working time to add must not be negative")
         if amount == timedelta(0):
-            return local.astimezone(timezone.utc)
+            return local.astimezone(UTC)
         remaining, day = amount, local.date()
         for _ in range(MAX_SCAN_DAYS):
             for period_start, period_end in self._periods(day):
@@ -200,7 +214,7 @@ class WorkCalendar:
                     continue
                 available = period_end - begin
                 if remaining <= available:
-                    return (begin + remaining).astimezone(timezone.utc)
+                    return (begin + remaining).astimezone(UTC)
                 remaining -= available
             day += timedelta(days=1)
         raise ValueError(f"no end of {amount} working time within {MAX_SCAN_DAYS} days after {start}")
@@ -211,7 +225,7 @@ class WorkCalendar:
         if amount < timedelta(0):
             raise ValueError("working time to subtract must not be negative")
         if amount == timedelta(0):
-            return local.astimezone(timezone.utc)
+            return local.astimezone(UTC)
         remaining, day = amount, local.date()
         for _ in range(MAX_SCAN_DAYS):
             for period_start, period_end in reversed(self._periods(day)):
@@ -220,7 +234,7 @@ class WorkCalendar:
                     continue
                 available = finish - period_start
                 if remaining <= available:
-                    return (finish - remaining).astimezone(timezone.utc)
+                    return (finish - remaining).astimezone(UTC)
                 remaining -= available
             day -= timedelta(days=1)
         raise ValueError(f"no start of {amount} working time within {MAX_SCAN_DAYS} days before {end}")
@@ -233,8 +247,11 @@ class WorkCalendar:
         if first == last:
             return self._working_time_on_days(a, b, first, last)
         # the days in between are whole: counted, not walked (a page shows tasks overdue by months)
-        return (self._working_time_on_days(a, b, first, first) + self._working_time_on_days(a, b, last, last)
-                + self.hours.day_length * self.count_workdays(first + timedelta(days=1), last - timedelta(days=1)))
+        return (
+            self._working_time_on_days(a, b, first, first)
+            + self._working_time_on_days(a, b, last, last)
+            + self.hours.day_length * self.count_workdays(first + timedelta(days=1), last - timedelta(days=1))
+        )
 
     def _working_time_on_days(self, a: datetime, b: datetime, first: date, last: date) -> timedelta:
         total, day = timedelta(0), first
@@ -263,7 +280,7 @@ class WorkCalendar:
         start = _aware(start)
         if duration.unit in ("d", "h"):  # calendar days and plain hours ignore the calendar
             delta = timedelta(days=float(duration.amount)) if duration.unit == "d" else _hours(duration.amount)
-            return (start + delta).astimezone(timezone.utc), False
+            return (start + delta).astimezone(UTC), False
         if duration.unit == "wd":
             whole = int(duration.amount)
             due = self.add_working_days(start, whole)
@@ -279,7 +296,7 @@ class WorkCalendar:
         """The moment `ratio` of the time from `start` to `due` has passed (working time for wd/wh)."""
         unit = parse_sla(sla_text).unit
         if unit in ("d", "h"):
-            return (_aware(start) + (due - _aware(start)) * ratio).astimezone(timezone.utc)
+            return (_aware(start) + (due - _aware(start)) * ratio).astimezone(UTC)
         return self.add_working_time(start, self.working_time_between(start, due) * ratio)
 
 
@@ -294,6 +311,7 @@ def _hours(amount) -> timedelta:
 
 
 # --------------------------------------------------------------------------- module functions
+
 
 def is_workday(day: date) -> bool:
     """Whether `day` is a working day: Monday-Friday unless a holiday, or a working weekend day (调休)."""
@@ -357,11 +375,14 @@ def working_day_length() -> timedelta:
 def stored_years() -> dict[int, YearData]:
     """Every year held in the calendar tables, in two statements."""
     days = {}
-    for row in db.session.execute(sa.select(CalendarDay.year, CalendarDay.date, CalendarDay.is_workday,
-                                            CalendarDay.note)):
+    for row in db.session.execute(
+        sa.select(CalendarDay.year, CalendarDay.date, CalendarDay.is_workday, CalendarDay.note)
+    ):
         days.setdefault(row.year, {})[row.date] = (row.is_workday, row.note)
-    return {row.year: YearData(row.year, row.status, row.source, days.get(row.year, {}), True)
-            for row in db.session.execute(sa.select(CalendarYear.year, CalendarYear.status, CalendarYear.source))}
+    return {
+        row.year: YearData(row.year, row.status, row.source, days.get(row.year, {}), True)
+        for row in db.session.execute(sa.select(CalendarYear.year, CalendarYear.status, CalendarYear.source))
+    }
 
 
 def shown_calendar() -> WorkCalendar:

@@ -3,6 +3,7 @@
 A date line is `YYYY-MM-DD`, or a period `YYYY-MM-DD..YYYY-MM-DD`, optionally followed by a
 note (`2027-10-01..2027-10-07 国庆节`); blank lines and lines starting with `#` are skipped.
 """
+
 import csv
 import io
 import json
@@ -59,8 +60,16 @@ def parse_date_lines(items, label, first_line: int = 1) -> tuple[list[date], dic
     dates, notes, problems = [], {}, []
     for number, line in enumerate(lines, start=first_line):
         if not isinstance(line, str):
-            problems.append(str(_l("%(label)s, line %(n)d: '%(text)s' is not a date (write YYYY-MM-DD)",
-                                   label=label, n=number, text=line)))
+            problems.append(
+                str(
+                    _l(
+                        "%(label)s, line %(n)d: '%(text)s' is not a date (write YYYY-MM-DD)",
+                        label=label,
+                        n=number,
+                        text=line,
+                    )
+                )
+            )
             continue
         if not line.strip() or line.strip().startswith("#"):
             continue
@@ -86,8 +95,17 @@ def read_calendar_file(path: str | Path, status: str | None = None, source: str 
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CalendarRefused([str(_l("cannot read %(file)s: %(reason)s", file=str(path),
-                                      reason=getattr(exc, "strerror", None) or str(exc)))]) from None
+        raise CalendarRefused(
+            [
+                str(
+                    _l(
+                        "cannot read %(file)s: %(reason)s",
+                        file=str(path),
+                        reason=getattr(exc, "strerror", None) or str(exc),
+                    )
+                )
+            ]
+        ) from None
     if path.suffix.lower() == ".csv":
         entry, problems = _from_csv(text)
     else:
@@ -111,13 +129,13 @@ def _from_json(text):
     problems = []
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
-        problems.append(str(_l("\"year\" must be a number such as 2027")))
+        problems.append(str(_l('"year" must be a number such as 2027')))
         year = None
     entry = CalendarEntry(year, data.get("status", "official"), data.get("source"))
     for key, target in (("holidays", entry.holidays), ("workdays", entry.workdays)):
         items = data.get(key, [])
         if not isinstance(items, list):
-            problems.append(str(_l("\"%(key)s\" must be a list of dates", key=key)))
+            problems.append(str(_l('"%(key)s" must be a list of dates', key=key)))
             continue
         dates, notes, found = parse_date_lines(items, key)
         target.extend(dates)

@@ -20,8 +20,9 @@ paused, one that starts after it (the work was already late) does not. A deadlin
 
 Imported by create_app so that the receivers are connected.
 """
+
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -33,8 +34,13 @@ from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import Task
 from workflow_app.engine.projections import record_audit
-from workflow_app.engine.signals import (instance_started, instance_status_changed, projections_synced, task_closed,
-                                        task_opened)
+from workflow_app.engine.signals import (
+    instance_started,
+    instance_status_changed,
+    projections_synced,
+    task_closed,
+    task_opened,
+)
 from workflow_app.extensions import db
 from workflow_app.sla.calendar import WorkCalendar, work_calendar
 from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaClock
@@ -57,6 +63,7 @@ def _parse(text: str) -> datetime:
 
 
 # --------------------------------------------------------------------------------- clock arithmetic
+
 
 def counts_working_time(sla_text: str | None) -> bool:
     return sla_text is not None and parse_sla(sla_text).unit in ("wd", "wh")
@@ -82,8 +89,9 @@ def offset(moment: datetime, sla_text: str, calendar: WorkCalendar) -> datetime:
         return calendar.add_working_time(moment, calendar.hours.day_length * float(duration.amount))
     if duration.unit == "wh":
         return calendar.add_working_time(moment, timedelta(hours=float(duration.amount)))
-    return moment + (timedelta(days=float(duration.amount)) if duration.unit == "d"
-                     else timedelta(hours=float(duration.amount)))
+    return moment + (
+        timedelta(days=float(duration.amount)) if duration.unit == "d" else timedelta(hours=float(duration.amount))
+    )
 
 
 def _closed_pauses(clock):
@@ -107,11 +115,14 @@ def given_deadline(value) -> datetime:
             raise ValueError("it gave no date (empty)")
         value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(timezone.utc)
+        return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(UTC)
     if isinstance(value, date):
-        return datetime.combine(value, END_OF_DAY, SHANGHAI).astimezone(timezone.utc)
-    raise ValueError(f"it gave {type(value).__name__} {str(value)[:40]!r}, not a date" if value is not None
-                     else "it gave no date (None)")
+        return datetime.combine(value, END_OF_DAY, SHANGHAI).astimezone(UTC)
+    raise ValueError(
+        f"it gave {type(value).__name__} {str(value)[:40]!r}, not a date"
+        if value is not None
+        else "it gave no date (None)"
+    )
 
 
 def _fixed_deadline(clock: SlaClock, calendar: WorkCalendar) -> tuple[datetime, bool]:
@@ -124,8 +135,7 @@ def _fixed_deadline(clock: SlaClock, calendar: WorkCalendar) -> tuple[datetime, 
     day = local.date() if calendar.is_workday(local.date()) else calendar.next_workday(local.date())
     for _ in range(clock.extension_days or 0):
         day = calendar.next_workday(day)
-    return datetime.combine(day, END_OF_DAY, SHANGHAI).astimezone(timezone.utc), calendar.any_provisional(
-        local.date(), day)
+    return datetime.combine(day, END_OF_DAY, SHANGHAI).astimezone(UTC), calendar.any_provisional(local.date(), day)
 
 
 def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> bool:
@@ -137,8 +147,16 @@ def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> b
     if clock.sla is None and clock.base_due_at is not None:
         clock.due_at, clock.due_provisional = _fixed_deadline(clock, calendar)
         start = clock.counted_from
-        clock.warn_at = clock.due_at if clock.due_at <= start else min(clock.due_at, calendar.add_working_time(
-            start, calendar.working_time_between(start, clock.due_at) * float(setting("SLA_WARN_RATIO"))))
+        clock.warn_at = (
+            clock.due_at
+            if clock.due_at <= start
+            else min(
+                clock.due_at,
+                calendar.add_working_time(
+                    start, calendar.working_time_between(start, clock.due_at) * float(setting("SLA_WARN_RATIO"))
+                ),
+            )
+        )
     elif clock.sla is None:
         clock.base_due_at = clock.due_at = clock.warn_at = None
         clock.due_provisional = False
@@ -149,8 +167,10 @@ def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> b
         clock.base_due_at = base
         clock.due_at = _shift_by_pauses(clock, extended, calendar)
         clock.warn_at = min(_shift_by_pauses(clock, warn, calendar), clock.due_at)
-        clock.due_provisional = provisional or (clock.due_at != base and calendar.any_provisional(
-            base.astimezone(SHANGHAI).date(), clock.due_at.astimezone(SHANGHAI).date()))
+        clock.due_provisional = provisional or (
+            clock.due_at != base
+            and calendar.any_provisional(base.astimezone(SHANGHAI).date(), clock.due_at.astimezone(SHANGHAI).date())
+        )
     clock.next_escalation_at = next_escalation(clock, calendar)
     if clock.task is not None:
         clock.task.due_at, clock.task.warn_at = clock.due_at, clock.warn_at
@@ -160,8 +180,7 @@ def refresh_deadline(clock: SlaClock, calendar: WorkCalendar | None = None) -> b
 
 def next_escalation(clock: SlaClock, calendar: WorkCalendar) -> datetime | None:
     """When the sweep must take the clock's next ladder step (None: no step will come)."""
-    if (not clock.escalates or clock.due_at is None or clock.stopped_at is not None
-            or clock.paused_since is not None):
+    if not clock.escalates or clock.due_at is None or clock.stopped_at is not None or clock.paused_since is not None:
         return None
     if clock.level == LEVEL_NONE:
         return clock.warn_at or clock.due_at
@@ -173,6 +192,7 @@ def next_escalation(clock: SlaClock, calendar: WorkCalendar) -> datetime | None:
 
 
 # ------------------------------------------------------------------------------- clock state changes
+
 
 def pause_clock(clock: SlaClock, now: datetime, reason: str) -> None:
     if clock.stopped_at is not None or clock.paused_since is not None:
@@ -201,8 +221,9 @@ def stop_clock(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = N
     clock.next_escalation_at = None
 
 
-def extend_clock(clock: SlaClock, days: int, reason: str, actor_id: int | None, now: datetime,
-                 calendar: WorkCalendar | None = None) -> tuple[datetime | None, datetime | None]:
+def extend_clock(
+    clock: SlaClock, days: int, reason: str, actor_id: int | None, now: datetime, calendar: WorkCalendar | None = None
+) -> tuple[datetime | None, datetime | None]:
     """Move the clock's deadline on by `days` working days and record why; return (due before, due after)."""
     before = clock.due_at
     clock.extension_days = (clock.extension_days or 0) + days
@@ -212,7 +233,7 @@ def extend_clock(clock: SlaClock, days: int, reason: str, actor_id: int | None, 
 
 
 def clock_state(clock: SlaClock, now: datetime) -> str:
-    """"on_track", "at_risk", "overdue" or "none", judged when the clock stopped or paused, else now."""
+    """ "on_track", "at_risk", "overdue" or "none", judged when the clock stopped or paused, else now."""
     if clock.due_at is None:
         return "none"
     moment = clock.stopped_at or clock.paused_since or now
@@ -227,8 +248,9 @@ def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None
     """The clock's running time so far, pauses left out (working time for a working-time SLA or none)."""
     calendar = calendar or work_calendar()
     end = clock.stopped_at or clock.paused_since or now
-    measure = calendar.working_time_between if clock.sla is None or counts_working_time(clock.sla) else (
-        lambda a, b: b - a)
+    measure = (
+        calendar.working_time_between if clock.sla is None or counts_working_time(clock.sla) else (lambda a, b: b - a)
+    )
     total = measure(clock.started_at, end) if end > clock.started_at else timedelta(0)
     for begin, finish in _closed_pauses(clock):
         total -= measure(max(begin, clock.started_at), finish) if finish > begin else timedelta(0)
@@ -239,7 +261,8 @@ def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None
 
 _STEP_CLOCKS = transaction_key("sla_step_clocks")  # session.info: {instance id: its running clocks and its case clock}
 _RUNNING_AND_CASE_CLOCKS = sa.select(SlaClock).where(  # built once: every engine step reads it
-    SlaClock.instance_id == sa.bindparam("instance_id"), sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case"))
+    SlaClock.instance_id == sa.bindparam("instance_id"), sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case")
+)
 
 
 def _step_clocks(instance_id: int) -> list[SlaClock]:
@@ -275,19 +298,45 @@ def clocks_of(instance_id: int) -> list[SlaClock]:
 def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
     """The instance's open tasks in a pausing lane (every task in such a lane has a clock, so its clocks tell)."""
     lanes = tuple(setting("SLA_PAUSE_LANES"))
-    return [c.task for c in clocks_of(instance_id) if c.kind == "task" and c.task is not None
-            and c.task is not except_task and c.task.state == "open" and c.task.role in lanes]
+    return [
+        c.task
+        for c in clocks_of(instance_id)
+        if c.kind == "task"
+        and c.task is not None
+        and c.task is not except_task
+        and c.task.state == "open"
+        and c.task.role in lanes
+    ]
 
 
 # Every clock sets the same columns, so that the ORM writes a step's new clocks in one INSERT.
-_CLOCK_DEFAULTS = {"task": None, "phase": None, "section": None, "sla": None, "escalate_after": None,
-                   "due_provisional": False, "base_due_at": None}
+_CLOCK_DEFAULTS = {
+    "task": None,
+    "phase": None,
+    "section": None,
+    "sla": None,
+    "escalate_after": None,
+    "due_provisional": False,
+    "base_due_at": None,
+}
 
 
 def _new_clock(instance, kind, now, **values) -> SlaClock:
-    clock = SlaClock(instance_id=instance.id, kind=kind, process_id=instance.process_id, started_at=now,
-                     counted_from=now, level=LEVEL_NONE, pauses=[], extensions=[], paused_seconds=0,
-                     extension_days=0, send_backs=0, reopens=0, **{**_CLOCK_DEFAULTS, **values})
+    clock = SlaClock(
+        instance_id=instance.id,
+        kind=kind,
+        process_id=instance.process_id,
+        started_at=now,
+        counted_from=now,
+        level=LEVEL_NONE,
+        pauses=[],
+        extensions=[],
+        paused_seconds=0,
+        extension_days=0,
+        send_backs=0,
+        reopens=0,
+        **{**_CLOCK_DEFAULTS, **values},
+    )
     db.session.add(clock)
     _step_clocks(instance.id).append(clock)
     return clock
@@ -298,13 +347,19 @@ def case_clock(instance, now=None) -> SlaClock:
     for clock in _step_clocks(instance.id):
         if clock.kind == "case":
             return clock
-    return _new_clock(instance, "case", instance.created_at or now, org_unit_id=instance.org_unit_id,
-                      escalates=False)
+    return _new_clock(instance, "case", instance.created_at or now, org_unit_id=instance.org_unit_id, escalates=False)
 
 
 def _audit(instance, kind, actor_id, now, task=None, data=None):
-    record_audit(instance, kind, actor_id, now, task.bpmn_id if task is not None else None,
-                 task.name if task is not None else None, data)
+    record_audit(
+        instance,
+        kind,
+        actor_id,
+        now,
+        task.bpmn_id if task is not None else None,
+        task.name if task is not None else None,
+        data,
+    )
 
 
 def _has_clock(sla_text, properties, pausing) -> bool:
@@ -313,6 +368,7 @@ def _has_clock(sla_text, properties, pausing) -> bool:
 
 
 # ------------------------------------------------------------------------------------ the receivers
+
 
 @task_opened.connect
 def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=None, evaluate=None, **_):
@@ -343,12 +399,31 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
         phase_clock = next((c for c in running if c.kind == "phase" and c.phase == phase), None) if phase else None
         joined = phase_clock is not None
         if phase and phase_clock is None:
-            phase_clock = _new_clock(instance, "phase", now, phase=phase, org_unit_id=task.org_unit_id,
-                                     section=section, sla=sla_text, escalates=False, base_due_at=given)
+            phase_clock = _new_clock(
+                instance,
+                "phase",
+                now,
+                phase=phase,
+                org_unit_id=task.org_unit_id,
+                section=section,
+                sla=sla_text,
+                escalates=False,
+                base_due_at=given,
+            )
             refresh_deadline(phase_clock, calendar)
-        clock = _new_clock(instance, "task", now, task=task, phase=held_phase, org_unit_id=task.org_unit_id,
-                           section=section, sla=sla_text, escalates=bool(sla_text or given) and not pausing,
-                           escalate_after=_valid(properties.get("escalateAfter")), base_due_at=given)
+        clock = _new_clock(
+            instance,
+            "task",
+            now,
+            task=task,
+            phase=held_phase,
+            org_unit_id=task.org_unit_id,
+            section=section,
+            sla=sla_text,
+            escalates=bool(sla_text or given) and not pausing,
+            escalate_after=_valid(properties.get("escalateAfter")),
+            base_due_at=given,
+        )
         if joined and phase_clock.sla and sla_text:
             # the phase's deadline governs: same start, SLA, pauses and extensions
             clock.counted_from, clock.sla = phase_clock.counted_from, phase_clock.sla
@@ -467,27 +542,52 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
         except (TypeError, ValueError, OverflowError):
             days = 0
         if days > MAX_EXTENSION_DAYS:
-            _audit(instance, "sla_property_failed", None, now, task,
-                   {"property": "extensionDays", "error": f"{days} > {MAX_EXTENSION_DAYS}"[:300]})
+            _audit(
+                instance,
+                "sla_property_failed",
+                None,
+                now,
+                task,
+                {"property": "extensionDays", "error": f"{days} > {MAX_EXTENSION_DAYS}"[:300]},
+            )
             days = 0
         phase_clock = next((c for c in clocks_of(instance.id) if c.kind == "phase" and c.phase == target), None)
         if days > 0 and phase_clock is not None:
             reason = str(_evaluated(instance, task, properties, evaluate, "extensionReason", now) or "")[:500]
             before, after = extend_clock(phase_clock, days, reason, actor_id, now, calendar)
-            _audit(instance, "deadline_extended", actor_id, now, task, {
-                "phase": target, "days": days, "reason": reason,
-                "due_before": _iso(before) if before else None, "due_after": _iso(after) if after else None})
+            _audit(
+                instance,
+                "deadline_extended",
+                actor_id,
+                now,
+                task,
+                {
+                    "phase": target,
+                    "days": days,
+                    "reason": reason,
+                    "due_before": _iso(before) if before else None,
+                    "due_after": _iso(after) if after else None,
+                },
+            )
 
 
 _CLOCKS = SlaClock.__table__
 _PAUSED = _CLOCKS.alias("paused")
 # Built once: stop an ending case's running clocks in one statement, unless one of them is paused (a paused
 # clock's pause must be closed first, which moves its deadline: that takes the clocks as objects).
-_STOP_RUNNING_UNLESS_PAUSED = sa.update(_CLOCKS).where(
-    _CLOCKS.c.instance_id == sa.bindparam("of_instance"), _CLOCKS.c.stopped_at.is_(None),
-    ~sa.exists().where(_PAUSED.c.instance_id == sa.bindparam("of_instance"), _PAUSED.c.stopped_at.is_(None),
-                       _PAUSED.c.paused_since.is_not(None)),
-).values(stopped_at=sa.bindparam("stopped"), next_escalation_at=None)
+_STOP_RUNNING_UNLESS_PAUSED = (
+    sa.update(_CLOCKS)
+    .where(
+        _CLOCKS.c.instance_id == sa.bindparam("of_instance"),
+        _CLOCKS.c.stopped_at.is_(None),
+        ~sa.exists().where(
+            _PAUSED.c.instance_id == sa.bindparam("of_instance"),
+            _PAUSED.c.stopped_at.is_(None),
+            _PAUSED.c.paused_since.is_not(None),
+        ),
+    )
+    .values(stopped_at=sa.bindparam("stopped"), next_escalation_at=None)
+)
 
 
 def _stop_clocks_unread(instance_id: int, now: datetime) -> bool:
@@ -503,8 +603,12 @@ def _stop_clocks_unread(instance_id: int, now: datetime) -> bool:
         return False
     for held in db.session.identity_map.values():
         loaded = held.__dict__  # read without loading: an expired attribute is read afresh anyway
-        if isinstance(held, SlaClock) and loaded.get("instance_id") == instance_id and "stopped_at" in loaded \
-                and loaded["stopped_at"] is None:
+        if (
+            isinstance(held, SlaClock)
+            and loaded.get("instance_id") == instance_id
+            and "stopped_at" in loaded
+            and loaded["stopped_at"] is None
+        ):
             set_committed_value(held, "stopped_at", now)
             set_committed_value(held, "next_escalation_at", None)
     return True
@@ -525,24 +629,30 @@ def _follow_instance_status(instance, old=None, new=None, **_):
                 pause_clock(clock, now, "suspended")
             elif old == "suspended" and clock.pause_reason == "suspended":
                 resume_clock(clock, now, calendar)
-                if _open_pausing_tasks(instance.id) and not (clock.task is not None and clock.task.role in tuple(
-                        setting("SLA_PAUSE_LANES"))):
+                if _open_pausing_tasks(instance.id) and not (
+                    clock.task is not None and clock.task.role in tuple(setting("SLA_PAUSE_LANES"))
+                ):
                     pause_clock(clock, now, "enterprise")
 
 
 # ------------------------------------------------------------------------------- calendar changes
 
-def recompute_running_clocks(since: datetime, until: datetime, only_provisional: bool = False,
-                             calendar: WorkCalendar | None = None) -> tuple[int, int]:
+
+def recompute_running_clocks(
+    since: datetime, until: datetime, only_provisional: bool = False, calendar: WorkCalendar | None = None
+) -> tuple[int, int]:
     """Recompute running clocks whose deadline reads days from `since` to `until` (UTC).
 
     Returns (task clocks recomputed, task clocks whose deadline changed); phase clocks are
     recomputed too but not counted.
     """
     calendar = calendar or WorkCalendar()
-    query = (sa.select(SlaClock).options(selectinload(SlaClock.task))
-             .where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= since, SlaClock.counted_from < until)
-             .order_by(SlaClock.id))
+    query = (
+        sa.select(SlaClock)
+        .options(selectinload(SlaClock.task))
+        .where(SlaClock.stopped_at.is_(None), SlaClock.due_at >= since, SlaClock.counted_from < until)
+        .order_by(SlaClock.id)
+    )
     if only_provisional:
         query = query.where(SlaClock.due_provisional.is_(True))
     examined = changed = 0
@@ -552,4 +662,3 @@ def recompute_running_clocks(since: datetime, until: datetime, only_provisional:
             examined += 1
             changed += moved
     return examined, changed
-

@@ -18,6 +18,7 @@ A batch is escalated as a set: one UPDATE per level moves the batch's clocks sta
 below it, the notice numbers are reserved at once, the notices and notifications are
 inserted with one statement each; the per-clock work left is choosing the recipients.
 """
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -40,16 +41,25 @@ NOTICE_PREFIX = "DB"  # 督办
 
 
 def _claim_due_clocks(now, batch: int) -> list[SlaClock]:
-    query = (sa.select(SlaClock.id).where(SlaClock.next_escalation_at <= now)
-             .order_by(SlaClock.next_escalation_at).limit(batch))
+    query = (
+        sa.select(SlaClock.id)
+        .where(SlaClock.next_escalation_at <= now)
+        .order_by(SlaClock.next_escalation_at)
+        .limit(batch)
+    )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(query))
     if not ids:
         return []
-    return list(db.session.scalars(
-        sa.select(SlaClock).options(selectinload(SlaClock.task))
-        .where(SlaClock.id.in_(ids)).order_by(SlaClock.next_escalation_at)))
+    return list(
+        db.session.scalars(
+            sa.select(SlaClock)
+            .options(selectinload(SlaClock.task))
+            .where(SlaClock.id.in_(ids))
+            .order_by(SlaClock.next_escalation_at)
+        )
+    )
 
 
 def _take_steps(clocks: list[SlaClock], level: int) -> list[SlaClock]:
@@ -57,9 +67,14 @@ def _take_steps(clocks: list[SlaClock], level: int) -> list[SlaClock]:
     if not clocks:
         return []
     table = SlaClock.__table__
-    moved_ids = set(db.session.scalars(
-        sa.update(table).where(table.c.id.in_([c.id for c in clocks]), table.c.level == level - 1)
-        .values(level=level).returning(table.c.id)))
+    moved_ids = set(
+        db.session.scalars(
+            sa.update(table)
+            .where(table.c.id.in_([c.id for c in clocks]), table.c.level == level - 1)
+            .values(level=level)
+            .returning(table.c.id)
+        )
+    )
     moved = []
     for clock in clocks:
         if clock.id in moved_ids:
@@ -75,8 +90,14 @@ class BatchLookups:
 
     def __init__(self, clocks):
         instance_ids = {c.instance_id for c in clocks}
-        self.cases = {case.instance_id: case for case in db.session.scalars(
-            sa.select(Case).where(Case.instance_id.in_(instance_ids)))} if instance_ids else {}
+        self.cases = (
+            {
+                case.instance_id: case
+                for case in db.session.scalars(sa.select(Case).where(Case.instance_id.in_(instance_ids)))
+            }
+            if instance_ids
+            else {}
+        )
         self._holders, self._nearest, self._city = {}, {}, None
 
     def holders(self, role, unit_id):
@@ -98,8 +119,12 @@ class BatchLookups:
 def _facts(clock: SlaClock, lookups: BatchLookups) -> dict:
     case = lookups.cases.get(clock.instance_id)
     task = clock.task
-    return {"case": case.number if case else str(clock.instance_id), "case_id": case.id if case else None,
-            "step": task.name if task else (clock.phase or ""), "due": clock.due_at.isoformat()}
+    return {
+        "case": case.number if case else str(clock.instance_id),
+        "case_id": case.id if case else None,
+        "step": task.name if task else (clock.phase or ""),
+        "due": clock.due_at.isoformat(),
+    }
 
 
 def _people_of_task(task: Task, lookups: BatchLookups) -> list[int]:
@@ -117,13 +142,30 @@ class Step:
         self.now, self.notices, self.messages = now, [], []
 
     def notice(self, clock: SlaClock, level_name: str, unit_id: int, number: str) -> None:
-        self.notices.append({"number": number, "clock_id": clock.id, "instance_id": clock.instance_id,
-                             "task_id": clock.task_id, "org_unit_id": unit_id, "level": level_name,
-                             "due_at": clock.due_at, "issued_at": self.now})
+        self.notices.append(
+            {
+                "number": number,
+                "clock_id": clock.id,
+                "instance_id": clock.instance_id,
+                "task_id": clock.task_id,
+                "org_unit_id": unit_id,
+                "level": level_name,
+                "due_at": clock.due_at,
+                "issued_at": self.now,
+            }
+        )
 
     def message(self, clock: SlaClock, user_ids, kind: str, facts: dict) -> None:
-        self.messages.append({"user_ids": user_ids, "kind": kind, "data": facts, "instance_id": clock.instance_id,
-                              "task_id": clock.task_id, "clock_id": clock.id})
+        self.messages.append(
+            {
+                "user_ids": user_ids,
+                "kind": kind,
+                "data": facts,
+                "instance_id": clock.instance_id,
+                "task_id": clock.task_id,
+                "clock_id": clock.id,
+            }
+        )
 
     def write(self) -> None:
         if self.notices:
@@ -145,8 +187,12 @@ def _escalate(clocks: list[SlaClock], level: int, step: Step, lookups: BatchLook
             facts["notice"] = next(numbers)
             step.notice(clock, "county", unit_id, facts["notice"])
             step.message(clock, supervisors, "supervision_notice", facts)
-            step.message(clock, [uid for uid in _people_of_task(clock.task, lookups) if uid not in supervisors],
-                         "task_overdue", facts)
+            step.message(
+                clock,
+                [uid for uid in _people_of_task(clock.task, lookups) if uid not in supervisors],
+                "task_overdue",
+                facts,
+            )
             counts["notices"] += 1
         elif level == LEVEL_ESCALATED:
             city = lookups.city()
@@ -175,8 +221,10 @@ def sweep_batch(now=None, batch: int | None = None) -> dict:
             if not due:
                 break
             step = Step(now)
-            standing = {level: [c for c in due if c.level == level - 1]
-                        for level in (LEVEL_WARNED, LEVEL_NOTICE, LEVEL_ESCALATED)}
+            standing = {
+                level: [c for c in due if c.level == level - 1]
+                for level in (LEVEL_WARNED, LEVEL_NOTICE, LEVEL_ESCALATED)
+            }
             for level, group in standing.items():
                 moved = _take_steps(group, level)
                 _escalate(moved, level, step, lookups, counts)

@@ -6,6 +6,7 @@ the exceptions: holidays that fall on a weekday (kind "holiday") and weekend day
 working days (调休, kind "adjusted_workday"). Every other Monday-Friday is a working day
 and every other Saturday/Sunday is not.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
@@ -66,14 +67,19 @@ class SlaClock(db.Model):
         sa.Index("ix_sla_clock_running", "kind", "stopped_at", "due_at"),
         # running task clocks in the work list's order (partial: "IS NULL" does not fix a column for the order),
         # with what the dashboard's counts read (PostgreSQL answers them from the index alone)
-        sa.Index("ix_sla_clock_open_task_due", "due_at", "id",
-                 postgresql_where=sa.text("kind = 'task' AND stopped_at IS NULL"),
-                 sqlite_where=sa.text("kind = 'task' AND stopped_at IS NULL"),
-                 postgresql_include=["warn_at", "paused_since", "org_unit_id", "section", "task_id"]),
+        sa.Index(
+            "ix_sla_clock_open_task_due",
+            "due_at",
+            "id",
+            postgresql_where=sa.text("kind = 'task' AND stopped_at IS NULL"),
+            sqlite_where=sa.text("kind = 'task' AND stopped_at IS NULL"),
+            postgresql_include=["warn_at", "paused_since", "org_unit_id", "section", "task_id"],
+        ),
         sa.Index("ix_sla_clock_instance", "instance_id", "kind"),
         # finished phases by month (the dashboard's trend): read from the index alone on PostgreSQL
-        sa.Index("ix_sla_clock_phase_stopped", "kind", "phase", "stopped_at",
-                 postgresql_include=["due_at", "org_unit_id"]),
+        sa.Index(
+            "ix_sla_clock_phase_stopped", "kind", "phase", "stopped_at", postgresql_include=["due_at", "org_unit_id"]
+        ),
     )
     id = sa.Column(sa.Integer, primary_key=True)
     instance_id = sa.Column(sa.ForeignKey("process_instance.id", ondelete="CASCADE"), nullable=False)
@@ -87,7 +93,9 @@ class SlaClock(db.Model):
     escalates = sa.Column(sa.Boolean, nullable=False, default=True)
     escalate_after = sa.Column(sa.String(20), nullable=True)  # overdue this long → the city (default: config)
     started_at = sa.Column(UTCDateTime(), nullable=False)
-    counted_from = sa.Column(UTCDateTime(), nullable=False)  # the SLA counts from here (a task joining a phase: its start)
+    counted_from = sa.Column(
+        UTCDateTime(), nullable=False
+    )  # the SLA counts from here (a task joining a phase: its start)
     stopped_at = sa.Column(UTCDateTime(), nullable=True)
     base_due_at = sa.Column(UTCDateTime(), nullable=True)  # the deadline before pauses and extensions
     due_at = sa.Column(UTCDateTime(), nullable=True)
@@ -117,8 +125,13 @@ class SupervisionNotice(db.Model):
         sa.UniqueConstraint("clock_id", "level", name="uq_supervision_notice_clock_id_level"),
         sa.Index("ix_supervision_notice_unit_open", "org_unit_id", "acknowledged_at"),
         # the open notices, newest first (the inbox's notice panel and the notices page)
-        sa.Index("ix_supervision_notice_open_issued", "issued_at", "id",
-                 postgresql_where=sa.text("acknowledged_at IS NULL"), sqlite_where=sa.text("acknowledged_at IS NULL")),
+        sa.Index(
+            "ix_supervision_notice_open_issued",
+            "issued_at",
+            "id",
+            postgresql_where=sa.text("acknowledged_at IS NULL"),
+            sqlite_where=sa.text("acknowledged_at IS NULL"),
+        ),
     )
     id = sa.Column(sa.Integer, primary_key=True)
     number = sa.Column(sa.String(30), nullable=False, unique=True)  # e.g. DB-2026-000012

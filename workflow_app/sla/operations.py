@@ -1,5 +1,6 @@
 """Writes of the SLA package: entering a year's calendar (the clocks live in clocks.py)."""
-from datetime import date, datetime, time, timezone
+
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -43,14 +44,16 @@ register_script_helper("working_days_after", working_days_after)
 
 # ------------------------------------------------------------------------------- calendar years
 
+
 def _year_bounds_utc(year: int) -> tuple[datetime, datetime]:
-    start = datetime.combine(date(year, 1, 1), time(0), SHANGHAI).astimezone(timezone.utc)
-    end = datetime.combine(date(year + 1, 1, 1), time(0), SHANGHAI).astimezone(timezone.utc)
+    start = datetime.combine(date(year, 1, 1), time(0), SHANGHAI).astimezone(UTC)
+    end = datetime.combine(date(year + 1, 1, 1), time(0), SHANGHAI).astimezone(UTC)
     return start, end
 
 
-def recompute_open_tasks(first_year: int, last_year: int | None = None, calendar: WorkCalendar | None = None,
-                         only_provisional: bool = False) -> tuple[int, int]:
+def recompute_open_tasks(
+    first_year: int, last_year: int | None = None, calendar: WorkCalendar | None = None, only_provisional: bool = False
+) -> tuple[int, int]:
     """Recompute the deadlines of running clocks that count days of the years first_year..last_year.
 
     A deadline reads exactly the days from its clock's start to its due day, so it depends on a
@@ -72,19 +75,33 @@ def validate_calendar_year(year, holidays, workdays, status) -> list[str]:
     for label, days in ((_l("holiday"), holidays), (_l("working day"), workdays)):
         for day in days:
             if day.year != year:
-                errors.append(str(_l("The %(kind)s %(day)s is not in %(year)d", kind=label, day=day.isoformat(),
-                                     year=year)))
+                errors.append(
+                    str(_l("The %(kind)s %(day)s is not in %(year)d", kind=label, day=day.isoformat(), year=year))
+                )
     for day in sorted(set(holidays) & set(workdays)):
         errors.append(str(_l("%(day)s is listed both as a holiday and as a working day", day=day.isoformat())))
     for day in sorted(set(workdays)):
         if day.year == year and day.weekday() < 5 and day not in holidays:
-            errors.append(str(_l("%(day)s is a weekday; only a Saturday or Sunday can be an adjusted working day",
-                                 day=day.isoformat())))
+            errors.append(
+                str(
+                    _l(
+                        "%(day)s is a weekday; only a Saturday or Sunday can be an adjusted working day",
+                        day=day.isoformat(),
+                    )
+                )
+            )
     return errors
 
 
-def enter_calendar_year(year: int, holidays: list[date], workdays: list[date], status: str, actor_id: int | None,
-                        source: str | None = None, notes: dict[date, str] | None = None) -> dict:
+def enter_calendar_year(
+    year: int,
+    holidays: list[date],
+    workdays: list[date],
+    status: str,
+    actor_id: int | None,
+    source: str | None = None,
+    notes: dict[date, str] | None = None,
+) -> dict:
     """Replace a year's calendar, recompute the open tasks that depend on it, and audit the change.
 
     `holidays` may include weekend days (notices list whole periods; only weekday holidays are
@@ -109,18 +126,46 @@ def enter_calendar_year(year: int, holidays: list[date], workdays: list[date], s
     stored = 0
     for day in holidays:
         if day.weekday() < 5:
-            db.session.add(CalendarDay(date=day, is_workday=False, kind="holiday", year=year,
-                                       note=(notes.get(day) or None) and notes[day][:100]))
+            db.session.add(
+                CalendarDay(
+                    date=day,
+                    is_workday=False,
+                    kind="holiday",
+                    year=year,
+                    note=(notes.get(day) or None) and notes[day][:100],
+                )
+            )
             stored += 1
     for day in workdays:
-        db.session.add(CalendarDay(date=day, is_workday=True, kind="adjusted_workday", year=year,
-                                   note=(notes.get(day) or None) and notes[day][:100]))
+        db.session.add(
+            CalendarDay(
+                date=day,
+                is_workday=True,
+                kind="adjusted_workday",
+                year=year,
+                note=(notes.get(day) or None) and notes[day][:100],
+            )
+        )
         stored += 1
     db.session.flush()
     examined, changed = recompute_open_tasks(year)
-    db.session.add(AuditEvent(instance_id=None, actor_id=actor_id, kind="calendar_changed", at=utcnow(), data={
-        "year": year, "holidays": [d.isoformat() for d in holidays], "workdays": [d.isoformat() for d in workdays],
-        "status": status, "source": row.source, "tasks_recomputed": examined, "tasks_changed": changed}))
+    db.session.add(
+        AuditEvent(
+            instance_id=None,
+            actor_id=actor_id,
+            kind="calendar_changed",
+            at=utcnow(),
+            data={
+                "year": year,
+                "holidays": [d.isoformat() for d in holidays],
+                "workdays": [d.isoformat() for d in workdays],
+                "status": status,
+                "source": row.source,
+                "tasks_recomputed": examined,
+                "tasks_changed": changed,
+            },
+        )
+    )
     return {"year": year, "stored_days": stored, "tasks_recomputed": examined, "tasks_changed": changed}
 
 
@@ -139,18 +184,37 @@ def load_builtin_calendar(actor_id: int | None = None) -> dict:
         if year in present:
             continue
         forget_on_commit(db.session, sla_calendar.CALENDAR_KEPT)
-        db.session.add(CalendarYear(year=year, status=data.status, source=data.source, updated_at=utcnow(),
-                                    updated_by_id=actor_id))
+        db.session.add(
+            CalendarYear(year=year, status=data.status, source=data.source, updated_at=utcnow(), updated_by_id=actor_id)
+        )
         db.session.flush()
         for day, (is_workday, note) in sorted(data.exceptions.items()):
-            db.session.add(CalendarDay(date=day, is_workday=is_workday, year=year, note=note,
-                                       kind="adjusted_workday" if is_workday else "holiday"))
+            db.session.add(
+                CalendarDay(
+                    date=day,
+                    is_workday=is_workday,
+                    year=year,
+                    note=note,
+                    kind="adjusted_workday" if is_workday else "holiday",
+                )
+            )
         added.append(year)
     db.session.flush()
     examined = changed = 0
     if added:
         examined, changed = recompute_open_tasks(added[0], added[-1], only_provisional=True)
-        db.session.add(AuditEvent(instance_id=None, actor_id=actor_id, kind="calendar_builtin_loaded", at=utcnow(),
-                                  data={"years": added, "source": sla_calendar.builtin_years()[added[0]].source,
-                                        "tasks_recomputed": examined, "tasks_changed": changed}))
+        db.session.add(
+            AuditEvent(
+                instance_id=None,
+                actor_id=actor_id,
+                kind="calendar_builtin_loaded",
+                at=utcnow(),
+                data={
+                    "years": added,
+                    "source": sla_calendar.builtin_years()[added[0]].source,
+                    "tasks_recomputed": examined,
+                    "tasks_changed": changed,
+                },
+            )
+        )
     return {"years": added, "tasks_recomputed": examined, "tasks_changed": changed}

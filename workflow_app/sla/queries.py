@@ -1,10 +1,11 @@
 """Reads of the SLA package: a task's deadline state and remaining time, and the calendar's years."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
 
 from workflow_app.core.counts import read_counts
 from workflow_app.extensions import db
@@ -14,12 +15,16 @@ from workflow_app.sla.models import CalendarDay, CalendarYear, SlaClock, Supervi
 
 SLA_STATES = ("on_track", "at_risk", "overdue")
 # what the pages call each state of a task's clock ("none": no deadline); text beside the colour
-SLA_STATE_LABELS = {"on_track": _l("On track"), "at_risk": _l("At risk"), "overdue": _l("Overdue"),
-                    "none": _l("No deadline")}
+SLA_STATE_LABELS = {
+    "on_track": _l("On track"),
+    "at_risk": _l("At risk"),
+    "overdue": _l("Overdue"),
+    "none": _l("No deadline"),
+}
 
 
 def sla_state(task, now: datetime) -> str | None:
-    """"on_track", "at_risk" (from warn_at) or "overdue" (from due_at) at `now`; None for a task without a deadline.
+    """ "on_track", "at_risk" (from warn_at) or "overdue" (from due_at) at `now`; None for a task without a deadline.
 
     A closed task is judged at its completion time (so a task done late stays "overdue").
     """
@@ -81,14 +86,26 @@ class YearSummary:
 
 def calendar_years() -> list[YearSummary]:
     """Every known year, newest first: the stored ones and the built-in ones not stored."""
-    counts = {(year, is_workday): n for year, is_workday, n in db.session.execute(
-        sa.select(CalendarDay.year, CalendarDay.is_workday, sa.func.count()).group_by(
-            CalendarDay.year, CalendarDay.is_workday))}
+    counts = {
+        (year, is_workday): n
+        for year, is_workday, n in db.session.execute(
+            sa.select(CalendarDay.year, CalendarDay.is_workday, sa.func.count()).group_by(
+                CalendarDay.year, CalendarDay.is_workday
+            )
+        )
+    }
     years = {}
     for row in db.session.scalars(sa.select(CalendarYear)):
-        years[row.year] = YearSummary(row.year, row.status, row.source, True, counts.get((row.year, False), 0),
-                                      counts.get((row.year, True), 0), row.updated_at,
-                                      row.updated_by.username if row.updated_by else None)
+        years[row.year] = YearSummary(
+            row.year,
+            row.status,
+            row.source,
+            True,
+            counts.get((row.year, False), 0),
+            counts.get((row.year, True), 0),
+            row.updated_at,
+            row.updated_by.username if row.updated_by else None,
+        )
     for year, data in sla_calendar.builtin_years().items():
         if year not in years:
             workdays = sum(1 for is_workday, _note in data.exceptions.values() if is_workday)
@@ -99,18 +116,24 @@ def calendar_years() -> list[YearSummary]:
 def year_exceptions(year: int) -> dict:
     """A year's entry as the admin form shows it: status, source, and its holiday/workday lines."""
     data = WorkCalendar().year(year)
-    holidays = [f"{day.isoformat()} {note}".strip() if note else day.isoformat()
-                for day, (is_workday, note) in sorted(data.exceptions.items()) if not is_workday]
-    workdays = [f"{day.isoformat()} {note}".strip() if note else day.isoformat()
-                for day, (is_workday, note) in sorted(data.exceptions.items()) if is_workday]
+    holidays = [
+        f"{day.isoformat()} {note}".strip() if note else day.isoformat()
+        for day, (is_workday, note) in sorted(data.exceptions.items())
+        if not is_workday
+    ]
+    workdays = [
+        f"{day.isoformat()} {note}".strip() if note else day.isoformat()
+        for day, (is_workday, note) in sorted(data.exceptions.items())
+        if is_workday
+    ]
     return {"year": year, "status": data.status, "source": data.source, "holidays": holidays, "workdays": workdays}
 
 
 @dataclass
 class TaskClock:
-    state: str            # on_track / at_risk / overdue / none
-    remaining: str        # the remaining (or overdue) working time in words; "" without a deadline
-    provisional: bool     # the deadline reaches into a year whose holidays are not known yet
+    state: str  # on_track / at_risk / overdue / none
+    remaining: str  # the remaining (or overdue) working time in words; "" without a deadline
+    provisional: bool  # the deadline reaches into a year whose holidays are not known yet
 
 
 def task_clock(task, now: datetime | None = None) -> TaskClock:
@@ -120,33 +143,39 @@ def task_clock(task, now: datetime | None = None) -> TaskClock:
     each task's clock is worked out once per request.
     """
     from flask import g, has_request_context
+
     from workflow_app.core.time import utcnow
+
     if task.due_at is None or task.state != "open":
         return TaskClock("none", "", False)
     shown = g.setdefault("task_clocks", {}) if now is None and has_request_context() else {}
     if task.id not in shown:  # a page asks for a task's clock more than once (badge, remaining time)
         now, calendar = now or utcnow(), shown_calendar()
         remaining = remaining_working_time(task, now, calendar)
-        shown[task.id] = TaskClock(sla_state(task, now) or "none", format_working_time(remaining, calendar.hours.day_length),
-                                   bool(task.due_provisional))
+        shown[task.id] = TaskClock(
+            sla_state(task, now) or "none",
+            format_working_time(remaining, calendar.hours.day_length),
+            bool(task.due_provisional),
+        )
     return shown[task.id]
 
 
 @dataclass
 class ClockView:
     """One clock of a case as its page shows it."""
-    kind: str             # case / phase
+
+    kind: str  # case / phase
     phase: str | None
-    state: str            # on_track / at_risk / overdue / none
+    state: str  # on_track / at_risk / overdue / none
     running: bool
     paused: bool
     started_at: datetime
     stopped_at: datetime | None
     due_at: datetime | None
     provisional: bool
-    elapsed: str          # working time run so far (pauses left out), in words
-    pauses: list          # [(from, to or None, reason)]
-    extensions: list      # [(days, reason, at)]
+    elapsed: str  # working time run so far (pauses left out), in words
+    pauses: list  # [(from, to or None, reason)]
+    extensions: list  # [(days, reason, at)]
     send_backs: int
     reopens: int
 
@@ -155,7 +184,7 @@ class ClockView:
 class CaseClocks:
     case: ClockView | None
     phases: list
-    notices: list         # SupervisionNotice rows, oldest first
+    notices: list  # SupervisionNotice rows, oldest first
 
 
 PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended": _l("case suspended")}
@@ -165,18 +194,24 @@ PAUSE_REASON_LABELS = {"enterprise": _l("waiting on the enterprise"), "suspended
 # a supervision notice with its notices, in one round trip (a notice may be of a task's clock).
 _CLOCKS_AND_NOTICES = (
     sa.select(SlaClock, SupervisionNotice)
-    .outerjoin(SupervisionNotice, sa.and_(SupervisionNotice.clock_id == SlaClock.id,
-                                          SupervisionNotice.instance_id == SlaClock.instance_id))
-    .where(SlaClock.instance_id == sa.bindparam("instance_id"),
-           # equalities, not IN: an IN list is rendered into the statement's text at every execution
-           sa.or_(SlaClock.kind == "case", SlaClock.kind == "phase", SupervisionNotice.id.is_not(None)))
-    .order_by(SlaClock.started_at, SlaClock.id, SupervisionNotice.id))
+    .outerjoin(
+        SupervisionNotice,
+        sa.and_(SupervisionNotice.clock_id == SlaClock.id, SupervisionNotice.instance_id == SlaClock.instance_id),
+    )
+    .where(
+        SlaClock.instance_id == sa.bindparam("instance_id"),
+        # equalities, not IN: an IN list is rendered into the statement's text at every execution
+        sa.or_(SlaClock.kind == "case", SlaClock.kind == "phase", SupervisionNotice.id.is_not(None)),
+    )
+    .order_by(SlaClock.started_at, SlaClock.id, SupervisionNotice.id)
+)
 
 
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
     """The case clock, the phase clocks and the supervision notices of a case (oldest first)."""
     from workflow_app.core.time import utcnow
     from workflow_app.sla.clocks import clock_state, elapsed
+
     now = now or utcnow()
     calendar = shown_calendar()
     views, notices, seen = [], [], set()
@@ -186,15 +221,31 @@ def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
         if clock.kind not in ("case", "phase") or clock.id in seen:
             continue
         seen.add(clock.id)
-        pauses = [(datetime.fromisoformat(p["from"]), datetime.fromisoformat(p["to"]), p.get("reason"))
-                  for p in clock.pauses or []]
+        pauses = [
+            (datetime.fromisoformat(p["from"]), datetime.fromisoformat(p["to"]), p.get("reason"))
+            for p in clock.pauses or []
+        ]
         if clock.paused_since is not None:
             pauses.append((clock.paused_since, None, clock.pause_reason))
         extensions = [(e.get("days"), e.get("reason"), datetime.fromisoformat(e["at"])) for e in clock.extensions or []]
-        views.append(ClockView(clock.kind, clock.phase, clock_state(clock, now), clock.stopped_at is None,
-                               clock.paused_since is not None, clock.started_at, clock.stopped_at, clock.due_at,
-                               bool(clock.due_provisional), format_working_time(elapsed(clock, now, calendar)),
-                               pauses, extensions, clock.send_backs or 0, clock.reopens or 0))
+        views.append(
+            ClockView(
+                clock.kind,
+                clock.phase,
+                clock_state(clock, now),
+                clock.stopped_at is None,
+                clock.paused_since is not None,
+                clock.started_at,
+                clock.stopped_at,
+                clock.due_at,
+                bool(clock.due_provisional),
+                format_working_time(elapsed(clock, now, calendar)),
+                pauses,
+                extensions,
+                clock.send_backs or 0,
+                clock.reopens or 0,
+            )
+        )
     notices.sort(key=lambda notice: notice.id)
     case = next((v for v in views if v.kind == "case"), None)
     return CaseClocks(case, [v for v in views if v.kind == "phase"], notices)
@@ -204,8 +255,12 @@ def _open_notice_conditions(unit_ids):
     return (SupervisionNotice.org_unit_id.in_(unit_ids), SupervisionNotice.acknowledged_at.is_(None))
 
 
-_OPEN_NOTICE_COUNT = (sa.select(sa.func.count()).select_from(SupervisionNotice).where(
-    *_open_notice_conditions(sa.bindparam("notice_units", expanding=True))).scalar_subquery())
+_OPEN_NOTICE_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(SupervisionNotice)
+    .where(*_open_notice_conditions(sa.bindparam("notice_units", expanding=True)))
+    .scalar_subquery()
+)
 
 
 def open_notice_count_of(unit_ids) -> tuple:
@@ -222,9 +277,17 @@ def open_notices(unit_ids, limit: int = 10) -> tuple[list, int]:
     """Unacknowledged supervision notices addressed to these units, newest first: (notices with their case, total)."""
     from workflow_app.cases.models import Case
     from workflow_app.sla.models import SupervisionNotice
+
     total = open_notice_count(unit_ids)
-    rows = db.session.execute(sa.select(SupervisionNotice, Case).join(Case, Case.instance_id == SupervisionNotice.instance_id)
-                              .where(*_open_notice_conditions(unit_ids))
-                              .order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
-                              .limit(limit)).all() if total else []
+    rows = (
+        db.session.execute(
+            sa.select(SupervisionNotice, Case)
+            .join(Case, Case.instance_id == SupervisionNotice.instance_id)
+            .where(*_open_notice_conditions(unit_ids))
+            .order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
+            .limit(limit)
+        ).all()
+        if total
+        else []
+    )
     return rows, total

@@ -1,4 +1,5 @@
 """SLA pages: the working-day calendar and notifications."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -35,16 +36,30 @@ def calendar():
         problems = found + more
         if not problems:
             try:
-                result = enter_calendar_year(form.year.data, holidays, workdays, form.status.data, current_user.id,
-                                             form.source.data, notes={**notes, **workday_notes})
+                result = enter_calendar_year(
+                    form.year.data,
+                    holidays,
+                    workdays,
+                    form.status.data,
+                    current_user.id,
+                    form.source.data,
+                    notes={**notes, **workday_notes},
+                )
             except CalendarRefused as exc:
                 db.session.rollback()
                 problems = exc.problems
             else:
                 db.session.commit()
-                flash(_("The calendar of %(year)d is saved; %(n)d open task deadline(s) recomputed, "
-                        "%(changed)d changed.", year=result["year"], n=result["tasks_recomputed"],
-                        changed=result["tasks_changed"]), "success")
+                flash(
+                    _(
+                        "The calendar of %(year)d is saved; %(n)d open task deadline(s) recomputed, "
+                        "%(changed)d changed.",
+                        year=result["year"],
+                        n=result["tasks_recomputed"],
+                        changed=result["tasks_changed"],
+                    ),
+                    "success",
+                )
                 return redirect(url_for("sla.calendar"))
     status = 422 if problems or form.errors else 200
     return render_template("sla/calendar.html", form=form, problems=problems, years=calendar_years()), status

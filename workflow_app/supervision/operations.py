@@ -1,4 +1,5 @@
 """Writes of supervision: a supervisor acknowledges a notice with what is being done."""
+
 from flask_babel import lazy_gettext as _l
 
 from workflow_app.core.errors import InvalidInput
@@ -17,6 +18,13 @@ def acknowledge_notice(notice: SupervisionNotice, user_id: int, response: str) -
         raise InvalidInput(_l("This notice was already acknowledged"))
     now = utcnow()
     notice.acknowledged_at, notice.acknowledged_by_id, notice.response = now, user_id, response[:2000]
-    db.session.add(AuditEvent(instance_id=notice.instance_id, actor_id=user_id, kind="notice_acknowledged", at=now,
-                              data={"notice": notice.number, "level": notice.level, "response": notice.response}))
+    db.session.add(
+        AuditEvent(
+            instance_id=notice.instance_id,
+            actor_id=user_id,
+            kind="notice_acknowledged",
+            at=now,
+            data={"notice": notice.number, "level": notice.level, "response": notice.response},
+        )
+    )
     return notice

@@ -3,9 +3,10 @@
 Everything reads the SLA clocks through their indexes: open task clocks by (kind, stopped_at,
 due_at), finished phase clocks by the same index, and the month's audit events by `at`.
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -38,19 +39,28 @@ def supervised_units(user) -> set[int]:
 @dataclass
 class WorkFilter:
     state: str = "late"
-    county: str = ""     # org unit code
+    county: str = ""  # org unit code
     section: str = ""
     person: int | None = None  # assignee id; 0 = unclaimed
 
     def args(self) -> dict:
-        values = {"state": self.state, "county": self.county, "section": self.section,
-                  "person": "" if self.person is None else self.person}
+        values = {
+            "state": self.state,
+            "county": self.county,
+            "section": self.section,
+            "person": "" if self.person is None else self.person,
+        }
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
 def _running_task_clocks(units):
-    return (SlaClock.kind == "task", SlaClock.stopped_at.is_(None), SlaClock.due_at.is_not(None),
-            SlaClock.paused_since.is_(None), SlaClock.org_unit_id.in_(units))
+    return (
+        SlaClock.kind == "task",
+        SlaClock.stopped_at.is_(None),
+        SlaClock.due_at.is_not(None),
+        SlaClock.paused_since.is_(None),
+        SlaClock.org_unit_id.in_(units),
+    )
 
 
 def _state_condition(state, now):
@@ -65,13 +75,15 @@ def work_statement(user, filters: WorkFilter, now):
     """The overdue / at-risk open tasks in the user's units, most overdue first."""
     county = aliased(OrgUnit)
     assignee = aliased(User)
-    query = (sa.select(SlaClock, Task, Case, county, assignee, Enterprise)
-             .join(Task, Task.id == SlaClock.task_id)
-             .join(Case, Case.instance_id == SlaClock.instance_id)
-             .join(county, county.id == SlaClock.org_unit_id)
-             .outerjoin(assignee, assignee.id == Task.assignee_id)
-             .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
-             .where(*_running_task_clocks(supervised_units(user)), _state_condition(filters.state, now)))
+    query = (
+        sa.select(SlaClock, Task, Case, county, assignee, Enterprise)
+        .join(Task, Task.id == SlaClock.task_id)
+        .join(Case, Case.instance_id == SlaClock.instance_id)
+        .join(county, county.id == SlaClock.org_unit_id)
+        .outerjoin(assignee, assignee.id == Task.assignee_id)
+        .outerjoin(Enterprise, Enterprise.id == Case.enterprise_id)
+        .where(*_running_task_clocks(supervised_units(user)), _state_condition(filters.state, now))
+    )
     if filters.county:
         query = query.where(county.code == filters.county)
     if filters.section:
@@ -105,18 +117,24 @@ def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
     plan_each_time()
     # a running task clock's task is open; saying so lets the database start from the open tasks' index
     rows = db.session.execute(
-        sa.select(*groups, overdue, at_risk, sa.func.count()).select_from(SlaClock)
+        sa.select(*groups, overdue, at_risk, sa.func.count())
+        .select_from(SlaClock)
         .join(Task, Task.id == SlaClock.task_id)
         .where(Task.state == "open", *_running_task_clocks(supervised_units(user)))
-        .group_by(*groups)).all()
+        .group_by(*groups)
+    ).all()
     units = {unit.id: (unit.code, unit.name) for unit in org_units()}
     people = {row[2] for row in rows if row[2] is not None}
-    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(people))).all()) \
-        if people else {}
+    names = (
+        dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(people))).all())
+        if people
+        else {}
+    )
     by_county = _tally(rows, 0, lambda unit_id: units.get(unit_id, ("", "?")))
     by_section = _tally(rows, 1, lambda section: (section, section or unnamed))
-    by_person = _tally(rows, 2, lambda user_id: (user_id, names.get(user_id, "?")) if user_id is not None
-                       else (0, unclaimed))
+    by_person = _tally(
+        rows, 2, lambda user_id: (user_id, names.get(user_id, "?")) if user_id is not None else (0, unclaimed)
+    )
     return WorkCounts(by_county, by_section, [c for c in by_person if c.overdue or c.at_risk])
 
 
@@ -133,17 +151,24 @@ def _tally(rows, column: int, key_and_label) -> list[WorkCount]:
 
 
 def section_options(user) -> list[str]:
-    return sorted(s for s in db.session.scalars(sa.select(SlaClock.section).where(
-        *_running_task_clocks(supervised_units(user)), SlaClock.section.is_not(None)).distinct()) if s)
+    return sorted(
+        s
+        for s in db.session.scalars(
+            sa.select(SlaClock.section)
+            .where(*_running_task_clocks(supervised_units(user)), SlaClock.section.is_not(None))
+            .distinct()
+        )
+        if s
+    )
 
 
 # -------------------------------------------------------------------------------------- the ranking
 
+
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The first instant of a month and of the next, in UTC (months are Shanghai's)."""
     first = month.replace(day=1)
-    return tuple(datetime.combine(day, time(0), SHANGHAI).astimezone(timezone.utc)
-                 for day in (first, add_months(first, 1)))
+    return tuple(datetime.combine(day, time(0), SHANGHAI).astimezone(UTC) for day in (first, add_months(first, 1)))
 
 
 @dataclass
@@ -166,7 +191,7 @@ class CountyRanking:
     completion_on_time: Rate = field(default_factory=Rate)
     satisfaction: Rate = field(default_factory=Rate)
     rank: int | None = None  # None: no data in the month, so no place in the ranking
-    own: bool = False        # one of the viewer's own counties (highlighted; its work can be opened)
+    own: bool = False  # one of the viewer's own counties (highlighted; its work can be opened)
 
     @property
     def rates(self) -> tuple[Rate, ...]:
@@ -180,15 +205,19 @@ class CountyRanking:
     def score(self) -> float:
         """For the order of the table: the mean of the rates that count up, less half the mean of those that count
         down (RANKING_RULE says it in words); rounded, so that equal rates reached by other sums tie."""
-        ups = [r.value for r in (self.sign_for_on_time, self.completion_on_time, self.satisfaction) if r.value is not None]
+        ups = [
+            r.value for r in (self.sign_for_on_time, self.completion_on_time, self.satisfaction) if r.value is not None
+        ]
         downs = [r.value for r in (self.send_back, self.reopen) if r.value is not None]
         return round((sum(ups) / len(ups) if ups else 0) - (sum(downs) / len(downs) if downs else 0) / 2, 9)
 
 
-RANKING_RULE = _l("Ranked by score, highest first: the mean of the on-time sign-for, on-time completion and "
-                  "satisfaction rates that have data, less half the mean of the send-back and reopen rates that have "
-                  "data. Equal scores share a place (1, 2, 2, 4). A county with no referral step finished in the month "
-                  "has no place: it is listed last, with —.")
+RANKING_RULE = _l(
+    "Ranked by score, highest first: the mean of the on-time sign-for, on-time completion and "
+    "satisfaction rates that have data, less half the mean of the send-back and reopen rates that have "
+    "data. Equal scores share a place (1, 2, 2, 4). A county with no referral step finished in the month "
+    "has no place: it is listed last, with —."
+)
 
 
 def county_ranking(user, month: date) -> list[CountyRanking]:
@@ -210,10 +239,15 @@ def county_ranking(user, month: date) -> list[CountyRanking]:
     phases = db.session.execute(
         sa.select(ProcessInstance.org_unit_id, SlaClock.phase, sa.func.count(), on_time)
         .join(ProcessInstance, ProcessInstance.id == SlaClock.instance_id)
-        .where(SlaClock.kind == "phase", SlaClock.stopped_at >= start, SlaClock.stopped_at < end,
-               SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE, REVIEW_PHASE)),
-               ProcessInstance.org_unit_id.in_(list(table)))
-        .group_by(ProcessInstance.org_unit_id, SlaClock.phase)).all()
+        .where(
+            SlaClock.kind == "phase",
+            SlaClock.stopped_at >= start,
+            SlaClock.stopped_at < end,
+            SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE, REVIEW_PHASE)),
+            ProcessInstance.org_unit_id.in_(list(table)),
+        )
+        .group_by(ProcessInstance.org_unit_id, SlaClock.phase)
+    ).all()
     for unit_id, phase, total, hits in phases:
         row = table[unit_id]
         if phase == SIGN_FOR_PHASE:
@@ -227,9 +261,13 @@ def county_ranking(user, month: date) -> list[CountyRanking]:
     events = db.session.execute(
         sa.select(ProcessInstance.org_unit_id, AuditEvent.kind, AuditEvent.data)
         .join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
-        .where(AuditEvent.at >= start, AuditEvent.at < end,
-               AuditEvent.kind.in_(("sent_back", "reopened", "satisfaction_recorded")),
-               ProcessInstance.org_unit_id.in_(list(table)))).all()
+        .where(
+            AuditEvent.at >= start,
+            AuditEvent.at < end,
+            AuditEvent.kind.in_(("sent_back", "reopened", "satisfaction_recorded")),
+            ProcessInstance.org_unit_id.in_(list(table)),
+        )
+    ).all()
     for unit_id, kind, data in events:
         row, data = table[unit_id], data or {}
         if kind == "sent_back" and data.get("phase") == REVIEW_PHASE:
@@ -278,39 +316,57 @@ def trend(user, last_month: date, months: int = 12) -> list[TrendPoint]:
     # each clock's month as an index into month_starts, computed by the database: the rows are aggregated
     # there (a year of clocks is tens of thousands of rows; the answer is 24). Grouped by the label: PostgreSQL
     # would take the repeated expression's parameters for new ones.
-    month_index = sa.case(*[(SlaClock.stopped_at < bound, n) for n, bound in enumerate(ends)],
-                          else_=len(ends)).label("month_index")
+    month_index = sa.case(*[(SlaClock.stopped_at < bound, n) for n, bound in enumerate(ends)], else_=len(ends)).label(
+        "month_index"
+    )
     on_time = sa.func.sum(sa.case((SlaClock.stopped_at <= SlaClock.due_at, 1), else_=0))
     rates = defaultdict(lambda: {SIGN_FOR_PHASE: Rate(), HANDLING_PHASE: Rate()})
     plan_each_time()
     for index, phase, total, hits in db.session.execute(
-            sa.select(month_index, SlaClock.phase, sa.func.count(), on_time)
-            .where(SlaClock.kind == "phase", SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE)),
-                   SlaClock.stopped_at >= start, SlaClock.stopped_at < end, SlaClock.org_unit_id.in_(units))
-            .group_by(month_index, SlaClock.phase)):
+        sa.select(month_index, SlaClock.phase, sa.func.count(), on_time)
+        .where(
+            SlaClock.kind == "phase",
+            SlaClock.phase.in_((SIGN_FOR_PHASE, HANDLING_PHASE)),
+            SlaClock.stopped_at >= start,
+            SlaClock.stopped_at < end,
+            SlaClock.org_unit_id.in_(units),
+        )
+        .group_by(month_index, SlaClock.phase)
+    ):
         rate = rates[_month_label(month_starts[index])][phase]
         rate.total, rate.hits = total, int(hits or 0)
     notices = defaultdict(int)
-    for (issued,) in db.session.execute(sa.select(SupervisionNotice.issued_at).join(
-            SlaClock, SlaClock.id == SupervisionNotice.clock_id).where(
-            SupervisionNotice.issued_at >= start, SupervisionNotice.issued_at < end,
-            SupervisionNotice.level == "county", SlaClock.org_unit_id.in_(units))):
+    for (issued,) in db.session.execute(
+        sa.select(SupervisionNotice.issued_at)
+        .join(SlaClock, SlaClock.id == SupervisionNotice.clock_id)
+        .where(
+            SupervisionNotice.issued_at >= start,
+            SupervisionNotice.issued_at < end,
+            SupervisionNotice.level == "county",
+            SlaClock.org_unit_id.in_(units),
+        )
+    ):
         notices[_month_label(issued.astimezone(SHANGHAI))] += 1
     points = []
     for month_start in month_starts:
         label = _month_label(month_start)
-        points.append(TrendPoint(label, rates[label][SIGN_FOR_PHASE].value, rates[label][HANDLING_PHASE].value,
-                                 notices[label]))
+        points.append(
+            TrendPoint(label, rates[label][SIGN_FOR_PHASE].value, rates[label][HANDLING_PHASE].value, notices[label])
+        )
     return points
 
 
 # ----------------------------------------------------------------------------- supervision notices
 
+
 def notices_statement(user, open_only: bool = True):
     """Supervision notices addressed to the user's units, newest first."""
-    query = (sa.select(SupervisionNotice, Case, Task).join(Case, Case.instance_id == SupervisionNotice.instance_id)
-             .outerjoin(Task, Task.id == SupervisionNotice.task_id)
-             .where(SupervisionNotice.org_unit_id.in_(supervised_units(user))))
+    query = (
+        sa.select(SupervisionNotice, Case, Task)
+        .join(Case, Case.instance_id == SupervisionNotice.instance_id)
+        .outerjoin(Task, Task.id == SupervisionNotice.task_id)
+        .where(SupervisionNotice.org_unit_id.in_(supervised_units(user)))
+    )
     if open_only:
         query = query.where(SupervisionNotice.acknowledged_at.is_(None))
     return query.order_by(SupervisionNotice.issued_at.desc(), SupervisionNotice.id.desc())
@@ -326,5 +382,8 @@ def open_notice_count_of(user) -> tuple:
 
 
 def visible_notice(user, notice_id: int) -> SupervisionNotice | None:
-    return db.session.scalar(sa.select(SupervisionNotice).where(
-        SupervisionNotice.id == notice_id, SupervisionNotice.org_unit_id.in_(supervised_units(user))))
+    return db.session.scalar(
+        sa.select(SupervisionNotice).where(
+            SupervisionNotice.id == notice_id, SupervisionNotice.org_unit_id.in_(supervised_units(user))
+        )
+    )

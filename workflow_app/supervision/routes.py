@@ -1,4 +1,5 @@
 """Supervision pages: the dashboard, the overdue/at-risk list with exports, the ranking export, notices."""
+
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,18 +21,31 @@ from workflow_app.sla.calendar import shown_calendar
 from workflow_app.sla.queries import SLA_STATE_LABELS, format_working_time
 from workflow_app.supervision import operations
 from workflow_app.supervision.forms import AcknowledgeForm
-from workflow_app.supervision.queries import (RANKING_RULE, WORK_STATES, WorkFilter, county_ranking,
-                                              notices_statement, open_notice_count, section_options, trend,
-                                              visible_notice, work_counts, work_statement)
+from workflow_app.supervision.queries import (
+    RANKING_RULE,
+    WORK_STATES,
+    WorkFilter,
+    county_ranking,
+    notices_statement,
+    open_notice_count,
+    section_options,
+    trend,
+    visible_notice,
+    work_counts,
+    work_statement,
+)
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 SUPERVISORS = ("supervisor", "admin")
 
 
 def _work_filter(args) -> WorkFilter:
-    return WorkFilter(state=args.get("state") if args.get("state") in WORK_STATES else "late",
-                      county=args.get("county", "").strip()[:40], section=args.get("section", "").strip()[:60],
-                      person=id_arg(args, "person"))
+    return WorkFilter(
+        state=args.get("state") if args.get("state") in WORK_STATES else "late",
+        county=args.get("county", "").strip()[:40],
+        section=args.get("section", "").strip()[:60],
+        person=id_arg(args, "person"),
+    )
 
 
 def _month(args) -> date:
@@ -41,8 +55,11 @@ def _month(args) -> date:
         today = local_today()
         return date(today.year, today.month, 1)
     earliest, latest = typed_day_range()
-    message = _l("'month' must be a month from %(earliest)s to %(latest)s, as YYYY-MM",
-                 earliest=earliest.strftime("%Y-%m"), latest=latest.strftime("%Y-%m"))
+    message = _l(
+        "'month' must be a month from %(earliest)s to %(latest)s, as YYYY-MM",
+        earliest=earliest.strftime("%Y-%m"),
+        latest=latest.strftime("%Y-%m"),
+    )
     year, _dash, month = text.partition("-")
     if not (year.isdecimal() and month.isdecimal() and len(year) == 4 and len(month) <= 2):
         raise BadQueryArgument("month", message)
@@ -61,41 +78,82 @@ def dashboard():
     now, month = utcnow(), _month(request.args)
     counts = work_counts(current_user, now, _("No section"), _("Unclaimed"))
     return render_template(
-        "supervision/dashboard.html", month=month, by_county=counts.by_county, by_section=counts.by_section,
-        by_person=counts.by_person, ranking=county_ranking(current_user, month), ranking_rule=RANKING_RULE,
-        trend=trend(current_user, month), open_notices=open_notice_count(current_user))
+        "supervision/dashboard.html",
+        month=month,
+        by_county=counts.by_county,
+        by_section=counts.by_section,
+        by_person=counts.by_person,
+        ranking=county_ranking(current_user, month),
+        ranking_rule=RANKING_RULE,
+        trend=trend(current_user, month),
+        open_notices=open_notice_count(current_user),
+    )
 
 
 def _describe(items, now) -> list[dict]:
     """The rows of the work list as the page and the exports show them."""
     calendar = shown_calendar()
-    return [{"clock": clock, "task": task, "case": case, "county": county, "assignee": assignee,
-             "enterprise": enterprise, "state": "overdue" if clock.due_at <= now else "at_risk",
-             "remaining": format_working_time(calendar.working_time_between(now, clock.due_at))}
-            for clock, task, case, county, assignee, enterprise in items]
+    return [
+        {
+            "clock": clock,
+            "task": task,
+            "case": case,
+            "county": county,
+            "assignee": assignee,
+            "enterprise": enterprise,
+            "state": "overdue" if clock.due_at <= now else "at_risk",
+            "remaining": format_working_time(calendar.working_time_between(now, clock.due_at)),
+        }
+        for clock, task, case, county, assignee, enterprise in items
+    ]
 
 
 @bp.route("/work")
 @roles_required(*SUPERVISORS)
 def work():
     filters, now = _work_filter(request.args), utcnow()
-    page = paginate(work_statement(current_user, filters, now), page_number(request.args),
-                    current_app.config["PAGE_SIZE"])
-    return render_template("supervision/work.html", filters=filters, page=page, rows=_describe(page.items, now),
-                           counties=county_choices(),
-                           sections=section_options(current_user))
+    page = paginate(
+        work_statement(current_user, filters, now), page_number(request.args), current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "supervision/work.html",
+        filters=filters,
+        page=page,
+        rows=_describe(page.items, now),
+        counties=county_choices(),
+        sections=section_options(current_user),
+    )
 
 
 def _work_table(filters):
     now = utcnow()
-    header = [Column(_("Case number")), Column(_("Process")), Column(_("Enterprise")), Column(_("Step")),
-              Column(_("County")), Column(_("Section")), Column(_("Assignee")), Column(_("Due"), "datetime"),
-              Column(_("Remaining working time")), Column(_("SLA state"))]
-    rows = [[r["case"].number, str(process_label(r["case"].process_id)), r["enterprise"].name if r["enterprise"] else "",
-             r["task"].name, r["county"].name, r["clock"].section or "",
-             r["assignee"].display_name if r["assignee"] else _("Unclaimed"), r["clock"].due_at,
-             r["remaining"], str(SLA_STATE_LABELS[r["state"]])]
-            for r in _describe(db.session.execute(work_statement(current_user, filters, now)), now)]
+    header = [
+        Column(_("Case number")),
+        Column(_("Process")),
+        Column(_("Enterprise")),
+        Column(_("Step")),
+        Column(_("County")),
+        Column(_("Section")),
+        Column(_("Assignee")),
+        Column(_("Due"), "datetime"),
+        Column(_("Remaining working time")),
+        Column(_("SLA state")),
+    ]
+    rows = [
+        [
+            r["case"].number,
+            str(process_label(r["case"].process_id)),
+            r["enterprise"].name if r["enterprise"] else "",
+            r["task"].name,
+            r["county"].name,
+            r["clock"].section or "",
+            r["assignee"].display_name if r["assignee"] else _("Unclaimed"),
+            r["clock"].due_at,
+            r["remaining"],
+            str(SLA_STATE_LABELS[r["state"]]),
+        ]
+        for r in _describe(db.session.execute(work_statement(current_user, filters, now)), now)
+    ]
     title = _("Overdue and at-risk work, as of %(when)s", when=format_local(now))
     return header, rows, f"overdue-work-{format_local(now, '%Y%m%d-%H%M')}", title
 
@@ -145,8 +203,9 @@ def ranking_download(kind):
 @roles_required(*SUPERVISORS)
 def notices():
     open_only = request.args.get("all") != "1"
-    page = paginate(notices_statement(current_user, open_only), page_number(request.args),
-                    current_app.config["PAGE_SIZE"])
+    page = paginate(
+        notices_statement(current_user, open_only), page_number(request.args), current_app.config["PAGE_SIZE"]
+    )
     return render_template("supervision/notices.html", page=page, open_only=open_only, form=AcknowledgeForm())
 
 
