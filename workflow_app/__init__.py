@@ -1,9 +1,8 @@
 """The Flask application factory."""
 
-from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask import Flask, has_request_context, request, session
 
 import config as app_config
-from workflow_app.core.errors import DomainError
 from workflow_app.extensions import babel, csrf, db, login_manager, migrate
 
 LANGUAGES = ("zh_Hans_CN", "en")
@@ -166,42 +165,11 @@ def create_app(config_class=None):
 
     register_cli(app)
 
-    from flask import render_template
-    from flask_babel import lazy_gettext as _l
-    from werkzeug.exceptions import HTTPException
-
-    error_messages = {
-        403: _l("You may not open this page."),
-        404: _l("There is no such page, or it is not yours to see."),
-        405: _l("This page cannot be used that way."),
-        413: _l("The upload is too large."),
-        400: _l("The request was not understood (the form may have expired: reload the page and try again)."),
-        500: _l("Something went wrong on our side; it has been logged. Please try again later."),
-    }
     from workflow_app.api import errors as api_errors
+    from workflow_app.core.errors import answer_errors_under, register_error_handlers
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc):
-        if exc.code == 500:
-            db.session.rollback()  # the page itself reads the database
-        if request.path.startswith("/api/"):
-            return api_errors.http_error(exc)
-        if exc.code is None or exc.code < 400:  # a redirect werkzeug raises (a missing trailing slash)
-            return exc
-        message = (
-            getattr(exc, "message", None)  # core.errors.BadQueryArgument's own
-            or error_messages.get(exc.code, _l("The request could not be completed."))
-        )
-        return render_template("errors.html", code=exc.code, message=message), exc.code
-
-    @app.errorhandler(DomainError)
-    def domain_error(exc):
-        if request.path.startswith("/api/"):
-            return api_errors.domain_error(exc)
-        from flask import flash
-
-        flash(str(exc), "danger")
-        return redirect(request.referrer or url_for("home.index"))
+    register_error_handlers(app)
+    answer_errors_under(app, "/api/", api_errors.http_error, api_errors.domain_error)
 
     if app.config.get("INPROCESS_WORKER"):
         from workflow_app.engine.worker import start_worker_thread

@@ -1,6 +1,11 @@
-"""Errors that carry a message meant for the user (translatable, one line)."""
+"""Errors that carry a message meant for the user (translatable, one line), and how the app answers errors."""
 
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest as HttpBadRequest
+from werkzeug.exceptions import HTTPException
+
+from workflow_app.extensions import db
 
 
 class DomainError(Exception):
@@ -61,3 +66,58 @@ class BadQueryArgument(HttpBadRequest):
     def __init__(self, argument: str, message):
         super().__init__(str(message))
         self.argument, self.message = argument, message
+
+
+ERROR_PAGE_MESSAGES = {
+    403: _l("You may not open this page."),
+    404: _l("There is no such page, or it is not yours to see."),
+    405: _l("This page cannot be used that way."),
+    413: _l("The upload is too large."),
+    400: _l("The request was not understood (the form may have expired: reload the page and try again)."),
+    500: _l("Something went wrong on our side; it has been logged. Please try again later."),
+}
+
+
+def register_error_handlers(app) -> None:
+    """Answer HTTP errors with the error page and refusals by going back with their message."""
+    app.extensions["error_answers"] = {}  # path prefix -> (answer to an HTTP error, answer to a refusal)
+    app.register_error_handler(HTTPException, _answer_http_error)
+    app.register_error_handler(DomainError, _answer_refusal)
+
+
+def answer_errors_under(app, path_prefix: str, http_error, refusal) -> None:
+    """Answer the errors of requests under `path_prefix` with these two functions (the API answers JSON).
+
+    By path, not by blueprint: a URL that matches no route (404, 405) belongs to no blueprint.
+    """
+    app.extensions["error_answers"][path_prefix] = (http_error, refusal)
+
+
+def _answers_of_this_path():
+    for prefix, answers in current_app.extensions["error_answers"].items():
+        if request.path.startswith(prefix):
+            return answers
+    return None
+
+
+def _answer_http_error(exc):
+    if exc.code == 500:
+        db.session.rollback()  # the page itself reads the database
+    answers = _answers_of_this_path()
+    if answers is not None:
+        return answers[0](exc)
+    if exc.code is None or exc.code < 400:  # a redirect werkzeug raises (a missing trailing slash)
+        return exc
+    message = (
+        getattr(exc, "message", None)  # BadQueryArgument's own
+        or ERROR_PAGE_MESSAGES.get(exc.code, _l("The request could not be completed."))
+    )
+    return render_template("errors.html", code=exc.code, message=message), exc.code
+
+
+def _answer_refusal(exc):
+    answers = _answers_of_this_path()
+    if answers is not None:
+        return answers[1](exc)
+    flash(str(exc), "danger")
+    return redirect(request.referrer or url_for("home.index"))
