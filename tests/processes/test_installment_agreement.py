@@ -281,7 +281,8 @@ def test_declining_to_sign_makes_a_new_agreement(apply, bureau):
     first = drafted(case, bureau)
     assert "legal_rep_name" in form_errors(case, "sign", {"sign_decision": "sign", "read_confirmed": True})
     submit(case, "sign", bureau["ent_huayu"], {"sign_decision": "decline", "decline_reason": "希望分6期"})
-    assert_task_for(case, "draft_schedule", "agency_officer", "weifang")
+    # the redraft goes to the officer who checked the application (samePersonAs), not back to the queue
+    assert_task_for(case, "draft_schedule", "agency_officer", "weifang", assignee=bureau["agency"])
     submit(case, "draft_schedule", bureau["agency"], {"installment_count": 6, "first_due_date": first_due()})
     second_id = current_data(case.instance)["agreement_id"]
     assert second_id != first.id

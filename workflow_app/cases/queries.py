@@ -358,6 +358,7 @@ EVENT_FIELDS = {
     "notice_acknowledged": (("notice", _l("Supervision notice")), ("response", _l("What is being done"))),
     "sla_property_failed": (("property", _l("Property")), ("error", _l("Error"))),
     "org_unit_unresolved": (("field", _l("Field")), ("value", _l("Unit code in it"))),
+    "same_person_unavailable": (("person", _l("Person")),),
     "payment_proof_uploaded": (("seq", _l("Installment")), ("file", _l("File"))),
 }
 

@@ -20,6 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 
+from workflow_app.auth.operations import ENTERPRISE_ROLE
 from workflow_app.core.durations import parse_sla
 from workflow_app.engine import process_facts
 from workflow_app.engine.packages import FORM_KEYS, PACKAGE_MODEL, bare_name, package_of, ui_schema_name
@@ -183,6 +184,38 @@ EXPRESSION_PROPERTIES = (
     "extensionReason",
     "dueDate",
 )
+SAME_PERSON_AS = "samePersonAs"  # engine.projections reads it when the task opens
+
+
+def _same_person_problem(spec, task_spec, properties: dict, where: str) -> str | None:
+    """What is wrong with a task's samePersonAs (the id of an earlier user task of its process, whose performer
+    the task goes to), if anything."""
+    step_id = properties[SAME_PERSON_AS]
+    if not getattr(task_spec, "manual", False):
+        return _("%(where)s: %(name)s belongs on a user task", where=where, name=SAME_PERSON_AS)
+    if task_spec.lane == ENTERPRISE_ROLE:
+        return _(
+            "%(where)s: %(name)s cannot send a task of the enterprise's lane to one person: all its users do those",
+            where=where,
+            name=SAME_PERSON_AS,
+        )
+    if properties.get("assignee"):
+        return _(
+            "%(where)s: both assignee and %(name)s are set; a task goes to one person, so keep one",
+            where=where,
+            name=SAME_PERSON_AS,
+        )
+    named = spec.task_specs.get(step_id)
+    if named is None or getattr(named, "bpmn_id", None) != step_id or not getattr(named, "manual", False):
+        user_tasks = sorted(t.bpmn_id for t in spec.task_specs.values() if getattr(t, "manual", False) and t.bpmn_id)
+        return _(
+            "%(where)s: %(name)s %(id)s names no user task of this process (its user tasks: %(known)s)",
+            where=where,
+            name=SAME_PERSON_AS,
+            id=_quoted(step_id, 60),
+            known=", ".join(user_tasks[:12]) + (", …" if len(user_tasks) > 12 else ""),
+        )
+    return None
 
 
 def _quoted(expression: str, limit: int = 80) -> str:
@@ -262,6 +295,10 @@ def _task_problems(spec, file_name: str, form_keys: set[str]) -> list[str]:
                     field=_quoted(field),
                 )
             )
+        if properties.get(SAME_PERSON_AS) is not None:
+            problem = _same_person_problem(spec, task_spec, properties, where)
+            if problem:
+                problems.append(problem)
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 try:

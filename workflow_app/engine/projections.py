@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.util.task import TaskState
 
+from workflow_app.auth.models import User
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
 from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
@@ -126,6 +127,37 @@ def _assignee_id(instance, spiff_task, properties, now):
         )
         return None
     return user.id if user else None
+
+
+def _same_person_id(instance, row: Task, step_id: str, rows, now) -> int | None:
+    """The user who last completed the step `step_id` of this case (the task's samePersonAs), if they may still do
+    `row`'s task (active, with its lane's role in its unit); else None: the task waits in its group's queue (and the
+    history says who could not take it: same_person_unavailable).
+
+    `rows`: the task rows this step has in hand (the one just completed among them, not written yet)."""
+    done = [r.completed_by_id for r in rows if r.bpmn_id == step_id and r.state == "completed" and r.completed_by_id]
+    if done:
+        user_id = done[-1]
+    else:
+        with db.session.no_autoflush:  # what this step changed is in `rows`; an earlier round's rows are stored
+            user_id = db.session.scalar(
+                sa.select(Task.completed_by_id)
+                .where(
+                    Task.instance_id == instance.id,
+                    Task.bpmn_id == step_id,
+                    Task.state == "completed",
+                    Task.completed_by_id.is_not(None),
+                )
+                .order_by(Task.completed_at.desc(), Task.id.desc())
+                .limit(1)
+            )
+    if user_id is None:
+        return None  # nobody did that step in this case (the case came another way): the group's queue
+    user = db.session.get(User, user_id)
+    if user.active and row.role in user.role_names and user.org_unit_id == row.org_unit_id:
+        return user.id
+    record_audit(instance, "same_person_unavailable", None, now, row.bpmn_id, row.name, {"person": user.display_name})
+    return None
 
 
 # Audit rows are written with Core, not as ORM objects: nothing reads them back in the step that writes
@@ -372,6 +404,8 @@ def sync_projections(
             state="open",
             created_at=now,
         )
+        if row.assignee_id is None and properties.get("samePersonAs"):
+            row.assignee_id = _same_person_id(instance, row, properties["samePersonAs"], open_rows.values(), now)
         db.session.add(row)
         _written(instance.id)[0].append(row)
         record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
