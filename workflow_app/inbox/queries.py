@@ -2,6 +2,7 @@
 
 import functools
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import has_request_context
@@ -19,13 +20,16 @@ from workflow_app.cases.queries import (
 )
 from workflow_app.core.counts import read_counts, read_counts_with_top_bar
 from workflow_app.core.pagination import paginate
-from workflow_app.core.time import utcnow
+from workflow_app.core.time import SHANGHAI, to_local, utcnow
 from workflow_app.engine.models import ProcessInstance, ProcessVersion, Task
 from workflow_app.engine.queries import note_locked_task
 from workflow_app.extensions import db
 
-QUEUES = ("mine", "group", "unit")
-SLA_STATES = ("on_track", "at_risk", "overdue", "none")
+# "unit": the staff's open tasks in the unit and below; "enterprise": those of the enterprise's lane there, which
+# wait on the enterprise and so are nobody's unclaimed work
+QUEUES = ("mine", "group", "unit", "enterprise")
+# "due_today": not overdue yet, due before today ends (Beijing time); the home page's count links to it
+SLA_STATES = ("on_track", "at_risk", "overdue", "none", "due_today")
 SORTS = ("due", "created", "case")
 
 
@@ -55,7 +59,13 @@ _QUEUE_CONDITIONS = {
         Task.role.in_(sa.bindparam("queue_roles", expanding=True)),
         Task.org_unit_id == sa.bindparam("queue_unit_id"),
     ),
-    "unit": Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True)),
+    "unit": sa.and_(
+        Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True)),
+        sa.or_(Task.role.is_(None), Task.role != ENTERPRISE_ROLE),
+    ),
+    "enterprise": sa.and_(
+        Task.org_unit_id.in_(sa.bindparam("queue_units", expanding=True)), Task.role == ENTERPRISE_ROLE
+    ),
 }
 
 
@@ -77,7 +87,14 @@ def sla_condition(state: str, now):
         return sa.and_(Task.due_at > now, sa.or_(Task.warn_at.is_(None), Task.warn_at > now))
     if state == "none":
         return Task.due_at.is_(None)
+    if state == "due_today":
+        return sa.and_(Task.due_at > now, Task.due_at < local_day_end(now))
     return sa.true()
+
+
+def local_day_end(now) -> datetime:
+    """The end of `now`'s day in Beijing time (the next midnight there), in UTC."""
+    return datetime.combine(to_local(now).date() + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC)
 
 
 def _ordered(statement, sort: str):
@@ -161,6 +178,32 @@ def queue_counts_of(user, queues=None) -> dict:
     return {
         queue: (_QUEUE_COUNTS[queue], _queue_params(user, queue))
         for queue in (queues_of(user) if queues is None else [q for q in queues_of(user) if q in queues])
+    }
+
+
+_DEADLINE_NOW, _DAY_END = sa.bindparam("deadline_now"), sa.bindparam("deadline_day_end")
+_QUEUE_DEADLINE_COUNTS = {
+    (queue, state): sa.select(sa.func.count())
+    .select_from(Task)
+    .where(Task.state == "open", condition, when)
+    .scalar_subquery()
+    for queue, condition in _QUEUE_CONDITIONS.items()
+    for state, when in (
+        ("overdue", Task.due_at <= _DEADLINE_NOW),
+        ("due_today", sa.and_(Task.due_at > _DEADLINE_NOW, Task.due_at < _DAY_END)),
+    )
+}
+
+
+def queue_deadline_counts_of(user, queues, now) -> dict:
+    """The counts of the open tasks of each of `queues` (those the user has) that are overdue and due today (see
+    sla_condition), named "<queue>_overdue" and "<queue>_due_today", for core.counts.read_counts."""
+    deadline = {"deadline_now": now, "deadline_day_end": local_day_end(now)}
+    return {
+        f"{queue}_{state}": (_QUEUE_DEADLINE_COUNTS[queue, state], {**_queue_params(user, queue), **deadline})
+        for queue in queues_of(user)
+        if queue in queues
+        for state in ("overdue", "due_today")
     }
 
 

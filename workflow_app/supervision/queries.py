@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from workflow_app.auth.models import Enterprise, OrgUnit, User
 from workflow_app.auth.scopes import org_units, units_below
 from workflow_app.cases.models import Case
+from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.core.database import plan_each_time
 from workflow_app.core.dates import add_months
 from workflow_app.core.time import SHANGHAI
@@ -24,6 +25,11 @@ from workflow_app.sla import queries as sla_queries
 from workflow_app.sla.models import SlaClock, SupervisionNotice
 
 WORK_STATES = ("overdue", "at_risk", "late")  # "late": overdue or at risk
+# the by-person rows that are no person: the staff's tasks nobody has claimed, and the enterprise's (which wait on
+# the enterprise, so are nobody's unclaimed work)
+UNCLAIMED, WAITING_ON_ENTERPRISE = "unclaimed", "enterprise"
+PERSON_GROUPS = (UNCLAIMED, WAITING_ON_ENTERPRISE)
+_ENTERPRISE_HOLDER = -1  # the holder column's value for an enterprise's task (no user id is negative)
 # the referral's phases (bpmn/referral.bpmn, task property `phase`) that the ranking measures
 SIGN_FOR_PHASE, HANDLING_PHASE, REVIEW_PHASE = "sign_for", "handling", "review"
 SATISFIED = ("满意", "基本满意")
@@ -41,7 +47,7 @@ class WorkFilter:
     state: str = "late"
     county: str = ""  # org unit code
     section: str = ""
-    person: int | None = None  # assignee id; 0 = unclaimed
+    person: int | str | None = None  # assignee id, or one of PERSON_GROUPS
 
     def args(self) -> dict:
         values = {
@@ -88,8 +94,12 @@ def work_statement(user, filters: WorkFilter, now):
         query = query.where(county.code == filters.county)
     if filters.section:
         query = query.where(SlaClock.section == filters.section)
-    if filters.person is not None:
-        query = query.where(Task.assignee_id.is_(None) if filters.person == 0 else Task.assignee_id == filters.person)
+    if filters.person == UNCLAIMED:
+        query = query.where(Task.assignee_id.is_(None), sa.or_(Task.role.is_(None), Task.role != ENTERPRISE_ROLE))
+    elif filters.person == WAITING_ON_ENTERPRISE:
+        query = query.where(Task.role == ENTERPRISE_ROLE)
+    elif filters.person is not None:
+        query = query.where(Task.assignee_id == filters.person)
     return query.order_by(SlaClock.due_at, SlaClock.id)
 
 
@@ -106,14 +116,16 @@ class WorkCount:
 class WorkCounts:
     by_county: list[WorkCount]
     by_section: list[WorkCount]
-    by_person: list[WorkCount]  # only people (or "unclaimed") with overdue or at-risk work
+    by_person: list[WorkCount]  # only people (or PERSON_GROUPS) with overdue or at-risk work
 
 
 def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
-    """The running task clocks in the user's units by county, by section and by person, in one pass."""
+    """The running task clocks in the user's units by county, by section and by person (the enterprise's tasks apart,
+    as waiting on the enterprise), in one pass."""
     overdue = sa.func.sum(sa.case((SlaClock.due_at <= now, 1), else_=0))
     at_risk = sa.func.sum(sa.case((sa.and_(SlaClock.warn_at <= now, SlaClock.due_at > now), 1), else_=0))
-    groups = (SlaClock.org_unit_id, SlaClock.section, Task.assignee_id)
+    holder = sa.case((Task.role == ENTERPRISE_ROLE, _ENTERPRISE_HOLDER), else_=Task.assignee_id)
+    groups = (SlaClock.org_unit_id, SlaClock.section, holder)
     plan_each_time()
     # a running task clock's task is open; saying so lets the database start from the open tasks' index
     rows = db.session.execute(
@@ -124,7 +136,7 @@ def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
         .group_by(*groups)
     ).all()
     units = {unit.id: (unit.code, unit.name) for unit in org_units()}
-    people = {row[2] for row in rows if row[2] is not None}
+    people = {row[2] for row in rows if row[2] is not None and row[2] != _ENTERPRISE_HOLDER}
     names = (
         dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(people))).all())
         if people
@@ -132,10 +144,16 @@ def work_counts(user, now, unnamed: str, unclaimed: str) -> WorkCounts:
     )
     by_county = _tally(rows, 0, lambda unit_id: units.get(unit_id, ("", "?")))
     by_section = _tally(rows, 1, lambda section: (section, section or unnamed))
-    by_person = _tally(
-        rows, 2, lambda user_id: (user_id, names.get(user_id, "?")) if user_id is not None else (0, unclaimed)
-    )
+    by_person = _tally(rows, 2, lambda user_id: _person_key_and_label(user_id, names, unclaimed))
     return WorkCounts(by_county, by_section, [c for c in by_person if c.overdue or c.at_risk])
+
+
+def _person_key_and_label(user_id, names: dict, unclaimed: str) -> tuple:
+    if user_id is None:
+        return UNCLAIMED, unclaimed
+    if user_id == _ENTERPRISE_HOLDER:
+        return WAITING_ON_ENTERPRISE, str(_l("Waiting on the enterprise"))
+    return user_id, names.get(user_id, "?")
 
 
 def _tally(rows, column: int, key_and_label) -> list[WorkCount]:

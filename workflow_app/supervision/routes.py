@@ -22,6 +22,7 @@ from workflow_app.sla.queries import SLA_STATE_LABELS, format_working_time
 from workflow_app.supervision import operations
 from workflow_app.supervision.forms import AcknowledgeForm
 from workflow_app.supervision.queries import (
+    PERSON_GROUPS,
     RANKING_RULE,
     WORK_STATES,
     WorkFilter,
@@ -44,7 +45,7 @@ def _work_filter(args) -> WorkFilter:
         state=args.get("state") if args.get("state") in WORK_STATES else "late",
         county=args.get("county", "").strip()[:40],
         section=args.get("section", "").strip()[:60],
-        person=id_arg(args, "person"),
+        person=args.get("person") if args.get("person") in PERSON_GROUPS else id_arg(args, "person"),
     )
 
 
