@@ -49,6 +49,7 @@ EVERYONE = {u: 200 for u in STAFF | ENTERPRISE_USERS}
 GET_MATRIX = {
     "/": {u: 200 for u in STAFF} | {u: 302 for u in ENTERPRISE_USERS},  # an enterprise goes on to its portal
     "/inbox": STAFF_PAGE,
+    "/upcoming": STAFF_PAGE,
     "/cases/": STAFF_PAGE,
     "/cases/export.csv": STAFF_PAGE,
     "/cases/new/<process_id>": {u: (200 if u == "dispatcher" else 403) for u in STAFF} | NO_ENTERPRISE,

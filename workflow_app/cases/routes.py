@@ -33,6 +33,7 @@ from workflow_app.core.time import format_local, utcnow
 from workflow_app.core.transactions import commit_write
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.queries import diagram_source, instance_tasks, is_retired, retired_message, step_states
+from workflow_app.engine.waits import case_waits, timer_waits
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -57,9 +58,12 @@ def list_cases_page():
     page = list_cases(
         current_user, filters, page_number(request.args), current_app.config["PAGE_SIZE"], count_up_to=CASES_COUNTED
     )
+    # a running case at no person's step waits on a timer: the list says which and until when
+    waiting = [row[1] for row in page.items if row[1].status == "running" and not row[1].current_step]
     return render_template(
         "cases/list.html",
         page=page,
+        waits=timer_waits(waiting),
         filters=filters,
         processes=process_options(),
         counties=county_choices(),
@@ -154,6 +158,7 @@ def case_page(case_id):
         case=case,
         instance=case.instance,
         open_tasks=open_tasks,
+        waits=case_waits(case.instance),
         may_act={t.id: may_act_on(current_user, t) for t in open_tasks},
         timeline=timeline(case, tasks, comments, attachments),
         comments=comments,

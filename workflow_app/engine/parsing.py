@@ -398,9 +398,17 @@ def _process_property_problems(spec, file_name: str) -> list[str]:
     return problems
 
 
+def _catches_timer(task_spec) -> bool:
+    event_definition = getattr(task_spec, "event_definition", None)
+    return any(
+        isinstance(d, TimerEventDefinition) for d in getattr(event_definition, "event_definitions", [event_definition])
+    )
+
+
 def _portal_text_problems(spec, file_name: str) -> list[str]:
-    """Check the portal's words (engine.process_facts): portalTodo and portalWaiting on human tasks, portalOutcome
-    on end events, each a text template that can be used."""
+    """Check the portal's words (engine.process_facts): portalTodo on human tasks, portalWaiting on human tasks and
+    timer events (what a case waits for until it fires), portalOutcome on end events, each a text template that can
+    be used."""
     problems = []
     for task_spec in spec.task_specs.values():
         bpmn_id = getattr(task_spec, "bpmn_id", None)
@@ -421,7 +429,8 @@ def _portal_text_problems(spec, file_name: str) -> list[str]:
                     )
                 )
                 continue
-            if name != process_facts.PORTAL_OUTCOME and not getattr(task_spec, "manual", False):
+            timer_wait = name == process_facts.PORTAL_WAITING and _catches_timer(task_spec)  # until it fires
+            if name != process_facts.PORTAL_OUTCOME and not getattr(task_spec, "manual", False) and not timer_wait:
                 problems.append(_("%(where)s: %(name)s belongs on a user or manual task", where=where, name=name))
                 continue
             value = properties[name].strip()

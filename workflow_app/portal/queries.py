@@ -14,6 +14,7 @@ from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.money import format_yuan
 from workflow_app.core.pagination import paginate
+from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
 from workflow_app.engine.process_facts import (
     PORTAL_OUTCOME,
@@ -23,6 +24,7 @@ from workflow_app.engine.process_facts import (
     template_reads_data,
 )
 from workflow_app.engine.queries import current_data, ended_through, load_stored_workflows, step_properties
+from workflow_app.engine.waits import TimerWait, case_waits, timer_waits
 from workflow_app.extensions import db
 
 
@@ -131,12 +133,14 @@ def _words_of_open_tasks(instance: ProcessInstance, open_tasks: list[Task]) -> t
     return None
 
 
-def _needs_data(instance: ProcessInstance, open_tasks: list[Task]) -> bool:
+def _needs_data(instance: ProcessInstance, open_tasks: list[Task], waits: list[TimerWait] = ()) -> bool:
     """Whether the words of a case need its data (a workflow load): how it ended, or a template naming data."""
     if instance.status == "completed":
         return True
     found = _words_of_open_tasks(instance, open_tasks)
-    return found is not None and found[1] is not None and template_reads_data(found[1])
+    if found is None:
+        return any(wait.portal_waiting and template_reads_data(wait.portal_waiting) for wait in waits)
+    return found[1] is not None and template_reads_data(found[1])
 
 
 def case_state(
@@ -146,12 +150,14 @@ def case_state(
     agreement: Agreement | None,
     data: dict | None,
     today: date,
+    waits: list[TimerWait] | None = None,
 ) -> tuple[str, bool]:
     """The case's state in the enterprise's words, and whether it needs the enterprise's attention.
 
     The words are the model's (portalTodo of the enterprise's open task, portalWaiting of the staff task it waits
     on, portalOutcome of the end event it ended through) over the case's data; a case with an installment
-    agreement in force tells its next installment.
+    agreement in force tells its next installment. A case that waits on a timer alone (`waits`: its timers, read
+    here when not given) says until when, in the timer event's portalWaiting or in general words.
     """
     found = _words_of_open_tasks(instance, open_tasks)
     if found is not None and found[0].role == ENTERPRISE_ROLE:
@@ -176,6 +182,14 @@ def case_state(
         text = render_text(source, data)
         if text:
             return text, False
+    if found is None and instance.status == "running":
+        waits = [wait for wait in (case_waits(instance) if waits is None else waits) if not wait.on_task]
+        if waits:
+            words = render_text(waits[0].portal_waiting, data) if waits[0].portal_waiting else ""
+            day = format_local(waits[0].due_at, "%Y-%m-%d")
+            return str(
+                _l("%(waiting)s (until %(day)s)", waiting=words or _l("Waiting for the next step"), day=day)
+            ), False
     return str(_l("Being handled by the agency")), False
 
 
@@ -199,8 +213,16 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
     ).all()
     open_tasks = open_tasks_by_instance([instance.id for _case, instance in rows])
     agreements = current_agreements([case.id for case, _instance in rows])
+    # a running case without open tasks waits on a timer: its words say until when
+    waits = timer_waits(
+        [instance for _case, instance in rows if instance.status == "running" and instance.id not in open_tasks]
+    )
     # the data is read only where the words need it (how a case ended, a template naming data): a workflow load
-    needing_data = {instance.id for _case, instance in rows if _needs_data(instance, open_tasks.get(instance.id, []))}
+    needing_data = {
+        instance.id
+        for _case, instance in rows
+        if _needs_data(instance, open_tasks.get(instance.id, []), waits.get(instance.id, []))
+    }
     load_stored_workflows(needing_data)
     cases = []
     for case, instance in rows:
@@ -212,6 +234,7 @@ def enterprise_cases(enterprise_id: int, today: date) -> list[PortalCase]:
             agreements.get(case.id),
             current_data(instance) if instance.id in needing_data else None,
             today,
+            waits.get(instance.id, []),
         )
         cases.append(PortalCase(case, instance, state, enterprise_todo(tasks), attention))
     return cases
