@@ -50,7 +50,7 @@ def test_cases_in_error_and_suspended_cases_are_listed(client, failed_case, crea
 def test_the_repair_page_shows_the_error_and_the_workflow_data(client, failed_case):
     html = client.get(f"/admin/repair/{failed_case.instance_id}").get_data(as_text=True)
     assert failed_case.number in html and "division by zero" in html
-    data = re.search(r'<pre[^>]*id="workflow-data"[^>]*>(.*?)</pre>', html, re.S).group(1)
+    data = re.search(r'<pre[^>]*id="workflow-data"[^>]*><code>(.*?)</code></pre>', html, re.S).group(1)
     assert json.loads(data.replace("&#34;", '"'))["divisor"] == 0
     assert 'id="retry-form"' in html and 'id="resume-form"' not in html
     assert client.get("/admin/repair/9999").status_code == 404

@@ -49,15 +49,11 @@ NAME_RULE = _l("Start with a letter; use only letters, digits, _ . - (2 to 60 ch
 def org_unit_choices(blank=None) -> list[SelectChoice]:
     """Return a choice per org unit (by code), indented by depth, in tree order."""
     choices = [SelectChoice("", blank)] if blank is not None else []
-    return choices + [
-        SelectChoice(unit.code, "\u3000" * depth + f"{unit.name} ({unit.code})") for unit, depth in org_unit_tree()
-    ]
+    return choices + [SelectChoice(unit.code, "\u3000" * depth + unit.name) for unit, depth in org_unit_tree()]
 
 
 def role_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(role.name, f"{role.label} ({role.name})" if role.label else role.name) for role in list_roles()
-    ]
+    return [SelectChoice(role.name, role.label or role.name) for role in list_roles()]
 
 
 class FilterForm(FlaskForm):

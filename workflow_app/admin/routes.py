@@ -25,6 +25,7 @@ from workflow_app.admin.forms import (
 )
 from workflow_app.auth import operations as auth_operations
 from workflow_app.auth import queries as auth_queries
+from workflow_app.cases.queries import diagram_for_people
 from workflow_app.core.pagination import page_number
 from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
@@ -484,7 +485,7 @@ def process_version(version_id):
 @bp.route("/processes/<int:version_id>/diagram.bpmn")
 def process_diagram(version_id):
     version = _or_404(queries.get_process_version_with_files(version_id))
-    return Response(_or_404(diagram_source(version)), mimetype="application/xml")
+    return Response(_or_404(diagram_for_people(diagram_source(version))), mimetype="application/xml")
 
 
 @bp.route("/processes/deploy", methods=["GET", "POST"])

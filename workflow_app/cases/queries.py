@@ -2,17 +2,21 @@
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from lxml import etree
+from markupsafe import Markup
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from forms import describe_data
 from forms.schema_html import describe_values
 from workflow_app.auth.models import Enterprise, OrgUnit, User
+from workflow_app.auth.queries import role_label
 from workflow_app.auth.scopes import oversees_every_unit, unit_id_of_code, unit_name_of_code, units_below
 from workflow_app.cases.models import SHARED, Attachment, Case, Comment, StoredFile
 from workflow_app.cases.schema_tasks import instance_schema_form, replacement_form, start_schema_form
@@ -402,6 +406,7 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
         params["kinds"] = list(kinds)
     entries = []
     instance = functools.cache(lambda: db.session.get(ProcessInstance, instance_id))  # read only for package forms
+    shown_value = functools.cache(lambda: _variable_shower(instance(), form_keys))  # only for automatic steps
     for event in db.session.scalars(statement, params):
         data = event.data or {}
         if event.kind == "instance_started":
@@ -428,7 +433,9 @@ def described_audit_events(instance_id: int, kinds=None, tasks=None) -> list[Tim
             )
         elif event.kind in AUTOMATIC_KINDS:
             entries.append(
-                TimelineEntry("audit", event.at, event, _automatic_facts(event.kind, data), _variables_set(data))
+                TimelineEntry(
+                    "audit", event.at, event, _automatic_facts(event.kind, data), _variables_set(data, shown_value())
+                )
             )
             continue
         elif event.kind in EVENT_FIELDS:
@@ -449,15 +456,23 @@ def _automatic_facts(kind: str, data: dict) -> list[tuple[str, str]]:
         return [
             (
                 _("Went on to"),
-                f"{way['name']} ({way['condition']})"
+                Markup("{} (<code>{}</code>)").format(_way_name(way), way["condition"])
                 if way.get("condition")
-                else _("%(step)s (the default way)", step=way["name"]),
+                else _("%(step)s (the default way)", step=_way_name(way)),
             )
             for way in data.get("to", [])
         ]
     if kind == "message_received":
         return [(_("Message"), data.get("name"))]
     return []
+
+
+def _way_name(way: dict) -> str:
+    """The name of the step a gateway went on to; an unnamed one (a joining gateway) is "the next step", not its id."""
+    return way["name"] if way.get("name") and way["name"] != way.get("step") else _("the next step")
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _variable_text(value) -> str:
@@ -468,15 +483,38 @@ def _variable_text(value) -> str:
     return "—" if value is None else str(value)
 
 
-def _variables_set(data: dict) -> list[tuple[str, str]]:
+def _variable_shower(instance, form_keys: dict):
+    """Return shown(name, value): a variable's value as people read it. As the case's forms show a field of that
+    name (a choice by its title, rows and objects by their fields' titles), an org unit's code by the unit's name;
+    a value no form describes as the model holds it, a code or structure marked as code."""
+    forms = [start_schema_form(instance.process_version)] if instance is not None else []
+    forms += [instance_schema_form(instance, bpmn_id) for bpmn_id in form_keys if instance is not None]
+    forms = [form for form in forms if form is not None]
+
+    def shown(name: str, value):
+        for form in forms:
+            described = describe_values(form, {name: value})
+            if described and described[0][1] != value:
+                return described[0][1]
+        if isinstance(value, str) and unit_name_of_code(value):
+            return unit_name_of_code(value)
+        text = _variable_text(value)
+        if isinstance(value, (dict, list)) or (isinstance(value, str) and _IDENTIFIER.fullmatch(value)):
+            return Markup("<code>{}</code>").format(text)
+        return text
+
+    return shown
+
+
+def _variables_set(data: dict, shown=lambda name, value: _variable_text(value)) -> list[tuple[str, str]]:
     """(name, value) of what an automatic step set: a decision's outputs first, then the other variables it changed
-    or removed (as the engine recorded them: engine.projections.changed_variables)."""
+    or removed (as the engine recorded them: engine.projections.changed_variables); `shown` gives a value's text."""
     outputs = data.get("outputs") or {}
-    shown = [(name, _variable_text(value)) for name, value in outputs.items()]
-    shown += [
-        (name, _variable_text(value)) for name, value in (data.get("changed") or {}).items() if name not in outputs
+    shown_values = [(name, shown(name, value)) for name, value in outputs.items()]
+    shown_values += [
+        (name, shown(name, value)) for name, value in (data.get("changed") or {}).items() if name not in outputs
     ]
-    return shown + [(name, _("(removed)")) for name in data.get("removed") or []]
+    return shown_values + [(name, _("(removed)")) for name in data.get("removed") or []]
 
 
 def _start_form_key(process_id: str | None, version: int | None) -> str | None:
@@ -518,6 +556,36 @@ INSTANCE_STATUS_LABELS = {
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
 }
+PRIORITY_LABELS = {"normal": _l("Normal priority"), "urgent": _l("Urgent")}
+
+
+def status_label(status: str | None) -> str:
+    """The label people read for a case's (its instance's) status."""
+    return str(INSTANCE_STATUS_LABELS.get(status, status or ""))
+
+
+def priority_label(priority: str | None) -> str:
+    """The label people read for a case's priority."""
+    return str(PRIORITY_LABELS.get(priority, priority or ""))
+
+
+_BPMN_LANE = "{http://www.omg.org/spec/BPMN/20100524/MODEL}lane"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def diagram_for_people(source: str | None) -> bytes | None:
+    """A version's BPMN XML as the diagram shows it: each lane named by its role's label (a lane's name is the code
+    of the role whose users do its tasks). None for None; text that is no XML as it is."""
+    if source is None:
+        return None
+    try:
+        root = etree.fromstring(source.encode(), parser=_SAFE_XML)
+    except etree.XMLSyntaxError:
+        return source.encode()
+    for lane in root.iter(_BPMN_LANE):
+        if lane.get("name"):
+            lane.set("name", role_label(lane.get("name").strip()))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def process_options() -> list[tuple[str, str]]:

@@ -17,10 +17,13 @@ from workflow_app.cases.queries import (
     case_attachment,
     case_attachments,
     case_comments,
+    diagram_for_people,
     export_cases,
     list_cases,
+    priority_label,
     process_label,
     process_options,
+    status_label,
     timeline,
     visible_case,
 )
@@ -95,9 +98,9 @@ def export_csv():
             enterprise.name if enterprise else "",
             enterprise.uscc if enterprise else "",
             county.name,
-            instance.status,
+            status_label(instance.status),
             instance.current_step or "",
-            case.priority,
+            priority_label(case.priority),
             format_local(case.created_at),
         ]
         for case, instance, county, enterprise in rows
@@ -175,7 +178,7 @@ def case_page(case_id):
 @staff_required
 def diagram(case_id):
     case = visible_case(current_user, case_id) or abort(404)
-    source = diagram_source(case.instance.process_version)
+    source = diagram_for_people(diagram_source(case.instance.process_version))
     if source is None:
         abort(404)
     return Response(source, mimetype="application/xml")
