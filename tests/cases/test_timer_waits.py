@@ -2,6 +2,7 @@
 case page, in the case list's current step, in the portal, and in the upcoming follow-ups of the county's staff
 (issue 30.7)."""
 
+import dataclasses
 import re
 
 import sqlalchemy as sa
@@ -9,10 +10,11 @@ import sqlalchemy as sa
 from tests.conftest import LVYUAN
 from tests.processes.conftest import fire_timers_when_due, open_steps, submit
 from tests.sla.conftest import sh
-from workflow_app.core.time import format_local
+from workflow_app.core.time import format_local, local_today
 from workflow_app.engine.models import Timer
 from workflow_app.engine.waits import case_waits
 from workflow_app.extensions import db
+from workflow_app.portal.queries import case_state
 
 
 def waiting_for_follow_up(create_referral, bureau, clock):
@@ -57,8 +59,22 @@ def test_the_enterprise_reads_until_when_its_case_waits(app, bureau, create_refe
     case = waiting_for_follow_up(create_referral, bureau, clock)
     portal = client_as("ent_lvyuan")
     home = portal.get("/portal/").get_data(as_text=True)
-    assert "等待下一环节（至 2026-12-03）" in home and "办理中" not in home
-    assert "等待下一环节（至 2026-12-03）" in portal.get(f"/portal/cases/{case.id}").get_data(as_text=True)
+    words = "问题已办理完毕，等待回访评价（至 2026-12-03）"  # the timer event's portalWaiting, and its day
+    assert words in home and "办理中" not in home
+    assert words in portal.get(f"/portal/cases/{case.id}").get_data(as_text=True)
+
+
+def test_a_timer_without_words_of_its_own_is_told_in_general_words(app, bureau, create_referral, clock):
+    case = waiting_for_follow_up(create_referral, bureau, clock)
+    [wait] = case_waits(case.instance)
+    plain = dataclasses.replace(wait, portal_waiting=None)
+    state = case_state(case, case.instance, [], None, {}, local_today(), [plain])
+    assert state == ("等待下一环节（至 2026-12-03）", False)
+    # a template over the case's data, rendered with it
+    own = dataclasses.replace(wait, portal_waiting="{{ category }}问题已办结")
+    assert case_state(case, case.instance, [], None, {"category": "社保"}, local_today(), [own])[0] == (
+        "社保问题已办结（至 2026-12-03）"
+    )
 
 
 def test_the_upcoming_follow_ups_of_a_county(app, bureau, create_referral, client_as, clock):

@@ -138,7 +138,7 @@ def test_happy_path_without_specialist(register, bureau):
     case = register(LVYUAN, "社保")
     handler = bureau["shouguang_handler"]
     assert case.instance.org_unit.code == "shouguang"  # dispatched at once to the enterprise's county
-    assert case.priority == "normal" and case.title == f"{LVYUAN}：社保"
+    assert case.priority == "normal" and case.title == f"{LVYUAN}：社保（企业反映问题）"  # the problem's first words
     assert_task_for(case, "sign_for", "county_handler", "shouguang")
     submit(case, "sign_for", handler, {"sign_decision": "sign"})
     assert_task_for(case, "handle", "county_handler", "shouguang")
