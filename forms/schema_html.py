@@ -75,6 +75,9 @@ class FieldView:
     next_index: int = 0
     multiple: bool = False  # a file field taking several files
     files_again: str = ""  # the files chosen before a refusal, which the browser does not send again
+    # the field belongs to branches of the form: shown when one holds ({"control": a field's name, "values": the
+    # posted values that choose the branch, or None for any value}); static/schema_branches.js shows and hides it
+    show_when: list = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -86,6 +89,7 @@ class FormView:
     fields: list
     errors: list  # messages for the form as a whole, and for fields not shown beside one
     has_rows: bool
+    has_branches: bool = False
 
 
 def render_schema_form(form, values: dict, errors: dict[str, str], prefix: str = "data") -> Markup:
@@ -117,6 +121,23 @@ def describe_values(form, data) -> list[tuple[str, str]]:
         for shown in [_described(walk, schema, ui, data[name])]
         if shown
     ]
+
+
+def outcome_title(form, data) -> str | None:
+    """What a form's answer chose, as its choice's title says it up to a colon ("退回：不属本辖区" gives 退回): the
+    choice the form's branches turn on, else its first required choice; None when it has neither."""
+    walk = _SchemaWalk(form)
+    root = walk.resolve(form.schema)
+    fields = {name: (schema, ui) for name, schema, ui in walk.properties(root, _ui(form.ui_schema))}
+    controls = [control for control, _values, _part in walk.branches(root)]
+    for name in dict.fromkeys([*controls, *(root.get("required") or [])]):
+        if name not in fields or walk.type_of(fields[name][0]) == "boolean":
+            continue
+        titles = {_shown(value): title for value, title in walk.choices(*fields[name]) or []}
+        chosen = data.get(name) if isinstance(data, dict) else None
+        if chosen is not None and _shown(chosen) in titles:
+            return re.split("[：:]", titles[_shown(chosen)], maxsplit=1)[0].strip() or titles[_shown(chosen)]
+    return None
 
 
 def _label(name: str, schema: dict, ui: dict) -> str:
@@ -222,6 +243,66 @@ class _SchemaWalk:
             if isinstance(part, dict):
                 self._collect_properties(part, found, depth + 1)
 
+    def branches(self, schema: dict) -> list[tuple[str, list | None, dict]]:
+        """(the field a branch turns on, the values that choose it or None for any value, the branch's schema) of
+        an object's if/then/else (an `if` on one field's const or enum), its dependentSchemas, and those of its
+        allOf; an `else` is chosen by the field's other choices (and is left out for a field without choices)."""
+        found: list = []
+        fields = {name: (prop, {}) for name, prop, _ui_ in self.properties(schema, {})}
+
+        def walk(node, depth):
+            node = self.resolve(node)
+            condition = self._condition(node.get("if"))
+            if condition is not None:
+                control, values = condition
+                if isinstance(node.get("then"), dict):
+                    found.append((control, values, self.resolve(node["then"])))
+                if isinstance(node.get("else"), dict) and control in fields:
+                    others = [v for v, _title in self.field_choices(*fields[control]) if v not in values]
+                    if others:
+                        found.append((control, others, self.resolve(node["else"])))
+            for control, part in (node.get("dependentSchemas") or {}).items():
+                if isinstance(part, dict):
+                    found.append((control, None, self.resolve(part)))
+            if depth < 4:
+                for part in node.get("allOf") or []:
+                    if isinstance(part, dict):
+                        walk(part, depth + 1)
+
+        walk(schema, 0)
+        return found
+
+    def _condition(self, condition) -> tuple[str, list] | None:
+        """(field, values) of an `if` that holds when one field has one of some values; None for any other `if`."""
+        if not isinstance(condition, dict):
+            return None
+        properties = condition.get("properties")
+        if not isinstance(properties, dict) or len(properties) != 1:
+            return None
+        ((control, test),) = properties.items()
+        test = self.resolve(test)
+        if "const" in test:
+            return control, [test["const"]]
+        if isinstance(test.get("enum"), list) and test["enum"]:
+            return control, list(test["enum"])
+        return None
+
+    def branch_fields(self, schema: dict) -> dict[str, tuple[list, bool]]:
+        """{field: (the conditions that show it, whether every branch naming it requires it)} for the fields of an
+        object that only its branches name (a field the object itself requires is always shown)."""
+        always = set(schema.get("required") or [])
+        found: dict = {}
+        for control, values, part in self.branches(schema):
+            required = set(part.get("required") or [])
+            for name in dict.fromkeys([*required, *(part.get("properties") or {})]):
+                if name == control or name in always:
+                    continue
+                conditions, all_required = found.get(name, ([], True))
+                shown = None if values is None else [_shown(value) for value in values]
+                conditions.append({"control": control, "values": shown})
+                found[name] = (conditions, all_required and name in required)
+        return found
+
     def type_of(self, schema: dict) -> str:
         kind = schema.get("type")
         if isinstance(kind, list):
@@ -322,31 +403,42 @@ class _FormBuilder(_SchemaWalk):
         self.in_blank_row = False  # lists inside a blank row get one blank row of their own, no more
         self.expanding: list = []  # the $refs of the objects being shown, outermost first
         self.has_rows = False
+        self.has_branches = False
 
     def build(self, values: dict, prefix: str) -> FormView:
         fields = self.object_fields(self.resolve(self.root), self.ui_root, values, "", prefix, False, 0)
         rest = [message for path, message in self.errors.items() if path not in self.shown]
-        return FormView(fields=fields, errors=rest, has_rows=self.has_rows)
+        return FormView(fields=fields, errors=rest, has_rows=self.has_rows, has_branches=self.has_branches)
 
     def object_fields(self, schema, ui, values, path, name, readonly, depth) -> list[FieldView]:
         values = values if isinstance(values, dict) else {}
         required = set(schema.get("required") or [])
         readonly = readonly or bool(ui.get("ui:readonly"))
         self.expanding.append(schema.get(_FOLLOWED))
-        fields = [
-            self.field(
+        branch_fields = self.branch_fields(schema)
+        fields = []
+        for key, prop, prop_ui in self.properties(schema, ui):
+            # a field the ui schema keeps in view (a comment any choice may have) is not hidden with its branch
+            conditions, required_in_branch = (
+                ([], False) if prop_ui.get("ui:alwaysShown") else branch_fields.get(key, ([], False))
+            )
+            view = self.field(
                 prop,
                 prop_ui,
                 values.get(key, _MISSING),
                 _join(path, key),
                 _join(name, key),
                 key,
-                key in required,
+                key in required or required_in_branch,  # marked as required where it is shown
                 readonly,
                 depth,
             )
-            for key, prop, prop_ui in self.properties(schema, ui)
-        ]
+            if conditions and view.kind not in ("hidden", "none"):
+                view.show_when = [
+                    {**condition, "control": _join(name, condition["control"])} for condition in conditions
+                ]
+                self.has_branches = True
+            fields.append(view)
         self.expanding.pop()
         return fields
 

@@ -133,7 +133,7 @@ def test_an_old_handling_step_done_before_the_package_shows_with_the_new_titles(
     html = client_as("dispatcher").get(f"/cases/{case.id}").get_data(as_text=True)
     timeline = re.search(r'<ol class="timeline" id="timeline">.*?</ol>', html, re.S).group(0)
     shown = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", timeline))
-    assert shown["办理结果"] == "已办结：报告措施和结果" and shown["措施和结果"] == "组织专场招聘会"
+    assert shown["办理结果"] == "办理完毕：报告措施和结果" and shown["措施和结果"] == "组织专场招聘会"
     assert shown["“一企一策”：缺工岗位（旧版表单）"] == "数控车工、装配工"
     assert (shown["“一企一策”：缺工人数（旧版表单）"], shown["“一企一策”：措施"]) == ("120", "专场招聘会；订单培养")
     assert (

@@ -3,7 +3,7 @@
 // "__row__" to the array's next unused number; read_formdata reads rows in number order, gaps allowed.
 (function () {
   var PLACEHOLDER = "__row__";
-  var RENAMED = ["name", "id", "for", "aria-describedby", "data-name"];
+  var RENAMED = ["name", "id", "for", "aria-describedby", "data-name", "data-show-when"];
 
   function own(box, selector) { return box.querySelector(":scope > " + selector); }
   function rowsOf(box) { return Array.prototype.slice.call(own(box, "[data-row-list]").children); }
