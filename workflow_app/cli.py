@@ -4,11 +4,8 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from workflow_app.auth.commands import org_units, tokens, users
 from workflow_app.core.commands import command_errors
-from workflow_app.engine.commands import processes, worker_command
 from workflow_app.extensions import db
-from workflow_app.sla.commands import calendar_cli
 
 
 @click.command("seed-demo")
@@ -55,13 +52,3 @@ def seed_demo_command():
         from workflow_app.sla.escalation import run_sla_sweep
 
         run_sla_sweep()  # the late demo cases get their warnings and supervision notices at once
-
-
-def register_cli(app):
-    app.cli.add_command(processes)
-    app.cli.add_command(users)
-    app.cli.add_command(org_units)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(calendar_cli)
-    app.cli.add_command(tokens)

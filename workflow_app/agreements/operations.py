@@ -19,7 +19,6 @@ from workflow_app.auth.models import User
 from workflow_app.cases.models import Case
 from workflow_app.cases.operations import add_attachment
 from workflow_app.cases.queries import case_for_instance
-from workflow_app.cases.task_handlers import register_task_handler
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.money import format_yuan, yuan_to_fen
 from workflow_app.core.time import utcnow
@@ -60,7 +59,6 @@ def agreement_in(task, status: str, message) -> Agreement:
     return agreement
 
 
-@register_task_handler("draft_installment_agreement")
 def draft_agreement(task, form_data, actor, client_ip=None):
     """Build the schedule (due dates moved to working days), render and hash the agreement text, then complete the
     drafting step."""
@@ -116,7 +114,6 @@ def draft_agreement(task, form_data, actor, client_ip=None):
     )
 
 
-@register_task_handler("sign_installment_agreement")
 def sign_agreement(task, form_data, actor, client_ip=None):
     """The enterprise's registered legal representative signs (signer, time, IP, hash of the exact text), or the
     enterprise declines with a reason."""
@@ -143,14 +140,12 @@ def sign_agreement(task, form_data, actor, client_ip=None):
     )
 
 
-@register_task_handler("countersign_installment_agreement")
 def countersign_agreement(task, form_data, actor, client_ip=None):
     agreement = agreement_in(task, "signed", _l("Only a signed agreement can be countersigned"))
     agreement.countersigned_by_id, agreement.countersigned_at, agreement.status = actor.id, utcnow(), "active"
     return complete_task(task.id, form_data, actor.id)
 
 
-@register_task_handler("record_installment_payment")
 def record_payment(task, form_data, actor, client_ip=None):
     """Record the payment of the current installment (the first unpaid; it must be paid in full)."""
     agreement = agreement_in(task, "active", _l("This case has no agreement in force"))
@@ -175,7 +170,6 @@ def record_payment(task, form_data, actor, client_ip=None):
     return complete_task(task.id, {**form_data, "paid_fen": paid_fen, "paid_seq": installment.seq}, actor.id)
 
 
-@instance_status_changed.connect
 def _close_agreement(instance, old, new, workflow_data=None, **_):
     """When a case ends, its agreement in force takes the status its model's end event says (agreementStatus)."""
     if new != "completed":
@@ -192,7 +186,6 @@ def _close_agreement(instance, old, new, workflow_data=None, **_):
         agreement.status = status
 
 
-@timers_fired.connect
 def _tell_the_enterprise(instance, fired=None, now=None, **_):
     """Notify the enterprise's users of what the fired timers' model says (enterpriseNotice): an installment falls due
     soon, is missed, or its grace period has ended."""
@@ -255,3 +248,9 @@ def upload_payment_proof(installment: Installment, file_name: str, content: byte
     )
     db.session.flush()
     return attachment
+
+
+def follow_the_engine() -> None:
+    """Close a case's agreement as its case ends, and tell the enterprise what its fired timers say."""
+    instance_status_changed.connect(_close_agreement)
+    timers_fired.connect(_tell_the_enterprise)

@@ -21,9 +21,10 @@ from workflow_app.auth.operations import (
     revoke_api_token,
 )
 from workflow_app.auth.queries import get_user_token, session_user, sign_in_refused_until, signed_in_user, user_tokens
+from workflow_app.core.i18n import LANGUAGES
 from workflow_app.core.time import utcnow
 from workflow_app.core.transactions import commit_write
-from workflow_app.extensions import db, login_manager
+from workflow_app.extensions import db
 
 bp = Blueprint("auth", __name__)
 
@@ -32,7 +33,6 @@ def _remember_cookie_name() -> str:
     return current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
 
 
-@login_manager.user_loader
 def load_user(session_id):
     user = session_user(session_id, utcnow(), current_app.config["REMEMBER_COOKIE_DURATION"])
     if user is None:  # an ended session: forget it, so that later requests do not look it up again
@@ -164,8 +164,6 @@ def revoke_token(token_id):
 
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code):
-    from workflow_app import LANGUAGES
-
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))

@@ -25,7 +25,6 @@ from workflow_app.core.time import format_local
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from workflow_app.engine.projections import AUTOMATIC_KINDS, json_safe
 from workflow_app.engine.queries import current_data, deployed_process_ids, latest_version, process_facts, process_label
-from workflow_app.engine.scripting import register_script_helper
 from workflow_app.extensions import db
 
 # Roles that oversee every case of their part of the org tree (the city sees all counties).
@@ -179,9 +178,6 @@ def earlier_cases(enterprise_id: int, process_id: str, fields: list) -> list[dic
     return found
 
 
-register_script_helper("earlier_cases", earlier_cases)
-
-
 def enterprise_has_account(enterprise_id: int) -> bool:
     """Whether an enterprise has an active account of its own now, so that it can answer in the portal: a model
     script's view of the register, e.g. who rates a referral's outcome (问题需求转办)."""
@@ -191,9 +187,6 @@ def enterprise_has_account(enterprise_id: int) -> bool:
         return bool(
             db.session.scalar(sa.select(sa.exists().where(User.enterprise_id == enterprise_id, User.active.is_(True))))
         )
-
-
-register_script_helper("enterprise_has_account", enterprise_has_account)
 
 
 @dataclass

@@ -1,10 +1,20 @@
 """Translated strings: escaped in templates like any other text, their catalogue found once per request."""
 
-from flask import g
+from flask import g, has_request_context, request, session
 from flask_babel import Domain
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
+
+LANGUAGES = ("zh_Hans_CN", "en")
+
+
+def select_locale():
+    """Use the language the user picked (API clients: Accept-Language), else Chinese."""
+    if has_request_context() and request.path.startswith("/api/"):
+        return "en" if request.accept_languages.best_match(["zh", "en"], "zh") == "en" else LANGUAGES[0]
+    chosen = session.get("lang") if has_request_context() else None
+    return chosen if chosen in LANGUAGES else LANGUAGES[0]
 
 
 def escape_lazy_strings() -> None:

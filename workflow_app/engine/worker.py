@@ -53,7 +53,8 @@ def _this_process_tally() -> WorkerTally:
 
 def register_sweep(function, label=None) -> None:
     """Run `function(now)` on every worker pass, in its own transaction (e.g. the SLA sweep); `label` names it."""
-    SWEEPS.append(function)
+    if function not in SWEEPS:  # each app built (tests build many) registers its domains' sweeps again
+        SWEEPS.append(function)
     SWEEP_LABELS[function.__name__] = label or function.__name__
 
 

@@ -62,19 +62,23 @@ def observe_request(endpoint: str, method: str, status: int, seconds: float) -> 
     children[1].inc()
 
 
-@instance_started.connect
 def _count_start(instance, **_):
     CASES_STARTED.labels(instance.process_id).inc()
 
 
-@task_closed.connect
 def _count_closed_task(instance, task, **_):
     TASKS_CLOSED.labels(instance.process_id, task.state).inc()
 
 
-@timers_fired.connect
 def _count_fired_timers(instance, fired, **_):
     TIMERS_FIRED.labels(instance.process_id).inc(len(fired))
+
+
+def count_engine_events() -> None:
+    """Count the cases started, the tasks closed and the timers fired as the engine signals them."""
+    instance_started.connect(_count_start)
+    task_closed.connect(_count_closed_task)
+    timers_fired.connect(_count_fired_timers)
 
 
 class DatabaseCollector:

@@ -279,7 +279,6 @@ def _step_clocks(instance_id: int) -> list[SlaClock]:
     return cache[instance_id]
 
 
-@instance_started.connect
 def _start_case_clock(instance, **_):
     """Start a new instance's case clock (it has no other clocks yet: its first step need not read them)."""
     db.session.info.setdefault(_STEP_CLOCKS, {})[instance.id] = []
@@ -370,7 +369,6 @@ def _has_clock(sla_text, properties, pausing) -> bool:
 # ------------------------------------------------------------------------------------ the receivers
 
 
-@task_opened.connect
 def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=None, evaluate=None, **_):
     """Start the clocks of a newly opened task (joining its phase's); pause the others if it is the enterprise's.
 
@@ -443,7 +441,6 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
                     pause_clock(other, now, "suspended")
 
 
-@projections_synced.connect
 def _end_clock_step(instance, now=None, **_):
     """Move the case clock with the case to another unit; stop each phase clock that no open task holds any more.
 
@@ -487,7 +484,6 @@ def _valid(sla_text):
     return sla_text
 
 
-@task_closed.connect
 def _stop_task_clock(instance, task=None, now=None, actor_id=None, properties=None, evaluate=None, **_):
     """Stop the task's clock; count send-backs and reopenings; apply an approved extension; resume paused clocks."""
     if task is None:
@@ -614,7 +610,6 @@ def _stop_clocks_unread(instance_id: int, now: datetime) -> bool:
     return True
 
 
-@instance_status_changed.connect
 def _follow_instance_status(instance, old=None, new=None, **_):
     """Stop every clock when the case ends; pause them while it is suspended."""
     now = instance.finished_at if new in ("completed", "cancelled") and instance.finished_at else utcnow()
@@ -662,3 +657,12 @@ def recompute_running_clocks(
             examined += 1
             changed += moved
     return examined, changed
+
+
+def follow_the_engine() -> None:
+    """Start, stop, pause and move the clocks as the engine's signals say (sla.init_app calls it)."""
+    instance_started.connect(_start_case_clock)
+    task_opened.connect(_start_clocks)
+    projections_synced.connect(_end_clock_step)
+    task_closed.connect(_stop_task_clock)
+    instance_status_changed.connect(_follow_instance_status)

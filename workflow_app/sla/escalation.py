@@ -21,7 +21,6 @@ inserted with one statement each; the per-clock work left is choosing the recipi
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +29,6 @@ from workflow_app.cases.models import Case
 from workflow_app.cases.operations import reserve_numbers
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import Task
-from workflow_app.engine.worker import register_sweep
 from workflow_app.extensions import db
 from workflow_app.notifications.operations import send_notifications
 from workflow_app.sla.calendar import WorkCalendar
@@ -247,6 +245,3 @@ def run_sla_sweep(now=None) -> dict:
             total[key] += value
         if counts["clocks"] < batch:
             return total
-
-
-register_sweep(run_sla_sweep, _l("SLA warnings and escalations"))

@@ -9,7 +9,6 @@ from workflow_app.core.errors import InvalidInput
 from workflow_app.core.reference import forget_on_commit
 from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.engine.models import AuditEvent
-from workflow_app.engine.scripting import register_script_helper
 from workflow_app.extensions import db
 from workflow_app.sla import calendar as sla_calendar
 from workflow_app.sla.calendar import WorkCalendar
@@ -37,9 +36,6 @@ def working_days_after(start, days: int) -> datetime:
     if start.tzinfo is None:
         start = start.replace(tzinfo=SHANGHAI)
     return sla_calendar.add_working_days(start, int(days))
-
-
-register_script_helper("working_days_after", working_days_after)
 
 
 # ------------------------------------------------------------------------------- calendar years
