@@ -38,7 +38,8 @@ def latest_unread_notifications(user_id: int, limit: int = 5) -> list[Notificati
         db.session.scalars(
             sa.select(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            # read_at (all null here) too: then PostgreSQL reads ix_notification_user_unread backwards, without a sort
+            .order_by(Notification.read_at.desc(), Notification.created_at.desc())
             .limit(limit)
         )
     )
