@@ -588,3 +588,12 @@ def process_options() -> list[tuple[str, str]]:
 
 def attachment_content(attachment: Attachment) -> bytes:
     return db.session.scalar(sa.select(StoredFile.content).where(StoredFile.sha256 == attachment.sha256))
+
+
+def attachment_steps(attachments) -> dict[int, str]:
+    """{attachment id: the name of the step it was sent with} for those of `attachments` sent with a step."""
+    task_ids = {a.task_id for a in attachments if a.task_id is not None}
+    if not task_ids:
+        return {}
+    names = dict(db.session.execute(sa.select(Task.id, Task.name).where(Task.id.in_(task_ids))).all())
+    return {a.id: names[a.task_id] for a in attachments if a.task_id in names}

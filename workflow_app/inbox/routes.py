@@ -12,8 +12,10 @@ from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.permissions import may_act_on
-from workflow_app.cases.queries import described_audit_events, process_options
+from workflow_app.cases.queries import attachment_steps, case_attachments, described_audit_events, process_options
 from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_form_context, task_schema_form
+from workflow_app.cases.send_backs import last_answer, return_kinds, task_return
+from workflow_app.cases.submissions import submission_message
 from workflow_app.core.errors import ConflictError, DomainError
 from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
@@ -74,6 +76,7 @@ def index():
         notice_total=notice_total,
         filters=filters,
         page=page,
+        returns=return_kinds(task for task, *_rest in page.items),
         steps=[(s, s) for s in queue_steps(current_user, queue, filters, page)],
         processes=process_options(),
         counties=county_choices(),
@@ -82,6 +85,7 @@ def index():
 
 def _render_task(task, case, form, extras, status=200, stale=None, schema_fields=None, typed=()):
     reassign = None
+    files = case_attachments(current_user, case.id)
     if may_reassign(current_user, task):
         reassign = ReassignForm()
         reassign.assignee.choices = [(u.id, u.display_name) for u in reassign_candidates(task)]
@@ -98,6 +102,9 @@ def _render_task(task, case, form, extras, status=200, stale=None, schema_fields
         schema_fields=schema_fields,
         instructions=instructions_for(task, form),
         earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed")),
+        returned=task_return(task),
+        files=files,
+        file_steps=attachment_steps(files),
     ), status
 
 
@@ -111,6 +118,9 @@ def task_page(task_id):
     extras = TaskExtrasForm(prefix="extra")
     if request.method == "GET":
         values = form_values(schema, TaskDataOnFirstRead(task)) if schema else None
+        earlier = last_answer(task) if schema and task.state == "open" else None
+        if earlier:  # a step done again (after a send-back): what it answered last time, to correct, not retype
+            values.update(form_values(schema, earlier))
         return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
     if task.state == "open" and not may_act_on(current_user, task):
         abort(403)
@@ -159,8 +169,9 @@ def task_page(task_id):
         return _render_task(
             task, case, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, {})
         )
+    message = submission_message(task, case, schema, data, current_user)
     db.session.commit()
-    flash(_("“%(step)s” of case %(number)s is done.", step=task.name, number=case.number), "success")
+    flash(message, "success")
     if task.instance.status == "error":  # the step after it failed in the model: say so, not only "done"
         flash(
             _(
