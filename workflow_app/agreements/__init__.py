@@ -1,7 +1,8 @@
 """Installment agreements (缓缴社保费分期补缴协议): schedules, agreement text, signatures, payments."""
 
 from workflow_app.agreements import operations, routes
-from workflow_app.agreements.queries import agreement_late_fees, case_agreements
+from workflow_app.agreements.queries import case_agreement_values
+from workflow_app.cases.case_page import register_case_page_values
 from workflow_app.cases.task_handlers import register_task_handler
 
 # the operations an installment agreement's user tasks name in their `operation` property
@@ -14,9 +15,10 @@ TASK_OPERATIONS = {
 
 
 def init_app(app) -> None:
-    """Add the agreement pages, the steps' operations and the receivers that close agreements and tell enterprises."""
+    """Add the agreement pages, the steps' operations, the receivers that close agreements and tell enterprises, and
+    a case's agreement on its page."""
     app.register_blueprint(routes.bp)
     for name, operation in TASK_OPERATIONS.items():
         register_task_handler(name)(operation)
     operations.follow_the_engine()
-    app.jinja_env.globals.update(case_agreements=case_agreements, agreement_late_fees=agreement_late_fees)
+    register_case_page_values(case_agreement_values)

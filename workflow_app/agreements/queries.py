@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.text import LATE_FEE_FROM, text_hash
 from workflow_app.cases.models import Case
+from workflow_app.core.time import local_today
 from workflow_app.engine.queries import current_data
 from workflow_app.extensions import db
 
@@ -58,6 +59,13 @@ def current_of(agreements: list[Agreement]) -> Agreement | None:
 
 def current_agreement(case_id: int) -> Agreement | None:
     return current_of(case_agreements(case_id))
+
+
+def case_agreement_values(case, _open_tasks=()) -> dict:
+    """What agreements/_case_agreement.html shows of a case: its newest agreement and that one's late fees today."""
+    agreement = next(iter(case_agreements(case.id)), None)
+    late_fees = agreement_late_fees(agreement, local_today()) if agreement is not None else None
+    return {"case_agreement": agreement, "late_fees": late_fees}
 
 
 def current_agreements(case_ids) -> dict[int, Agreement]:

@@ -9,6 +9,7 @@ from forms.schema_html import render_schema_form
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.cases import operations
+from workflow_app.cases.case_page import case_page_values
 from workflow_app.cases.forms import VISIBILITY_LABELS, AttachmentForm, CommentForm
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import (
@@ -171,6 +172,7 @@ def case_page(case_id):
         comment_form=CommentForm(),
         attachment_form=AttachmentForm(),
         visibility_labels=VISIBILITY_LABELS,
+        **case_page_values(case, open_tasks),  # its clocks and its agreement (sla, agreements)
     )
 
 

@@ -7,6 +7,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from forms import form_class_for
 from forms.schema_html import SchemaTaskForm, describe_values, render_schema_form
+from workflow_app.agreements.queries import case_agreement_values
 from workflow_app.auth.access import staff_required
 from workflow_app.auth.queries import county_choices
 from workflow_app.auth.scopes import units_below
@@ -36,7 +37,7 @@ from workflow_app.inbox.queries import (
     visible_task,
     visible_task_and_case,
 )
-from workflow_app.sla.queries import open_notices
+from workflow_app.sla.queries import open_notices, task_clocks
 
 bp = Blueprint("inbox", __name__)
 
@@ -80,6 +81,7 @@ def index():
         steps=[(s, s) for s in queue_steps(current_user, queue, filters, page)],
         processes=process_options(),
         counties=county_choices(),
+        clocks=task_clocks(task for task, *_rest in page.items),
     )
 
 
@@ -102,6 +104,8 @@ def _render_task(task, case, form, extras, status=200, stale=None, schema_fields
         schema_fields=schema_fields,
         instructions=instructions_for(task, form),
         earlier=described_audit_events(task.instance_id, ("instance_started", "task_completed")),
+        clock=task_clocks([task])[task.id],
+        **case_agreement_values(case),
         returned=task_return(task),
         files=files,
         file_steps=attachment_steps(files),

@@ -8,7 +8,13 @@ from werkzeug.datastructures import CombinedMultiDict
 from forms import form_class_for
 from forms.schema_html import SchemaTaskForm, render_schema_form
 from workflow_app.agreements.operations import upload_payment_proof
-from workflow_app.agreements.queries import case_agreements, current_agreement, current_of, installment_reminders
+from workflow_app.agreements.queries import (
+    agreement_late_fees,
+    case_agreements,
+    current_agreement,
+    current_of,
+    installment_reminders,
+)
 from workflow_app.auth.access import enterprise_required
 from workflow_app.cases.instructions import instructions_for
 from workflow_app.cases.operations import attach_start_files
@@ -100,6 +106,7 @@ def case_page(case_id):
         state=state,
         attention=attention,
         agreements=agreements,
+        late_fees={agreement.id: agreement_late_fees(agreement, local_today()) for agreement in agreements},
         proof_form=PaymentProofForm(),
         application=queries.application_values(instance, data),
         files=case_attachments(current_user, case.id),

@@ -136,28 +136,25 @@ class TaskClock:
     provisional: bool  # the deadline reaches into a year whose holidays are not known yet
 
 
-def task_clock(task, now: datetime | None = None) -> TaskClock:
-    """Return an open task's SLA state and remaining working time in words, for the pages.
+def task_clocks(tasks, now: datetime | None = None) -> dict[int, TaskClock]:
+    """Each task's SLA state and remaining working time in words, by task id, for the page that shows them.
 
-    One WorkCalendar serves a whole request (kept in `g`), so a page of tasks reads the calendar once;
-    each task's clock is worked out once per request.
+    One WorkCalendar serves a whole request (kept in `g`), so a page of tasks reads the calendar once.
     """
-    from flask import g, has_request_context
-
     from workflow_app.core.time import utcnow
 
-    if task.due_at is None or task.state != "open":
-        return TaskClock("none", "", False)
-    shown = g.setdefault("task_clocks", {}) if now is None and has_request_context() else {}
-    if task.id not in shown:  # a page asks for a task's clock more than once (badge, remaining time)
-        now, calendar = now or utcnow(), shown_calendar()
-        remaining = remaining_working_time(task, now, calendar)
-        shown[task.id] = TaskClock(
+    now, clocks = now or utcnow(), {}
+    for task in tasks:
+        if task.due_at is None or task.state != "open":
+            clocks[task.id] = TaskClock("none", "", False)
+            continue
+        calendar = shown_calendar()
+        clocks[task.id] = TaskClock(
             sla_state(task, now) or "none",
-            format_working_time(remaining, calendar.hours.day_length),
+            format_working_time(remaining_working_time(task, now, calendar), calendar.hours.day_length),
             bool(task.due_provisional),
         )
-    return shown[task.id]
+    return clocks
 
 
 @dataclass
@@ -205,6 +202,11 @@ _CLOCKS_AND_NOTICES = (
     )
     .order_by(SlaClock.started_at, SlaClock.id, SupervisionNotice.id)
 )
+
+
+def case_page_clocks(case, open_tasks) -> dict:
+    """The case page's clocks: the case's and its phases' with its notices, and each open task's (cases.case_page)."""
+    return {"clocks": case_clocks(case.instance_id), "task_clocks": task_clocks(open_tasks)}
 
 
 def case_clocks(instance_id: int, now: datetime | None = None) -> CaseClocks:
