@@ -308,3 +308,31 @@ def test_a_step_done_again_shows_its_last_answer_even_when_the_case_data_lost_it
     page = text(client.get(f"/tasks/{again.id}"))
     assert 'value="第一稿：全文"' in page
     assert "“审核”退回" in page and "措辞不当" in page
+
+
+def test_a_send_back_to_the_enterprise_says_the_enterprise_has_it(bureau, client_as):
+    from tests.processes.test_internship_subsidy import APPLICATION, _case
+
+    assert client_as("ent_huayu").post("/portal/apply/internship_subsidy", data=APPLICATION).status_code == 302
+    case = _case()
+    county = client_as("kuiwen_handler")
+    review = open_task_of(case, "review")
+    county.post(f"/tasks/{review.id}/claim")
+    post_task(county, review, {"data.review_decision": "send_back", "data.review_opinion": "请补充失业登记证明"})
+    message = flashed(county)
+    assert f"案件 {case.number} 的“区县审核”：退回单位补正。已转至：“单位补正材料”，等待企业办理。" in message
+
+
+def test_a_branch_done_while_another_stays_open_says_what_is_still_open(deploy, create_case, app, bureau):
+    from workflow_app.cases.submissions import submission_message
+    from workflow_app.engine.operations import complete_task
+
+    deploy("parallel_gateway.bpmn")
+    case = create_case("parallel_gateway")
+    task_id = open_task_of(case, "a").id
+    complete_task(task_id, {}, None)
+    db.session.commit()
+    done = db.session.get(Task, task_id)
+    with app.test_request_context():
+        message = submission_message(done, case, None, {}, bureau["kuiwen_handler"])
+    assert message == f"案件 {case.number} 的“Branch A”已提交。仍在办理：“Branch B”。"
