@@ -7,12 +7,13 @@ REQUIRE_POSTGRES=1 (CI); otherwise a missing server skips its half with the reas
 import io
 import os
 import uuid
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
 
 from config import TestingConfig
@@ -44,6 +45,21 @@ def _make_postgres_database():
         pytest.skip(reason)
     url = sa.engine.make_url(_postgres_admin_url()).set(database=name)
     return url.render_as_string(hide_password=False), admin, name
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `pytest -n` (`make test`, `--dist loadgroup`): keep together in one process what is set up once for many
+    tests, the browser tests (their live servers and Chromium) and each module with a fixture of its own scope."""
+    groups = {}
+    for item in items:
+        path = item.path
+        if path not in groups:
+            if path.parent.name == "e2e":
+                groups[path] = "browser"
+            else:
+                groups[path] = path.stem if 'scope="module"' in path.read_text(encoding="utf-8") else None
+        if groups[path]:
+            item.add_marker(pytest.mark.xdist_group(groups[path]))
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -202,18 +218,126 @@ def clock():
     app_time.reset_clock()
 
 
+@pytest.fixture(autouse=True)
+def _app_clock_reset_after_each_test():
+    """Whatever a test or a helper did to the application's clock ends with the test."""
+    yield
+    from workflow_app.core import time as app_time
+
+    app_time.reset_clock()
+
+
+def let_time_pass(seconds: float) -> None:
+    """Move the application's clock `seconds` on, as waiting would (timers, the worker and deadlines read it)."""
+    from datetime import timedelta
+
+    from workflow_app.core import time as app_time
+
+    app_time.shift_clock(timedelta(seconds=seconds))
+
+
 @pytest.fixture
 def bureau(app):
-    """The demo bureau (org units, one user per role, enterprises) and all of bpmn/ deployed; users by name."""
+    """The demo bureau (org units, one user per role, enterprises) and all of bpmn/ deployed; users by name.
+
+    Seeded once per app: its rows are kept and written again for each later test that starts from the same rows
+    with the clock untouched (deploying bpmn/ is most of a second or two; writing the rows, a few milliseconds).
+    """
     from workflow_app.auth.models import User
+
+    seedings = _BUREAU_ROWS.setdefault(app, [])
+    fitting = next((seeded for seeded in seedings if seeded.fits_now()), None)
+    if fitting is not None:
+        fitting.restore()
+    else:
+        seeded = _seed_bureau(app)
+        if seeded is not None and len(seedings) < 4:
+            seedings.append(seeded)
+    return {u.username: u for u in db.session.scalars(sa.select(User))}
+
+
+def _seed_bureau(app) -> "SeededRows | None":
     from workflow_app.demo import seed_demo
     from workflow_app.engine.operations import deploy_sources, read_sources
 
+    before = SeededRows() if _clock_untouched() else None
     seed_demo(PASSWORD)
     result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
     db.session.commit()
     assert result.warnings == []
-    return {u.username: u for u in db.session.scalars(sa.select(User))}
+    return SeededRows(before) if before is not None else None
+
+
+def _clock_untouched() -> bool:
+    from workflow_app.core import time as app_time
+
+    return app_time._frozen is None and not app_time._offset
+
+
+class SeededRows:
+    """Every row of every table and the PostgreSQL sequences' values, to write the same rows again later."""
+
+    def __init__(self, before: "SeededRows | None" = None):
+        self.rows = {table: _rows_of(table) for table in db.metadata.sorted_tables}
+        self.counts = {table.name: len(rows) for table, rows in self.rows.items()}
+        self.sequences = []
+        if db.engine.dialect.name == "postgresql":
+            self.sequences = db.session.execute(
+                sa.text(
+                    "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            ).all()
+        self.before = before
+
+    def fits_now(self) -> bool:
+        """Whether the database holds what it held before the seeding (the app fixture's rows), the clock unmoved."""
+        if not _clock_untouched():
+            return False
+        counts = sa.union_all(
+            *(sa.select(sa.literal(t.name), sa.func.count()).select_from(t) for t in db.metadata.sorted_tables)
+        )
+        org_units = OrgUnit.__table__
+        return (
+            dict(db.session.execute(counts).all()) == self.before.counts
+            and _rows_of(org_units) == self.before.rows[org_units]
+        )
+
+    def restore(self) -> None:
+        """Replace the app fixture's rows by the seeded ones: the same ids, the sequences where they were."""
+        db.session.execute(OrgUnit.__table__.delete())
+        specialists = []
+        for table, rows in self.rows.items():
+            if table.name == "enterprise":  # the one FK cycle: enterprise.specialist_id is set once the users exist
+                specialists = [{"row_id": row["id"], "user_id": row["specialist_id"]} for row in rows]
+                rows = [{**row, "specialist_id": None} for row in rows]
+            if rows:
+                db.session.execute(table.insert(), rows)
+        enterprise = Enterprise.__table__
+        if specialists:
+            db.session.execute(
+                enterprise.update()
+                .where(enterprise.c.id == sa.bindparam("row_id"))
+                .values(specialist_id=sa.bindparam("user_id")),
+                specialists,
+            )
+        for sequence, value in self.sequences:
+            db.session.execute(
+                sa.text("SELECT setval(CAST(:sequence AS regclass), :value, true)"),
+                {"sequence": sequence, "value": value},
+            )
+        db.session.commit()
+        current_app.extensions["reference"].clear()  # what was kept of the rows just replaced
+
+
+def _rows_of(table) -> list[dict]:
+    keys = [column.key for column in table.columns]
+    return [
+        dict(zip(keys, row, strict=True)) for row in db.session.execute(sa.select(table).order_by(*table.primary_key))
+    ]
+
+
+_BUREAU_ROWS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # app -> the SeededRows of its bureau
 
 
 @pytest.fixture

@@ -203,11 +203,11 @@ def test_processes_check_finds_cases_an_admin_cancelled_consistent(app):
 
 
 def test_worker_once_fires_due_timers(app, deploy, create_case):
-    import time
+    from tests.conftest import let_time_pass
 
     deploy("intermediate_timer.bpmn")
     create_case("intermediate_timer", {"wait_for": "PT0.1S"})
-    time.sleep(0.2)
+    let_time_pass(0.2)
     result = run(app, "worker", "--once")
     assert result.exit_code == 0 and "已在 1 个案件中触发 1 个定时器；失败 0 个" in result.output
 

@@ -1,9 +1,9 @@
 import json
-import time
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import let_time_pass
 from workflow_app.engine.models import ProcessInstance, Task
 from workflow_app.engine.projections import ready_human_tasks
 from workflow_app.engine.serialization import dump_workflow, load_workflow
@@ -59,4 +59,4 @@ def open_bpmn_ids(app):
 
 
 def wait_until_due(seconds):
-    time.sleep(seconds)
+    let_time_pass(seconds)

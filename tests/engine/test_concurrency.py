@@ -6,6 +6,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import let_time_pass
 from workflow_app.core.errors import ConflictError
 from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
 from workflow_app.engine.operations import complete_task
@@ -78,7 +79,7 @@ def test_two_concurrent_completions_one_wins_the_other_gets_a_conflict(app, case
 def test_two_workers_racing_for_due_timers_fire_each_once(app, deploy, create_case):
     deploy("timer_interrupting.bpmn")
     cases = [create_case("timer_interrupting", {"timeout": "PT0.1S"}) for _ in range(8)]
-    time.sleep(0.3)
+    let_time_pass(0.3)
     results = run_together(app, [run_worker_pass, run_worker_pass])
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["fired"] for r in results) == 8

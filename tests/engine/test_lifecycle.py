@@ -1,10 +1,9 @@
 """Suspend, resume, cancel and retry a case; every change audited."""
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import let_time_pass
 from tests.engine.test_scripts import process
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.engine.models import AuditEvent, Task
@@ -35,7 +34,7 @@ def test_suspended_case_refuses_work_and_its_timers_wait(deploy, create_case, us
     with pytest.raises(ConflictError, match="案件已挂起"):
         complete_task(task.id, {}, user.id)
     db.session.rollback()
-    time.sleep(0.2)
+    let_time_pass(0.2)
     assert run_worker_pass()["fired"] == 0
     resume_instance(case.instance_id, "court decided", user.id)
     db.session.commit()

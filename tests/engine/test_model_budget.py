@@ -6,6 +6,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import let_time_pass
 from tests.poisons import BUDGET_POISONS, BY_HAND, BY_TIMER, DATA_POISONS, DMN, poisoned_bpmn, script
 from workflow_app.engine.models import ProcessInstance
 from workflow_app.engine.queries import open_tasks
@@ -72,7 +73,7 @@ def test_a_poisoned_step_in_the_worker_stops_its_case_and_the_worker_goes_on(
     deploy("timer_then_script.bpmn")
     bad = create_case(pid)
     good = create_case("timer_then_script", {"total": 10, "parts": 2})
-    time.sleep(0.2)
+    let_time_pass(0.2)
     started = time.monotonic()
     counts = run_worker_pass()
     assert time.monotonic() - started < 10
@@ -162,7 +163,7 @@ def test_an_admins_retry_of_a_poisoned_case_stops_it_again_with_the_reason(
 ):
     pid = deploy_poison(DATA_POISONS["bytes left in data"][0], first=BY_TIMER)
     case = create_case(pid)
-    time.sleep(0.2)
+    let_time_pass(0.2)
     run_worker_pass()
     assert _instance(case).status == "error"
     create_user("root", roles=("admin",), org="weifang")

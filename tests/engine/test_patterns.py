@@ -1,11 +1,11 @@
 """BPMN patterns through the engine, with a save/load round trip after every step."""
 
-import time
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import let_time_pass
 from workflow_app.core.errors import ConflictError
 from workflow_app.engine.models import AuditEvent, Task, Timer
 from workflow_app.engine.operations import complete_task, deliver_message
@@ -99,7 +99,7 @@ def test_dmn_task_sets_its_output(deploy, create_case, check_round_trip, categor
 def _fire_when_due(instance_id, seconds=0.25):
     timers = instance_timers(instance_id)
     assert timers, "the instance should wait on a timer"
-    time.sleep(seconds)
+    let_time_pass(seconds)
     counts = run_worker_pass()
     db.session.expire_all()
     return counts

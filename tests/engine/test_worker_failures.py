@@ -1,10 +1,9 @@
 """The worker survives failing timers: the case stops in error with the message, admins see it and retry it,
 and the other cases' timers fire in the same pass."""
 
-import time
-
 import sqlalchemy as sa
 
+from tests.conftest import let_time_pass
 from workflow_app.engine.models import AuditEvent, ProcessInstance
 from workflow_app.engine.operations import retry_instance
 from workflow_app.engine.queries import open_tasks
@@ -21,7 +20,7 @@ def test_a_script_failing_after_a_timer_stops_its_case_only(deploy, create_case,
     deploy("timer_then_script.bpmn")
     bad = create_case("timer_then_script", {"total": 100, "parts": 0})
     good = create_case("timer_then_script", {"total": 100, "parts": 4})
-    time.sleep(0.2)
+    let_time_pass(0.2)
     counts = run_worker_pass()
     assert counts["fired"] == 2
     failed = _reload(bad.instance_id)
@@ -47,7 +46,7 @@ def test_an_instance_that_cannot_even_be_loaded_is_stopped_and_shown_to_admins(
         sa.update(ProcessInstance).where(ProcessInstance.id == broken.instance_id).values(state_json='{"broken": ')
     )
     db.session.commit()
-    time.sleep(0.2)
+    let_time_pass(0.2)
     counts = run_worker_pass()
     assert counts == {"instances": 2, "fired": 1, "failed": 1}
     stopped = _reload(broken.instance_id)

@@ -1,6 +1,5 @@
 """Fixtures for driving the bureau's processes as their users would, through the forms and the engine."""
 
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,6 +8,7 @@ from wtforms import StringField
 
 from forms import FORM_CLASSES, form_class_for
 from forms.base import TaskForm
+from tests.conftest import let_time_pass
 from workflow_app.auth.queries import find_org_unit
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.schema_tasks import answer, task_form_context, task_schema_form
@@ -81,7 +81,7 @@ def form_errors(case, bpmn_id, data, user=None):
 
 
 def fire_timers_when_due(seconds=0.15):
-    time.sleep(seconds)
+    let_time_pass(seconds)
     fired = run_worker_pass()["fired"]
     db.session.expire_all()
     return fired
