@@ -300,14 +300,15 @@ def test_a_step_done_again_shows_its_last_answer_even_when_the_case_data_lost_it
     assert post_task(client, write, {"data.text": "第一稿：全文"}).status_code == 302
     check = open_task_of(case, "check")
     client.post(f"/tasks/{check.id}/claim")
-    post_task(client, check, {"data.decision": "send_back", "data.why": "措辞不当"})
+    post_task(client, check, {"data.decision": "send_back", "data.why": "措辞不当", "extra-note": "请重写第二段"})
     message = flashed(client)
     assert "“审核”：退回修改。" in message and "已转至：“起草”，在奎文区县级经办人的待认领队列中。" in message
     again = open_task_of(case, "write")
     assert "text" not in current_data(case.instance)  # the case's data no longer has it
     page = text(client.get(f"/tasks/{again.id}"))
     assert 'value="第一稿：全文"' in page
-    assert "“审核”退回" in page and "措辞不当" in page
+    banner = page[page.index('id="returned"') : page.index("</section>", page.index('id="returned"'))]
+    assert "“审核”退回" in banner and "措辞不当" in banner and "请重写第二段" in banner  # its answer and its comment
 
 
 def test_a_send_back_to_the_enterprise_says_the_enterprise_has_it(bureau, client_as):

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from workflow_app.cases.models import Case, Comment
 from workflow_app.cases.queries import described_audit_events
 from workflow_app.engine.models import AuditEvent, Task
 from workflow_app.extensions import db
@@ -26,6 +27,7 @@ class Return:
     actor: str | None
     at: datetime
     described: list = field(default_factory=list)  # (label, value) pairs of the sending step's answer
+    notes: list = field(default_factory=list)  # the comments written with it (a reason may be put there too)
 
 
 def _opening_events(tasks) -> sa.Select:
@@ -73,12 +75,28 @@ def task_return(task: Task) -> Return | None:
         ),
         None,
     )
+    sender = db.session.scalar(
+        sa.select(Task.id)
+        .where(Task.instance_id == task.instance_id, Task.bpmn_id == event.task_bpmn_id, Task.completed_at == event.at)
+        .limit(1)
+    )
+    notes = (
+        db.session.scalars(
+            sa.select(Comment.body)
+            .join(Case, Case.id == Comment.case_id)
+            .where(Case.instance_id == task.instance_id, Comment.task_id == sender)
+            .order_by(Comment.id)
+        ).all()
+        if sender is not None
+        else []
+    )
     return Return(
         kind=event.kind,
         step=event.task_name or event.task_bpmn_id or "",
         actor=event.actor.display_name if event.actor else None,
         at=event.at,
         described=answer.described if answer else [],
+        notes=list(notes),
     )
 
 
