@@ -44,6 +44,7 @@ def test_cases_in_error_and_suspended_cases_are_listed(client, failed_case, crea
     assert "division by zero" in failed_section and other.number not in failed_section
     assert other.number in suspended_section and failed_case.number not in suspended_section
     assert shown("in error before suspension") in suspended_section
+    assert f"<td>{shown('suspended')} · " in suspended_section  # the status column says it (issue 30.2)
     assert f'href="/admin/repair/{failed_case.instance_id}"' in failed_section
 
 

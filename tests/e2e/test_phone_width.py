@@ -37,8 +37,9 @@ def kind_of(path):
     return re.sub(r"/\d+", "/<id>", path)
 
 
-def walk(page, base):
-    """Visit the pages reachable from the home page; return {url: problems} for those too wide."""
+def walk(page, base, check):
+    """Visit the pages reachable from the home page; return (the paths visited, {path: what check(page) found})
+    for the pages where it found something."""
     host = urlparse(base).netloc
     queue, seen, kinds, problems = deque(["/"]), set(), Counter(), {}
     while queue and len(seen) < PER_USER:
@@ -51,9 +52,9 @@ def walk(page, base):
         if response is None or response.status >= 400:
             continue
         page.wait_for_timeout(50)
-        result = page.evaluate(OVERFLOW)
-        if result["scroll"] > WIDTH or result["found"]:
-            problems[path] = result
+        found = check(page)
+        if found:
+            problems[path] = found
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             url = urlparse(urldefrag(href)[0])
             if url.netloc == host and not url.query and not SKIPPED.search(url.path) and url.path not in seen:
@@ -61,8 +62,14 @@ def walk(page, base):
     return seen, problems
 
 
-def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
-    with demo_server.app.app_context():
+def too_wide(page):
+    """What reaches past the screen's right edge (None when nothing does)."""
+    result = page.evaluate(OVERFLOW)
+    return result if result["scroll"] > WIDTH or result["found"] else None
+
+
+def demo_usernames(server) -> list[str]:
+    with server.app.app_context():
         import sqlalchemy as sa
 
         from workflow_app.auth.models import User
@@ -72,12 +79,17 @@ def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
             sa.select(User.username).where(User.active.is_(True)).order_by(User.username)
         ).all()
         db.session.remove()
+    return usernames
+
+
+def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
+    usernames = demo_usernames(demo_server)
     report, visited = {}, 0
     for username in usernames:
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
         page = context.new_page()
         sign_in(page, demo_server, username)
-        seen, problems = walk(page, demo_server)
+        seen, problems = walk(page, demo_server, too_wide)
         visited += len(seen)
         report.update({f"{username} {path}": found for path, found in problems.items()})
         context.close()

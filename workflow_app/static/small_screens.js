@@ -1,4 +1,4 @@
-// What phones need of the pages (app.css does the rest):
+// What phones and keyboards need of the pages (app.css does the rest):
 // - tables marked .table-stack read as one card per row, each cell labelled with its column's heading, copied here
 //   from the table's head so that the templates need not repeat it;
 // - a filter bar marked .filters-folded stays folded behind its button (data-unfold="the bar's id") until asked for.
@@ -19,4 +19,12 @@ document.querySelectorAll("[data-unfold]").forEach(function (button) {
     var open = target.classList.toggle("show");
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
+});
+// - a box that scrolls (a wide table, a long source) takes the keyboard's focus when nothing inside it can, so that
+//   it can be scrolled without a mouse (WCAG 2.1.1; axe-core's scrollable-region-focusable).
+document.querySelectorAll(".table-responsive, .agreement-box, pre").forEach(function (box) {
+  var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+  if (scrolls && !box.hasAttribute("tabindex") && !box.querySelector("a[href], button, input, select, textarea, [tabindex]")) {
+    box.tabIndex = 0;
+  }
 });
