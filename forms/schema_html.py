@@ -336,7 +336,7 @@ class _SchemaWalk:
                     ]
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
-            names = ui.get("ui:enumNames")
+            names = ui.get("ui:enumNames") or schema.get("x-enumNames")  # the ui schema's, else the schema's own
             if not (isinstance(names, list) and len(names) == len(enum)):
                 names = [_shown(value) for value in enum]
             return [(value, str(name)) for value, name in zip(enum, names, strict=True) if value is not None]

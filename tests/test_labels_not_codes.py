@@ -272,3 +272,19 @@ def test_the_diagram_names_each_lane_by_its_roles_label(demo_app):
     root = lxml.etree.fromstring(client.get(f"/cases/{case_id}/diagram.bpmn").data)
     lanes = {lane.get("id"): lane.get("name") for lane in root.iter(f"{{{BPMN_MODEL}}}lane")}
     assert lanes["Lane_county_handler"] == "县级经办人" and lanes["Lane_section_reviewer"] == "科室审核人"
+
+
+def test_an_enum_with_x_enum_names_is_shown_by_its_names(app):
+    """A package may name an enum's values in the schema itself (x-enumNames): the history shows the names."""
+    from forms.schema_forms import SchemaForm, schema_problems
+    from forms.schema_html import describe_values
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "level": {"type": "string", "title": "风险等级", "enum": ["low", "high"], "x-enumNames": ["低", "高"]}
+        },
+    }
+    assert schema_problems("level-schema.json", schema) == []  # a package may say it
+    assert titled_choices(schema) == {"low", "high"}
+    assert describe_values(SchemaForm(schema), {"level": "high"}) == [("风险等级", "高")]
