@@ -288,3 +288,17 @@ def test_an_enum_with_x_enum_names_is_shown_by_its_names(app):
     assert schema_problems("level-schema.json", schema) == []  # a package may say it
     assert titled_choices(schema) == {"low", "high"}
     assert describe_values(SchemaForm(schema), {"level": "high"}) == [("风险等级", "高")]
+
+
+def test_a_redispatch_reads_as_the_countys_name_in_the_history(app):
+    """The issue's "派发至 kuiwen": the referral's redispatch form names each county by its title."""
+    from pathlib import Path
+
+    from forms.schema_forms import SchemaForm
+    from forms.schema_html import describe_values
+
+    package = Path(__file__).resolve().parents[1] / "bpmn" / "referral"
+    form = SchemaForm(json.loads((package / "redispatch-schema.json").read_text()))
+    assert (
+        dict(describe_values(form, {"county": "kuiwen", "redispatch_note": "请奎文区办理"}))["重新派发至"] == "奎文区"
+    )
