@@ -9,6 +9,7 @@ handler doing a health check finds the enterprise's files on the task page and o
 import sqlalchemy as sa
 
 from tests.conftest import start_through_form
+from tests.e2e.test_accessibility import AXE, serious_violations
 from tests.e2e.test_referral_in_the_browser import sign_out
 from tests.e2e.test_sign_in import sign_in
 from tests.processes.conftest import open_task, submit
@@ -82,6 +83,7 @@ def message(page):
 
 def test_a_branchs_fields_show_with_its_outcome_and_the_message_says_where_the_case_went(live_server, page, artifacts):
     number, case_id = new_referral(live_server.app)
+    page.context.add_init_script(path=str(AXE))
     page.set_viewport_size(WIDE)
     sign_in(page, live_server, "shouguang_handler")
     open_group_task(page, number)
@@ -91,6 +93,7 @@ def test_a_branchs_fields_show_with_its_outcome_and_the_message_says_where_the_c
     page.check("input[name='data.sign_decision'][value=return]")
     assert reason.is_visible()
     reason.fill("企业不在本辖区")
+    assert serious_violations(page) == []
     screenshots(page, artifacts, "task-branch-return-chosen", at="#task-form")
     page.check("input[name='data.sign_decision'][value=sign]")
     assert not reason.is_visible() and reason.is_disabled()  # hidden, and posts nothing
@@ -133,12 +136,14 @@ def test_a_sent_back_handling_is_marked_says_why_on_top_and_comes_back_filled_in
         ("handle", "shouguang_handler", plan),
         ("city_review", "reviewer", {"review_decision": "send_back", "review_reason": "薪酬低于同行，方案需调整"}),
     )
+    page.context.add_init_script(path=str(AXE))
     page.set_viewport_size(WIDE)
     sign_in(page, live_server, "shouguang_handler")
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     row = page.locator(f"tr[data-case='{number}']")
     assert row.locator("[data-return=sent_back]").inner_text() == "退回"
+    assert serious_violations(page) == []
     screenshots(page, artifacts, "inbox-returned-mark", at=f"tr[data-case='{number}']")
     row.locator("button:has-text('认领')").click()
     banner = page.locator("#returned")
@@ -151,6 +156,7 @@ def test_a_sent_back_handling_is_marked_says_why_on_top_and_comes_back_filled_in
     assert page.locator("textarea[name='data.plan_measures']").input_value() == "订单培养"
     assert page.locator("input[name='data.plan_rows.0.position']").input_value() == "数控车工"
     assert page.locator("input[name='data.plan_rows.0.wage']").input_value() == "6500.00"
+    assert serious_violations(page) == []
     screenshots(page, artifacts, "task-sent-back-filled-in", at="#returned")
     page.locator("input[name='data.plan_rows.0.wage']").fill("7200")
     page.click("#task-form button[type=submit]")
