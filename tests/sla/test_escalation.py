@@ -9,6 +9,7 @@ from workflow_app.engine.operations import complete_task
 from workflow_app.engine.worker import run_worker_pass
 from workflow_app.extensions import db
 from workflow_app.notifications.models import Notification
+from workflow_app.notifications.queries import TASK_KINDS
 from workflow_app.sla.escalation import run_sla_sweep
 from workflow_app.sla.models import SlaClock, SupervisionNotice
 
@@ -38,7 +39,8 @@ def start_late_case(deploy, create_case, set_clock):
 def kinds_by_user(people):
     names = {u.id: name for name, u in people.items()}
     db.session.expire_all()
-    return sorted((n.kind, names[n.user_id]) for n in db.session.scalars(sa.select(Notification)))
+    sla_notices = sa.select(Notification).where(Notification.kind.not_in(TASK_KINDS))  # not "a task waits for you"
+    return sorted((n.kind, names[n.user_id]) for n in db.session.scalars(sla_notices))
 
 
 def notices():

@@ -14,6 +14,7 @@ from workflow_app.engine.models import Task
 from workflow_app.engine.projections import record_audit
 from workflow_app.extensions import db
 from workflow_app.inbox.queries import may_reassign
+from workflow_app.notifications.operations import settle_task_notices, tell_assignee
 
 
 def _open_task(task: Task) -> None:
@@ -42,6 +43,7 @@ def claim_task(task: Task, user) -> Task:
         holder = task.assignee.display_name if task.assignee else "?"
         raise ConflictError(_l("%(who)s has already claimed this task", who=holder))
     record_audit(task.instance, "task_claimed", user.id, now, task.bpmn_id, task.name)
+    settle_task_notices(task.id, now)  # the group's notices of it: someone has taken it
     db.session.flush()
     db.session.refresh(task)
     return task
@@ -87,6 +89,8 @@ def reassign_task(task: Task, to_user_id: int, reason: str, supervisor) -> Task:
         task.name,
         {"from": previous.display_name if previous else None, "to": target.display_name, "reason": reason[:1000]},
     )
+    case = case_for_instance(task.instance_id)
+    tell_assignee(task, case.number if case is not None else "", task.claimed_at)
     db.session.flush()
     return task
 
