@@ -1,12 +1,12 @@
 """Audit events: written with the step that records them, in the order recorded, or not at all."""
 
-import pytest
 import sqlalchemy as sa
 
 from workflow_app.engine.models import AuditEvent
 from workflow_app.engine.operations import complete_task
-from workflow_app.engine.projections import audit_batch, record_audit
+from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import open_tasks
+from workflow_app.engine.step import Step
 from workflow_app.extensions import db
 
 
@@ -39,18 +39,18 @@ def test_events_recorded_outside_an_operation_are_written_at_once(case, user):
     assert events(case.instance_id)[-1] == ("note_added", None, user.id)
 
 
-def test_a_batch_writes_nothing_when_its_block_fails_and_an_inner_batch_joins_the_outer(case, user):
+def test_a_step_writes_its_events_together_when_it_finishes_and_none_when_it_fails(case, user):
     before = events(case.instance_id)
-    with pytest.raises(RuntimeError):
-        with audit_batch():
-            record_audit(case.instance, "first", user.id, case.created_at)
-            raise RuntimeError("the step failed")
+    failed = Step(case.instance, case.created_at, user.id)
+    failed.record_audit("first", user.id)  # its operation then raises: it never finishes
     assert events(case.instance_id) == before
 
-    with audit_batch():
-        record_audit(case.instance, "outer", user.id, case.created_at)
-        with audit_batch():
-            record_audit(case.instance, "inner", user.id, case.created_at)
-        assert events(case.instance_id) == before  # the inner block wrote nothing on its own
-        record_audit(case.instance, "last", user.id, case.created_at)
-    assert [kind for kind, *_ in events(case.instance_id)[len(before) :]] == ["outer", "inner", "last"]
+    step = Step(case.instance, case.created_at, user.id)
+    step.record_audit("outer", user.id)
+    step.record_audit("inner", user.id)
+    assert events(case.instance_id) == before  # nothing is written before the step finishes
+    step.record_audit("last", user.id)
+    step.finish()
+    step.record_audit("after", user.id)  # recorded once it finished: written at once
+    assert [kind for kind, *_ in events(case.instance_id)[len(before) :]] == ["outer", "inner", "last", "after"]
+    assert [row["kind"] for row in step.audit_rows] == ["outer", "inner", "last", "after"]

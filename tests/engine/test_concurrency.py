@@ -63,8 +63,8 @@ def test_two_concurrent_completions_one_wins_the_other_gets_a_conflict(app, case
         results = run_together(
             app,
             [
-                lambda task_id=task_id: complete_task(task_id, {"amount": "1"}, alice.id),
-                lambda task_id=task_id: complete_task(task_id, {"amount": "2"}, bob.id),
+                lambda task_id=task_id: complete_task(task_id, {"amount": "1"}, alice.id).result,
+                lambda task_id=task_id: complete_task(task_id, {"amount": "2"}, bob.id).result,
             ],
         )
         one_won_and_the_other_was_told_who(results)
@@ -134,7 +134,7 @@ def test_a_completion_that_waited_for_the_lock_works_on_the_open_tasks_as_commit
     def first():
         with app.app_context():
             try:
-                outcome["a_completed_at"] = complete_task(a_id, {}, alice_id).completed_at
+                outcome["a_completed_at"] = complete_task(a_id, {}, alice_id).result.completed_at
                 first_holds_lock.set()
                 release.wait(10)
                 db.session.commit()

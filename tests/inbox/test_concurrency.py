@@ -1,5 +1,5 @@
 """Two completions of one task at once through the task page's and the API's path: the task is read with its
-instance locked, and the step takes that lock as its own."""
+instance locked (inbox.operations.lock_visible_task), and the step is handed that lock as its own."""
 
 import sqlalchemy as sa
 
@@ -9,7 +9,7 @@ from workflow_app.engine.models import AuditEvent, ProcessInstance, Task
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.queries import open_tasks
 from workflow_app.extensions import db
-from workflow_app.inbox.queries import visible_task_and_case
+from workflow_app.inbox.operations import lock_visible_task
 
 
 def test_two_completions_read_with_the_lock_one_wins_the_other_is_told_who(app, case, create_user):
@@ -20,10 +20,10 @@ def test_two_completions_read_with_the_lock_one_wins_the_other_is_told_who(app, 
     def complete_as(user_id, amount):
         def run():
             user = db.session.get(type(alice), user_id)
-            found, _case = visible_task_and_case(user, task_id, lock=True)
+            found, _case, locked = lock_visible_task(user, task_id)
             with_lock = db.session.scalars(sa.select(Task).where(Task.id == task_id)).all()
             assert with_lock == [found]
-            return complete_task(task_id, {"amount": amount}, user.id)
+            return complete_task(task_id, {"amount": amount}, user.id, locked).result
 
         return run
 
@@ -43,8 +43,8 @@ def test_two_completions_read_with_the_lock_one_wins_the_other_is_told_who(app, 
 def test_a_completion_after_a_locked_read_does_not_lock_and_read_again(app, case, user):
     [task] = open_tasks(case.instance_id)
     db.session.commit()
-    visible_task_and_case(user, task.id, lock=True)
+    _task, _case, locked = lock_visible_task(user, task.id)
     with statements_run() as seen:
-        complete_task(task.id, {"amount": "1"}, user.id)
+        complete_task(task.id, {"amount": "1"}, user.id, locked)
     assert [s for s, _ in seen if "process_instance" in s] == []  # neither locked nor read again
     assert [t.bpmn_id for t in open_tasks(case.instance_id)] == ["review"]

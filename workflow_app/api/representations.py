@@ -61,7 +61,7 @@ def audit_entry(event) -> dict:
 
 
 def audit_row_entry(row: dict, actor_name: str | None) -> dict:
-    """An audit row as written (engine.projections.rows_written) with its actor's user name."""
+    """An audit row as a step recorded it (engine.step.Step.audit_rows) with its actor's user name."""
     return _audit_entry(row["at"], row["kind"], actor_name, row["task_bpmn_id"], row["task_name"], row["data"])
 
 

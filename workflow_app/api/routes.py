@@ -4,6 +4,7 @@ Enterprise tokens see what the portal shows (their enterprise's cases, their own
 of the steps done); staff tokens see what the handler pages show.
 """
 
+import functools
 import re
 
 from flask import Blueprint, current_app, jsonify, request
@@ -24,7 +25,7 @@ from workflow_app.api.representations import (
 )
 from workflow_app.cases.instructions import task_instructions_html
 from workflow_app.cases.models import SHARED, VISIBILITIES
-from workflow_app.cases.operations import add_comment, start_generic_case
+from workflow_app.cases.operations import add_comment, start_generic_case_step
 from workflow_app.cases.permissions import may_act_on
 from workflow_app.cases.queries import CaseFilter, case_comments, list_cases, visible_case
 from workflow_app.cases.schema_tasks import checked_data, start_form_context, task_form_context, task_schema_form
@@ -33,9 +34,8 @@ from workflow_app.core.errors import Forbidden, InvalidInput, NotFound
 from workflow_app.core.time import utcnow
 from workflow_app.engine.models import INSTANCE_STATUSES
 from workflow_app.engine.operations import ProcessRetired, closed_task_conflict, deliver_message
-from workflow_app.engine.projections import rows_written
 from workflow_app.engine.queries import DataOnFirstRead, audit_trail, is_retired, open_tasks
-from workflow_app.inbox.operations import claim_task, submit_task_with_notes
+from workflow_app.inbox.operations import TaskAnswer, claim_task, complete_task_as, submit_task_with_notes
 from workflow_app.inbox.queries import (
     QUEUES,
     SLA_STATES,
@@ -146,9 +146,9 @@ def _case_or_404(user, case_id):
     return case
 
 
-def _task_or_404(user, task_id, lock=False):
-    """The task and its case, if the user may see them (`lock`: with its instance locked, to complete it)."""
-    found = own_task_and_case(user, task_id) if _is_enterprise(user) else visible_task_and_case(user, task_id, lock)
+def _task_or_404(user, task_id):
+    """The task and its case, if the user may see them."""
+    found = own_task_and_case(user, task_id) if _is_enterprise(user) else visible_task_and_case(user, task_id)
     if found is None:
         raise NotFound(_l("No such task, or it is not yours to see"))
     return found
@@ -214,15 +214,16 @@ def create_case():
         if title is not None:
             data = {key: value for key, value in data.items() if key != "title"}
         context = start_form_context(user, process_id, data if isinstance(data, dict) else {})
-        case = start_generic_case(process_id, {**checked_data(schema, data, context), "title": title}, user)
+        step = start_generic_case_step(process_id, {**checked_data(schema, data, context), "title": title}, user)
     elif free_data:
         data = body.get("data") or {}
         if not isinstance(data, dict):
             raise InvalidInput(_l("'data' must be a JSON object of form fields"))
-        case = start_generic_case(process_id, data, user)
+        step = start_generic_case_step(process_id, data, user)
     else:
         case = start(formdata_from_json(body.get("data"), form_class, **kwargs), user)
-    return _case_detail(user, case, new=True), 201
+        return _case_detail(user, case, new=True), 201
+    return _case_detail(user, step.result, started=step), 201
 
 
 @bp.route("/cases")
@@ -239,13 +240,14 @@ def list_cases_endpoint():
     return page_of(page, [case_summary(case, instance) for case, instance, _unit, _enterprise in page.items]), 200
 
 
-def _case_detail(user, case, new=False) -> dict:
-    """The case as the API shows it; `new`: started by this request (so without comments yet)."""
+def _case_detail(user, case, new=False, started=None) -> dict:
+    """The case as the API shows it; `new`: started by this request (so without comments yet); `started`: the step
+    that started it, whose task and audit rows are all the case has (none to read back)."""
     instance = case.instance
     now = utcnow()
     detail = case_summary(case, instance)
-    written = rows_written(instance.id) if new else None  # a case started here: all it has, this request made
-    tasks = [t for t in written[0] if t.state == "open"] if written else open_tasks(instance.id)
+    new = new or started is not None
+    tasks = [t for t in started.opened if t.state == "open"] if started else open_tasks(instance.id)
     steps = enterprise_todo(tasks) if _is_enterprise(user) else tasks
     # the deadline the case is next overdue by: its open steps carry their clocks' (and phases') deadlines
     detail["due_at"] = iso(min((t.due_at for t in steps if t.due_at is not None), default=None))
@@ -256,7 +258,7 @@ def _case_detail(user, case, new=False) -> dict:
             for name, at in steps_done(instance.id)
         ]
     else:
-        history = _history_written(user, written[1]) if written else None
+        history = _history_written(user, started.audit_rows) if started else None
         detail["history"] = history if history is not None else [audit_entry(e) for e in audit_trail(instance.id)]
     # an enterprise's token gets the comments shared with it (the query filters them)
     detail["comments"] = [] if new else [comment_entry(c, _is_enterprise(user)) for c in case_comments(user, case.id)]
@@ -361,11 +363,8 @@ def get_task(task_id):
     return _task_detail(user, *_task_or_404(user, task_id)), 200
 
 
-@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
-@endpoint
-def complete_task_endpoint(task_id):
-    user = api_user()
-    task, case = _task_or_404(user, task_id, lock=True)
+def _task_answer(user, task, case) -> TaskAnswer:
+    """What the request's body answers the task with, checked (a refusal raises)."""
     body = json_body()
     _only_keys(body, {"data", "comment", "comment_visibility"})
     if task.state != "open":
@@ -384,18 +383,24 @@ def complete_task_endpoint(task_id):
         data = formdata_from_json(
             body.get("data"), form_class_for(task.form_key), case_data=DataOnFirstRead(task)
         ).task_data()
-    submit_task_with_notes(
-        task,
-        data,
-        user,
-        comment or "",
-        (),
-        request.remote_addr,
-        current_app.config["ATTACHMENT_MAX_BYTES"],
-        case=case,
-        visibility=visibility,
-    )
-    return _task_detail(user, task, case), 200
+    return TaskAnswer(data, comment or "", (), visibility)
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@endpoint
+def complete_task_endpoint(task_id):
+    user = api_user()
+    max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if _is_enterprise(user):  # its own steps (portal.queries), which its step locks itself
+        task, case = _task_or_404(user, task_id)
+        given = _task_answer(user, task, case)
+        submit_task_with_notes(
+            task, given.data, user, given.note, given.files, request.remote_addr, max_bytes, given.visibility
+        )
+        return _task_detail(user, task, case), 200
+    answer = functools.partial(_task_answer, user)
+    step, case = complete_task_as(user, task_id, answer, request.remote_addr, max_bytes)
+    return _task_detail(user, step.result, case), 200
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

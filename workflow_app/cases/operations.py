@@ -1,5 +1,6 @@
 """Writes: start a case (a numbered record over a new process instance), comments, attachments."""
 
+import functools
 import hashlib
 import logging
 import re
@@ -31,8 +32,8 @@ from workflow_app.core.time import SHANGHAI, utcnow
 from workflow_app.core.uscc import normalise_uscc
 from workflow_app.engine.operations import start_instance
 from workflow_app.engine.process_facts import GENERIC_PREFIX, ProcessFacts
-from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import latest_process_facts
+from workflow_app.engine.step import Step
 from workflow_app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def enterprise_snapshot(enterprise_id: int) -> dict:
     }
 
 
-def start_case(
+def start_case_step(
     process_id: str,
     data: dict,
     org_unit_id: int,
@@ -180,8 +181,9 @@ def start_case(
     title: str | None,
     enterprise_id: int | None = None,
     priority: str | None = None,
-) -> Case:
-    """Start a process and record the case that tracks it, numbered with its model's prefix.
+) -> Step:
+    """Start a process and record the case that tracks it, numbered with its model's prefix; return the start's step
+    (engine.step), whose result is the Case (start_case returns the Case).
 
     `title` None: the model's caseTitle over the start data (with `case_number`, `priority` and `enterprise`),
     else the process's label. `priority` None: the one the model's casePriority gives over the start data (with
@@ -206,14 +208,14 @@ def start_case(
     if title is None:
         title = facts.title(instance_data) or facts.label
     external_ref = external_reference(data)
-    instance = start_instance(process_id, instance_data, org_unit_id, actor_id)
+    step = start_instance(process_id, instance_data, org_unit_id, actor_id)
+    instance = step.instance
     if priority_failed:
-        record_audit(
-            instance,
+        step.record_audit(
             "sla_property_failed",
             None,
-            instance.created_at or utcnow(),
             data={"property": "casePriority", "error": priority_failed},
+            at=instance.created_at or utcnow(),
         )
     case = Case(
         number=number,
@@ -227,7 +229,8 @@ def start_case(
     )
     db.session.add(case)
     write_rows(db.session)
-    return case
+    step.result = case
+    return step
 
 
 # The start field that holds the number another system gives the case (the command centre's ticket number): any
@@ -249,7 +252,7 @@ def external_reference(data: dict) -> str | None:
     return value.strip() or None
 
 
-def start_process_case(
+def start_process_case_step(
     process_id: str,
     data: dict,
     actor,
@@ -257,7 +260,7 @@ def start_process_case(
     priority: str | None = None,
     title: str | None = None,
     fields: dict | None = None,
-) -> Case:
+) -> Step:
     """Start a process as its model says (engine.process_facts): its enterprise, the unit it starts in, its title.
 
     The case's enterprise is an enterprise account's own; else `enterprise_id`; else the one whose unified social
@@ -274,7 +277,7 @@ def start_process_case(
         org_unit_id = enterprise.county_id  # 属地: the enterprise's county handles it
     else:
         org_unit_id = actor.org_unit_id
-    return start_case(
+    return start_case_step(
         process_id,
         data,
         org_unit_id,
@@ -356,7 +359,7 @@ def register_described_enterprise(facts: ProcessFacts, actor, fields: dict) -> E
     return register_enterprise(uscc, str(described.get("name") or ""), county.code, awaiting_confirmation=True)
 
 
-def start_generic_case(process_id: str, data: dict, actor) -> Case:
+def start_generic_case_step(process_id: str, data: dict, actor) -> Step:
     """Start any deployed process with start variables; `title` (optional) names the case, else the model's
     caseTitle or its label does."""
     data = dict(data or {})
@@ -366,7 +369,22 @@ def start_generic_case(process_id: str, data: dict, actor) -> Case:
                 _l("Start variable names must be identifiers without a leading underscore: %(key)s", key=str(key)[:50])
             )
     title = str(data.pop("title", "") or "").strip()[:300]
-    return start_process_case(process_id, data, actor, title=title or None)
+    return start_process_case_step(process_id, data, actor, title=title or None)
+
+
+def _returning_the_case(start_step):
+    """The start operation `start_step`, returning the Case it made instead of the step (whose result it is)."""
+
+    @functools.wraps(start_step)
+    def start(*args, **kwargs) -> Case:
+        return start_step(*args, **kwargs).result
+
+    return start
+
+
+start_case = _returning_the_case(start_case_step)
+start_process_case = _returning_the_case(start_process_case_step)
+start_generic_case = _returning_the_case(start_generic_case_step)
 
 
 # Attachments: the types a bureau exchanges, each with the bytes its files start with (when it has such).

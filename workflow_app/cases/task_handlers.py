@@ -14,6 +14,7 @@ from workflow_app.engine.models import Task
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.parsing import OPERATION, OPERATION_NAMES
 from workflow_app.engine.queries import model_property
+from workflow_app.engine.step import LockedInstance
 from workflow_app.extensions import db
 
 TASK_HANDLERS = {}
@@ -37,8 +38,13 @@ def task_operation(task: Task) -> str | None:
     return model_property(task.instance, task.bpmn_id, OPERATION)
 
 
-def submit_task(task_id: int, form_data: dict, actor, client_ip: str | None = None):
-    """Complete a task with validated form data as `actor` (who must be allowed to act on it)."""
+def submit_task(
+    task_id: int, form_data: dict, actor, client_ip: str | None = None, locked: LockedInstance | None = None
+):
+    """Complete a task with validated form data as `actor` (who must be allowed to act on it); return the step.
+
+    `locked`: the task's instance as the caller read it with its lock in this transaction, which the engine's step
+    takes as its own (a named operation's step locks and reads it again)."""
     task = db.session.get(Task, task_id)
     if task is None:
         raise NotFound(_l("No such task"))
@@ -47,4 +53,4 @@ def submit_task(task_id: int, form_data: dict, actor, client_ip: str | None = No
     handler = TASK_HANDLERS.get(task_operation(task)) if task.state == "open" else None
     if handler is not None:
         return handler(task, form_data, actor, client_ip)
-    return complete_task(task.id, form_data, actor.id)
+    return complete_task(task.id, form_data, actor.id, locked)

@@ -1,8 +1,9 @@
 """Writes: deploy processes, start instances, complete tasks, fire timers, deliver messages.
 
-Every change to a running workflow locks the instance row, restores the workflow, applies the
-change and runs engine steps (`_run_and_save`), then saves the state and syncs the projections,
-all in the caller's transaction; the caller commits.
+Every change to a running workflow locks the instance row, makes the operation's Step (engine.step: what the step
+found and makes, handed to the signal receivers and returned to the caller), restores the workflow, applies the
+change and runs engine steps (`_run_and_save`), then saves the state and syncs the projections, all in the caller's
+transaction; the caller commits.
 
 A step whose model code fails is saved with the failing task in error (SpiffWorkflow's own errors, which
 an admin retries from that task). A step that fails any other way (the model's budget spent, task data
@@ -42,11 +43,9 @@ from workflow_app.engine.packages import add_source, folder_sources, zip_sources
 from workflow_app.engine.parsing import DeployRefused, parse_sources
 from workflow_app.engine.projections import (
     AUTOMATIC_SPECS,
-    audit_batch,
     current_step_of,
     json_safe,
     ready_human_task_ids,
-    record_audit,
     record_automatic_steps,
     sync_projections,
 )
@@ -61,7 +60,6 @@ from workflow_app.engine.queries import (
     open_tasks,
     process_label,
     retired_message,
-    take_locked_task,
 )
 from workflow_app.engine.scripting import budgeted_script_engine
 from workflow_app.engine.serialization import (
@@ -74,6 +72,7 @@ from workflow_app.engine.serialization import (
     spec_has_timers,
 )
 from workflow_app.engine.signals import instance_started, instance_status_changed, projections_synced, timers_fired
+from workflow_app.engine.step import LockedInstance, Step
 from workflow_app.extensions import db
 
 
@@ -95,8 +94,8 @@ _NOT_THE_CASE = (DomainError, StaleDataError, sa.exc.OperationalError, sa.exc.In
 
 
 def _engine_write(function):
-    """Write the operation's audit events in one batch; turn a lost optimistic-lock race into a ConflictError,
-    and a step that cannot be saved into a case in error (see the module's docstring).
+    """Turn a lost optimistic-lock race into a ConflictError, and a step that cannot be saved into a case in error
+    (see the module's docstring).
 
     The race shows at any flush as a StaleDataError.
     """
@@ -104,8 +103,7 @@ def _engine_write(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            with audit_batch():
-                return function(*args, **kwargs)
+            return function(*args, **kwargs)
         except StaleDataError:
             raise ConflictError(
                 _l("This case was changed by someone else at the same time; reload and try again")
@@ -294,8 +292,10 @@ def reinstate_process(process_id: str) -> None:
 
 
 @_engine_write
-def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int | None = None) -> ProcessInstance:
-    """Start the newest version of a process with initial data, owned by an org unit; a retired process is refused."""
+def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int | None = None) -> Step:
+    """Start the newest version of a process with initial data, owned by an org unit; a retired process is refused.
+
+    Returns the step (its instance: the new case's; opened, audit_rows: all the case has)."""
     version = latest_version(process_id)
     if version is None:
         raise NotFound(_l("No deployed process '%(id)s'", id=process_id))
@@ -304,9 +304,9 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
     now = utcnow()
     workflow = new_workflow(load_specs(version.sha256, lambda: version.spec_json), dict(data))
     # run before the first INSERT, so that the row is written once with its state (no UPDATE right after)
-    step = _Step(now)
-    error = _run(workflow, step)
-    _check_step_data(workflow, step)
+    run = _Run()
+    error = _run(workflow, run)
+    _check_step_data(workflow, run)
     try:
         instance = ProcessInstance(
             process_version_id=version.id,
@@ -323,20 +323,19 @@ def start_instance(process_id: str, data: dict, org_unit_id: int, actor_id: int 
         db.session.add(instance)
         write_rows(db.session)
         instance.spec_key = version.sha256
-        instance_started.send(instance)
-        record_audit(
-            instance,
+        step = Step(instance, now, actor_id, new=True, has_timers=spec_has_timers(version.sha256))
+        instance_started.send(instance, step=step)
+        step.record_audit(
             "instance_started",
             actor_id,
-            now,
             data={"process_id": process_id, "version": version.version, "data": json_safe(data)},
         )
-        _save(instance, workflow, step, actor_id, error, open_rows=[], state_json=instance.state_json)
+        _save(step, workflow, run, error)
     except _NOT_THE_CASE:
         raise
     except BaseException as exc:  # noqa: BLE001 - see _run_and_save
-        raise _StepFailure(_failure_message(exc, step.task)) from exc
-    return instance
+        raise _StepFailure(_failure_message(exc, run.task)) from exc
+    return step.finish(instance)
 
 
 def _lock_query(instance_id, skip_locked=False):
@@ -364,15 +363,11 @@ _LOCK_BY_TASK = _lock_query(
 def _lock_instance(instance_id=None, skip_locked: bool = False, task_id=None) -> tuple[ProcessInstance | None, list]:
     """Load an instance row (or a task's instance row) FOR UPDATE, with its open task rows as they were read.
 
-    PostgreSQL locks the row; SQLite serialises writers and the lock_version check catches the rest. A task read
-    with its instance locked by the caller in this transaction (`note_locked_task`) is not locked and read again.
+    PostgreSQL locks the row; SQLite serialises writers and the lock_version check catches the rest.
     The version's sha256 (the key of the cached spec) comes along in the same query, and so do the open
     tasks, one row each; `_open_rows` checks them against the workflow before a step relies on them.
     """
     if task_id is not None:
-        held = take_locked_task(task_id)
-        if held is not None:
-            return held
         rows = db.session.execute(_LOCK_BY_TASK, {"task_id": task_id}).all()
     else:
         rows = db.session.execute(
@@ -397,38 +392,39 @@ def _open_rows(instance, workflow, read_with_lock: list) -> list[Task]:
     return open_tasks(instance.id)
 
 
-def _load_with_open_rows(instance, read_with_lock: list):
-    """Restore the locked instance's workflow, and its open task rows checked against it (see `_open_rows`)."""
-    workflow = _load(instance)
-    return workflow, _open_rows(instance, workflow, read_with_lock)
+def _restore(step: Step):
+    """Restore the step's locked instance's workflow; check the step's open task rows against it (see `_open_rows`)."""
+    workflow = _load(step.instance)
+    step.open_rows = _open_rows(step.instance, workflow, step.open_rows)
+    step.has_timers = spec_has_timers(instance_spec_key(step.instance))  # known once its spec is loaded
+    return workflow
 
 
-def _set_status(instance, status, now, actor_id=None, data=None, workflow=None):
+def _set_status(step: Step, status, data=None, workflow=None):
+    instance = step.instance
     old = instance.status
     if old == status:
         return
     instance.status = status
     if status in ("completed", "cancelled"):
-        instance.finished_at = now
+        instance.finished_at = step.now
     if status in ("running", "completed", "cancelled"):  # a suspended case remembers its error
         instance.error_message = instance.error_task_id = None
-    record_audit(instance, f"instance_{status}", actor_id, now, data=data)
+    step.record_audit(f"instance_{status}", step.actor_id, data=data)
     instance_status_changed.send(
-        instance, old=old, new=status, workflow_data=dict(workflow.data) if workflow is not None else None
+        instance, step=step, old=old, new=status, workflow_data=dict(workflow.data) if workflow is not None else None
     )
 
 
-class _Step:
-    """One engine step: when it began, the model code's budget, the task the engine last ran, and the automatic
-    tasks it ran for the history (with the audit row of a message delivered from outside, if one was)."""
+class _Run:
+    """One run of engine steps: when it began, the model code's budget, the task the engine last ran, and the
+    automatic tasks it ran for the history."""
 
-    def __init__(self, now, delivered=None):
-        self.now = now
+    def __init__(self):
         self.started = time.time()  # SpiffWorkflow stamps task state changes with time.time()
         self.budget = ModelBudget(ModelLimits.current())
         self.task = None
         self.automatic = []
-        self.delivered = delivered
 
     def will_run(self, task) -> None:
         self.task = task
@@ -441,70 +437,61 @@ class _Step:
             self.automatic.append(task)
 
 
-def _run_and_save(
-    instance, workflow, now, actor_id, change=None, completed_spiff_id=None, open_rows=None, delivered=None
-):
-    """Apply `change`, run engine steps, then save state and projections (an engine error marks the case).
-
-    `delivered`: the audit row of the message `change` delivers, for the task that catches it to complete.
-    """
-    step = _Step(now, delivered)
+def _run_and_save(step: Step, workflow, change=None, completed_spiff_id=None):
+    """Apply `change`, run engine steps, then save state and projections (an engine error marks the case)."""
+    run = _Run()
     try:
-        error = _run(workflow, step, change)
-        _save(instance, workflow, step, actor_id, error, completed_spiff_id, open_rows)
+        error = _run(workflow, run, change)
+        _save(step, workflow, run, error, completed_spiff_id)
     except _StepFailure as failure:
-        failure.instance_id = instance.id
+        failure.instance_id = step.instance.id
         raise
     except _NOT_THE_CASE:
         raise
     except BaseException as exc:  # noqa: BLE001 - whatever a model makes a step raise stops that case only
-        raise _StepFailure(_failure_message(exc, step.task), instance.id) from exc
+        raise _StepFailure(_failure_message(exc, run.task), step.instance.id) from exc
 
 
-def _run(workflow, step: _Step, change=None) -> SpiffWorkflowException | None:
+def _run(workflow, run: _Run, change=None) -> SpiffWorkflowException | None:
     """Apply `change` and run engine steps within the step's budget; return the engine's error, if any (the state
     stays where it stopped). Any other failure raises _StepFailure: such a state is not saved."""
-    workflow.script_engine = budgeted_script_engine(step.budget)
+    workflow.script_engine = budgeted_script_engine(run.budget)
     try:
         if change is not None:
             change(workflow)
-        workflow.do_engine_steps(will_complete_task=step.will_run, did_complete_task=step.did_run)
+        workflow.do_engine_steps(will_complete_task=run.will_run, did_complete_task=run.did_run)
     except SpiffWorkflowException as exc:
         return exc
     except _NOT_THE_CASE:
         raise
     except BaseException as exc:  # noqa: BLE001 - see _run_and_save
-        raise _StepFailure(_failure_message(exc, step.task)) from exc
+        raise _StepFailure(_failure_message(exc, run.task)) from exc
     return None
 
 
-def _check_step_data(workflow, step: _Step) -> None:
-    """Refuse (as a step failure) task data this step left that cannot be stored."""
-    limits = step.budget.limits
+def _check_step_data(workflow, run: _Run) -> None:
+    """Refuse (as a step failure) task data this run left that cannot be stored."""
+    limits = run.budget.limits
     try:
         check_task_data(workflow.data, limits, "data")
         for task in (
             task
             for wf in (workflow, *workflow.subprocesses.values())
             for task in wf.tasks.values()
-            if task.last_state_change >= step.started
+            if task.last_state_change >= run.started
         ):
             check_task_data(task.data, limits, "data")
     except TaskDataRefused as refused:
-        raise _StepFailure(_failure_message(refused, step.task)) from None
+        raise _StepFailure(_failure_message(refused, run.task)) from None
 
 
-def _save(
-    instance, workflow, step: _Step, actor_id, error=None, completed_spiff_id=None, open_rows=None, state_json=None
-):
-    """Record an engine error or the end of a run, then save state and projections.
-
-    `state_json` passes the state when it was just serialized (a new instance's first INSERT).
-    """
-    now = step.now
-    if state_json is None:  # else the caller checked before it serialized
-        _check_step_data(workflow, step)
-    record_automatic_steps(instance, step.automatic, now, step.delivered)
+def _save(step: Step, workflow, run: _Run, error=None, completed_spiff_id=None):
+    """Record an engine error or the end of a run, then save state and projections (a new case's row was inserted
+    with its state, checked before it was serialized)."""
+    instance, now = step.instance, step.now
+    if not step.new:
+        _check_step_data(workflow, run)
+    record_automatic_steps(step, run.automatic)
     completed = False
     if error is not None:
         failed = getattr(error, "task", None)
@@ -512,27 +499,20 @@ def _save(
         spent = _budget_spent(error)  # said plainly, without the words of each wrapping evaluation
         instance.error_message = f"{where}: {spent or error}"[:2000]
         instance.error_task_id = str(failed.id) if failed is not None else None
-        _set_status(instance, "error", now, actor_id, {"message": instance.error_message})
+        _set_status(step, "error", {"message": instance.error_message})
     else:
         completed = workflow.is_completed()
         if instance.status == "error" and not completed:
-            _set_status(instance, "running", now, actor_id)
+            _set_status(step, "running")
     with db.session.no_autoflush:  # one UPDATE of the instance row, so one lock_version step
-        instance.state_json = state_json or dump_workflow(workflow)
-        instance.serializer_version = SERIALIZER_VERSION
-        instance.updated_at = now
-        sync_projections(
-            instance,
-            workflow,
-            now,
-            actor_id,
-            completed_spiff_id,
-            open_rows,
-            spec_has_timers(instance_spec_key(instance)),
-        )
+        if not step.new:
+            instance.state_json = dump_workflow(workflow)
+            instance.serializer_version = SERIALIZER_VERSION
+            instance.updated_at = now
+        sync_projections(step, workflow, completed_spiff_id)
         if completed:  # after the last task's events: the history ends here
-            _set_status(instance, "completed", now, actor_id, workflow=workflow)
-        projections_synced.send(instance, now=now)
+            _set_status(step, "completed", workflow=workflow)
+        projections_synced.send(instance, step=step, now=now)
     write_rows(db.session)
 
 
@@ -572,16 +552,20 @@ def _open_row(open_rows, task_id) -> Task:
 
 
 @_engine_write
-def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
-    """Complete an open human task with form data; a second completion gets a ConflictError."""
-    instance, open_rows = _lock_instance(task_id=task_id)
+def complete_task(task_id: int, data: dict, actor_id: int | None, locked: LockedInstance | None = None) -> Step:
+    """Complete an open human task with form data; a second completion gets a ConflictError.
+
+    `locked`: the task's instance as the caller read it with its lock in this transaction (lock_instance_with), else
+    the step locks and reads it. Returns the step; its result is the task's row, completed.
+    """
+    instance, open_rows = (locked.instance, locked.open_rows) if locked else _lock_instance(task_id=task_id)
     if instance is None:
         raise NotFound(_l("No such task"))
     _open_row(open_rows, task_id)  # refused before the workflow is loaded when it is closed already
     _require_running(instance)
-    workflow, open_rows = _load_with_open_rows(instance, open_rows)  # a writer that waited sees the other's step
-    row = _open_row(open_rows, task_id)
-    now = utcnow()
+    step = Step(instance, utcnow(), actor_id, open_rows)
+    workflow = _restore(step)  # a writer that waited sees the other's step
+    row = _open_row(step.open_rows, task_id)
 
     def change(workflow):
         spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
@@ -590,10 +574,10 @@ def complete_task(task_id: int, data: dict, actor_id: int | None) -> Task:
         spiff_task.data.update(data)
         spiff_task.run()
 
-    record_audit(instance, "task_completed", actor_id, now, row.bpmn_id, row.name, json_safe(data))
-    _run_and_save(instance, workflow, now, actor_id, change, completed_spiff_id=row.spiff_task_id, open_rows=open_rows)
+    step.record_audit("task_completed", actor_id, row.bpmn_id, row.name, json_safe(data))
+    _run_and_save(step, workflow, change, completed_spiff_id=row.spiff_task_id)
     set_committed_value(row, "instance", instance)  # whoever shows the task next need not read the instance again
-    return row
+    return step.finish(row)
 
 
 def _message_definitions(workflow, name):
@@ -606,14 +590,14 @@ def _message_definitions(workflow, name):
 
 
 @_engine_write
-def deliver_message(instance_id: int, name: str, payload, actor_id: int | None = None) -> ProcessInstance:
+def deliver_message(instance_id: int, name: str, payload, actor_id: int | None = None) -> Step:
     """Deliver a message from outside to a case that waits for it."""
     instance, open_rows = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
     _require_running(instance)
-    now = utcnow()
-    workflow, open_rows = _load_with_open_rows(instance, open_rows)
+    step = Step(instance, utcnow(), actor_id, open_rows)
+    workflow = _restore(step)
     definition = next(_message_definitions(workflow, name), None)
     if definition is None:
         raise ConflictError(_l("The case is not waiting for the message '%(name)s'", name=name))
@@ -624,11 +608,9 @@ def deliver_message(instance_id: int, name: str, payload, actor_id: int | None =
         except WorkflowException as exc:
             raise ConflictError(str(exc)) from None
 
-    delivered = record_audit(
-        instance, "message_received", actor_id, now, data={"name": name, "payload": json_safe(payload)}
-    )
-    _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows, delivered=delivered)
-    return instance
+    step.delivered = step.record_audit("message_received", actor_id, data={"name": name, "payload": json_safe(payload)})
+    _run_and_save(step, workflow, change)
+    return step.finish(instance)
 
 
 @_engine_write
@@ -642,11 +624,12 @@ def fire_timers(instance_id: int, now=None, skip_locked: bool = False) -> list[s
     if not due:
         return []
     fired = [timer.bpmn_id for timer in due]  # refresh_timers fires every timer due by now; the step records each
-    workflow, open_rows = _load_with_open_rows(instance, open_rows)
+    step = Step(instance, now, None, open_rows)
+    workflow = _restore(step)
     waited = {timer.bpmn_id: _task_data(workflow, timer.spiff_task_id) for timer in due}
-    _run_and_save(instance, workflow, now, None, lambda wf: wf.refresh_timers(), open_rows=open_rows)
-    timers_fired.send(instance, fired=waited, now=now)
-    return fired
+    _run_and_save(step, workflow, lambda wf: wf.refresh_timers())
+    timers_fired.send(instance, step=step, fired=waited, now=now)
+    return step.finish(fired).result
 
 
 def _task_data(workflow, spiff_task_id: str) -> dict:
@@ -655,67 +638,67 @@ def _task_data(workflow, spiff_task_id: str) -> dict:
 
 
 @_engine_write
-def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
-    instance, _open = _lock_for_admin(instance_id, reason)
-    if instance.status not in ("running", "error"):
+def suspend_instance(instance_id: int, reason: str, actor_id: int | None) -> Step:
+    step = _lock_for_admin(instance_id, reason, actor_id)
+    if step.instance.status not in ("running", "error"):
         raise ConflictError(_l("Only a running case can be suspended"))
-    _set_status(instance, "suspended", utcnow(), actor_id, {"reason": reason})
+    _set_status(step, "suspended", {"reason": reason})
     db.session.flush()
-    return instance
+    return step.finish(step.instance)
 
 
 @_engine_write
-def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
-    instance, _open = _lock_for_admin(instance_id, reason)
-    if instance.status != "suspended":
+def resume_instance(instance_id: int, reason: str, actor_id: int | None) -> Step:
+    step = _lock_for_admin(instance_id, reason, actor_id)
+    if step.instance.status != "suspended":
         raise ConflictError(_l("Only a suspended case can be resumed"))
-    _set_status(instance, "error" if instance.error_message else "running", utcnow(), actor_id, {"reason": reason})
+    _set_status(step, "error" if step.instance.error_message else "running", {"reason": reason})
     db.session.flush()
-    return instance
+    return step.finish(step.instance)
 
 
 @_engine_write
-def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> ProcessInstance:
-    instance, open_rows = _lock_for_admin(instance_id, reason)
+def cancel_instance(instance_id: int, reason: str, actor_id: int | None) -> Step:
+    step = _lock_for_admin(instance_id, reason, actor_id)
+    instance = step.instance
     if instance.status in ("completed", "cancelled"):
         raise ConflictError(_l("The case is already closed"))
-    now = utcnow()
-    workflow, open_rows = _load_with_open_rows(instance, open_rows)
+    workflow = _restore(step)
     workflow.cancel()
-    _set_status(instance, "cancelled", now, actor_id, {"reason": reason})
+    _set_status(step, "cancelled", {"reason": reason})
     instance.state_json = dump_workflow(workflow)
-    instance.updated_at = now
-    sync_projections(instance, workflow, now, actor_id, open_rows=open_rows)
-    projections_synced.send(instance, now=now)
+    instance.updated_at = step.now
+    sync_projections(step, workflow)
+    projections_synced.send(instance, step=step, now=step.now)
     db.session.flush()
-    return instance
+    return step.finish(instance)
 
 
 @_engine_write
-def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None) -> ProcessInstance:
+def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None) -> Step:
     """Run the failed step of a case in error again, after an optional fix of its input data."""
     instance, open_rows = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
     if instance.status != "error":
         raise ConflictError(_l("Only a case stopped by an error can be retried"))
-    now = utcnow()
+    step = Step(instance, utcnow(), actor_id, open_rows)
     if not instance.error_task_id:  # it failed outside any task (e.g. loading it to fire a timer): run it again
         try:
-            workflow, open_rows = _load_with_open_rows(instance, open_rows)
+            workflow = _restore(step)
         except STATE_READ_ERRORS as exc:
             raise ConflictError(
                 _l("The stored workflow state cannot be read: %(problem)s", problem=f"{type(exc).__name__}: {exc}")
             ) from None
-        record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
+        step.record_audit("instance_retried", actor_id, data={"data_fix": json_safe(data_fix or {})})
 
         def rerun(wf):  # a due timer whose step failed fires again, and its step runs in this one
             wf.data.update(data_fix or {})
             wf.refresh_timers()
 
-        _run_and_save(instance, workflow, now, actor_id, rerun, open_rows=open_rows)
-        return instance
-    workflow, open_rows = _load_with_open_rows(instance, open_rows)
+        _run_and_save(step, workflow, rerun)
+        return step.finish(instance)
+    workflow = _restore(step)
     failed = workflow.get_task_from_id(UUID(instance.error_task_id))
 
     def change(wf):
@@ -724,30 +707,31 @@ def retry_instance(instance_id: int, data_fix: dict | None, actor_id: int | None
             failed.parent.data.update(data_fix)
         wf.reset_from_task_id(failed.id)
 
-    record_audit(instance, "instance_retried", actor_id, now, data={"data_fix": json_safe(data_fix or {})})
-    _run_and_save(instance, workflow, now, actor_id, change, open_rows=open_rows)
-    return instance
+    step.record_audit("instance_retried", actor_id, data={"data_fix": json_safe(data_fix or {})})
+    _run_and_save(step, workflow, change)
+    return step.finish(instance)
 
 
 @_engine_write
 def mark_instance_failed(instance_id: int, message: str, now=None) -> ProcessInstance | None:
     """Stop a case that failed outside the engine's own error handling, with the message, for an admin to see."""
-    instance, _open = _lock_instance(instance_id)
+    instance, open_rows = _lock_instance(instance_id)
     if instance is None or instance.status not in ("running", "error"):
         return instance
+    step = Step(instance, now or utcnow(), None, open_rows)
     instance.error_message = message[:2000]
     instance.error_task_id = None
     if instance.status == "error":  # a retry that failed again: the new reason replaces the old
-        record_audit(instance, "instance_error", None, now or utcnow(), data={"message": instance.error_message})
-    _set_status(instance, "error", now or utcnow(), None, {"message": instance.error_message})
+        step.record_audit("instance_error", None, data={"message": instance.error_message})
+    _set_status(step, "error", {"message": instance.error_message})
     db.session.flush()
-    return instance
+    return step.finish(instance).result
 
 
-def _lock_for_admin(instance_id, reason):
+def _lock_for_admin(instance_id, reason, actor_id) -> Step:
     if not (reason or "").strip():
         raise InvalidInput(_l("Give a reason"))
     instance, open_rows = _lock_instance(instance_id)
     if instance is None:
         raise NotFound(_l("No such case"))
-    return instance, open_rows
+    return Step(instance, utcnow(), actor_id, open_rows)

@@ -1,7 +1,6 @@
 """Keep the task, timer and instance rows in step with the workflow state."""
 
 import json
-from contextlib import contextmanager
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -17,10 +16,10 @@ from SpiffWorkflow.util.task import TaskState
 
 from workflow_app.auth.models import User
 from workflow_app.auth.queries import find_city_unit, find_org_unit, find_user
-from workflow_app.core.transaction_info import transaction_key
-from workflow_app.engine.models import AuditEvent, ProcessInstance, Task, Timer
+from workflow_app.engine.models import Task, Timer
 from workflow_app.engine.serialization import catches_timer
 from workflow_app.engine.signals import task_closed, task_opened
+from workflow_app.engine.step import Step, audit_row, write_audit_rows
 from workflow_app.extensions import db
 
 # A task may set this data key to an org unit code to move the case (e.g. routing to a county).
@@ -73,9 +72,10 @@ def _evaluator(spiff_task):
     return evaluate
 
 
-def _task_org_unit_id(instance: ProcessInstance, spiff_task, properties: dict, now) -> int:
+def _task_org_unit_id(step: Step, spiff_task, properties: dict) -> int:
     """The unit whose queue a task goes to: the one whose code the data's `orgUnitField` names (a loan's bank), else
     `orgUnit` (`city` or a code), else the case's."""
+    instance = step.instance
     field = properties.get("orgUnitField")
     if field:
         code = spiff_task.data.get(field)
@@ -83,11 +83,9 @@ def _task_org_unit_id(instance: ProcessInstance, spiff_task, properties: dict, n
         if unit is not None:
             return unit.id
         # a model or data error must not stop the case: the task goes to orgUnit's queue, where supervisors see it
-        record_audit(
-            instance,
+        step.record_audit(
             "org_unit_unresolved",
             None,
-            now,
             spiff_task.task_spec.bpmn_id,
             data={"field": field, "value": str(code)[:100] if code is not None else None},
         )
@@ -98,7 +96,7 @@ def _task_org_unit_id(instance: ProcessInstance, spiff_task, properties: dict, n
     return unit.id if unit is not None else instance.org_unit_id
 
 
-def _assignee_id(instance, spiff_task, properties, now):
+def _assignee_id(step: Step, spiff_task, properties):
     """Evaluate a task's `assignee` property (an expression giving a user name) to a user id."""
     expression = properties.get("assignee")
     if not expression:
@@ -106,22 +104,18 @@ def _assignee_id(instance, spiff_task, properties, now):
     try:
         username = spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
     except Exception as exc:  # a model error must not stop the case: the task goes to the queue
-        record_audit(
-            instance,
+        step.record_audit(
             "assignee_unresolved",
             None,
-            now,
             spiff_task.task_spec.bpmn_id,
             data={"expression": expression, "error": str(exc)[:300]},
         )
         return None
     user = find_user(str(username)) if username else None
     if username and (user is None or not user.active):
-        record_audit(
-            instance,
+        step.record_audit(
             "assignee_unresolved",
             None,
-            now,
             spiff_task.task_spec.bpmn_id,
             data={"expression": expression, "user": str(username)},
         )
@@ -129,7 +123,7 @@ def _assignee_id(instance, spiff_task, properties, now):
     return user.id if user else None
 
 
-def _same_person_id(instance, row: Task, step_id: str, rows, now) -> int | None:
+def _same_person_id(step: Step, row: Task, step_id: str, rows) -> int | None:
     """The user who last completed the step `step_id` of this case (the task's samePersonAs), if they may still do
     `row`'s task (active, with its lane's role in its unit); else None: the task waits in its group's queue (and the
     history says who could not take it: same_person_unavailable).
@@ -143,7 +137,7 @@ def _same_person_id(instance, row: Task, step_id: str, rows, now) -> int | None:
             user_id = db.session.scalar(
                 sa.select(Task.completed_by_id)
                 .where(
-                    Task.instance_id == instance.id,
+                    Task.instance_id == step.instance.id,
                     Task.bpmn_id == step_id,
                     Task.state == "completed",
                     Task.completed_by_id.is_not(None),
@@ -156,76 +150,16 @@ def _same_person_id(instance, row: Task, step_id: str, rows, now) -> int | None:
     user = db.session.get(User, user_id)
     if user.active and row.role in user.role_names and user.org_unit_id == row.org_unit_id:
         return user.id
-    record_audit(instance, "same_person_unavailable", None, now, row.bpmn_id, row.name, {"person": user.display_name})
+    step.record_audit("same_person_unavailable", None, row.bpmn_id, row.name, {"person": user.display_name})
     return None
 
 
-# Audit rows are written with Core, not as ORM objects: nothing reads them back in the step that writes
-# them, and the unit of work cost more than the rest of a step's writes together.
-_AUDIT_INSERT = sa.insert(AuditEvent.__table__)
-_AUDIT_BATCH = "engine_audit_batch"  # session.info key: the audit rows of the running engine operation
-
-
-# What this transaction wrote of each instance: the task rows it opened and the audit rows, in the order written.
-# A response about a case started in this transaction shows them without reading them back.
-_WRITTEN = transaction_key("engine_written")  # session.info: {instance id: ([Task], [audit row])}
-
-
-def _written(instance_id: int) -> tuple[list, list]:
-    return db.session.info.setdefault(_WRITTEN, {}).setdefault(instance_id, ([], []))
-
-
-def rows_written(instance_id: int) -> tuple[list[Task], list[dict]] | None:
-    """The task rows opened (with their state now) and the audit rows written for an instance in this transaction,
-    both in the order made; None if this transaction wrote none. For an instance started in this transaction,
-    that is all it has."""
-    return db.session.info.get(_WRITTEN, {}).get(instance_id)
-
-
-def _write_audit(rows: list[dict]) -> None:
-    db.session.connection().execute(_AUDIT_INSERT, rows)
-    for row in rows:
-        _written(row["instance_id"])[1].append(row)
-
-
 def record_audit(instance, kind, actor_id, now, task_bpmn_id=None, task_name=None, data=None) -> dict:
-    """Append an audit event of an instance: at once, or at the end of the engine operation that records it.
-
-    Returns the row; inside an engine operation, it may still be completed until the operation ends.
-    """
-    row = {
-        "instance_id": instance.id,
-        "actor_id": actor_id,
-        "kind": kind,
-        "task_bpmn_id": task_bpmn_id,
-        "task_name": task_name,
-        "data": data,
-        "at": now,
-    }
-    batch = db.session.info.get(_AUDIT_BATCH)
-    if batch is None:
-        _write_audit([row])
-    else:
-        batch.append(row)
+    """Write an audit event of an instance at once; return its row. (An engine step records its own with
+    Step.record_audit, written with the step.)"""
+    row = audit_row(instance, kind, actor_id, now, task_bpmn_id, task_name, data)
+    write_audit_rows([row])
     return row
-
-
-@contextmanager
-def audit_batch():
-    """Write the audit events recorded inside in one INSERT when the block ends well (inner blocks join outer ones).
-
-    Their ids keep the order in which they were recorded; on an error nothing is written.
-    """
-    if _AUDIT_BATCH in db.session.info:
-        yield
-        return
-    batch = db.session.info[_AUDIT_BATCH] = []
-    try:
-        yield
-    finally:
-        db.session.info.pop(_AUDIT_BATCH, None)
-    if batch:
-        _write_audit(batch)
 
 
 # The automatic steps the history shows (issue 28.7): the task specs they run as. SpiffWorkflow's bookkeeping specs
@@ -311,12 +245,13 @@ def automatic_step(spiff_task) -> tuple[str, dict] | None:
     return None
 
 
-def record_automatic_steps(instance, spiff_tasks, now, delivered: dict | None = None) -> None:
+def record_automatic_steps(step: Step, spiff_tasks) -> None:
     """Record the automatic tasks an engine step ran (`AUTOMATIC_SPECS`), in order, each with the variables it changed.
 
-    `delivered`: the audit row of a message delivered from outside in this step (still in the operation's batch);
-    the task that caught it completes that row instead of recording another.
+    The task that caught a message delivered from outside in this step (`step.delivered`, not written yet)
+    completes that message's row instead of recording another.
     """
+    delivered = step.delivered
     for spiff_task in spiff_tasks:
         found = automatic_step(spiff_task)
         if found is None:
@@ -335,36 +270,33 @@ def record_automatic_steps(instance, spiff_tasks, now, delivered: dict | None = 
             delivered.update(task_bpmn_id=task_spec.bpmn_id, task_name=name, data={**delivered["data"], **data})
             delivered = None
             continue
-        record_audit(instance, kind, None, now, task_spec.bpmn_id, name, data or None)
+        step.record_audit(kind, None, task_spec.bpmn_id, name, data or None)
 
 
-def _follow_case_org_unit(instance, ready, actor_id, now):
+def _follow_case_org_unit(step: Step, ready):
+    instance = step.instance
     for spiff_task in ready:
         code = spiff_task.data.get(CASE_ORG_UNIT_KEY)
         if not code:
             continue
         unit = find_org_unit(str(code))
         if unit is not None and unit.id != instance.org_unit_id:
-            record_audit(instance, "org_unit_changed", actor_id, now, data={"org_unit": unit.code})
+            step.record_audit("org_unit_changed", step.actor_id, data={"org_unit": unit.code})
             instance.org_unit_id = unit.id
         return
 
 
-def sync_projections(
-    instance: ProcessInstance, workflow, now, actor_id=None, completed_spiff_id=None, open_rows=None, has_timers=True
-):
-    """Bring task rows, timer rows and the instance's current step up to date.
+def sync_projections(step: Step, workflow, completed_spiff_id=None):
+    """Bring the step's case's task rows, timer rows and current step up to date with its workflow.
 
-    The caller sends `projections_synced` once the step's status change (if any) is made too.
-    `open_rows` may pass the instance's open task rows when the caller already holds them;
-    `has_timers=False` (a process without any timer event) skips the timer table.
+    The step's open task rows are those it found (checked against the workflow); the caller sends
+    `projections_synced` once the step's status change (if any) is made too.
     """
+    instance, now, actor_id = step.instance, step.now, step.actor_id
     ready = ready_human_tasks(workflow)
-    _follow_case_org_unit(instance, ready, actor_id, now)
+    _follow_case_org_unit(step, ready)
     ready_by_id = {str(t.id): t for t in ready}
-    if open_rows is None:
-        open_rows = db.session.scalars(sa.select(Task).where(Task.instance_id == instance.id, Task.state == "open"))
-    open_rows = {row.spiff_task_id: row for row in open_rows}
+    open_rows = {row.spiff_task_id: row for row in step.open_rows}
 
     for spiff_id, row in open_rows.items():
         if spiff_id in ready_by_id:
@@ -376,9 +308,10 @@ def sync_projections(
         if spiff_id == completed_spiff_id:
             row.completed_by_id = actor_id
         if row.state == "cancelled":
-            record_audit(instance, "task_cancelled", None, now, row.bpmn_id, row.name)
+            step.record_audit("task_cancelled", None, row.bpmn_id, row.name)
         task_closed.send(
             instance,
+            step=step,
             task=row,
             now=now,
             actor_id=actor_id,
@@ -396,21 +329,22 @@ def sync_projections(
             bpmn_id=spiff_task.task_spec.bpmn_id,
             name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
             role=spiff_task.task_spec.lane,
-            org_unit_id=_task_org_unit_id(instance, spiff_task, properties, now),
+            org_unit_id=_task_org_unit_id(step, spiff_task, properties),
             form_key=properties.get("formKey"),
             sla=properties.get("sla"),
             sla_urgent=properties.get("slaUrgent"),
-            assignee_id=_assignee_id(instance, spiff_task, properties, now),
+            assignee_id=_assignee_id(step, spiff_task, properties),
             state="open",
             created_at=now,
         )
         if row.assignee_id is None and properties.get("samePersonAs"):
-            row.assignee_id = _same_person_id(instance, row, properties["samePersonAs"], open_rows.values(), now)
+            row.assignee_id = _same_person_id(step, row, properties["samePersonAs"], open_rows.values())
         db.session.add(row)
-        _written(instance.id)[0].append(row)
-        record_audit(instance, "task_opened", None, now, row.bpmn_id, row.name, {"role": row.role})
+        step.opened.append(row)
+        step.record_audit("task_opened", None, row.bpmn_id, row.name, {"role": row.role})
         task_opened.send(
             instance,
+            step=step,
             task=row,
             workflow_data=spiff_task.data,
             properties=properties,
@@ -419,7 +353,7 @@ def sync_projections(
         )
 
     instance.current_step = _step_names(ready)
-    if has_timers:
+    if step.has_timers:
         _sync_timers(instance, workflow)
 
 

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from workflow_app.core.errors import NotFound
 from workflow_app.core.reference import kept
-from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import AuditEvent, ProcessInstance, ProcessVersion, RetiredProcess, Task, Timer
 from workflow_app.engine.process_facts import ProcessFacts, read_facts
 from workflow_app.extensions import db
@@ -266,28 +265,6 @@ _OPEN_TASKS = (
 def open_tasks(instance_id: int) -> list[Task]:
     """Open tasks of an instance, read fresh from the database (not from the session's cache)."""
     return list(db.session.scalars(_OPEN_TASKS, {"instance_id": instance_id}))
-
-
-# Tasks read by a caller together with their instance row locked FOR UPDATE, in this transaction: the engine's step
-# on that task takes them instead of locking and reading again (one round trip less for every completion).
-_LOCKED_WITH_TASK = transaction_key(
-    "engine_locked_with_task"
-)  # session.info: {task id: (instance, [the task if open])}
-
-
-def note_locked_task(task: Task, instance: ProcessInstance, spec_key: str) -> None:
-    """Note that `task` was read with its instance row locked (FOR UPDATE, state undeferred, fresh) in this transaction.
-
-    The task row may be as it was before the wait for the lock (PostgreSQL re-reads only the locked row); the step
-    checks it against the workflow restored from the locked row, as it checks the rows its own lock reads.
-    """
-    instance.spec_key = spec_key
-    db.session.info.setdefault(_LOCKED_WITH_TASK, {})[task.id] = (instance, [task] if task.state == "open" else [])
-
-
-def take_locked_task(task_id: int) -> tuple | None:
-    """(instance, [the task if open]) if the task was read with its instance locked in this transaction (once)."""
-    return db.session.info.get(_LOCKED_WITH_TASK, {}).pop(task_id, None)
 
 
 _INSTANCE_TASKS = sa.select(Task).where(Task.instance_id == sa.bindparam("instance_id")).order_by(Task.id)

@@ -21,8 +21,8 @@ from workflow_app.cases.queries import (
 from workflow_app.core.counts import read_counts, read_counts_with_top_bar
 from workflow_app.core.pagination import paginate
 from workflow_app.core.time import SHANGHAI, to_local, utcnow
-from workflow_app.engine.models import ProcessInstance, ProcessVersion, Task
-from workflow_app.engine.queries import note_locked_task
+from workflow_app.engine.models import ProcessInstance, Task
+from workflow_app.engine.step import lock_instance_with
 from workflow_app.extensions import db
 
 # "unit": the staff's open tasks in the unit and below; "enterprise": those of the enterprise's lane there, which
@@ -256,16 +256,7 @@ def _visible_task_query(visibility, lock: bool = False):
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .where(Task.id == sa.bindparam("task_id"), visibility)
     )
-    if not lock:
-        return statement
-    # what the engine's own lock reads: the instance row locked and fresh, with its state and its spec's key
-    return (
-        statement.add_columns(ProcessInstance, ProcessVersion.sha256)
-        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-        .with_for_update(of=ProcessInstance)
-        .options(sa.orm.undefer(ProcessInstance.state_json))
-        .execution_options(populate_existing=True)
-    )
+    return lock_instance_with(statement) if lock else statement
 
 
 # Built once (every task page and completion reads it): building the visibility rule cost more than running it
@@ -276,21 +267,19 @@ _VISIBLE_TASK_FOR_STAFF = {
 }
 
 
-def visible_task_and_case(user, task_id: int, lock: bool = False) -> tuple[Task, Case] | None:
-    """Return the task and its case if the user may see the case (else None: 404).
+def visible_task_statement(user, lock: bool = False) -> tuple:
+    """(statement, parameters but `task_id`) reading a task and its case if the user may see the case.
 
-    `lock`: about to complete it, so read it with its instance row locked, which the engine's step then takes as its
-    own lock (one statement instead of two; the lock is taken before the form is checked, and a refusal's
-    rollback lets go of it).
+    `lock`: with the task's instance locked as a step needs it, in two more columns (the write that completes the
+    task runs it: inbox.operations.lock_visible_task).
     """
     if user.enterprise_id is not None:
-        found = db.session.execute(_visible_task_query(visible_case_clause(user), lock), {"task_id": task_id}).first()
-    else:
-        found = db.session.execute(
-            _VISIBLE_TASK_FOR_STAFF[may_oversee(user), lock], {"task_id": task_id, **staff_params(user)}
-        ).first()
-    if found is None:
-        return None
-    if lock:
-        note_locked_task(found[0], found[2], found[3])
-    return found[0], found[1]
+        return _visible_task_query(visible_case_clause(user), lock), {}
+    return _VISIBLE_TASK_FOR_STAFF[may_oversee(user), lock], staff_params(user)
+
+
+def visible_task_and_case(user, task_id: int) -> tuple[Task, Case] | None:
+    """Return the task and its case if the user may see the case (else None: 404)."""
+    statement, params = visible_task_statement(user)
+    found = db.session.execute(statement, {"task_id": task_id, **params}).first()
+    return (found[0], found[1]) if found is not None else None

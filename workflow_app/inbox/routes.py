@@ -17,7 +17,7 @@ from workflow_app.cases.queries import attachment_steps, case_attachments, descr
 from workflow_app.cases.schema_tasks import answer, form_values, posted_answer, task_form_context, task_schema_form
 from workflow_app.cases.send_backs import last_answer, return_kinds, task_return
 from workflow_app.cases.submissions import submission_message
-from workflow_app.core.errors import ConflictError, DomainError
+from workflow_app.core.errors import ConflictError, DomainError, NotFound
 from workflow_app.core.pagination import page_number
 from workflow_app.core.transactions import commit_write
 from workflow_app.engine.queries import DataOnFirstRead, TaskDataOnFirstRead
@@ -115,64 +115,80 @@ def _render_task(task, case, form, extras, status=200, stale=None, schema_fields
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @staff_required
 def task_page(task_id):
-    task, case = visible_task_and_case(current_user, task_id, lock=request.method == "POST") or abort(404)
-    # a page posted after someone else did the task still reads what was typed with the task's form (to show it back)
-    schema = task_schema_form(task) if task.state == "open" or request.method == "POST" else None
+    if request.method == "POST":
+        return _submit_task_page(task_id)
+    task, case = visible_task_and_case(current_user, task_id) or abort(404)
+    schema = task_schema_form(task) if task.state == "open" else None
     form = SchemaTaskForm() if schema else form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
+    values = form_values(schema, TaskDataOnFirstRead(task)) if schema else None
+    earlier = last_answer(task) if schema and task.state == "open" else None
+    if earlier:  # a step done again (after a send-back): what it answered last time, to correct, not retype
+        values.update(form_values(schema, earlier))
     extras = TaskExtrasForm(prefix="extra")
-    if request.method == "GET":
-        values = form_values(schema, TaskDataOnFirstRead(task)) if schema else None
-        earlier = last_answer(task) if schema and task.state == "open" else None
-        if earlier:  # a step done again (after a send-back): what it answered last time, to correct, not retype
-            values.update(form_values(schema, earlier))
-        return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
-    if task.state == "open" and not may_act_on(current_user, task):
-        abort(403)
-    values, form_files, errors = (
-        posted_answer(
-            schema, CombinedMultiDict([request.files, request.form]), task_form_context(task, current_user, case)
+    return _render_task(task, case, form, extras, schema_fields=schema and render_schema_form(schema, values, {}))
+
+
+class _PageRefused(Exception):
+    """The posted page is shown again as it came (its response), before anything is done."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+def _submit_task_page(task_id):
+    """Complete the task with the posted page (operations.complete_task_as: the task is read with its case locked),
+    or show the page again saying what is wrong."""
+    page = {}  # what the post made of the task's page, to show it again after a refusal
+
+    def read_page(task, case) -> operations.TaskAnswer:
+        # a page posted after someone else did the task still reads what was typed with the task's form (to show it)
+        schema = page["schema"] = task_schema_form(task)
+        form = page["form"] = (
+            SchemaTaskForm() if schema else form_class_for(task.form_key)(case_data=DataOnFirstRead(task))
         )
-        if schema
-        else (None, [], {})
-    )
-    if not (form.validate_on_submit() & extras.validate()) or errors:
-        return _render_task(
-            task, case, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, errors)
+        extras = page["extras"] = TaskExtrasForm(prefix="extra")
+        if task.state == "open" and not may_act_on(current_user, task):
+            abort(403)
+        values, form_files, errors = (
+            posted_answer(
+                schema, CombinedMultiDict([request.files, request.form]), task_form_context(task, current_user, case)
+            )
+            if schema
+            else (None, [], {})
         )
-    data = answer(schema, values) if schema else form.task_data()
-    files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
+        page["values"] = values
+        if not (form.validate_on_submit() & extras.validate()) or errors:
+            raise _PageRefused(
+                _render_task(
+                    task, case, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, errors)
+                )
+            )
+        data = page["data"] = answer(schema, values) if schema else form.task_data()
+        files = form_files + [(f.filename, f.read()) for f in extras.files.data or [] if getattr(f, "filename", "")]
+        return operations.TaskAnswer(data, extras.note.data, files, extras.visibility.data)
+
     try:
-        operations.submit_task_with_notes(
-            task,
-            data,
-            current_user,
-            extras.note.data,
-            files,
-            request.remote_addr,
-            current_app.config["ATTACHMENT_MAX_BYTES"],
-            case=case,
-            visibility=extras.visibility.data,
+        step, case = operations.complete_task_as(
+            current_user, task_id, read_page, request.remote_addr, current_app.config["ATTACHMENT_MAX_BYTES"]
         )
-    except ConflictError as exc:
-        db.session.rollback()
-        task, case = visible_task_and_case(current_user, task_id) or abort(404)
-        return _render_task(
-            task,
-            case,
-            form,
-            extras,
-            409,
-            stale=str(exc),
-            schema_fields=schema and render_schema_form(schema, values, {}),
-            typed=describe_values(schema, values) if schema else (),
-        )
+    except _PageRefused as refused:
+        return refused.response
+    except NotFound:
+        abort(404)
     except DomainError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
         task, case = visible_task_and_case(current_user, task_id) or abort(404)
-        return _render_task(
-            task, case, form, extras, 422, schema_fields=schema and render_schema_form(schema, values, {})
-        )
+        schema, values = page.get("schema"), page.get("values")
+        schema_fields = schema and render_schema_form(schema, values, {})
+        if isinstance(exc, ConflictError):
+            typed = describe_values(schema, values) if schema else ()
+            return _render_task(
+                task, case, page["form"], page["extras"], 409, stale=str(exc), schema_fields=schema_fields, typed=typed
+            )
+        flash(str(exc), "danger")
+        return _render_task(task, case, page["form"], page["extras"], 422, schema_fields=schema_fields)
+    task, schema, data = step.result, page["schema"], page["data"]
     message = submission_message(task, case, schema, data, current_user)
     db.session.commit()
     flash(message, "success")

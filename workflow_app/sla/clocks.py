@@ -26,14 +26,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.settings import setting
 from workflow_app.core.time import SHANGHAI, utcnow
-from workflow_app.core.transaction_info import transaction_key
 from workflow_app.engine.models import Task
-from workflow_app.engine.projections import record_audit
 from workflow_app.engine.signals import (
     instance_started,
     instance_status_changed,
@@ -41,6 +38,7 @@ from workflow_app.engine.signals import (
     task_closed,
     task_opened,
 )
+from workflow_app.engine.step import Step
 from workflow_app.extensions import db
 from workflow_app.sla.calendar import WorkCalendar, work_calendar
 from workflow_app.sla.models import LEVEL_NONE, LEVEL_NOTICE, LEVEL_WARNED, SlaClock
@@ -259,47 +257,40 @@ def elapsed(clock: SlaClock, now: datetime, calendar: WorkCalendar | None = None
 
 # ----------------------------------------------------------------------------- finding a case's clocks
 
-_STEP_CLOCKS = transaction_key("sla_step_clocks")  # session.info: {instance id: its running clocks and its case clock}
 _RUNNING_AND_CASE_CLOCKS = sa.select(SlaClock).where(  # built once: every engine step reads it
     SlaClock.instance_id == sa.bindparam("instance_id"), sa.or_(SlaClock.stopped_at.is_(None), SlaClock.kind == "case")
 )
 
 
-def _step_clocks(instance_id: int) -> list[SlaClock]:
-    """The instance's running clocks and its case clock, read once per step (new ones are added as made).
+def _step_clocks(step: Step) -> list[SlaClock]:
+    """The step's case's running clocks and its case clock, read once per step (`step.clocks`; new ones are added
+    as made).
 
-    Read only when a receiver needs them: a step that opens and closes only tasks without a clock
-    reads none. The cache ends with the step (projections synced) and with the transaction (commit
-    or rollback), so no later step sees stale rows.
+    Read only when a receiver needs them: a step that opens and closes only tasks without a clock reads none.
     """
-    cache = db.session.info.setdefault(_STEP_CLOCKS, {})
-    if instance_id not in cache:
+    if step.clocks is None:
         with db.session.no_autoflush:
-            cache[instance_id] = list(db.session.scalars(_RUNNING_AND_CASE_CLOCKS, {"instance_id": instance_id}))
-    return cache[instance_id]
+            step.clocks = list(db.session.scalars(_RUNNING_AND_CASE_CLOCKS, {"instance_id": step.instance.id}))
+    return step.clocks
 
 
-def _start_case_clock(instance, **_):
+def _start_case_clock(instance, step, **_):
     """Start a new instance's case clock (it has no other clocks yet: its first step need not read them)."""
-    db.session.info.setdefault(_STEP_CLOCKS, {})[instance.id] = []
-    case_clock(instance)
+    step.clocks = []
+    case_clock(step)
 
 
-def _end_step(instance_id: int) -> None:
-    db.session.info.get(_STEP_CLOCKS, {}).pop(instance_id, None)
+def clocks_of(step: Step) -> list[SlaClock]:
+    """The step's case's running clocks, including those created earlier in this (unflushed) step."""
+    return [c for c in _step_clocks(step) if c.stopped_at is None]
 
 
-def clocks_of(instance_id: int) -> list[SlaClock]:
-    """The instance's running clocks, including those created earlier in this (unflushed) step."""
-    return [c for c in _step_clocks(instance_id) if c.stopped_at is None]
-
-
-def _open_pausing_tasks(instance_id: int, except_task=None) -> list[Task]:
+def _open_pausing_tasks(step: Step, except_task=None) -> list[Task]:
     """The instance's open tasks in a pausing lane (every task in such a lane has a clock, so its clocks tell)."""
     lanes = tuple(setting("SLA_PAUSE_LANES"))
     return [
         c.task
-        for c in clocks_of(instance_id)
+        for c in clocks_of(step)
         if c.kind == "task"
         and c.task is not None
         and c.task is not except_task
@@ -320,7 +311,8 @@ _CLOCK_DEFAULTS = {
 }
 
 
-def _new_clock(instance, kind, now, **values) -> SlaClock:
+def _new_clock(step: Step, kind, now, **values) -> SlaClock:
+    instance = step.instance
     clock = SlaClock(
         instance_id=instance.id,
         kind=kind,
@@ -337,27 +329,27 @@ def _new_clock(instance, kind, now, **values) -> SlaClock:
         **{**_CLOCK_DEFAULTS, **values},
     )
     db.session.add(clock)
-    _step_clocks(instance.id).append(clock)
+    _step_clocks(step).append(clock)
     return clock
 
 
-def case_clock(instance, now=None) -> SlaClock:
-    """The instance's case clock (started with the instance; an instance started without one gets it now)."""
-    for clock in _step_clocks(instance.id):
+def case_clock(step: Step, now=None) -> SlaClock:
+    """The step's case's case clock (started with the case; a case started without one gets it now)."""
+    for clock in _step_clocks(step):
         if clock.kind == "case":
             return clock
-    return _new_clock(instance, "case", instance.created_at or now, org_unit_id=instance.org_unit_id, escalates=False)
+    instance = step.instance
+    return _new_clock(step, "case", instance.created_at or now, org_unit_id=instance.org_unit_id, escalates=False)
 
 
-def _audit(instance, kind, actor_id, now, task=None, data=None):
-    record_audit(
-        instance,
+def _audit(step: Step, kind, actor_id, now, task=None, data=None):
+    step.record_audit(
         kind,
         actor_id,
-        now,
         task.bpmn_id if task is not None else None,
         task.name if task is not None else None,
         data,
+        at=now,
     )
 
 
@@ -369,7 +361,7 @@ def _has_clock(sla_text, properties, pausing) -> bool:
 # ------------------------------------------------------------------------------------ the receivers
 
 
-def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=None, evaluate=None, **_):
+def _start_clocks(instance, step, task=None, workflow_data=None, properties=None, now=None, evaluate=None, **_):
     """Start the clocks of a newly opened task (joining its phase's); pause the others if it is the enterprise's.
 
     A task whose dueDate gives a date runs on it instead of its SLA; one whose dueDate fails (or gives nothing)
@@ -381,7 +373,7 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
     now = now or task.created_at
     urgent = data.get("priority") == "urgent"
     sla_text = _valid((task.sla_urgent or task.sla) if urgent else task.sla)
-    given = _given_due(instance, task, properties, evaluate, now)
+    given = _given_due(step, task, properties, evaluate, now)
     if given is not None:
         sla_text = None  # the date replaces the SLA
     section = str(data.get(SECTION_KEY))[:60] if data.get(SECTION_KEY) else None
@@ -390,15 +382,15 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
     held_phase = phase or properties.get("holdsPhase")
     with db.session.no_autoflush:
         if section is not None:
-            case_clock(instance, now).section = section
+            case_clock(step, now).section = section
         if not _has_clock(sla_text or given, properties, pausing):
             return  # it would have nothing to count or tell; it pauses and joins nothing
-        running = clocks_of(instance.id)
+        running = clocks_of(step)
         phase_clock = next((c for c in running if c.kind == "phase" and c.phase == phase), None) if phase else None
         joined = phase_clock is not None
         if phase and phase_clock is None:
             phase_clock = _new_clock(
-                instance,
+                step,
                 "phase",
                 now,
                 phase=phase,
@@ -410,7 +402,7 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
             )
             refresh_deadline(phase_clock, calendar)
         clock = _new_clock(
-            instance,
+            step,
             "task",
             now,
             task=task,
@@ -431,7 +423,7 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
         if pausing:
             for other in running:
                 pause_clock(other, now, "enterprise")
-        elif _open_pausing_tasks(instance.id, except_task=task):
+        elif _open_pausing_tasks(step, except_task=task):
             for other in (clock, None if joined else phase_clock):
                 if other is not None:
                     pause_clock(other, now, "enterprise")
@@ -441,7 +433,7 @@ def _start_clocks(instance, task=None, workflow_data=None, properties=None, now=
                     pause_clock(other, now, "suspended")
 
 
-def _end_clock_step(instance, now=None, **_):
+def _end_clock_step(instance, step, now=None, **_):
     """Move the case clock with the case to another unit; stop each phase clock that no open task holds any more.
 
     A phase is held by open tasks with clocks, so only a step that closed one of them (and so read the
@@ -449,17 +441,16 @@ def _end_clock_step(instance, now=None, **_):
     """
     with db.session.no_autoflush:
         if sa.inspect(instance).attrs.org_unit_id.history.has_changes():
-            case_clock(instance, now).org_unit_id = instance.org_unit_id
-        if instance.id in db.session.info.get(_STEP_CLOCKS, {}):
-            running = clocks_of(instance.id)
+            case_clock(step, now).org_unit_id = instance.org_unit_id
+        if step.clocks is not None:
+            running = clocks_of(step)
             held = {c.phase for c in running if c.kind == "task" and c.phase}
             for clock in running:
                 if clock.kind == "phase" and clock.phase not in held:
                     stop_clock(clock, now or utcnow())
-    _end_step(instance.id)
 
 
-def _given_due(instance, task, properties, evaluate, now) -> datetime | None:
+def _given_due(step: Step, task, properties, evaluate, now) -> datetime | None:
     """The deadline the task's dueDate gives over its data (UTC); None without one, or when it fails or gives no
     date (recorded in the case's history as sla_property_failed: the task keeps its SLA)."""
     expression = properties.get(DUE_DATE)
@@ -468,7 +459,7 @@ def _given_due(instance, task, properties, evaluate, now) -> datetime | None:
     try:
         return given_deadline(evaluate(expression))
     except Exception as exc:  # a model's expression over any data must not stop the case
-        _audit(instance, "sla_property_failed", None, now, task, {"property": DUE_DATE, "error": str(exc)[:300]})
+        _audit(step, "sla_property_failed", None, now, task, {"property": DUE_DATE, "error": str(exc)[:300]})
         return None
 
 
@@ -484,7 +475,7 @@ def _valid(sla_text):
     return sla_text
 
 
-def _stop_task_clock(instance, task=None, now=None, actor_id=None, properties=None, evaluate=None, **_):
+def _stop_task_clock(instance, step, task=None, now=None, actor_id=None, properties=None, evaluate=None, **_):
     """Stop the task's clock; count send-backs and reopenings; apply an approved extension; resume paused clocks."""
     if task is None:
         return
@@ -495,43 +486,43 @@ def _stop_task_clock(instance, task=None, now=None, actor_id=None, properties=No
     with db.session.no_autoflush:
         if _has_clock(task.sla or task.sla_urgent, properties, pausing):  # (either SLA it may have run on)
             # a task without a clock need not read the clocks
-            for clock in clocks_of(instance.id):
+            for clock in clocks_of(step):
                 if clock.kind == "task" and clock.task is task:
                     stop_clock(clock, now, calendar)
         if evaluate is not None:
-            _record_outcomes(instance, task, properties, evaluate, actor_id, now, calendar)
-        if pausing and not _open_pausing_tasks(instance.id, except_task=task):
-            for clock in clocks_of(instance.id):
+            _record_outcomes(step, task, properties, evaluate, actor_id, now, calendar)
+        if pausing and not _open_pausing_tasks(step, except_task=task):
+            for clock in clocks_of(step):
                 if clock.pause_reason == "enterprise":
                     resume_clock(clock, now, calendar)
 
 
-def _evaluated(instance, task, properties, evaluate, name, now):
+def _evaluated(step: Step, task, properties, evaluate, name, now):
     expression = properties.get(name)
     if not expression:
         return None
     try:
         return evaluate(expression)
     except Exception as exc:  # a model's expression must not lose the user's completed step
-        _audit(instance, "sla_property_failed", None, now, task, {"property": name, "error": str(exc)[:300]})
+        _audit(step, "sla_property_failed", None, now, task, {"property": name, "error": str(exc)[:300]})
         return None
 
 
-def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calendar):
+def _record_outcomes(step: Step, task, properties, evaluate, actor_id, now, calendar):
     phase = properties.get("phase")
-    if _evaluated(instance, task, properties, evaluate, "sendBack", now):
-        case = case_clock(instance, now)
+    if _evaluated(step, task, properties, evaluate, "sendBack", now):
+        case = case_clock(step, now)
         case.send_backs = (case.send_backs or 0) + 1
-        _audit(instance, "sent_back", actor_id, now, task, {"phase": phase, "count": case.send_backs})
-    if _evaluated(instance, task, properties, evaluate, "reopen", now):
-        case = case_clock(instance, now)
+        _audit(step, "sent_back", actor_id, now, task, {"phase": phase, "count": case.send_backs})
+    if _evaluated(step, task, properties, evaluate, "reopen", now):
+        case = case_clock(step, now)
         case.reopens = (case.reopens or 0) + 1
-        _audit(instance, "reopened", actor_id, now, task, {"phase": phase, "count": case.reopens})
-    satisfaction = _evaluated(instance, task, properties, evaluate, "satisfaction", now)
+        _audit(step, "reopened", actor_id, now, task, {"phase": phase, "count": case.reopens})
+    satisfaction = _evaluated(step, task, properties, evaluate, "satisfaction", now)
     if satisfaction:
-        _audit(instance, "satisfaction_recorded", actor_id, now, task, {"value": str(satisfaction)[:20]})
+        _audit(step, "satisfaction_recorded", actor_id, now, task, {"value": str(satisfaction)[:20]})
     target = properties.get("extendsPhase")
-    days = _evaluated(instance, task, properties, evaluate, "extensionDays", now) if target else None
+    days = _evaluated(step, task, properties, evaluate, "extensionDays", now) if target else None
     if target and days:
         try:
             days = int(days)
@@ -539,7 +530,7 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
             days = 0
         if days > MAX_EXTENSION_DAYS:
             _audit(
-                instance,
+                step,
                 "sla_property_failed",
                 None,
                 now,
@@ -547,12 +538,12 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
                 {"property": "extensionDays", "error": f"{days} > {MAX_EXTENSION_DAYS}"[:300]},
             )
             days = 0
-        phase_clock = next((c for c in clocks_of(instance.id) if c.kind == "phase" and c.phase == target), None)
+        phase_clock = next((c for c in clocks_of(step) if c.kind == "phase" and c.phase == target), None)
         if days > 0 and phase_clock is not None:
-            reason = str(_evaluated(instance, task, properties, evaluate, "extensionReason", now) or "")[:500]
+            reason = str(_evaluated(step, task, properties, evaluate, "extensionReason", now) or "")[:500]
             before, after = extend_clock(phase_clock, days, reason, actor_id, now, calendar)
             _audit(
-                instance,
+                step,
                 "deadline_extended",
                 actor_id,
                 now,
@@ -567,64 +558,56 @@ def _record_outcomes(instance, task, properties, evaluate, actor_id, now, calend
             )
 
 
-_CLOCKS = SlaClock.__table__
-_PAUSED = _CLOCKS.alias("paused")
-# Built once: stop an ending case's running clocks in one statement, unless one of them is paused (a paused
-# clock's pause must be closed first, which moves its deadline: that takes the clocks as objects).
+_PAUSED = SlaClock.__table__.alias("paused")
+# Built once (but its values): stop an ending case's running clocks in one statement, unless one of them is paused (a
+# paused clock's pause must be closed first, which moves its deadline: that takes the clocks as objects). Through the
+# session, which brings the clocks it holds from before the step up to date ("fetch": it learns which rows changed).
 _STOP_RUNNING_UNLESS_PAUSED = (
-    sa.update(_CLOCKS)
+    sa.update(SlaClock)
     .where(
-        _CLOCKS.c.instance_id == sa.bindparam("of_instance"),
-        _CLOCKS.c.stopped_at.is_(None),
+        SlaClock.instance_id == sa.bindparam("of_instance"),
+        SlaClock.stopped_at.is_(None),
         ~sa.exists().where(
             _PAUSED.c.instance_id == sa.bindparam("of_instance"),
             _PAUSED.c.stopped_at.is_(None),
             _PAUSED.c.paused_since.is_not(None),
         ),
     )
-    .values(stopped_at=sa.bindparam("stopped"), next_escalation_at=None)
+    .execution_options(synchronize_session="fetch")
 )
 
 
-def _stop_clocks_unread(instance_id: int, now: datetime) -> bool:
-    """Stop the running clocks of an instance whose step read none; False if none was stopped that way.
+def _stop_clocks_unread(step: Step, now: datetime) -> bool:
+    """Stop the running clocks of a case whose step read none; False if none was stopped that way.
 
     The case clock runs until the case ends, so stopping none means a paused clock (or no clock) is left.
-    Clocks the session holds from before the step are told what the statement wrote.
     """
-    if instance_id in db.session.info.get(_STEP_CLOCKS, {}):
+    if step.clocks is not None:
         return False
-    stopped = db.session.connection().execute(_STOP_RUNNING_UNLESS_PAUSED, {"of_instance": instance_id, "stopped": now})
-    if stopped.rowcount == 0:
-        return False
-    for held in db.session.identity_map.values():
-        loaded = held.__dict__  # read without loading: an expired attribute is read afresh anyway
-        if (
-            isinstance(held, SlaClock)
-            and loaded.get("instance_id") == instance_id
-            and "stopped_at" in loaded
-            and loaded["stopped_at"] is None
-        ):
-            set_committed_value(held, "stopped_at", now)
-            set_committed_value(held, "next_escalation_at", None)
-    return True
+    with db.session.no_autoflush:  # the step's own writes go in its one flush
+        stopped = db.session.execute(
+            # the values as values, not parameters: the session sets them on the clocks it holds
+            _STOP_RUNNING_UNLESS_PAUSED.values(stopped_at=now, next_escalation_at=None),
+            {"of_instance": step.instance.id},
+        )
+    return stopped.rowcount > 0
 
 
-def _follow_instance_status(instance, old=None, new=None, **_):
+def _follow_instance_status(instance, step, old=None, new=None, **_):
     """Stop every clock when the case ends; pause them while it is suspended."""
     now = instance.finished_at if new in ("completed", "cancelled") and instance.finished_at else utcnow()
-    if new in ("completed", "cancelled") and _stop_clocks_unread(instance.id, now):
+    if new in ("completed", "cancelled") and _stop_clocks_unread(step, now):
         return
     calendar = work_calendar()
     with db.session.no_autoflush:
-        for clock in clocks_of(instance.id):
+        for clock in clocks_of(step):
             if new in ("completed", "cancelled"):
                 stop_clock(clock, now, calendar)
             elif new == "suspended":
                 pause_clock(clock, now, "suspended")
             elif old == "suspended" and clock.pause_reason == "suspended":
                 resume_clock(clock, now, calendar)
-                if _open_pausing_tasks(instance.id) and not (
+                if _open_pausing_tasks(step) and not (
                     clock.task is not None and clock.task.role in tuple(setting("SLA_PAUSE_LANES"))
                 ):
                     pause_clock(clock, now, "enterprise")
