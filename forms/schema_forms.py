@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from jsonschema.validators import extend
 from referencing import Registry
 from referencing.exceptions import Unresolvable
@@ -22,7 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 from forms.rules import RULES_KEYWORD, FormContext, known_rules, rule_errors
 from workflow_app.core.dates import typed_day_range
-from workflow_app.core.money import AmountError, parse_yuan
+from workflow_app.core.money import AmountError, format_yuan, parse_yuan, yuan_to_fen
 from workflow_app.core.time import local_today
 from workflow_app.core.uscc import normalise_uscc, uscc_problem
 
@@ -170,6 +170,11 @@ register_format("uscc", check_uscc)
 register_format("cn-id-card", check_cn_id_card)
 register_format("cn-mobile", check_cn_mobile)
 register_format("money-yuan", check_money_yuan)
+# formats whose values have an order: a field of one may bound them with formatMinimum / formatMaximum (the keywords
+# of ajv-formats, which RJSF uses), e.g. {"format": "date", "formatMinimum": "2020-01-01"}, {"format": "money-yuan",
+# "formatMaximum": "1000000000"}
+ORDERED_FORMATS = ("date", "date-time", "money-yuan")
+FORMAT_BOUNDS = ("formatMinimum", "formatMaximum")
 
 
 class FormatProblem(ValueError):
@@ -380,9 +385,36 @@ def _keyword_problems(file_name, schema, pointer, resolver) -> list[str]:
                     where=where,
                 )
             )
+    for keyword in FORMAT_BOUNDS:
+        if keyword in schema:
+            problems += _bound_problems(file_name, schema, (*pointer, keyword))
     for steps, sub in _subschemas(schema):
         problems += _keyword_problems(file_name, sub, (*pointer, *steps), resolver)
     return problems
+
+
+def _bound_problems(file_name, schema, steps) -> list[str]:
+    """A formatMinimum or formatMaximum beside no ordered format, or whose bound is no value of that format."""
+    where, bound, format_name = _where(file_name, steps), schema[steps[-1]], schema.get("format")
+    if format_name not in ORDERED_FORMATS:
+        return [
+            _(
+                '%(where)s: %(keyword)s bounds a field of the format %(formats)s; give the field its "format"',
+                where=where,
+                keyword=steps[-1],
+                formats=", ".join(ORDERED_FORMATS),
+            )
+        ]
+    if _ordered_value(format_name, bound) is None:
+        return [
+            _(
+                '%(where)s: the bound "%(bound)s" is no value of the format %(format)s',
+                where=where,
+                bound=_shortened(str(bound)),
+                format=format_name,
+            )
+        ]
+    return []
 
 
 def _ui_problems(file_name, field, ui, pointer) -> list[str]:
@@ -544,8 +576,37 @@ def _is_number(checker, value) -> bool:
     return isinstance(value, int)
 
 
+def _ordered_value(format_name: str, text):
+    """A value of an ordered format (a date, a date and time, an amount), comparable; None when it is none."""
+    if not isinstance(text, str) or FORMATS.get(format_name, lambda _text: "")(text) is not None:
+        return None
+    if format_name == "date":
+        return date.fromisoformat(text)
+    if format_name == "date-time":
+        return datetime.fromisoformat(text.upper())
+    return parse_yuan(text.strip())
+
+
+def _format_bound(keyword: str, beyond):
+    """The validator of formatMinimum or formatMaximum: a value of the field's format beyond the bound."""
+
+    def check(validator, bound, instance, schema):
+        format_name = schema.get("format")
+        if format_name not in ORDERED_FORMATS:
+            return
+        value, limit = _ordered_value(format_name, instance), _ordered_value(format_name, bound)
+        if value is not None and limit is not None and beyond(value, limit):
+            yield ValidationError(f"{instance!r} is beyond {keyword} {bound!r}")
+
+    return check
+
+
 _FormValidator = extend(
     Draft202012Validator,
+    validators={
+        "formatMinimum": _format_bound("formatMinimum", lambda value, limit: value < limit),
+        "formatMaximum": _format_bound("formatMaximum", lambda value, limit: value > limit),
+    },
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
 )
 
@@ -676,6 +737,8 @@ class SchemaForm:
             return _("%(field)s must be %(value)s", field=field_label, value=_shown(value))
         if keyword in _LIMIT_MESSAGES:
             return _LIMIT_MESSAGES[keyword](field_label, _number_text(value))
+        if keyword in FORMAT_BOUNDS:
+            return _bound_message(keyword, error.schema.get("format"), value, field_label)
         if keyword == "minLength":
             if value == 1 and instance == "":
                 return _("Fill in %(field)s", field=field_label)
@@ -779,6 +842,18 @@ def _choice_message(options, field_label) -> str:
         field=field_label,
         choices=_(", ").join(title if title is not None else _shown(value) for value, title in options),
     )
+
+
+def _bound_message(keyword: str, format_name: str, bound: str, field_label: str) -> str:
+    """What a formatMinimum or formatMaximum refused: an amount above (below) its bound, a date before (after)."""
+    if format_name == "money-yuan":
+        amount = format_yuan(yuan_to_fen(parse_yuan(bound.strip())))
+        if keyword == "formatMinimum":
+            return _("%(field)s must be at least %(amount)s yuan", field=field_label, amount=amount)
+        return _("%(field)s must be at most %(amount)s yuan", field=field_label, amount=amount)
+    if keyword == "formatMinimum":
+        return _("%(field)s cannot be before %(limit)s", field=field_label, limit=bound)
+    return _("%(field)s cannot be after %(limit)s", field=field_label, limit=bound)
 
 
 _LIMIT_MESSAGES = {

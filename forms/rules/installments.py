@@ -2,7 +2,7 @@
 something, a schedule that fits the policy to the fen and the day, the registered legal representative's signature,
 a payment in full."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 
@@ -69,9 +69,21 @@ def signed_by_the_legal_representative(values: dict, context: FormContext) -> di
     return {"legal_rep_name": problem} if problem else {}
 
 
+def signing_day(case_data) -> date | None:
+    """The day (Beijing) the enterprise signed the agreement, from the signing step's `signed_at` (UTC, ISO)."""
+    from workflow_app.core.time import to_local
+
+    try:
+        signed_at = datetime.fromisoformat(case_data.get("signed_at") or "")
+    except (TypeError, ValueError):
+        return None
+    return to_local(signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)).date()
+
+
 @form_rule("installment_paid_in_full")
 def paid_in_full(values: dict, context: FormContext) -> dict[str, str]:
-    """A payment of less or more than the current installment, or dated in the future."""
+    """A payment of less or more than the current installment, dated in the future or before the agreement was
+    signed (no installment is owed before it)."""
     from workflow_app.core.money import format_yuan, yuan_to_fen
 
     errors = {}
@@ -84,6 +96,11 @@ def paid_in_full(values: dict, context: FormContext) -> dict[str, str]:
             amount=format_yuan(current["amount_fen"]),
         )
     paid_on = _day(values.get("paid_on"))
+    signed = signing_day(context.case_data)
     if paid_on is not None and paid_on > context.today:
         errors["paid_on"] = _("The payment date cannot be in the future")
+    elif paid_on is not None and signed is not None and paid_on < signed:
+        errors["paid_on"] = _(
+            "The payment date cannot be before the agreement was signed (%(day)s)", day=signed.isoformat()
+        )
     return errors

@@ -121,3 +121,36 @@ def test_the_right_payment_is_still_recorded(payment_task, client_as):
     db.session.expire_all()
     paid = db.session.scalar(sa.select(Installment).where(Installment.paid_on.is_not(None)))
     assert paid.paid_on == local_today() and format_yuan(paid.paid_fen).replace(",", "") == amount
+
+
+def test_a_payment_dated_before_the_agreement_was_signed_is_refused(payment_task, client_as, app, bureau):
+    """Issue 30.14: no installment is owed before the signature, so a payment dated earlier is a typing mistake."""
+    from datetime import timedelta
+
+    from workflow_app.agreements.models import Agreement
+    from workflow_app.core.time import to_local
+
+    task, amount = payment_task
+    signed_on = to_local(db.session.scalar(sa.select(Agreement.signed_at))).date()
+    the_day_before = (signed_on - timedelta(days=1)).isoformat()
+    client = client_as("agency")
+    client.post("/language/en")
+    completions = _completions()
+    response = client.post(
+        f"/tasks/{task.id}",
+        data={"data.paid_amount": amount, "data.receipt_no": "R1", "data.paid_on": the_day_before},
+    )
+    assert response.status_code == 422
+    message = f"The payment date cannot be before the agreement was signed ({signed_on.isoformat()})"
+    assert message in _field_message(response.get_data(as_text=True), "data.paid_on")
+    _row, token = create_api_token(bureau["agency"], "payments")
+    db.session.commit()
+    api = ApiClient(app.test_client(), token, "en")
+    answer = api.post(
+        f"/tasks/{task.id}/complete",
+        {"data": {"paid_amount": amount, "paid_on": the_day_before, "receipt_no": "R1"}},
+    )
+    assert answer.status_code == 422
+    [detail] = answer.get_json()["details"]
+    assert detail["field"] == "paid_on" and message in detail["message"]
+    _nothing_recorded(task, completions)

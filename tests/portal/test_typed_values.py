@@ -95,6 +95,6 @@ def test_the_messages_are_chinese_by_default(bureau, client_as):
 def test_the_largest_amount_is_taken_and_its_schedule_is_drafted(bureau, client_as, create_agreement_case):
     from workflow_app.agreements.queries import current_agreement
 
-    case = create_agreement_case("drafted", pension="9999999999999.99")
+    case = create_agreement_case("drafted", pension="1000000000.00")  # the most the package's form takes (10 亿元)
     agreement = current_agreement(case.id)  # the pension and the fixture's 200 yuan of unemployment insurance
-    assert agreement.total_fen == 1_000_000_000_019_999 and "10,000,000,000,199.99 元" in agreement.text
+    assert agreement.total_fen == 100_000_020_000 and "1,000,000,200.00 元" in agreement.text

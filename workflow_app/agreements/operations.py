@@ -21,7 +21,7 @@ from workflow_app.cases.operations import add_attachment
 from workflow_app.cases.queries import case_for_instance
 from workflow_app.core.errors import ConflictError, InvalidInput
 from workflow_app.core.money import format_yuan, yuan_to_fen
-from workflow_app.core.time import utcnow
+from workflow_app.core.time import to_local, utcnow
 from workflow_app.engine.operations import complete_task
 from workflow_app.engine.projections import record_audit
 from workflow_app.engine.queries import current_data, ended_through, model_property
@@ -161,7 +161,12 @@ def record_payment(task, form_data, actor, client_ip=None):
                 amount=format_yuan(installment.amount_fen),
             )
         )
-    installment.paid_fen, installment.paid_on = paid_fen, _day(form_data["paid_on"])
+    paid_on = _day(form_data["paid_on"])
+    signed_on = to_local(agreement.signed_at).date() if agreement.signed_at is not None else None
+    if signed_on is not None and paid_on < signed_on:  # the form's rule says so too; an old form's step may not
+        message = _l("The payment date cannot be before the agreement was signed (%(day)s)", day=signed_on.isoformat())
+        raise InvalidInput(message, [{"field": "paid_on", "message": str(message)}])
+    installment.paid_fen, installment.paid_on = paid_fen, paid_on
     installment.receipt_no, installment.recorded_by_id, installment.recorded_at = (
         form_data.get("receipt_no") or None,
         actor.id,

@@ -163,3 +163,20 @@ def plan_each_time() -> None:
 
 
 _planning_each_time = weakref.WeakSet()  # the transactions plan_each_time has set up
+
+
+# What to do when a session's transaction ends, kept with the session (the one place the app keeps anything in
+# session.info): a change that a transaction makes to data kept outside it (core.reference) is forgotten then.
+_AT_TRANSACTION_END = "at_transaction_end"
+
+
+def call_when_transaction_ends(session, action) -> None:
+    """Call `action()` once the session's transaction ends, by commit or by rollback."""
+    session.info.setdefault(_AT_TRANSACTION_END, []).append(action)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _transaction_ended(session, *_args) -> None:
+    for action in session.info.pop(_AT_TRANSACTION_END, ()):
+        action()
