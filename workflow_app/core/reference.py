@@ -7,12 +7,12 @@ process reads it afresh once the transaction ends, and every other worker proces
 Kept values are plain data (tuples, dicts), never ORM objects: those belong to one session.
 """
 
+import functools
 import time
 
-import sqlalchemy as sa
 from flask import current_app, has_app_context
 
-_FORGET_KEY = "forget_reference"
+from workflow_app.core.database import call_when_transaction_ends
 
 
 def kept(name: str, read):
@@ -36,7 +36,7 @@ def forget_on_commit(session, *names: str) -> None:
     rolled back, from being kept.
     """
     forget(*names)
-    session.info.setdefault(_FORGET_KEY, set()).update(names)
+    call_when_transaction_ends(session, functools.partial(forget, *names))
 
 
 def forget(*names: str) -> None:
@@ -47,14 +47,5 @@ def forget(*names: str) -> None:
 
 
 def keep_reference_data(app) -> None:
-    """Give the app its store; forget what a transaction changed when it ends (one listener for all apps)."""
+    """Give the app its store."""
     app.extensions["reference"] = {}
-    if not sa.event.contains(sa.orm.Session, "after_commit", _forget_changed):
-        sa.event.listen(sa.orm.Session, "after_commit", _forget_changed)
-        sa.event.listen(sa.orm.Session, "after_soft_rollback", _forget_changed)
-
-
-def _forget_changed(session, *_args) -> None:
-    names = session.info.pop(_FORGET_KEY, None)
-    if names:
-        forget(*names)
