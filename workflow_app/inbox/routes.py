@@ -189,7 +189,7 @@ def _submit_task_page(task_id):
         flash(str(exc), "danger")
         return _render_task(task, case, page["form"], page["extras"], 422, schema_fields=schema_fields)
     task, schema, data = step.result, page["schema"], page["data"]
-    message = submission_message(task, case, schema, data, current_user)
+    message = submission_message(task, case, schema, data, current_user, opened=step.opened)
     db.session.commit()
     flash(message, "success")
     if task.instance.status == "error":  # the step after it failed in the model: say so, not only "done"
