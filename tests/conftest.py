@@ -446,14 +446,17 @@ def create_agreement_case(bureau):
         submit_task(open_task_of(case, bpmn_id).id, data, user, client_ip="127.0.0.1")
         db.session.commit()
 
+    made = []  # each case of a test its own deferral: one open application per deferral (oneOpenCasePerEnterprise)
+
     def factory(stage="drafted", username="ent_huayu", installments=3, pension="1000.00"):
         today = local_today()
+        made.append(stage)
         user = db.session.scalar(sa.select(User).where(User.username == username))
         user.enterprise.legal_representative = user.enterprise.legal_representative or "王建华"
         values = {
             "pension_yuan": pension,
             "unemployment_yuan": "200.00",
-            "deferral_end_date": str(today - timedelta(days=10)),
+            "deferral_end_date": str(today - timedelta(days=10 + 30 * (len(made) - 1))),
             "hardship_reason": "订单减少",
             "proposed_installments": installments,
         }

@@ -94,6 +94,8 @@ POST_ONLY = {  # rule -> {user: status} for a POST without a valid form: never 2
         u: (302 if u == "kuiwen_handler" else 404) for u in STAFF | ENTERPRISE_USERS
     },
     "/portal/installments/<int:installment_id>/proof": {u: 403 for u in STAFF} | {"ent_huayu": 302, "ent_lvyuan": 404},
+    # Huayu may ask to withdraw its case (the referral the dispatcher started: refused, back to the page), no one else
+    "/portal/cases/<int:case_id>/withdraw": {u: 403 for u in STAFF} | {"ent_huayu": 302, "ent_lvyuan": 404},
     "/supervision/notices/<int:notice_id>/acknowledge": {u: (302 if u in SUPERVISORS else 403) for u in STAFF}
     | NO_ENTERPRISE,
 }

@@ -440,8 +440,9 @@ def seed_agreements(step) -> list:
 
     today = local_today()
     open_installment_policy(date(today.year + 1, 12, 31))
-    cases = [_apply_for_installments()]  # awaiting the agency
-    to_sign = _apply_for_installments()  # awaiting the signature
+    # one open application per deferral (the package's oneOpenCasePerEnterprise): each of its own deferral period
+    cases = [_apply_for_installments(ended_days_ago=20)]  # awaiting the agency
+    to_sign = _apply_for_installments(ended_days_ago=50)  # awaiting the signature
     step(
         to_sign,
         "agency_check",
@@ -454,7 +455,7 @@ def seed_agreements(step) -> list:
         "agency",
         {"installment_count": 4, "first_due_date": (today + timedelta(days=25)).isoformat()},
     )
-    active = _apply_for_installments()  # in force, 1 paid
+    active = _apply_for_installments(ended_days_ago=110)  # in force, 1 paid
     _agree(step, active, 3, today + timedelta(days=3))
     _pay_current(step, active, "SB2026110001")
     return cases + [to_sign, active, seed_defaulted_agreement(step)]
@@ -481,8 +482,9 @@ def seed_defaulted_agreement(step):
     return case
 
 
-def _apply_for_installments(pension="86000.00"):
-    """华宇's application for installments, checked by the package's start form as the portal checks it."""
+def _apply_for_installments(pension="86000.00", ended_days_ago=20):
+    """华宇's application for installments of a deferral that ended `ended_days_ago`, checked by the package's start
+    form as the portal checks it."""
     from datetime import timedelta
 
     from workflow_app.cases.operations import start_generic_case
@@ -495,7 +497,7 @@ def _apply_for_installments(pension="86000.00"):
         "pension_yuan": pension,
         "unemployment_yuan": "4300.00",
         "injury_yuan": "2150.00",
-        "deferral_end_date": (local_today() - timedelta(days=20)).isoformat(),
+        "deferral_end_date": (local_today() - timedelta(days=ended_days_ago)).isoformat(),
         "hardship_reason": "订单减少，一次性补缴有困难",
         "proposed_installments": 4,
     }

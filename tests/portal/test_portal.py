@@ -250,8 +250,9 @@ def test_reminders_show_unpaid_installments_that_are_near_or_past_due(create_agr
 # ----------------------------------------------------------------------------------------------- other processes
 
 
-def start_loan_extension(client, months=6):
-    assert apply_in_portal(client, loan_application(months_requested=months)).status_code == 302
+def start_loan_extension(client, months=6, contract_no="WF-CDB-2023-0182"):
+    response = apply_in_portal(client, loan_application(months_requested=months, contract_no=contract_no))
+    assert response.status_code == 302
     return db.session.scalars(
         sa.select(Case).where(Case.process_id == "loan_extension").order_by(Case.id.desc())
     ).first()
@@ -261,7 +262,7 @@ def test_a_loan_extension_shows_the_application_the_decision_and_the_new_maturit
     from workflow_app.cases.task_handlers import submit_task
 
     client = english(client_as("ent_huayu"))
-    granted, refused = start_loan_extension(client), start_loan_extension(client)
+    granted, refused = start_loan_extension(client), start_loan_extension(client, contract_no="WF-CDB-2023-0199")
     submit_task(
         open_task_of(granted, "county_review").id,
         {"county_decision": "approve", "county_opinion": "属实"},

@@ -356,7 +356,7 @@ def test_the_notices_own_deadline_and_due_dates_moved_off_holidays(bureau, regis
     submit(case, "draft_schedule", bureau["agency"], {"installment_count": 4, "first_due_date": "2023-09-28"})
     dues = [i["due"] for i in current_data(case.instance)["installments"]]
     assert dues == ["2023-09-28", "2023-10-30", "2023-11-28", "2023-12-28"]  # 10-28 is a Saturday
-    case2 = apply_as(bureau["ent_huayu"], deferral_end_date="2023-08-31")
+    case2 = apply_as(bureau["ent_huayu"], deferral_end_date="2023-07-31")  # another deferral: the first is open
     submit(case2, "agency_check", bureau["agency"], {"check_decision": "approve", "deferral_confirmed": True})
     submit(case2, "draft_schedule", bureau["agency"], {"installment_count": 3, "first_due_date": "2023-09-30"})
     dues = [i["due"] for i in current_data(case2.instance)["installments"]]

@@ -25,14 +25,18 @@ from workflow_app.cases.models import (
     Comment,
     StoredFile,
 )
+from workflow_app.cases.schema_tasks import start_schema_form
 from workflow_app.core.errors import InvalidInput, NotFound
 from workflow_app.core.reference import kept
 from workflow_app.core.row_writes import write_rows
-from workflow_app.core.time import SHANGHAI, utcnow
+from workflow_app.core.time import SHANGHAI, format_local, utcnow
 from workflow_app.core.uscc import normalise_uscc
+from workflow_app.engine.models import AuditEvent, ProcessInstance
 from workflow_app.engine.operations import start_instance
+from workflow_app.engine.packages import PACKAGE_MODEL
+from workflow_app.engine.parsing import ONE_OPEN_CASE_PER_ENTERPRISE
 from workflow_app.engine.process_facts import GENERIC_PREFIX, ProcessFacts
-from workflow_app.engine.queries import latest_process_facts
+from workflow_app.engine.queries import latest_process_facts, latest_version, process_label, version_json
 from workflow_app.engine.step import Step
 from workflow_app.extensions import db
 
@@ -273,6 +277,8 @@ def start_process_case_step(
     fields = data if fields is None else fields
     register_described_enterprise(facts, actor, fields)
     enterprise = case_enterprise(facts, actor, enterprise_id, fields)
+    if enterprise is not None:
+        refuse_a_second_open_case(process_id, enterprise, data)
     if enterprise is not None and (actor.enterprise_id is not None or facts.case_org_unit == "enterprise"):
         org_unit_id = enterprise.county_id  # 属地: the enterprise's county handles it
     else:
@@ -285,6 +291,77 @@ def start_process_case_step(
         title,
         enterprise_id=enterprise.id if enterprise is not None else None,
         priority=priority,
+    )
+
+
+OPEN_STATUSES = ("running", "suspended", "error")
+_package_models: dict[str, dict] = {}  # sha256 -> process_model.json ({} without one): a version never changes
+
+
+def _package_model(sha256: str) -> dict:
+    if sha256 not in _package_models:
+        try:
+            model = version_json(sha256, PACKAGE_MODEL)
+        except NotFound:
+            model = {}
+        _package_models[sha256] = model if isinstance(model, dict) else {}
+    return _package_models[sha256]
+
+
+def refuse_a_second_open_case(process_id: str, enterprise: Enterprise, data: dict) -> None:
+    """Refuse a start when the enterprise has an open case of the process already and the process's package says it
+    may have only one (oneOpenCasePerEnterprise), naming that case: five identical applications are one too many."""
+    version = latest_version(process_id)
+    rule = _package_model(version.sha256).get(ONE_OPEN_CASE_PER_ENTERPRISE) if version is not None else None
+    if not rule:
+        return
+    # one start at a time per enterprise: a second, concurrent application waits here and then finds the first
+    db.session.execute(sa.select(Enterprise.id).where(Enterprise.id == enterprise.id).with_for_update())
+    fields = [name for name in rule if isinstance(name, str)] if isinstance(rule, list) else []
+    open_cases = db.session.execute(
+        sa.select(Case, AuditEvent.data)
+        .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+        .join(AuditEvent, sa.and_(AuditEvent.instance_id == Case.instance_id, AuditEvent.kind == "instance_started"))
+        .where(
+            Case.enterprise_id == enterprise.id,
+            Case.process_id == process_id,
+            ProcessInstance.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Case.id)
+    ).all()
+    for case, started in open_cases:
+        start_data = (started or {}).get("data") or {}
+        if all(_same_value(start_data.get(name), data.get(name)) for name in fields):
+            raise InvalidInput(_open_case_message(case, version, fields, data))
+
+
+def _same_value(stored, given) -> bool:
+    """Whether a start field's value as the history stored it and a new one are the same, as text (case and spaces
+    aside: a contract number typed in lower case is the same contract)."""
+
+    def text(value):
+        return None if value is None else " ".join(str(value).split()).casefold()
+
+    return text(stored) == text(given)
+
+
+def _open_case_message(case: Case, version, fields: list[str], data: dict):
+    words = dict(
+        process=process_label(case.process_id), number=case.number, day=format_local(case.created_at, "%Y-%m-%d")
+    )
+    if not fields:
+        return _l(
+            "%(process)s %(number)s, applied for on %(day)s, is still open: an enterprise has one such case at a "
+            "time. Follow it under My cases, or withdraw it before applying again",
+            **words,
+        )
+    form = start_schema_form(version)
+    same = ", ".join(f"{form.title_of(name) if form else name} {data.get(name)}" for name in fields)
+    return _l(
+        "%(process)s %(number)s for the same %(same)s, applied for on %(day)s, is still open. Follow it under My "
+        "cases, or withdraw it before applying again",
+        same=same,
+        **words,
     )
 
 

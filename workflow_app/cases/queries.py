@@ -357,6 +357,8 @@ EVENT_FIELDS = {
     "org_unit_unresolved": (("field", _l("Field")), ("value", _l("Unit code in it"))),
     "same_person_unavailable": (("person", _l("Person")),),
     "payment_proof_uploaded": (("seq", _l("Installment")), ("file", _l("File"))),
+    "application_withdrawn": (("reason", _l("Reason")),),
+    "instance_cancelled": (("reason", _l("Reason")),),
 }
 
 

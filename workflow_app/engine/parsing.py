@@ -607,6 +607,7 @@ def _package_models(sources: dict[str, bytes], problems: list) -> dict[str, _Pac
             else:
                 fields[name] = (given or "").strip() or None
         form_keys = _form_keys(key, value.get(FORM_KEYS), problems)
+        bad = _one_open_case_problem(key, value.get(ONE_OPEN_CASE_PER_ENTERPRISE), problems) or bad
         if form_keys is None:
             bad = True
         else:
@@ -617,6 +618,29 @@ def _package_models(sources: dict[str, bytes], problems: list) -> dict[str, _Pac
 
 
 MAX_FORM_KEY_LENGTH = 100  # Task.form_key
+# process_model.json's key saying an enterprise has one open case of the process at a time (cases.operations)
+ONE_OPEN_CASE_PER_ENTERPRISE = "oneOpenCasePerEnterprise"
+
+
+def _one_open_case_problem(key: str, given, problems: list) -> bool:
+    """Whether oneOpenCasePerEnterprise is none of true, false or a list of start fields (the reason in `problems`)."""
+    if given is None or isinstance(given, bool):
+        return False
+    if (
+        isinstance(given, list)
+        and given
+        and all(isinstance(name, str) and process_facts.FIELD_PATTERN.fullmatch(name) for name in given)
+    ):
+        return False
+    problems.append(
+        _(
+            "%(name)s: %(field)s must be true, false or a list of start fields whose values tell two open cases "
+            'apart, e.g. ["contract_no"]',
+            name=key,
+            field=ONE_OPEN_CASE_PER_ENTERPRISE,
+        )
+    )
+    return True
 
 
 def _form_keys(key: str, given, problems: list) -> dict | None:

@@ -33,3 +33,13 @@ class EnterpriseTaskExtrasForm(TaskExtrasForm):
         description=_l("The agency handling your case will read it."),
     )
     visibility = None
+
+
+class WithdrawForm(FlaskForm):
+    """The enterprise withdraws (撤回) its application before the agency takes it up, saying why if it likes."""
+
+    reason = TextAreaField(
+        _l("Why do you withdraw it? (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("The agency reads it in the case's history."),
+    )

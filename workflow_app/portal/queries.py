@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from forms.schema_html import describe_values
 from workflow_app.agreements.models import Agreement, Installment
 from workflow_app.agreements.queries import current_agreements, next_unpaid
+from workflow_app.auth.models import User
 from workflow_app.cases.models import SHARED, Attachment, Case
 from workflow_app.cases.permissions import ENTERPRISE_ROLE
 from workflow_app.cases.schema_tasks import start_schema_form
@@ -247,6 +248,18 @@ def application_values(instance: ProcessInstance, data: dict) -> list[tuple[str,
     return describe_values(form, data) if form is not None else []
 
 
+def application_files(case: Case, data: dict, files: list[Attachment]) -> list[Attachment]:
+    """Of the case's files the enterprise sees, those it sent with its application: uploaded by the applicant outside
+    any step, under a name its start data holds (a start form's file widget keeps the names)."""
+    names = {
+        item
+        for value in (data or {}).values()
+        for item in (value if isinstance(value, list) else [value])
+        if isinstance(item, str)
+    }
+    return [f for f in files if f.task_id is None and f.uploaded_by_id == case.created_by_id and f.file_name in names]
+
+
 def steps_done(instance_id: int) -> list:
     """The case's finished steps, oldest first: (name, when), without the handlers' internal data."""
     return list(
@@ -255,4 +268,40 @@ def steps_done(instance_id: int) -> list:
             .where(AuditEvent.instance_id == instance_id, AuditEvent.kind == "task_completed")
             .order_by(AuditEvent.id)
         )
+    )
+
+
+WITHDRAWN = "application_withdrawn"  # the audit event's kind
+# audit events that show the agency has taken the application up, whatever became of the task since
+TAKEN_UP = ("task_claimed", "task_reassigned")
+
+
+def withdrawal_refusal(case: Case, lock: bool = False) -> str | None:
+    """Why the enterprise cannot withdraw the case now (None: it can); `lock` holds its staff tasks' rows until the
+    transaction ends, so that no claim slips in between the check and the withdrawal."""
+    instance = case.instance
+    if instance.status != "running":
+        return str(_l("The case is closed or on hold at the agency; it can no longer be withdrawn"))
+    applicant = db.session.get(User, case.created_by_id) if case.created_by_id else None
+    if applicant is None or applicant.enterprise_id != case.enterprise_id:
+        return str(_l("The agency started this case; only an application the enterprise made can be withdrawn"))
+    staff_tasks = sa.select(Task.state, Task.assignee_id).where(
+        Task.instance_id == instance.id, Task.role != ENTERPRISE_ROLE
+    )
+    rows = db.session.execute(staff_tasks.with_for_update() if lock else staff_tasks).all()
+    taken_up = any(state == "completed" or assignee_id is not None for state, assignee_id in rows)
+    taken_up = taken_up or db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind.in_(TAKEN_UP))
+    )
+    if taken_up:
+        return str(_l("The agency has taken up your application; ask it to close the case instead"))
+    return None
+
+
+def withdrawal_of(instance_id: int) -> AuditEvent | None:
+    """The enterprise's withdrawal of a case (who, when, why), if it was withdrawn."""
+    return db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.kind == WITHDRAWN).limit(1)
     )

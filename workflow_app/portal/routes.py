@@ -37,7 +37,8 @@ from workflow_app.extensions import db
 from workflow_app.inbox.operations import submit_task_with_notes
 from workflow_app.portal import queries
 from workflow_app.portal.applications import portal_application, portal_applications
-from workflow_app.portal.forms import EnterpriseTaskExtrasForm, PaymentProofForm
+from workflow_app.portal.forms import EnterpriseTaskExtrasForm, PaymentProofForm, WithdrawForm
+from workflow_app.portal.operations import withdraw_application
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -77,7 +78,7 @@ def apply(process_id):
 
         case, refused = commit_write(start_with_files)
         if refused is None:
-            flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
+            _say_what_became_of(case)
             return redirect(url_for("portal.case_page", case_id=case.id))
         flash(str(refused), "danger")
     return render_template(
@@ -88,6 +89,37 @@ def apply(process_id):
     ), 200 if request.method == "GET" else 422
 
 
+def _say_what_became_of(case) -> None:
+    """The message after an application: submitted, or, when its model decided it at once (a rule refused it),
+    that decision in the model's words (portalOutcome: the reason and what to do), not a green "submitted"."""
+    instance = case.instance
+    if instance.status != "completed":
+        flash(_("Your application %(number)s has been submitted.", number=case.number), "success")
+        return
+    outcome, _attention = queries.case_state(case, instance, [], None, current_data(instance), local_today())
+    flash(
+        _("Your application %(number)s was decided at once: %(outcome)s", number=case.number, outcome=outcome), "info"
+    )
+
+
+@bp.route("/cases/<int:case_id>/withdraw", methods=["POST"])
+@enterprise_required
+def withdraw(case_id):
+    case = queries.own_case(current_user, case_id) or abort(404)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("portal.case_page", case_id=case.id))
+    refused = commit_write(withdraw_application, case, current_user, form.reason.data)[1]
+    if refused:
+        flash(str(refused), "danger")
+    else:
+        flash(_("Your application %(number)s has been withdrawn.", number=case.number), "success")
+    return redirect(url_for("portal.case_page", case_id=case.id))
+
+
 @bp.route("/cases/<int:case_id>")
 @enterprise_required
 def case_page(case_id):
@@ -96,6 +128,7 @@ def case_page(case_id):
     data = current_data(instance)
     open_tasks = queries.open_tasks_by_instance([instance.id]).get(instance.id, [])
     agreements = case_agreements(case.id)
+    files = case_attachments(current_user, case.id)
     state, attention = queries.case_state(case, instance, open_tasks, current_of(agreements), data, local_today())
     return render_template(
         "portal/case.html",
@@ -109,7 +142,10 @@ def case_page(case_id):
         late_fees={agreement.id: agreement_late_fees(agreement, local_today()) for agreement in agreements},
         proof_form=PaymentProofForm(),
         application=queries.application_values(instance, data),
-        files=case_attachments(current_user, case.id),
+        application_files=queries.application_files(case, data, files),
+        files=files,
+        withdrawal=queries.withdrawal_of(instance.id) if instance.status == "cancelled" else None,
+        withdraw_form=WithdrawForm() if queries.withdrawal_refusal(case) is None else None,
         comments=case_comments(current_user, case.id),
         steps=queries.steps_done(instance.id),
         today=local_today(),
