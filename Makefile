@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
+TEST_PROCESSES ?= auto
 export FLASK_APP := wsgi
 
 .PHONY: install run test lint bench translations clean
@@ -24,9 +25,10 @@ run: install
 	$(BIN)/flask seed-demo
 	INPROCESS_WORKER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: install, lint (ruff check and format check) and run the whole suite (SQLite and PostgreSQL)
+## test: install, lint (ruff check and format check) and run the whole suite (SQLite and PostgreSQL) in one process
+##       per CPU (pytest-xdist; TEST_PROCESSES=1 for one worker)
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 ## lint: ruff's checks and its formatting, with the choices in pyproject.toml (`ruff format .` fixes the second)
 lint: install

@@ -48,16 +48,13 @@ def _make_postgres_database():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under `pytest -n` (`make test`, `--dist loadgroup`): keep together in one process what is set up once for many
-    tests, the browser tests (their live servers and Chromium) and each module with a fixture of its own scope."""
+    """Under `pytest -n` (`make test`, `--dist loadgroup`): keep the tests of a module with a module-scoped fixture in
+    one process, so that what it sets up (an old release's demo, a seeded server) is set up once."""
     groups = {}
     for item in items:
         path = item.path
         if path not in groups:
-            if path.parent.name == "e2e":
-                groups[path] = "browser"
-            else:
-                groups[path] = path.stem if 'scope="module"' in path.read_text(encoding="utf-8") else None
+            groups[path] = path.stem if 'scope="module"' in path.read_text(encoding="utf-8") else None
         if groups[path]:
             item.add_marker(pytest.mark.xdist_group(groups[path]))
 
