@@ -28,7 +28,7 @@ run: install
 ## test: install, lint (ruff check and format check) and run the whole suite (SQLite and PostgreSQL) in one process
 ##       per CPU (pytest-xdist; TEST_PROCESSES=1 for one worker)
 test: install lint
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 ## lint: ruff's checks and its formatting, with the choices in pyproject.toml (`ruff format .` fixes the second)
 lint: install

@@ -47,18 +47,6 @@ def _make_postgres_database():
     return url.render_as_string(hide_password=False), admin, name
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under `pytest -n` (`make test`, `--dist loadgroup`): keep the tests of a module with a module-scoped fixture in
-    one process, so that what it sets up (an old release's demo, a seeded server) is set up once."""
-    groups = {}
-    for item in items:
-        path = item.path
-        if path not in groups:
-            groups[path] = path.stem if 'scope="module"' in path.read_text(encoding="utf-8") else None
-        if groups[path]:
-            item.add_marker(pytest.mark.xdist_group(groups[path]))
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":

@@ -1,5 +1,6 @@
 """Every page of the demo, as every demo user, on a phone 390 px wide: no element reaches past the screen's right
-edge unless it sits in a box of its own that scrolls (a wide table, a diagram), and no page scrolls sideways.
+edge unless it sits in a box of its own that scrolls (a wide table, a diagram), and no page scrolls sideways; and
+axe-core finds no violation of impact serious or critical on it (one walk for both).
 
 The pages are found as a person finds them: from the home page, following the links each page shows (a few of each
 kind: one case page is like another), GETs only, downloads left out."""
@@ -8,6 +9,9 @@ import re
 from collections import Counter, deque
 from urllib.parse import urldefrag, urlparse
 
+import pytest
+
+from tests.e2e.axe import AXE, assert_no_violations, serious_violations
 from tests.e2e.test_sign_in import sign_in
 
 WIDTH, HEIGHT = 390, 844
@@ -82,18 +86,34 @@ def demo_usernames(server) -> list[str]:
     return usernames
 
 
-def test_every_page_fits_a_phone_for_every_demo_user(demo_server, browser):
-    usernames = demo_usernames(demo_server)
-    report, visited = {}, 0
-    for username in usernames:
+@pytest.fixture(scope="module")
+def phone_walk(demo_server, browser):
+    """Every demo user's walk at 390×844: {"user path": (what reaches past the edge, axe's serious violations)} and
+    the number of pages visited."""
+    found, visited = {}, 0
+    for username in demo_usernames(demo_server):
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
+        context.add_init_script(path=str(AXE))
         page = context.new_page()
         sign_in(page, demo_server, username)
-        seen, problems = walk(page, demo_server, too_wide)
+        seen, problems = walk(page, demo_server, lambda page: (too_wide(page), serious_violations(page)))
         visited += len(seen)
-        report.update({f"{username} {path}": found for path, found in problems.items()})
+        found.update({f"{username} {path}": result for path, result in problems.items()})
         context.close()
-    assert visited > 10 * len(usernames)  # the walk found the pages
+    assert visited > 10 * len(demo_usernames(demo_server))  # the walk found the pages
+    return found
+
+
+def test_every_page_fits_a_phone_for_every_demo_user(phone_walk):
+    report = {where: wide for where, (wide, _violations) in phone_walk.items() if wide}
     assert report == {}, "\n".join(
         f"{where}: page {r['scroll']} px wide; {'; '.join(r['found'])}" for where, r in report.items()
     )
+
+
+def test_no_page_on_a_phone_has_a_serious_accessibility_violation(phone_walk):
+    report = {}
+    for where, (_wide, violations) in phone_walk.items():
+        for violation in violations:
+            report.setdefault(violation, []).append(where)
+    assert_no_violations(report)

@@ -7,7 +7,7 @@ head-count refuses at once is said plainly with the reason and what to do. Scree
 import re
 from datetime import date, timedelta
 
-from tests.e2e.test_accessibility import AXE, serious_violations
+from tests.e2e.axe import AXE, serious_violations
 from tests.e2e.test_installment_agreement_in_the_browser import DESKTOP, PHONE, sign_out
 from tests.e2e.test_sign_in import sign_in
 

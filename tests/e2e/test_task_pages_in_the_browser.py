@@ -9,7 +9,7 @@ handler doing a health check finds the enterprise's files on the task page and o
 import sqlalchemy as sa
 
 from tests.conftest import start_through_form
-from tests.e2e.test_accessibility import AXE, serious_violations
+from tests.e2e.axe import AXE, serious_violations
 from tests.e2e.test_referral_in_the_browser import sign_out
 from tests.e2e.test_sign_in import sign_in
 from tests.processes.conftest import open_task, submit
