@@ -16,7 +16,8 @@ def seed_demo_command():
 
     from workflow_app.core.time import local_today
     from workflow_app.demo import open_installment_policy, seed_demo, seed_demo_cases
-    from workflow_app.engine.operations import deploy_sources, read_sources
+    from workflow_app.engine.commands import deploy_and_say
+    from workflow_app.engine.operations import read_sources
 
     counts = seed_demo(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
@@ -31,17 +32,7 @@ def seed_demo_command():
     )
     sources = read_sources([current_app.config["BPMN_DIR"]])
     if sources:
-        result = deploy_sources(sources)
-        db.session.commit()
-        for version in result.created:
-            click.echo(
-                _(
-                    "deployed %(id)s version %(v)d (%(file)s)",
-                    id=version.process_id,
-                    v=version.version,
-                    file=version.source_file,
-                )
-            )
+        deploy_and_say(sources)
         until = date(local_today().year + 1, 12, 31)
         if open_installment_policy(until):  # the notice's 2023-12-31 has passed: the demo's policy runs on
             db.session.commit()

@@ -19,17 +19,8 @@ from workflow_app.extensions import db
 processes = AppGroup("processes", help="Deploy and list BPMN processes.")
 
 
-@processes.command("deploy")
-@click.argument("paths", nargs=-1, type=click.Path())
-@command_errors
-def deploy_command(paths):
-    """Deploy process packages (folders or .zip files) and .bpmn/.dmn/.json files (default: bpmn/)."""
-    sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
-    if not sources and not paths:  # an empty default folder is not an error (a fresh install)
-        click.echo(_("No .bpmn or .dmn files found in %(path)s", path=current_app.config["BPMN_DIR"]))
-        return
-    if not sources:
-        fail(_("No .bpmn or .dmn files found in %(path)s", path=", ".join(paths or [current_app.config["BPMN_DIR"]])))
+def deploy_and_say(sources):
+    """Deploy `sources`, commit, and say each version it created; return the deploy's result."""
     result = deploy_sources(sources)
     db.session.commit()
     for version in result.created:
@@ -41,6 +32,21 @@ def deploy_command(paths):
                 file=version.source_file,
             )
         )
+    return result
+
+
+@processes.command("deploy")
+@click.argument("paths", nargs=-1, type=click.Path())
+@command_errors
+def deploy_command(paths):
+    """Deploy process packages (folders or .zip files) and .bpmn/.dmn/.json files (default: bpmn/)."""
+    sources = read_sources(paths or [current_app.config["BPMN_DIR"]])
+    if not sources and not paths:  # an empty default folder is not an error (a fresh install)
+        click.echo(_("No .bpmn or .dmn files found in %(path)s", path=current_app.config["BPMN_DIR"]))
+        return
+    if not sources:
+        fail(_("No .bpmn or .dmn files found in %(path)s", path=", ".join(paths or [current_app.config["BPMN_DIR"]])))
+    result = deploy_and_say(sources)
     for process_id in result.unchanged:
         click.echo(_("unchanged %(id)s", id=process_id))
     for process_id, name, from_process, from_version in result.kept:
