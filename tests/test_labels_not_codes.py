@@ -25,11 +25,9 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from config import TestingConfig
-from workflow_app import create_app
+from tests.e2e.conftest import DEMO_PASSWORD, seeded_app
 from workflow_app.extensions import db
 
-DEMO_PASSWORD = "demo-pass-1"
 PER_KIND = 30  # pages of one kind (one path with other ids, the same query keys) read per user
 NOT_READ = re.compile(r"^/(static|api|metrics|healthz|readyz|logout|language)(/|$)|/attachments/|/files/")
 CODE_FIELDS = {"code", "username", "name", "process_id"}  # an admin form's code fields (admin pages only)
@@ -39,20 +37,7 @@ BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
     """The demo as `make run` seeds it (`flask seed-demo`), on its own SQLite database."""
-    path = tmp_path_factory.mktemp("codes") / "demo.sqlite"
-    config = type(
-        "DemoConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DEMO_PASSWORD": DEMO_PASSWORD},
-    )
-    app = create_app(config)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        db.session.remove()
+    app = seeded_app(tmp_path_factory.mktemp("codes") / "demo.sqlite", with_cases=True, csrf=False)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -37,30 +37,40 @@ class LiveServer(str):
     app = None
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
+def seeded_app(path, with_cases: bool, csrf: bool = True):
+    """An app on a new SQLite database at `path`, migrated and seeded with the demo's bureau (org units, users,
+    enterprises) and bpmn/ deployed; with_cases: seeded as `make run` does (`flask seed-demo`, cases in every
+    state) instead."""
+    from flask_migrate import upgrade
+
+    from workflow_app.demo import seed_demo
+    from workflow_app.engine.operations import deploy_sources, read_sources
+
     config = type(
-        "E2EConfig",
+        "SeededConfig",
         (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD},
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": csrf, "DEMO_PASSWORD": DEMO_PASSWORD},
     )
     app = create_app(config)
     with app.app_context():
-        from flask_migrate import upgrade
-
-        from workflow_app.demo import seed_demo
-        from workflow_app.engine.operations import deploy_sources, read_sources
-
         upgrade()
-        seed_demo(DEMO_PASSWORD)
-        deploy_sources(read_sources([app.config["BPMN_DIR"]]))
-        db.session.commit()
+        if with_cases:
+            result = app.test_cli_runner().invoke(args=["seed-demo"])
+            assert result.exit_code == 0, result.output
+        else:
+            seed_demo(DEMO_PASSWORD)
+            deploy_sources(read_sources([app.config["BPMN_DIR"]]))
+            db.session.commit()
         db.session.remove()
-    yield from _serve(app)
+    return app
 
 
-def _serve(app):
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    yield from serve(seeded_app(tmp_path_factory.mktemp("e2e") / "e2e.sqlite", with_cases=False))
+
+
+def serve(app):
     """Serve `app` in a thread for the session; yield its URL (which knows the app)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -75,21 +85,7 @@ def _serve(app):
 def demo_server(tmp_path_factory):
     """A second live server on the demo as `make run` seeds it (`flask seed-demo`: every process in several states),
     for tests that walk the demo's pages; tests that set up their own data use live_server."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    config = type(
-        "DemoConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD},
-    )
-    app = create_app(config)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        db.session.remove()
-    yield from _serve(app)
+    yield from serve(seeded_app(tmp_path_factory.mktemp("demo") / "demo.sqlite", with_cases=True))
 
 
 @pytest.fixture(scope="session")

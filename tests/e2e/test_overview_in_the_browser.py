@@ -5,7 +5,7 @@ the home page's counts lead to their lists. A server of its own: these cases wou
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, _serve
+from tests.e2e.conftest import seeded_app, serve
 from tests.e2e.test_sign_in import sign_in
 from workflow_app.extensions import db
 
@@ -15,29 +15,11 @@ LVYUAN = "寿光市绿源食品加工有限公司"  # 寿光, has an account (en
 
 @pytest.fixture(scope="module")
 def overview_server(tmp_path_factory):
-    from config import TestingConfig
-    from workflow_app import create_app
-
-    path = tmp_path_factory.mktemp("overview") / "overview.sqlite"
-    config = type(
-        "OverviewConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True, "DEMO_PASSWORD": DEMO_PASSWORD},
-    )
-    app = create_app(config)
+    app = seeded_app(tmp_path_factory.mktemp("overview") / "overview.sqlite", with_cases=False)
     with app.app_context():
-        from flask_migrate import upgrade
-
-        from workflow_app.demo import seed_demo
-        from workflow_app.engine.operations import deploy_sources, read_sources
-
-        upgrade()
-        seed_demo(DEMO_PASSWORD)
-        deploy_sources(read_sources([app.config["BPMN_DIR"]]))
-        db.session.commit()
         app.overview_cases = _referrals()
         db.session.remove()
-    yield from _serve(app)
+    yield from serve(app)
 
 
 def _referrals() -> dict:
