@@ -10,30 +10,17 @@ import sqlalchemy as sa
 
 from tests.conftest import start_through_form
 from tests.e2e.axe import AXE, serious_violations
+from tests.e2e.test_health_check_in_the_browser import WIDE, screenshots
 from tests.e2e.test_referral_in_the_browser import sign_out
 from tests.e2e.test_sign_in import sign_in
 from tests.processes.conftest import open_task, submit
 from workflow_app.auth.models import Enterprise, User
 from workflow_app.extensions import db
 
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 LVYUAN = "寿光市绿源食品加工有限公司"  # Shouguang, no service specialist
 HUAYU = "潍坊华宇精密机械有限公司"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PLAN = [{"position": "数控车工", "headcount": 80, "skill_level": "中级工", "wage": "6500.00"}]
-
-
-def screenshots(page, path, name, at="h1"):
-    """The page 1366 px wide and on a phone (390 x 844), where nothing is wider than the screen; on the phone also
-    the first screen's worth from the element `at`."""
-    page.screenshot(path=path / f"{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
-    page.screenshot(path=path / f"{name}-phone.png", full_page=True)
-    page.locator(at).first.evaluate("element => element.scrollIntoView()")
-    page.screenshot(path=path / f"{name}-phone-screen.png")
-    page.set_viewport_size(WIDE)
 
 
 def user(name):
