@@ -62,6 +62,12 @@ def codes_of(app) -> set[str]:
     return codes
 
 
+def words_of(codes) -> re.Pattern:
+    """A pattern finding any of `codes` as a whole word (the longest first)."""
+    alternatives = "|".join(map(re.escape, sorted(codes, key=len, reverse=True)))
+    return re.compile(r"(?<![A-Za-z0-9_])(" + alternatives + r")(?![A-Za-z0-9_])")
+
+
 def titled_choices(node) -> set[str]:
     """The values of a JSON Schema's choices that have a title other than themselves (oneOf/anyOf consts with a
     title, enum with x-enumNames)."""
@@ -181,9 +187,7 @@ def _local(link: str, base: str) -> str | None:
 def test_no_page_or_export_shows_a_code_where_a_label_exists(demo_app):
     codes = codes_of(demo_app)
     assert {"referral", "county_handler", "kuiwen", "running", "normal", "send_back"} <= codes  # the model's codes
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, sorted(codes, key=len, reverse=True))) + r")(?![A-Za-z0-9_])"
-    )
+    pattern = words_of(codes)
     with demo_app.app_context():
         from workflow_app.auth.models import User
 

@@ -2,20 +2,15 @@
 role's label, and a referral's case page (its history opened) and the case list show no process id, role, org unit,
 status or priority code, at a desktop's width and a phone's."""
 
-import re
-
 import pytest
 
 from tests.e2e.test_sign_in import sign_in
-from tests.test_labels_not_codes import codes_of
+from tests.test_labels_not_codes import codes_of, words_of
 
 
 @pytest.fixture(scope="module")
 def code_pattern(demo_server):
-    codes = codes_of(demo_server.app)
-    return re.compile(
-        r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, sorted(codes, key=len, reverse=True))) + r")(?![A-Za-z0-9_])"
-    )
+    return words_of(codes_of(demo_server.app))
 
 
 def shown_text(page) -> str:
