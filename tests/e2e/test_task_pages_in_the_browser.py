@@ -62,6 +62,7 @@ def open_group_task(page, number):
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     page.locator(f"tr[data-case='{number}'] button:has-text('认领')").click()
+    page.wait_for_load_state()  # the task page's scripts have run (its branches hidden) before the test reads it
 
 
 def message(page):
