@@ -47,17 +47,36 @@ def _make_postgres_database():
     return url.render_as_string(hide_password=False), admin, name
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-        return
-    url, admin, name = _make_postgres_database()
-    yield url
+@pytest.fixture(scope="session")
+def _test_databases(tmp_path_factory):
+    """The test process's databases and their apps, each made on first use and kept to the end: {kind: (url, app)}.
 
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    Kept here, not by the parametrized fixtures below: pytest tears a parametrized session fixture down whenever
+    the next test takes the other parameter, which under xdist's per-file distribution is at nearly every file,
+    and each remaking (a database, its migrations, the bureau's seeding) costs one to two seconds.
+    """
+    made, dropped = {}, []
+    yield made, dropped
+    for _url, app in made.values():
+        with app.app_context():
+            db.engine.dispose()
+    for admin, name in dropped:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory, _test_databases):
+    made, dropped = _test_databases
+    if request.param not in made:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        else:
+            url, admin, name = _make_postgres_database()
+            dropped.append((admin, name))
+        made[request.param] = (url, _migrated_app(url))
+    return made[request.param][0]
 
 
 class FreshRequestClient(FlaskClient):
@@ -73,18 +92,22 @@ class FreshRequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def app_for_database(database_url):
-    config = type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+def _migrated_app(url):
+    """An app on the database at `url`, its schema made by the migrations."""
+    config = type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
     app = create_app(config)
     app.test_client_class = FreshRequestClient
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app_for_database(database_url, _test_databases):
+    made, _dropped = _test_databases
+    return next(app for url, app in made.values() if url == database_url)
 
 
 @pytest.fixture
@@ -537,7 +560,7 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
         "task_id": open_task_of(case).id,
         "process_id": "referral",
         "code": "en",
-        "attachment_id": db.session.scalar(sa.select(Attachment.id)),
+        "attachment_id": db.session.scalar(sa.select(Attachment.id).order_by(Attachment.id)),
         "agreement_id": agreement.id,
         "installment_id": agreement.installments[0].id,
         "agreement_case_id": agreement_case.id,
@@ -545,8 +568,8 @@ def route_ids(bureau, create_referral, client_as, create_agreement_case):
         "user_id": bureau["kuiwen_handler"].id,
         "unit_id": db.session.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "kuiwen")),
         "role_id": db.session.scalar(sa.select(Role.id).where(Role.name == "specialist")),
-        "enterprise_id": db.session.scalar(sa.select(Enterprise.id)),
-        "version_id": db.session.scalar(sa.select(ProcessVersion.id)),
+        "enterprise_id": db.session.scalar(sa.select(Enterprise.id).order_by(Enterprise.id)),
+        "version_id": db.session.scalar(sa.select(ProcessVersion.id).order_by(ProcessVersion.id)),
         "instance_id": case.instance_id,
         "action": None,
         "filename": "app.css",
