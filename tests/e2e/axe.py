@@ -18,10 +18,3 @@ RUN_AXE = """async () => {
 def serious_violations(page):
     """axe's violations of impact serious or critical on the page (an empty list when there is none)."""
     return page.evaluate(RUN_AXE)
-
-
-def assert_no_violations(report):
-    """Fail naming each violation and a few of the pages it is on."""
-    assert report == {}, "\n".join(
-        f"{violation}\n    on {len(where)} pages: {', '.join(where[:4])}" for violation, where in report.items()
-    )
