@@ -160,6 +160,8 @@ class TestingConfig(Config):
     REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER", "0") == "1"
     # The Chromium that Playwright drives in the browser tests (Debian's package)
     CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    # When "1", the browser tests write screenshots of the pages they walk to test-artifacts/e2e/ (to look at)
+    TEST_SCREENSHOTS = os.environ.get("TEST_SCREENSHOTS", "0") == "1"
     WTF_CSRF_ENABLED = False
     INPROCESS_WORKER = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

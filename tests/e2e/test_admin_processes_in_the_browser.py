@@ -2,11 +2,11 @@
 case's page, a process retired (it leaves the dispatcher's start buttons; a start is refused saying so) and
 reinstated, and a version's diagram with what it changed from the version before."""
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import snap, switch_to
 
 
 def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_server, page, browser, artifacts):
-    sign_in(page, demo_server, "admin")
+    switch_to(page, demo_server, "admin")
     page.goto(f"{demo_server}/admin/")
     page.click("nav.nav-pills a:has-text('工作日日历')")
     assert page.locator("h1").inner_text() == "工作日日历"
@@ -20,7 +20,7 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
     )
 
     dispatcher = browser.new_context(locale="zh-CN").new_page()
-    sign_in(dispatcher, demo_server, "dispatcher")
+    switch_to(dispatcher, demo_server, "dispatcher")
     dispatcher.goto(f"{demo_server}/cases/")
     start_button = dispatcher.locator("a[href='/cases/new/referral']")
     assert start_button.count() == 1
@@ -32,7 +32,7 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
         row.locator("button:has-text('停用')").click()
         assert "已停用" in page.locator(".alert-success").inner_text()
         assert page.locator("#processes tr[data-process='referral']").get_attribute("data-retired") == "yes"
-        page.screenshot(path=artifacts / "admin-processes-retired.png", full_page=True)
+        snap(page, artifacts / "admin-processes-retired.png")
 
         dispatcher.click("main button[type=submit]")  # sent after the retirement: refused, saying why
         assert "已停用，不再受理新的案件" in dispatcher.locator(".alert").first.inner_text()
@@ -54,11 +54,11 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
     page.wait_for_selector("#diagram[data-rendered=true]")
     assert "与第 1 版相比的变化" in page.locator("#changes").inner_text()
     assert page.locator("#changes [data-file-change]").count() >= 1
-    page.screenshot(path=artifacts / "admin-version-changes.png", full_page=False)
+    snap(page, artifacts / "admin-version-changes.png", full_page=False)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    sign_in(phone, demo_server, "admin")
+    switch_to(phone, demo_server, "admin")
     phone.goto(f"{demo_server}/admin/processes")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.screenshot(path=artifacts / "admin-processes-phone.png", full_page=True)
+    snap(phone, artifacts / "admin-processes-phone.png")
     phone.context.close()

@@ -1,6 +1,7 @@
 """An administrator makes an enterprise's account in the browser: roles are ticked, not Ctrl-clicked; an account
 that would not work and a common password are refused beside their fields; the account made lands on the portal."""
 
+from tests.e2e.screens import snap, switch_to
 from tests.e2e.test_sign_in import sign_in
 
 
@@ -9,7 +10,7 @@ def test_an_admin_creates_an_enterprise_account_only_when_it_works(live_server, 
         from workflow_app.auth.queries import find_user
 
         uscc = find_user("ent_huayu").enterprise.uscc
-    sign_in(page, live_server, "admin")
+    switch_to(page, live_server, "admin")
     page.goto(f"{live_server}/admin/users/new")
     assert page.locator("select[multiple]").count() == 0
     page.fill("#username", "huayu_clerk2")
@@ -24,7 +25,7 @@ def test_an_admin_creates_an_enterprise_account_only_when_it_works(live_server, 
     roles_error = page.locator("#roles .invalid-feedback")
     assert "企业用户不能同时拥有工作人员角色" in roles_error.inner_text()
     assert "最常见的密码" in page.locator("#password ~ .invalid-feedback").inner_text()
-    page.screenshot(path=artifacts / "admin-user-refused.png", full_page=True)
+    snap(page, artifacts / "admin-user-refused.png")
 
     page.uncheck("#roles label:has-text('县级经办') >> xpath=preceding-sibling::input")
     page.fill("#password", "Huayu-cash-2026")
@@ -38,12 +39,12 @@ def test_an_admin_creates_an_enterprise_account_only_when_it_works(live_server, 
     page.click("main button[type=submit]")
     assert "已创建" in page.locator(".alert-success").inner_text()
     assert page.locator("#roles input:checked").count() == 1
-    page.screenshot(path=artifacts / "admin-user-created.png", full_page=True)
+    snap(page, artifacts / "admin-user-created.png")
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    sign_in(phone, live_server, "admin")
+    switch_to(phone, live_server, "admin")
     phone.goto(f"{live_server}/admin/users/new")
-    phone.screenshot(path=artifacts / "admin-user-new-phone.png", full_page=True)
+    snap(phone, artifacts / "admin-user-new-phone.png")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.context.close()
 

@@ -11,13 +11,11 @@ import re
 
 import sqlalchemy as sa
 
-from tests.e2e.test_referral_in_the_browser import sign_out
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, snap, switch_to
 from workflow_app.auth.models import Enterprise
 from workflow_app.extensions import db
 
 WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 HUAYU = "潍坊华宇精密机械有限公司"
 ITEMS = (
     "contract_signing",
@@ -28,18 +26,6 @@ ITEMS = (
     "female_protection",
     "injury_prevention",
 )
-
-
-def screenshots(page, path, name, at="h1"):
-    """The page as it is now, 1366 px wide and on a phone (390 x 844), where nothing is wider than the screen; on
-    the phone also the screen's worth from the element `at`."""
-    page.screenshot(path=path / f"{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
-    page.screenshot(path=path / f"{name}-phone.png", full_page=True)
-    page.locator(at).first.evaluate("element => element.scrollIntoView()")
-    page.screenshot(path=path / f"{name}-phone-screen.png")
-    page.set_viewport_size(WIDE)
 
 
 def claim_from_the_group_queue(page, number):
@@ -56,30 +42,28 @@ def uscc_of(live_app, name):
 def test_a_severe_risk_goes_to_labour_inspection_with_its_letter(live_server, live_app, page, artifacts):
     huayu_uscc = uscc_of(live_app, HUAYU)
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     page.goto(f"{live_server}/cases/new/health_check")
     assert page.locator("h1").inner_text() == "劳动规章制度体检"
     page.fill("input[name=enterprise_uscc]", huayu_uscc)
     page.check("input[name='data.focus_items'][value=wage_payment]")
     page.check("input[name='data.focus_items'][value=working_hours]")
     page.fill("textarea[name='data.request_note']", "年度计划体检：区重点企业")
-    screenshots(page, artifacts, "health-check-start")
+    screenshots(page, artifacts, "health-check-start", at="h1")
     page.click("#start-form button[type=submit]")
     number = re.search(r"TJ-\d{4}-\d{6}", page.locator(".alert[role=alert]").first.inner_text()).group(0)
-    sign_out(page)
 
     # the enterprise ticks the documents it provides
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     assert "请提交劳动规章制度、劳动合同范本等体检材料" in page.locator(f"[data-case='{number}']").inner_text()
     page.locator(f"[data-case='{number}'] a").first.click()
     page.locator("a[data-todo]").first.click()
     page.check("input[name='data.doc_rules']")
     page.check("input[name='data.doc_contract']")
     page.click("#task-form button[type=submit]")
-    sign_out(page)
 
     # the county rates every item itself: none is chosen for it
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     claim_from_the_group_queue(page, number)
     assert page.locator("h1").inner_text() == "体检（逐项排查）"
     assert "企业希望重点检查：工作时间与加班、工资支付" in page.locator("#instructions").inner_text()
@@ -103,10 +87,9 @@ def test_a_severe_risk_goes_to_labour_inspection_with_its_letter(live_server, li
     screenshots(page, artifacts, "health-check-inspection-severe", at="input[name='data.severe_risks']")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # Kuiwen's labour inspector receives the case with its letter and records the decision
-    sign_in(page, live_server, "kuiwen_inspector")
+    switch_to(page, live_server, "kuiwen_inspector")
     claim_from_the_group_queue(page, number)
     assert page.locator("h1").inner_text() == "劳动监察处理移送"
     letter = page.locator("#instructions").inner_text()
@@ -130,17 +113,15 @@ def test_a_severe_risk_goes_to_labour_inspection_with_its_letter(live_server, li
     case_no.fill("奎人社监立〔2026〕18号")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     assert "已移送劳动监察：立案查处" in page.locator(f"[data-case='{number}']").inner_text()
-    sign_out(page)
 
     # the county's case page: completed through the labour inspection's step, the diagram drawn
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     page.click("nav.topbar a.nav-link:has-text('案件')")
     page.click(f"tr[data-case='{number}'] a")
     page.wait_for_selector("#diagram[data-rendered=true]")
     assert "已办结" in page.locator("h1").inner_text()
     assert "劳动监察处理移送" in page.locator("#timeline").inner_text()
-    page.screenshot(path=artifacts / "health-check-case-desktop.png", full_page=True)
+    snap(page, artifacts / "health-check-case-desktop.png")

@@ -8,23 +8,9 @@ Screenshots at 1366 px and on a phone (390 x 844).
 import re
 from datetime import date, timedelta
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, switch_to
 
-DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
-
-
-def sign_out(page):
-    page.click("nav.topbar button:has-text('退出')")
-
-
-def screenshots(page, path, name):
-    """The page as it is now on a desktop and on a phone, where nothing is wider than the screen."""
-    page.set_viewport_size(DESKTOP)
-    page.screenshot(path=path / f"installment-{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-    page.screenshot(path=path / f"installment-{name}-phone.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
+DESKTOP = {"width": 1366, "height": 900}
 
 
 def work_on(page, number, bpmn_name, queue="group"):
@@ -52,7 +38,8 @@ def test_apply_draft_sign_countersign_pay(live_server, live_app, page, artifacts
         db.session.commit()
 
     # the enterprise applies in the portal
-    sign_in(page, live_server, "ent_huayu")
+    page.set_viewport_size(DESKTOP)
+    switch_to(page, live_server, "ent_huayu")
     assert page.url.endswith("/portal/")
     page.click("a[data-apply=installment_agreement]")
     page.fill("input[name='data.pension_yuan']", "36000")
@@ -60,18 +47,17 @@ def test_apply_draft_sign_countersign_pay(live_server, live_app, page, artifacts
     page.fill("input[name='data.deferral_end_date']", (today - timedelta(days=15)).isoformat())
     page.fill("textarea[name='data.hardship_reason']", "订单减少，一次性补缴困难")
     page.fill("input[name='data.proposed_installments']", "3")
-    screenshots(page, artifacts, "application")
+    screenshots(page, artifacts, "installment-application")
     page.click("#apply-form button[type=submit]")
     number = re.search(r"[A-Z]{2}-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
     assert page.locator("#case-state").inner_text() == "等待经办机构审核"
-    sign_out(page)
 
     # the agency checks the application and drafts a three-month schedule
-    sign_in(page, live_server, "agency")
+    switch_to(page, live_server, "agency")
     work_on(page, number, "经办机构审核")
     page.check("input[name='data.check_decision'][value=approve]")
     page.check("input[name='data.deferral_confirmed']")
-    screenshots(page, artifacts, "check-task")
+    screenshots(page, artifacts, "installment-check-task")
     page.click("#task-form button[type=submit]")
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
@@ -80,13 +66,12 @@ def test_apply_draft_sign_countersign_pay(live_server, live_app, page, artifacts
     assert "37800.00" in page.locator("#instructions").inner_text()  # the model's instructions over the case's data
     page.fill("input[name='data.installment_count']", "3")
     page.fill("input[name='data.first_due_date']", (today + timedelta(days=10)).isoformat())
-    screenshots(page, artifacts, "schedule-task")
+    screenshots(page, artifacts, "installment-schedule-task")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # the enterprise reads the agreement in full and signs it as its registered legal representative
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     row = page.locator(f"tr[data-case='{number}']")
     assert row.locator("[data-state]").inner_text() == "请阅读并签署分期补缴协议"
     row.locator("a:has-text('企业签署协议')").click()
@@ -101,14 +86,13 @@ def test_apply_draft_sign_countersign_pay(live_server, live_app, page, artifacts
     page.click("#task-form button[type=submit]")
     refusal = page.locator(".invalid-feedback").first
     assert refusal.is_visible() and "王建华" in refusal.inner_text()
-    screenshots(page, artifacts, "sign-refused")
+    screenshots(page, artifacts, "installment-sign-refused")
     page.fill("input[name='data.legal_rep_name']", "王建华")
     page.click("#task-form button[type=submit]")
     assert page.locator("#case-state").inner_text() == "已签署，等待经办机构确认"
-    sign_out(page)
 
     # the agency countersigns, then records the first installment's payment
-    sign_in(page, live_server, "agency")
+    switch_to(page, live_server, "agency")
     work_on(page, number, "经办机构确认", queue="mine")
     assert page.locator("#agreement [data-status=signed]").count() == 1
     page.check("input[name='data.countersign_confirmed']")
@@ -119,10 +103,9 @@ def test_apply_draft_sign_countersign_pay(live_server, live_app, page, artifacts
     page.fill("input[name='data.receipt_no']", "SB-2026-0001")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # the portal shows the schedule with the first installment paid and the second one next
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     second_due = page.locator(f"tr[data-case='{number}'] [data-state]").inner_text()
     assert second_due.startswith("第2期（12,600.00 元）应于")
     page.click(f"a:has-text('{number}')")
@@ -158,23 +141,23 @@ def test_an_agreement_ended_by_default_shows_its_late_fee(live_server, live_app,
         db.session.remove()
     assert fee > 0
 
-    sign_in(page, live_server, "ent_huayu")
+    page.set_viewport_size(DESKTOP)
+    switch_to(page, live_server, "ent_huayu")
     page.goto(f"{live_server}/agreements/{agreement_id}")
     text = page.locator("#agreement-text").inner_text()
     assert "大写：人民币" in text and "按日加收万分之五的滞纳金" in text
     assert page.locator("#late-fee-total").inner_text() == format_yuan(fee)
     assert amount_in_capitals(fee) in page.locator("#late-fee-capitals").inner_text()
     assert page.locator("#late-fee-table tbody tr[data-seq='2']").count() == 1  # the unpaid one
-    screenshots(page, artifacts, "agreement-late-fee")
+    screenshots(page, artifacts, "installment-agreement-late-fee")
     page.goto(f"{live_server}/portal/cases/{case_id}")
     assert page.locator("#late-fee-total").inner_text() == format_yuan(fee)
     assert "协议已终止" in page.locator("#case-state").inner_text()
-    screenshots(page, artifacts, "portal-late-fee")
-    sign_out(page)
+    screenshots(page, artifacts, "installment-portal-late-fee")
 
-    sign_in(page, live_server, "agency")
+    switch_to(page, live_server, "agency")
     page.goto(f"{live_server}/cases/{case_id}")
     assert number in page.locator("h1").inner_text()
     assert page.locator("#agreement [data-status=defaulted]").count() == 1
     assert page.locator("#late-fee-total").inner_text() == format_yuan(fee)
-    screenshots(page, artifacts, "case-late-fee")
+    screenshots(page, artifacts, "installment-case-late-fee")

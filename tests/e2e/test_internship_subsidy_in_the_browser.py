@@ -8,12 +8,10 @@ reads the model's instructions with the computed amounts and approves; the agenc
 
 import re
 
-from tests.e2e.test_referral_in_the_browser import sign_out
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, switch_to
 from tests.processes.test_internship_subsidy import LI, ZHANG
 
 WIDE = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 TRAINEES = '[data-name="data.trainees"]'
 ONE_LINE = "element => element.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(element).lineHeight)"
 
@@ -41,22 +39,17 @@ def shows_all_of(field) -> bool:
     return field.evaluate("element => element.scrollWidth <= element.clientWidth")
 
 
-def screenshots(page, path, name):
-    """The page as it is now, 1280 px wide and on a phone (390 x 844), where nothing is wider than the screen and
-    the top bar's links are not broken over lines."""
-    page.screenshot(path=path / f"{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+def top_bar_links_on_one_line(page):
+    """The top bar's links are not broken over lines."""
     for link in ("#notifications-link", "nav.topbar button:has-text('退出')"):
         assert page.locator(link).evaluate(ONE_LINE), link
-    page.screenshot(path=path / f"{name}-phone.png", full_page=True)
-    page.set_viewport_size(WIDE)
 
 
 def test_the_unit_applies_with_rows_the_county_approves_and_the_agency_pays(live_server, page, artifacts):
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     page.click("[data-apply=internship_subsidy]")
+    page.wait_for_load_state()  # as below: the spare blank rows are gone
     assert page.locator("h1").inner_text() == "就业见习补贴"
 
     page.fill("input[name='data.position']", "数控车床操作见习")
@@ -77,7 +70,7 @@ def test_the_unit_applies_with_rows_the_county_approves_and_the_agency_pays(live
     # the rows take the page's width: every 身份证号 and choice shows whole
     for row in range(2):
         assert shows_all_of(cell(page, row, "id_number")) and shows_all_of(cell(page, row, "category"))
-    screenshots(page, artifacts, "internship-apply-filled")
+    screenshots(page, artifacts, "internship-apply-filled", on_phone=top_bar_links_on_one_line)
     # on a tablet the table scrolls sideways in its box rather than squeezing its columns or widening the page
     page.set_viewport_size({"width": 820, "height": 1000})
     assert not shows_all_of(page.locator(TRAINEES))
@@ -86,6 +79,7 @@ def test_the_unit_applies_with_rows_the_county_approves_and_the_agency_pays(live
 
     # refused: the message beside the second row's 身份证号码, everything typed kept
     page.click("#apply-form button[type=submit]")
+    page.wait_for_load_state()  # the rows script has dropped the spare blank rows offered to pages without scripts
     id_number = cell(page, 1, "id_number")
     assert id_number.get_attribute("aria-invalid") == "true"
     beside = rows(page).nth(1).locator(".invalid-feedback")
@@ -95,17 +89,16 @@ def test_the_unit_applies_with_rows_the_county_approves_and_the_agency_pays(live
     assert [cell(page, row, "name").input_value() for row in range(2)] == ["张伟", "李娜"]
     assert cell(page, 1, "months").input_value() == "3"
     assert shows_all_of(id_number)  # the refused value, whole beside its message
-    screenshots(page, artifacts, "internship-apply-refused")
+    screenshots(page, artifacts, "internship-apply-refused", on_phone=top_bar_links_on_one_line)
 
     id_number.fill(LI)
     page.click("#apply-form button[type=submit]")
     notice = page.locator(".alert[role=alert]").first.inner_text()
     number = re.search(r"JX-\d{4}-\d{6}", notice).group(0)
     assert "已提交" in notice
-    sign_out(page)
 
     # Kuiwen's handler claims the review and reads the computed amounts
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     page.locator(f"tr[data-case='{number}'] button:has-text('认领')").click()
@@ -114,15 +107,14 @@ def test_the_unit_applies_with_rows_the_county_approves_and_the_agency_pays(live
     for text in ("张伟", "李娜", "7920.00", "3960.00", "2200.00", "1320.00", "11880.00"):
         assert text in instructions
     assert "多填的一行" not in instructions  # the removed row was not sent
-    screenshots(page, artifacts, "internship-review-task")
+    screenshots(page, artifacts, "internship-review-task", on_phone=top_bar_links_on_one_line)
     page.check("input[name='data.review_decision'][value=approve]")
     page.fill("input[name='data.approved_total']", "11880.00")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # the agency pays
-    sign_in(page, live_server, "agency")
+    switch_to(page, live_server, "agency")
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     page.locator(f"tr[data-case='{number}'] button:has-text('认领')").click()
@@ -141,4 +133,4 @@ def test_the_unit_applies_with_rows_the_county_approves_and_the_agency_pays(live
     timeline = page.locator("#timeline").inner_text()
     for text in ("区县审核", "发放补贴", "JX-PAY-001"):
         assert text in timeline
-    screenshots(page, artifacts, "internship-case-page")
+    screenshots(page, artifacts, "internship-case-page", on_phone=top_bar_links_on_one_line)

@@ -4,7 +4,7 @@ status or priority code, at a desktop's width and a phone's."""
 
 import pytest
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import snap, switch_to
 from tests.test_labels_not_codes import codes_of, words_of
 
 
@@ -28,7 +28,7 @@ def shown_text(page) -> str:
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
 def test_the_drawn_diagram_and_the_case_page_read_as_labels(demo_server, page, artifacts, code_pattern, width, height):
     page.set_viewport_size({"width": width, "height": height})
-    sign_in(page, demo_server, "kuiwen_handler")
+    switch_to(page, demo_server, "kuiwen_handler")
     page.goto(f"{demo_server}/cases/")
     cases_text = shown_text(page)
     assert "问题需求转办" in cases_text
@@ -45,4 +45,4 @@ def test_the_drawn_diagram_and_the_case_page_read_as_labels(demo_server, page, a
     case_text = shown_text(page)
     assert "派发" in case_text  # the history holds the dispatch to the county ...
     assert code_pattern.findall(case_text) == []  # ... by the county's name, not its code
-    page.screenshot(path=artifacts / f"case-labels-{width}.png", full_page=True)
+    snap(page, artifacts / f"case-labels-{width}.png")

@@ -8,9 +8,7 @@ another bank's officer finds the case nowhere; the portal tells the enterprise i
 import re
 from datetime import timedelta
 
-from tests.e2e.test_internship_subsidy_in_the_browser import PHONE
-from tests.e2e.test_referral_in_the_browser import sign_out
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, switch_to
 from workflow_app.core.dates import add_months
 from workflow_app.core.time import local_today
 
@@ -18,17 +16,8 @@ PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
 DESKTOP = {"width": 1366, "height": 900}
 
 
-def screenshots(page, path, name):
-    """The page as it is now on a desktop (1366 x 900) and on a phone (390 x 844), nothing wider than the screen."""
-    page.screenshot(path=path / f"{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
-    page.screenshot(path=path / f"{name}-phone.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
-
-
 def claim(page, live_server, username, number):
-    sign_in(page, live_server, username)
+    switch_to(page, live_server, username)
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     page.locator(f"tr[data-case='{number}'] button:has-text('认领')").click()
@@ -37,7 +26,7 @@ def claim(page, live_server, username, number):
 def test_the_enterprise_applies_with_evidence_the_county_and_its_bank_agree(live_server, page, artifacts):
     maturity = local_today() + timedelta(days=40)
     page.set_viewport_size(DESKTOP)
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     page.click("[data-apply=loan_extension]")
     assert page.locator("h1").inner_text() == "贷款展期"
     page.check("input[name='data.loan_type'][value=entrepreneurship]")
@@ -60,7 +49,6 @@ def test_the_enterprise_applies_with_evidence_the_county_and_its_bank_agree(live
     assert "已提交" in notice and case_path is not None
     assert "回款明细.pdf" in page.locator("#files").inner_text()  # the evidence, stored with the application
     assert "等待区县人社部门审核" in page.locator("#case-state").inner_text()
-    sign_out(page)
 
     claim(page, live_server, "kuiwen_handler", number)
     assert page.locator("h1").inner_text() == "县级审核"
@@ -72,17 +60,15 @@ def test_the_enterprise_applies_with_evidence_the_county_and_its_bank_agree(live
     page.fill("textarea[name='data.county_opinion']", "经营困难情况属实，材料齐全")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # another bank's officer: not in its queue, and the case's page is not found
-    sign_in(page, live_server, "bank_ccb")
+    switch_to(page, live_server, "bank_ccb")
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     assert number not in page.locator("main").inner_text()
     response = page.goto(f"{live_server}/cases/{case_path.group(1)}")
     assert response.status == 404
     page.goto(f"{live_server}/")
-    sign_out(page)
 
     claim(page, live_server, "bank", number)
     assert page.locator("h1").inner_text() == "银行审核"
@@ -92,9 +78,8 @@ def test_the_enterprise_applies_with_evidence_the_county_and_its_bank_agree(live
     page.fill("input[name='data.months_granted']", "6")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     page.goto(f"{live_server}/portal/cases/{case_path.group(1)}")
     new_maturity = add_months(maturity, 6).isoformat()
     assert f"已批准展期 6 个月，新的到期日为 {new_maturity}" in page.locator("#case-state").inner_text()

@@ -11,9 +11,8 @@ the case ended, and that notice opens the case.
 import re
 from datetime import timedelta
 
-from tests.e2e.test_health_check_in_the_browser import HUAYU, ITEMS, screenshots, uscc_of
-from tests.e2e.test_referral_in_the_browser import sign_out
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, switch_to
+from tests.e2e.test_health_check_in_the_browser import HUAYU, ITEMS, uscc_of
 
 WIDE = {"width": 1366, "height": 900}
 
@@ -38,25 +37,23 @@ def test_people_are_told_and_the_inspector_keeps_the_case(live_server, live_app,
     from workflow_app.core.time import local_today
 
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     page.goto(f"{live_server}/cases/new/health_check")
     page.fill("input[name=enterprise_uscc]", uscc_of(live_app, HUAYU))
     page.click("#start-form button[type=submit]")
     number = re.search(r"TJ-\d{4}-\d{6}", page.locator(".alert[role=alert]").first.inner_text()).group(0)
-    sign_out(page)
 
     # the enterprise is told what it is asked for; the notice opens the task
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     assert int(page.locator("#unread-count").inner_text()) >= 1
     open_notice(page, number, "请提交劳动规章制度、劳动合同范本等体检材料", artifacts, "notifications-enterprise-todo")
     assert page.locator("h1").inner_text() == "企业提交材料"
     page.check("input[name='data.doc_rules']")
     page.check("input[name='data.doc_contract']")
     page.click("#task-form button[type=submit]")
-    sign_out(page)
 
     # the county's handlers are told the inspection waits in their queue; one opens it from the notice
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     open_notice(page, number, "环节“体检（逐项排查）”已进入本组待认领队列", artifacts, "notifications-handler-queue")
     assert page.locator("h1").inner_text() == "体检（逐项排查）"
     page.fill("textarea[name='data.inspection_summary']", "工时制度需完善")
@@ -75,27 +72,24 @@ def test_people_are_told_and_the_inspector_keeps_the_case(live_server, live_app,
     page.fill("textarea[name='data.suggestions']", "实行综合计算工时制，控制连续加班")
     page.fill("input[name='data.rectification_deadline']", deadline)
     page.click("#task-form button[type=submit]")
-    sign_out(page)
 
     # the enterprise is told what to rectify by when
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     open_notice(page, number, f"请于{deadline}前报告整改情况")
     assert page.locator("h1").inner_text() == "企业整改"
     page.fill("textarea[name='data.rectification_report']", "已调整排班，实行综合计算工时制")
     page.click("#task-form button[type=submit]")
-    sign_out(page)
 
     # the verification is the inspector's again
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     my_tasks(page)
     page.locator(f"tr[data-case='{number}'] a").first.click()
     assert page.locator("h1").inner_text() == "整改验证"
     page.check("input[name='data.verification'][value=pass]")
     page.click("#task-form button[type=submit]")
-    sign_out(page)
 
     # the enterprise is told how the case ended; the notice opens the case in the portal
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     open_notice(page, number, "已办结：整改已通过核验，体检办结", artifacts, "notifications-enterprise-decided")
     assert number in page.locator("h1").inner_text()
     page.click("#notifications-link")

@@ -6,7 +6,7 @@ the home page's counts lead to their lists. A server of its own: these cases wou
 import pytest
 
 from tests.e2e.conftest import seeded_app, serve
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import snap, switch_to
 from workflow_app.extensions import db
 
 WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
@@ -72,31 +72,31 @@ def test_a_case_in_its_follow_up_wait_says_until_when(overview_server, browser, 
     viewport = WIDE if size == "wide" else PHONE
     number = overview_server.app.overview_cases["waiting"]
     page = _page(browser, viewport)
-    sign_in(page, overview_server, "city_supervisor")
+    switch_to(page, overview_server, "city_supervisor")
     page.goto(f"{overview_server}/cases/?q={number}")
     current = page.locator(f"tr[data-case='{number}'] [data-wait='follow_up_wait']")
     assert current.inner_text().startswith("跟进等待期 至 ")
     day = current.inner_text().removeprefix("跟进等待期 至 ")
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-case-list-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-case-list-{size}.png")
     page.click(f"tr[data-case='{number}'] a")
     wait = page.locator("#case-waits [data-wait='follow_up_wait']")
     assert "跟进等待期" in wait.inner_text() and f"至 {day}" in wait.inner_text()
     assert "没有待办任务" not in page.locator("main").inner_text()
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-case-waits-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-case-waits-{size}.png")
     page.goto(f"{overview_server}/upcoming?days=30")
     assert page.locator(f"#upcoming tr[data-case='{number}']").count() == 1
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-upcoming-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-upcoming-{size}.png")
     page.context.close()
 
     portal = _page(browser, viewport)
-    sign_in(portal, overview_server, "ent_lvyuan")
+    switch_to(portal, overview_server, "ent_lvyuan")
     row = portal.locator(f"#my-cases tr:has-text('{number}')")
     assert f"问题已办理完毕，等待回访评价（至 {day}）" in row.inner_text()
     assert _fits(portal, viewport)
-    portal.screenshot(path=artifacts / f"overview-portal-{size}.png", full_page=True)
+    snap(portal, artifacts / f"overview-portal-{size}.png")
     portal.context.close()
 
 
@@ -107,13 +107,13 @@ def test_inbox_rows_say_what_the_case_is_about_and_the_enterprise_waits_apart(
     viewport = WIDE if size == "wide" else PHONE
     cases = overview_server.app.overview_cases
     page = _page(browser, viewport)
-    sign_in(page, overview_server, "city_supervisor")
+    switch_to(page, overview_server, "city_supervisor")
     page.goto(f"{overview_server}/inbox?queue=unit&q=绿源")
     row = page.locator(f"tr[data-case='{cases['to_sign']}']")
     assert row.locator("[data-title]").inner_text() == f"{LVYUAN}：用工（企业招工难）"
     assert page.locator(f"tr[data-case='{cases['rating']}']").count() == 0  # the enterprise's, not the unit's work
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-inbox-unit-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-inbox-unit-{size}.png")
     page.click("a[data-queue='enterprise']")
     row = page.locator(f"tr[data-case='{cases['rating']}']")
     assert (
@@ -121,7 +121,7 @@ def test_inbox_rows_say_what_the_case_is_about_and_the_enterprise_waits_apart(
         and row.locator("[data-title]").inner_text() == f"{LVYUAN}：融资（企业咨询贷款贴息）"
     )
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-inbox-enterprise-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-inbox-enterprise-{size}.png")
     page.context.close()
 
 
@@ -129,23 +129,23 @@ def test_inbox_rows_say_what_the_case_is_about_and_the_enterprise_waits_apart(
 def test_the_home_page_is_the_days_overview(overview_server, browser, artifacts, size):
     viewport = WIDE if size == "wide" else PHONE
     page = _page(browser, viewport)
-    sign_in(page, overview_server, "shouguang_handler")
+    switch_to(page, overview_server, "shouguang_handler")
     assert page.locator("#day-counts").is_visible()
     group = page.locator("[data-queue='group'] [data-count-of='open']")
     n = int(group.inner_text())
     assert n >= 1
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-home-handler-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-home-handler-{size}.png")
     group.click()
     assert page.locator("table.table-queue tbody tr").count() == n
     page.context.close()
 
     page = _page(browser, viewport)
-    sign_in(page, overview_server, "dispatcher")
+    switch_to(page, overview_server, "dispatcher")
     start = page.locator("#home-start a[data-start='referral']")
     assert start.inner_text() == "问题需求转办"
     assert _fits(page, viewport)
-    page.screenshot(path=artifacts / f"overview-home-dispatcher-{size}.png", full_page=True)
+    snap(page, artifacts / f"overview-home-dispatcher-{size}.png")
     start.click()
     assert page.url.endswith("/cases/new/referral")
     page.context.close()

@@ -7,9 +7,10 @@ head-count refuses at once is said plainly with the reason and what to do. Scree
 import re
 from datetime import date, timedelta
 
+from tests.e2e import screens
 from tests.e2e.axe import AXE, serious_violations
-from tests.e2e.test_installment_agreement_in_the_browser import DESKTOP, PHONE, sign_out
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import switch_to
+from tests.e2e.test_installment_agreement_in_the_browser import DESKTOP
 
 PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
 
@@ -17,14 +18,12 @@ PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
 def screenshots(page, path, name):
     """The page as it is now on a desktop and on a phone, where nothing is wider than the screen and axe-core finds
     no serious or critical violation."""
-    page.set_viewport_size(DESKTOP)
-    page.screenshot(path=path / f"portal-{name}-desktop.png", full_page=True)
     assert serious_violations(page) == [], name
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    screens.screenshots(page, path, f"portal-{name}", on_phone=lambda phone: no_serious_violations(phone, name))
+
+
+def no_serious_violations(page, name):
     assert serious_violations(page) == [], name
-    page.screenshot(path=path / f"portal-{name}-phone.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def with_axe(page):
@@ -51,7 +50,7 @@ def test_bounds_application_shown_duplicate_refused_withdrawn(live_server, live_
     deferral_end = (today - timedelta(days=200)).isoformat()  # a deferral no other browser test applies for
     with_axe(page)
     page.set_viewport_size(DESKTOP)
-    sign_in(page, live_server, "ent_lvyuan")
+    switch_to(page, live_server, "ent_lvyuan")
 
     fill_installment_application(page, "1900-01-01", "99999999999.00")
     page.click("#apply-form button[type=submit]")
@@ -88,14 +87,12 @@ def test_bounds_application_shown_duplicate_refused_withdrawn(live_server, live_
     assert page.locator("#withdraw").count() == 0
     screenshots(page, artifacts, "case-withdrawn")
     case_id = re.search(r"/portal/cases/(\d+)", case_url).group(1)
-    sign_out(page)
 
-    sign_in(page, live_server, "agency")
+    switch_to(page, live_server, "agency")
     page.goto(f"{live_server}/cases/{case_id}")
     withdrawn = page.locator("#case-withdrawn").inner_text()
     assert "企业" in withdrawn and "已筹得资金，改为一次性补缴" in withdrawn
     screenshots(page, artifacts, "staff-sees-withdrawal")
-    sign_out(page)
 
 
 def test_an_automatic_refusal_is_said_plainly(live_server, page, artifacts):
@@ -104,7 +101,7 @@ def test_an_automatic_refusal_is_said_plainly(live_server, page, artifacts):
     today = local_today()
     with_axe(page)
     page.set_viewport_size(DESKTOP)
-    sign_in(page, live_server, "ent_lvyuan")
+    switch_to(page, live_server, "ent_lvyuan")
     page.click("[data-apply=loan_extension]")
     page.check("input[name='data.loan_type'][value=weigangdai]")
     page.fill("input[name='data.contract_no']", "WGD-2026-LY-0031")
@@ -130,4 +127,3 @@ def test_an_automatic_refusal_is_said_plainly(live_server, page, artifacts):
     assert "请核对就业登记后重新申请" in text and "咨询所在区县人社部门" in text
     assert "订单变更函.pdf" in page.locator("#application").inner_text()
     screenshots(page, artifacts, "refused-at-once")
-    sign_out(page)

@@ -6,11 +6,11 @@ import io
 
 import openpyxl
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import snap, switch_to
 
 
 def test_a_county_supervisor_reads_and_exports_the_whole_ranking(demo_server, page, browser, artifacts):
-    sign_in(page, demo_server, "kuiwen_supervisor")
+    switch_to(page, demo_server, "kuiwen_supervisor")
     page.click("nav.topbar a.nav-link:has-text('督办')")
     rows = page.locator("#ranking tbody tr")
     assert rows.count() == 16  # every county, not only their own
@@ -22,7 +22,7 @@ def test_a_county_supervisor_reads_and_exports_the_whole_ranking(demo_server, pa
     assert all(not r for r in ranks[len(ranked) :])  # the unranked last
     assert rows.nth(len(ranked)).locator("td").first.inner_text() == "—"
     assert "得分相同者名次并列" in page.locator("#ranking-rule").inner_text()
-    page.screenshot(path=artifacts / "ranking-county-supervisor.png", full_page=True)
+    snap(page, artifacts / "ranking-county-supervisor.png")
 
     with page.expect_download() as download_info:
         page.click("a:has-text('XLSX')")
@@ -34,8 +34,8 @@ def test_a_county_supervisor_reads_and_exports_the_whole_ranking(demo_server, pa
     assert isinstance(first[4].value, int) and first[4].value >= first[3].value  # the counts beside the rate
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    sign_in(phone, demo_server, "kuiwen_supervisor")
+    switch_to(phone, demo_server, "kuiwen_supervisor")
     phone.goto(f"{demo_server}/supervision")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.screenshot(path=artifacts / "ranking-phone.png", full_page=True)
+    snap(phone, artifacts / "ranking-phone.png")
     phone.context.close()

@@ -11,24 +11,10 @@ page shows the diagram and every step.
 import re
 from datetime import timedelta
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, switch_to
 
 WIDE = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 PLAN = '[data-name="data.plan_rows"]'
-
-
-def sign_out(page):
-    page.click("nav.topbar button:has-text('退出')")
-
-
-def screenshots(page, path, name):
-    """The page as it is now, 1280 px wide and on a phone (390 x 844), where nothing is wider than the screen."""
-    page.screenshot(path=path / f"{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
-    page.screenshot(path=path / f"{name}-phone.png", full_page=True)
-    page.set_viewport_size(WIDE)
 
 
 def plan_rows(page):
@@ -68,7 +54,7 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     page.set_viewport_size(WIDE)
 
     # the dispatcher registers it
-    sign_in(page, live_server, "dispatcher")
+    switch_to(page, live_server, "dispatcher")
     page.click("nav.topbar a.nav-link:has-text('案件')")
     page.click("a[href='/cases/new/referral']")
     page.fill("input[name='data.enterprise_uscc']", huayu + uscc_check_char(huayu))
@@ -82,10 +68,9 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     number = re.search(r"[A-Z]{2}-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
     assert "已登记" in page.locator(".alert[role=alert]").first.inner_text()
     assert page.locator("[data-external-ref]").inner_text() == "ZHB-2026-00777"
-    sign_out(page)
 
     # Kuiwen returns it
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     claim_from_group_queue(page, number)
     assert page.locator("h1").inner_text() == "县级签收"
     assert "ZHB-2026-00777" in page.locator("#instructions").inner_text()
@@ -93,10 +78,9 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     page.fill("textarea[name='data.return_reason']", "企业生产基地在寿光，用工需求在寿光")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # the city re-dispatches: no county chosen at first, Kuiwen refused beside the field, then Shouguang
-    sign_in(page, live_server, "dispatcher")
+    switch_to(page, live_server, "dispatcher")
     claim_from_group_queue(page, number)
     assert page.locator("h1").inner_text() == "市级重新派发"
     instructions = page.locator("#instructions").inner_text()
@@ -113,10 +97,9 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     page.fill("textarea[name='data.redispatch_note']", "生产基地在寿光市，请寿光市对接")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # Shouguang reads why, signs for it and handles it in its own pool
-    sign_in(page, live_server, "shouguang_handler")
+    switch_to(page, live_server, "shouguang_handler")
     claim_from_group_queue(page, number)
     instructions = page.locator("#instructions").inner_text()
     for text in ("奎文区", "企业生产基地在寿光，用工需求在寿光", "生产基地在寿光市，请寿光市对接"):
@@ -143,21 +126,19 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     screenshots(page, artifacts, "referral-handle-plan")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # the city accepts, reading the plan as a table
-    sign_in(page, live_server, "reviewer")
+    switch_to(page, live_server, "reviewer")
     claim_from_group_queue(page, number)
     plan = page.locator("#instructions table").inner_text()
     assert "数控车工" in plan and "6500.00" in plan and "装配工" in plan
     page.check("input[name='data.review_decision'][value=accept]")
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
-    sign_out(page)
 
     # after the follow-up wait the enterprise rates it in the portal: 不满意 needs its words
     end_the_follow_up_wait(live_server.app)
-    sign_in(page, live_server, "ent_huayu")
+    switch_to(page, live_server, "ent_huayu")
     case = page.locator(f"[data-case='{number}']")
     assert "请评价问题的办理结果" in case.inner_text()
     case.locator("a:has-text('企业满意度评价')").click()
@@ -169,10 +150,9 @@ def test_a_referral_returned_redispatched_handled_with_a_plan_and_rated_by_the_e
     page.check("input[name='data.satisfaction'][value='满意']")
     page.fill("textarea[name='data.satisfaction_comment']", "招聘会很及时")
     page.click("#task-form button[type=submit]")
-    sign_out(page)
 
     # the case page: completed, the diagram and every step
-    sign_in(page, live_server, "dispatcher")
+    switch_to(page, live_server, "dispatcher")
     page.click("nav.topbar a.nav-link:has-text('案件')")
     page.fill("input[name=q]", "ZHB-2026-00777")
     page.locator("form[role=search] button[type=submit], form:has(input[name=q]) button[type=submit]").first.click()

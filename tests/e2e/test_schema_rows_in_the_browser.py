@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from forms.schema_forms import SchemaForm
 from forms.schema_html import read_formdata, render_schema_form
+from tests.e2e.screens import snap
 from workflow_app.core.security_headers import SECURITY_HEADERS
 
 SCHEMA = {
@@ -105,7 +106,7 @@ def test_rows_are_added_removed_and_renumbered_and_post_what_is_left(live_server
     trainees.locator("> [data-row-add]").click()
     trainees.locator("> [data-row-add]").click()
     assert trainees.locator("> [data-row-add]").is_disabled()  # maxItems 4
-    page.screenshot(path=artifacts / "schema-rows-desktop.png", full_page=True)
+    snap(page, artifacts / "schema-rows-desktop.png")
 
 
 def test_a_row_added_inside_a_new_row_gets_its_own_names(live_server, live_app, page):
@@ -137,4 +138,4 @@ def test_on_a_phone_rows_are_cards_named_by_their_number(live_server, live_app, 
     assert second.locator('label[for="f-data.trainees.1.months"]').is_visible()  # a label above each field
     assert second.locator(".invalid-feedback").inner_text() == "第 2 行“见习月数”应填写整数"
     assert page.input_value('[name="data.trainees.1.months"]') == "六"
-    page.screenshot(path=artifacts / "schema-rows-phone.png", full_page=True)
+    snap(page, artifacts / "schema-rows-phone.png")

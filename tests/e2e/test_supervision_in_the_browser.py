@@ -5,7 +5,7 @@ import io
 
 import openpyxl
 
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import snap, switch_to
 
 
 def test_a_supervisor_finds_an_overdue_referral_and_exports_the_list(live_server, live_app, page, artifacts):
@@ -20,18 +20,18 @@ def test_a_supervisor_finds_an_overdue_referral_and_exports_the_list(live_server
         run_sla_sweep()
         db.session.remove()
 
-    sign_in(page, live_server, "city_supervisor")
+    switch_to(page, live_server, "city_supervisor")
     assert int(page.locator("#unread-count").inner_text()) >= 1  # the city heard of the escalation
     page.click("nav.topbar a.nav-link:has-text('督办')")
     kuiwen = page.locator("#by-county tr[data-key='kuiwen']")
     assert kuiwen.locator("a.sla-overdue").inner_text() == "1"
-    page.screenshot(path=artifacts / "supervision-dashboard.png", full_page=True)
+    snap(page, artifacts / "supervision-dashboard.png")
 
     kuiwen.locator("a.sla-overdue").click()  # drill down: Kuiwen's overdue work
     rows = page.locator("#work tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("data-case") == numbers[0]
     assert "超期" in rows.first.inner_text()
-    page.screenshot(path=artifacts / "supervision-work.png", full_page=True)
+    snap(page, artifacts / "supervision-work.png")
     with page.expect_download() as download_info:
         page.click("#export-xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(open(download_info.value.path(), "rb").read())).active
@@ -53,4 +53,4 @@ def test_a_supervisor_finds_an_overdue_referral_and_exports_the_list(live_server
     assert numbers[0] in page.locator("h1").inner_text()
     assert page.locator("#clocks tr[data-phase='handling'] [data-sla='overdue']").count() == 1
     assert page.locator("#clocks [data-notice]").count() == 2  # the county's notice and the city's
-    page.screenshot(path=artifacts / "supervision-case.png", full_page=True)
+    snap(page, artifacts / "supervision-case.png")

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 
 from tests.conftest import start_through_form
 from tests.e2e.axe import AXE, serious_violations
-from tests.e2e.test_health_check_in_the_browser import WIDE, screenshots
-from tests.e2e.test_referral_in_the_browser import sign_out
-from tests.e2e.test_sign_in import sign_in
+from tests.e2e.screens import screenshots, switch_to
+from tests.e2e.test_health_check_in_the_browser import WIDE
 from tests.processes.conftest import open_task, submit
 from workflow_app.auth.models import Enterprise, User
 from workflow_app.extensions import db
@@ -73,7 +72,7 @@ def test_a_branchs_fields_show_with_its_outcome_and_the_message_says_where_the_c
     number, case_id = new_referral(live_server.app)
     page.context.add_init_script(path=str(AXE))
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, "shouguang_handler")
+    switch_to(page, live_server, "shouguang_handler")
     open_group_task(page, number)
     reason = page.locator("textarea[name='data.return_reason']")
     assert page.locator("h1").inner_text() == "县级签收"
@@ -111,7 +110,6 @@ def test_a_branchs_fields_show_with_its_outcome_and_the_message_says_where_the_c
         assert data["extension_days"] == 5 and data.get("measures") is None
         assert data.get("return_reason") is None  # the hidden reason was not sent
         db.session.remove()
-    sign_out(page)
 
 
 def test_a_sent_back_handling_is_marked_says_why_on_top_and_comes_back_filled_in(live_server, page, artifacts):
@@ -126,7 +124,7 @@ def test_a_sent_back_handling_is_marked_says_why_on_top_and_comes_back_filled_in
     )
     page.context.add_init_script(path=str(AXE))
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, "shouguang_handler")
+    switch_to(page, live_server, "shouguang_handler")
     page.click("nav.topbar a.nav-link:has-text('待办')")
     page.click("a[data-queue=group]")
     row = page.locator(f"tr[data-case='{number}']")
@@ -151,7 +149,6 @@ def test_a_sent_back_handling_is_marked_says_why_on_top_and_comes_back_filled_in
     said = message(page)
     assert "“协调解决”：办理完毕。" in said
     assert "已转至：“市级审核”，在潍坊市人力资源和社会保障局科室审核人的待认领队列中。" in said
-    sign_out(page)
 
 
 def test_the_health_check_handler_opens_the_enterprises_files_from_the_task_page(live_server, page, artifacts):
@@ -176,7 +173,7 @@ def test_the_health_check_handler_opens_the_enterprises_files_from_the_task_page
         number = db.session.get(Case, case.id).number
         db.session.remove()
     page.set_viewport_size(WIDE)
-    sign_in(page, live_server, "kuiwen_handler")
+    switch_to(page, live_server, "kuiwen_handler")
     open_group_task(page, number)
     assert page.locator("h1").inner_text() == "体检（逐项排查）"
     files = page.locator("#case-files")
@@ -186,4 +183,3 @@ def test_the_health_check_handler_opens_the_enterprises_files_from_the_task_page
     href = files.locator("a:has-text('劳动合同范本.pdf')").get_attribute("href")
     response = page.request.get(f"{live_server}{href}")
     assert response.status == 200 and response.body() == PDF
-    sign_out(page)

@@ -1,0 +1,57 @@
+"""What the browser tests of whole flows share: a look at a page on a wide screen and on a phone, its screenshots
+written only when asked, and going on as another person without signing in through the form again.
+
+Full-page PNGs were a sixth of the browser tests' time; TEST_SCREENSHOTS=1 writes them to test-artifacts/e2e/ for
+people to look at, the checks that come with them (nothing wider than the phone) run either way.
+"""
+
+from config import TestingConfig
+from tests.e2e.test_sign_in import sign_in
+
+PHONE = {"width": 390, "height": 844}
+SIGNED_IN = {}  # (server, username): the browser's cookies after that person's sign-in on that server
+
+
+def snap(page, path, full_page=True):
+    """The page's screenshot at `path`, when screenshots are asked for (TEST_SCREENSHOTS=1)."""
+    if TestingConfig.TEST_SCREENSHOTS:
+        page.screenshot(path=path, full_page=full_page)
+
+
+def fits(page, width) -> bool:
+    """Whether nothing on the page is wider than `width` (no sideways scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def screenshots(page, path, name, at=None, on_phone=None):
+    """The page as it is now at its own size and on a phone (390 x 844), where nothing is wider than the phone's
+    screen and `on_phone(page)` holds; screenshots `name`-desktop.png and `name`-phone.png in `path`, and with `at`
+    also `name`-phone-screen.png, the phone's screen from the first element `at` matches."""
+    wide = page.viewport_size
+    snap(page, path / f"{name}-desktop.png")
+    page.set_viewport_size(PHONE)
+    assert fits(page, PHONE["width"]), name
+    if on_phone is not None:
+        on_phone(page)
+    snap(page, path / f"{name}-phone.png")
+    if at is not None and TestingConfig.TEST_SCREENSHOTS:
+        page.locator(at).first.evaluate("element => element.scrollIntoView()")
+        snap(page, path / f"{name}-phone-screen.png", full_page=False)
+    page.set_viewport_size(wide)
+
+
+def switch_to(page, server, username):
+    """Go on in `page` as `username` on their home page: with the cookies of their earlier sign-in on this server
+    while those still work, else signed in through the login form (tests/e2e/test_sign_in.py tests the form).
+
+    Signing out (退出) would end every session of the person, so the person before is left signed in."""
+    page.context.clear_cookies()
+    cookies = SIGNED_IN.get((server, username))
+    if cookies is not None:
+        page.context.add_cookies(cookies)
+        page.goto(f"{server}/")
+        if "/login" not in page.url:
+            return
+    sign_in(page, server, username)
+    assert "/login" not in page.url, username
+    SIGNED_IN[(server, username)] = page.context.cookies()
