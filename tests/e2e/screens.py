@@ -40,18 +40,21 @@ def screenshots(page, path, name, at=None, on_phone=None):
     page.set_viewport_size(wide)
 
 
-def switch_to(page, server, username):
-    """Go on in `page` as `username` on their home page: with the cookies of their earlier sign-in on this server
-    while those still work, else signed in through the login form (tests/e2e/test_sign_in.py tests the form).
+def switch_to(page, server, username, path="/"):
+    """Go on in `page` as `username` at `path` (their home page unless given): with the cookies of their earlier
+    sign-in on this server while those still work, else signed in through the login form (tests/e2e/test_sign_in.py
+    tests the form).
 
     Signing out (退出) would end every session of the person, so the person before is left signed in."""
     page.context.clear_cookies()
     cookies = SIGNED_IN.get((server, username))
     if cookies is not None:
         page.context.add_cookies(cookies)
-        page.goto(f"{server}/")
+        page.goto(f"{server}{path}")
         if "/login" not in page.url:
             return
     sign_in(page, server, username)
     assert "/login" not in page.url, username
     SIGNED_IN[(server, username)] = page.context.cookies()
+    if path != "/":
+        page.goto(f"{server}{path}")

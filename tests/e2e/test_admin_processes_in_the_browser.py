@@ -6,8 +6,7 @@ from tests.e2e.screens import snap, switch_to
 
 
 def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_server, page, browser, artifacts):
-    switch_to(page, demo_server, "admin")
-    page.goto(f"{demo_server}/admin/")
+    switch_to(page, demo_server, "admin", "/admin/")
     page.click("nav.nav-pills a:has-text('工作日日历')")
     assert page.locator("h1").inner_text() == "工作日日历"
     assert page.locator("nav.nav-pills a[aria-current=page]").inner_text() == "工作日日历"
@@ -20,8 +19,7 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
     )
 
     dispatcher = browser.new_context(locale="zh-CN").new_page()
-    switch_to(dispatcher, demo_server, "dispatcher")
-    dispatcher.goto(f"{demo_server}/cases/")
+    switch_to(dispatcher, demo_server, "dispatcher", "/cases/")
     start_button = dispatcher.locator("a[href='/cases/new/referral']")
     assert start_button.count() == 1
     dispatcher.goto(f"{demo_server}/cases/new/referral")  # the form open before the process is retired
@@ -57,8 +55,7 @@ def test_an_admin_reaches_the_calendar_and_repair_and_retires_a_process(demo_ser
     snap(page, artifacts / "admin-version-changes.png", full_page=False)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    switch_to(phone, demo_server, "admin")
-    phone.goto(f"{demo_server}/admin/processes")
+    switch_to(phone, demo_server, "admin", "/admin/processes")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     snap(phone, artifacts / "admin-processes-phone.png")
     phone.context.close()

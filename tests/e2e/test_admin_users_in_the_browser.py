@@ -10,8 +10,7 @@ def test_an_admin_creates_an_enterprise_account_only_when_it_works(live_server, 
         from workflow_app.auth.queries import find_user
 
         uscc = find_user("ent_huayu").enterprise.uscc
-    switch_to(page, live_server, "admin")
-    page.goto(f"{live_server}/admin/users/new")
+    switch_to(page, live_server, "admin", "/admin/users/new")
     assert page.locator("select[multiple]").count() == 0
     page.fill("#username", "huayu_clerk2")
     page.fill("#display_name", "华宇机械（出纳）")
@@ -42,8 +41,7 @@ def test_an_admin_creates_an_enterprise_account_only_when_it_works(live_server, 
     snap(page, artifacts / "admin-user-created.png")
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    switch_to(phone, live_server, "admin")
-    phone.goto(f"{live_server}/admin/users/new")
+    switch_to(phone, live_server, "admin", "/admin/users/new")
     snap(phone, artifacts / "admin-user-new-phone.png")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.context.close()

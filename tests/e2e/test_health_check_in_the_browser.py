@@ -42,8 +42,7 @@ def uscc_of(live_app, name):
 def test_a_severe_risk_goes_to_labour_inspection_with_its_letter(live_server, live_app, page, artifacts):
     huayu_uscc = uscc_of(live_app, HUAYU)
     page.set_viewport_size(WIDE)
-    switch_to(page, live_server, "kuiwen_handler")
-    page.goto(f"{live_server}/cases/new/health_check")
+    switch_to(page, live_server, "kuiwen_handler", "/cases/new/health_check")
     assert page.locator("h1").inner_text() == "劳动规章制度体检"
     page.fill("input[name=enterprise_uscc]", huayu_uscc)
     page.check("input[name='data.focus_items'][value=wage_payment]")

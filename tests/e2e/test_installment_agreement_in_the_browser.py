@@ -142,8 +142,7 @@ def test_an_agreement_ended_by_default_shows_its_late_fee(live_server, live_app,
     assert fee > 0
 
     page.set_viewport_size(DESKTOP)
-    switch_to(page, live_server, "ent_huayu")
-    page.goto(f"{live_server}/agreements/{agreement_id}")
+    switch_to(page, live_server, "ent_huayu", f"/agreements/{agreement_id}")
     text = page.locator("#agreement-text").inner_text()
     assert "大写：人民币" in text and "按日加收万分之五的滞纳金" in text
     assert page.locator("#late-fee-total").inner_text() == format_yuan(fee)
@@ -155,8 +154,7 @@ def test_an_agreement_ended_by_default_shows_its_late_fee(live_server, live_app,
     assert "协议已终止" in page.locator("#case-state").inner_text()
     screenshots(page, artifacts, "installment-portal-late-fee")
 
-    switch_to(page, live_server, "agency")
-    page.goto(f"{live_server}/cases/{case_id}")
+    switch_to(page, live_server, "agency", f"/cases/{case_id}")
     assert number in page.locator("h1").inner_text()
     assert page.locator("#agreement [data-status=defaulted]").count() == 1
     assert page.locator("#late-fee-total").inner_text() == format_yuan(fee)

@@ -28,8 +28,7 @@ def shown_text(page) -> str:
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
 def test_the_drawn_diagram_and_the_case_page_read_as_labels(demo_server, page, artifacts, code_pattern, width, height):
     page.set_viewport_size({"width": width, "height": height})
-    switch_to(page, demo_server, "kuiwen_handler")
-    page.goto(f"{demo_server}/cases/")
+    switch_to(page, demo_server, "kuiwen_handler", "/cases/")
     cases_text = shown_text(page)
     assert "问题需求转办" in cases_text
     assert code_pattern.findall(cases_text) == []

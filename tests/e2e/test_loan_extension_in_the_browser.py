@@ -79,8 +79,7 @@ def test_the_enterprise_applies_with_evidence_the_county_and_its_bank_agree(live
     page.click("#task-form button[type=submit]")
     assert number in page.locator(".alert[role=alert]").first.inner_text()
 
-    switch_to(page, live_server, "ent_huayu")
-    page.goto(f"{live_server}/portal/cases/{case_path.group(1)}")
+    switch_to(page, live_server, "ent_huayu", f"/portal/cases/{case_path.group(1)}")
     new_maturity = add_months(maturity, 6).isoformat()
     assert f"已批准展期 6 个月，新的到期日为 {new_maturity}" in page.locator("#case-state").inner_text()
     assert "中国银行潍坊分行" in page.locator("#application").inner_text()

@@ -37,8 +37,7 @@ def test_people_are_told_and_the_inspector_keeps_the_case(live_server, live_app,
     from workflow_app.core.time import local_today
 
     page.set_viewport_size(WIDE)
-    switch_to(page, live_server, "kuiwen_handler")
-    page.goto(f"{live_server}/cases/new/health_check")
+    switch_to(page, live_server, "kuiwen_handler", "/cases/new/health_check")
     page.fill("input[name=enterprise_uscc]", uscc_of(live_app, HUAYU))
     page.click("#start-form button[type=submit]")
     number = re.search(r"TJ-\d{4}-\d{6}", page.locator(".alert[role=alert]").first.inner_text()).group(0)

@@ -72,8 +72,7 @@ def test_a_case_in_its_follow_up_wait_says_until_when(overview_server, browser, 
     viewport = WIDE if size == "wide" else PHONE
     number = overview_server.app.overview_cases["waiting"]
     page = _page(browser, viewport)
-    switch_to(page, overview_server, "city_supervisor")
-    page.goto(f"{overview_server}/cases/?q={number}")
+    switch_to(page, overview_server, "city_supervisor", f"/cases/?q={number}")
     current = page.locator(f"tr[data-case='{number}'] [data-wait='follow_up_wait']")
     assert current.inner_text().startswith("跟进等待期 至 ")
     day = current.inner_text().removeprefix("跟进等待期 至 ")
@@ -107,8 +106,7 @@ def test_inbox_rows_say_what_the_case_is_about_and_the_enterprise_waits_apart(
     viewport = WIDE if size == "wide" else PHONE
     cases = overview_server.app.overview_cases
     page = _page(browser, viewport)
-    switch_to(page, overview_server, "city_supervisor")
-    page.goto(f"{overview_server}/inbox?queue=unit&q=绿源")
+    switch_to(page, overview_server, "city_supervisor", "/inbox?queue=unit&q=绿源")
     row = page.locator(f"tr[data-case='{cases['to_sign']}']")
     assert row.locator("[data-title]").inner_text() == f"{LVYUAN}：用工（企业招工难）"
     assert page.locator(f"tr[data-case='{cases['rating']}']").count() == 0  # the enterprise's, not the unit's work

@@ -17,8 +17,7 @@ def no_sideways_scroll(page):
 
 def test_a_handler_works_the_inbox_on_a_phone(demo_server, browser, artifacts):
     page = phone_page(browser)
-    switch_to(page, demo_server, "kuiwen_specialist")
-    page.goto(f"{demo_server}/inbox")
+    switch_to(page, demo_server, "kuiwen_specialist", "/inbox")
     toggler = page.locator("nav.topbar .navbar-toggler")
     assert toggler.is_visible() and not page.locator("nav.topbar button:has-text('退出')").is_visible()
     assert not page.locator("#inbox-filters").is_visible()  # folded: the tasks come first

@@ -88,8 +88,7 @@ def test_bounds_application_shown_duplicate_refused_withdrawn(live_server, live_
     screenshots(page, artifacts, "case-withdrawn")
     case_id = re.search(r"/portal/cases/(\d+)", case_url).group(1)
 
-    switch_to(page, live_server, "agency")
-    page.goto(f"{live_server}/cases/{case_id}")
+    switch_to(page, live_server, "agency", f"/cases/{case_id}")
     withdrawn = page.locator("#case-withdrawn").inner_text()
     assert "企业" in withdrawn and "已筹得资金，改为一次性补缴" in withdrawn
     screenshots(page, artifacts, "staff-sees-withdrawal")

@@ -34,8 +34,7 @@ def test_a_county_supervisor_reads_and_exports_the_whole_ranking(demo_server, pa
     assert isinstance(first[4].value, int) and first[4].value >= first[3].value  # the counts beside the rate
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
-    switch_to(phone, demo_server, "kuiwen_supervisor")
-    phone.goto(f"{demo_server}/supervision")
+    switch_to(phone, demo_server, "kuiwen_supervisor", "/supervision")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     snap(phone, artifacts / "ranking-phone.png")
     phone.context.close()
