@@ -5,6 +5,10 @@ Full-page PNGs were a sixth of the browser tests' time; TEST_SCREENSHOTS=1 write
 people to look at, the checks that come with them (nothing wider than the phone) run either way.
 """
 
+import re
+
+from playwright.sync_api import expect
+
 from config import TestingConfig
 from tests.e2e.test_sign_in import sign_in
 
@@ -54,7 +58,8 @@ def switch_to(page, server, username, path="/"):
         if "/login" not in page.url:
             return
     sign_in(page, server, username)
-    assert "/login" not in page.url, username
+    # the click returns when the form is sent; the page it leads to may not have come yet
+    expect(page, f"{username} could not sign in").not_to_have_url(re.compile(r"/login"))
     SIGNED_IN[(server, username)] = page.context.cookies()
     if path != "/":
         page.goto(f"{server}{path}")
