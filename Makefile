@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 TEST_PROCESSES ?= auto
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint bench translations clean
+.PHONY: install run test lint screenshots bench translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,13 @@ run: install
 	INPROCESS_WORKER=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install, lint (ruff check and format check) and run the whole suite (SQLite and PostgreSQL) in one process
-##       per CPU (pytest-xdist; TEST_PROCESSES=1 for one worker)
+##       per CPU (pytest-xdist, test by test, an idle process taking over another's; TEST_PROCESSES=1 for one)
 test: install lint
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
+
+## screenshots: the browser tests, writing their pages' screenshots (wide and phone) to test-artifacts/e2e/
+screenshots: install
+	TEST_SCREENSHOTS=1 $(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal tests/e2e
 
 ## lint: ruff's checks and its formatting, with the choices in pyproject.toml (`ruff format .` fixes the second)
 lint: install

@@ -54,8 +54,8 @@ def _test_databases(tmp_path_factory):
     """The test process's databases and their apps, each made on first use and kept to the end: {kind: (url, app)}.
 
     Kept here, not by the parametrized fixtures below: pytest tears a parametrized session fixture down whenever
-    the next test takes the other parameter, which under xdist's per-file distribution is at nearly every file,
-    and each remaking (a database, its migrations, the bureau's seeding) costs one to two seconds.
+    the next test takes the other parameter, which under xdist is at nearly every file, and each remaking (a
+    database, its migrations, the bureau's seeding) costs one to two seconds.
     """
     made, dropped = {}, []
     yield made, dropped
@@ -279,7 +279,7 @@ def _seed_bureau(app) -> "SeededRows | None":
     from workflow_app.demo import seed_demo
     from workflow_app.engine.operations import deploy_sources, read_sources
 
-    before = SeededRows() if _clock_untouched() else None
+    before = SeededRows() if clock_untouched() else None
     seed_demo(PASSWORD)
     result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
     db.session.commit()
@@ -287,7 +287,7 @@ def _seed_bureau(app) -> "SeededRows | None":
     return SeededRows(before) if before is not None else None
 
 
-def _clock_untouched() -> bool:
+def clock_untouched() -> bool:
     from workflow_app.core import time as app_time
 
     return app_time._frozen is None and not app_time._offset
@@ -311,7 +311,7 @@ class SeededRows:
 
     def fits_now(self) -> bool:
         """Whether the database holds what it held before the seeding (the app fixture's rows), the clock unmoved."""
-        if not _clock_untouched():
+        if not clock_untouched():
             return False
         counts = sa.union_all(
             *(sa.select(sa.literal(t.name), sa.func.count()).select_from(t) for t in db.metadata.sorted_tables)

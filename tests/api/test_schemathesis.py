@@ -27,7 +27,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from werkzeug.serving import make_server
 
-from tests.conftest import SeededRows, _clock_untouched
+from tests.conftest import SeededRows, clock_untouched
 from workflow_app.auth.models import User
 from workflow_app.auth.operations import create_api_token
 from workflow_app.demo import seed_demo_cases
@@ -99,11 +99,11 @@ def demo_cases(request, app):
     if seeded is not None and seeded.fits_now():
         seeded.restore()
     else:
-        before = SeededRows() if _clock_untouched() else None  # the app fixture's rows, which a restoring replaces
+        before = SeededRows() if clock_untouched() else None  # the app fixture's rows, which a restoring replaces
         request.getfixturevalue("bureau")  # only to seed: the rows restored hold the bureau's too
         seed_demo_cases()
         db.session.commit()
-        if before is not None and _clock_untouched():
+        if before is not None and clock_untouched():
             _DEMO_ROWS[app] = SeededRows(before)
     return {user.username: user for user in db.session.scalars(sa.select(User))}
 
