@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow_app.core.durations import parse_sla
 from workflow_app.core.settings import setting
@@ -559,9 +560,10 @@ def _record_outcomes(step: Step, task, properties, evaluate, actor_id, now, cale
 
 
 _PAUSED = SlaClock.__table__.alias("paused")
-# Built once (but its values): stop an ending case's running clocks in one statement, unless one of them is paused (a
-# paused clock's pause must be closed first, which moves its deadline: that takes the clocks as objects). Through the
-# session, which brings the clocks it holds from before the step up to date ("fetch": it learns which rows changed).
+# Built once, its values too: stop an ending case's running clocks in one statement, unless one of them is paused (a
+# paused clock's pause must be closed first, which moves its deadline: that takes the clocks as objects). The values
+# as parameters, so that the statement is not built again at each end of a case; the session's own synchronisation
+# cannot apply parameters to the clocks it holds, so _stop_clocks_unread sets them on those itself.
 _STOP_RUNNING_UNLESS_PAUSED = (
     sa.update(SlaClock)
     .where(
@@ -573,7 +575,8 @@ _STOP_RUNNING_UNLESS_PAUSED = (
             _PAUSED.c.paused_since.is_not(None),
         ),
     )
-    .execution_options(synchronize_session="fetch")
+    .values(stopped_at=sa.bindparam("stopped_at"), next_escalation_at=None)
+    .execution_options(synchronize_session=False)
 )
 
 
@@ -585,12 +588,20 @@ def _stop_clocks_unread(step: Step, now: datetime) -> bool:
     if step.clocks is not None:
         return False
     with db.session.no_autoflush:  # the step's own writes go in its one flush
-        stopped = db.session.execute(
-            # the values as values, not parameters: the session sets them on the clocks it holds
-            _STOP_RUNNING_UNLESS_PAUSED.values(stopped_at=now, next_escalation_at=None),
-            {"of_instance": step.instance.id},
-        )
-    return stopped.rowcount > 0
+        stopped = db.session.execute(_STOP_RUNNING_UNLESS_PAUSED, {"of_instance": step.instance.id, "stopped_at": now})
+    if stopped.rowcount == 0:
+        return False
+    for held in db.session:  # a running clock read before the step (not by it) is stopped as its row was
+        loaded = sa.inspect(held).dict  # (what the session holds of it: reading an expired attribute would load it)
+        if (
+            isinstance(held, SlaClock)
+            and loaded.get("instance_id") == step.instance.id
+            and "stopped_at" in loaded
+            and loaded["stopped_at"] is None
+        ):
+            set_committed_value(held, "stopped_at", now)
+            set_committed_value(held, "next_escalation_at", None)
+    return True
 
 
 def _follow_instance_status(instance, step, old=None, new=None, **_):
