@@ -27,7 +27,7 @@ def no_serious_violations(page, name):
 
 
 def with_axe(page):
-    """axe-core in every page the browser opens from now on (tests/e2e/test_accessibility.py)."""
+    """axe-core in every page the browser opens from now on (as tests/e2e/test_demo_pages.py does)."""
     page.context.add_init_script(path=str(AXE))
 
 
