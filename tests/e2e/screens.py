@@ -57,6 +57,8 @@ def switch_to(page, server, username, path="/"):
         page.goto(f"{server}{path}")
         if "/login" not in page.url:
             return
+        # their sessions were ended (by their own 退出 in another test): the stale cookies must not ride along
+        page.context.clear_cookies()
     sign_in(page, server, username)
     # the click returns when the form is sent; the page it leads to may not have come yet
     expect(page, f"{username} could not sign in").not_to_have_url(re.compile(r"/login"))
