@@ -19,6 +19,15 @@ def test_pages_need_a_login(app):
     assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
 
 
+def test_a_page_that_needs_a_login_says_so_in_the_readers_language(app):
+    client = app.test_client()
+    page = client.get("/inbox", follow_redirects=True).get_data(as_text=True)
+    assert "请先登录，再打开此页面" in page and "Please" not in page
+    client.post("/language/en")
+    page = client.get("/inbox", follow_redirects=True).get_data(as_text=True)
+    assert "Please sign in to open this page." in page
+
+
 def test_wrong_password_is_refused_with_a_message(app, user):
     page = login(app.test_client(), user.username, "wrong-password")
     assert "用户名或密码错误" in page.get_data(as_text=True)
