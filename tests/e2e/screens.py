@@ -1,5 +1,5 @@
 """What the browser tests of whole flows share: a look at a page on a wide screen and on a phone, its screenshots
-written only when asked, and going on as another person without signing in through the form again.
+written only when asked, and going on as another person.
 
 Full-page PNGs were a sixth of the browser tests' time; TEST_SCREENSHOTS=1 writes them to test-artifacts/e2e/ for
 people to look at, the checks that come with them (nothing wider than the phone) run either way.
@@ -13,7 +13,6 @@ from config import TestingConfig
 from tests.e2e.test_sign_in import sign_in
 
 PHONE = {"width": 390, "height": 844}
-SIGNED_IN = {}  # (server, username): the browser's cookies after that person's sign-in on that server
 
 
 def snap(page, path, full_page=True):
@@ -45,23 +44,14 @@ def screenshots(page, path, name, at=None, on_phone=None):
 
 
 def switch_to(page, server, username, path="/"):
-    """Go on in `page` as `username` at `path` (their home page unless given): with the cookies of their earlier
-    sign-in on this server while those still work, else signed in through the login form (tests/e2e/test_sign_in.py
-    tests the form).
+    """Go on in `page` as `username` at `path` (their home page unless given), signed in through the login form with
+    the cookies of the person before dropped (tests/e2e/test_sign_in.py tests the form and 退出).
 
-    Signing out (退出) would end every session of the person, so the person before is left signed in."""
+    Not by 退出, which ends every session of the person; nor by reusing a person's earlier cookies: after another
+    test ended their sessions, the sign-in that followed such a visit failed its CSRF check now and then."""
     page.context.clear_cookies()
-    cookies = SIGNED_IN.get((server, username))
-    if cookies is not None:
-        page.context.add_cookies(cookies)
-        page.goto(f"{server}{path}")
-        if "/login" not in page.url:
-            return
-        # their sessions were ended (by their own 退出 in another test): the stale cookies must not ride along
-        page.context.clear_cookies()
     sign_in(page, server, username)
     # the click returns when the form is sent; the page it leads to may not have come yet
     expect(page, f"{username} could not sign in").not_to_have_url(re.compile(r"/login"))
-    SIGNED_IN[(server, username)] = page.context.cookies()
     if path != "/":
         page.goto(f"{server}{path}")
