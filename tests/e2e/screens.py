@@ -47,8 +47,10 @@ def switch_to(page, server, username, path="/"):
     """Go on in `page` as `username` at `path` (their home page unless given), signed in through the login form with
     the cookies of the person before dropped (tests/e2e/test_sign_in.py tests the form and 退出).
 
-    Not by 退出, which ends every session of the person; nor by reusing a person's earlier cookies: after another
-    test ended their sessions, the sign-in that followed such a visit failed its CSRF check now and then."""
+    Not by 退出, which ends every session of the person. The page before is left first: a request its scripts still
+    make (the case diagram's fetch) would otherwise go out without cookies, be sent to sign in, and its new session
+    cookie would replace the one the login form's CSRF token is kept in."""
+    page.goto("about:blank")
     page.context.clear_cookies()
     sign_in(page, server, username)
     # the click returns when the form is sent; the page it leads to may not have come yet
