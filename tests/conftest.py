@@ -264,32 +264,27 @@ def bureau(app):
     """
     from workflow_app.auth.models import User
 
-    seed_once(_BUREAU_ROWS, app, lambda: _seed_bureau(app))
-    return {u.username: u for u in db.session.scalars(sa.select(User))}
-
-
-def seed_once(kept: "weakref.WeakKeyDictionary", app, seed) -> None:
-    """Write again the rows `seed()` made for an earlier test of `app` when the database holds what it held then,
-    else call `seed()` and keep what it made (up to four seedings per app, from different starting rows)."""
-    seedings = kept.setdefault(app, [])
+    seedings = _BUREAU_ROWS.setdefault(app, [])
     fitting = next((seeded for seeded in seedings if seeded.fits_now()), None)
     if fitting is not None:
         fitting.restore()
-        return
-    before = SeededRows() if clock_untouched() else None  # the rows a restoring replaces
-    seed()
-    db.session.commit()
-    if before is not None and clock_untouched() and len(seedings) < 4:
-        seedings.append(SeededRows(before))
+    else:
+        seeded = _seed_bureau(app)
+        if seeded is not None and len(seedings) < 4:
+            seedings.append(seeded)
+    return {u.username: u for u in db.session.scalars(sa.select(User))}
 
 
-def _seed_bureau(app) -> None:
+def _seed_bureau(app) -> "SeededRows | None":
     from workflow_app.demo import seed_demo
     from workflow_app.engine.operations import deploy_sources, read_sources
 
+    before = SeededRows() if clock_untouched() else None
     seed_demo(PASSWORD)
     result = deploy_sources(read_sources([app.config["BPMN_DIR"]]))
+    db.session.commit()
     assert result.warnings == []
+    return SeededRows(before) if before is not None else None
 
 
 def clock_untouched() -> bool:

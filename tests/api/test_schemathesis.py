@@ -27,7 +27,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from werkzeug.serving import make_server
 
-from tests.conftest import seed_once
+from tests.conftest import SeededRows, clock_untouched
 from workflow_app.auth.models import User
 from workflow_app.auth.operations import create_api_token
 from workflow_app.demo import seed_demo_cases
@@ -89,18 +89,22 @@ def all_checks():
 
 # app -> the rows of its demo bureau with its demo cases, written again for each later test (seeding them is a
 # second or two per test; writing the rows, a few hundredths)
-_DEMO_ROWS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_DEMO_ROWS: "weakref.WeakKeyDictionary[object, SeededRows]" = weakref.WeakKeyDictionary()
 
 
 @pytest.fixture
 def demo_cases(request, app):
     """The demo bureau with its demo cases of every process in several states; users by name."""
-
-    def seed():
+    seeded = _DEMO_ROWS.get(app)
+    if seeded is not None and seeded.fits_now():
+        seeded.restore()
+    else:
+        before = SeededRows() if clock_untouched() else None  # the app fixture's rows, which a restoring replaces
         request.getfixturevalue("bureau")  # only to seed: the rows restored hold the bureau's too
         seed_demo_cases()
-
-    seed_once(_DEMO_ROWS, app, seed)
+        db.session.commit()
+        if before is not None and clock_untouched():
+            _DEMO_ROWS[app] = SeededRows(before)
     return {user.username: user for user in db.session.scalars(sa.select(User))}
 
 
